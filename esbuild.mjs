@@ -1,0 +1,43 @@
+// Two bundles: the extension (and the CLI) for Node as CommonJS with `vscode` external, and the
+// dashboard for the browser as an ES module. `--watch` rebuilds on change; `--production` minifies.
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** sql.js loads its WebAssembly from a file next to the bundle. */
+function copyWasm() {
+  mkdirSync('dist', { recursive: true });
+  cpSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
+}
+
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning' };
+
+const extensionContext = await esbuild.context({
+  ...common,
+  entryPoints: { extension: 'src/extension.ts', cli: 'src/cli.ts' },
+  outdir: 'dist',
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: ['vscode'],
+});
+
+const webviewContext = await esbuild.context({
+  ...common,
+  entryPoints: { dashboard: 'webview-ui/src/main.ts' },
+  outdir: 'dist/webview',
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  loader: { '.css': 'css' },
+});
+
+copyWasm();
+if (watch) {
+  await Promise.all([extensionContext.watch(), webviewContext.watch()]);
+} else {
+  await Promise.all([extensionContext.rebuild(), webviewContext.rebuild()]);
+  await Promise.all([extensionContext.dispose(), webviewContext.dispose()]);
+}

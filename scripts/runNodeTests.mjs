@@ -1,0 +1,31 @@
+// Runs every test/unit and test/integration *.test.ts file under Node's test runner (TypeScript
+// through tsx). Extra arguments are passed on, e.g. `npm run test:node -- --test-name-pattern=tls`.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function findTests(dir) {
+  let found = [];
+  let entries;
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return found;
+  }
+  for (const name of entries) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found = found.concat(findTests(path));
+    else if (name.endsWith('.test.ts')) found.push(path);
+  }
+  return found;
+}
+
+const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const flags = process.argv.slice(2).filter((arg) => arg.startsWith('--'));
+const files = only.length > 0 ? only : [...findTests('test/unit'), ...findTests('test/integration')].sort();
+if (files.length === 0) {
+  console.error('No test files found under test/unit or test/integration.');
+  process.exit(1);
+}
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...flags, ...files], { stdio: 'inherit' });
+process.exit(result.status ?? 1);

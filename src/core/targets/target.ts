@@ -1,0 +1,353 @@
+/**
+ * The target model: what a user types (a URL, `host:port`, `dns://name`) or writes in settings,
+ * validated once and normalised into a `Target` the probes and the scheduler use.
+ */
+import { createHash } from 'node:crypto';
+
+export type TargetKind = 'http' | 'tcp' | 'dns';
+
+/** A target as written in settings (`networkMonitor.targets`): a URL string or an object. */
+export type TargetEntry = string | TargetEntryObject;
+
+export interface TargetEntryObject {
+  url: string;
+  id?: string;
+  name?: string;
+  /** Seconds between checks. */
+  interval?: number;
+  /** Milliseconds for the whole check, body included. */
+  timeout?: number;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Accepted status codes, e.g. `"200-299,401"`. */
+  expectStatus?: string;
+  /** A substring, or a regular expression written as `/pattern/flags`. */
+  bodyContains?: string;
+  bodyNotContains?: string;
+  /** A dotted path into a JSON body, e.g. `$.status` or `data.items[0].state`. */
+  jsonPath?: string;
+  /** The value `jsonPath` must have. */
+  equals?: unknown;
+  /** Slower than this many milliseconds makes the check `DEGRADED`. */
+  latencyBudgetMs?: number;
+  /** Verify the certificate chain and host name (default true). */
+  tlsVerify?: boolean;
+  paused?: boolean;
+}
+
+/** Defaults that apply when an entry does not say otherwise. */
+export interface TargetDefaults {
+  intervalMs: number;
+  timeoutMs: number;
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_TARGET_DEFAULTS: TargetDefaults = {
+  intervalMs: 60_000,
+  timeoutMs: 10_000,
+  maxBodyBytes: 1024 * 1024,
+};
+
+export const DEFAULT_EXPECT_STATUS = '200-399';
+
+export interface Target {
+  /** Stable id: the entry's `id`, or a short hash of the normalised URL. */
+  id: string;
+  kind: TargetKind;
+  /** Normalised: `https://host/path`, `http://...`, `tcp://host:port`, `dns://name`. */
+  url: string;
+  /** Host name or IP literal (without IPv6 brackets). */
+  host: string;
+  /** Port to connect to (tcp and http); 0 for dns. */
+  port: number;
+  name: string;
+  intervalMs: number;
+  timeoutMs: number;
+  paused: boolean;
+  http: HttpOptions | null;
+}
+
+export interface HttpOptions {
+  method: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  expectStatus: StatusRange[];
+  bodyContains: TextMatcher | undefined;
+  bodyNotContains: TextMatcher | undefined;
+  jsonPath: string | undefined;
+  equals: unknown;
+  latencyBudgetMs: number | undefined;
+  tlsVerify: boolean;
+  /** At most this many body bytes are read for assertions; the connection is closed past it. */
+  maxBodyBytes: number;
+}
+
+export interface StatusRange {
+  from: number;
+  to: number;
+}
+
+/** A substring or a regular expression, with the text the user wrote (for messages). */
+export interface TextMatcher {
+  source: string;
+  test(text: string): boolean;
+}
+
+/** What a typed spec means: its kind and normalised form. */
+export interface ParsedSpec {
+  kind: TargetKind;
+  url: string;
+  host: string;
+  port: number;
+  /** True when the user typed no scheme and `https://` was assumed (the UI says so). */
+  assumedHttps: boolean;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export const ACCEPTED_FORMS =
+  'Accepted: https://host/path, http://host/path, a bare host name (checked over HTTPS), host:port or tcp://host:port (TCP connect), dns://name (DNS resolution).';
+
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)*\.?$/i;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+export function isIpLiteral(host: string): boolean {
+  return IPV4.test(host) || (host.includes(':') && isValidIpv6(host));
+}
+
+function isValidIpv6(host: string): boolean {
+  try {
+    return new URL(`http://[${host}]/`).hostname.length > 2;
+  } catch {
+    return false;
+  }
+}
+
+function isValidHost(host: string): boolean {
+  return IPV4.test(host) || HOST_NAME.test(host) || isValidIpv6(host);
+}
+
+function parsePort(text: string): number | undefined {
+  if (!/^\d{1,5}$/.test(text)) return undefined;
+  const port = Number(text);
+  return port >= 1 && port <= 65535 ? port : undefined;
+}
+
+/** Splits `host:port` or `[v6]:port`. */
+function splitHostPort(text: string): { host: string; port: string } | undefined {
+  const bracketed = /^\[([^\]]+)\]:(\d+)$/.exec(text);
+  if (bracketed) return { host: bracketed[1]!, port: bracketed[2]! };
+  const plain = /^([^:/\s]+):(\d+)$/.exec(text);
+  if (plain) return { host: plain[1]!, port: plain[2]! };
+  return undefined;
+}
+
+/**
+ * Parses what a user types into a target spec. Returns a message that names the problem and lists
+ * the accepted forms when the input is not one of them.
+ */
+export function parseTargetSpec(input: string): ParseResult<ParsedSpec> {
+  const text = input.trim();
+  if (text === '') return { ok: false, error: `Enter a URL or host. ${ACCEPTED_FORMS}` };
+  if (/\s/.test(text)) return { ok: false, error: `"${text}" contains spaces. ${ACCEPTED_FORMS}` };
+
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
+  if (scheme === 'http' || scheme === 'https') return parseHttpUrl(text, false);
+  if (scheme === 'tcp') {
+    const rest = text.slice('tcp://'.length).replace(/\/$/, '');
+    return parseTcp(rest, text);
+  }
+  if (scheme === 'dns') {
+    const name = text.slice('dns://'.length).replace(/\/$/, '').toLowerCase();
+    if (!HOST_NAME.test(name) || IPV4.test(name)) {
+      return { ok: false, error: `"${name}" is not a valid DNS name for a dns:// check.` };
+    }
+    return { ok: true, value: { kind: 'dns', url: `dns://${name}`, host: name, port: 0, assumedHttps: false } };
+  }
+  if (scheme !== undefined) {
+    const hint = scheme === 'icmp' || scheme === 'ping'
+      ? ' ICMP ping needs raw sockets, which an editor extension does not have; use tcp://host:port instead.'
+      : '';
+    return { ok: false, error: `Unsupported scheme "${scheme}://".${hint} ${ACCEPTED_FORMS}` };
+  }
+  const hostPort = splitHostPort(text);
+  if (hostPort) return parseTcp(text, text);
+  // A bare host, maybe with a path: taken as HTTPS.
+  return parseHttpUrl(`https://${text}`, true);
+}
+
+function parseTcp(hostPortText: string, original: string): ParseResult<ParsedSpec> {
+  const parts = splitHostPort(hostPortText);
+  if (!parts) return { ok: false, error: `"${original}" needs a host and a port, like tcp://db.example.com:5432.` };
+  const port = parsePort(parts.port);
+  if (port === undefined) return { ok: false, error: `Port "${parts.port}" is not a number from 1 to 65535.` };
+  const host = parts.host.toLowerCase();
+  if (!isValidHost(host)) return { ok: false, error: `"${parts.host}" is not a valid host name or IP address.` };
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return { ok: true, value: { kind: 'tcp', url: `tcp://${shown}:${port}`, host, port, assumedHttps: false } };
+}
+
+function parseHttpUrl(text: string, assumedHttps: boolean): ParseResult<ParsedSpec> {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { ok: false, error: `"${text}" is not a valid URL. ${ACCEPTED_FORMS}` };
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!host || !isValidHost(host)) {
+    return { ok: false, error: `"${url.hostname || text}" is not a valid host name or IP address.` };
+  }
+  if (url.username || url.password) {
+    return { ok: false, error: 'Put credentials in a header (kept in Secret Storage), not in the URL.' };
+  }
+  url.hash = '';
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  return { ok: true, value: { kind: 'http', url: url.toString(), host, port, assumedHttps } };
+}
+
+/** Parses `"200-299,401"` into ranges. */
+export function parseStatusRanges(text: string): ParseResult<StatusRange[]> {
+  const ranges: StatusRange[] = [];
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^(\d{3})(?:\s*-\s*(\d{3}))?$/.exec(part);
+    if (!match) return { ok: false, error: `"${part}" in expectStatus is not a status code or a range like 200-299.` };
+    const from = Number(match[1]);
+    const to = Number(match[2] ?? match[1]);
+    if (from < 100 || to > 599 || from > to) {
+      return { ok: false, error: `"${part}" in expectStatus is not a range of status codes between 100 and 599.` };
+    }
+    ranges.push({ from, to });
+  }
+  if (ranges.length === 0) return { ok: false, error: 'expectStatus is empty; write codes like 200-299,401.' };
+  return { ok: true, value: ranges };
+}
+
+export function statusAccepted(code: number, ranges: readonly StatusRange[]): boolean {
+  return ranges.some((r) => code >= r.from && code <= r.to);
+}
+
+/** `/pattern/flags` is a regular expression; anything else is a plain substring. */
+export function parseTextMatcher(source: string): ParseResult<TextMatcher> {
+  const regex = /^\/(.+)\/([dgimsuvy]*)$/s.exec(source);
+  if (!regex) return { ok: true, value: { source, test: (text) => text.includes(source) } };
+  try {
+    const pattern = new RegExp(regex[1]!, regex[2]!.replace(/[gy]/g, ''));
+    return { ok: true, value: { source, test: (text) => pattern.test(text) } };
+  } catch (error) {
+    return { ok: false, error: `${source} is not a valid regular expression: ${(error as Error).message}` };
+  }
+}
+
+export function targetIdFor(url: string): string {
+  return createHash('sha256').update(url).digest('hex').slice(0, 12);
+}
+
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/**
+ * Validates one settings entry and builds the `Target`. A broken entry yields an error that says
+ * which field is wrong; the caller reports it with the entry's position and skips it.
+ */
+export function resolveTarget(entry: TargetEntry, defaults: TargetDefaults = DEFAULT_TARGET_DEFAULTS): ParseResult<Target> {
+  const object: TargetEntryObject | undefined = typeof entry === 'string' ? undefined : entry;
+  const urlText = typeof entry === 'string' ? entry : entry?.url;
+  if (typeof urlText !== 'string') return { ok: false, error: 'The entry has no "url" string.' };
+  const spec = parseTargetSpec(urlText);
+  if (!spec.ok) return spec;
+  const { kind, url, host, port } = spec.value;
+
+  const interval = object?.interval;
+  if (interval !== undefined && (typeof interval !== 'number' || !(interval >= 1))) {
+    return { ok: false, error: `"interval" must be a number of seconds, at least 1 (got ${JSON.stringify(interval)}).` };
+  }
+  const timeout = object?.timeout;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 1))) {
+    return { ok: false, error: `"timeout" must be a positive number of milliseconds (got ${JSON.stringify(timeout)}).` };
+  }
+  if (object?.name !== undefined && typeof object.name !== 'string') return { ok: false, error: '"name" must be a string.' };
+  if (object?.id !== undefined && (typeof object.id !== 'string' || !/^[\w.-]{1,64}$/.test(object.id))) {
+    return { ok: false, error: '"id" must be 1 to 64 letters, digits, ".", "_" or "-".' };
+  }
+
+  let http: HttpOptions | null = null;
+  if (kind === 'http') {
+    const built = resolveHttpOptions(object, defaults);
+    if (!built.ok) return built;
+    http = built.value;
+  } else if (object) {
+    const httpOnly = (['method', 'headers', 'body', 'expectStatus', 'bodyContains', 'bodyNotContains', 'jsonPath', 'latencyBudgetMs'] as const)
+      .filter((key) => object[key] !== undefined);
+    if (httpOnly.length > 0) return { ok: false, error: `${httpOnly.join(', ')} only apply to http(s) targets, not ${kind}://.` };
+  }
+
+  return {
+    ok: true,
+    value: {
+      id: object?.id ?? targetIdFor(url),
+      kind,
+      url,
+      host,
+      port,
+      name: object?.name?.trim() || url,
+      intervalMs: interval !== undefined ? Math.round(interval * 1000) : defaults.intervalMs,
+      timeoutMs: timeout ?? defaults.timeoutMs,
+      paused: object?.paused === true,
+      http,
+    },
+  };
+}
+
+function resolveHttpOptions(object: TargetEntryObject | undefined, defaults: TargetDefaults): ParseResult<HttpOptions> {
+  const method = (object?.method ?? 'GET').toUpperCase();
+  if (!HTTP_METHODS.has(method)) return { ok: false, error: `"method" must be one of ${[...HTTP_METHODS].join(', ')}.` };
+  const headers: Record<string, string> = {};
+  if (object?.headers !== undefined) {
+    if (typeof object.headers !== 'object' || object.headers === null || Array.isArray(object.headers)) {
+      return { ok: false, error: '"headers" must be an object of header names to string values.' };
+    }
+    for (const [name, value] of Object.entries(object.headers)) {
+      if (typeof value !== 'string') return { ok: false, error: `Header "${name}" must have a string value.` };
+      if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(name)) return { ok: false, error: `"${name}" is not a valid header name.` };
+      headers[name.toLowerCase()] = value;
+    }
+  }
+  if (object?.body !== undefined && typeof object.body !== 'string') return { ok: false, error: '"body" must be a string.' };
+  const statusText = object?.expectStatus ?? DEFAULT_EXPECT_STATUS;
+  if (typeof statusText !== 'string') return { ok: false, error: '"expectStatus" must be a string like "200-299,401".' };
+  const expectStatus = parseStatusRanges(statusText);
+  if (!expectStatus.ok) return expectStatus;
+  const matchers: Partial<Record<'bodyContains' | 'bodyNotContains', TextMatcher>> = {};
+  for (const key of ['bodyContains', 'bodyNotContains'] as const) {
+    const source = object?.[key];
+    if (source === undefined) continue;
+    if (typeof source !== 'string') return { ok: false, error: `"${key}" must be a string or /regex/.` };
+    const matcher = parseTextMatcher(source);
+    if (!matcher.ok) return matcher;
+    matchers[key] = matcher.value;
+  }
+  if (object?.jsonPath !== undefined && typeof object.jsonPath !== 'string') return { ok: false, error: '"jsonPath" must be a string.' };
+  if (object?.jsonPath !== undefined && object.equals === undefined) return { ok: false, error: '"jsonPath" needs an "equals" value to compare with.' };
+  const budget = object?.latencyBudgetMs;
+  if (budget !== undefined && (typeof budget !== 'number' || !(budget > 0))) {
+    return { ok: false, error: '"latencyBudgetMs" must be a positive number of milliseconds.' };
+  }
+  if (object?.tlsVerify !== undefined && typeof object.tlsVerify !== 'boolean') return { ok: false, error: '"tlsVerify" must be true or false.' };
+  return {
+    ok: true,
+    value: {
+      method,
+      headers,
+      body: object?.body,
+      expectStatus: expectStatus.value,
+      bodyContains: matchers.bodyContains,
+      bodyNotContains: matchers.bodyNotContains,
+      jsonPath: object?.jsonPath,
+      equals: object?.equals,
+      latencyBudgetMs: budget,
+      tlsVerify: object?.tlsVerify ?? true,
+      maxBodyBytes: defaults.maxBodyBytes,
+    },
+  };
+}

@@ -1,0 +1,2 @@
+// The dashboard front end.
+document.body.dataset['ready'] = 'true';
