@@ -1,0 +1,287 @@
+/**
+ * The HTTP(S) check: a fresh connection every time (so connect and TLS are measured on every
+ * check), redirects followed by hand (so every hop is timed and loops are caught), one deadline for
+ * the whole check including the body, and the body read only up to a bound.
+ */
+import { type Socket } from 'node:net';
+import { type TLSSocket } from 'node:tls';
+import { isDeepStrictEqual } from 'node:util';
+import { Client } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { CheckResult, PhaseTimings, TlsDetails } from './checkResult';
+import type { Target, HttpOptions } from '../targets/target';
+import { statusAccepted } from '../targets/target';
+import { connectTcp, startTls } from './connect';
+import { type DnsResolver } from './dnsResolver';
+import { classifyError, ProbeFailure } from './failure';
+import { evaluateJsonPath, parseJsonPath } from './jsonPath';
+import { PhaseClock, round3, roundPhases } from './phaseClock';
+import { readTlsDetails } from './tlsDetails';
+
+export const MAX_REDIRECTS = 10;
+
+export interface ProbeEnvironment {
+  resolver: DnsResolver;
+  userAgent: string;
+}
+
+interface HopResponse {
+  statusCode: number;
+  location: string | undefined;
+  /** Present only when an assertion needs the body. */
+  body: Buffer | undefined;
+  bodyBytes: number;
+  /** The body went past `maxBodyBytes`; reading stopped and the connection was closed. */
+  truncated: boolean;
+}
+
+/** Mutable details a hop learns that the result reports even when the hop fails. */
+interface CheckProgress {
+  addresses: string[];
+  tls: TlsDetails | null;
+  /** Status code of the response being read, known once its headers arrived. */
+  statusCode: number | null;
+  /** The phase the check is in, to charge a failure's time to it and to say where a timeout hit. */
+  stage: keyof PhaseTimings;
+}
+
+const STAGE_DESCRIPTIONS: Record<keyof PhaseTimings, string> = {
+  dns: 'resolving the name',
+  connect: 'connecting',
+  tls: 'in the TLS handshake',
+  firstByte: 'waiting for the response',
+  transfer: 'reading the body',
+};
+
+export async function checkHttp(target: Target, env: ProbeEnvironment, signal: AbortSignal | undefined): Promise<CheckResult> {
+  const options = target.http!;
+  const startedAt = Date.now();
+  const clock = new PhaseClock();
+  const progress: CheckProgress = { addresses: [], tls: null, statusCode: null, stage: 'dns' };
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new ProbeFailure('TIMEOUT', '')), target.timeoutMs);
+  const onCallerAbort = (): void => deadline.abort(signal!.reason);
+  signal?.addEventListener('abort', onCallerAbort, { once: true });
+
+  const finish = (outcome: Pick<CheckResult, 'status' | 'reason' | 'message' | 'statusCode'>): CheckResult => ({
+    targetId: target.id,
+    target: target.url,
+    startedAt,
+    ...outcome,
+    totalMs: round3(clock.totalMs),
+    phases: roundPhases(clock.phases),
+    tls: progress.tls,
+    addresses: progress.addresses,
+  });
+
+  try {
+    let url = new URL(target.url);
+    let method = options.method;
+    let body = options.body;
+    const visited = new Set([url.href]);
+    for (let hop = 0; ; hop++) {
+      progress.statusCode = null;
+      const response = await requestOnce(url, method, body, options, env, clock, progress, deadline.signal);
+      const redirect = response.location !== undefined && response.statusCode >= 300 && response.statusCode < 400;
+      if (!redirect) return finish(judge(response, options, clock.totalMs, target.timeoutMs));
+      const next = new URL(response.location!, url);
+      if (visited.has(next.href)) {
+        return finish({ status: 'DOWN', reason: 'REDIRECT_LOOP', statusCode: response.statusCode, message: `Redirect loop: ${next.href} was already visited.` });
+      }
+      if (hop + 1 > MAX_REDIRECTS) {
+        return finish({ status: 'DOWN', reason: 'REDIRECT_LOOP', statusCode: response.statusCode, message: `More than ${MAX_REDIRECTS} redirects.` });
+      }
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+        return finish({ status: 'DOWN', reason: 'ERROR', statusCode: response.statusCode, message: `Redirected to an unsupported URL: ${next.href}` });
+      }
+      visited.add(next.href);
+      // Browsers turn a redirected POST into a GET except for 307/308; so do we.
+      if (response.statusCode === 303 || ((response.statusCode === 301 || response.statusCode === 302) && method === 'POST')) {
+        method = 'GET';
+        body = undefined;
+      }
+      url = next;
+    }
+  } catch (error) {
+    clock.lap(progress.stage);
+    if (deadline.signal.aborted && signal?.aborted) throw signal.reason;
+    if (deadline.signal.aborted && deadline.signal.reason instanceof ProbeFailure) {
+      return finish({ status: 'DOWN', reason: 'TIMEOUT', statusCode: progress.statusCode, message: `No complete response within ${target.timeoutMs} ms (timed out while ${STAGE_DESCRIPTIONS[progress.stage]}).` });
+    }
+    const failure = classifyError(error, new URL(target.url).host);
+    return finish({ status: 'DOWN', reason: failure.reason, statusCode: null, message: failure.message });
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onCallerAbort);
+  }
+}
+
+function judge(response: HopResponse, options: HttpOptions, totalMs: number, _timeoutMs: number): Pick<CheckResult, 'status' | 'reason' | 'message' | 'statusCode'> {
+  const statusCode = response.statusCode;
+  const down = (reason: 'HTTP_STATUS' | 'ASSERTION_FAILED', message: string) => ({ status: 'DOWN' as const, reason, message, statusCode });
+  if (!statusAccepted(statusCode, options.expectStatus)) {
+    const accepted = options.expectStatus.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',');
+    return down('HTTP_STATUS', `HTTP ${statusCode} is not an accepted status (${accepted}).`);
+  }
+  if (response.body) {
+    const text = response.body.toString('utf8');
+    const scope = response.truncated ? ` (in the first ${response.body.length} bytes)` : '';
+    if (options.bodyContains && !options.bodyContains.test(text)) return down('ASSERTION_FAILED', `The body does not contain ${options.bodyContains.source}${scope}.`);
+    if (options.bodyNotContains && options.bodyNotContains.test(text)) return down('ASSERTION_FAILED', `The body contains ${options.bodyNotContains.source}${scope}.`);
+    if (options.jsonPath !== undefined) {
+      const failure = checkJsonPath(text, options.jsonPath, options.equals, response.truncated);
+      if (failure) return down('ASSERTION_FAILED', failure);
+    }
+  }
+  const truncatedNote = response.truncated ? ` Body larger than ${formatBytes(options.maxBodyBytes)}: read that much and closed the connection.` : '';
+  if (options.latencyBudgetMs !== undefined && totalMs > options.latencyBudgetMs) {
+    return { status: 'DEGRADED', reason: 'SLOW', statusCode, message: `HTTP ${statusCode} in ${totalMs.toFixed(0)} ms, slower than the ${options.latencyBudgetMs} ms budget.${truncatedNote}` };
+  }
+  return { status: 'UP', reason: null, statusCode, message: `HTTP ${statusCode} in ${totalMs.toFixed(1)} ms.${truncatedNote}` };
+}
+
+function checkJsonPath(text: string, path: string, expected: unknown, truncated: boolean): string | undefined {
+  const steps = parseJsonPath(path);
+  if (!steps) return `${path} is not a JSON path this monitor understands (use $.a.b[0]).`;
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    return truncated ? 'The body is too large to check as JSON.' : 'The body is not valid JSON.';
+  }
+  const result = evaluateJsonPath(document, steps);
+  if (!result.found) return `${path} is not present in the JSON body.`;
+  if (!isDeepStrictEqual(result.value, expected)) return `${path} is ${JSON.stringify(result.value)}, expected ${JSON.stringify(expected)}.`;
+  return undefined;
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(bytes % (1024 * 1024) ? 1 : 0)} MiB` : `${Math.round(bytes / 1024)} KiB`;
+}
+
+function needsBody(options: HttpOptions): boolean {
+  return options.bodyContains !== undefined || options.bodyNotContains !== undefined || options.jsonPath !== undefined;
+}
+
+async function requestOnce(
+  url: URL,
+  method: string,
+  body: string | undefined,
+  options: HttpOptions,
+  env: ProbeEnvironment,
+  clock: PhaseClock,
+  progress: CheckProgress,
+  signal: AbortSignal,
+): Promise<HopResponse> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const https = url.protocol === 'https:';
+  const port = url.port ? Number(url.port) : https ? 443 : 80;
+
+  progress.stage = 'dns';
+  const resolution = await env.resolver.resolve(host, signal);
+  if (progress.addresses.length === 0) progress.addresses = resolution.addresses;
+  // A cache hit costs microseconds; charge it to connect so dns reports only real lookups.
+  if (resolution.measured) clock.lap('dns');
+
+  progress.stage = 'connect';
+  let socket: Socket = await connectTcp(resolution.addresses, port, signal);
+  clock.lap('connect');
+
+  if (https) {
+    progress.stage = 'tls';
+    const tlsSocket: TLSSocket = await startTls(socket, host, signal);
+    socket = tlsSocket;
+    clock.lap('tls');
+    progress.tls = readTlsDetails(tlsSocket, host);
+    if (options.tlsVerify && !progress.tls.authorized) {
+      tlsSocket.destroy();
+      throw new ProbeFailure('TLS_ERROR', `Certificate of ${host} rejected: ${progress.tls.authorizationError}.`);
+    }
+  }
+
+  progress.stage = 'firstByte';
+  return await exchange(url, method, body, options, env.userAgent, socket, clock, progress, signal);
+}
+
+/** Sends the request over the connection we opened and reads the response, through undici. */
+function exchange(
+  url: URL,
+  method: string,
+  body: string | undefined,
+  options: HttpOptions,
+  userAgent: string,
+  socket: Socket,
+  clock: PhaseClock,
+  progress: CheckProgress,
+  signal: AbortSignal,
+): Promise<HopResponse> {
+  const client = new Client(url.origin, {
+    // undici expects the connector to answer asynchronously, as a real connect would.
+    connect: (_options, callback) => process.nextTick(callback, null, socket),
+    pipelining: 1,
+    // The check's own deadline bounds everything; undici's idle timers would only interfere.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
+  const collect = needsBody(options);
+  const chunks: Buffer[] = [];
+
+  return new Promise<HopResponse>((resolve, reject) => {
+    let statusCode = 0;
+    let location: string | undefined;
+    let bodyBytes = 0;
+    let settled = false;
+    const settle = (outcome: { response: HopResponse } | { error: unknown }): void => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      client.destroy().catch(() => {});
+      if ('error' in outcome) reject(outcome.error);
+      else resolve(outcome.response);
+    };
+    const respond = (truncated: boolean): void => {
+      clock.lap('transfer');
+      settle({ response: { statusCode, location, body: collect ? Buffer.concat(chunks) : undefined, bodyBytes, truncated } });
+    };
+    const onAbort = (): void => settle({ error: signal.reason });
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect: () => {},
+      onResponseStarted: () => {
+        clock.lap('firstByte');
+        progress.stage = 'transfer';
+      },
+      onHeaders: (code, rawHeaders) => {
+        statusCode = code;
+        progress.statusCode = code;
+        location = headerValue(rawHeaders, 'location');
+        // A redirect's body is not needed.
+        if (location !== undefined && code >= 300 && code < 400) respond(false);
+        return true;
+      },
+      onData: (chunk) => {
+        const room = options.maxBodyBytes - bodyBytes;
+        bodyBytes += chunk.length;
+        if (collect) chunks.push(room >= chunk.length ? chunk : chunk.subarray(0, Math.max(room, 0)));
+        if (bodyBytes > options.maxBodyBytes) {
+          respond(true);
+          return false;
+        }
+        return true;
+      },
+      onComplete: () => respond(false),
+      onError: (error) => settle({ error }),
+    };
+    const headers: Record<string, string> = { 'user-agent': userAgent, ...options.headers };
+    client.dispatch({ origin: url.origin, path: url.pathname + url.search, method, headers, body }, handler);
+  });
+}
+
+function headerValue(rawHeaders: Buffer[] | string[] | null | undefined, name: string): string | undefined {
+  if (!rawHeaders) return undefined;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toString().toLowerCase() === name) return rawHeaders[i + 1]!.toString();
+  }
+  return undefined;
+}
