@@ -1,0 +1,291 @@
+/**
+ * The dashboard's message protocol, imported by the panel host (src/vscode/dashboard) and the
+ * webview (webview-ui). One discriminated union per direction; every message that crosses is
+ * checked with the guard for its direction before it is used.
+ *
+ * Handshake: the webview posts `ready` once its script runs; the host answers `init`; the webview
+ * then asks for what it shows (`requestSeries`, `requestReport`) with a `requestId` that the
+ * reply (`series`, `report`, or `error`) carries back. The host pushes `checkAdded` and
+ * `stateChanged` as they happen; the webview never polls.
+ *
+ * No imports: this file is compiled for Node and for the browser.
+ */
+
+export const TIME_RANGES = ['1h', '24h', '7d', '30d', '1y'] as const;
+export type TimeRange = (typeof TIME_RANGES)[number];
+
+export const RANGE_MS: Readonly<Record<TimeRange, number>> = {
+  '1h': 60 * 60 * 1000,
+  '24h': 24 * 60 * 60 * 1000,
+  '7d': 7 * 24 * 60 * 60 * 1000,
+  '30d': 30 * 24 * 60 * 60 * 1000,
+  '1y': 365 * 24 * 60 * 60 * 1000,
+};
+
+/** Points per target the webview asks for unless it says otherwise; keeps 20 targets x 30 days smooth. */
+export const DEFAULT_MAX_POINTS = 500;
+export const MAX_MAX_POINTS = 5000;
+
+/** The scheduler's per-target status (same strings as `TargetStatus` in src/core/scheduler). */
+export type DashboardStatus = 'UNKNOWN' | 'UP' | 'DEGRADED' | 'DOWN' | 'PAUSED';
+export type CheckOutcome = 'UP' | 'DEGRADED' | 'DOWN';
+
+/** Same shape as `GeoLocation` in src/core/geo, restated here because the webview cannot import core. */
+export interface MapLocation {
+  country: string | null;
+  countryCode: string | null;
+  city: string | null;
+  isp: string | null;
+  asn: number | null;
+  lat: number | null;
+  lon: number | null;
+  local: boolean;
+}
+
+export interface DashboardTarget {
+  id: string;
+  name: string;
+  url: string;
+  kind: 'http' | 'tcp' | 'dns';
+  /** The IP address last connected to, or null before the first answer. */
+  address: string | null;
+  /** Null until the address has been located. */
+  location: MapLocation | null;
+}
+
+export interface DashboardTargetState {
+  targetId: string;
+  status: DashboardStatus;
+  /** When `status` last changed, epoch ms. */
+  since: number | null;
+  lastCheckAt: number | null;
+  lastTotalMs: number | null;
+  /** The last check's readable message (why it is down, or "200 OK in 84 ms"). */
+  message: string | null;
+}
+
+/** The order of phases in every phase tuple and stacked chart. */
+export const PHASES = ['dns', 'connect', 'tls', 'firstByte', 'transfer'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+/**
+ * One target's history over a range, column by column (parallel arrays of equal length) so that
+ * 20 targets x 500 points cross the message channel without repeating keys. Point `i` is one
+ * check when `bucketMs` is 0, otherwise the checks of `[t[i], t[i] + bucketMs)`.
+ */
+export interface SeriesColumns {
+  targetId: string;
+  range: TimeRange;
+  from: number;
+  to: number;
+  bucketMs: number;
+  t: number[];
+  /** Mean total response time of the checks that answered (UP or DEGRADED); null if none did. */
+  avg: (number | null)[];
+  /** Slowest answered check, so a spike survives downsampling. */
+  max: (number | null)[];
+  /** Mean phase times of the answered checks, in ms; 0 where none answered. */
+  dns: number[];
+  connect: number[];
+  tls: number[];
+  firstByte: number[];
+  transfer: number[];
+  checks: number[];
+  down: number[];
+  degraded: number[];
+  /** Checks the anomaly detector flagged. */
+  anomalies: number[];
+}
+
+/** A check as it is pushed live. */
+export interface LiveCheck {
+  targetId: string;
+  startedAt: number;
+  status: CheckOutcome;
+  /** Null when the check got no answer (DOWN). */
+  totalMs: number | null;
+  /** [dns, connect, tls, firstByte, transfer] in ms, in `PHASES` order. */
+  phases: [number, number, number, number, number];
+  anomaly: boolean;
+}
+
+export interface ReportRow {
+  targetId: string;
+  name: string;
+  url: string;
+  /** Fraction of counted checks that were UP or DEGRADED, 0..1; null with no checks in range. */
+  availability: number | null;
+  avgMs: number | null;
+  p95Ms: number | null;
+  /** "City, Country", "Country", "Local network" or null when unknown. */
+  location: string | null;
+  anomalies: number;
+  lastStatus: DashboardStatus;
+  /** Days until the certificate expires (negative once expired); null for non-TLS targets. */
+  certDaysLeft: number | null;
+}
+
+export type ReportFormat = 'csv' | 'json';
+
+// ---- webview -> host --------------------------------------------------------------------------
+
+export type WebviewToHostMessage =
+  | { type: 'ready' }
+  /** The targets the user shows; the host pushes live checks only for these. */
+  | { type: 'selectTargets'; targetIds: string[] }
+  | { type: 'setRange'; range: TimeRange }
+  | { type: 'requestSeries'; requestId: number; targetIds: string[]; range: TimeRange; maxPoints: number }
+  | { type: 'requestReport'; requestId: number; range: TimeRange }
+  /** Asks the host to save the report to a file the user picks. */
+  | { type: 'exportReport'; range: TimeRange; format: ReportFormat }
+  /** An uncaught error in the webview, for the extension's log. */
+  | { type: 'webviewError'; message: string };
+
+// ---- host -> webview --------------------------------------------------------------------------
+
+export type HostToWebviewMessage =
+  | { type: 'init'; targets: DashboardTarget[]; states: DashboardTargetState[]; range: TimeRange; now: number }
+  | { type: 'targetsChanged'; targets: DashboardTarget[]; states: DashboardTargetState[] }
+  | { type: 'series'; requestId: number; series: SeriesColumns[] }
+  | { type: 'checkAdded'; check: LiveCheck }
+  | { type: 'stateChanged'; state: DashboardTargetState }
+  | { type: 'report'; requestId: number; range: TimeRange; rows: ReportRow[] }
+  /** A request failed (with its id) or something the user should know happened (without). */
+  | { type: 'error'; requestId?: number; message: string };
+
+// ---- guards -----------------------------------------------------------------------------------
+
+type Fields = Record<string, unknown>;
+
+const MAX_IDS = 1000;
+const MAX_TEXT = 2000;
+
+function isObject(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function isTimeRange(value: unknown): value is TimeRange {
+  return typeof value === 'string' && (TIME_RANGES as readonly string[]).includes(value);
+}
+
+function isRequestId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+function isIdList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.length <= MAX_IDS && value.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 200);
+}
+
+function isNumberOrNull(value: unknown): value is number | null {
+  return value === null || (typeof value === 'number' && Number.isFinite(value));
+}
+
+function isStringOrNull(value: unknown): value is string | null {
+  return value === null || typeof value === 'string';
+}
+
+function isNumberArray(value: unknown, length: number): boolean {
+  return Array.isArray(value) && value.length === length && value.every((item) => typeof item === 'number' && Number.isFinite(item));
+}
+
+function isNullableNumberArray(value: unknown, length: number): boolean {
+  return Array.isArray(value) && value.length === length && value.every(isNumberOrNull);
+}
+
+const STATUSES: readonly string[] = ['UNKNOWN', 'UP', 'DEGRADED', 'DOWN', 'PAUSED'];
+const OUTCOMES: readonly string[] = ['UP', 'DEGRADED', 'DOWN'];
+
+/** Validates what the host receives from the webview. */
+export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMessage {
+  if (!isObject(value)) return false;
+  switch (value['type']) {
+    case 'ready':
+      return true;
+    case 'selectTargets':
+      return isIdList(value['targetIds']);
+    case 'setRange':
+      return isTimeRange(value['range']);
+    case 'requestSeries': {
+      const maxPoints = value['maxPoints'];
+      return isRequestId(value['requestId']) && isIdList(value['targetIds']) && isTimeRange(value['range'])
+        && typeof maxPoints === 'number' && Number.isInteger(maxPoints) && maxPoints >= 2 && maxPoints <= MAX_MAX_POINTS;
+    }
+    case 'requestReport':
+      return isRequestId(value['requestId']) && isTimeRange(value['range']);
+    case 'exportReport':
+      return isTimeRange(value['range']) && (value['format'] === 'csv' || value['format'] === 'json');
+    case 'webviewError':
+      return typeof value['message'] === 'string' && value['message'].length <= MAX_TEXT * 4;
+    default:
+      return false;
+  }
+}
+
+export function isMapLocation(value: unknown): value is MapLocation {
+  return isObject(value) && typeof value['local'] === 'boolean'
+    && isStringOrNull(value['country']) && isStringOrNull(value['countryCode']) && isStringOrNull(value['city'])
+    && isStringOrNull(value['isp']) && isNumberOrNull(value['asn']) && isNumberOrNull(value['lat']) && isNumberOrNull(value['lon']);
+}
+
+export function isDashboardTarget(value: unknown): value is DashboardTarget {
+  return isObject(value) && typeof value['id'] === 'string' && typeof value['name'] === 'string' && typeof value['url'] === 'string'
+    && (value['kind'] === 'http' || value['kind'] === 'tcp' || value['kind'] === 'dns')
+    && isStringOrNull(value['address']) && (value['location'] === null || isMapLocation(value['location']));
+}
+
+export function isDashboardTargetState(value: unknown): value is DashboardTargetState {
+  return isObject(value) && typeof value['targetId'] === 'string' && STATUSES.includes(value['status'] as string)
+    && isNumberOrNull(value['since']) && isNumberOrNull(value['lastCheckAt']) && isNumberOrNull(value['lastTotalMs'])
+    && isStringOrNull(value['message']);
+}
+
+export function isSeriesColumns(value: unknown): value is SeriesColumns {
+  if (!isObject(value) || typeof value['targetId'] !== 'string' || !isTimeRange(value['range'])) return false;
+  if (!isNumberOrNull(value['from']) || !isNumberOrNull(value['to']) || typeof value['bucketMs'] !== 'number') return false;
+  const t = value['t'];
+  if (!Array.isArray(t)) return false;
+  const length = t.length;
+  return isNumberArray(t, length)
+    && isNullableNumberArray(value['avg'], length) && isNullableNumberArray(value['max'], length)
+    && (['dns', 'connect', 'tls', 'firstByte', 'transfer', 'checks', 'down', 'degraded', 'anomalies'] as const)
+      .every((column) => isNumberArray(value[column], length));
+}
+
+export function isLiveCheck(value: unknown): value is LiveCheck {
+  return isObject(value) && typeof value['targetId'] === 'string' && typeof value['startedAt'] === 'number'
+    && OUTCOMES.includes(value['status'] as string) && isNumberOrNull(value['totalMs'])
+    && isNumberArray(value['phases'], 5) && typeof value['anomaly'] === 'boolean';
+}
+
+export function isReportRow(value: unknown): value is ReportRow {
+  return isObject(value) && typeof value['targetId'] === 'string' && typeof value['name'] === 'string' && typeof value['url'] === 'string'
+    && isNumberOrNull(value['availability']) && isNumberOrNull(value['avgMs']) && isNumberOrNull(value['p95Ms'])
+    && isStringOrNull(value['location']) && typeof value['anomalies'] === 'number' && STATUSES.includes(value['lastStatus'] as string)
+    && isNumberOrNull(value['certDaysLeft']);
+}
+
+/** Validates what the webview receives from the host (the webview trusts nothing it did not check). */
+export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMessage {
+  if (!isObject(value)) return false;
+  switch (value['type']) {
+    case 'init':
+      return Array.isArray(value['targets']) && value['targets'].every(isDashboardTarget)
+        && Array.isArray(value['states']) && value['states'].every(isDashboardTargetState)
+        && isTimeRange(value['range']) && typeof value['now'] === 'number';
+    case 'targetsChanged':
+      return Array.isArray(value['targets']) && value['targets'].every(isDashboardTarget)
+        && Array.isArray(value['states']) && value['states'].every(isDashboardTargetState);
+    case 'series':
+      return isRequestId(value['requestId']) && Array.isArray(value['series']) && value['series'].every(isSeriesColumns);
+    case 'checkAdded':
+      return isLiveCheck(value['check']);
+    case 'stateChanged':
+      return isDashboardTargetState(value['state']);
+    case 'report':
+      return isRequestId(value['requestId']) && isTimeRange(value['range']) && Array.isArray(value['rows']) && value['rows'].every(isReportRow);
+    case 'error':
+      return typeof value['message'] === 'string' && (value['requestId'] === undefined || isRequestId(value['requestId']));
+    default:
+      return false;
+  }
+}
