@@ -22,7 +22,8 @@ function findTests(dir) {
 
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const flags = process.argv.slice(2).filter((arg) => arg.startsWith('--'));
-const files = only.length > 0 ? only : [...findTests('test/unit'), ...findTests('test/integration')].sort();
+const roots = only.length > 0 ? only : ['test/unit', 'test/integration'];
+const files = roots.flatMap((root) => (statSync(root, { throwIfNoEntry: false })?.isDirectory() ? findTests(root) : [root])).sort();
 if (files.length === 0) {
   console.error('No test files found under test/unit or test/integration.');
   process.exit(1);

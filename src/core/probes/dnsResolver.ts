@@ -67,7 +67,7 @@ export class DnsResolver {
   }
 
   /** Resolves for a connection: cached answers are reused until their TTL runs out. */
-  async resolve(host: string, signal?: AbortSignal): Promise<Resolution> {
+  async resolve(host: string): Promise<Resolution> {
     if (isIP(host)) return { addresses: [host], lookupMs: 0, measured: false };
     const name = host.toLowerCase().replace(/\.$/, '');
     if (name === 'localhost' || name.endsWith('.localhost')) {
@@ -77,16 +77,16 @@ export class DnsResolver {
     if (cached && cached.expiresAt > Date.now()) return { addresses: cached.addresses, lookupMs: 0, measured: false };
 
     const started = performance.now();
-    const { addresses, ttlMs } = await this.lookup(name, signal);
+    const { addresses, ttlMs } = await this.lookup(name);
     const lookupMs = performance.now() - started;
     this.remember(name, addresses, ttlMs);
     return { addresses, lookupMs, measured: true };
   }
 
   /** Resolves without the cache (for dns:// checks, which measure the lookup itself). */
-  async resolveFresh(host: string, signal?: AbortSignal): Promise<Resolution> {
+  async resolveFresh(host: string): Promise<Resolution> {
     const started = performance.now();
-    const { addresses, ttlMs } = await this.lookup(host.toLowerCase().replace(/\.$/, ''), signal);
+    const { addresses, ttlMs } = await this.lookup(host.toLowerCase().replace(/\.$/, ''));
     const lookupMs = performance.now() - started;
     this.remember(host.toLowerCase(), addresses, ttlMs);
     return { addresses, lookupMs, measured: true };
@@ -106,28 +106,20 @@ export class DnsResolver {
     }
   }
 
-  private async lookup(name: string, signal?: AbortSignal): Promise<{ addresses: string[]; ttlMs: number }> {
-    // Not resolver.cancel(): it would cancel every target's lookup on this shared resolver.
-    const abort = abortPromise(signal);
-    try {
-      const [v4, v6] = await Promise.race([
-        Promise.allSettled([this.resolver.resolve4(name, { ttl: true }), this.resolver.resolve6(name, { ttl: true })]),
-        abort.promise,
-      ]);
-      const records = [v4, v6].flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
-      if (records.length > 0) {
-        return { addresses: records.map((r) => r.address), ttlMs: Math.min(...records.map((r) => r.ttl)) * 1000 };
-      }
-      const failure = [v4, v6].find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as NodeJS.ErrnoException | undefined;
-      if (this.useSystemFallback) {
-        const system = await Promise.race([dns.lookup(name, { all: true, verbatim: true }).catch(() => []), abort.promise]);
-        const addresses = system.filter((a) => a.family === 4).concat(system.filter((a) => a.family === 6)).map((a) => a.address);
-        if (addresses.length > 0) return { addresses, ttlMs: this.fallbackTtlMs };
-      }
-      throw describeDnsFailure(name, failure?.code);
-    } finally {
-      abort.dispose();
+  /** The caller bounds the time (the check's deadline); the DNS client's own timeout ends the query. */
+  private async lookup(name: string): Promise<{ addresses: string[]; ttlMs: number }> {
+    const [v4, v6] = await Promise.allSettled([this.resolver.resolve4(name, { ttl: true }), this.resolver.resolve6(name, { ttl: true })]);
+    const records = [v4, v6].flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+    if (records.length > 0) {
+      return { addresses: records.map((r) => r.address), ttlMs: Math.min(...records.map((r) => r.ttl)) * 1000 };
     }
+    const failure = [v4, v6].find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as NodeJS.ErrnoException | undefined;
+    if (this.useSystemFallback) {
+      const system = await dns.lookup(name, { all: true, verbatim: true }).catch(() => []);
+      const addresses = system.filter((a) => a.family === 4).concat(system.filter((a) => a.family === 6)).map((a) => a.address);
+      if (addresses.length > 0) return { addresses, ttlMs: this.fallbackTtlMs };
+    }
+    throw describeDnsFailure(name, failure?.code);
   }
 }
 
@@ -148,20 +140,4 @@ function describeDnsFailure(name: string, code: string | undefined): DnsError {
     default:
       return new DnsError(`Could not resolve ${name}${code ? ` (${code})` : ''}.`, code ?? 'EUNKNOWN');
   }
-}
-
-/** A promise that rejects when `signal` aborts, with a `dispose` so the listener never leaks. */
-export function abortPromise(signal: AbortSignal | undefined): { promise: Promise<never>; dispose(): void } {
-  if (!signal) return { promise: new Promise<never>(() => {}), dispose: () => {} };
-  let listener: (() => void) | undefined;
-  const promise = new Promise<never>((_, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    listener = () => reject(signal.reason);
-    signal.addEventListener('abort', listener, { once: true });
-  });
-  promise.catch(() => {});
-  return { promise, dispose: () => listener && signal.removeEventListener('abort', listener) };
 }

@@ -13,6 +13,7 @@ import type { Target, HttpOptions } from '../targets/target';
 import { statusAccepted } from '../targets/target';
 import { connectTcp, startTls } from './connect';
 import { type DnsResolver } from './dnsResolver';
+import { Deadline } from './deadline';
 import { classifyError, ProbeFailure } from './failure';
 import { evaluateJsonPath, parseJsonPath } from './jsonPath';
 import { PhaseClock, round3, roundPhases } from './phaseClock';
@@ -58,10 +59,7 @@ export async function checkHttp(target: Target, env: ProbeEnvironment, signal: A
   const startedAt = Date.now();
   const clock = new PhaseClock();
   const progress: CheckProgress = { addresses: [], tls: null, statusCode: null, stage: 'dns' };
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new ProbeFailure('TIMEOUT', '')), target.timeoutMs);
-  const onCallerAbort = (): void => deadline.abort(signal!.reason);
-  signal?.addEventListener('abort', onCallerAbort, { once: true });
+  const deadline = new Deadline(target.timeoutMs, signal);
 
   const finish = (outcome: Pick<CheckResult, 'status' | 'reason' | 'message' | 'statusCode'>): CheckResult => ({
     targetId: target.id,
@@ -81,7 +79,7 @@ export async function checkHttp(target: Target, env: ProbeEnvironment, signal: A
     const visited = new Set([url.href]);
     for (let hop = 0; ; hop++) {
       progress.statusCode = null;
-      const response = await requestOnce(url, method, body, options, env, clock, progress, deadline.signal);
+      const response = await requestOnce(url, method, body, options, env, clock, progress, deadline);
       const redirect = response.location !== undefined && response.statusCode >= 300 && response.statusCode < 400;
       if (!redirect) return finish(judge(response, options, clock.totalMs, target.timeoutMs));
       const next = new URL(response.location!, url);
@@ -104,15 +102,14 @@ export async function checkHttp(target: Target, env: ProbeEnvironment, signal: A
     }
   } catch (error) {
     clock.lap(progress.stage);
-    if (deadline.signal.aborted && signal?.aborted) throw signal.reason;
-    if (deadline.signal.aborted && deadline.signal.reason instanceof ProbeFailure) {
+    if (deadline.callerAborted) throw deadline.reason;
+    if (deadline.expired) {
       return finish({ status: 'DOWN', reason: 'TIMEOUT', statusCode: progress.statusCode, message: `No complete response within ${target.timeoutMs} ms (timed out while ${STAGE_DESCRIPTIONS[progress.stage]}).` });
     }
     const failure = classifyError(error, new URL(target.url).host);
     return finish({ status: 'DOWN', reason: failure.reason, statusCode: null, message: failure.message });
   } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onCallerAbort);
+    deadline.dispose();
   }
 }
 
@@ -171,25 +168,25 @@ async function requestOnce(
   env: ProbeEnvironment,
   clock: PhaseClock,
   progress: CheckProgress,
-  signal: AbortSignal,
+  deadline: Deadline,
 ): Promise<HopResponse> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const https = url.protocol === 'https:';
   const port = url.port ? Number(url.port) : https ? 443 : 80;
 
   progress.stage = 'dns';
-  const resolution = await env.resolver.resolve(host, signal);
+  const resolution = await deadline.race(env.resolver.resolve(host));
   if (progress.addresses.length === 0) progress.addresses = resolution.addresses;
   // A cache hit costs microseconds; charge it to connect so dns reports only real lookups.
   if (resolution.measured) clock.lap('dns');
 
   progress.stage = 'connect';
-  let socket: Socket = await connectTcp(resolution.addresses, port, signal);
+  let socket: Socket = await connectTcp(resolution.addresses, port, deadline);
   clock.lap('connect');
 
   if (https) {
     progress.stage = 'tls';
-    const tlsSocket: TLSSocket = await startTls(socket, host, signal);
+    const tlsSocket: TLSSocket = await startTls(socket, host, deadline);
     socket = tlsSocket;
     clock.lap('tls');
     progress.tls = readTlsDetails(tlsSocket, host);
@@ -200,7 +197,7 @@ async function requestOnce(
   }
 
   progress.stage = 'firstByte';
-  return await exchange(url, method, body, options, env.userAgent, socket, clock, progress, signal);
+  return await exchange(url, method, body, options, env.userAgent, socket, clock, progress, deadline);
 }
 
 /** Sends the request over the connection we opened and reads the response, through undici. */
@@ -213,7 +210,7 @@ function exchange(
   socket: Socket,
   clock: PhaseClock,
   progress: CheckProgress,
-  signal: AbortSignal,
+  deadline: Deadline,
 ): Promise<HopResponse> {
   const client = new Client(url.origin, {
     // undici expects the connector to answer asynchronously, as a real connect would.
@@ -227,6 +224,11 @@ function exchange(
   const chunks: Buffer[] = [];
 
   return new Promise<HopResponse>((resolve, reject) => {
+    if (deadline.expired) {
+      client.destroy().catch(() => {});
+      reject(deadline.reason);
+      return;
+    }
     let statusCode = 0;
     let location: string | undefined;
     let bodyBytes = 0;
@@ -234,8 +236,10 @@ function exchange(
     const settle = (outcome: { response: HopResponse } | { error: unknown }): void => {
       if (settled) return;
       settled = true;
-      signal.removeEventListener('abort', onAbort);
-      client.destroy().catch(() => {});
+      unregister();
+      // A finished exchange closes gracefully; destroy() builds error objects, which costs CPU on every check.
+      const finishedCleanly = 'response' in outcome && !outcome.response.truncated && outcome.response.location === undefined;
+      (finishedCleanly ? client.close() : client.destroy()).catch(() => {});
       if ('error' in outcome) reject(outcome.error);
       else resolve(outcome.response);
     };
@@ -243,8 +247,7 @@ function exchange(
       clock.lap('transfer');
       settle({ response: { statusCode, location, body: collect ? Buffer.concat(chunks) : undefined, bodyBytes, truncated } });
     };
-    const onAbort = (): void => settle({ error: signal.reason });
-    signal.addEventListener('abort', onAbort, { once: true });
+    const unregister = deadline.onCancel((reason) => settle({ error: reason }));
 
     const handler: Dispatcher.DispatchHandler = {
       onConnect: () => {},
