@@ -1,0 +1,199 @@
+/**
+ * Drives a real VS Code workbench (code-server in headless Chromium) with the packaged extension
+ * installed, the way a user sees it. UI walks (test/e2e/ui/*.walk.ts) use it:
+ *
+ *   await withWorkbench({ name: 'tree' }, async (workbench) => {
+ *     await workbench.openViewContainer('Network Monitor');
+ *     await workbench.treeRow('127.0.0.1').waitFor();
+ *   });
+ *
+ * Everything a walk leaves behind (screenshots, server log, browser console) is in
+ * test-results/ui/<name>/.
+ */
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext, FrameLocator, Locator, Page } from 'playwright-core';
+import { CodeServerHost } from '../host/codeServerHost';
+import { launchHeadlessChromium } from '../host/headlessChromium';
+import { REPO_ROOT, TEST_RESULTS_DIR, missingHostParts } from '../host/hostPaths';
+
+export const DEFAULT_VSIX = join(REPO_ROOT, 'dist', 'network-monitor.vsix');
+
+export interface WorkbenchOptions {
+  /** Names the walk's folder under test-results/ui/. */
+  name: string;
+  /** The packaged extension to install; NM_E2E_VSIX or dist/network-monitor.vsix by default. */
+  vsix?: string;
+  /** Load the extension from this folder as a development extension instead of installing a .vsix. */
+  extensionDevelopmentPath?: string;
+  /** Written to the workspace's .vscode/settings.json, e.g. `{ 'networkMonitor.targets': [...] }`. */
+  workspaceSettings?: Record<string, unknown>;
+  userSettings?: Record<string, unknown>;
+  /** Extra environment for the server and the extension host. */
+  env?: NodeJS.ProcessEnv;
+  /** Default timeout of every wait, in milliseconds (30 s unless set). */
+  timeoutMs?: number;
+}
+
+export class WorkbenchDriver {
+  private shotCount = 0;
+
+  private constructor(
+    readonly page: Page,
+    readonly resultsDir: string,
+    readonly workspaceFolder: string,
+    private readonly browser: BrowserContext,
+    private readonly host: CodeServerHost,
+    private readonly profileDir: string,
+    private readonly consoleLog: WriteStream,
+  ) {}
+
+  /** Starts code-server with the extension, opens the workbench and waits until it is drawn. */
+  static async open(options: WorkbenchOptions): Promise<WorkbenchDriver> {
+    const missing = missingHostParts();
+    if (missing) throw new Error(missing);
+    const vsix = options.extensionDevelopmentPath ? undefined : (options.vsix ?? process.env.NM_E2E_VSIX ?? DEFAULT_VSIX);
+    if (vsix !== undefined && !existsSync(vsix)) throw new Error(`No packaged extension at ${vsix}. Build it with: npm run package`);
+
+    const resultsDir = join(TEST_RESULTS_DIR, 'ui', options.name);
+    rmSync(resultsDir, { recursive: true, force: true });
+    mkdirSync(resultsDir, { recursive: true });
+    const profileDir = mkdtempSync(join(tmpdir(), 'nm-ui-'));
+    const workspaceFolder = join(profileDir, 'workspace');
+    mkdirSync(join(workspaceFolder, '.vscode'), { recursive: true });
+    writeFileSync(join(workspaceFolder, '.vscode', 'settings.json'), JSON.stringify(options.workspaceSettings ?? {}, null, 2));
+    const consoleLog = createWriteStream(join(resultsDir, 'workbench-console.log'));
+
+    let host: CodeServerHost | undefined;
+    let browser: BrowserContext | undefined;
+    try {
+      // No smoke-test driver here: it hides notification toasts, which walks look at.
+      host = await CodeServerHost.start({
+        profileDir,
+        logFile: join(resultsDir, 'server.log'),
+        vsixFiles: vsix ? [vsix] : [],
+        userSettings: options.userSettings,
+        env: options.env,
+      });
+      browser = await launchHeadlessChromium({ profileDir: join(profileDir, 'chromium') });
+      const page = browser.pages()[0] ?? (await browser.newPage());
+      page.setDefaultTimeout(options.timeoutMs ?? 30_000);
+      page.on('console', (message) => consoleLog.write(`[${message.type()}] ${message.text()}\n`));
+      page.on('pageerror', (error) => consoleLog.write(`[pageerror] ${error.message}\n`));
+      await page.goto(host.workbenchUrl({ folder: workspaceFolder, extensionDevelopmentPath: options.extensionDevelopmentPath }));
+      await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+      return new WorkbenchDriver(page, resultsDir, workspaceFolder, browser, host, profileDir, consoleLog);
+    } catch (error) {
+      await browser?.close().catch(() => undefined);
+      await host?.dispose();
+      consoleLog.end();
+      rmSync(profileDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** An activity bar entry by its title, e.g. 'Network Monitor' (the label may carry a badge count). */
+  activityBarItem(title: string): Locator {
+    return this.page.locator(`.part.activitybar .action-item [aria-label^="${cssString(title)}"]`).first();
+  }
+
+  /** Shows a view container from the activity bar, leaving it open if it already is. */
+  async openViewContainer(title: string): Promise<void> {
+    // The side bar's title is the container's title, or "Container: View" when it holds one view.
+    const sideBarTitle = this.page.locator('.part.sidebar .composite.title h2', { hasText: title });
+    if (await sideBarTitle.isVisible()) return;
+    await this.activityBarItem(title).click();
+    await sideBarTitle.waitFor();
+  }
+
+  /** A view's pane in the side bar, by the view's name (e.g. 'Targets'). */
+  view(name: string): Locator {
+    return this.page.locator('.part.sidebar .pane', { has: this.page.locator('.pane-header', { hasText: name }) }).first();
+  }
+
+  /** Rows of a tree or list; within one view when a view name is given. */
+  treeRows(viewName?: string): Locator {
+    return (viewName ? this.view(viewName) : this.page.locator('.part.sidebar')).locator('.monaco-list-row');
+  }
+
+  treeRow(text: string | RegExp, viewName?: string): Locator {
+    return this.treeRows(viewName).filter({ hasText: text }).first();
+  }
+
+  /** Runs a command from the command palette by its full title, e.g. 'Network Monitor: Check Now'. */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('Escape');
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    await row.waitFor();
+    await row.click();
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  }
+
+  statusBar(): Locator {
+    return this.page.locator('#workbench\\.parts\\.statusbar');
+  }
+
+  statusBarItem(text: string | RegExp): Locator {
+    return this.statusBar().locator('.statusbar-item').filter({ hasText: text }).first();
+  }
+
+  /** A notification toast (bottom right) whose text matches. */
+  notificationToast(text: string | RegExp): Locator {
+    return this.page.locator('.notifications-toasts .notification-toast').filter({ hasText: text }).first();
+  }
+
+  /** The content of the webview that is showing (the dashboard), inside its two nested frames. */
+  webviewContent(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');
+  }
+
+  /** Saves a screenshot of the whole window into the walk's results folder; returns its path. */
+  async screenshot(name: string): Promise<string> {
+    const file = join(this.resultsDir, `${String(++this.shotCount).padStart(2, '0')}-${name.replace(/[^\w.-]+/g, '-')}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  async dispose(): Promise<void> {
+    await this.browser.close().catch(() => undefined);
+    await this.host.dispose();
+    this.consoleLog.end();
+    if (!process.env.NM_E2E_KEEP_PROFILE) rmSync(this.profileDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Opens a workbench, runs the walk, and always closes it; on failure a screenshot named
+ * `failure` is saved next to the walk's logs before the error is passed on.
+ */
+export async function withWorkbench(options: WorkbenchOptions, walk: (workbench: WorkbenchDriver) => Promise<void>): Promise<void> {
+  const workbench = await WorkbenchDriver.open(options);
+  try {
+    await walk(workbench);
+  } catch (error) {
+    const shot = await workbench.screenshot('failure').catch(() => undefined);
+    console.error(`[walk ${options.name}] failed; screenshot: ${shot ?? 'none'}, logs: ${workbench.resultsDir}`);
+    throw error;
+  } finally {
+    await workbench.dispose();
+  }
+}
+
+/** Polls an asynchronous condition every 100 ms; false when it is still false after timeoutMs. */
+export async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function cssString(text: string): string {
+  return text.replace(/["\\]/g, '\\$&');
+}
