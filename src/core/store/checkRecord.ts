@@ -1,0 +1,39 @@
+/**
+ * What the history keeps: every counted check with its anomaly score and server location, the
+ * target state changes that make up incidents, and the targets' names.
+ */
+import type { GeoLocation } from '../geo/geoLocation';
+import type { CheckResult } from '../probes/checkResult';
+
+/** One counted check as the store records it. */
+export type CheckRecord = CheckResult & {
+  /** The detector's score for this check; null while it is still learning. */
+  anomalyScore: number | null;
+  /** Where the connected address is; null when unknown (no address, lookup off or failed). */
+  location: GeoLocation | null;
+};
+
+/**
+ * The monitoring states of a target, as the scheduler names them. Declared here too so the store
+ * does not depend on the scheduler; the scheduler's `TargetStatus` has the same members.
+ */
+export type HistoryState = 'UNKNOWN' | 'UP' | 'DEGRADED' | 'DOWN' | 'PAUSED';
+
+/** A change of a target's state; incidents are built from these. */
+export interface StateChangeRecord {
+  targetId: string;
+  /** Epoch milliseconds. */
+  at: number;
+  from: HistoryState;
+  to: HistoryState;
+  /** Why, for a change to DOWN or DEGRADED; null otherwise. */
+  reason: string | null;
+  /** The message of the check that caused it, or a sentence like "Paused by the user". */
+  message: string;
+}
+
+export interface TargetInfo {
+  id: string;
+  url: string;
+  name: string;
+}

@@ -1,0 +1,739 @@
+/**
+ * The in-memory history database: applies journal entries (checks, state changes, targets),
+ * keeps the minute / hour / day rollups up to date as each check arrives, and answers the
+ * queries. Synchronous and file-free: `SqlJsHistoryStore` owns the files and the timers.
+ */
+import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+import type { CheckRecord, StateChangeRecord, TargetInfo } from './checkRecord';
+import type {
+  AnomalyHit,
+  ExportFormat,
+  Incident,
+  LatencyStats,
+  PhaseAverages,
+  RetentionPolicy,
+  Series,
+  SeriesPoint,
+  SeriesRequest,
+  SeriesSource,
+  StoredTarget,
+  TimeRange,
+} from './historyStore';
+import type { JournalEntry } from './journal';
+import { exactPercentile, LatencyHistogram } from './latencyHistogram';
+import { migrate, ROLLUP_LEVELS, type RollupLevel, STATUS_CODES, STATUS_NAMES } from './schema';
+
+export class CorruptDatabaseError extends Error {}
+
+const DEFAULT_MAX_POINTS = 300;
+/** Read raw rows for a chart only while they are at most this many per point. */
+const RAW_ROWS_PER_POINT_LIMIT = 20;
+
+const toUs = (ms: number): number => Math.round(ms * 1000);
+const toE4 = (score: number | null): number | null => (score === null || !Number.isFinite(score) ? null : Math.round(score * 10_000));
+const alignDown = (time: number, width: number): number => Math.floor(time / width) * width;
+const alignUp = (time: number, width: number): number => Math.ceil(time / width) * width;
+
+interface Statements {
+  insertCheck: Statement;
+  upsertRollup: Statement[];
+  selectRollupHistogram: Statement[];
+  insertStateChange: Statement;
+  upsertTarget: Statement;
+  insertTargetIfMissing: Statement;
+  selectTid: Statement;
+  selectEndpoint: Statement;
+  insertEndpoint: Statement;
+}
+
+/** Sums over a set of checks; rows of every level add into it the same way. */
+class Aggregate {
+  count = 0;
+  up = 0;
+  degraded = 0;
+  down = 0;
+  minUs: number | null = null;
+  maxUs: number | null = null;
+  sumUs = 0;
+  readonly phaseSumsUs = [0, 0, 0, 0, 0];
+  anomalyMaxE4: number | null = null;
+  readonly histogram = new LatencyHistogram();
+  /** Raw values while only raw rows were added: p95 is then exact. */
+  private rawValuesUs: number[] | null = [];
+
+  get answered(): number {
+    return this.up + this.degraded;
+  }
+
+  addRaw(status: number, totalUs: number, phasesUs: readonly number[], anomalyE4: number | null): void {
+    this.count++;
+    if (status === STATUS_CODES.DOWN) this.down++;
+    else {
+      if (status === STATUS_CODES.UP) this.up++;
+      else this.degraded++;
+      this.addLatency(totalUs, totalUs, totalUs);
+      for (let i = 0; i < 5; i++) this.phaseSumsUs[i]! += phasesUs[i]!;
+      this.histogram.add(totalUs / 1000);
+      this.rawValuesUs?.push(totalUs);
+    }
+    this.addAnomaly(anomalyE4);
+  }
+
+  addRollup(row: SqlValue[]): void {
+    // Columns in ROLLUP_COLUMNS order, after the bucket.
+    const [count, up, degraded, down, minUs, maxUs, sumUs, dns, connect, tls, firstByte, transfer, anomalyE4, hist] = row as [
+      number, number, number, number, number | null, number | null, number, number, number, number, number, number, number | null, Uint8Array | null,
+    ];
+    this.count += count;
+    this.up += up;
+    this.degraded += degraded;
+    this.down += down;
+    if (minUs !== null && maxUs !== null) this.addLatency(minUs, maxUs, sumUs);
+    const phases = [dns, connect, tls, firstByte, transfer];
+    for (let i = 0; i < 5; i++) this.phaseSumsUs[i]! += phases[i]!;
+    this.addAnomaly(anomalyE4);
+    if (hist) this.histogram.mergeEncoded(hist);
+    this.rawValuesUs = null;
+  }
+
+  private addLatency(minUs: number, maxUs: number, sumUs: number): void {
+    this.minUs = this.minUs === null ? minUs : Math.min(this.minUs, minUs);
+    this.maxUs = this.maxUs === null ? maxUs : Math.max(this.maxUs, maxUs);
+    this.sumUs += sumUs;
+  }
+
+  private addAnomaly(anomalyE4: number | null): void {
+    if (anomalyE4 !== null && (this.anomalyMaxE4 === null || anomalyE4 > this.anomalyMaxE4)) this.anomalyMaxE4 = anomalyE4;
+  }
+
+  stats(): LatencyStats {
+    const answered = this.answered;
+    if (answered === 0) return { count: 0, min: null, avg: null, p95: null, max: null };
+    const max = this.maxUs! / 1000;
+    const p95 = this.rawValuesUs ? exactPercentile(this.rawValuesUs, 0.95)! / 1000 : this.histogram.percentile(0.95, max);
+    return { count: answered, min: this.minUs! / 1000, avg: this.sumUs / answered / 1000, p95, max };
+  }
+
+  phases(): PhaseAverages | null {
+    const answered = this.answered;
+    if (answered === 0) return null;
+    const avg = (i: number): number => this.phaseSumsUs[i]! / answered / 1000;
+    return { dns: avg(0), connect: avg(1), tls: avg(2), firstByte: avg(3), transfer: avg(4) };
+  }
+
+  point(time: number, widthMs: number): SeriesPoint {
+    const stats = this.stats();
+    return {
+      time,
+      widthMs,
+      count: this.count,
+      up: this.up,
+      degraded: this.degraded,
+      down: this.down,
+      avg: stats.avg,
+      min: stats.min,
+      max: stats.max,
+      p95: stats.p95,
+      phases: this.phases(),
+      anomalyMax: this.anomalyMaxE4 === null ? null : this.anomalyMaxE4 / 10_000,
+    };
+  }
+}
+
+const ROLLUP_COLUMNS = 'count, up, degraded, down, min_us, max_us, sum_us, dns_sum_us, connect_sum_us, tls_sum_us, first_byte_sum_us, transfer_sum_us, anomaly_max_e4, hist';
+const RAW_COLUMNS = 'status, total_us, dns_us, connect_us, tls_us, first_byte_us, transfer_us, anomaly_e4';
+
+export class HistoryDatabase {
+  private statements!: Statements;
+  private readonly tidById = new Map<string, number>();
+  private readonly targetByTid = new Map<number, { id: string; url: string }>();
+  private readonly endpointIds = new Map<string, number>();
+  private readonly latestByTarget = new Map<string, CheckRecord>();
+  private readonly dirtyLatest = new Set<string>();
+  /** The histogram of the newest bucket per level and target, so appends need not read it back. */
+  private readonly openHistograms = new Map<string, { bucket: number; histogram: LatencyHistogram }>();
+  private sequence = 0;
+
+  private constructor(
+    private readonly db: Database,
+    private readonly retention: RetentionPolicy,
+    private readonly now: () => number,
+  ) {
+    this.configureConnection();
+    this.prepareStatements();
+    this.loadCaches();
+  }
+
+  /**
+   * Opens an image (or a new database) and migrates it. Throws `CorruptDatabaseError` for an image
+   * SQLite cannot read or that fails its integrity check.
+   */
+  static open(sql: SqlJsStatic, image: Uint8Array | undefined, retention: RetentionPolicy, now: () => number): HistoryDatabase {
+    let db: Database;
+    try {
+      db = new sql.Database(image);
+    } catch (error) {
+      throw new CorruptDatabaseError(`SQLite cannot open the snapshot: ${(error as Error).message}`);
+    }
+    try {
+      if (image) {
+        const check = db.exec('PRAGMA quick_check')[0]?.values[0]?.[0];
+        if (check !== 'ok') throw new CorruptDatabaseError(`The snapshot failed its integrity check: ${String(check)}`);
+      }
+      migrate(db);
+      return new HistoryDatabase(db, retention, now);
+    } catch (error) {
+      db.close();
+      if (error instanceof CorruptDatabaseError) throw error;
+      const message = (error as Error).message;
+      if (/malformed|not a database|corrupt/i.test(message)) throw new CorruptDatabaseError(`The snapshot is damaged: ${message}`);
+      throw error;
+    }
+  }
+
+  /** Sequence number of the last journal entry applied. */
+  get lastSequence(): number {
+    return this.sequence;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private configureConnection(): void {
+    // The database lives in memory; durability comes from the journal and snapshots.
+    this.db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;');
+  }
+
+  private prepareStatements(): void {
+    const rollupUpsert = (level: RollupLevel): Statement =>
+      this.db.prepare(`INSERT INTO ${level.table} (tid, bucket, ${ROLLUP_COLUMNS})
+        VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (tid, bucket) DO UPDATE SET
+          count = count + 1,
+          up = up + excluded.up,
+          degraded = degraded + excluded.degraded,
+          down = down + excluded.down,
+          min_us = CASE WHEN excluded.min_us IS NULL THEN min_us WHEN min_us IS NULL OR excluded.min_us < min_us THEN excluded.min_us ELSE min_us END,
+          max_us = CASE WHEN excluded.max_us IS NULL THEN max_us WHEN max_us IS NULL OR excluded.max_us > max_us THEN excluded.max_us ELSE max_us END,
+          sum_us = sum_us + excluded.sum_us,
+          dns_sum_us = dns_sum_us + excluded.dns_sum_us,
+          connect_sum_us = connect_sum_us + excluded.connect_sum_us,
+          tls_sum_us = tls_sum_us + excluded.tls_sum_us,
+          first_byte_sum_us = first_byte_sum_us + excluded.first_byte_sum_us,
+          transfer_sum_us = transfer_sum_us + excluded.transfer_sum_us,
+          anomaly_max_e4 = CASE WHEN excluded.anomaly_max_e4 IS NULL THEN anomaly_max_e4
+            WHEN anomaly_max_e4 IS NULL OR excluded.anomaly_max_e4 > anomaly_max_e4 THEN excluded.anomaly_max_e4 ELSE anomaly_max_e4 END,
+          hist = coalesce(excluded.hist, hist)`);
+    this.statements = {
+      insertCheck: this.db.prepare(`INSERT OR REPLACE INTO checks (seq, tid, at, status, reason, code, total_us, dns_us, connect_us, tls_us,
+        first_byte_us, transfer_us, anomaly_e4, eid, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      upsertRollup: ROLLUP_LEVELS.map(rollupUpsert),
+      selectRollupHistogram: ROLLUP_LEVELS.map((level) => this.db.prepare(`SELECT hist FROM ${level.table} WHERE tid = ? AND bucket = ?`)),
+      insertStateChange: this.db.prepare(`INSERT OR REPLACE INTO state_changes (seq, tid, at, from_state, to_state, reason, message) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      upsertTarget: this.db.prepare(`INSERT INTO targets (id, url, name, first_seen_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET url = excluded.url, name = excluded.name`),
+      insertTargetIfMissing: this.db.prepare(`INSERT INTO targets (id, url, name, first_seen_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
+      selectTid: this.db.prepare('SELECT tid, url FROM targets WHERE id = ?'),
+      selectEndpoint: this.db.prepare('SELECT eid FROM endpoints WHERE address = ? AND location = ?'),
+      insertEndpoint: this.db.prepare('INSERT INTO endpoints (address, location) VALUES (?, ?)'),
+    };
+  }
+
+  private loadCaches(): void {
+    const lastSequence = this.db.exec("SELECT value FROM meta WHERE key = 'last_seq'")[0]?.values[0]?.[0];
+    this.sequence = typeof lastSequence === 'number' ? lastSequence : 0;
+    for (const [tid, id, url] of this.rows('SELECT tid, id, url FROM targets') as [number, string, string][]) {
+      this.tidById.set(id, tid);
+      this.targetByTid.set(tid, { id, url });
+    }
+    for (const [tid, json] of this.rows('SELECT tid, record FROM latest') as [number, string][]) {
+      const id = this.targetByTid.get(tid)?.id;
+      if (id !== undefined) this.latestByTarget.set(id, JSON.parse(json) as CheckRecord);
+    }
+  }
+
+  private rows(sql: string, params: SqlValue[] = []): SqlValue[][] {
+    const statement = this.db.prepare(sql);
+    try {
+      statement.bind(params);
+      const rows: SqlValue[][] = [];
+      while (statement.step()) rows.push(statement.get());
+      return rows;
+    } finally {
+      statement.free();
+    }
+  }
+
+  private firstValue(statement: Statement, params: SqlValue[]): SqlValue[] | undefined {
+    try {
+      statement.bind(params);
+      return statement.step() ? statement.get() : undefined;
+    } finally {
+      statement.reset();
+    }
+  }
+
+  // ---- Writing ---------------------------------------------------------------------------------
+
+  /** Applies entries in one transaction; entries the database already has are skipped. */
+  applyEntries(entries: readonly JournalEntry[]): number {
+    let applied = 0;
+    this.db.exec('BEGIN');
+    try {
+      for (const entry of entries) if (this.apply(entry)) applied++;
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+    return applied;
+  }
+
+  /** Returns false for an entry at or below the last applied sequence (replay is idempotent). */
+  apply(entry: JournalEntry): boolean {
+    if (entry.q <= this.sequence) return false;
+    if ('c' in entry) this.insertCheck(entry.q, entry.c);
+    else if ('s' in entry) this.insertStateChange(entry.q, entry.s);
+    else this.upsertTargetRow(entry.t, entry.t.at);
+    this.sequence = entry.q;
+    return true;
+  }
+
+  private tidFor(targetId: string, url: string, at: number): number {
+    const known = this.tidById.get(targetId);
+    if (known !== undefined) return known;
+    this.statements.insertTargetIfMissing.run([targetId, url, url, at]);
+    return this.lookUpTid(targetId);
+  }
+
+  private lookUpTid(targetId: string): number {
+    const row = this.firstValue(this.statements.selectTid, [targetId]);
+    if (!row) throw new Error(`Target ${targetId} is missing from the history database.`);
+    const [tid, url] = row as [number, string];
+    this.tidById.set(targetId, tid);
+    this.targetByTid.set(tid, { id: targetId, url });
+    return tid;
+  }
+
+  private upsertTargetRow(target: TargetInfo, at: number): void {
+    this.statements.upsertTarget.run([target.id, target.url, target.name, at]);
+    this.tidById.delete(target.id);
+    this.lookUpTid(target.id);
+  }
+
+  private endpointFor(record: CheckRecord): number | null {
+    const address = record.addresses[0];
+    if (address === undefined) return null;
+    const location = record.location ? JSON.stringify(record.location) : '';
+    const key = `${address}\n${location}`;
+    const known = this.endpointIds.get(key);
+    if (known !== undefined) return known;
+    let row = this.firstValue(this.statements.selectEndpoint, [address, location]);
+    if (!row) {
+      this.statements.insertEndpoint.run([address, location]);
+      row = this.firstValue(this.statements.selectEndpoint, [address, location]);
+    }
+    const eid = row![0] as number;
+    this.endpointIds.set(key, eid);
+    return eid;
+  }
+
+  private insertCheck(sequence: number, record: CheckRecord): void {
+    const tid = this.tidFor(record.targetId, record.target, record.startedAt);
+    const status = STATUS_CODES[record.status];
+    const answered = status !== STATUS_CODES.DOWN;
+    const totalUs = toUs(record.totalMs);
+    const phasesUs = [record.phases.dns, record.phases.connect, record.phases.tls, record.phases.firstByte, record.phases.transfer].map(toUs);
+    const anomalyE4 = toE4(record.anomalyScore);
+    this.statements.insertCheck.run([
+      sequence, tid, record.startedAt, status, record.reason, record.statusCode, totalUs, ...phasesUs, anomalyE4,
+      this.endpointFor(record), record.status === 'UP' ? null : record.message,
+    ] as SqlValue[]);
+
+    ROLLUP_LEVELS.forEach((level, index) => {
+      const bucket = Math.floor(record.startedAt / level.widthMs);
+      let hist: Uint8Array | null = null;
+      if (answered) {
+        const histogram = this.openHistogram(index, tid, bucket);
+        histogram.add(totalUs / 1000);
+        hist = histogram.encode();
+      }
+      this.statements.upsertRollup[index]!.run([
+        tid, bucket,
+        status === STATUS_CODES.UP ? 1 : 0, status === STATUS_CODES.DEGRADED ? 1 : 0, answered ? 0 : 1,
+        answered ? totalUs : null, answered ? totalUs : null, answered ? totalUs : 0,
+        ...phasesUs.map((us) => (answered ? us : 0)),
+        anomalyE4, hist,
+      ] as SqlValue[]);
+    });
+
+    const previous = this.latestByTarget.get(record.targetId);
+    if (!previous || previous.startedAt <= record.startedAt) {
+      this.latestByTarget.set(record.targetId, record);
+      this.dirtyLatest.add(record.targetId);
+    }
+  }
+
+  private openHistogram(levelIndex: number, tid: number, bucket: number): LatencyHistogram {
+    const key = `${levelIndex}:${tid}`;
+    const open = this.openHistograms.get(key);
+    if (open?.bucket === bucket) return open.histogram;
+    const row = this.firstValue(this.statements.selectRollupHistogram[levelIndex]!, [tid, bucket]);
+    const histogram = LatencyHistogram.decode(row?.[0] as Uint8Array | null | undefined);
+    // Only the newest bucket is worth keeping: an older one means a late check, which is rare.
+    if (!open || open.bucket < bucket) this.openHistograms.set(key, { bucket, histogram });
+    return histogram;
+  }
+
+  private insertStateChange(sequence: number, change: StateChangeRecord): void {
+    const tid = this.tidFor(change.targetId, change.targetId, change.at);
+    this.statements.insertStateChange.run([sequence, tid, change.at, change.from, change.to, change.reason, change.message]);
+  }
+
+  /** Deletes what is older than the retention policy and gives the freed pages back. */
+  applyRetention(): void {
+    const now = this.now();
+    this.db.exec('BEGIN');
+    try {
+      const deleteChecks = this.db.prepare('DELETE FROM checks WHERE tid = ? AND at < ?');
+      const deleteRollups = ROLLUP_LEVELS.map((level) => this.db.prepare(`DELETE FROM ${level.table} WHERE tid = ? AND bucket < ?`));
+      const keepMs = [this.retention.minuteMs, this.retention.hourMs, this.retention.dayMs];
+      try {
+        for (const tid of this.targetByTid.keys()) {
+          deleteChecks.run([tid, now - this.retention.rawMs]);
+          ROLLUP_LEVELS.forEach((level, index) => {
+            deleteRollups[index]!.run([tid, Math.floor((now - keepMs[index]!) / level.widthMs)]);
+          });
+        }
+      } finally {
+        deleteChecks.free();
+        for (const statement of deleteRollups) statement.free();
+      }
+      this.db.run('DELETE FROM state_changes WHERE at < ?', [now - this.retention.dayMs]);
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+    this.db.exec('PRAGMA incremental_vacuum');
+  }
+
+  /**
+   * The whole database as an SQLite file image, with `last_seq` saying which journal entries it
+   * contains. sql.js closes and reopens the connection to export, which frees every prepared
+   * statement and resets connection settings, so both are set up again.
+   */
+  exportImage(): { image: Uint8Array; sequence: number } {
+    this.db.exec('BEGIN');
+    try {
+      const upsertLatest = this.db.prepare('INSERT INTO latest (tid, record) VALUES (?, ?) ON CONFLICT (tid) DO UPDATE SET record = excluded.record');
+      try {
+        for (const targetId of this.dirtyLatest) {
+          const record = this.latestByTarget.get(targetId);
+          const tid = this.tidById.get(targetId);
+          if (record && tid !== undefined) upsertLatest.run([tid, JSON.stringify(record)]);
+        }
+      } finally {
+        upsertLatest.free();
+      }
+      this.db.run("INSERT INTO meta (key, value) VALUES ('last_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [this.sequence]);
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+    this.dirtyLatest.clear();
+    const image = this.db.export();
+    this.configureConnection();
+    this.prepareStatements();
+    return { image, sequence: this.sequence };
+  }
+
+  // ---- Reading ---------------------------------------------------------------------------------
+
+  latest(targetId: string): CheckRecord | undefined {
+    return this.latestByTarget.get(targetId);
+  }
+
+  latestAll(): CheckRecord[] {
+    return [...this.latestByTarget.values()];
+  }
+
+  targets(): StoredTarget[] {
+    return (this.rows('SELECT id, url, name, first_seen_at FROM targets ORDER BY tid') as [string, string, string, number][]).map(
+      ([id, url, name, firstSeenAt]) => ({ id, url, name, firstSeenAt }),
+    );
+  }
+
+  uptime(targetId: string, sinceMs: number, untilMs: number): number | null {
+    const aggregate = this.aggregateRange(targetId, sinceMs, untilMs);
+    return aggregate.count === 0 ? null : aggregate.answered / aggregate.count;
+  }
+
+  latencyStats(targetId: string, range: TimeRange): LatencyStats {
+    return this.aggregateRange(targetId, range.from, range.to).stats();
+  }
+
+  /** Oldest time each level still fully holds under the retention policy. */
+  private coverageStart(source: SeriesSource): number {
+    const now = this.now();
+    switch (source) {
+      case 'raw':
+        return now - this.retention.rawMs;
+      case 'minute':
+        return now - this.retention.minuteMs;
+      case 'hour':
+        return now - this.retention.hourMs;
+      case 'day':
+        return now - this.retention.dayMs;
+    }
+  }
+
+  /**
+   * Sums a range from the coarsest rows that fit inside it: whole days from the day rollups, the
+   * hours at either end from the hour rollups, then minutes, then raw checks for the ragged edges.
+   * Counts, min, max and averages are exact; p95 is exact to the histogram bucket width unless
+   * only raw rows were read. An edge older than every finer level keeps is left out (at most one
+   * bucket of the coarser level).
+   */
+  private aggregateRange(targetId: string, from: number, to: number): Aggregate {
+    const aggregate = new Aggregate();
+    const tid = this.tidById.get(targetId);
+    if (tid === undefined || from >= to) return aggregate;
+    const levels = [...ROLLUP_LEVELS].reverse();
+    const collect = (start: number, end: number, levelIndex: number): void => {
+      if (start >= end) return;
+      const level = levels[levelIndex];
+      if (!level) {
+        this.addRawRows(aggregate, tid, start, end);
+        return;
+      }
+      const first = alignUp(Math.max(start, this.coverageStart(level.name)), level.widthMs);
+      const last = alignDown(end, level.widthMs);
+      if (first >= last) {
+        collect(start, end, levelIndex + 1);
+        return;
+      }
+      this.addRollupRows(aggregate, level, tid, first / level.widthMs, last / level.widthMs);
+      collect(start, first, levelIndex + 1);
+      collect(last, end, levelIndex + 1);
+    };
+    collect(from, to, 0);
+    return aggregate;
+  }
+
+  private addRawRows(aggregate: Aggregate, tid: number, from: number, to: number): void {
+    const statement = this.db.prepare(`SELECT ${RAW_COLUMNS} FROM checks WHERE tid = ? AND at >= ? AND at < ?`);
+    try {
+      statement.bind([tid, from, to]);
+      while (statement.step()) {
+        const [status, totalUs, dns, connect, tls, firstByte, transfer, anomalyE4] = statement.get() as number[];
+        aggregate.addRaw(status!, totalUs!, [dns!, connect!, tls!, firstByte!, transfer!], anomalyE4 ?? null);
+      }
+    } finally {
+      statement.free();
+    }
+  }
+
+  private addRollupRows(aggregate: Aggregate, level: RollupLevel, tid: number, fromBucket: number, toBucket: number): void {
+    const statement = this.db.prepare(`SELECT ${ROLLUP_COLUMNS} FROM ${level.table} WHERE tid = ? AND bucket >= ? AND bucket < ?`);
+    try {
+      statement.bind([tid, fromBucket, toBucket]);
+      while (statement.step()) aggregate.addRollup(statement.get());
+    } finally {
+      statement.free();
+    }
+  }
+
+  /**
+   * A chart series of at most `maxPoints` points. The source is the coarsest level that still
+   * gives enough points and keeps the whole range: raw checks for short ranges, minute, hour or
+   * day rollups for longer ones.
+   */
+  series(targetId: string, request: SeriesRequest): Series {
+    const { from, to } = request;
+    const maxPoints = Math.max(1, Math.floor(request.maxPoints ?? DEFAULT_MAX_POINTS));
+    const tid = this.tidById.get(targetId);
+    if (tid === undefined || from >= to) return { targetId, source: 'raw', points: [] };
+    const step = Math.max(1, Math.ceil((to - from) / maxPoints));
+    const level = this.chooseSeriesLevel(tid, from, to, step, maxPoints);
+
+    const points = new Map<number, Aggregate>();
+    const widthOf = (levelWidth: number, origin: number): number => {
+      const width = Math.max(1, Math.ceil((to - origin) / maxPoints));
+      return levelWidth > 1 ? alignUp(width, levelWidth) : width;
+    };
+    const aggregateAt = (index: number): Aggregate => {
+      let aggregate = points.get(index);
+      if (!aggregate) points.set(index, (aggregate = new Aggregate()));
+      return aggregate;
+    };
+
+    let origin: number;
+    let width: number;
+    if (level === undefined) {
+      origin = from;
+      width = widthOf(1, origin);
+      const statement = this.db.prepare(`SELECT at, ${RAW_COLUMNS} FROM checks WHERE tid = ? AND at >= ? AND at < ?`);
+      try {
+        statement.bind([tid, from, to]);
+        while (statement.step()) {
+          const [at, status, totalUs, dns, connect, tls, firstByte, transfer, anomalyE4] = statement.get() as number[];
+          aggregateAt(Math.floor((at! - origin) / width)).addRaw(status!, totalUs!, [dns!, connect!, tls!, firstByte!, transfer!], anomalyE4 ?? null);
+        }
+      } finally {
+        statement.free();
+      }
+    } else {
+      origin = alignDown(from, level.widthMs);
+      width = widthOf(level.widthMs, origin);
+      const statement = this.db.prepare(`SELECT bucket, ${ROLLUP_COLUMNS} FROM ${level.table} WHERE tid = ? AND bucket >= ? AND bucket < ?`);
+      try {
+        statement.bind([tid, origin / level.widthMs, Math.ceil(to / level.widthMs)]);
+        while (statement.step()) {
+          const row = statement.get();
+          const start = (row[0] as number) * level.widthMs;
+          aggregateAt(Math.floor((start - origin) / width)).addRollup(row.slice(1));
+        }
+      } finally {
+        statement.free();
+      }
+    }
+    const sorted = [...points.entries()].sort((a, b) => a[0] - b[0]);
+    return {
+      targetId,
+      source: level?.name ?? 'raw',
+      points: sorted.map(([index, aggregate]) => aggregate.point(origin + index * width, width)),
+    };
+  }
+
+  /** Returns the rollup level to read, or undefined for raw checks. */
+  private chooseSeriesLevel(tid: number, from: number, to: number, step: number, maxPoints: number): RollupLevel | undefined {
+    const covering = ROLLUP_LEVELS.filter((level) => this.coverageStart(level.name) <= from);
+    const coarsestWithinStep = covering.filter((level) => level.widthMs <= step).at(-1);
+    if (coarsestWithinStep) return coarsestWithinStep;
+    const rawCovers = this.coverageStart('raw') <= from;
+    if (rawCovers) {
+      if (covering.length === 0) return undefined;
+      const count = (this.rows('SELECT count(*) FROM checks WHERE tid = ? AND at >= ? AND at < ?', [tid, from, to])[0]?.[0] as number | undefined) ?? 0;
+      if (count <= RAW_ROWS_PER_POINT_LIMIT * maxPoints) return undefined;
+    }
+    // Fewer points than asked, from a level that keeps the whole range.
+    return covering[0] ?? (rawCovers ? undefined : ROLLUP_LEVELS[ROLLUP_LEVELS.length - 1]);
+  }
+
+  incidents(targetId: string | undefined, range: TimeRange): Incident[] {
+    const tids = targetId === undefined ? [...this.targetByTid.keys()] : [this.tidById.get(targetId)].filter((tid) => tid !== undefined);
+    const incidents: Incident[] = [];
+    for (const tid of tids) {
+      const id = this.targetByTid.get(tid)!.id;
+      const changes = this.rows('SELECT at, to_state, reason, message FROM state_changes WHERE tid = ? AND at < ? ORDER BY at, seq', [tid, range.to]) as [
+        number, string, string | null, string,
+      ][];
+      let open: Incident | undefined;
+      for (const [at, to, reason, message] of changes) {
+        if (to === 'DOWN' || to === 'DEGRADED') {
+          if (!open) open = { targetId: id, startedAt: at, endedAt: null, worst: to, reason, message };
+          else if (to === 'DOWN' && open.worst !== 'DOWN') Object.assign(open, { worst: 'DOWN', reason, message });
+        } else if (open) {
+          open.endedAt = at;
+          incidents.push(open);
+          open = undefined;
+        }
+      }
+      if (open) incidents.push(open);
+    }
+    return incidents
+      .filter((incident) => incident.startedAt < range.to && (incident.endedAt === null || incident.endedAt > range.from))
+      .sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  /**
+   * Scored checks at or above `minScore`, newest last. The hour rollups' maximum score finds the
+   * hours worth reading, so the raw rows of quiet hours are never visited.
+   */
+  anomalies(range: TimeRange, minScore: number, limit = 1000): AnomalyHit[] {
+    const minE4 = toE4(minScore) ?? 0;
+    const hour = ROLLUP_LEVELS[1];
+    const hits: AnomalyHit[] = [];
+    const select = this.db.prepare('SELECT at, anomaly_e4, status, total_us FROM checks WHERE tid = ? AND at >= ? AND at < ? AND anomaly_e4 >= ?');
+    try {
+      for (const [tid, target] of this.targetByTid) {
+        const hours = this.rows(`SELECT bucket FROM ${hour.table} WHERE tid = ? AND bucket >= ? AND bucket < ? AND anomaly_max_e4 >= ?`, [
+          tid, Math.floor(range.from / hour.widthMs), Math.ceil(range.to / hour.widthMs), minE4,
+        ]);
+        for (const [bucket] of hours as [number][]) {
+          select.bind([tid, Math.max(range.from, bucket * hour.widthMs), Math.min(range.to, (bucket + 1) * hour.widthMs), minE4]);
+          while (select.step()) {
+            const [at, e4, status, totalUs] = select.get() as [number, number, number, number];
+            hits.push({ targetId: target.id, startedAt: at, score: e4 / 10_000, status: STATUS_NAMES[status]!, totalMs: totalUs / 1000 });
+          }
+          select.reset();
+        }
+      }
+    } finally {
+      select.free();
+    }
+    hits.sort((a, b) => a.startedAt - b.startedAt);
+    return hits.slice(Math.max(0, hits.length - limit));
+  }
+
+  /** The raw checks of a range (the level that keeps every field), oldest first. */
+  exportRange(targetIds: readonly string[] | undefined, range: TimeRange, format: ExportFormat): string {
+    const wanted = targetIds === undefined ? undefined : new Set(targetIds);
+    const rows = this.rows(
+      `SELECT t.id, t.url, t.name, c.at, c.status, c.reason, c.code, c.total_us, c.dns_us, c.connect_us, c.tls_us, c.first_byte_us,
+         c.transfer_us, c.anomaly_e4, e.address, e.location, c.message
+       FROM checks c JOIN targets t ON t.tid = c.tid LEFT JOIN endpoints e ON e.eid = c.eid
+       WHERE c.at >= ? AND c.at < ? ORDER BY c.at, c.seq`,
+      [range.from, range.to],
+    ).filter((row) => !wanted || wanted.has(row[0] as string));
+    const records = rows.map((row) => {
+      const [id, url, name, at, status, reason, code, total, dns, connect, tls, firstByte, transfer, anomalyE4, address, location, message] = row as [
+        string, string, string, number, number, string | null, number | null, number, number, number, number, number, number, number | null,
+        string | null, string | null, string | null,
+      ];
+      return {
+        targetId: id,
+        target: url,
+        name,
+        startedAt: at,
+        status: STATUS_NAMES[status]!,
+        reason,
+        statusCode: code,
+        totalMs: total / 1000,
+        phases: { dns: dns / 1000, connect: connect / 1000, tls: tls / 1000, firstByte: firstByte / 1000, transfer: transfer / 1000 },
+        anomalyScore: anomalyE4 === null ? null : anomalyE4 / 10_000,
+        address,
+        location: location ? (JSON.parse(location) as CheckRecord['location']) : null,
+        message: message ?? '',
+      };
+    });
+    if (format === 'json') return JSON.stringify({ from: range.from, to: range.to, checks: records }, null, 1);
+    const header = [
+      'time', 'started_at_ms', 'target_id', 'target', 'name', 'status', 'reason', 'status_code', 'total_ms', 'dns_ms', 'connect_ms', 'tls_ms',
+      'first_byte_ms', 'transfer_ms', 'anomaly_score', 'address', 'country_code', 'city', 'message',
+    ];
+    const lines = [header.join(',')];
+    for (const r of records) {
+      lines.push(
+        [
+          new Date(r.startedAt).toISOString(), r.startedAt, csvText(r.targetId), csvText(r.target), csvText(r.name), r.status, r.reason ?? '',
+          r.statusCode ?? '', r.totalMs, r.phases.dns, r.phases.connect, r.phases.tls, r.phases.firstByte, r.phases.transfer, r.anomalyScore ?? '',
+          r.address ?? '', csvText(r.location?.countryCode ?? ''), csvText(r.location?.city ?? ''), csvText(r.message),
+        ].join(','),
+      );
+    }
+    return `${lines.join('\r\n')}\r\n`;
+  }
+}
+
+/**
+ * Quotes a text field for CSV. Text a server controls (messages, names) that starts like a
+ * formula gets a leading apostrophe, so a spreadsheet shows it instead of evaluating it.
+ */
+function csvText(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

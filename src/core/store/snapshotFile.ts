@@ -1,0 +1,96 @@
+/**
+ * The database snapshot on disk: the SQLite image, gzip-compressed (SQLite pages of small
+ * integers shrink about threefold, and gzip's CRC catches a damaged file), written atomically:
+ * temporary file, fsync, rename over the old one, fsync of the directory.
+ */
+import { promises as fs } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+export class CorruptSnapshotError extends Error {}
+
+/** Compression runs on the libuv thread pool, so the event loop keeps serving while it works. */
+export async function encodeSnapshot(image: Uint8Array): Promise<Buffer> {
+  return gzipAsync(image, { level: 3 });
+}
+
+/** Accepts the gzip form written by `encodeSnapshot` and a plain SQLite file. */
+export async function decodeSnapshot(bytes: Buffer): Promise<Uint8Array> {
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    let image: Buffer;
+    try {
+      image = await gunzipAsync(bytes);
+    } catch (error) {
+      throw new CorruptSnapshotError(`The snapshot does not decompress: ${(error as Error).message}`);
+    }
+    if (!image.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) throw new CorruptSnapshotError('The snapshot is not an SQLite database.');
+    return image;
+  }
+  if (bytes.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) return bytes;
+  throw new CorruptSnapshotError('The snapshot is neither gzip nor an SQLite database.');
+}
+
+export async function writeFileAtomically(path: string, data: Uint8Array): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now().toString(36)}`);
+  const handle = await fs.open(temporary, 'w');
+  try {
+    let offset = 0;
+    while (offset < data.length) {
+      const { bytesWritten } = await handle.write(data, offset, data.length - offset);
+      offset += bytesWritten;
+    }
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await fs.rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+  try {
+    await fs.rename(temporary, path);
+  } catch (error) {
+    await fs.rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(dirname(path));
+}
+
+/** Makes a rename durable. Some platforms (Windows) cannot open a directory: nothing to do there. */
+export async function syncDirectory(directory: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(directory, 'r');
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF') throw error;
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/** `history.db.gz.corrupt-2026-11-24T10-15-00-000Z`: colons are not allowed in Windows names. */
+export function asideName(path: string, now: number): string {
+  return `${path}.corrupt-${new Date(now).toISOString().replace(/:/g, '-').replace('.', '-')}`;
+}
+
+/** Moves a damaged file out of the way, keeping it for a bug report; returns where it went. */
+export async function moveAside(path: string, now: number): Promise<string> {
+  let target = asideName(path, now);
+  for (let n = 1; n < 100; n++) {
+    try {
+      await fs.access(target);
+      target = `${asideName(path, now)}-${n}`;
+    } catch {
+      break;
+    }
+  }
+  await fs.rename(path, target);
+  return target;
+}

@@ -1,0 +1,575 @@
+/**
+ * The history store on sql.js: the database lives in memory, every change goes to an append-only
+ * journal flushed at least every second, and a compressed snapshot of the whole database is
+ * written atomically every few minutes and at shutdown, after which the journal segments it
+ * covers are deleted. Opening loads the snapshot and replays the journal; a kill -9 at any moment
+ * loses at most the last flush period.
+ *
+ * Opened read-only (another window holds the writer lease), it reads the same files without ever
+ * writing, and picks up the writer's changes as they reach the journal.
+ */
+import { type FSWatcher, promises as fs, watch } from 'node:fs';
+import { join } from 'node:path';
+import type { SqlJsStatic } from 'sql.js';
+import { type Event, Emitter } from '../events';
+import type { CheckRecord, StateChangeRecord, TargetInfo } from './checkRecord';
+import { CorruptDatabaseError, HistoryDatabase } from './historyDatabase';
+import {
+  DEFAULT_RETENTION,
+  type AnomalyHit,
+  type ExportFormat,
+  type HistoryStore,
+  type Incident,
+  type LatencyStats,
+  type RetentionPolicy,
+  type Series,
+  type SeriesRequest,
+  type StoredTarget,
+  type StoreProblem,
+  type StoreStatus,
+  type TimeRange,
+} from './historyStore';
+import { encodeEntry, type JournalEntry, JournalWriter, listSegments, parseJournal, readSegment } from './journal';
+import { CorruptSnapshotError, decodeSnapshot, encodeSnapshot, moveAside, writeFileAtomically } from './snapshotFile';
+import { loadSqlJs } from './sqlJsLoader';
+
+export const SNAPSHOT_FILE = 'history.db.gz';
+
+export interface SqlJsHistoryStoreOptions {
+  /** The folder that holds the snapshot and the journal (the extension's global storage). */
+  directory: string;
+  retention?: Partial<RetentionPolicy>;
+  /** Where `sql-wasm.wasm` is; by default the one in node_modules (tests, CLI from sources). */
+  wasmPath?: string;
+  /** Told once per problem; the store keeps working in every case. */
+  onProblem?: (problem: StoreProblem) => void;
+  /** Read the files another process writes; never write. */
+  readOnly?: boolean;
+  /** How often queued changes are written and synced (default 500 ms). */
+  flushIntervalMs?: number;
+  /** How often the whole database is written (default 5 minutes). */
+  snapshotIntervalMs?: number;
+  /** How often old data is deleted (default 1 hour; first run 1 minute after opening). */
+  retentionIntervalMs?: number;
+  /** Read-only: how often to look for new data when no file event came (default 2 s). */
+  refreshIntervalMs?: number;
+  /** While given and not the writer, nothing is written (another process took over). */
+  lease?: { readonly isWriter: boolean };
+  /** Changes kept in memory while the disk fails, before they wait for the next snapshot instead. */
+  maxPendingWrites?: number;
+  now?: () => number;
+}
+
+const FIRST_RETENTION_DELAY_MS = 60_000;
+const MAX_WRITE_BACKOFF_MS = 60_000;
+
+interface SnapshotIdentity {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+export class SqlJsHistoryStore implements HistoryStore {
+  private readonly changeEmitter = new Emitter<void>();
+  readonly onDidChange: Event<void> = this.changeEmitter.event;
+
+  private db!: HistoryDatabase;
+  private journal: JournalWriter | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private watcher: FSWatcher | undefined;
+  private refreshDebounce: NodeJS.Timeout | undefined;
+  private disposed = false;
+
+  private snapshotSequence = 0;
+  private lastSnapshotAt: number | null = null;
+  private snapshotInFlight: Promise<void> | undefined;
+  private needsSnapshot = false;
+  /** Set when queued lines were dropped for memory: durable only once a snapshot covers them. */
+  private droppedRange: { from: number; through: number } | undefined;
+
+  private writeError: string | null = null;
+  private retryAt = 0;
+  private backoffMs = 1000;
+
+  // Read-only bookkeeping: which snapshot is loaded and how far each segment was read.
+  private loadedSnapshot: SnapshotIdentity | undefined;
+  private readonly segmentOffsets = new Map<string, number>();
+  private refreshing: Promise<void> | undefined;
+  private readonly reportedCorruptFiles = new Set<string>();
+
+  private readonly retention: RetentionPolicy;
+  private readonly now: () => number;
+  private readonly snapshotPath: string;
+
+  private constructor(
+    private readonly sql: SqlJsStatic,
+    private readonly options: SqlJsHistoryStoreOptions,
+  ) {
+    this.retention = { ...DEFAULT_RETENTION, ...options.retention };
+    this.now = options.now ?? Date.now;
+    this.snapshotPath = join(options.directory, SNAPSHOT_FILE);
+  }
+
+  static async open(options: SqlJsHistoryStoreOptions): Promise<SqlJsHistoryStore> {
+    if (!options.readOnly) await fs.mkdir(options.directory, { recursive: true });
+    const store = new SqlJsHistoryStore(await loadSqlJs(options.wasmPath), options);
+    await store.load();
+    store.start();
+    return store;
+  }
+
+  get readOnly(): boolean {
+    return this.options.readOnly === true;
+  }
+
+  // ---- Loading ---------------------------------------------------------------------------------
+
+  private async load(): Promise<void> {
+    // A read-only view may race the writer replacing the snapshot and deleting the segments it
+    // covers; a gap in the sequence numbers shows it, and a second read sees the new snapshot.
+    for (let attempt = 0; ; attempt++) {
+      const { db, gap } = await this.loadOnce();
+      if (!gap || !this.readOnly || attempt >= 3) {
+        this.db?.close();
+        this.db = db;
+        break;
+      }
+      db.close();
+    }
+    if (!this.readOnly) {
+      this.snapshotSequence = this.db.lastSequence;
+      this.journal = new JournalWriter(this.options.directory, this.db.lastSequence + 1);
+      if (this.needsSnapshot) await this.snapshot().catch(() => undefined);
+    }
+  }
+
+  private async loadOnce(): Promise<{ db: HistoryDatabase; gap: boolean }> {
+    this.segmentOffsets.clear();
+    const db = await this.openSnapshot();
+    const snapshotSequence = db.lastSequence;
+    let segments: Awaited<ReturnType<typeof listSegments>> = [];
+    try {
+      segments = await listSegments(this.options.directory);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    let firstApplied: number | undefined;
+    for (const segment of segments) {
+      let read;
+      try {
+        read = await readSegment(segment.path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
+      const fresh = read.entries.filter((entry) => entry.q > db.lastSequence);
+      if (fresh.length > 0) {
+        firstApplied ??= fresh[0]!.q;
+        db.applyEntries(fresh);
+      }
+      this.segmentOffsets.set(segment.name, read.consumedBytes);
+      if (read.damagedInMiddle) await this.handleDamagedSegment(segment.path, read.badLines);
+    }
+    const gap = firstApplied !== undefined && firstApplied > snapshotSequence + 1;
+    return { db, gap };
+  }
+
+  private async openSnapshot(): Promise<HistoryDatabase> {
+    let bytes: Buffer | undefined;
+    let identity: SnapshotIdentity | undefined;
+    try {
+      const stat = await fs.stat(this.snapshotPath);
+      identity = { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino };
+      bytes = await fs.readFile(this.snapshotPath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        return this.startFresh(`The history database ${this.snapshotPath} cannot be read (${(error as Error).message}).`);
+      }
+    }
+    this.loadedSnapshot = identity;
+    if (!bytes) return HistoryDatabase.open(this.sql, undefined, this.retention, this.now);
+    try {
+      const image = await decodeSnapshot(bytes);
+      return HistoryDatabase.open(this.sql, image, this.retention, this.now);
+    } catch (error) {
+      const damaged = error instanceof CorruptSnapshotError || error instanceof CorruptDatabaseError;
+      const reason = damaged ? (error as Error).message : `It cannot be used: ${(error as Error).message}`;
+      return this.startFresh(`The history database ${this.snapshotPath} is damaged. ${reason}`);
+    }
+  }
+
+  /** Keeps a damaged snapshot aside (writer only) and starts an empty database. */
+  private async startFresh(message: string): Promise<HistoryDatabase> {
+    if (this.readOnly) {
+      this.reportCorruptOnce(this.snapshotPath, null, `${message} Showing an empty history until the recording window replaces it.`);
+    } else {
+      let movedTo: string | null = null;
+      try {
+        movedTo = await moveAside(this.snapshotPath, this.now());
+      } catch {
+        // Could not move it: the next snapshot replaces it anyway.
+      }
+      this.reportCorruptOnce(
+        this.snapshotPath,
+        movedTo,
+        `${message} ${movedTo ? `It was kept as ${movedTo}` : 'It could not be moved aside'}; history starts again from the journal, and monitoring goes on.`,
+      );
+      this.needsSnapshot = true;
+    }
+    this.loadedSnapshot = undefined;
+    return HistoryDatabase.open(this.sql, undefined, this.retention, this.now);
+  }
+
+  private async handleDamagedSegment(path: string, badLines: number): Promise<void> {
+    if (this.readOnly) return;
+    let movedTo: string | null = null;
+    try {
+      movedTo = await moveAside(path, this.now());
+    } catch {
+      // Left in place: its readable lines were applied and the next snapshot makes it obsolete.
+    }
+    this.reportCorruptOnce(
+      path,
+      movedTo,
+      `The history journal ${path} had ${badLines} damaged line(s); the readable checks were kept${movedTo ? ` and the file was moved to ${movedTo}` : ''}. Monitoring goes on.`,
+    );
+    this.needsSnapshot = true;
+  }
+
+  private reportCorruptOnce(file: string, movedTo: string | null, message: string): void {
+    if (this.reportedCorruptFiles.has(file)) return;
+    this.reportedCorruptFiles.add(file);
+    this.report({ kind: 'corrupt-file', file, movedTo, message });
+  }
+
+  private report(problem: StoreProblem): void {
+    try {
+      this.options.onProblem?.(problem);
+    } catch {
+      // A failing host callback must not stop the store.
+    }
+  }
+
+  private start(): void {
+    const every = (ms: number, task: () => void): void => {
+      const timer = setInterval(task, ms);
+      // The store never keeps a process alive on its own: the host's scheduler does.
+      timer.unref();
+      this.timers.push(timer);
+    };
+    if (this.readOnly) {
+      every(this.options.refreshIntervalMs ?? 2000, () => void this.refresh());
+      try {
+        this.watcher = watch(this.options.directory, () => this.scheduleRefresh());
+        this.watcher.on('error', () => this.watcher?.close());
+      } catch {
+        // No file events on this file system: the periodic refresh is enough.
+      }
+      return;
+    }
+    every(this.options.flushIntervalMs ?? 500, () => void this.flushQuietly());
+    every(this.options.snapshotIntervalMs ?? 300_000, () => void this.snapshot().catch(() => undefined));
+    const retentionEvery = this.options.retentionIntervalMs ?? 3_600_000;
+    const first = setTimeout(() => {
+      void this.runMaintenance().catch(() => undefined);
+      every(retentionEvery, () => void this.runMaintenance().catch(() => undefined));
+    }, Math.min(FIRST_RETENTION_DELAY_MS, retentionEvery));
+    first.unref();
+    this.timers.push(first);
+  }
+
+  // ---- Writing ---------------------------------------------------------------------------------
+
+  private assertWritable(): JournalWriter {
+    if (this.disposed) throw new Error('The history store is closed; nothing more can be recorded.');
+    if (!this.journal) throw new Error('This window shows the history read-only: another window records it.');
+    return this.journal;
+  }
+
+  private record(build: (sequence: number) => JournalEntry): void {
+    const journal = this.assertWritable();
+    const entry = build(this.db.lastSequence + 1);
+    this.db.apply(entry);
+    journal.enqueue(entry.q, encodeEntry(entry));
+    const limit = this.options.maxPendingWrites ?? 100_000;
+    if (journal.pendingLines > limit) {
+      // The disk has been failing for a long time: stop growing the queue. Everything is still
+      // in memory and the next successful snapshot writes it all.
+      const through = this.db.lastSequence;
+      const from = this.droppedRange?.from ?? journal.durableSequence + 1;
+      this.droppedRange = { from, through };
+      journal.dropQueued(through + 1);
+      this.needsSnapshot = true;
+    }
+  }
+
+  append(record: CheckRecord): void {
+    this.record((q) => ({ q, c: record }));
+  }
+
+  recordStateChange(change: StateChangeRecord): void {
+    this.record((q) => ({ q, s: change }));
+  }
+
+  upsertTarget(target: TargetInfo): void {
+    this.record((q) => ({ q, t: { id: target.id, url: target.url, name: target.name, at: this.now() } }));
+  }
+
+  private get mayWrite(): boolean {
+    return !this.disposed && this.journal !== undefined && (this.options.lease?.isWriter ?? true);
+  }
+
+  async flush(): Promise<void> {
+    const journal = this.assertWritable();
+    if (!(this.options.lease?.isWriter ?? true)) throw new Error('Another window took over recording the history; this one no longer writes.');
+    await this.writeJournal(journal, true);
+  }
+
+  private async flushQuietly(): Promise<void> {
+    if (!this.mayWrite || this.now() < this.retryAt) return;
+    await this.writeJournal(this.journal!, false).catch(() => undefined);
+  }
+
+  private async writeJournal(journal: JournalWriter, rethrow: boolean): Promise<void> {
+    const before = journal.durableSequence;
+    try {
+      await journal.flush();
+    } catch (error) {
+      this.writeFailed(error);
+      if (rethrow) throw error;
+      return;
+    }
+    this.writeSucceeded();
+    if (this.needsSnapshot && this.droppedRange) await this.snapshot().catch(() => undefined);
+    if (journal.durableSequence > before) this.changeEmitter.fire();
+  }
+
+  private writeFailed(error: unknown): void {
+    const code = (error as NodeJS.ErrnoException).code ?? null;
+    const detail = (error as Error).message;
+    this.retryAt = this.now() + this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, MAX_WRITE_BACKOFF_MS);
+    if (this.writeError !== null) return;
+    this.writeError = detail;
+    const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EACCES' || code === 'EPERM' ? 'permission was denied' : code === 'EROFS' ? 'the disk is read-only' : 'of an error';
+    this.report({
+      kind: 'write-failed',
+      code,
+      message: `Monitoring history cannot be saved because ${why} (${detail}) in ${this.options.directory}. Checks go on and are kept in memory; saving is retried until it works. Free some space or fix the folder's permissions.`,
+    });
+  }
+
+  private writeSucceeded(): void {
+    this.retryAt = 0;
+    this.backoffMs = 1000;
+    if (this.writeError === null) return;
+    this.writeError = null;
+    this.report({ kind: 'write-recovered', message: 'Monitoring history is being saved again; nothing recorded in the meantime was lost.' });
+  }
+
+  /**
+   * Writes the whole database atomically, then deletes the journal segments it covers. Only ever
+   * one at a time; a failure leaves the journal as it was.
+   */
+  snapshot(): Promise<void> {
+    if (!this.mayWrite) return Promise.resolve();
+    this.snapshotInFlight ??= this.writeSnapshot().finally(() => {
+      this.snapshotInFlight = undefined;
+    });
+    return this.snapshotInFlight;
+  }
+
+  private async writeSnapshot(): Promise<void> {
+    const journal = this.journal!;
+    const { image, sequence } = this.db.exportImage();
+    // Lines from now on go to a new segment; everything older is in this image.
+    journal.startNewSegment(sequence + 1);
+    try {
+      await writeFileAtomically(this.snapshotPath, await encodeSnapshot(image));
+    } catch (error) {
+      this.writeFailed(error);
+      throw error;
+    }
+    this.snapshotSequence = Math.max(this.snapshotSequence, sequence);
+    this.lastSnapshotAt = this.now();
+    if (this.droppedRange && this.droppedRange.through <= sequence) this.droppedRange = undefined;
+    this.needsSnapshot = this.droppedRange !== undefined;
+    this.writeSucceeded();
+    try {
+      await journal.flush();
+      await journal.deleteSegmentsCoveredBy(sequence);
+    } catch (error) {
+      this.writeFailed(error);
+    }
+  }
+
+  /** Deletes data older than the retention policy, then saves a snapshot. */
+  async runMaintenance(): Promise<void> {
+    if (!this.mayWrite) return;
+    this.db.applyRetention();
+    await this.snapshot();
+  }
+
+  // ---- Read-only refresh -----------------------------------------------------------------------
+
+  private scheduleRefresh(): void {
+    if (this.refreshDebounce || this.disposed) return;
+    this.refreshDebounce = setTimeout(() => {
+      this.refreshDebounce = undefined;
+      void this.refresh();
+    }, 100);
+    this.refreshDebounce.unref();
+  }
+
+  /** Read-only: applies what the writer added since the last look (or reloads a new snapshot). */
+  refresh(): Promise<void> {
+    if (!this.readOnly || this.disposed) return Promise.resolve();
+    this.refreshing ??= this.refreshOnce()
+      .catch(() => undefined)
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+
+  private async refreshOnce(): Promise<void> {
+    const before = this.db.lastSequence;
+    let stat: SnapshotIdentity | undefined;
+    try {
+      const s = await fs.stat(this.snapshotPath);
+      stat = { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
+    } catch {
+      stat = undefined;
+    }
+    const loaded = this.loadedSnapshot;
+    const snapshotChanged = stat !== undefined && (!loaded || loaded.ino !== stat.ino || loaded.size !== stat.size || loaded.mtimeMs !== stat.mtimeMs);
+    if (snapshotChanged) {
+      await this.load();
+    } else {
+      const gap = await this.readNewJournalLines();
+      if (gap && stat !== undefined) await this.load();
+    }
+    if (!this.disposed && this.db.lastSequence !== before) this.changeEmitter.fire();
+  }
+
+  /** Returns true when lines are missing (the writer replaced the snapshot meanwhile). */
+  private async readNewJournalLines(): Promise<boolean> {
+    let segments;
+    try {
+      segments = await listSegments(this.options.directory);
+    } catch {
+      return false;
+    }
+    const present = new Set(segments.map((segment) => segment.name));
+    for (const name of this.segmentOffsets.keys()) if (!present.has(name)) this.segmentOffsets.delete(name);
+    for (const segment of segments) {
+      const offset = this.segmentOffsets.get(segment.name) ?? 0;
+      let chunk: Buffer;
+      try {
+        chunk = await readFrom(segment.path, offset);
+      } catch {
+        continue;
+      }
+      if (chunk.length === 0) continue;
+      const parsed = parseJournal(chunk);
+      this.segmentOffsets.set(segment.name, offset + parsed.consumedBytes);
+      const fresh = parsed.entries.filter((entry) => entry.q > this.db.lastSequence);
+      if (fresh.length === 0) continue;
+      if (fresh[0]!.q > this.db.lastSequence + 1) return true;
+      this.db.applyEntries(fresh);
+    }
+    return false;
+  }
+
+  // ---- Queries ---------------------------------------------------------------------------------
+
+  latest(targetId: string): CheckRecord | undefined {
+    return this.db.latest(targetId);
+  }
+
+  latestAll(): CheckRecord[] {
+    return this.db.latestAll();
+  }
+
+  targets(): StoredTarget[] {
+    return this.db.targets();
+  }
+
+  uptime(targetId: string, sinceMs: number, untilMs: number): number | null {
+    return this.db.uptime(targetId, sinceMs, untilMs);
+  }
+
+  latencyStats(targetId: string, range: TimeRange): LatencyStats {
+    return this.db.latencyStats(targetId, range);
+  }
+
+  series(targetId: string, request: SeriesRequest): Series {
+    return this.db.series(targetId, request);
+  }
+
+  incidents(targetId: string | undefined, range: TimeRange): Incident[] {
+    return this.db.incidents(targetId, range);
+  }
+
+  anomalies(range: TimeRange, minScore: number, limit?: number): AnomalyHit[] {
+    return this.db.anomalies(range, minScore, limit);
+  }
+
+  exportRange(targetIds: readonly string[] | undefined, range: TimeRange, format: ExportFormat): string {
+    return this.db.exportRange(targetIds, range, format);
+  }
+
+  status(): StoreStatus {
+    let durable = this.journal ? Math.max(this.journal.durableSequence, this.snapshotSequence) : this.db.lastSequence;
+    if (this.droppedRange) durable = Math.min(durable, Math.max(this.snapshotSequence, this.droppedRange.from - 1));
+    return {
+      readOnly: this.readOnly,
+      lastSequence: this.db.lastSequence,
+      durableSequence: durable,
+      pendingWrites: this.journal?.pendingLines ?? 0,
+      writeError: this.writeError,
+      lastSnapshotAt: this.lastSnapshotAt,
+    };
+  }
+
+  /** Stops the timers, writes a final snapshot (the writer), and releases the files. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.length = 0;
+    if (this.refreshDebounce) clearTimeout(this.refreshDebounce);
+    this.watcher?.close();
+    if (this.journal && (this.options.lease?.isWriter ?? true)) {
+      await this.snapshotInFlight?.catch(() => undefined);
+      try {
+        await this.snapshot();
+      } catch {
+        // The snapshot failed (reported); the journal still holds everything it could write.
+        await this.journal.flush().catch(() => undefined);
+      }
+    }
+    this.disposed = true;
+    await this.refreshing;
+    await this.journal?.close();
+    this.db.close();
+    this.changeEmitter.dispose();
+  }
+}
+
+async function readFrom(path: string, offset: number): Promise<Buffer> {
+  const handle = await fs.open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size <= offset) return Buffer.alloc(0);
+    const buffer = Buffer.alloc(size - offset);
+    let read = 0;
+    while (read < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, read, buffer.length - read, offset + read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return buffer.subarray(0, read);
+  } finally {
+    await handle.close();
+  }
+}
