@@ -27,6 +27,8 @@ import { rerunInLoopbackNamespace } from './host/loopbackNamespace';
 const WORKBENCH_CHATTER =
   /^(Resolving connection token|Resolved connection token|Creating a socket|\[reconnection-grace-time\]|Ignoring fetching additional builtin|Updating additional builtin|\[Service Worker\]|\[AgentHost|\[AccountPolicyGate\]|No search provider registered|Canceled|\s+at .*https?:\/\/127\.0\.0\.1:\d+\/)/;
 
+const CLOSING_LINE = /^(\d+) passed, (\d+) failed$/;
+
 interface RunArguments {
   extensionDevelopmentPath: string;
   extensionTestsPath: string;
@@ -53,7 +55,7 @@ function parseArguments(argv: readonly string[]): RunArguments {
 /** Counts from our own reporter's closing line, or from mocha's spec reporter (the test-cli route). */
 function summarize(lines: readonly string[]): { passed: number; failed: number } | undefined {
   for (const line of [...lines].reverse()) {
-    const ours = /^(\d+) passed, (\d+) failed$/.exec(line.trim());
+    const ours = CLOSING_LINE.exec(line.trim());
     if (ours) return { passed: Number(ours[1]), failed: Number(ours[2]) };
   }
   // No closing line: the run was cut short; count what our reporter had reported so far.
@@ -110,7 +112,8 @@ async function runSuite(args: RunArguments, resultsDir: string, timeoutMs: numbe
       automationLog.write(`${text}\n`);
       for (const line of text.split('\n')) {
         hostLines.push(line);
-        if (!WORKBENCH_CHATTER.test(line)) console.log(line);
+        // The runner prints its own closing line once the host has gone.
+        if (!WORKBENCH_CHATTER.test(line) && !CLOSING_LINE.test(line)) console.log(line);
       }
     });
     await page.exposeFunction('codeAutomationExit', (code: number) => reportExit(code));
