@@ -64,6 +64,11 @@ export interface SchedulerOptions extends Partial<SchedulerSettings> {
    * before giving up on a probe that ignores the abort (the check then counts as a timeout).
    */
   checkGraceMs?: number;
+  /**
+   * The shortest interval allowed (default 1 s, the product's rule). Tests and benches lower it to
+   * exercise many checks quickly; the extension and the CLI leave it alone.
+   */
+  minIntervalMs?: number;
 }
 
 export const DEFAULT_SCHEDULER_SETTINGS: Readonly<SchedulerSettings> = {
@@ -111,6 +116,7 @@ export class Scheduler implements Disposable {
   private readonly runCheck: RunCheck;
   private readonly clock: SchedulerClock;
   private readonly checkGraceMs: number;
+  private readonly minIntervalMs: number;
   private settings: SchedulerSettings;
   private readonly limiter: ConcurrencyLimiter;
   /** In the order of the last `setTargets`, which is the order `states()` reports. */
@@ -119,10 +125,11 @@ export class Scheduler implements Disposable {
   private disposed = false;
 
   constructor(options: SchedulerOptions) {
-    const { runCheck, clock, checkGraceMs, ...settings } = options;
+    const { runCheck, clock, checkGraceMs, minIntervalMs, ...settings } = options;
     this.runCheck = runCheck;
     this.clock = clock ?? systemClock;
     this.checkGraceMs = checkGraceMs ?? DEFAULT_CHECK_GRACE_MS;
+    this.minIntervalMs = Math.max(1, minIntervalMs ?? MIN_INTERVAL_MS);
     this.settings = validateSettings({ ...DEFAULT_SCHEDULER_SETTINGS, ...withoutUndefined(settings) });
     this.limiter = new ConcurrencyLimiter(this.settings.concurrency);
   }
@@ -285,11 +292,12 @@ export class Scheduler implements Disposable {
 
   private effectiveInterval(target: Target, existing: ScheduledTarget | undefined, warnings: WarningEvent[]): number {
     const asked = target.intervalMs;
-    const intervalMs = Number.isFinite(asked) ? Math.max(MIN_INTERVAL_MS, Math.round(asked)) : DEFAULT_INTERVAL_FALLBACK_MS;
+    const minimum = this.minIntervalMs;
+    const intervalMs = Number.isFinite(asked) ? Math.max(minimum, Math.round(asked)) : DEFAULT_INTERVAL_FALLBACK_MS;
     const changed = !existing || existing.target.intervalMs !== asked;
     if (!changed) return intervalMs;
-    if (!Number.isFinite(asked) || asked < MIN_INTERVAL_MS) {
-      warnings.push({ type: 'warning', target, message: `"${target.name}" asks to be checked every ${formatSeconds(asked)}; the shortest interval is 1 s, so it is checked every second. Set its interval to 1 or more.` });
+    if (!Number.isFinite(asked) || asked < minimum) {
+      warnings.push({ type: 'warning', target, message: `"${target.name}" asks to be checked every ${formatSeconds(asked)}; the shortest interval is ${formatSeconds(minimum)}, so it is checked every ${formatSeconds(intervalMs)}. Set its interval to ${minimum / 1000} or more.` });
     } else if (intervalMs < SHORT_INTERVAL_WARNING_MS) {
       warnings.push({ type: 'warning', target, message: `"${target.name}" is checked every ${formatSeconds(intervalMs)}. Intervals under 10 s add load on the server and your network; use 10 s or more unless you need faster detection.` });
     }
