@@ -475,27 +475,40 @@ export class HistoryDatabase {
     return this.aggregateRange(targetId, range.from, range.to).stats();
   }
 
-  /** Oldest time each level still fully holds under the retention policy. */
+  /**
+   * Oldest time each level still fully holds under the retention policy. Retention keeps the whole
+   * rollup bucket that straddles its cut-off, so a rollup level reaches back to that bucket's start.
+   */
   private coverageStart(source: SeriesSource): number {
     const now = this.now();
     switch (source) {
       case 'raw':
         return now - this.retention.rawMs;
       case 'minute':
-        return now - this.retention.minuteMs;
+        return alignDown(now - this.retention.minuteMs, ROLLUP_LEVELS[0].widthMs);
       case 'hour':
-        return now - this.retention.hourMs;
+        return alignDown(now - this.retention.hourMs, ROLLUP_LEVELS[1].widthMs);
       case 'day':
-        return now - this.retention.dayMs;
+        return alignDown(now - this.retention.dayMs, ROLLUP_LEVELS[2].widthMs);
     }
+  }
+
+  /**
+   * Widens a range end to the bucket edge of the finest level that still holds that time: a range
+   * starting where only day rollups remain starts at that day's midnight, so no part of it falls
+   * between levels.
+   */
+  private snapToKeptDetail(time: number, direction: 'down' | 'up'): number {
+    if (this.coverageStart('raw') <= time) return time;
+    const level = ROLLUP_LEVELS.find((candidate) => this.coverageStart(candidate.name) <= time) ?? ROLLUP_LEVELS[ROLLUP_LEVELS.length - 1];
+    return direction === 'down' ? alignDown(time, level.widthMs) : alignUp(time, level.widthMs);
   }
 
   /**
    * Sums a range from the coarsest rows that fit inside it: whole days from the day rollups, the
    * hours at either end from the hour rollups, then minutes, then raw checks for the ragged edges.
    * Counts, min, max and averages are exact; p95 is exact to the histogram bucket width unless
-   * only raw rows were read. An edge older than every finer level keeps is left out (at most one
-   * bucket of the coarser level).
+   * only raw rows were read. An end older than the raw rows is widened to the bucket that holds it.
    */
   private aggregateRange(targetId: string, from: number, to: number): Aggregate {
     const aggregate = new Aggregate();
@@ -519,7 +532,7 @@ export class HistoryDatabase {
       collect(start, first, levelIndex + 1);
       collect(last, end, levelIndex + 1);
     };
-    collect(from, to, 0);
+    collect(this.snapToKeptDetail(from, 'down'), this.snapToKeptDetail(to, 'up'), 0);
     return aggregate;
   }
 
