@@ -1,0 +1,2 @@
+// esbuild bundles imported stylesheets into dist/webview/dashboard.css.
+declare module '*.css';

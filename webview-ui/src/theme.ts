@@ -1,0 +1,58 @@
+/** Colours for canvas drawing (Chart.js cannot read CSS variables itself), taken from the VS Code theme. */
+export interface ChartTheme {
+  foreground: string;
+  muted: string;
+  grid: string;
+  error: string;
+  series: string[];
+  phases: [string, string, string, string, string];
+  fontFamily: string;
+}
+
+function cssVar(style: CSSStyleDeclaration, name: string, fallback: string): string {
+  const value = style.getPropertyValue(name).trim();
+  return value === '' ? fallback : value;
+}
+
+export function readChartTheme(): ChartTheme {
+  const style = getComputedStyle(document.body);
+  const v = (name: string, fallback: string): string => cssVar(style, name, fallback);
+  const blue = v('--vscode-charts-blue', '#3794ff');
+  const orange = v('--vscode-charts-orange', '#d18616');
+  const green = v('--vscode-charts-green', '#89d185');
+  const purple = v('--vscode-charts-purple', '#b180d7');
+  const yellow = v('--vscode-charts-yellow', '#cca700');
+  const red = v('--vscode-charts-red', '#f14c4c');
+  const foreground = v('--vscode-foreground', '#cccccc');
+  return {
+    foreground,
+    muted: v('--vscode-descriptionForeground', foreground),
+    grid: v('--vscode-charts-lines', 'rgba(128, 128, 128, 0.3)'),
+    error: v('--vscode-errorForeground', red),
+    series: [blue, orange, green, purple, yellow, red, v('--vscode-terminal-ansiCyan', '#11a8cd'), v('--vscode-terminal-ansiMagenta', '#bc3fbc')],
+    phases: [purple, blue, yellow, orange, green],
+    fontFamily: v('--vscode-font-family', 'sans-serif'),
+  };
+}
+
+/** Calls `onChange` when VS Code switches theme (it rewrites the body class and the variables). */
+export function watchTheme(onChange: () => void): () => void {
+  const observer = new MutationObserver(() => onChange());
+  observer.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  observer.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
+  return () => observer.disconnect();
+}
+
+/** `#rgb`, `#rrggbb`, `#rrggbbaa` or `rgb()/rgba()` with its alpha multiplied by `alpha`; other forms unchanged. */
+export function withAlpha(color: string, alpha: number): string {
+  const hex = /^#([0-9a-f]{3,8})$/i.exec(color.trim())?.[1];
+  if (hex && (hex.length === 3 || hex.length === 6 || hex.length === 8)) {
+    const full = hex.length === 3 ? [...hex].map((c) => c + c).join('') : hex;
+    const channel = (i: number): number => parseInt(full.slice(i, i + 2), 16);
+    const base = full.length === 8 ? channel(6) / 255 : 1;
+    return `rgba(${channel(0)}, ${channel(2)}, ${channel(4)}, ${+(base * alpha).toFixed(3)})`;
+  }
+  const rgb = /^rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)(?:[\s,/]+([\d.]+))?\s*\)$/i.exec(color.trim());
+  if (rgb) return `rgba(${rgb[1]}, ${rgb[2]}, ${rgb[3]}, ${+((rgb[4] === undefined ? 1 : Number(rgb[4])) * alpha).toFixed(3)})`;
+  return color;
+}

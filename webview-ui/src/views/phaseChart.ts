@@ -1,0 +1,97 @@
+/** Where the time goes for one target: dns, connect, tls, first byte and transfer, stacked over time. */
+import type { ChartDataset } from 'chart.js';
+import { PHASES, type DashboardTarget, type PhaseName, type SeriesColumns, type TimeRange } from '../../../src/shared/dashboardProtocol';
+import { formatMs, formatTick, formatTimestamp, pointCentre, type XY } from '../logic/chartData';
+import { withAlpha, type ChartTheme } from '../theme';
+import { Chart } from './chartSetup';
+import { el } from '../dom';
+
+const PHASE_LABELS: Record<PhaseName, string> = {
+  dns: 'DNS', connect: 'Connect', tls: 'TLS', firstByte: 'First byte', transfer: 'Transfer',
+};
+
+export class PhaseChartView {
+  readonly element: HTMLElement;
+  private readonly select: HTMLSelectElement;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly chart: Chart<'line', XY[]>;
+  private range: TimeRange = '24h';
+
+  constructor(private theme: ChartTheme, onFocus: (targetId: string) => void) {
+    this.element = el('section', 'card');
+    const header = el('div', 'card-header');
+    header.append(el('h2', undefined, 'Response time by phase'));
+    this.select = el('select', 'target-select');
+    this.select.setAttribute('aria-label', 'Target for the phase breakdown');
+    this.select.addEventListener('change', () => onFocus(this.select.value));
+    header.append(this.select);
+    this.element.append(header);
+    const holder = el('div', 'chart-holder');
+    this.canvas = el('canvas');
+    this.canvas.id = 'phase-chart';
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', 'Response time by phase, stacked');
+    holder.append(this.canvas);
+    this.element.append(holder);
+    this.chart = new Chart<'line', XY[]>(this.canvas, {
+      type: 'line',
+      data: { datasets: [] },
+      options: {
+        parsing: false,
+        normalized: true,
+        interaction: { mode: 'index', intersect: false },
+        scales: {
+          x: { type: 'linear', ticks: { maxTicksLimit: 6, callback: (value) => formatTick(Number(value), this.range) } },
+          y: { type: 'linear', stacked: true, min: 0, title: { display: true, text: 'ms' } },
+        },
+        plugins: {
+          legend: { position: 'bottom', labels: { boxWidth: 12 } },
+          tooltip: {
+            callbacks: {
+              title: (items) => (items[0] ? formatTimestamp(items[0].parsed.x ?? 0) : ''),
+              label: (item) => `${item.dataset.label ?? ''}: ${formatMs(item.parsed.y)}`,
+            },
+          },
+        },
+      },
+    });
+  }
+
+  update(series: SeriesColumns | undefined, shown: readonly DashboardTarget[], focusedId: string | null, range: TimeRange, from: number, to: number): void {
+    this.range = range;
+    this.select.replaceChildren(...shown.map((target) => {
+      const option = el('option', undefined, target.name);
+      option.value = target.id;
+      return option;
+    }));
+    if (focusedId !== null) this.select.value = focusedId;
+    const answered = series ? series.t.map((_, i) => (series.checks[i] ?? 0) > (series.down[i] ?? 0)) : [];
+    this.chart.data.datasets = PHASES.map((phase, index): ChartDataset<'line', XY[]> => {
+      const color = this.theme.phases[index]!;
+      return {
+        label: PHASE_LABELS[phase],
+        data: series ? series.t.map((t, i) => ({ x: pointCentre(series, t), y: answered[i] ? series[phase][i]! : null })) : [],
+        borderColor: color,
+        backgroundColor: withAlpha(color, 0.55),
+        fill: index === 0 ? 'origin' : '-1',
+        borderWidth: 1,
+        pointRadius: 0,
+      };
+    });
+    const x = this.chart.options.scales?.['x'];
+    if (x) {
+      x.min = from;
+      x.max = to;
+    }
+    this.chart.update();
+    this.canvas.dataset['points'] = String(answered.filter(Boolean).length);
+  }
+
+  setTheme(theme: ChartTheme): void {
+    this.theme = theme;
+  }
+
+  dispose(): void {
+    this.chart.destroy();
+  }
+}
