@@ -100,7 +100,8 @@ interface ScheduledTarget {
   target: Target;
   machine: TargetStateMachine;
   intervalMs: number;
-  phaseMs: number;
+  /** Where on the interval its slots fall; null: wherever the next scheduling happens (no stagger). */
+  phaseMs: number | null;
   timer: TimerHandle | undefined;
   nextCheckAt: number | null;
   /** The slot of the last scheduled check, so the next one lands on a later slot. */
@@ -284,10 +285,8 @@ export class Scheduler implements Disposable {
     return { alertThreshold, reminderMs: reminderMinutes * 60_000, flapThreshold, flapWindowMs, certExpiryDays };
   }
 
-  private phaseFor(id: string, intervalMs: number): number {
-    if (this.settings.staggerFirstChecks) return phaseOffsetMs(id, intervalMs);
-    // A phase that puts a slot at this very moment: first check now, then every interval.
-    return ((this.clock.now() % intervalMs) + intervalMs) % intervalMs;
+  private phaseFor(id: string, intervalMs: number): number | null {
+    return this.settings.staggerFirstChecks ? phaseOffsetMs(id, intervalMs) : null;
   }
 
   private effectiveInterval(target: Target, existing: ScheduledTarget | undefined, warnings: WarningEvent[]): number {
@@ -315,12 +314,14 @@ export class Scheduler implements Disposable {
 
   private nextPlannedAt(entry: ScheduledTarget): number {
     const now = this.clock.now();
+    // Without staggering, the grid is anchored when the target is first scheduled: a check now.
+    const phaseMs = entry.phaseMs ?? (entry.phaseMs = ((now % entry.intervalMs) + entry.intervalMs) % entry.intervalMs);
     const last = entry.lastPlannedAt;
-    if (last === null) return nextSlotAt(now, entry.intervalMs, entry.phaseMs, true);
+    if (last === null) return nextSlotAt(now, entry.intervalMs, phaseMs, true);
     // A timer may fire a moment before the wall clock reaches its slot; counting from that slot
     // keeps the same slot from running twice. A slot far ahead means the wall clock went back.
     const base = last > now && last - now < entry.intervalMs ? last : now;
-    return nextSlotAt(base, entry.intervalMs, entry.phaseMs, false);
+    return nextSlotAt(base, entry.intervalMs, phaseMs, false);
   }
 
   private arm(entry: ScheduledTarget, plannedAt: number): void {

@@ -95,12 +95,14 @@ describe('Scheduler', () => {
     }
   });
 
-  it('checks every target at once when staggering is off', async () => {
+  it('checks every target at once when staggering is off, from the moment it starts', async () => {
     const { clock, probe, scheduler } = setup({ staggerFirstChecks: false });
     scheduler.setTargets([makeTarget('a'), makeTarget('b')]);
+    await clock.advance(3_000);
     scheduler.start();
-    await clock.advance(0);
-    assert.deepEqual(probe.calls.map((call) => call.at), [clock.now(), clock.now()]);
+    const startedAt = clock.now();
+    await clock.advance(10_000);
+    assert.deepEqual(probe.calls.map((call) => call.at - startedAt), [0, 0, 10_000, 10_000]);
   });
 
   it('does not start a second check of a target while one runs past its next slot', async () => {
