@@ -94,6 +94,11 @@ export interface AnomalyDetectorOptions {
    * job at its usual hour) counts for less and one it finds strange counts for more; 0 ignores it.
    */
   forestWeight: number;
+  /**
+   * Also use the forest's own score as a channel, calibrated like the others. Off by default: it
+   * measured no better (see the bench), and its calibration history costs memory.
+   */
+  forestChannel: boolean;
   /** Time-of-day features for the forest. */
   timeOfDay: boolean;
   /** Valid checks after a failed one whose score is damped (cold caches, new connections). */
@@ -122,6 +127,7 @@ export const DEFAULT_ANOMALY_DETECTOR_OPTIONS: Readonly<AnomalyDetectorOptions> 
   timeOfDay: true,
   recoveryChecks: 2,
   forestWeight: 1,
+  forestChannel: false,
   components: Object.freeze({ forest: true, robustZ: true, novelty: true, damping: true }),
 });
 
@@ -141,8 +147,8 @@ const enum Channel {
   Level,
   Shift,
   Novelty,
+  Forest,
 }
-const CHANNEL_COUNT = 3;
 
 export class AnomalyDetector {
   private readonly options: AnomalyDetectorOptions;
@@ -176,7 +182,7 @@ export class AnomalyDetector {
     this.random = o.random ?? createSeededRandom(o.seed);
     this.context = new RollingWindow(o.contextSize);
     this.shortContext = new RollingWindow(SHORT_SPREAD);
-    this.calibrators = Array.from({ length: CHANNEL_COUNT }, (): Calibrator =>
+    this.calibrators = Array.from({ length: o.forestChannel ? 4 : 3 }, (): Calibrator =>
       o.calibration === 'tail'
         ? new TailCalibrator({ historySize: o.calibrationHistory, tailFraction: o.tailFraction, minExcess: 0.01, minHistory: 32 })
         : new AnomalyLikelihood({ historySize: o.calibrationHistory, shortSize: 1, minDeviation: 0.01 }),
@@ -238,6 +244,7 @@ export class AnomalyDetector {
       if (this.forest !== null) {
         const forestScore = this.forest.score(row);
         weight = (2 * forestScore) ** forestWeight;
+        if (this.options.forestChannel) surprise = this.calibrators[Channel.Forest]!.update(forestScore);
       }
     }
     if (components.robustZ) {
