@@ -2,7 +2,8 @@
 import type { ChartDataset } from 'chart.js';
 import { PHASES, type DashboardTarget, type PhaseName, type SeriesColumns, type TimeRange } from '../../../src/shared/dashboardProtocol';
 import { formatMs, formatTick, formatTimestamp, pointCentre, type XY } from '../logic/chartData';
-import { withAlpha, type ChartTheme } from '../theme';
+import { withAlpha } from '../logic/color';
+import type { ChartTheme } from '../theme';
 import { Chart } from './chartSetup';
 import { el } from '../dom';
 
