@@ -4,7 +4,7 @@
  * writes the user's own VS Code state. Used by the in-host test runner, the UI walks and `npm start`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { vscodeHostPaths } from './hostPaths';
 
@@ -38,6 +38,14 @@ export interface CodeServerStartOptions {
   smokeTestDriver?: boolean;
   /** .vsix files installed into this server's extensions directory before it starts. */
   vsixFiles?: readonly string[];
+  /**
+   * Extension folders linked into the extensions directory, so the server loads them from source
+   * as installed extensions. (Without the smoke-test driver, a built workbench ignores
+   * `extensionDevelopmentPath`, and the driver would hide notifications from a person using it.)
+   */
+  linkedExtensions?: readonly string[];
+  /** Require this password in the browser; without it anyone on this machine could use the editor. */
+  password?: string;
   /** Merged over QUIET_USER_SETTINGS. */
   userSettings?: Record<string, unknown>;
   /** Extra environment for the server and, through it, the extension host. */
@@ -74,6 +82,12 @@ export class CodeServerHost {
     process.on('exit', this.killOnExit);
   }
 
+  /** Resolves when the server process ends, whoever ended it. */
+  whenExited(): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    return new Promise((resolve) => this.server.once('exit', () => resolve()));
+  }
+
   get port(): number {
     return this.listeningPort;
   }
@@ -93,8 +107,13 @@ export class CodeServerHost {
     const configFile = join(profileDir, 'config.yaml');
     writeFileSync(configFile, '');
 
+    for (const folder of options.linkedExtensions ?? []) {
+      const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+      symlinkSync(folder, join(extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`), 'dir');
+    }
+
     const paths = vscodeHostPaths();
-    const env = serverEnvironment(profileDir, paths.nodeBinDir, options.env);
+    const env = serverEnvironment(profileDir, paths.nodeBinDir, { ...options.env, ...(options.password ? { PASSWORD: options.password } : {}) });
     const common = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--config', configFile];
 
     for (const vsix of options.vsixFiles ?? []) {
@@ -107,7 +126,7 @@ export class CodeServerHost {
     const args = [
       ...common,
       '--bind-addr', `127.0.0.1:${options.port ?? 0}`,
-      '--auth', 'none',
+      '--auth', options.password ? 'password' : 'none',
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
@@ -178,8 +197,9 @@ function serverEnvironment(profileDir: string, nodeBinDir: string, extra: NodeJS
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Run from a VS Code terminal, code-server would see VSCODE_IPC_HOOK_CLI and hand its arguments to
   // that editor instead of starting. Test-runner variables (VSCODE_TEST_*) are meant for the host.
+  // A password in the caller's environment must not silently become this server's.
   for (const name of Object.keys(env)) {
-    if (/^VSCODE_(?!TEST_)/.test(name) || name === 'ELECTRON_RUN_AS_NODE') delete env[name];
+    if (/^VSCODE_(?!TEST_)/.test(name) || ['ELECTRON_RUN_AS_NODE', 'PASSWORD', 'HASHED_PASSWORD'].includes(name)) delete env[name];
   }
   return {
     ...env,
