@@ -354,10 +354,16 @@ export class Scheduler implements Disposable {
   private startRun(entry: ScheduledTarget, plannedAt: number | null): Promise<CheckResult | undefined> {
     const controller = new AbortController();
     entry.nextCheckAt = null;
-    const promise = this.execute(entry, plannedAt, controller.signal).finally(() => {
-      if (entry.run?.controller === controller) entry.run = undefined;
-      this.schedule(entry);
-    });
+    const promise = this.execute(entry, plannedAt, controller.signal)
+      .catch((error: unknown) => {
+        // Only a bug gets here; the target must keep being checked and the process must not die.
+        this.emit({ type: 'warning', target: entry.target, message: `Checking "${entry.target.name}" went wrong (${error instanceof Error ? error.message : String(error)}). This is a bug in Network Monitor: please report it.` });
+        return undefined;
+      })
+      .finally(() => {
+        if (entry.run?.controller === controller) entry.run = undefined;
+        this.schedule(entry);
+      });
     entry.run = { promise, controller };
     return promise;
   }
@@ -428,12 +434,16 @@ export class Scheduler implements Disposable {
         finish(undefined);
       };
       signal.addEventListener('abort', onAbort, { once: true });
+      let overran = false;
+      const countAsTimeout = (): void => {
+        if (settled) return;
+        this.emit({ type: 'warning', target, message: `The check of "${target.name}" did not stop when its time ran out; it is counted as a timeout. This is a bug in Network Monitor: please report it.` });
+        finish(failedResult(target, attemptStartedAt, this.clock.now(), 'TIMEOUT', `No answer within ${target.timeoutMs} ms.`));
+      };
       timer = this.clock.setTimer(() => {
+        overran = true;
         controller.abort(new Error(`The check of ${target.url} ran past its timeout of ${target.timeoutMs} ms.`));
-        timer = this.clock.setTimer(() => {
-          this.emit({ type: 'warning', target, message: `The check of "${target.name}" did not stop when its time ran out; it is counted as a timeout. This is a bug in Network Monitor: please report it.` });
-          finish(failedResult(target, attemptStartedAt, this.clock.now(), 'TIMEOUT', `No answer within ${target.timeoutMs} ms.`));
-        }, this.checkGraceMs);
+        timer = this.clock.setTimer(countAsTimeout, this.checkGraceMs);
       }, target.timeoutMs + this.checkGraceMs);
 
       let running: Promise<CheckResult>;
@@ -445,6 +455,10 @@ export class Scheduler implements Disposable {
       running.then(finish, (error: unknown) => {
         if (settled || signal.aborted) {
           finish(undefined);
+          return;
+        }
+        if (overran) {
+          countAsTimeout();
           return;
         }
         const detail = error instanceof Error ? error.message : String(error);

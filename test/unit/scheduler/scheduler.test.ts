@@ -381,6 +381,26 @@ describe('Scheduler', () => {
     assert.equal(ofType(events, 'warning').length, 1);
   });
 
+  it('counts a probe that overruns its timeout and then gives up on the abort as a timeout', async () => {
+    const clock = new ManualClock();
+    const scheduler = new Scheduler({
+      clock,
+      retries: 0,
+      checkGraceMs: 100,
+      runCheck: (_target, signal) => new Promise<CheckResult>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+    });
+    current = scheduler;
+    const events: MonitorEvent[] = [];
+    scheduler.onEvent((event) => events.push(event));
+    scheduler.setTargets([makeTarget('a', { timeout: 1_000 })]);
+    const pending = scheduler.checkNow('a');
+    await settle();
+    await clock.advance(1_100);
+    const result = await pending;
+    assert.equal(result?.reason, 'TIMEOUT');
+    assert.deepEqual(ofType(events, 'warning').map((event) => /did not stop when its time ran out/.test(event.message)), [true]);
+  });
+
   it('applies new settings without losing state, and rejects impossible ones', async () => {
     const { clock, probe, scheduler, events } = setup({ concurrency: 1, alertThreshold: 5, staggerFirstChecks: false });
     scheduler.setTargets([makeTarget('a'), makeTarget('b'), makeTarget('c')]);
