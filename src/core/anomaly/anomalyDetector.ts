@@ -4,7 +4,9 @@
  * published work behind each step and bench/anomaly.bench.ts for what each step is worth.
  *
  * Per check:
- *   1. The response time is log-scaled (response times are multiplicative and heavy-tailed).
+ *   1. The response time is log-scaled, log(1 + ms) (response times are multiplicative and
+ *      heavy-tailed; the 1 keeps sub-millisecond jitter from looking large). Phase timings are
+ *      accepted but not used yet.
  *   2. Features describe it in context: robust z against the rolling median/MAD, the mean and the
  *      median of the last three z (a shift rather than a blip), the ratio of short to long spread,
  *      and the time of day.
@@ -267,7 +269,7 @@ export class AnomalyDetector {
     row[2] = Math.log(Math.max(shortSpread, MIN_SCALE) / scale);
     row[3] = median3(z, this.recentZ[0], this.recentZ[1]);
     // Time of day (UTC) on the circle, so the forest can learn a daily rhythm (a nightly job).
-    const angle = (2 * Math.PI * (((time % DAY_MS) + DAY_MS) % DAY_MS)) / DAY_MS;
+    const angle = Number.isFinite(time) ? (2 * Math.PI * (((time % DAY_MS) + DAY_MS) % DAY_MS)) / DAY_MS : 0;
     row[4] = this.options.timeOfDay ? Math.cos(angle) : 0;
     row[5] = this.options.timeOfDay ? Math.sin(angle) : 0;
     this.recentZ = [z, this.recentZ[0]];
