@@ -107,7 +107,6 @@ async function measureScheduler(targets: Target[], seconds: number, staggerFirst
     if (event.plannedAt !== null) lags.push(event.startedAt - event.plannedAt);
     if (event.result.status === 'DOWN') down++;
   });
-  // Short intervals are allowed without a warning here; the bench never prints them.
   scheduler.setTargets(targets);
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   const noiseFloor = measureNoiseFloor(seconds);

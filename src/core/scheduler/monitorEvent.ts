@@ -16,7 +16,7 @@ export interface TargetState {
   consecutiveFailures: number;
   /** The last counted check, or null before the first one. */
   lastResult: CheckResult | null;
-  /** When `status` last changed (scheduler clock, epoch ms); null before the first check. */
+  /** When `status` last changed (epoch ms): the start of the check that changed it, or the pause or resume; null before. */
   statusSince: number | null;
   /** `startedAt` of the first failed check of the current outage; null while not DOWN. */
   downSince: number | null;

@@ -15,7 +15,7 @@
  * - Events of one check, in order: `checkCompleted` (with the state after the check), then
  *   `stateChanged`, `flapping`/`flappingSettled`, `alert`/`recovered`/`reminder`,
  *   `certificateExpiring` (rules in `targetStateMachine.ts`).
- * - Pause: a paused target has no timer and its running check is abandoned (aborted, no events).
+ * - Pause: a paused target has no timer; its running check is aborted and publishes nothing.
  *   `checkNow` on a paused target runs one attempt and publishes it, without changing its state.
  * - Stop: `dispose()` clears every timer, aborts running checks through their AbortSignal and
  *   refuses queued ones; nothing starts or is published afterwards.
