@@ -6,10 +6,14 @@ import { cpSync, mkdirSync } from 'node:fs';
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-/** sql.js loads its WebAssembly from a file next to the bundle. */
-function copyWasm() {
+/**
+ * Files the bundle reads at run time: sql.js's WebAssembly, and the offline IP-to-country database
+ * (CC BY 4.0, NRO data via ip-location-db; see NOTICE).
+ */
+function copyRuntimeFiles() {
   mkdirSync('dist', { recursive: true });
   cpSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
+  cpSync('node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb', 'dist/geo-whois-asn-country.mmdb');
 }
 
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning' };
@@ -34,7 +38,7 @@ const webviewContext = await esbuild.context({
   loader: { '.css': 'css' },
 });
 
-copyWasm();
+copyRuntimeFiles();
 if (watch) {
   await Promise.all([extensionContext.watch(), webviewContext.watch()]);
 } else {

@@ -2,6 +2,7 @@
 /** The headless entry: the same engine as the extension, with console output. */
 import { version } from '../package.json';
 import { UsageError } from './cli/args';
+import { ANOMALY_SCORE_USAGE, runAnomalyScore } from './cli/anomalyScoreCommand';
 import { CHECK_USAGE, runCheckCommand } from './cli/checkCommand';
 
 const USAGE = `network-monitor ${version}
@@ -9,8 +10,11 @@ const USAGE = `network-monitor ${version}
 Commands:
   check URL...          check targets once, one JSON line each
   check --stdin         check targets read one per line from stdin
+  anomaly-score         score a timestamp,value CSV from stdin, one score per row
 
-${CHECK_USAGE}`;
+${CHECK_USAGE}
+
+${ANOMALY_SCORE_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -18,6 +22,12 @@ async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'check':
         return await runCheckCommand(rest, process.stdin, process.stdout);
+      case 'anomaly-score':
+        if (rest.includes('--help')) {
+          process.stdout.write(ANOMALY_SCORE_USAGE + '\n');
+          return 0;
+        }
+        return await runAnomalyScore(process.stdin, process.stdout);
       case '--version':
       case 'version':
         process.stdout.write(version + '\n');

@@ -3,8 +3,8 @@
  * check is scored by its target's anomaly detector, located, recorded in the history, and
  * published as one `RecordedCheck` for the views, the notifications and the API.
  */
-import { AnomalyDetector, DEFAULT_ANOMALY_THRESHOLD, type AnomalyDetectorSettings } from './anomaly/anomalyDetector';
-import { seedFromText } from './anomaly/seededRandom';
+import { DEFAULT_ANOMALY_THRESHOLD, type AnomalyDetectorSettings } from './anomaly/anomalyDetector';
+import { AnomalyDetectorRegistry } from './anomaly/anomalyDetectorRegistry';
 import type { Disposable } from './disposable';
 import { Emitter, type Event } from './events';
 import type { GeoLocation } from './geo/geoLocation';
@@ -50,9 +50,10 @@ export class MonitorEngine implements Disposable {
   private readonly scheduler: Scheduler;
   private readonly store: HistoryStore | undefined;
   private readonly geo: GeoLocator | undefined;
-  private readonly detectorSettings: AnomalyDetectorSettings;
   private readonly onProblem: (message: string) => void;
-  private readonly detectors = new Map<string, { url: string; detector: AnomalyDetector }>();
+  private readonly detectors: AnomalyDetectorRegistry;
+  /** The URL each target's detector learned, so a changed URL starts learning afresh. */
+  private readonly learnedUrls = new Map<string, string>();
   private readonly locations = new Map<string, Promise<GeoLocation | null>>();
   private readonly subscription: Disposable;
   private anomalyThreshold: number;
@@ -64,7 +65,7 @@ export class MonitorEngine implements Disposable {
     this.store = options.store;
     this.geo = options.geo;
     this.anomalyThreshold = options.anomalyThreshold ?? DEFAULT_ANOMALY_THRESHOLD;
-    this.detectorSettings = options.detectorSettings ?? {};
+    this.detectors = new AnomalyDetectorRegistry({ detector: options.detectorSettings });
     this.onProblem = options.onProblem ?? (() => {});
     this.onEvent = this.scheduler.onEvent;
     this.subscription = this.scheduler.onEvent((event) => this.handle(event));
@@ -85,11 +86,11 @@ export class MonitorEngine implements Disposable {
 
   /** Replaces the monitored targets; returns warnings for the user (very short intervals...). */
   setTargets(targets: readonly Target[]): WarningEvent[] {
-    const ids = new Set(targets.map((target) => target.id));
-    for (const [id, entry] of this.detectors) {
-      const target = targets.find((candidate) => candidate.id === id);
-      // A target that is gone, or whose URL changed, starts learning afresh.
-      if (!ids.has(id) || target?.url !== entry.url) this.detectors.delete(id);
+    this.detectors.retain(targets.map((target) => target.id));
+    for (const target of targets) {
+      const learned = this.learnedUrls.get(target.id);
+      if (learned !== undefined && learned !== target.url) this.detectors.forget(target.id);
+      this.learnedUrls.set(target.id, target.url);
     }
     for (const target of targets) this.store?.upsertTarget({ id: target.id, url: target.url, name: target.name });
     return this.scheduler.setTargets(targets);
@@ -127,13 +128,8 @@ export class MonitorEngine implements Disposable {
 
   /** Failed checks are not response times: the detector treats them explicitly (never as 0 ms). */
   private score(target: Target, result: CheckResult): number | null {
-    let entry = this.detectors.get(target.id);
-    if (!entry || entry.url !== target.url) {
-      entry = { url: target.url, detector: new AnomalyDetector({ ...this.detectorSettings, seed: seedFromText(target.id) }) };
-      this.detectors.set(target.id, entry);
-    }
     const answered = result.status !== 'DOWN';
-    const score = entry.detector.score({ time: result.startedAt, value: answered ? result.totalMs : null, phases: result.phases });
+    const score = this.detectors.score(target.id, { time: result.startedAt, value: answered ? result.totalMs : null, phases: result.phases });
     return answered ? score : null;
   }
 
@@ -174,7 +170,8 @@ export class MonitorEngine implements Disposable {
     this.disposed = true;
     this.subscription.dispose();
     this.recordedEmitter.dispose();
-    this.detectors.clear();
+    this.detectors.dispose();
+    this.learnedUrls.clear();
     this.locations.clear();
   }
 }
