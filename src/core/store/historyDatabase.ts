@@ -500,7 +500,7 @@ export class HistoryDatabase {
    */
   private snapToKeptDetail(time: number, direction: 'down' | 'up'): number {
     if (this.coverageStart('raw') <= time) return time;
-    const level = ROLLUP_LEVELS.find((candidate) => this.coverageStart(candidate.name) <= time) ?? ROLLUP_LEVELS[ROLLUP_LEVELS.length - 1];
+    const level = ROLLUP_LEVELS.find((candidate) => this.coverageStart(candidate.name) <= time) ?? ROLLUP_LEVELS[2];
     return direction === 'down' ? alignDown(time, level.widthMs) : alignUp(time, level.widthMs);
   }
 
@@ -694,14 +694,16 @@ export class HistoryDatabase {
 
   /** The raw checks of a range (the level that keeps every field), oldest first. */
   exportRange(targetIds: readonly string[] | undefined, range: TimeRange, format: ExportFormat): string {
-    const wanted = targetIds === undefined ? undefined : new Set(targetIds);
+    const tids = targetIds === undefined ? undefined : targetIds.map((id) => this.tidById.get(id)).filter((tid) => tid !== undefined);
+    // One target's range is read through the (tid, at) index, not by scanning every target.
+    const byTarget = tids === undefined ? '' : `AND c.tid IN (${tids.map(() => '?').join(', ') || 'NULL'})`;
     const rows = this.rows(
       `SELECT t.id, t.url, t.name, c.at, c.status, c.reason, c.code, c.total_us, c.dns_us, c.connect_us, c.tls_us, c.first_byte_us,
          c.transfer_us, c.anomaly_e4, e.address, e.location, c.message
        FROM checks c JOIN targets t ON t.tid = c.tid LEFT JOIN endpoints e ON e.eid = c.eid
-       WHERE c.at >= ? AND c.at < ? ORDER BY c.at, c.seq`,
-      [range.from, range.to],
-    ).filter((row) => !wanted || wanted.has(row[0] as string));
+       WHERE c.at >= ? AND c.at < ? ${byTarget} ORDER BY c.at, c.seq`,
+      [range.from, range.to, ...(tids ?? [])],
+    );
     const records = rows.map((row) => {
       const [id, url, name, at, status, reason, code, total, dns, connect, tls, firstByte, transfer, anomalyE4, address, location, message] = row as [
         string, string, string, number, number, string | null, number | null, number, number, number, number, number, number, number | null,
