@@ -1,20 +1,116 @@
 /**
  * The composition root: builds the services in order and registers one disposable that tears them
- * down in reverse. Heavy work (loading WASM, opening the store, probing) starts after activate()
- * returns.
+ * down in reverse. activate() only wires objects together; the settings are read, the WebAssembly
+ * loaded, the history opened and probing started after it has returned.
  */
+import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { CommandId } from './vscode/commands/commandIds';
+import { registerCommands } from './vscode/commands/monitorCommands';
+import { MonitorSettings } from './vscode/config/monitorSettings';
+import { TargetConfiguration } from './vscode/config/targetConfiguration';
+import { DASHBOARD_VIEW_TYPE, DashboardPanel, DashboardSerializer } from './vscode/dashboard/dashboardPanel';
+import { MonitorDashboardSource } from './vscode/monitor/monitorDashboardSource';
+import { MonitorService } from './vscode/monitor/monitorService';
+import { MuteList } from './vscode/notifications/muteList';
+import { NotificationController } from './vscode/notifications/notificationController';
+import { StatusBarController } from './vscode/statusBar/statusBarController';
+import { TARGETS_VIEW_ID, TargetTreeProvider } from './vscode/tree/targetTreeProvider';
 
-export function activate(context: vscode.ExtensionContext): void {
-  const log = vscode.window.createOutputChannel('Network Monitor', { log: true });
-  context.subscriptions.push(
-    log,
-    vscode.commands.registerCommand(CommandId.ShowLog, () => log.show()),
-    vscode.commands.registerCommand(CommandId.CheckNow, () => log.info('Check now requested')),
-  );
+/** What activate() returns: the services, for the end-to-end suites (and other extensions). */
+export interface NetworkMonitorApi {
+  settings: MonitorSettings;
+  targets: TargetConfiguration;
+  monitor: MonitorService;
+  tree: TargetTreeProvider;
+  statusBar: StatusBarController;
+  notifications: NotificationController;
+  mutes: MuteList;
+  /** Resolves once the targets are read and this window is checking them or showing another's checks. */
+  ready: Promise<void>;
 }
 
-export function deactivate(): void {
-  // Nothing to flush yet.
+/** Set once the settings have been read, so the welcome view does not flash before the first read. */
+const LOADED_CONTEXT_KEY = 'networkMonitor.targetsLoaded';
+
+let shutdown: (() => Promise<void>) | undefined;
+
+export function activate(context: vscode.ExtensionContext): NetworkMonitorApi {
+  const log = vscode.window.createOutputChannel('Network Monitor', { log: true });
+  const settings = new MonitorSettings();
+  const mutes = new MuteList(context.globalState);
+  const monitor = new MonitorService({
+    storageDirectory: context.globalStorageUri.fsPath,
+    wasmPath: join(context.extensionPath, 'dist', 'sql-wasm.wasm'),
+    geoDatabasePath: join(context.extensionPath, 'dist', 'geo-whois-asn-country.mmdb'),
+    settings,
+    log,
+    onStoreProblem: (problem) => {
+      if (problem.kind === 'write-recovered') {
+        log.info(problem.message);
+        return;
+      }
+      log.error(problem.message);
+      const showLog = vscode.l10n.t('Show Log');
+      void vscode.window.showWarningMessage(problem.message, showLog).then((choice) => choice === showLog && log.show());
+    },
+  });
+  const targets = new TargetConfiguration(settings, context.secrets, (problem) => {
+    log.warn(problem.message);
+    const openSettings = vscode.l10n.t('Open Settings');
+    void vscode.window.showWarningMessage(problem.message, openSettings).then((choice) => {
+      if (choice !== openSettings) return;
+      const command = problem.origin.level === 'user' ? 'workbench.action.openSettingsJson' : 'workbench.action.openWorkspaceSettingsFile';
+      void vscode.commands.executeCommand(command);
+    });
+  });
+  const targetsSubscription = targets.onDidChange((list) => monitor.setTargets(list));
+  const tree = new TargetTreeProvider(monitor, mutes);
+  const treeView = vscode.window.createTreeView(TARGETS_VIEW_ID, { treeDataProvider: tree });
+  const statusBar = new StatusBarController(monitor, settings);
+  const notifications = new NotificationController(monitor, settings, mutes);
+  const dashboardSource = new MonitorDashboardSource(monitor);
+  const dashboard = new DashboardPanel(context.extensionUri, dashboardSource, log);
+  const serializer = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, new DashboardSerializer(dashboard));
+  const commands = registerCommands({ log, settings, targets, monitor, mutes, dashboard, dashboardSource, secrets: context.secrets });
+
+  // In the order built; torn down in reverse (the monitor flushes the history on its way out).
+  const owned: { dispose(): unknown }[] = [log, settings, mutes, monitor, targets, targetsSubscription, tree, treeView, statusBar, notifications, dashboard, serializer, ...commands];
+
+  const ready = new Promise<void>((resolve) => {
+    setTimeout(() => {
+      void (async () => {
+        try {
+          await targets.reload();
+          void vscode.commands.executeCommand('setContext', LOADED_CONTEXT_KEY, true);
+          await monitor.start();
+        } catch (error) {
+          log.error(`Network Monitor could not start: ${(error as Error).stack ?? error}`);
+        }
+        resolve();
+      })();
+    }, 0);
+  });
+
+  let stopping: Promise<void> | undefined;
+  shutdown = () => {
+    stopping ??= (async () => {
+      for (const disposable of [...owned].reverse()) {
+        try {
+          await disposable.dispose();
+        } catch (error) {
+          if (disposable !== log) log.error(`Shutting down: ${(error as Error).stack ?? error}`);
+        }
+      }
+    })();
+    return stopping;
+  };
+  context.subscriptions.push({ dispose: () => void shutdown?.() });
+
+  return { settings, targets, monitor, tree, statusBar, notifications, mutes, ready };
+}
+
+/** Stops checking and writes the history to disk before the extension host exits. */
+export async function deactivate(): Promise<void> {
+  await shutdown?.();
+  shutdown = undefined;
 }

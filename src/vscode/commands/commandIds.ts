@@ -1,5 +1,21 @@
 /** Every command id the extension registers; package.json's `contributes.commands` lists the same. */
 export const enum CommandId {
+  AddTarget = 'networkMonitor.addTarget',
+  EditTarget = 'networkMonitor.editTarget',
+  RemoveTarget = 'networkMonitor.removeTarget',
+  PauseTarget = 'networkMonitor.pauseTarget',
+  ResumeTarget = 'networkMonitor.resumeTarget',
+  PauseAll = 'networkMonitor.pauseAll',
+  ResumeAll = 'networkMonitor.resumeAll',
   CheckNow = 'networkMonitor.checkNow',
+  OpenDashboard = 'networkMonitor.openDashboard',
+  ShowReport = 'networkMonitor.showReport',
+  ExportHistory = 'networkMonitor.exportHistory',
   ShowLog = 'networkMonitor.showLog',
+  CopyApiToken = 'networkMonitor.copyApiToken',
+  StoreSecret = 'networkMonitor.storeSecret',
+  MuteTarget = 'networkMonitor.muteTarget',
+  UnmuteTarget = 'networkMonitor.unmuteTarget',
+  /** Internal: the status bar item's click. */
+  ShowTargetPicker = 'networkMonitor.showTargetPicker',
 }

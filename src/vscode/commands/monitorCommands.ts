@@ -1,0 +1,371 @@
+/**
+ * Registers every command. Each runs inside `runCommand`: a failure is logged with its detail and
+ * shown as an error message with a Show Log action, never swallowed.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { TargetEntryObject } from '../../core/targets/target';
+import { RANGE_MS, type ReportRow, type TimeRange } from '../../shared/dashboardProtocol';
+import type { DashboardPanel } from '../dashboard/dashboardPanel';
+import type { MonitorSettings } from '../config/monitorSettings';
+import { secretStorageKey, type SaveLevel, type TargetConfiguration } from '../config/targetConfiguration';
+import { compactEntry } from '../config/targetEntries';
+import { formatLatency, formatUptime } from '../format/monitorText';
+import type { MonitorDashboardSource } from '../monitor/monitorDashboardSource';
+import type { MonitorService } from '../monitor/monitorService';
+import type { MuteList } from '../notifications/muteList';
+import { CommandId } from './commandIds';
+import { askForTarget, checkInterval, checkTargetUrl } from './targetInput';
+import { targetIdFrom, targetPickItem, type TargetArgument } from './targetPicker';
+
+/** The secret the local API checks bearer tokens against. */
+export const API_TOKEN_SECRET = 'networkMonitor.api.token';
+
+export interface CommandServices {
+  log: vscode.LogOutputChannel;
+  settings: MonitorSettings;
+  targets: TargetConfiguration;
+  monitor: MonitorService;
+  mutes: MuteList;
+  dashboard: DashboardPanel;
+  dashboardSource: MonitorDashboardSource;
+  secrets: vscode.SecretStorage;
+}
+
+/** Arguments for adding a target without the interactive steps (other extensions, tests). */
+export interface AddTargetArguments {
+  url: string;
+  name?: string;
+  interval?: number;
+  level?: SaveLevel;
+}
+
+export interface EditTargetChanges {
+  url?: string;
+  name?: string;
+  interval?: number;
+}
+
+/** Shows a failure the way every command does: logged in full, summarised with Show Log. */
+export function reportFailure(log: vscode.LogOutputChannel, what: string, error: unknown): void {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  log.error(`${what} failed: ${detail}`);
+  const message = error instanceof Error ? error.message : String(error);
+  const showLog = vscode.l10n.t('Show Log');
+  void vscode.window.showErrorMessage(vscode.l10n.t('Network Monitor: {0}', message), showLog).then((choice) => {
+    if (choice === showLog) log.show();
+  });
+}
+
+export function registerCommands(services: CommandServices): vscode.Disposable[] {
+  const { log, settings, targets, monitor, mutes, dashboard, dashboardSource, secrets } = services;
+
+  const register = (id: CommandId, handler: (...args: never[]) => unknown): vscode.Disposable =>
+    vscode.commands.registerCommand(id, async (...args: never[]) => {
+      try {
+        return await handler(...args);
+      } catch (error) {
+        reportFailure(log, `The command ${id}`, error);
+        return undefined;
+      }
+    });
+
+  const nameOf = (targetId: string): string => targets.find(targetId)?.target.name ?? targetId;
+
+  async function addTarget(args?: AddTargetArguments): Promise<string | undefined> {
+    let values: { url: string; name?: string; interval?: number; level: SaveLevel } | undefined;
+    if (args && typeof args.url === 'string') {
+      const check = checkTargetUrl(args.url, targets.targets);
+      if (check.severity === 'error') throw new Error(check.message);
+      if (args.interval !== undefined && checkInterval(String(args.interval))) throw new Error(checkInterval(String(args.interval)));
+      values = { url: args.url.trim(), name: args.name, interval: args.interval, level: args.level ?? 'user' };
+    } else {
+      values = await askForTarget({
+        title: vscode.l10n.t('Add Target'),
+        existing: targets.targets,
+        defaultIntervalSeconds: settings.values.defaults.intervalSeconds,
+        canSaveToWorkspace: targets.hasWorkspace,
+      });
+    }
+    if (!values) return undefined;
+    const check = checkTargetUrl(values.url, targets.targets);
+    const url = check.severity === 'error' ? values.url : (check.url ?? values.url);
+    await targets.add(compactEntry({ url, name: values.name, interval: values.interval }), values.level);
+    const added = targets.targets.find((configured) => configured.target.url === url);
+    log.info(`Added ${added?.target.name ?? url} to ${values.level === 'user' ? 'user' : 'workspace'} settings.`);
+    return added?.target.id;
+  }
+
+  async function editTarget(argument: TargetArgument, changes?: EditTargetChanges): Promise<string | undefined> {
+    const id = await targetIdFrom(argument, monitor, vscode.l10n.t('Which target do you want to edit?'));
+    if (!id) return undefined;
+    const configured = targets.find(id);
+    if (!configured) throw new Error(vscode.l10n.t('That target is no longer in the settings.'));
+    const entry = typeof configured.entry === 'string' ? { url: configured.entry } : configured.entry;
+    let next: EditTargetChanges | undefined = changes;
+    if (!next) {
+      const asked = await askForTarget({
+        title: vscode.l10n.t('Edit Target: {0}', configured.target.name),
+        existing: targets.targets,
+        defaultIntervalSeconds: settings.values.defaults.intervalSeconds,
+        canSaveToWorkspace: false,
+        editing: {
+          targetId: id,
+          url: entry.url,
+          name: entry.name,
+          interval: entry.interval,
+          level: configured.origin.level === 'user' ? 'user' : 'workspace',
+        },
+      });
+      if (!asked) return undefined;
+      next = { url: asked.url, name: asked.name ?? '', interval: asked.interval ?? 0 };
+    }
+    if (next.url !== undefined) {
+      const check = checkTargetUrl(next.url, targets.targets, id);
+      if (check.severity === 'error') throw new Error(check.message);
+      next.url = check.url ?? next.url;
+    }
+    const update = next;
+    await targets.update(id, (current: TargetEntryObject) => ({
+      ...current,
+      ...(update.url !== undefined ? { url: update.url } : {}),
+      // An empty name or a 0 interval from the steps means "use the default": drop the field.
+      ...(update.name !== undefined ? { name: update.name.trim() || undefined } : {}),
+      ...(update.interval !== undefined ? { interval: update.interval > 0 ? update.interval : undefined } : {}),
+    }));
+    log.info(`Edited ${configured.target.name}.`);
+    // The id follows the URL unless the entry names one.
+    return targets.targets.find((candidate) => candidate.origin.level === configured.origin.level && candidate.origin.index === configured.origin.index)?.target.id;
+  }
+
+  async function removeTarget(argument: TargetArgument, options?: { confirm?: boolean }): Promise<boolean> {
+    const id = await targetIdFrom(argument, monitor, vscode.l10n.t('Which target do you want to remove?'));
+    if (!id) return false;
+    const name = nameOf(id);
+    if (options?.confirm !== false) {
+      const remove = vscode.l10n.t('Remove');
+      const choice = await vscode.window.showWarningMessage(
+        vscode.l10n.t('Remove {0} from Network Monitor?', name),
+        { modal: true, detail: vscode.l10n.t('It is no longer checked. Its history stays until the retention period ends.') },
+        remove,
+      );
+      if (choice !== remove) return false;
+    }
+    await targets.remove(id);
+    await mutes.setMuted(id, false);
+    log.info(`Removed ${name}.`);
+    return true;
+  }
+
+  async function setPaused(argument: TargetArgument, paused: boolean): Promise<void> {
+    const id = await targetIdFrom(argument, monitor, paused ? vscode.l10n.t('Which target do you want to pause?') : vscode.l10n.t('Which target do you want to resume?'),
+      (snapshot) => (snapshot.status === 'PAUSED') !== paused);
+    if (!id) return;
+    await targets.setPaused([id], paused);
+    log.info(`${paused ? 'Paused' : 'Resumed'} ${nameOf(id)}.`);
+  }
+
+  async function setAllPaused(paused: boolean): Promise<void> {
+    await targets.setPaused(targets.targets.map((configured) => configured.target.id), paused);
+    log.info(paused ? 'Paused every target.' : 'Resumed every target.');
+  }
+
+  async function checkNow(argument: TargetArgument): Promise<void> {
+    let ids: string[];
+    if (argument === undefined) {
+      const all = { label: `$(refresh) ${vscode.l10n.t('All targets')}`, targetId: '' };
+      const items = [all, ...monitor.snapshots().map(targetPickItem)];
+      if (items.length === 1) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('No targets yet. Run "Network Monitor: Add Target" to add one.'));
+        return;
+      }
+      const chosen = await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Which target should be checked now?') });
+      if (!chosen) return;
+      ids = chosen === all ? monitor.targets.map((configured) => configured.target.id) : [chosen.targetId];
+    } else {
+      const id = await targetIdFrom(argument, monitor, '');
+      if (!id) return;
+      ids = [id];
+    }
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Checking {0}', ids.length === 1 ? nameOf(ids[0]!) : vscode.l10n.t('{0} targets', ids.length)) }, async () => {
+      const results = await Promise.all(ids.map((id) => monitor.checkNow(id)));
+      if (ids.length === 1 && results[0]) {
+        const result = results[0];
+        vscode.window.setStatusBarMessage(`$(pulse) ${nameOf(ids[0]!)}: ${result.status} · ${result.status === 'DOWN' ? result.message : formatLatency(result.totalMs)}`, 8_000);
+      }
+    });
+  }
+
+  async function storeSecret(args?: { name: string; value: string }): Promise<void> {
+    const namePattern = /^[\w.-]{1,64}$/;
+    let name = args?.name;
+    let value = args?.value;
+    if (name === undefined) {
+      name = await vscode.window.showInputBox({
+        title: vscode.l10n.t('Store Secret (1/2)'),
+        prompt: vscode.l10n.t('A name for the secret, used in settings as ${secret:NAME} inside a header value.'),
+        placeHolder: 'apiToken',
+        ignoreFocusOut: true,
+        validateInput: (text) => (namePattern.test(text) ? undefined : vscode.l10n.t('Use 1 to 64 letters, digits, ".", "_" or "-".')),
+      });
+      if (!name) return;
+    }
+    if (!namePattern.test(name)) throw new Error(vscode.l10n.t('"{0}" is not a valid secret name: use 1 to 64 letters, digits, ".", "_" or "-".', name));
+    if (value === undefined) {
+      value = await vscode.window.showInputBox({
+        title: vscode.l10n.t('Store Secret (2/2)'),
+        prompt: vscode.l10n.t('The value of "{0}". It is kept in the editor\'s secret storage, never in settings files.', name),
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (value === undefined) return;
+    }
+    await secrets.store(secretStorageKey(name), value);
+    log.info(`Stored the secret "${name}".`);
+    if (!args) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Secret "{0}" stored. Use it in a target\'s headers, e.g. "Authorization": "Bearer ${secret:{0}}".', name));
+    }
+  }
+
+  async function pickRange(placeHolder: string): Promise<TimeRange | undefined> {
+    const labels: Record<TimeRange, string> = {
+      '1h': vscode.l10n.t('Last hour'), '24h': vscode.l10n.t('Last 24 hours'), '7d': vscode.l10n.t('Last 7 days'), '30d': vscode.l10n.t('Last 30 days'), '1y': vscode.l10n.t('Last year'),
+    };
+    const chosen = await vscode.window.showQuickPick((Object.keys(labels) as TimeRange[]).map((range) => ({ label: labels[range], range })), { placeHolder });
+    return chosen?.range;
+  }
+
+  function reportMarkdown(rows: ReportRow[], range: TimeRange, now: number): string {
+    const cell = (text: string): string => text.replace(/\|/g, '\\|');
+    const lines = [
+      `# ${vscode.l10n.t('Network Monitor report')}`,
+      '',
+      vscode.l10n.t('{0} to {1}', new Date(now - RANGE_MS[range]).toLocaleString(), new Date(now).toLocaleString()),
+      '',
+      `| ${vscode.l10n.t('Target')} | ${vscode.l10n.t('Status')} | ${vscode.l10n.t('Availability')} | ${vscode.l10n.t('Average')} | p95 | ${vscode.l10n.t('Anomalies')} | ${vscode.l10n.t('Certificate')} | ${vscode.l10n.t('Location')} |`,
+      '|---|---|---:|---:|---:|---:|---:|---|',
+    ];
+    for (const row of rows) {
+      lines.push(`| ${cell(row.name)} | ${row.lastStatus} | ${row.availability === null ? '–' : formatUptime(row.availability)} | ${row.avgMs === null ? '–' : formatLatency(row.avgMs)} | ${row.p95Ms === null ? '–' : formatLatency(row.p95Ms)} | ${row.anomalies} | ${row.certDaysLeft === null ? '–' : vscode.l10n.t('{0} days', row.certDaysLeft)} | ${cell(row.location ?? '–')} |`);
+    }
+    if (rows.length === 0) lines.push('', vscode.l10n.t('No targets yet.'));
+    return `${lines.join('\n')}\n`;
+  }
+
+  async function showReport(range?: TimeRange): Promise<void> {
+    const chosen = range ?? (await pickRange(vscode.l10n.t('Report on which period?')));
+    if (!chosen) return;
+    const now = Date.now();
+    const rows = await dashboardSource.report(chosen, now);
+    const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: reportMarkdown(rows, chosen, now) });
+    await vscode.window.showTextDocument(document, { preview: false });
+  }
+
+  async function exportHistory(args?: { format: 'csv' | 'json'; range: TimeRange; targetIds?: string[]; file: vscode.Uri }): Promise<vscode.Uri | undefined> {
+    const history = monitor.history;
+    if (!history) throw new Error(vscode.l10n.t('The history is not open yet (or could not be opened). Try again in a moment, or see the log.'));
+    let format = args?.format;
+    if (!format) {
+      const picked = await vscode.window.showQuickPick([
+        { label: 'CSV', description: vscode.l10n.t('for spreadsheets'), format: 'csv' as const },
+        { label: 'JSON', description: vscode.l10n.t('for scripts'), format: 'json' as const },
+      ], { placeHolder: vscode.l10n.t('Export the history as…') });
+      if (!picked) return undefined;
+      format = picked.format;
+    }
+    const range = args?.range ?? (await pickRange(vscode.l10n.t('Export which period?')));
+    if (!range) return undefined;
+    let targetIds = args?.targetIds;
+    if (!args) {
+      const all = { label: `$(list-flat) ${vscode.l10n.t('All targets')}`, targetId: '' };
+      const picked = await vscode.window.showQuickPick([all, ...monitor.snapshots().map(targetPickItem)], { placeHolder: vscode.l10n.t('Export which targets?') });
+      if (!picked) return undefined;
+      targetIds = picked === all ? undefined : [picked.targetId];
+    }
+    let file = args?.file;
+    if (!file) {
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const name = `network-monitor-history-${range}.${format}`;
+      file = await vscode.window.showSaveDialog({
+        defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+        filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
+        saveLabel: vscode.l10n.t('Export'),
+      });
+      if (!file) return undefined;
+    }
+    const now = Date.now();
+    await monitor.flush();
+    const content = history.exportRange(targetIds, { from: now - RANGE_MS[range], to: now + 1 }, format);
+    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(content));
+    log.info(`Exported the history (${range}, ${format}) to ${file.fsPath}.`);
+    if (!args) void vscode.window.showInformationMessage(vscode.l10n.t('History exported to {0}.', vscode.workspace.asRelativePath(file)));
+    return file;
+  }
+
+  async function copyApiToken(): Promise<void> {
+    let token = await secrets.get(API_TOKEN_SECRET);
+    if (!token) {
+      token = randomBytes(24).toString('base64url');
+      await secrets.store(API_TOKEN_SECRET, token);
+      log.info('Created a new API token.');
+    }
+    await vscode.env.clipboard.writeText(token);
+    const api = settings.values.api;
+    void vscode.window.showInformationMessage(api.enabled
+      ? vscode.l10n.t('API token copied. Send it as "Authorization: Bearer <token>" to http://127.0.0.1:{0}/.', api.port)
+      : vscode.l10n.t('API token copied. The local API is off: turn on networkMonitor.api.enabled to use it.'));
+  }
+
+  async function setMuted(argument: TargetArgument, muted: boolean): Promise<void> {
+    const id = await targetIdFrom(argument, monitor, muted ? vscode.l10n.t('Mute notifications of which target?') : vscode.l10n.t('Unmute which target?'),
+      (snapshot) => mutes.isMuted(snapshot.configured.target.id) !== muted);
+    if (!id) return;
+    await mutes.setMuted(id, muted);
+    log.info(`${muted ? 'Muted' : 'Unmuted'} notifications of ${nameOf(id)}.`);
+  }
+
+  async function showTargetPicker(): Promise<void> {
+    if (monitor.targets.length === 0) {
+      await vscode.commands.executeCommand(CommandId.AddTarget);
+      return;
+    }
+    const id = await targetIdFrom(undefined, monitor, vscode.l10n.t('Network Monitor targets'));
+    if (!id) return;
+    const snapshot = monitor.snapshot(id);
+    const paused = snapshot?.status === 'PAUSED';
+    const actions: (vscode.QuickPickItem & { run: () => Thenable<unknown> })[] = [
+      { label: `$(refresh) ${vscode.l10n.t('Check Now')}`, run: () => vscode.commands.executeCommand(CommandId.CheckNow, id) },
+      paused
+        ? { label: `$(debug-start) ${vscode.l10n.t('Resume')}`, run: () => vscode.commands.executeCommand(CommandId.ResumeTarget, id) }
+        : { label: `$(debug-pause) ${vscode.l10n.t('Pause')}`, run: () => vscode.commands.executeCommand(CommandId.PauseTarget, id) },
+      { label: `$(graph-line) ${vscode.l10n.t('Open Dashboard')}`, run: () => vscode.commands.executeCommand(CommandId.OpenDashboard) },
+      { label: `$(edit) ${vscode.l10n.t('Edit Target')}`, run: () => vscode.commands.executeCommand(CommandId.EditTarget, id) },
+      mutes.isMuted(id)
+        ? { label: `$(bell) ${vscode.l10n.t('Unmute Notifications')}`, run: () => vscode.commands.executeCommand(CommandId.UnmuteTarget, id) }
+        : { label: `$(bell-slash) ${vscode.l10n.t('Mute Notifications')}`, run: () => vscode.commands.executeCommand(CommandId.MuteTarget, id) },
+      { label: `$(trash) ${vscode.l10n.t('Remove Target')}`, run: () => vscode.commands.executeCommand(CommandId.RemoveTarget, id) },
+    ];
+    const action = await vscode.window.showQuickPick(actions, { placeHolder: nameOf(id) });
+    await action?.run();
+  }
+
+  return [
+    register(CommandId.AddTarget, addTarget),
+    register(CommandId.EditTarget, editTarget),
+    register(CommandId.RemoveTarget, removeTarget),
+    register(CommandId.PauseTarget, (argument: TargetArgument) => setPaused(argument, true)),
+    register(CommandId.ResumeTarget, (argument: TargetArgument) => setPaused(argument, false)),
+    register(CommandId.PauseAll, () => setAllPaused(true)),
+    register(CommandId.ResumeAll, () => setAllPaused(false)),
+    register(CommandId.CheckNow, checkNow),
+    register(CommandId.OpenDashboard, () => dashboard.show()),
+    register(CommandId.ShowReport, showReport),
+    register(CommandId.ExportHistory, exportHistory),
+    register(CommandId.ShowLog, () => log.show()),
+    register(CommandId.CopyApiToken, copyApiToken),
+    register(CommandId.StoreSecret, storeSecret),
+    register(CommandId.MuteTarget, (argument: TargetArgument) => setMuted(argument, true)),
+    register(CommandId.UnmuteTarget, (argument: TargetArgument) => setMuted(argument, false)),
+    register(CommandId.ShowTargetPicker, showTargetPicker),
+  ];
+}

@@ -1,0 +1,193 @@
+/**
+ * The targets as configured: `networkMonitor.targets` of user, workspace and folder settings
+ * merged (`targetEntries.ts` has the rules), secret header references resolved from
+ * SecretStorage, and edits written back to the level an entry came from.
+ */
+import * as vscode from 'vscode';
+import type { TargetDefaults, TargetEntry, TargetEntryObject } from '../../core/targets/target';
+import { DEFAULT_TARGET_DEFAULTS } from '../../core/targets/target';
+import type { MonitorSettings } from './monitorSettings';
+import { SETTINGS_SECTION } from './monitorSettings';
+import {
+  collectTargets, compactEntry, entryAsObject, type ConfiguredTarget, type EntryList, type EntryOrigin, type EntryProblem, type SettingsLevel,
+} from './targetEntries';
+
+const TARGETS_KEY = 'targets';
+const SECRET_PREFIX = 'networkMonitor.secret.';
+
+export function secretStorageKey(name: string): string {
+  return `${SECRET_PREFIX}${name}`;
+}
+
+/** Where a new entry is saved. */
+export type SaveLevel = 'user' | 'workspace';
+
+export class TargetConfiguration implements vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<readonly ConfiguredTarget[]>();
+  /** Fires after the merged list was re-read (a settings file or a secret changed). */
+  readonly onDidChange = this.changeEmitter.event;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private current: ConfiguredTarget[] = [];
+  private readonly reportedProblems = new Set<string>();
+  private reading: Promise<void> = Promise.resolve();
+  private writing: Promise<unknown> = Promise.resolve();
+  private generation = 0;
+
+  constructor(
+    private readonly settings: MonitorSettings,
+    private readonly secrets: vscode.SecretStorage,
+    /** Told about each broken entry once (a warning and a log line). */
+    private readonly onProblem: (problem: EntryProblem) => void,
+  ) {
+    this.subscriptions.push(
+      settings.onDidChange((areas) => {
+        if (areas.has('targets') || areas.has('defaults')) void this.reload();
+      }),
+      secrets.onDidChange((event) => {
+        if (event.key.startsWith(SECRET_PREFIX)) void this.reload();
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.reload()),
+    );
+  }
+
+  get targets(): readonly ConfiguredTarget[] {
+    return this.current;
+  }
+
+  find(targetId: string): ConfiguredTarget | undefined {
+    return this.current.find((configured) => configured.target.id === targetId);
+  }
+
+  get defaults(): TargetDefaults {
+    const { intervalSeconds, timeoutMs } = this.settings.values.defaults;
+    return { ...DEFAULT_TARGET_DEFAULTS, intervalMs: intervalSeconds * 1000, timeoutMs };
+  }
+
+  /** Re-reads every level; resolves once the new list is published. Overlapping calls coalesce in order. */
+  reload(): Promise<void> {
+    const generation = ++this.generation;
+    this.reading = this.reading.then(async () => {
+      if (generation !== this.generation) return;
+      const lookup = async (name: string): Promise<string | undefined> => (await this.secrets.get(secretStorageKey(name))) || undefined;
+      const { targets, problems } = await collectTargets(this.entryLists(), this.defaults, lookup);
+      if (generation !== this.generation) return;
+      for (const problem of problems) {
+        if (this.reportedProblems.has(problem.key)) continue;
+        this.reportedProblems.add(problem.key);
+        this.onProblem(problem);
+      }
+      this.current = targets;
+      this.changeEmitter.fire(targets);
+    });
+    return this.reading;
+  }
+
+  private entryLists(): EntryList[] {
+    const lists: EntryList[] = [];
+    const inspected = vscode.workspace.getConfiguration(SETTINGS_SECTION).inspect<unknown>(TARGETS_KEY);
+    lists.push({ level: 'user', entries: inspected?.globalValue });
+    lists.push({ level: 'workspace', entries: inspected?.workspaceValue });
+    // A single-folder workspace's folder settings are its workspace settings: read them once.
+    const folders = vscode.workspace.workspaceFile ? (vscode.workspace.workspaceFolders ?? []) : [];
+    for (const folder of folders) {
+      const value = vscode.workspace.getConfiguration(SETTINGS_SECTION, folder.uri).inspect<unknown>(TARGETS_KEY)?.workspaceFolderValue;
+      lists.push({ level: 'folder', folder: { name: folder.name, uri: folder.uri.toString() }, entries: value });
+    }
+    return lists;
+  }
+
+  get hasWorkspace(): boolean {
+    return (vscode.workspace.workspaceFolders?.length ?? 0) > 0;
+  }
+
+  // ---- Edits -----------------------------------------------------------------------------------
+
+  /** Appends an entry to user or workspace settings; resolves once the new list is read. */
+  add(entry: TargetEntry, level: SaveLevel): Promise<void> {
+    return this.edit(level === 'user' ? { level: 'user' } : { level: 'workspace' }, (entries) => [...entries, entry]);
+  }
+
+  /** Replaces the entry of `targetId` where it lives, keeping its position. */
+  update(targetId: string, change: (entry: TargetEntryObject) => TargetEntryObject): Promise<void> {
+    const configured = this.require(targetId);
+    return this.edit(configured.origin, (entries) => {
+      const index = this.indexOf(entries, configured);
+      const next = [...entries];
+      next[index] = compactEntry(change(entryAsObject(entries[index] as TargetEntry)));
+      return next;
+    });
+  }
+
+  remove(targetId: string): Promise<void> {
+    const configured = this.require(targetId);
+    return this.edit(configured.origin, (entries) => {
+      const index = this.indexOf(entries, configured);
+      return entries.filter((_, i) => i !== index);
+    });
+  }
+
+  /** Sets `paused` on every given target, one write per settings level. */
+  async setPaused(targetIds: readonly string[], paused: boolean): Promise<void> {
+    const byLevel = new Map<string, ConfiguredTarget[]>();
+    for (const id of targetIds) {
+      const configured = this.require(id);
+      if (configured.target.paused === paused) continue;
+      const key = `${configured.origin.level}|${configured.origin.folder?.uri ?? ''}`;
+      byLevel.set(key, [...(byLevel.get(key) ?? []), configured]);
+    }
+    for (const group of byLevel.values()) {
+      await this.edit(group[0]!.origin, (entries) => {
+        const next = [...entries];
+        for (const configured of group) {
+          const index = this.indexOf(next, configured);
+          next[index] = compactEntry({ ...entryAsObject(next[index] as TargetEntry), paused });
+        }
+        return next;
+      });
+    }
+  }
+
+  private require(targetId: string): ConfiguredTarget {
+    const configured = this.find(targetId);
+    if (!configured) throw new Error(`No target with id "${targetId}" is configured; it may have been removed from the settings meanwhile.`);
+    return configured;
+  }
+
+  /** The entry's index now: settings may have been edited by hand since the list was read. */
+  private indexOf(entries: readonly unknown[], configured: ConfiguredTarget): number {
+    const written = JSON.stringify(configured.entry);
+    if (JSON.stringify(entries[configured.origin.index]) === written) return configured.origin.index;
+    const index = entries.findIndex((entry) => JSON.stringify(entry) === written);
+    if (index < 0) throw new Error(`The settings entry for ${configured.target.name} changed on disk; try again.`);
+    return index;
+  }
+
+  private edit(origin: Pick<EntryOrigin, 'level' | 'folder'>, change: (entries: unknown[]) => unknown[]): Promise<void> {
+    const work = this.writing.then(async () => {
+      const { config, target } = this.scopeOf(origin.level, origin.folder?.uri);
+      const inspected = config.inspect<unknown>(TARGETS_KEY);
+      const value = origin.level === 'user' ? inspected?.globalValue : origin.level === 'workspace' ? inspected?.workspaceValue : inspected?.workspaceFolderValue;
+      const entries = Array.isArray(value) ? value : [];
+      await config.update(TARGETS_KEY, change(entries), target);
+      await this.reload();
+    });
+    this.writing = work.catch(() => undefined);
+    return work;
+  }
+
+  private scopeOf(level: SettingsLevel, folderUri: string | undefined): { config: vscode.WorkspaceConfiguration; target: vscode.ConfigurationTarget } {
+    if (level === 'folder' && folderUri) {
+      return { config: vscode.workspace.getConfiguration(SETTINGS_SECTION, vscode.Uri.parse(folderUri)), target: vscode.ConfigurationTarget.WorkspaceFolder };
+    }
+    if (level === 'workspace') {
+      if (!this.hasWorkspace) throw new Error('No folder or workspace is open, so there are no workspace settings to write to. Save the target to your user settings instead.');
+      return { config: vscode.workspace.getConfiguration(SETTINGS_SECTION), target: vscode.ConfigurationTarget.Workspace };
+    }
+    return { config: vscode.workspace.getConfiguration(SETTINGS_SECTION), target: vscode.ConfigurationTarget.Global };
+  }
+
+  dispose(): void {
+    for (const subscription of this.subscriptions) subscription.dispose();
+    this.changeEmitter.dispose();
+  }
+}

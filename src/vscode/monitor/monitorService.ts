@@ -1,0 +1,432 @@
+/**
+ * Runs the monitoring engine for this window, or shows what another window records.
+ *
+ * Several VS Code windows share one global storage folder. The `WriterLease` picks one of them
+ * to run the scheduler and write the history; the others open the history read-only and show
+ * the checks as the writer records them. When the writer goes away, another window takes over.
+ * The views read everything through this class and never need to know which role it has.
+ */
+import { promises as fs } from 'node:fs';
+import * as vscode from 'vscode';
+import { MonitorEngine, type RecordedCheck } from '../../core/monitorEngine';
+import { GeoLocator } from '../../core/geo/geoLocator';
+import type { CheckResult } from '../../core/probes/checkResult';
+import { Prober } from '../../core/probes/prober';
+import type { MonitorEvent, TargetStatus } from '../../core/scheduler/monitorEvent';
+import { Scheduler, type SchedulerSettings } from '../../core/scheduler/scheduler';
+import type { CheckRecord } from '../../core/store/checkRecord';
+import type { HistoryQueries, HistoryStore, RetentionPolicy, StoreProblem } from '../../core/store/historyStore';
+import { SqlJsHistoryStore } from '../../core/store/sqlJsHistoryStore';
+import { WriterLease } from '../../core/store/writerLease';
+import type { ConfiguredTarget } from '../config/targetEntries';
+import type { MonitorSettings, MonitorSettingsValues, SettingsArea } from '../config/monitorSettings';
+
+export type MonitorRole = 'starting' | 'writer' | 'reader' | 'stopped';
+
+/** What the views show for one target. */
+export interface TargetSnapshot {
+  configured: ConfiguredTarget;
+  /** PAUSED when the target is paused; otherwise the monitoring state (UNKNOWN before any check). */
+  status: TargetStatus;
+  /** Counted failed checks in a row (the writer knows; a reader counts 1 for a failed last check). */
+  consecutiveFailures: number;
+  /** The last counted check with its score and location, from this window or from the history. */
+  lastRecord: CheckRecord | undefined;
+  /** When the status last changed, if known. */
+  statusSince: number | null;
+}
+
+export interface MonitorServiceOptions {
+  storageDirectory: string;
+  wasmPath: string;
+  geoDatabasePath: string;
+  settings: MonitorSettings;
+  log: vscode.LogOutputChannel;
+  /** Told once per store problem (a corrupt file moved aside, the disk full...). */
+  onStoreProblem: (problem: StoreProblem) => void;
+  /** How often the writer renews its lease (default 5 s). */
+  leaseHeartbeatMs?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+interface WriterParts {
+  scheduler: Scheduler;
+  engine: MonitorEngine;
+  store: SqlJsHistoryStore | undefined;
+  geo: GeoLocator | undefined;
+  subscriptions: { dispose(): void }[];
+}
+
+export class MonitorService implements vscode.Disposable {
+  private readonly targetEmitter = new vscode.EventEmitter<string>();
+  /** A target's snapshot changed (a check, a state change, newer history). */
+  readonly onDidChangeTarget = this.targetEmitter.event;
+  private readonly listEmitter = new vscode.EventEmitter<void>();
+  /** Targets were added, removed or edited. */
+  readonly onDidChangeTargets = this.listEmitter.event;
+  private readonly eventEmitter = new vscode.EventEmitter<MonitorEvent>();
+  /** The scheduler's events, in the writer window only (so only one window notifies). */
+  readonly onEvent = this.eventEmitter.event;
+  private readonly recordEmitter = new vscode.EventEmitter<RecordedCheck>();
+  /** Every check this window recorded (writer), scored and located. */
+  readonly onDidRecordCheck = this.recordEmitter.event;
+  private readonly roleEmitter = new vscode.EventEmitter<MonitorRole>();
+  readonly onDidChangeRole = this.roleEmitter.event;
+
+  private currentRole: MonitorRole = 'starting';
+  private configured: readonly ConfiguredTarget[] = [];
+  private readonly lastRecords = new Map<string, CheckRecord>();
+  private writer: WriterParts | undefined;
+  private reader: SqlJsHistoryStore | undefined;
+  private readerSubscription: { dispose(): void } | undefined;
+  private lease: WriterLease | undefined;
+  private leaseSubscriptions: { dispose(): void }[] = [];
+  private readonly prober = new Prober();
+  private transitions: Promise<void> = Promise.resolve();
+  private readonly settingsSubscription: vscode.Disposable;
+  private started = false;
+  private disposed = false;
+  private disposing: Promise<void> | undefined;
+
+  constructor(private readonly options: MonitorServiceOptions) {
+    this.settingsSubscription = options.settings.onDidChange((areas) => this.applySettings(areas));
+  }
+
+  get role(): MonitorRole {
+    return this.currentRole;
+  }
+
+  /** The history this window can read: the writer's own store, or a read-only view of it. */
+  get history(): HistoryQueries | undefined {
+    return this.writer?.store ?? this.reader;
+  }
+
+  get anomalyThreshold(): number {
+    return this.options.settings.values.anomaly.threshold;
+  }
+
+  /**
+   * Contends for the writer lease and opens the history; call after activate() has returned
+   * (it loads WebAssembly and reads files). Resolves once this window has a role.
+   */
+  async start(): Promise<void> {
+    if (this.started || this.disposed) return;
+    this.started = true;
+    try {
+      this.lease = await WriterLease.start({ directory: this.options.storageDirectory, heartbeatMs: this.options.leaseHeartbeatMs });
+    } catch (error) {
+      this.options.log.error(`Could not share the history with other windows (${(error as Error).message}); this window checks its targets on its own.`);
+      await this.queue(() => this.becomeWriter());
+      return;
+    }
+    if (this.disposed) {
+      await this.lease.dispose();
+      return;
+    }
+    const lease = this.lease;
+    this.leaseSubscriptions = [
+      lease.onDidBecomeWriter(() => void this.queue(() => this.becomeWriter())),
+      lease.onDidLoseWriter(() => void this.queue(() => this.becomeReader())),
+    ];
+    // The first attempt ran inside start(), before anyone could listen: act on its outcome.
+    await this.queue(() => (lease.isWriter ? this.becomeWriter() : this.becomeReader()));
+  }
+
+  private queue(step: () => Promise<void>): Promise<void> {
+    this.transitions = this.transitions.then(() => (this.disposed ? undefined : step())).catch((error: unknown) => {
+      this.options.log.error(`Network Monitor could not switch between checking and showing another window's checks: ${(error as Error).stack ?? error}`);
+    });
+    return this.transitions;
+  }
+
+  private setRole(role: MonitorRole): void {
+    if (this.currentRole === role) return;
+    this.currentRole = role;
+    this.options.log.info(role === 'writer' ? 'This window checks the targets and records the history.' : role === 'reader' ? 'Another window checks the targets; this one shows what it records.' : `Monitoring ${role}.`);
+    this.roleEmitter.fire(role);
+  }
+
+  private retention(values: MonitorSettingsValues): Partial<RetentionPolicy> {
+    return { rawMs: values.retention.rawDays * DAY_MS, hourMs: values.retention.hourlyDays * DAY_MS };
+  }
+
+  private schedulerSettings(values: MonitorSettingsValues): Partial<SchedulerSettings> {
+    return {
+      retries: values.defaults.retries,
+      alertThreshold: values.defaults.alertThreshold,
+      certExpiryDays: values.certificateWarningDays,
+      reminderMinutes: values.notifications.reminderMinutes,
+    };
+  }
+
+  private async becomeWriter(): Promise<void> {
+    if (this.writer) return;
+    await this.closeReader();
+    const { log, settings } = this.options;
+    const values = settings.values;
+    let store: SqlJsHistoryStore | undefined;
+    try {
+      store = await SqlJsHistoryStore.open({
+        directory: this.options.storageDirectory,
+        wasmPath: this.options.wasmPath,
+        retention: this.retention(values),
+        lease: this.lease,
+        onProblem: (problem) => this.options.onStoreProblem(problem),
+      });
+    } catch (error) {
+      log.error(`The history could not be opened, so checks run without being recorded: ${(error as Error).stack ?? error}`);
+    }
+    if (this.disposed) {
+      await store?.dispose();
+      return;
+    }
+    const geo = await this.createGeoLocator(values.geo.onlineLookup);
+    const scheduler = new Scheduler({ runCheck: (target, signal) => this.prober.check(target, signal), ...this.schedulerSettings(values) });
+    const engine = new MonitorEngine({
+      scheduler,
+      store,
+      geo,
+      anomalyThreshold: values.anomaly.threshold,
+      onProblem: (message) => log.warn(message),
+    });
+    const parts: WriterParts = { scheduler, engine, store, geo, subscriptions: [] };
+    parts.subscriptions.push(
+      engine.onEvent((event) => this.handleEvent(event)),
+      engine.onDidRecordCheck((recorded) => {
+        this.lastRecords.set(recorded.target.id, recorded.record);
+        this.recordEmitter.fire(recorded);
+        this.targetEmitter.fire(recorded.target.id);
+      }),
+    );
+    this.writer = parts;
+    this.loadLatestFromHistory();
+    engine.setTargets(this.configured.map((configured) => configured.target));
+    scheduler.start();
+    this.setRole('writer');
+    this.listEmitter.fire();
+  }
+
+  private async createGeoLocator(onlineLookup: boolean): Promise<GeoLocator | undefined> {
+    try {
+      await fs.access(this.options.geoDatabasePath);
+    } catch {
+      this.options.log.warn(`The location database ${this.options.geoDatabasePath} is missing, so servers are not located. Reinstall the extension to restore it.`);
+      return undefined;
+    }
+    return new GeoLocator({
+      databasePath: this.options.geoDatabasePath,
+      onlineLookup,
+      onError: (message) => this.options.log.warn(`Online location lookup: ${message}`),
+    });
+  }
+
+  private async becomeReader(): Promise<void> {
+    await this.closeWriter();
+    if (this.reader) return;
+    try {
+      const store = await SqlJsHistoryStore.open({
+        directory: this.options.storageDirectory,
+        wasmPath: this.options.wasmPath,
+        readOnly: true,
+        onProblem: (problem) => this.options.onStoreProblem(problem),
+      });
+      if (this.disposed) {
+        await store.dispose();
+        return;
+      }
+      this.reader = store;
+      this.readerSubscription = store.onDidChange(() => this.loadLatestFromHistory(true));
+    } catch (error) {
+      this.options.log.error(`The history written by the other window could not be read: ${(error as Error).stack ?? error}`);
+    }
+    this.loadLatestFromHistory();
+    this.setRole('reader');
+    this.listEmitter.fire();
+  }
+
+  private async closeWriter(): Promise<void> {
+    const parts = this.writer;
+    if (!parts) return;
+    this.writer = undefined;
+    for (const subscription of parts.subscriptions) subscription.dispose();
+    parts.scheduler.dispose();
+    await parts.engine.settled();
+    parts.engine.dispose();
+    await parts.store?.dispose();
+  }
+
+  private async closeReader(): Promise<void> {
+    this.readerSubscription?.dispose();
+    this.readerSubscription = undefined;
+    const reader = this.reader;
+    this.reader = undefined;
+    await reader?.dispose();
+  }
+
+  /** Takes the last check of each target from the history; with `notify`, fires for the ones that moved. */
+  private loadLatestFromHistory(notify = false): void {
+    const history = this.history;
+    if (!history) return;
+    for (const { target } of this.configured) {
+      let latest: CheckRecord | undefined;
+      try {
+        latest = history.latest(target.id);
+      } catch (error) {
+        this.options.log.warn(`Could not read the last check of ${target.name}: ${(error as Error).message}`);
+        continue;
+      }
+      const known = this.lastRecords.get(target.id);
+      if (latest && (!known || latest.startedAt > known.startedAt)) {
+        this.lastRecords.set(target.id, latest);
+        if (notify) this.targetEmitter.fire(target.id);
+      }
+    }
+  }
+
+  private handleEvent(event: MonitorEvent): void {
+    const { log } = this.options;
+    switch (event.type) {
+      case 'checkCompleted': {
+        const { result } = event;
+        log.trace(`${event.target.name}: ${result.status} in ${result.totalMs.toFixed(0)} ms${result.reason ? ` (${result.reason}: ${result.message})` : ''}`);
+        break;
+      }
+      case 'checkRetrying':
+        log.trace(`${event.target.name}: attempt ${event.attempt} failed (${event.result.message}); retrying in ${Math.round(event.retryInMs / 1000)} s.`);
+        break;
+      case 'stateChanged':
+        log.info(`${event.target.name} is now ${event.to} (was ${event.from})${event.result && event.to !== 'UP' ? `: ${event.result.message}` : '.'}`);
+        this.targetEmitter.fire(event.target.id);
+        break;
+      case 'warning':
+        log.warn(event.message);
+        break;
+      default:
+        break;
+    }
+    this.eventEmitter.fire(event);
+  }
+
+  /** Replaces the monitored targets (the settings changed). */
+  setTargets(configured: readonly ConfiguredTarget[]): void {
+    const before = new Map(this.configured.map((entry) => [entry.target.id, entry.target.url]));
+    this.configured = configured;
+    const ids = new Set(configured.map((entry) => entry.target.id));
+    for (const id of [...this.lastRecords.keys()]) if (!ids.has(id)) this.lastRecords.delete(id);
+    for (const entry of configured) {
+      const record = this.lastRecords.get(entry.target.id);
+      // A changed URL keeps the id only when the user gave one; the old result no longer applies.
+      if (record && record.target !== entry.target.url) this.lastRecords.delete(entry.target.id);
+    }
+    this.loadLatestFromHistory();
+    const writer = this.writer;
+    if (writer) {
+      writer.engine.setTargets(configured.map((entry) => entry.target));
+      // A target the user just added is checked at once instead of waiting for its slot.
+      for (const entry of configured) {
+        const previousUrl = before.get(entry.target.id);
+        if ((previousUrl === undefined || previousUrl !== entry.target.url) && !entry.target.paused) void writer.scheduler.checkNow(entry.target.id);
+      }
+    }
+    this.listEmitter.fire();
+  }
+
+  get targets(): readonly ConfiguredTarget[] {
+    return this.configured;
+  }
+
+  snapshot(targetId: string): TargetSnapshot | undefined {
+    const configured = this.configured.find((entry) => entry.target.id === targetId);
+    return configured ? this.snapshotOf(configured) : undefined;
+  }
+
+  snapshots(): TargetSnapshot[] {
+    return this.configured.map((configured) => this.snapshotOf(configured));
+  }
+
+  private snapshotOf(configured: ConfiguredTarget): TargetSnapshot {
+    const { target } = configured;
+    const lastRecord = this.lastRecords.get(target.id);
+    const state = this.writer?.scheduler.state(target.id);
+    if (state) {
+      return { configured, status: target.paused ? 'PAUSED' : state.status, consecutiveFailures: state.consecutiveFailures, lastRecord, statusSince: state.statusSince };
+    }
+    const status: TargetStatus = target.paused ? 'PAUSED' : (lastRecord?.status ?? 'UNKNOWN');
+    return { configured, status, consecutiveFailures: lastRecord?.status === 'DOWN' ? 1 : 0, lastRecord, statusSince: null };
+  }
+
+  /**
+   * Checks a target now. The writer runs it through the scheduler (counted and recorded); a
+   * reader window runs the probe itself and shows the result without recording it.
+   */
+  async checkNow(targetId: string): Promise<CheckResult | undefined> {
+    const writer = this.writer;
+    if (writer) return writer.scheduler.checkNow(targetId);
+    const configured = this.configured.find((entry) => entry.target.id === targetId);
+    if (!configured) return undefined;
+    const result = await this.prober.check(configured.target, AbortSignal.timeout(configured.target.timeoutMs + 2_000));
+    this.lastRecords.set(targetId, { ...result, anomalyScore: null, location: this.lastRecords.get(targetId)?.location ?? null });
+    this.targetEmitter.fire(targetId);
+    return result;
+  }
+
+  /** Writes everything recorded so far to disk. */
+  async flush(): Promise<void> {
+    const writer = this.writer;
+    if (!writer) return;
+    await writer.engine.settled();
+    await writer.store?.flush();
+  }
+
+  /** The writer's store, for tests and the export command (undefined in a reader window). */
+  get writableStore(): HistoryStore | undefined {
+    return this.writer?.store;
+  }
+
+  private applySettings(areas: ReadonlySet<SettingsArea>): void {
+    const values = this.options.settings.values;
+    const writer = this.writer;
+    if (!writer) return;
+    if (areas.has('scheduler') || areas.has('notifications') || areas.has('defaults')) {
+      try {
+        writer.scheduler.updateSettings(this.schedulerSettings(values));
+      } catch (error) {
+        this.options.log.error(`A monitoring setting was not applied: ${(error as Error).message}`);
+      }
+    }
+    if (areas.has('anomaly')) writer.engine.setAnomalyThreshold(values.anomaly.threshold);
+    if (areas.has('geo') && writer.geo) {
+      writer.geo.setOnlineLookup(values.geo.onlineLookup);
+      writer.engine.clearLocationCache();
+    }
+    // The store takes its retention when it opens: reopen it (the history stays on disk).
+    if (areas.has('retention')) {
+      void this.queue(async () => {
+        await this.closeWriter();
+        if (this.lease === undefined || this.lease.isWriter) await this.becomeWriter();
+        else await this.becomeReader();
+      });
+    }
+  }
+
+  /** Stops checking, writes the history to disk and lets another window take over. */
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      this.disposed = true;
+      this.settingsSubscription.dispose();
+      for (const subscription of this.leaseSubscriptions) subscription.dispose();
+      await this.transitions;
+      try {
+        await this.closeWriter();
+        await this.closeReader();
+      } catch (error) {
+        this.options.log.error(`The history could not be saved on shutdown: ${(error as Error).stack ?? error}`);
+      }
+      await this.lease?.dispose();
+      this.currentRole = 'stopped';
+      for (const emitter of [this.targetEmitter, this.listEmitter, this.eventEmitter, this.recordEmitter, this.roleEmitter]) emitter.dispose();
+    })();
+    return this.disposing;
+  }
+}

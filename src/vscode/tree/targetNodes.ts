@@ -1,0 +1,192 @@
+/**
+ * The sidebar's nodes. Each owns its TreeItem: a coloured codicon for the state, latency and
+ * 24 h uptime in the description, a Markdown tooltip with the detail, and a `contextValue` like
+ * `target+down+paused` that package.json's menus match with regular expressions.
+ */
+import * as vscode from 'vscode';
+import type { TargetStatus } from '../../core/scheduler/monitorEvent';
+import type { HistoryQueries, Incident } from '../../core/store/historyStore';
+import { formatAgo, formatDuration, formatLatency, formatUptime } from '../format/monitorText';
+import type { TargetSnapshot } from '../monitor/monitorService';
+
+const DAY_MS = 86_400_000;
+const INCIDENT_WINDOW_MS = 7 * DAY_MS;
+const MAX_INCIDENT_CHILDREN = 5;
+
+const STATUS_ICONS: Record<TargetStatus, { icon: string; color: string }> = {
+  UP: { icon: 'pass-filled', color: 'networkMonitor.up' },
+  DEGRADED: { icon: 'warning', color: 'networkMonitor.degraded' },
+  DOWN: { icon: 'error', color: 'networkMonitor.down' },
+  PAUSED: { icon: 'debug-pause', color: 'networkMonitor.paused' },
+  UNKNOWN: { icon: 'circle-large-outline', color: 'networkMonitor.unknown' },
+};
+
+export function statusIcon(status: TargetStatus): vscode.ThemeIcon {
+  const { icon, color } = STATUS_ICONS[status];
+  return new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
+}
+
+export function statusWord(status: TargetStatus): string {
+  switch (status) {
+    case 'UP':
+      return vscode.l10n.t('UP');
+    case 'DEGRADED':
+      return vscode.l10n.t('DEGRADED');
+    case 'DOWN':
+      return vscode.l10n.t('DOWN');
+    case 'PAUSED':
+      return vscode.l10n.t('PAUSED');
+    case 'UNKNOWN':
+      return vscode.l10n.t('PENDING');
+  }
+}
+
+/** What the nodes need besides the snapshot. */
+export interface NodeContext {
+  history(): HistoryQueries | undefined;
+  isMuted(targetId: string): boolean;
+  anomalyThreshold(): number;
+  /** True when another window runs the checks (shown in the tooltip). */
+  readOnly(): boolean;
+}
+
+export type TreeNode = TargetNode | IncidentNode;
+
+export class TargetNode {
+  readonly kind = 'target';
+
+  constructor(
+    public snapshot: TargetSnapshot,
+    private readonly context: NodeContext,
+  ) {}
+
+  get targetId(): string {
+    return this.snapshot.configured.target.id;
+  }
+
+  /** `target+<last check status>[+paused][+muted]`, e.g. `target+down+paused`. */
+  get contextValue(): string {
+    const { status, lastRecord } = this.snapshot;
+    const lastStatus = status === 'PAUSED' ? (lastRecord?.status ?? 'UNKNOWN') : status;
+    let value = `target+${lastStatus.toLowerCase()}`;
+    if (status === 'PAUSED') value += '+paused';
+    if (this.context.isMuted(this.targetId)) value += '+muted';
+    return value;
+  }
+
+  incidents(now = Date.now()): Incident[] {
+    try {
+      const incidents = this.context.history()?.incidents(this.targetId, { from: now - INCIDENT_WINDOW_MS, to: now + 1 }) ?? [];
+      return [...incidents].sort((a, b) => b.startedAt - a.startedAt);
+    } catch {
+      return [];
+    }
+  }
+
+  uptime24h(now = Date.now()): number | null {
+    try {
+      return this.context.history()?.uptime(this.targetId, now - DAY_MS, now + 1) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  children(): IncidentNode[] {
+    return this.incidents().slice(0, MAX_INCIDENT_CHILDREN).map((incident) => new IncidentNode(this, incident));
+  }
+
+  description(now = Date.now()): string {
+    const { status, lastRecord } = this.snapshot;
+    const parts: string[] = [statusWord(status)];
+    if (status === 'DOWN' && lastRecord) parts.push(lastRecord.message.length > 48 ? `${lastRecord.message.slice(0, 47)}…` : lastRecord.message);
+    else if (status !== 'PAUSED' && lastRecord && lastRecord.status !== 'DOWN') parts.push(formatLatency(lastRecord.totalMs));
+    const uptime = this.uptime24h(now);
+    if (uptime !== null) parts.push(vscode.l10n.t('{0} 24 h', formatUptime(uptime)));
+    return parts.join(' · ');
+  }
+
+  toTreeItem(): vscode.TreeItem {
+    const { target } = this.snapshot.configured;
+    const now = Date.now();
+    const incidents = this.incidents(now);
+    const item = new vscode.TreeItem(target.name, incidents.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = `target:${target.id}`;
+    item.iconPath = statusIcon(this.snapshot.status);
+    item.description = this.description(now);
+    item.tooltip = this.tooltip(now, incidents[0]);
+    item.contextValue = this.contextValue;
+    item.accessibilityInformation = { label: `${target.name}, ${item.description}` };
+    return item;
+  }
+
+  private tooltip(now: number, lastIncident: Incident | undefined): vscode.MarkdownString {
+    const { configured, status, lastRecord, consecutiveFailures } = this.snapshot;
+    const { target } = configured;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`$(${STATUS_ICONS[status].icon}) **`).appendText(target.name).appendMarkdown(`** — ${statusWord(status)}\n\n`);
+    md.appendMarkdown('`').appendText(target.url).appendMarkdown('`\n\n');
+    if (this.context.isMuted(target.id)) md.appendMarkdown(`$(bell-slash) ${vscode.l10n.t('Notifications muted')}\n\n`);
+    if (this.context.readOnly()) md.appendMarkdown(`$(info) ${vscode.l10n.t('Checked by another VS Code window; this one shows its results.')}\n\n`);
+    if (!lastRecord) {
+      md.appendMarkdown(vscode.l10n.t('Not checked yet.'));
+      return md;
+    }
+    const time = new Date(lastRecord.startedAt).toLocaleTimeString();
+    md.appendMarkdown(`${vscode.l10n.t('Last check')}: ${time} (${formatAgo(lastRecord.startedAt, now)})`);
+    if (lastRecord.statusCode !== null) md.appendMarkdown(` · HTTP ${lastRecord.statusCode}`);
+    md.appendMarkdown(` · ${formatLatency(lastRecord.totalMs)}\n\n`);
+    if (lastRecord.status !== 'UP') md.appendText(lastRecord.message).appendMarkdown('\n\n');
+    if (consecutiveFailures > 1) md.appendMarkdown(`${vscode.l10n.t('{0} failed checks in a row', consecutiveFailures)}\n\n`);
+    const p = lastRecord.phases;
+    md.appendMarkdown(`| DNS | ${vscode.l10n.t('Connect')} | TLS | ${vscode.l10n.t('First byte')} | ${vscode.l10n.t('Transfer')} |\n|---:|---:|---:|---:|---:|\n`);
+    md.appendMarkdown(`| ${[p.dns, p.connect, p.tls, p.firstByte, p.transfer].map((ms) => formatLatency(ms)).join(' | ')} |\n\n`);
+    if (lastRecord.tls) {
+      const days = lastRecord.tls.daysLeft;
+      const until = lastRecord.tls.validTo.slice(0, 10);
+      md.appendMarkdown(days >= 0 ? vscode.l10n.t('Certificate: {0} days left (until {1})', days, until) : vscode.l10n.t('Certificate: expired on {0}', until));
+      md.appendMarkdown('\n\n');
+    }
+    const location = lastRecord.location;
+    if (location) {
+      const where = location.local ? vscode.l10n.t('Local network') : [location.city, location.country].filter(Boolean).join(', ');
+      if (where) {
+        md.appendMarkdown(`${vscode.l10n.t('Location')}: `).appendText(where + (location.isp ? ` (${location.isp})` : ''));
+        md.appendMarkdown('\n\n');
+      }
+    }
+    if (lastRecord.anomalyScore !== null) {
+      const flag = lastRecord.anomalyScore >= this.context.anomalyThreshold() ? ' $(warning)' : '';
+      md.appendMarkdown(`${vscode.l10n.t('Anomaly score')}: ${lastRecord.anomalyScore.toFixed(2)}${flag}\n\n`);
+    }
+    if (lastIncident) {
+      const length = formatDuration((lastIncident.endedAt ?? now) - lastIncident.startedAt);
+      md.appendMarkdown(`${vscode.l10n.t('Last incident')}: ${lastIncident.worst} ${new Date(lastIncident.startedAt).toLocaleString()}, `);
+      md.appendMarkdown(lastIncident.endedAt === null ? vscode.l10n.t('ongoing for {0}', length) : vscode.l10n.t('lasted {0}', length));
+      if (lastIncident.message) md.appendMarkdown(' — ').appendText(lastIncident.message);
+    }
+    return md;
+  }
+}
+
+export class IncidentNode {
+  readonly kind = 'incident';
+
+  constructor(
+    readonly parent: TargetNode,
+    readonly incident: Incident,
+  ) {}
+
+  toTreeItem(): vscode.TreeItem {
+    const { incident } = this;
+    const now = Date.now();
+    const length = formatDuration((incident.endedAt ?? now) - incident.startedAt);
+    const label = incident.endedAt === null ? vscode.l10n.t('{0} now, for {1}', incident.worst, length) : vscode.l10n.t('{0} for {1}', incident.worst, length);
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+    item.id = `incident:${incident.targetId}:${incident.startedAt}`;
+    item.iconPath = statusIcon(incident.worst);
+    item.description = `${new Date(incident.startedAt).toLocaleString()}${incident.message ? ` · ${incident.message}` : ''}`;
+    item.tooltip = new vscode.MarkdownString().appendText(`${label}\n\n${incident.message}`);
+    item.contextValue = 'incident';
+    return item;
+  }
+}
