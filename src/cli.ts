@@ -1,20 +1,46 @@
 #!/usr/bin/env node
 /** The headless entry: the same engine as the extension, with console output. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { version } from '../package.json';
 import { UsageError } from './cli/args';
 import { ANOMALY_SCORE_USAGE, runAnomalyScore } from './cli/anomalyScoreCommand';
 import { CHECK_USAGE, runCheckCommand } from './cli/checkCommand';
+import { runWatchCommand, WATCH_USAGE } from './cli/watchCommand';
 
 const USAGE = `network-monitor ${version}
 
 Commands:
   check URL...          check targets once, one JSON line each
   check --stdin         check targets read one per line from stdin
+  watch URL...          monitor targets, print each check, alerts and a report
   anomaly-score         score a timestamp,value CSV from stdin, one score per row
 
 ${CHECK_USAGE}
 
+${WATCH_USAGE}
+
 ${ANOMALY_SCORE_USAGE}`;
+
+const GEO_DATABASE_FILE = 'geo-whois-asn-country.mmdb';
+
+/** Files shipped next to the bundle (dist/); undefined when running from the sources. */
+function bundledFile(name: string): string | undefined {
+  const path = join(__dirname, name);
+  return existsSync(path) ? path : undefined;
+}
+
+/** Resolves on the first Ctrl+C or SIGTERM; a second Ctrl+C exits at once. */
+function interruption(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.once('SIGINT', () => process.exit(130));
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -22,6 +48,11 @@ async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'check':
         return await runCheckCommand(rest, process.stdin, process.stdout);
+      case 'watch':
+        return await runWatchCommand(rest, { input: process.stdin, output: process.stdout, interrupted: interruption() }, {
+          wasmPath: bundledFile('sql-wasm.wasm'),
+          geoDatabasePath: bundledFile(GEO_DATABASE_FILE) ?? join(__dirname, '..', 'node_modules', '@ip-location-db', 'geo-whois-asn-country-mmdb', GEO_DATABASE_FILE),
+        });
       case 'anomaly-score':
         if (rest.includes('--help')) {
           process.stdout.write(ANOMALY_SCORE_USAGE + '\n');

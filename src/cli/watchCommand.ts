@@ -1,0 +1,169 @@
+/**
+ * `network-monitor watch URL...`: the engine the extension runs (scheduler, anomaly detector,
+ * history in --data-dir), with a line per check, the alerts and recoveries, and a report table at
+ * the end of --duration or on Ctrl+C. With no targets in an interactive terminal it asks for them.
+ */
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { DEFAULT_ANOMALY_THRESHOLD } from '../core/anomaly/anomalyDetector';
+import { GeoLocator } from '../core/geo/geoLocator';
+import { MonitorEngine } from '../core/monitorEngine';
+import { Prober } from '../core/probes/prober';
+import type { MonitorEvent } from '../core/scheduler/monitorEvent';
+import { Scheduler } from '../core/scheduler/scheduler';
+import { SqlJsHistoryStore } from '../core/store/sqlJsHistoryStore';
+import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target } from '../core/targets/target';
+import { numberOption, parseArgs, rejectUnknownOptions, UsageError, type ParsedArgs } from './args';
+import { buildReport, formatReportTable } from './report';
+
+export const WATCH_USAGE = `Usage:
+  network-monitor watch URL... [--interval SECONDS] [--duration SECONDS] [--threshold N]
+                               [--timeout MS] [--retries N] [--data-dir DIR]
+
+Checks the targets every --interval seconds (default 60) and prints a line per check:
+  15:03:06 - https://example.com/ UP 200 191.82ms
+announces alerts after --threshold consecutive failures (default 3) and recoveries, and prints
+a report when --duration seconds have passed (default: run until Ctrl+C) or on Ctrl+C.
+History is kept in --data-dir (default ~/.network-monitor).`;
+
+export interface WatchIo {
+  input: NodeJS.ReadableStream & { isTTY?: boolean };
+  output: NodeJS.WritableStream;
+  /** The signal that ends a run early (Ctrl+C); the CLI passes SIGINT/SIGTERM. */
+  interrupted: Promise<void>;
+}
+
+interface WatchSettings {
+  targets: Target[];
+  intervalSeconds: number;
+  durationSeconds: number;
+  threshold: number;
+}
+
+function clockTime(epochMs: number): string {
+  return new Date(epochMs).toTimeString().slice(0, 8);
+}
+
+function formatEvent(event: MonitorEvent): string | undefined {
+  switch (event.type) {
+    case 'alert':
+      return `!! ALERT: ${event.target.name} is DOWN after ${event.consecutiveFailures} consecutive failed checks: ${event.result.message}`;
+    case 'recovered':
+      return `** RECOVERED: ${event.target.name} is back (${event.result.status}) after ${(event.downtimeMs / 1000).toFixed(1)} s down`;
+    case 'reminder':
+      return `!! STILL DOWN: ${event.target.name} has been down for ${Math.round(event.downForMs / 60_000)} min`;
+    case 'flapping':
+      return `~~ FLAPPING: ${event.target.name} changed state ${event.changes} times in ${Math.round(event.windowMs / 60_000)} min; alerts held until it settles`;
+    case 'certificateExpiring':
+      return `!! CERTIFICATE: ${event.target.name}'s certificate expires in ${event.daysLeft} days (${event.validTo.slice(0, 10)})`;
+    case 'checkRetrying':
+      return `   ${clockTime(event.result.startedAt)} - ${event.target.url} ${event.result.reason ?? event.result.status}, retrying in ${(event.retryInMs / 1000).toFixed(1)} s`;
+    case 'warning':
+      return `   note: ${event.message}`;
+    default:
+      return undefined;
+  }
+}
+
+async function settingsFromArgs(args: ParsedArgs, io: WatchIo): Promise<WatchSettings> {
+  let specs = args.positionals;
+  let intervalSeconds = numberOption(args, 'interval', 60, { min: 1 });
+  let durationSeconds = numberOption(args, 'duration', 0, { min: 0 });
+  let threshold = numberOption(args, 'threshold', 3, { min: 1, integer: true });
+  if (specs.length === 0) {
+    if (!io.input.isTTY) {
+      throw new UsageError('No targets given. Name them as arguments, e.g. network-monitor watch https://example.com --interval 10');
+    }
+    const prompt = createInterface({ input: io.input, output: io.output });
+    try {
+      const answer = async (question: string, fallback: string): Promise<string> => (await prompt.question(`${question} [${fallback}]: `)).trim() || fallback;
+      specs = (await prompt.question('URLs to monitor (separated by spaces or commas): ')).split(/[\s,]+/).filter(Boolean);
+      if (specs.length === 0) throw new UsageError('No targets given.');
+      intervalSeconds = Number(await answer('Check interval in seconds', String(intervalSeconds)));
+      durationSeconds = Number(await answer('Duration in seconds (0 = until Ctrl+C)', String(durationSeconds)));
+      threshold = Number(await answer('Alert after how many consecutive failures', String(threshold)));
+    } finally {
+      prompt.close();
+    }
+    if (!(intervalSeconds >= 1)) throw new UsageError('The interval must be at least 1 second.');
+    if (!(durationSeconds >= 0)) throw new UsageError('The duration must be 0 or more seconds.');
+    if (!(threshold >= 1) || !Number.isInteger(threshold)) throw new UsageError('The alert threshold must be a whole number of at least 1.');
+  }
+  const timeoutMs = numberOption(args, 'timeout', Math.min(DEFAULT_TARGET_DEFAULTS.timeoutMs, intervalSeconds * 1000), { min: 1 });
+  const targets: Target[] = [];
+  for (const spec of specs) {
+    const resolved = resolveTarget({ url: spec, interval: intervalSeconds, timeout: timeoutMs });
+    if (!resolved.ok) throw new UsageError(`${spec}: ${resolved.error}`);
+    if (targets.some((target) => target.id === resolved.value.id)) continue;
+    targets.push(resolved.value);
+  }
+  return { targets, intervalSeconds, durationSeconds, threshold };
+}
+
+export interface WatchFiles {
+  /** sql.js's WebAssembly; the copy in node_modules when absent. */
+  wasmPath?: string;
+  /** The offline IP-to-country database; servers are not located when absent. */
+  geoDatabasePath?: string;
+}
+
+export async function runWatchCommand(argv: readonly string[], io: WatchIo, files: WatchFiles = {}): Promise<number> {
+  const args = parseArgs(argv, new Set(['help']));
+  if (args.options.has('help')) {
+    io.output.write(WATCH_USAGE + '\n');
+    return 0;
+  }
+  rejectUnknownOptions(args, ['help', 'interval', 'duration', 'threshold', 'timeout', 'retries', 'data-dir']);
+  const settings = await settingsFromArgs(args, io);
+  const retries = numberOption(args, 'retries', 1, { min: 0, integer: true });
+  const dataDir = resolve(String(args.options.get('data-dir') ?? join(homedir(), '.network-monitor')));
+  mkdirSync(dataDir, { recursive: true });
+
+  const write = (line: string): void => void io.output.write(line + '\n');
+  const store = await SqlJsHistoryStore.open({
+    directory: dataDir,
+    wasmPath: files.wasmPath,
+    onProblem: (problem) => write(`   note: ${problem.message}`),
+  });
+  const prober = new Prober();
+  const scheduler = new Scheduler({
+    runCheck: (target, signal) => prober.check(target, signal),
+    alertThreshold: settings.threshold,
+    retries,
+    retryDelayMs: Math.min(2_000, settings.intervalSeconds * 250),
+    // A person watching a terminal expects the first checks right away.
+    staggerFirstChecks: false,
+  });
+  const geo = files.geoDatabasePath ? new GeoLocator({ databasePath: files.geoDatabasePath }) : undefined;
+  const engine = new MonitorEngine({ scheduler, store, geo, anomalyThreshold: DEFAULT_ANOMALY_THRESHOLD, onProblem: (message) => write(`   note: ${message}`) });
+  engine.onDidRecordCheck(({ target, record, anomalous }) => {
+    const detail = record.statusCode !== null ? ` ${record.statusCode}` : record.reason ? ` ${record.reason}` : '';
+    write(`${clockTime(record.startedAt)} - ${target.url} ${record.status}${detail} ${record.totalMs.toFixed(2)}ms${anomalous ? ` (anomaly ${record.anomalyScore!.toFixed(2)})` : ''}${record.status === 'UP' ? '' : ` - ${record.message}`}`);
+  });
+  engine.onEvent((event) => {
+    const line = formatEvent(event);
+    if (line) write(line);
+  });
+
+  const startedAt = Date.now();
+  write(`Watching ${settings.targets.length} target${settings.targets.length === 1 ? '' : 's'} every ${settings.intervalSeconds} s${settings.durationSeconds > 0 ? ` for ${settings.durationSeconds} s` : ''} (Ctrl+C to stop); history in ${dataDir}`);
+  // Warnings (very short intervals...) arrive as events, printed above.
+  engine.setTargets(settings.targets);
+  scheduler.start();
+
+  let durationTimer: NodeJS.Timeout | undefined;
+  const finished = settings.durationSeconds > 0 ? new Promise<void>((done) => (durationTimer = setTimeout(done, settings.durationSeconds * 1000))) : new Promise<void>(() => {});
+  await Promise.race([finished, io.interrupted]);
+  clearTimeout(durationTimer);
+
+  scheduler.dispose();
+  await engine.settled();
+  const rows = buildReport(store, settings.targets, startedAt, Date.now() + 1, engine.threshold);
+  write('\n' + formatReportTable(rows));
+  engine.dispose();
+  geo?.dispose();
+  await store.dispose();
+  return 0;
+}

@@ -1,0 +1,65 @@
+/**
+ * `network-monitor watch` as a user runs it against a local site that goes down and comes back:
+ * seed-style lines, exactly one alert, exactly one recovery, and a report with the right figures.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../support/cli';
+import { startHttpServer, type RunningServer } from '../../support/servers';
+
+let site: RunningServer;
+let requests = 0;
+const dataDir = mkdtempSync(join(tmpdir(), 'nm-watch-'));
+
+before(async () => {
+  // Answers 1-3 are fine, 4-7 fail, then fine again: down and back, whatever the timing.
+  site = await startHttpServer((_request, response) => {
+    requests++;
+    if (requests >= 4 && requests <= 7) response.writeHead(503).end('maintenance');
+    else response.end('ok');
+  });
+});
+after(async () => {
+  await site.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('watch prints a line per check, one alert, one recovery and the report', async () => {
+  const url = `${site.origin}/`;
+  const run = await runCli(['watch', url, '--interval', '1', '--duration', '11.5', '--threshold', '3', '--retries', '0', '--data-dir', dataDir], { timeoutMs: 60_000 });
+  assert.equal(run.code, 0, run.stderr);
+  const lines = run.stdout.split('\n');
+  const checkLines = lines.filter((line) => /^\d\d:\d\d:\d\d - /.test(line));
+  assert.ok(checkLines.length >= 9, `expected about 11 checks, got:\n${run.stdout}`);
+  for (const line of checkLines) {
+    assert.match(line, new RegExp(`^\\d\\d:\\d\\d:\\d\\d - ${url.replace(/[./]/g, '\\$&')} (UP 200|DOWN 503) \\d+\\.\\d\\dms`));
+  }
+  const downLines = checkLines.filter((line) => line.includes(' DOWN 503 '));
+  assert.equal(downLines.length, 4);
+  assert.match(downLines[0]!, /HTTP 503 is not an accepted status/);
+
+  const alerts = lines.filter((line) => line.startsWith('!! ALERT'));
+  const recoveries = lines.filter((line) => line.startsWith('** RECOVERED'));
+  assert.equal(alerts.length, 1, run.stdout);
+  assert.equal(recoveries.length, 1, run.stdout);
+  assert.match(alerts[0]!, /is DOWN after 3 consecutive failed checks/);
+  assert.ok(lines.indexOf(alerts[0]!) < lines.indexOf(recoveries[0]!));
+
+  const header = lines.findIndex((line) => line.startsWith('Target'));
+  assert.ok(header > 0, 'the report table is printed');
+  assert.match(lines[header]!, /^Target\s+Availability\s+Avg Response\s+p95\s+Location\s+Anomalies\s+Last Status$/);
+  const row = lines[header + 2]!;
+  const total = checkLines.length;
+  const expectedAvailability = (((total - 4) / total) * 100).toFixed(2);
+  assert.match(row, new RegExp(`^${url.replace(/[./]/g, '\\$&')}\\s+${expectedAvailability.replace('.', '\\.')}%\\s+\\d+\\.\\d\\dms\\s+\\d+\\.\\d\\dms\\s+Local network\\s+\\d+\\s+UP 200$`));
+  assert.ok(existsSync(join(dataDir, 'history.db.gz')) || existsSync(join(dataDir, 'history.db')), 'the history is saved in --data-dir');
+});
+
+test('watch without targets and without a terminal says what is missing', async () => {
+  const run = await runCli(['watch', '--data-dir', dataDir]);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /No targets given/);
+});
