@@ -63,3 +63,31 @@ test('watch without targets and without a terminal says what is missing', async 
   assert.equal(run.code, 2);
   assert.match(run.stderr, /No targets given/);
 });
+
+test('watch started with no targets in a terminal asks for them, as the seed does', { skip: !existsSync('/usr/bin/script') && 'needs util-linux script(1) for a pseudo-terminal' }, async () => {
+  const { spawn } = await import('node:child_process');
+  const { CLI_ENTRY } = await import('../../support/cli');
+  const command = `${process.execPath} --import tsx ${CLI_ENTRY} watch --data-dir ${dataDir}`;
+  // script(1) gives the CLI a real pseudo-terminal, so it takes the interactive path.
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const waitFor = async (pattern: RegExp): Promise<void> => {
+    for (let i = 0; i < 200 && !pattern.test(output); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.match(output, pattern);
+  };
+  try {
+    await waitFor(/URLs to monitor/);
+    child.stdin.write(`${site.origin}/\n`);
+    await waitFor(/Check interval in seconds \[60\]/);
+    child.stdin.write('1\n');
+    await waitFor(/Duration in seconds/);
+    child.stdin.write('2\n');
+    await waitFor(/Alert after how many consecutive failures \[3\]/);
+    child.stdin.write('\n');
+    await waitFor(/Watching 1 target every 1 s for 2 s/);
+    await waitFor(/Availability/);
+  } finally {
+    child.kill();
+  }
+});
