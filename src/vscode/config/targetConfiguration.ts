@@ -29,6 +29,8 @@ export class TargetConfiguration implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private current: ConfiguredTarget[] = [];
   private readonly reportedProblems = new Set<string>();
+  /** Every broken entry reported so far, oldest first (the end-to-end suites read it). */
+  readonly reported: EntryProblem[] = [];
   private reading: Promise<void> = Promise.resolve();
   private writing: Promise<unknown> = Promise.resolve();
   private generation = 0;
@@ -74,6 +76,7 @@ export class TargetConfiguration implements vscode.Disposable {
       for (const problem of problems) {
         if (this.reportedProblems.has(problem.key)) continue;
         this.reportedProblems.add(problem.key);
+        this.reported.push(problem);
         this.onProblem(problem);
       }
       this.current = targets;

@@ -1,0 +1,254 @@
+/**
+ * Targets through the commands, in a real extension host: adding, editing, pausing and removing a
+ * target changes the settings and the tree; a server going down and coming back reaches the tree,
+ * the status bar and the notifications; a malformed entry is reported and skipped. The servers
+ * are real, on 127.0.0.1, started by the suite.
+ */
+import * as assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as vscode from 'vscode';
+import type { NetworkMonitorApi } from '../../../src/extension';
+import type { TargetNode } from '../../../src/vscode/tree/targetNodes';
+
+const EXTENSION_ID = 'network-monitor.network-monitor';
+const SECTION = 'networkMonitor';
+
+async function api(): Promise<NetworkMonitorApi> {
+  const extension = vscode.extensions.getExtension<NetworkMonitorApi>(EXTENSION_ID);
+  assert.ok(extension, `${EXTENSION_ID} is not loaded.`);
+  const exports = await extension.activate();
+  await exports.ready;
+  return exports;
+}
+
+/** Polls every 50 ms; fails with `what` if the condition is still false after `timeoutMs`. */
+async function eventually(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`Timed out after ${timeoutMs} ms waiting until ${what}.`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+class LoopbackSite {
+  private server: Server | undefined;
+  port = 0;
+
+  async start(): Promise<void> {
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.end('ok');
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.port = (server.address() as AddressInfo).port;
+    this.server = server;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+function config(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration(SECTION);
+}
+
+function userTargets(): unknown[] {
+  return (config().inspect<unknown[]>('targets')?.globalValue ?? []) as unknown[];
+}
+
+function workspaceTargets(): unknown[] {
+  return (config().inspect<unknown[]>('targets')?.workspaceValue ?? []) as unknown[];
+}
+
+function nodes(monitor: NetworkMonitorApi): TargetNode[] {
+  return monitor.tree.getChildren().filter((node): node is TargetNode => node.kind === 'target');
+}
+
+function item(monitor: NetworkMonitorApi, targetId: string): vscode.TreeItem | undefined {
+  const node = monitor.tree.node(targetId);
+  return node ? monitor.tree.getTreeItem(node) : undefined;
+}
+
+function iconColor(treeItem: vscode.TreeItem | undefined): string | undefined {
+  return ((treeItem?.iconPath as vscode.ThemeIcon | undefined)?.color as vscode.ThemeColor | undefined)?.id;
+}
+
+async function resetSettings(): Promise<void> {
+  await config().update('targets', undefined, vscode.ConfigurationTarget.Global);
+  await config().update('targets', undefined, vscode.ConfigurationTarget.Workspace);
+}
+
+describe('Targets through the commands', function () {
+  this.timeout(60_000);
+  const site = new LoopbackSite();
+  let monitor: NetworkMonitorApi;
+
+  before(async () => {
+    monitor = await api();
+    await site.start();
+    await resetSettings();
+    // Fast checks so the suite sees state changes in seconds.
+    await config().update('defaults.interval', 1, vscode.ConfigurationTarget.Global);
+    await config().update('defaults.timeout', 2_000, vscode.ConfigurationTarget.Global);
+    await config().update('defaults.retries', 0, vscode.ConfigurationTarget.Global);
+    await config().update('defaults.alertThreshold', 2, vscode.ConfigurationTarget.Global);
+  });
+
+  after(async () => {
+    await resetSettings();
+    for (const key of ['defaults.interval', 'defaults.timeout', 'defaults.retries', 'defaults.alertThreshold']) {
+      await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    }
+    await site.stop();
+  });
+
+  it('this window checks the targets (it holds the writer lease)', async () => {
+    assert.equal(monitor.monitor.role, 'writer');
+  });
+
+  it('Add Target saves the entry to user settings and the tree shows it UP', async () => {
+    const id = await vscode.commands.executeCommand<string>('networkMonitor.addTarget', { url: site.url, name: 'local site' });
+    assert.ok(id, 'Add Target returned no id.');
+    assert.deepEqual(userTargets(), [{ url: site.url, name: 'local site' }]);
+    assert.deepEqual(nodes(monitor).map((node) => node.snapshot.configured.target.name), ['local site']);
+    await eventually('the tree shows the new target UP', () => item(monitor, id)?.contextValue === 'target+up');
+    const treeItem = item(monitor, id)!;
+    assert.equal(iconColor(treeItem), 'networkMonitor.up');
+    assert.match(String(treeItem.description), /^UP · \d+ ms/);
+    assert.match((treeItem.tooltip as vscode.MarkdownString).value, /HTTP 200/);
+    await eventually('the status bar counts it', () => monitor.statusBar.text === '$(pulse) 1 up');
+    assert.equal(monitor.statusBar.background, undefined);
+  });
+
+  it('Add Target refuses a duplicate and an unsupported scheme, and leaves the settings alone', async () => {
+    const before = JSON.stringify(userTargets());
+    assert.equal(await vscode.commands.executeCommand('networkMonitor.addTarget', { url: site.url }), undefined);
+    assert.equal(await vscode.commands.executeCommand('networkMonitor.addTarget', { url: 'ftp://127.0.0.1/' }), undefined);
+    assert.equal(JSON.stringify(userTargets()), before);
+  });
+
+  it('Edit Target renames the entry where it lives and the tree follows', async () => {
+    const id = nodes(monitor)[0]!.targetId;
+    await vscode.commands.executeCommand('networkMonitor.editTarget', id, { name: 'renamed site', interval: 2 });
+    assert.deepEqual(userTargets(), [{ url: site.url, name: 'renamed site', interval: 2 }]);
+    assert.equal(item(monitor, id)?.label, 'renamed site');
+  });
+
+  it('Pause Target and Resume Target write `paused` and change the node and the status bar', async () => {
+    const id = nodes(monitor)[0]!.targetId;
+    await vscode.commands.executeCommand('networkMonitor.pauseTarget', id);
+    assert.deepEqual(userTargets(), [{ url: site.url, name: 'renamed site', interval: 2, paused: true }]);
+    await eventually('the node shows the pause', () => item(monitor, id)?.contextValue === 'target+up+paused');
+    assert.equal(iconColor(item(monitor, id)), 'networkMonitor.paused');
+    await eventually('the status bar counts it paused', () => monitor.statusBar.text === '$(pulse) 1 paused');
+
+    await vscode.commands.executeCommand('networkMonitor.resumeTarget', id);
+    assert.deepEqual(userTargets(), [{ url: site.url, name: 'renamed site', interval: 2 }]);
+    await eventually('the node is no longer paused', () => item(monitor, id)?.contextValue === 'target+up');
+  });
+
+  it('Pause All and Resume All pause every target in the settings', async () => {
+    await vscode.commands.executeCommand('networkMonitor.pauseAll');
+    assert.deepEqual(userTargets(), [{ url: site.url, name: 'renamed site', interval: 2, paused: true }]);
+    await vscode.commands.executeCommand('networkMonitor.resumeAll');
+    assert.deepEqual(userTargets(), [{ url: site.url, name: 'renamed site', interval: 2 }]);
+  });
+
+  it('a server going down and coming back reaches the tree, the status bar and the notifications', async () => {
+    const id = nodes(monitor)[0]!.targetId;
+    await config().update('targets', [site.url], vscode.ConfigurationTarget.Global);
+    await eventually('the target is UP', () => monitor.monitor.snapshot(id)?.status === 'UP');
+    const shownBefore = monitor.notifications.shown.length;
+
+    await site.stop();
+    await eventually('the tree shows it DOWN', () => item(monitor, id)?.contextValue === 'target+down', 20_000);
+    assert.equal(iconColor(item(monitor, id)), 'networkMonitor.down');
+    await eventually('the status bar says 1 down on the error background', () => monitor.statusBar.text === '$(pulse) 1 down' && monitor.statusBar.background === 'error');
+    await eventually('a down notification is shown', () => monitor.notifications.shown.slice(shownBefore).some((shown) => shown.kind === 'down' && shown.targetIds.includes(id)), 20_000);
+
+    await site.start();
+    await eventually('the tree shows it UP again', () => item(monitor, id)?.contextValue === 'target+up', 20_000);
+    await eventually('the status bar is back to 1 up', () => monitor.statusBar.text === '$(pulse) 1 up' && monitor.statusBar.background === undefined);
+    await eventually('a recovery notification is shown', () => monitor.notifications.shown.slice(shownBefore).some((shown) => shown.kind === 'recovered'), 20_000);
+    const downs = monitor.notifications.shown.slice(shownBefore).filter((shown) => shown.kind === 'down');
+    assert.equal(downs.length, 1, 'one outage, one down notification');
+    await eventually('the outage is a child of the node', () => monitor.tree.getChildren(monitor.tree.node(id)).length > 0);
+  });
+
+  it('Mute Target silences a target and shows it in the context value', async () => {
+    const id = nodes(monitor)[0]!.targetId;
+    await vscode.commands.executeCommand('networkMonitor.muteTarget', id);
+    assert.equal(monitor.mutes.isMuted(id), true);
+    assert.equal(item(monitor, id)?.contextValue, 'target+up+muted');
+    await vscode.commands.executeCommand('networkMonitor.unmuteTarget', id);
+    assert.equal(monitor.mutes.isMuted(id), false);
+  });
+
+  it('Remove Target deletes the entry and the node', async () => {
+    const id = nodes(monitor)[0]!.targetId;
+    const removed = await vscode.commands.executeCommand<boolean>('networkMonitor.removeTarget', id, { confirm: false });
+    assert.equal(removed, true);
+    assert.deepEqual(userTargets(), []);
+    assert.equal(nodes(monitor).length, 0);
+    await eventually('the status bar says there are no targets', () => monitor.statusBar.text === '$(pulse) no targets');
+  });
+
+  it('user and workspace lists are merged, the workspace entry winning for the same target', async () => {
+    await config().update('targets', [site.url, 'tcp://127.0.0.1:9'], vscode.ConfigurationTarget.Global);
+    await config().update('targets', [{ url: site.url, name: 'team site' }], vscode.ConfigurationTarget.Workspace);
+    await eventually('both lists are read', () => nodes(monitor).length === 2 && nodes(monitor).some((node) => node.snapshot.configured.target.name === 'team site'));
+    const names = nodes(monitor).map((node) => node.snapshot.configured.target.name);
+    assert.deepEqual(names, ['team site', 'tcp://127.0.0.1:9']);
+    await vscode.commands.executeCommand('networkMonitor.addTarget', { url: 'tcp://127.0.0.1:10', level: 'workspace' });
+    assert.deepEqual(workspaceTargets(), [{ url: site.url, name: 'team site' }, 'tcp://127.0.0.1:10']);
+    await resetSettings();
+    await eventually('the tree is empty again', () => nodes(monitor).length === 0);
+  });
+
+  it('a malformed entry is reported once with its position and skipped; the others run', async () => {
+    const reportedBefore = monitor.targets.reported.length;
+    await config().update('targets', [site.url, 'ftp://127.0.0.1/', { url: 'tcp://127.0.0.1:11', interval: -5 }], vscode.ConfigurationTarget.Global);
+    await eventually('the good entry is in the tree', () => nodes(monitor).length === 1);
+    assert.equal(nodes(monitor)[0]!.snapshot.configured.target.url, site.url);
+    const reported = monitor.targets.reported.slice(reportedBefore);
+    assert.deepEqual(reported.map((problem) => problem.origin.index), [1, 2]);
+    assert.match(reported[0]!.message, /^networkMonitor\.targets\[1\] in User settings is skipped: Unsupported scheme "ftp:\/\/"/);
+    assert.match(reported[1]!.message, /^networkMonitor\.targets\[2\] in User settings is skipped: "interval"/);
+
+    // Another settings change re-reads the list: the same problems are not reported again.
+    await config().update('defaults.timeout', 2_500, vscode.ConfigurationTarget.Global);
+    await monitor.targets.reload();
+    assert.equal(monitor.targets.reported.length, reportedBefore + 2);
+    await eventually('the good entry is UP', () => monitor.monitor.snapshot(nodes(monitor)[0]!.targetId)?.status === 'UP');
+  });
+
+  it('a secret header is resolved from SecretStorage and never written to settings', async () => {
+    await vscode.commands.executeCommand('networkMonitor.storeSecret', { name: 'suiteToken', value: 'abc123' });
+    const entry = { url: `${site.url}private`, headers: { Authorization: 'Bearer ${secret:suiteToken}' } };
+    await config().update('targets', [entry], vscode.ConfigurationTarget.Global);
+    await eventually('the target is read', () => nodes(monitor).length === 1 && nodes(monitor)[0]!.snapshot.configured.target.url === entry.url);
+    const target = nodes(monitor)[0]!.snapshot.configured.target;
+    assert.equal(target.http?.headers.authorization, 'Bearer abc123');
+    assert.deepEqual(userTargets(), [entry]);
+  });
+
+  it('the status bar hides when the setting says so, and comes back', async () => {
+    await config().update('statusBar.enabled', false, vscode.ConfigurationTarget.Global);
+    await eventually('the setting is read', () => !monitor.statusBar.visible);
+    await config().update('statusBar.enabled', undefined, vscode.ConfigurationTarget.Global);
+    await eventually('the status bar is back', () => monitor.statusBar.visible);
+  });
+});
