@@ -1,149 +1,157 @@
 /**
  * `npm run bench -- anomaly`: the streaming detector against never-alert, a rolling z-score and
- * the seed's refit-and-flag isolation forest on the generated labelled set, an ablation of the
- * detector's steps, and the per-check cost with 1,000 targets.
+ * the seed's refit-and-flag isolation forest on three generated labelled sets (response times,
+ * other kinds of series, checks with phase timings), an ablation of the detector's steps, and the
+ * per-check cost and memory with 1,000 targets.
  */
 import { performance } from 'node:perf_hooks';
-import {
-  AnomalyDetector,
-  DEFAULT_ANOMALY_THRESHOLD,
-  type AnomalyDetectorSettings,
-} from '../src/core/anomaly/anomalyDetector';
+import { AnomalyDetector, DEFAULT_ANOMALY_THRESHOLD, type AnomalyDetectorSettings } from '../src/core/anomaly/anomalyDetector';
 import { neverAlert, rollingZScore, seedRefitForest } from './anomaly/baselines';
+import { atThreshold, detectorScorer, evaluate, scoreAll, windowsByKind, type Evaluation, type Flagger, type ScoreTable } from './anomaly/evaluation';
 import { generateEvaluationSet, type LabelledSeries } from './anomaly/evaluationSet';
-import { combine, METRIC_DEFINITION, scoreSeries, type SetOutcome } from './anomaly/windowMetric';
+import { generateGenericSet, GENERIC_FAMILIES } from './anomaly/genericSeries';
+import { generatePhaseSet } from './anomaly/phaseSeries';
+import { METRIC_DEFINITION } from './anomaly/windowMetric';
 
-const SERIES = Number(process.env.ANOMALY_BENCH_SERIES ?? 24);
-const set = generateEvaluationSet(SERIES);
-const tuning = set.filter((_, i) => i % 2 === 1); // seeds 2, 4, ...
-const heldOut = set.filter((_, i) => i % 2 === 0); // seeds 1, 3, ...
+const benchStarted = performance.now();
+const responseTimes = generateEvaluationSet(24);
+const generic = generateGenericSet(4);
+const phased = generatePhaseSet(8);
+/** What `anomaly-score` sees: one number per row. */
+const univariate = [...responseTimes, ...generic];
+const everything = [...univariate, ...phased];
 
-type Flagger = (series: LabelledSeries) => boolean[];
-type Scorer = (series: LabelledSeries) => number[];
+interface Row {
+  univariate: Evaluation;
+  responseTimes: Evaluation;
+  generic: Evaluation;
+  phased: Evaluation;
+}
 
-function detectorScores(options: AnomalyDetectorSettings): Scorer {
-  return (series) => {
-    const detector = new AnomalyDetector(options);
-    return series.values.map((value, i) => detector.score({ time: series.times[i]!, value }));
+function evaluateAll(flagger: Flagger, phasedFlagger: Flagger = flagger): Row {
+  return {
+    univariate: evaluate(univariate, flagger),
+    responseTimes: evaluate(responseTimes, flagger),
+    generic: evaluate(generic, flagger),
+    phased: evaluate(phased, phasedFlagger),
   };
 }
 
-/** Scores every series once; thresholds are applied afterwards. */
-function scoreSet(scorer: Scorer): Map<LabelledSeries, number[]> {
-  return new Map(set.map((series) => [series, scorer(series)]));
+const COLUMNS = ['tuning', 'held-out', 'all', 'resp.', 'other', 'phases', 'windows', 'FP', 'flags/1k'];
+const WIDTHS = [7, 9, 7, 7, 7, 7, 8, 5, 9];
+const NAME_WIDTH = 48;
+
+function line(name: string, cells: string[]): string {
+  return [name.padEnd(NAME_WIDTH), ...cells.map((cell, i) => cell.padStart(WIDTHS[i]!))].join(' ');
 }
 
-function threshold(scores: Map<LabelledSeries, number[]>, limit = DEFAULT_ANOMALY_THRESHOLD): Flagger {
-  return (series) => scores.get(series)!.map((score) => score >= limit);
+function row(name: string, result: Row): string {
+  const u = result.univariate;
+  return line(name, [
+    u.tuning.score.toFixed(1),
+    u.heldOut.score.toFixed(1),
+    u.all.score.toFixed(1),
+    result.responseTimes.all.score.toFixed(1),
+    result.generic.all.score.toFixed(1),
+    result.phased.all.score.toFixed(1),
+    `${u.all.detectedWindows}/${u.all.windows}`,
+    String(u.all.falsePositives),
+    u.all.flagsPerThousand.toFixed(2),
+  ]);
 }
 
-interface Evaluation {
-  tuning: SetOutcome;
-  heldOut: SetOutcome;
-  all: SetOutcome;
-  seconds: number;
-}
-
-function evaluate(flagger: Flagger): Evaluation {
-  const started = performance.now();
-  const outcomes = new Map(set.map((series) => [series, scoreSeries(series, flagger(series))]));
-  const part = (subset: LabelledSeries[]) => combine(subset.map((series) => outcomes.get(series)!));
-  return { tuning: part(tuning), heldOut: part(heldOut), all: part(set), seconds: (performance.now() - started) / 1000 };
-}
-
-function row(name: string, result: Evaluation): string {
-  const { all } = result;
-  return [
-    name.padEnd(46),
-    result.tuning.score.toFixed(1).padStart(7),
-    result.heldOut.score.toFixed(1).padStart(9),
-    all.score.toFixed(1).padStart(7),
-    `${all.detectedWindows}/${all.windows}`.padStart(9),
-    String(all.falsePositives).padStart(6),
-    all.flagsPerThousand.toFixed(2).padStart(9),
-  ].join(' ');
-}
-
-const header = `${'detector'.padEnd(46)} ${'tuning'.padStart(7)} ${'held-out'.padStart(9)} ${'all'.padStart(7)} ${'windows'.padStart(9)} ${'FP'.padStart(6)} ${'flags/1k'.padStart(9)}`;
-
-const totalChecks = set.reduce((n, s) => n + s.values.length, 0);
-const totalWindows = set.reduce((n, s) => n + s.windows.length, 0);
-console.log(`Evaluation set: ${set.length} generated series (fixed seeds 1..${set.length}), ${totalChecks} checks, ${totalWindows} labelled windows;`);
-console.log('tuning half = even seeds, held-out half = odd seeds (not used for any choice).');
+const count = (set: readonly LabelledSeries[]) => set.reduce((n, s) => n + s.values.length, 0);
+const windows = (set: readonly LabelledSeries[]) => set.reduce((n, s) => n + s.windows.length, 0);
+console.log('Evaluation sets (generated from fixed seeds; odd seeds are the held-out half, never used for a choice):');
+console.log(`  resp.  ${responseTimes.length} response-time series, ${count(responseTimes)} checks, ${windows(responseTimes)} labelled windows`);
+console.log(`  other  ${generic.length} series of ${GENERIC_FAMILIES.length} other shapes (${GENERIC_FAMILIES.join(', ')}), ${count(generic)} checks, ${windows(generic)} windows`);
+console.log(`  phases ${phased.length} series of checks with phase timings, ${count(phased)} checks, ${windows(phased)} windows (half hidden in one phase)`);
+console.log('tuning / held-out / all, windows, FP and flags/1k are over resp. + other (what anomaly-score sees); resp., other and phases are each set\'s own score.');
 console.log(METRIC_DEFINITION);
 console.log(`Alert threshold: the shipped default, score >= ${DEFAULT_ANOMALY_THRESHOLD}.\n`);
 
-console.log(header);
-const shippedScores = scoreSet(detectorScores({}));
-const detector = evaluate(threshold(shippedScores));
-console.log(row('streaming detector (shipped defaults)', detector));
-const never = evaluate((s) => neverAlert(s.values));
+console.log(line('detector', COLUMNS));
+const scoringStarted = performance.now();
+const shipped = scoreAll(everything, detectorScorer({}));
+const scoringSeconds = (performance.now() - scoringStarted) / 1000;
+const shippedFlags = atThreshold(shipped, DEFAULT_ANOMALY_THRESHOLD);
+const shippedRow = evaluateAll(shippedFlags);
+console.log(row('streaming detector (shipped defaults)', shippedRow));
+const never = evaluateAll((s) => neverAlert(s.values));
 console.log(row('baseline: never alert', never));
-const rollingZ = evaluate((s) => rollingZScore(s.values));
+const rollingZ = evaluateAll((s) => rollingZScore(s.values));
 console.log(row('baseline: rolling z-score (100 checks, |z|>=3)', rollingZ));
 const SEED_REFIT = 400;
-const seed = evaluate((s) => seedRefitForest(s.values, { refitEvery: SEED_REFIT, trees: 25, contamination: 0.05 }));
-console.log(row('baseline: seed (refit IF, top 5 %, null = 0)*', seed));
-console.log(`  * the seed refits on all values so far every ${SEED_REFIT} checks with 25 trees (not at every check with 100)`);
-console.log(`    to keep the bench short (${seed.seconds.toFixed(1)} s); it still flags the top 5 % by construction.`);
+const seedStarted = performance.now();
+const seed = evaluate(responseTimes, (s) => seedRefitForest(s.values, { refitEvery: SEED_REFIT, trees: 25, contamination: 0.05 }));
+console.log(line('baseline: seed (refit IF, top 5 %, null = 0)*', ['', '', '', seed.all.score.toFixed(1), '', '', `${seed.all.detectedWindows}/${seed.all.windows}`, String(seed.all.falsePositives), seed.all.flagsPerThousand.toFixed(2)]));
+console.log(`  * on the response-time set only (windows, FP and flags/1k of that set): it refits on all values so far every ${SEED_REFIT}`);
+console.log(`    checks with 25 trees (not at every check with 100) to keep the bench short (${((performance.now() - seedStarted) / 1000).toFixed(1)} s); it flags the top 5 % by construction.`);
 
 console.log('\nAblation (one change at a time; same threshold):');
-const ablations: [string, AnomalyDetectorSettings][] = [
+const ablations: [string, AnomalyDetectorSettings, boolean?][] = [
   ['without the isolation forest weighting', { components: { forest: false } }],
   ['without the robust z channels', { components: { robustZ: false } }],
   ['without novelty against a decaying range', { components: { novelty: false } }],
   ['without damping of repeated fires', { components: { damping: false } }],
-  ['Gaussian anomaly likelihood instead of tail', { calibration: 'likelihood' }],
   ['forest score alone, tail-calibrated', { components: { robustZ: false, novelty: false }, forestWeight: 0, forestChannel: true }],
-  ['forest score alone, Gaussian likelihood', { components: { robustZ: false, novelty: false }, forestWeight: 0, forestChannel: true, calibration: 'likelihood' }],
 ];
-for (const [name, settings] of ablations) console.log(row(name, evaluate(threshold(scoreSet(detectorScores(settings))))));
+for (const [name, settings, withPhases] of ablations) {
+  const scores = scoreAll(everything, detectorScorer(settings, withPhases ?? true));
+  console.log(row(name, evaluateAll(atThreshold(scores, DEFAULT_ANOMALY_THRESHOLD))));
+}
+const withoutPhases = scoreAll(phased, detectorScorer({}, false));
+console.log(line('phases not passed (total only)', ['', '', '', '', '', evaluate(phased, atThreshold(withoutPhases, DEFAULT_ANOMALY_THRESHOLD)).all.score.toFixed(1), '', '', '']));
 
-console.log('\nThreshold sensitivity of the shipped detector (tuning / held-out):');
+console.log('\nThreshold sensitivity of the shipped detector, resp. + other (tuning / held-out), and phases:');
 for (const limit of [0.3, 0.4, 0.5, 0.6, 0.7]) {
-  const result = evaluate(threshold(shippedScores, limit));
-  console.log(`  ${limit.toFixed(1)}${limit === DEFAULT_ANOMALY_THRESHOLD ? ' (default)' : '          '}: ${result.tuning.score.toFixed(1).padStart(5)} / ${result.heldOut.score.toFixed(1).padStart(5)}`);
+  const result = evaluateAll(atThreshold(shipped, limit));
+  const mark = limit === DEFAULT_ANOMALY_THRESHOLD ? ' (default)' : '          ';
+  console.log(`  ${limit.toFixed(1)}${mark}: ${result.univariate.tuning.score.toFixed(1).padStart(5)} / ${result.univariate.heldOut.score.toFixed(1).padStart(5)}   phases ${result.phased.all.score.toFixed(1).padStart(5)}`);
 }
 
-console.log('\nWindows detected by kind (shipped defaults):');
-const byKind = new Map<string, { hit: number; total: number }>();
-for (const series of set) {
-  const flags = threshold(shippedScores)(series);
-  for (const window of series.windows) {
-    const entry = byKind.get(window.kind) ?? { hit: 0, total: 0 };
-    entry.total++;
-    if (series.times.some((t, i) => flags[i] && t >= window.start && t <= window.end)) entry.hit++;
-    byKind.set(window.kind, entry);
-  }
+function kinds(set: readonly LabelledSeries[], scores: ScoreTable): string {
+  return [...windowsByKind(set, atThreshold(scores, DEFAULT_ANOMALY_THRESHOLD))].map(([kind, { found, total }]) => `${kind} ${found}/${total}`).join('  ');
 }
-console.log([...byKind].map(([kind, { hit, total }]) => `  ${kind} ${hit}/${total}`).join(''));
+console.log('\nWindows found by kind (shipped defaults):');
+console.log(`  resp.   ${kinds(responseTimes, shipped)}`);
+console.log(`  other   ${kinds(generic, shipped)}`);
+console.log(`  phases  ${kinds(phased, shipped)}`);
+console.log('Score by family of the other set (all seeds):');
+console.log(`  ${GENERIC_FAMILIES.map((family) => `${family} ${evaluate(generic.filter((s) => s.name.startsWith(`${family}-`)), shippedFlags).all.score.toFixed(0)}`).join('  ')}`);
 
 // Cost: 1,000 targets checked round-robin, as the scheduler would, retraining included.
 const TARGETS = 1000;
 const CHECKS_PER_TARGET = Number(process.env.ANOMALY_BENCH_CHECKS ?? 300);
-const source = set[0]!.values;
-function costPerCheck(make: (target: number) => (value: number | null, time: number) => number): number {
+type Check = (index: number, time: number) => number;
+function costPerCheck(source: LabelledSeries, make: (target: number) => Check): number {
   const scorers = Array.from({ length: TARGETS }, (_, t) => make(t));
   const started = performance.now();
   for (let step = 0; step < CHECKS_PER_TARGET; step++) {
-    for (let t = 0; t < TARGETS; t++) scorers[t]!(source[(step + t * 7) % source.length]!, step * 60_000);
+    for (let t = 0; t < TARGETS; t++) scorers[t]!((step + t * 7) % source.values.length, step * 60_000);
   }
   return (performance.now() - started) / (TARGETS * CHECKS_PER_TARGET);
 }
-globalThis.gc?.();
-const heapBefore = process.memoryUsage().heapUsed;
-const detectors: AnomalyDetector[] = [];
-const detectorMs = costPerCheck((t) => {
-  const d = new AnomalyDetector({ seed: t });
-  detectors.push(d);
-  return (value, time) => d.score({ time, value });
-});
-globalThis.gc?.();
-const heapAfter = process.memoryUsage().heapUsed;
-const forestBytes = detectors.reduce((n, d) => n + d.forestBytes, 0) / detectors.length;
-const zMs = costPerCheck(() => {
+function detectorCost(source: LabelledSeries): { ms: number; kib: number; forestKib: number } {
+  globalThis.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const detectors: AnomalyDetector[] = [];
+  const ms = costPerCheck(source, (t) => {
+    const detector = new AnomalyDetector({ seed: t });
+    detectors.push(detector);
+    return (i, time) => detector.score({ time, value: source.values[i]!, phases: source.phases?.[i] });
+  });
+  globalThis.gc?.();
+  const kib = (process.memoryUsage().heapUsed - heapBefore) / TARGETS / 1024;
+  const forestKib = detectors.reduce((n, d) => n + d.forestBytes, 0) / detectors.length / 1024;
+  return { ms, kib, forestKib };
+}
+const withPhasesCost = detectorCost(phased[0]!);
+const totalOnlyCost = detectorCost(responseTimes[0]!);
+const zMs = costPerCheck(responseTimes[0]!, () => {
   const history: number[] = [];
-  return (value) => {
+  return (i) => {
+    const value = responseTimes[0]!.values[i]!;
     if (value === null) return 0;
     history.push(value);
     if (history.length > 100) history.shift();
@@ -151,9 +159,11 @@ const zMs = costPerCheck(() => {
     return Math.abs(value - mean);
   };
 });
-console.log(`\nCost with ${TARGETS} targets x ${CHECKS_PER_TARGET} checks (round-robin, retraining included):`);
-console.log(`  detector          ${(detectorMs * 1000).toFixed(1)} us per check (budget 200 us)`);
-console.log(`  rolling z-score   ${(zMs * 1000).toFixed(1)} us per check; detector / z-score = ${(detectorMs / zMs).toFixed(1)}x`);
-console.log(`  memory            ${((heapAfter - heapBefore) / TARGETS / 1024).toFixed(0)} KiB heap per target (forest arrays ${(forestBytes / 1024).toFixed(0)} KiB)`);
-const best = Math.max(never.all.score, rollingZ.all.score, seed.all.score);
-console.log(`\nDetector ${detector.all.score.toFixed(1)} vs best baseline ${best.toFixed(1)} on all series (held-out half: ${detector.heldOut.score.toFixed(1)} vs ${Math.max(never.heldOut.score, rollingZ.heldOut.score, seed.heldOut.score).toFixed(1)}).`);
+console.log(`\nCost with ${TARGETS} targets x ${CHECKS_PER_TARGET} checks (round-robin, retraining included; budget 200 us a check):`);
+console.log(`  detector, checks with phases  ${(withPhasesCost.ms * 1000).toFixed(1).padStart(6)} us per check; ${withPhasesCost.kib.toFixed(0)} KiB heap per target (forest arrays ${withPhasesCost.forestKib.toFixed(0)} KiB)`);
+console.log(`  detector, total only          ${(totalOnlyCost.ms * 1000).toFixed(1).padStart(6)} us per check; ${totalOnlyCost.kib.toFixed(0)} KiB heap per target (forest arrays ${totalOnlyCost.forestKib.toFixed(0)} KiB)`);
+console.log(`  rolling z-score               ${(zMs * 1000).toFixed(1).padStart(6)} us per check; detector / z-score = ${(withPhasesCost.ms / zMs).toFixed(0)}x and ${(totalOnlyCost.ms / zMs).toFixed(0)}x`);
+console.log(`  scoring the ${everything.length} labelled series once took ${scoringSeconds.toFixed(1)} s (${((scoringSeconds * 1e6) / count(everything)).toFixed(1)} us a check, one detector at a time)`);
+
+const best = Math.max(never.univariate.all.score, rollingZ.univariate.all.score);
+console.log(`\nDetector ${shippedRow.univariate.all.score.toFixed(1)} vs best baseline ${best.toFixed(1)} on resp. + other (held-out half: ${shippedRow.univariate.heldOut.score.toFixed(1)}); bench took ${((performance.now() - benchStarted) / 1000).toFixed(0)} s.`);

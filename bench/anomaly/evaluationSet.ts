@@ -7,9 +7,29 @@
  * the spirit of NAB: a window opens when the anomaly starts and spans a tenth of the series divided
  * by the number of anomalies.
  */
+import type { PhaseTimings } from '../../src/core/probes/checkResult';
 import { createSeededRandom, type RandomSource } from '../../src/core/anomaly/seededRandom';
 
-export type AnomalyKind = 'spike' | 'levelShift' | 'slowPeriod' | 'varianceChange' | 'drift';
+export type AnomalyKind =
+  | 'spike'
+  | 'levelShift'
+  | 'slowPeriod'
+  | 'varianceChange'
+  | 'drift'
+  /** A rate falls far below its usual level for a while (an outage upstream). */
+  | 'drop'
+  /** A burst of counts in a series that is mostly zero. */
+  | 'burst'
+  /** A sensor repeats its last reading. */
+  | 'flatline'
+  /** The daily dip does not come: a value normal at the peak, at night. */
+  | 'missedDip'
+  /** The peak falls to the night's level. */
+  | 'dayDrop'
+  /** One phase of the check slows while the total stays within its usual noise. */
+  | 'dnsSlow'
+  | 'connectSlow'
+  | 'tlsSlow';
 
 export interface LabelWindow {
   kind: AnomalyKind;
@@ -21,9 +41,13 @@ export interface LabelWindow {
 
 export interface LabelledSeries {
   name: string;
+  /** Odd seeds are held out, even seeds tune. */
+  seed: number;
   times: number[];
-  /** Milliseconds; null for a failed check. */
+  /** Milliseconds (or the series' own unit); null for a failed check. */
   values: (number | null)[];
+  /** Phase timings of each check, for the series that have them. */
+  phases?: (PhaseTimings | undefined)[];
   windows: LabelWindow[];
   /** Checks at the start during which detections are not counted (NAB's probationary period). */
   probation: number;
@@ -159,7 +183,7 @@ export function generateSeries(seed: number): LabelledSeries {
     const endIndex = Math.min(length - 1, anomaly.at + windowChecks - 1);
     return { kind: anomaly.kind, start: times[anomaly.at]!, end: times[endIndex]! };
   });
-  return { name: `series-${seed}`, times, values, windows, probation };
+  return { name: `series-${seed}`, seed, times, values, windows, probation };
 }
 
 /** The whole set: `count` series from consecutive seeds. Even seeds are for tuning, odd ones are held out. */
