@@ -98,10 +98,9 @@ async function openInCodeServer(workspace) {
     password,
     port: Number(process.env.NM_START_PORT ?? 0),
   });
-  lifetime.onStop(async () => {
-    await server.dispose();
-    rmSync(profileDir, { recursive: true, force: true });
-  });
+  const removeProfile = () => rmSync(profileDir, { recursive: true, force: true });
+  process.on('exit', removeProfile);
+  lifetime.onStop(() => server.dispose());
   void server.whenExited().then(() => lifetime.stop(`code-server stopped on its own; its log was ${server.logFile}.`, 1));
   console.log('');
   say('Network Monitor is running in VS Code (code-server). Open this address in a browser:');
@@ -133,6 +132,7 @@ async function main() {
   }
   runOrExit('npm', ['run', '--silent', 'build'], 'The build');
 
+  process.on('uncaughtException', (error) => void lifetime.stop(`npm start hit an unexpected error and stops: ${error.stack ?? error}`, 1));
   process.on('SIGINT', () => void lifetime.stop('Stopping the demo services and the editor...'));
   process.on('SIGTERM', () => void lifetime.stop('Stopping the demo services and the editor...'));
 
