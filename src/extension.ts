@@ -27,6 +27,8 @@ export interface NetworkMonitorApi {
   mutes: MuteList;
   /** Resolves once the targets are read and this window is checking them or showing another's checks. */
   ready: Promise<void>;
+  /** Milliseconds spent in activate() itself, and from its start until monitoring was running. */
+  timings: { activateMs: number; readyMs: number | undefined };
 }
 
 /** Set once the settings have been read, so the welcome view does not flash before the first read. */
@@ -35,6 +37,8 @@ const LOADED_CONTEXT_KEY = 'networkMonitor.targetsLoaded';
 let shutdown: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): NetworkMonitorApi {
+  const activationStart = performance.now();
+  const timings: NetworkMonitorApi['timings'] = { activateMs: 0, readyMs: undefined };
   const log = vscode.window.createOutputChannel('Network Monitor', { log: true });
   const settings = new MonitorSettings();
   const mutes = new MuteList(context.globalState);
@@ -83,6 +87,8 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi {
           await targets.reload();
           void vscode.commands.executeCommand('setContext', LOADED_CONTEXT_KEY, true);
           await monitor.start();
+          timings.readyMs = performance.now() - activationStart;
+          log.info(`Activated in ${timings.activateMs.toFixed(1)} ms; monitoring ran ${timings.readyMs.toFixed(0)} ms after activation began.`);
         } catch (error) {
           log.error(`Network Monitor could not start: ${(error as Error).stack ?? error}`);
         }
@@ -106,7 +112,8 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi {
   };
   context.subscriptions.push({ dispose: () => void shutdown?.() });
 
-  return { settings, targets, monitor, tree, statusBar, notifications, mutes, ready };
+  timings.activateMs = performance.now() - activationStart;
+  return { settings, targets, monitor, tree, statusBar, notifications, mutes, ready, timings };
 }
 
 /** Stops checking and writes the history to disk before the extension host exits. */

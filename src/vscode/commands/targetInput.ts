@@ -75,7 +75,8 @@ function inputStep(options: InputStepOptions): Promise<StepResult<string>> {
   box.buttons = options.step > 1 ? [vscode.QuickInputButtons.Back] : [];
   const validate = (value: string): boolean => {
     const problem = options.validate(value);
-    box.validationMessage = problem
+    // An empty message blocks Enter without a red box, so an empty field shows the prompt.
+    box.validationMessage = problem && problem.message !== ''
       ? { message: problem.message, severity: problem.severity === 'error' ? vscode.InputBoxValidationSeverity.Error : vscode.InputBoxValidationSeverity.Info }
       : undefined;
     return problem?.severity !== 'error';
@@ -155,6 +156,7 @@ export async function askForTarget(options: TargetInputOptions): Promise<TargetI
         placeholder: 'https://example.com/health',
         prompt: vscode.l10n.t('URL to check: https://host/path, http://…, host:port (TCP) or dns://name'),
         validate: (value) => {
+          if (value.trim() === '') return { severity: 'error', message: '' };
           const check = checkTargetUrl(value, options.existing, editing?.targetId);
           return check.severity === 'ok' ? undefined : check;
         },
