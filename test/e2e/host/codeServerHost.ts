@@ -139,8 +139,10 @@ export class CodeServerHost {
     const log = createWriteStream(options.logFile);
     // Its own process group, so dispose() can stop the file watchers and extension hosts it forks.
     const server = spawn(paths.codeServer, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    server.stdout.pipe(log);
-    server.stderr.pipe(log);
+    // Two sources into one file: neither may end it while the other still writes.
+    server.stdout.pipe(log, { end: false });
+    server.stderr.pipe(log, { end: false });
+    server.once('close', () => log.end());
     const host = new CodeServerHost(server, options.logFile);
     try {
       host.listeningPort = await waitForListening(server, options.startTimeoutMs ?? 60_000, options.logFile);
