@@ -12,7 +12,7 @@
 // Only Node built-ins are imported up front: this file must run before `npm ci` has.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -27,6 +27,13 @@ function runOrExit(command, args, what) {
     console.error(`[start] ${what} failed (exit ${result.status ?? result.signal ?? result.error?.message}). Fix the error above and run npm start again.`);
     process.exit(1);
   }
+}
+
+/** node_modules is missing, or package-lock.json changed (a pull) since npm last installed it. */
+function dependenciesOutOfDate() {
+  const installed = join(repoRoot, 'node_modules', '.package-lock.json');
+  if (!existsSync(installed)) return true;
+  return statSync(join(repoRoot, 'package-lock.json')).mtimeMs > statSync(installed).mtimeMs;
 }
 
 function findOnPath(name) {
@@ -83,9 +90,8 @@ async function requireTypeScript(path) {
 
 async function openInCodeServer(workspace) {
   const { missingHostParts, vscodeHostPaths } = await requireTypeScript('../test/e2e/host/hostPaths.ts');
-  const paths = vscodeHostPaths();
-  if (!existsSync(paths.codeServer) || missingHostParts(paths)) {
-    say('code-server is not installed yet; installing it into .vscode-host/ (a few minutes, once).');
+  if (missingHostParts(vscodeHostPaths())) {
+    say('Installing code-server, Node 24 for it, and Chromium into .vscode-host/ (a few minutes, once).');
     runOrExit('bash', [join(repoRoot, 'scripts', 'installVscodeHost.sh')], 'Installing code-server');
   }
   const { CodeServerHost } = await requireTypeScript('../test/e2e/host/codeServerHost.ts');
@@ -126,7 +132,7 @@ const lifetime = {
 };
 
 async function main() {
-  if (!existsSync(join(repoRoot, 'node_modules', '.package-lock.json'))) {
+  if (dependenciesOutOfDate()) {
     say('Installing npm dependencies (npm ci)...');
     runOrExit('npm', ['ci', '--no-audit', '--no-fund'], 'npm ci');
   }
