@@ -66,7 +66,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi {
       const command = problem.origin.level === 'user' ? 'workbench.action.openSettingsJson' : 'workbench.action.openWorkspaceSettingsFile';
       void vscode.commands.executeCommand(command);
     });
-  });
+  }, (error) => log.error(`The networkMonitor.targets settings could not be read; the previous list stays in force: ${(error as Error).stack ?? error}`));
   const targetsSubscription = targets.onDidChange((list) => monitor.setTargets(list));
   const tree = new TargetTreeProvider(monitor, mutes);
   const treeView = vscode.window.createTreeView(TARGETS_VIEW_ID, { treeDataProvider: tree });

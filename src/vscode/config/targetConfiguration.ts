@@ -40,15 +40,20 @@ export class TargetConfiguration implements vscode.Disposable {
     private readonly secrets: vscode.SecretStorage,
     /** Told about each broken entry once (a warning and a log line). */
     private readonly onProblem: (problem: EntryProblem) => void,
+    /** Told when the settings could not be read at all (the previous list stays in force). */
+    private readonly onReadError: (error: unknown) => void,
   ) {
+    const reloadQuietly = (): void => {
+      this.reload().catch((error: unknown) => this.onReadError(error));
+    };
     this.subscriptions.push(
       settings.onDidChange((areas) => {
-        if (areas.has('targets') || areas.has('defaults')) void this.reload();
+        if (areas.has('targets') || areas.has('defaults')) reloadQuietly();
       }),
       secrets.onDidChange((event) => {
-        if (event.key.startsWith(SECRET_PREFIX)) void this.reload();
+        if (event.key.startsWith(SECRET_PREFIX)) reloadQuietly();
       }),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.reload()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => reloadQuietly()),
     );
   }
 
@@ -68,7 +73,7 @@ export class TargetConfiguration implements vscode.Disposable {
   /** Re-reads every level; resolves once the new list is published. Overlapping calls coalesce in order. */
   reload(): Promise<void> {
     const generation = ++this.generation;
-    this.reading = this.reading.then(async () => {
+    const work = this.reading.then(async () => {
       if (generation !== this.generation) return;
       const lookup = async (name: string): Promise<string | undefined> => (await this.secrets.get(secretStorageKey(name))) || undefined;
       const { targets, problems } = await collectTargets(this.entryLists(), this.defaults, lookup);
@@ -82,7 +87,9 @@ export class TargetConfiguration implements vscode.Disposable {
       this.current = targets;
       this.changeEmitter.fire(targets);
     });
-    return this.reading;
+    // A failed read must not block the ones after it.
+    this.reading = work.catch(() => undefined);
+    return work;
   }
 
   private entryLists(): EntryList[] {

@@ -203,6 +203,11 @@ export class MonitorService implements vscode.Disposable {
     this.loadLatestFromHistory();
     engine.setTargets(this.configured.map((configured) => configured.target));
     scheduler.start();
+    // A target never checked would show "pending" until its staggered slot, up to a whole
+    // interval away; check those now. Targets with history keep their slots.
+    for (const { target } of this.configured) {
+      if (!target.paused && !this.lastRecords.has(target.id)) void scheduler.checkNow(target.id);
+    }
     this.setRole('writer');
     this.listEmitter.fire();
   }
