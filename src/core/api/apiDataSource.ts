@@ -1,0 +1,76 @@
+/**
+ * What the local API reads and asks for. Both composition roots (the extension and the CLI) build
+ * it with `createApiDataSource`, over the history store, the scheduler and the configured targets,
+ * so the server never reaches into the engine itself.
+ */
+import { DEFAULT_ANOMALY_THRESHOLD } from '../anomaly/anomalyDetector';
+import type { CheckResult } from '../probes/checkResult';
+import type { TargetState } from '../scheduler/monitorEvent';
+import type { HistoryQueries } from '../store/historyStore';
+import type { Target } from '../targets/target';
+
+/** Outcome of a check-now request. */
+export type CheckNowOutcome =
+  | { kind: 'checked'; result: CheckResult }
+  | { kind: 'unknown-target' }
+  /** This process does not run the checks (another VS Code window holds the writer lease). */
+  | { kind: 'not-writer' }
+  /** The check was abandoned: the target was paused or removed, or monitoring stopped. */
+  | { kind: 'abandoned' };
+
+export interface ApiDataSource {
+  /** The shared history; every window can read it, writer or not. */
+  history(): HistoryQueries | undefined;
+  /** The targets in the user's settings, in their order. */
+  targets(): readonly Target[];
+  /** Live state from the scheduler; undefined where this process runs no scheduler. */
+  state(targetId: string): TargetState | undefined;
+  checkNow(targetId: string): Promise<CheckNowOutcome>;
+  /** Whether this process runs the checks and writes the history. */
+  isWriter(): boolean;
+  /** A score at or above this counts as an anomaly. */
+  anomalyThreshold(): number;
+  now(): number;
+}
+
+/** What `createApiDataSource` needs from the scheduler. */
+export interface ApiScheduler {
+  state(id: string): TargetState | undefined;
+  checkNow(id: string): Promise<CheckResult | undefined>;
+}
+
+/** A value, or a getter for one that the composition root swaps (the store reopened read-only...). */
+export type Live<T> = T | (() => T);
+
+export interface ApiDataSourceParts {
+  store: Live<HistoryQueries | undefined>;
+  /** Absent (or a getter returning undefined) in a window that is not the writer. */
+  scheduler?: Live<ApiScheduler | undefined>;
+  getTargets: () => readonly Target[];
+  isWriter: () => boolean;
+  anomalyThreshold?: () => number;
+  now?: () => number;
+}
+
+function read<T>(live: Live<T>): T {
+  return typeof live === 'function' ? (live as () => T)() : live;
+}
+
+export function createApiDataSource(parts: ApiDataSourceParts): ApiDataSource {
+  const scheduler = (): ApiScheduler | undefined => (parts.scheduler === undefined ? undefined : read(parts.scheduler));
+  return {
+    history: () => read(parts.store),
+    targets: parts.getTargets,
+    state: (targetId) => scheduler()?.state(targetId),
+    async checkNow(targetId) {
+      if (!parts.getTargets().some((target) => target.id === targetId)) return { kind: 'unknown-target' };
+      const running = scheduler();
+      if (!parts.isWriter() || !running) return { kind: 'not-writer' };
+      const result = await running.checkNow(targetId);
+      return result ? { kind: 'checked', result } : { kind: 'abandoned' };
+    },
+    isWriter: parts.isWriter,
+    anomalyThreshold: parts.anomalyThreshold ?? (() => DEFAULT_ANOMALY_THRESHOLD),
+    now: parts.now ?? Date.now,
+  };
+}

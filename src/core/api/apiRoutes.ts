@@ -1,0 +1,438 @@
+/**
+ * The API's endpoints: which paths exist, which methods they take, who may call them, and the
+ * JSON (or Prometheus text) each one answers with. The server around it does the transport:
+ * Host and token checks, body and time limits, error mapping.
+ */
+import { version } from '../../../package.json';
+import type { CheckRecord } from '../store/checkRecord';
+import type { HistoryQueries, Incident, StoredTarget } from '../store/historyStore';
+import { parseTargetSpec, type Target } from '../targets/target';
+import { reportToCsv } from '../../shared/reportExport';
+import type { ReportRow } from '../../shared/dashboardProtocol';
+import type { ApiDataSource } from './apiDataSource';
+import { ApiError } from './apiErrors';
+import {
+  checkView, currentStatusView, iso, locationLine, locationView, ms, newestCheck, percent, seriesPointView, statsView,
+  type CurrentStatusView, type StatsView,
+} from './apiViews';
+import openApiDocument from './openapi.json';
+import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from './prometheusExposition';
+import { DAY_MS, parseChoice, parseFraction, parseInteger, parseRange, parseWindow, WINDOWS, type WindowName } from './queryParams';
+
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** Who may call a route: token holders only, or anyone when unauthenticated scraping is allowed. */
+export type RouteAccess = 'token' | 'metrics';
+
+export interface RouteRequest {
+  params: URLSearchParams;
+  /** Decoded path segments captured by the route's pattern. */
+  captures: readonly string[];
+}
+
+export interface RouteResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+type Handler = (request: RouteRequest) => RouteResponse | Promise<RouteResponse>;
+
+interface Route {
+  pattern: RegExp;
+  access: RouteAccess;
+  methods: Readonly<Partial<Record<'GET' | 'POST', Handler>>>;
+}
+
+export interface RouteMatch {
+  access: RouteAccess;
+  /** The handler for the method, or undefined: then `allow` lists the methods the path takes. */
+  handler: Handler | undefined;
+  allow: string[];
+  captures: string[];
+}
+
+export interface ApiRouterOptions {
+  /** How long a computed /api/status stays valid (default 1 s); 0 computes it for every request. */
+  statusCacheMs?: number;
+  /** How long a computed uptime ratio stays valid for /metrics, per window (default: 1h 5 s, longer windows 30 s). */
+  uptimeCacheMs?: Partial<Record<WindowName, number>>;
+}
+
+const DEFAULT_UPTIME_CACHE_MS: Record<WindowName, number> = { '1h': 5_000, '24h': 30_000, '7d': 30_000, '30d': 30_000 };
+const MAX_POINTS = 10_000;
+const MAX_ANOMALIES = 10_000;
+const RESOLUTIONS = ['auto', 'raw', 'minute', 'hour', 'day'] as const;
+const RESOLUTION_MS = { minute: 60_000, hour: 3_600_000, day: DAY_MS } as const;
+
+export class ApiRouter {
+  private readonly routes: Route[];
+  private readonly statusCacheMs: number;
+  private readonly statusCache = new Map<WindowName, { body: string; at: number }>();
+  private readonly uptimeCacheMs: Record<WindowName, number>;
+  private readonly uptimeCache = new Map<string, { value: number | null; at: number }>();
+
+  constructor(
+    private readonly source: ApiDataSource,
+    options: ApiRouterOptions = {},
+  ) {
+    this.statusCacheMs = options.statusCacheMs ?? 1_000;
+    this.uptimeCacheMs = { ...DEFAULT_UPTIME_CACHE_MS, ...options.uptimeCacheMs };
+    this.routes = [
+      { pattern: /^\/api\/health$/, access: 'token', methods: { GET: () => this.health() } },
+      { pattern: /^\/api\/status$/, access: 'token', methods: { GET: (r) => this.status(r) } },
+      { pattern: /^\/api\/targets$/, access: 'token', methods: { GET: () => this.targetList() } },
+      { pattern: /^\/api\/targets\/([^/]+)\/check$/, access: 'token', methods: { POST: (r) => this.checkNow(r) } },
+      { pattern: /^\/api\/history\/(.+)$/, access: 'token', methods: { GET: (r) => this.history(r) } },
+      { pattern: /^\/api\/anomalies$/, access: 'token', methods: { GET: (r) => this.anomalies(r) } },
+      { pattern: /^\/api\/report$/, access: 'token', methods: { GET: (r) => this.report(r) } },
+      { pattern: /^\/api\/openapi\.json$/, access: 'token', methods: { GET: () => json(200, openApiDocument) } },
+      { pattern: /^\/metrics$/, access: 'metrics', methods: { GET: () => this.metrics() } },
+    ];
+  }
+
+  /**
+   * Finds the route for a raw (still percent-encoded) path; undefined when no path matches.
+   * Captures are decoded here, so a malformed escape is a 400, not a crash.
+   */
+  match(method: string, rawPath: string): RouteMatch | undefined {
+    const path = rawPath.length > 1 && rawPath.endsWith('/') && !rawPath.startsWith('/api/history/') ? rawPath.slice(0, -1) : rawPath;
+    for (const route of this.routes) {
+      const found = route.pattern.exec(path);
+      if (!found) continue;
+      const captures = found.slice(1).map((capture) => decodeSegment(capture ?? ''));
+      const allow = Object.keys(route.methods).flatMap((name) => (name === 'GET' ? ['GET', 'HEAD'] : [name]));
+      const key = method === 'HEAD' ? 'GET' : method;
+      return { access: route.access, handler: route.methods[key as 'GET' | 'POST'], allow, captures };
+    }
+    return undefined;
+  }
+
+  /** Forgets computed answers, e.g. after a check-now changed them. */
+  invalidate(): void {
+    this.statusCache.clear();
+    this.uptimeCache.clear();
+  }
+
+  // ---- Endpoints -------------------------------------------------------------------------------
+
+  private health(): RouteResponse {
+    const history = this.source.history();
+    const writer = this.source.isWriter();
+    const store = history?.status();
+    return json(200, {
+      status: history ? 'ok' : 'starting',
+      service: 'network-monitor',
+      version,
+      writer,
+      pid: process.pid,
+      targets: this.source.targets().length,
+      store: store
+        ? { read_only: store.readOnly, last_sequence: store.lastSequence, pending_writes: store.pendingWrites, write_error: store.writeError }
+        : null,
+      message: writer
+        ? 'This process runs the checks and writes the history.'
+        : 'This VS Code window reads the shared history; another Network Monitor window or CLI runs the checks, so check-now requests must go to that one.',
+    });
+  }
+
+  private status(request: RouteRequest): RouteResponse {
+    const window = parseWindow(request.params.get('window'));
+    const now = this.source.now();
+    const cached = this.statusCache.get(window);
+    if (cached && now - cached.at < this.statusCacheMs && now >= cached.at) return { status: 200, contentType: JSON_CONTENT_TYPE, body: cached.body };
+    const body = JSON.stringify(this.computeStatus(window, now));
+    if (this.statusCacheMs > 0) this.statusCache.set(window, { body, at: now });
+    return { status: 200, contentType: JSON_CONTENT_TYPE, body };
+  }
+
+  private computeStatus(window: WindowName, now: number): Record<string, unknown> {
+    const history = this.source.history();
+    const targets = this.source.targets();
+    const range = { from: now - WINDOWS[window], to: now };
+    const anomalyCounts = countBy(history?.anomalies(range, this.source.anomalyThreshold(), Number.MAX_SAFE_INTEGER) ?? [], (hit) => hit.targetId);
+    const current: Record<string, CurrentStatusView> = {};
+    const stats: Record<string, StatsView> = {};
+    for (const target of targets) {
+      const record = history?.latest(target.id);
+      current[target.url] = currentStatusView(target, this.source.state(target.id), newestCheck(record, this.source.state(target.id)));
+      const uptime = history?.uptime(target.id, range.from, range.to) ?? null;
+      const latency = history?.latencyStats(target.id, range) ?? { count: 0, min: null, avg: null, p95: null, max: null };
+      stats[target.url] = statsView(window, uptime, latency, record?.location, anomalyCounts.get(target.id) ?? 0);
+    }
+    return {
+      targets: targets.map((target) => target.url),
+      current_status: current,
+      stats,
+      window,
+      generated_at: iso(now),
+      writer: this.source.isWriter(),
+    };
+  }
+
+  private targetList(): RouteResponse {
+    const history = this.source.history();
+    return json(200, {
+      writer: this.source.isWriter(),
+      targets: this.source.targets().map((target) => {
+        const state = this.source.state(target.id);
+        const check = newestCheck(history?.latest(target.id), state);
+        return {
+          id: target.id,
+          name: target.name,
+          url: target.url,
+          kind: target.kind,
+          interval_ms: target.intervalMs,
+          timeout_ms: target.timeoutMs,
+          paused: state ? state.status === 'PAUSED' : target.paused,
+          status: state?.status ?? (target.paused ? 'PAUSED' : check?.status ?? 'UNKNOWN'),
+          status_since: iso(state?.statusSince),
+          consecutive_failures: state?.consecutiveFailures ?? null,
+          checking: state?.checking ?? false,
+          next_check_at: iso(state?.nextCheckAt),
+          last_check_at: iso(check?.startedAt),
+        };
+      }),
+    });
+  }
+
+  private async checkNow(request: RouteRequest): Promise<RouteResponse> {
+    const id = request.captures[0] ?? '';
+    const outcome = await this.source.checkNow(id);
+    switch (outcome.kind) {
+      case 'unknown-target':
+        throw new ApiError('not_found', `No target has the id "${id}". GET /api/targets lists the ids.`);
+      case 'not-writer':
+        throw new ApiError('conflict', 'This window does not run the checks: another Network Monitor window (or the CLI) does. Send check-now requests to the API of that window, or close the other windows so this one takes over.');
+      case 'abandoned':
+        throw new ApiError('conflict', `The check of "${id}" was abandoned because the target was paused or removed, or monitoring stopped. Resume it and try again.`);
+      case 'checked': {
+        this.invalidate();
+        const target = this.source.targets().find((candidate) => candidate.id === id);
+        return json(200, { id, url: outcome.result.target, name: target?.name ?? id, check: checkView(outcome.result) });
+      }
+    }
+  }
+
+  private history(request: RouteRequest): RouteResponse {
+    const history = this.requireHistory();
+    const target = this.findTarget(history, request.captures[0] ?? '');
+    const { params } = request;
+    const now = this.source.now();
+    const resolution = parseChoice('resolution', params.get('resolution'), RESOLUTIONS) ?? 'auto';
+    const range = parseRange(params, now, DAY_MS);
+    const limit = parseInteger('limit', params.get('limit'), 1, MAX_POINTS) ?? (resolution === 'raw' ? 1000 : 300);
+    const head = { target: { id: target.id, name: target.name, url: target.url }, from: iso(range.from), to: iso(range.to) };
+    if (resolution === 'raw') {
+      const exported = JSON.parse(history.exportRange([target.id], range, 'json')) as { checks: ExportedCheck[] };
+      // The most recent `limit` checks: a script asking for a long range wants the end of it.
+      const checks = exported.checks.slice(-limit).map(exportedCheckView);
+      return json(200, { ...head, resolution: 'raw', truncated: exported.checks.length > checks.length, points: checks });
+    }
+    const span = range.to - range.from;
+    const maxPoints = resolution === 'auto' ? limit : Math.max(1, Math.min(limit, Math.ceil(span / RESOLUTION_MS[resolution])));
+    const series = history.series(target.id, { ...range, maxPoints });
+    return json(200, { ...head, resolution: series.source, truncated: false, points: series.points.map(seriesPointView) });
+  }
+
+  private anomalies(request: RouteRequest): RouteResponse {
+    const history = this.requireHistory();
+    const { params } = request;
+    const range = parseRange(params, this.source.now(), DAY_MS);
+    const minScore = parseFraction('min_score', params.get('min_score')) ?? this.source.anomalyThreshold();
+    const limit = parseInteger('limit', params.get('limit'), 1, MAX_ANOMALIES) ?? 1000;
+    const only = params.get('target');
+    const wanted = only ? this.findTarget(history, only).id : undefined;
+    const names = new Map<string, { url: string; name: string }>(history.targets().map((t) => [t.id, t]));
+    for (const target of this.source.targets()) names.set(target.id, target);
+    const hits = history.anomalies(range, minScore, wanted ? MAX_ANOMALIES : limit).filter((hit) => !wanted || hit.targetId === wanted).slice(0, limit);
+    return json(200, {
+      from: iso(range.from),
+      to: iso(range.to),
+      min_score: minScore,
+      anomalies: hits.map((hit) => ({
+        id: hit.targetId,
+        url: names.get(hit.targetId)?.url ?? null,
+        name: names.get(hit.targetId)?.name ?? null,
+        timestamp: iso(hit.startedAt),
+        timestamp_ms: hit.startedAt,
+        score: hit.score,
+        status: hit.status,
+        response_time: ms(hit.totalMs),
+      })),
+    });
+  }
+
+  private report(request: RouteRequest): RouteResponse {
+    const history = this.requireHistory();
+    const { params } = request;
+    const now = this.source.now();
+    const range = parseRange(params, now, DAY_MS);
+    const format = parseChoice('format', params.get('format'), ['json', 'csv'] as const) ?? 'json';
+    const anomalyCounts = countBy(history.anomalies(range, this.source.anomalyThreshold(), Number.MAX_SAFE_INTEGER), (hit) => hit.targetId);
+    const incidents = groupBy(history.incidents(undefined, range), (incident) => incident.targetId);
+    const rows = this.source.targets().map((target) => {
+      const latency = history.latencyStats(target.id, range);
+      const record = history.latest(target.id);
+      const state = this.source.state(target.id);
+      const check = newestCheck(record, state);
+      const targetIncidents = incidents.get(target.id) ?? [];
+      return {
+        target,
+        record,
+        availability: history.uptime(target.id, range.from, range.to),
+        latency,
+        anomalies: anomalyCounts.get(target.id) ?? 0,
+        incidents: targetIncidents,
+        status: state?.status ?? (target.paused ? 'PAUSED' : check?.status ?? 'UNKNOWN'),
+        certDaysLeft: check?.tls?.daysLeft ?? null,
+      };
+    });
+    if (format === 'csv') {
+      const csvRows: ReportRow[] = rows.map((row) => ({
+        targetId: row.target.id,
+        name: row.target.name,
+        url: row.target.url,
+        availability: row.availability,
+        avgMs: row.latency.avg,
+        p95Ms: row.latency.p95,
+        location: locationLine(row.record?.location),
+        anomalies: row.anomalies,
+        lastStatus: row.status,
+        certDaysLeft: row.certDaysLeft,
+      }));
+      return { status: 200, contentType: 'text/csv; charset=utf-8', body: reportToCsv(csvRows) };
+    }
+    return json(200, {
+      from: iso(range.from),
+      to: iso(range.to),
+      generated_at: iso(now),
+      targets: rows.map((row) => ({
+        id: row.target.id,
+        name: row.target.name,
+        url: row.target.url,
+        status: row.status,
+        availability: percent(row.availability),
+        mean_response: ms(row.latency.avg),
+        min_response: ms(row.latency.min),
+        max_response: ms(row.latency.max),
+        p95_response: ms(row.latency.p95),
+        anomalies: row.anomalies,
+        incidents: row.incidents.length,
+        downtime_ms: downtimeMs(row.incidents, range),
+        last_location: locationView(row.record?.location),
+        cert_days_left: row.certDaysLeft,
+      })),
+    });
+  }
+
+  private metrics(): RouteResponse {
+    const body = renderMetrics(this.source, { uptime: (id, window, now) => this.cachedUptime(id, window, now) });
+    return { status: 200, contentType: PROMETHEUS_CONTENT_TYPE, body };
+  }
+
+  /** Uptime over long windows moves slowly; recomputing it for every scrape would block the host. */
+  private cachedUptime(targetId: string, window: WindowName, now: number): number | null {
+    const key = `${window}\u0000${targetId}`;
+    const cached = this.uptimeCache.get(key);
+    if (cached && now - cached.at < this.uptimeCacheMs[window] && now >= cached.at) return cached.value;
+    const value = this.source.history()?.uptime(targetId, now - WINDOWS[window], now) ?? null;
+    this.uptimeCache.set(key, { value, at: now });
+    return value;
+  }
+
+  // ---- Helpers ---------------------------------------------------------------------------------
+
+  private requireHistory(): HistoryQueries {
+    const history = this.source.history();
+    if (!history) throw new ApiError('unavailable', 'The history is still loading. Try again in a few seconds.', { 'Retry-After': '2' });
+    return history;
+  }
+
+  /** A target by id, by its exact URL, or by what the URL normalises to; removed targets keep their history. */
+  private findTarget(history: HistoryQueries, key: string): Pick<StoredTarget, 'id' | 'url' | 'name'> {
+    const configured = this.source.targets();
+    const stored = history.targets();
+    const byKey = (candidate: Pick<Target, 'id' | 'url'>): boolean => candidate.id === key || candidate.url === key;
+    const found = configured.find(byKey) ?? stored.find(byKey);
+    if (found) return found;
+    const parsed = parseTargetSpec(key);
+    if (parsed.ok) {
+      const normalised = parsed.value.url;
+      const byUrl = configured.find((t) => t.url === normalised) ?? stored.find((t) => t.url === normalised);
+      if (byUrl) return byUrl;
+    }
+    throw new ApiError('not_found', `No target has the id or URL "${clip(key)}". GET /api/targets lists them; URL-encode a URL in the path.`);
+  }
+}
+
+interface ExportedCheck {
+  startedAt: number;
+  status: CheckRecord['status'];
+  reason: string | null;
+  statusCode: number | null;
+  totalMs: number;
+  phases: { dns: number; connect: number; tls: number; firstByte: number; transfer: number };
+  anomalyScore: number | null;
+  address: string | null;
+  location: CheckRecord['location'];
+  message: string;
+}
+
+function exportedCheckView(check: ExportedCheck): Record<string, unknown> {
+  return {
+    timestamp: iso(check.startedAt),
+    timestamp_ms: check.startedAt,
+    status: check.status,
+    status_code: check.statusCode,
+    response_time: ms(check.totalMs),
+    reason: check.reason,
+    message: check.message,
+    phases: {
+      dns: ms(check.phases.dns), connect: ms(check.phases.connect), tls: ms(check.phases.tls),
+      first_byte: ms(check.phases.firstByte), transfer: ms(check.phases.transfer),
+    },
+    address: check.address,
+    anomaly_score: check.anomalyScore,
+    location: locationView(check.location),
+  };
+}
+
+export function json(status: number, value: unknown): RouteResponse {
+  return { status, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(value) };
+}
+
+function decodeSegment(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new ApiError('bad_request', 'The path has a malformed percent-escape. URL-encode target URLs with encodeURIComponent.');
+  }
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group) group.push(item);
+    else groups.set(key(item), [item]);
+  }
+  return groups;
+}
+
+/** Time within the range spent in incidents that went DOWN (a degraded-only one is still available, as in uptime). */
+function downtimeMs(incidents: readonly Incident[], range: { from: number; to: number }): number {
+  return incidents
+    .filter((incident) => incident.worst === 'DOWN')
+    .reduce((sum, incident) => sum + Math.max(0, Math.min(incident.endedAt ?? range.to, range.to) - Math.max(incident.startedAt, range.from)), 0);
+}
+
+function clip(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 80)}...` : text;
+}
