@@ -1,39 +1,24 @@
 /** The DNS resolution check (`dns://name`): a fresh lookup every time, so its time is measured. */
 import type { CheckResult } from './checkResult';
 import type { Target } from '../targets/target';
-import { Deadline } from './deadline';
+import { CheckRun } from './checkRun';
 import { classifyError } from './failure';
 import type { ProbeEnvironment } from './httpProbe';
-import { PhaseClock, round3, roundPhases } from './phaseClock';
 
 export async function checkDns(target: Target, env: ProbeEnvironment, signal: AbortSignal | undefined): Promise<CheckResult> {
-  const startedAt = Date.now();
-  const clock = new PhaseClock();
-  const deadline = new Deadline(target.timeoutMs, signal);
-  const finish = (outcome: Pick<CheckResult, 'status' | 'reason' | 'message' | 'addresses'>): CheckResult => ({
-    targetId: target.id,
-    target: target.url,
-    startedAt,
-    ...outcome,
-    statusCode: null,
-    totalMs: round3(clock.totalMs),
-    phases: roundPhases(clock.phases),
-    tls: null,
-  });
+  const run = new CheckRun(target, signal);
   try {
-    const resolution = await deadline.race(env.resolver.resolveFresh(target.host));
-    clock.lap('dns');
+    const resolution = await run.deadline.race(env.resolver.resolveFresh(target.host));
+    run.clock.lap('dns');
+    run.addresses = resolution.addresses;
     const count = resolution.addresses.length;
-    return finish({ status: 'UP', reason: null, message: `${target.host} resolved to ${count} address${count === 1 ? '' : 'es'} in ${clock.totalMs.toFixed(1)} ms.`, addresses: resolution.addresses });
+    return run.result({ status: 'UP', reason: null, message: `${target.host} resolved to ${count} address${count === 1 ? '' : 'es'} in ${run.clock.totalMs.toFixed(1)} ms.` });
   } catch (error) {
-    clock.lap('dns');
-    if (deadline.callerAborted) throw deadline.reason;
-    if (deadline.expired) {
-      return finish({ status: 'DOWN', reason: 'TIMEOUT', message: `${target.host} did not resolve within ${target.timeoutMs} ms.`, addresses: [] });
-    }
+    run.clock.lap('dns');
+    if (run.deadline.expired) return run.timedOut(`${target.host} did not resolve within ${target.timeoutMs} ms.`);
     const failure = classifyError(error, target.host);
-    return finish({ status: 'DOWN', reason: failure.reason === 'ERROR' ? 'DNS_ERROR' : failure.reason, message: failure.message, addresses: [] });
+    return run.result({ status: 'DOWN', reason: failure.reason === 'ERROR' ? 'DNS_ERROR' : failure.reason, message: failure.message });
   } finally {
-    deadline.dispose();
+    run.dispose();
   }
 }

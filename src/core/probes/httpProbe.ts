@@ -8,15 +8,14 @@ import { type TLSSocket } from 'node:tls';
 import { isDeepStrictEqual } from 'node:util';
 import { Client } from 'undici';
 import type { Dispatcher } from 'undici';
-import type { CheckResult, PhaseTimings, TlsDetails } from './checkResult';
+import type { CheckResult, PhaseTimings } from './checkResult';
 import type { Target, HttpOptions } from '../targets/target';
 import { statusAccepted } from '../targets/target';
 import { connectTcp, startTls } from './connect';
 import { type DnsResolver } from './dnsResolver';
-import { Deadline } from './deadline';
+import { CheckRun, type Outcome } from './checkRun';
 import { classifyError, ProbeFailure } from './failure';
 import { evaluateJsonPath, parseJsonPath } from './jsonPath';
-import { PhaseClock, round3, roundPhases } from './phaseClock';
 import { readTlsDetails } from './tlsDetails';
 
 export const MAX_REDIRECTS = 10;
@@ -36,14 +35,11 @@ interface HopResponse {
   truncated: boolean;
 }
 
-/** Mutable details a hop learns that the result reports even when the hop fails. */
+/** Where the check is: to charge a failure's time to the right phase and say where a timeout hit. */
 interface CheckProgress {
-  addresses: string[];
-  tls: TlsDetails | null;
+  stage: keyof PhaseTimings;
   /** Status code of the response being read, known once its headers arrived. */
   statusCode: number | null;
-  /** The phase the check is in, to charge a failure's time to it and to say where a timeout hit. */
-  stage: keyof PhaseTimings;
 }
 
 const STAGE_DESCRIPTIONS: Record<keyof PhaseTimings, string> = {
@@ -56,22 +52,8 @@ const STAGE_DESCRIPTIONS: Record<keyof PhaseTimings, string> = {
 
 export async function checkHttp(target: Target, env: ProbeEnvironment, signal: AbortSignal | undefined): Promise<CheckResult> {
   const options = target.http!;
-  const startedAt = Date.now();
-  const clock = new PhaseClock();
-  const progress: CheckProgress = { addresses: [], tls: null, statusCode: null, stage: 'dns' };
-  const deadline = new Deadline(target.timeoutMs, signal);
-
-  const finish = (outcome: Pick<CheckResult, 'status' | 'reason' | 'message' | 'statusCode'>): CheckResult => ({
-    targetId: target.id,
-    target: target.url,
-    startedAt,
-    ...outcome,
-    totalMs: round3(clock.totalMs),
-    phases: roundPhases(clock.phases),
-    tls: progress.tls,
-    addresses: progress.addresses,
-  });
-
+  const run = new CheckRun(target, signal);
+  const progress: CheckProgress = { stage: 'dns', statusCode: null };
   try {
     let url = new URL(target.url);
     let method = options.method;
@@ -79,41 +61,41 @@ export async function checkHttp(target: Target, env: ProbeEnvironment, signal: A
     const visited = new Set([url.href]);
     for (let hop = 0; ; hop++) {
       progress.statusCode = null;
-      const response = await requestOnce(url, method, body, options, env, clock, progress, deadline);
+      const response = await requestOnce(url, method, body, options, env, run, progress);
       const redirect = response.location !== undefined && response.statusCode >= 300 && response.statusCode < 400;
-      if (!redirect) return finish(judge(response, options, clock.totalMs, target.timeoutMs));
+      if (!redirect) return run.result(judge(response, options, run.clock.totalMs));
+      const statusCode = response.statusCode;
       const next = new URL(response.location!, url);
       if (visited.has(next.href)) {
-        return finish({ status: 'DOWN', reason: 'REDIRECT_LOOP', statusCode: response.statusCode, message: `Redirect loop: ${next.href} was already visited.` });
+        return run.result({ status: 'DOWN', reason: 'REDIRECT_LOOP', statusCode, message: `Redirect loop: ${next.href} was already visited.` });
       }
       if (hop + 1 > MAX_REDIRECTS) {
-        return finish({ status: 'DOWN', reason: 'REDIRECT_LOOP', statusCode: response.statusCode, message: `More than ${MAX_REDIRECTS} redirects.` });
+        return run.result({ status: 'DOWN', reason: 'REDIRECT_LOOP', statusCode, message: `More than ${MAX_REDIRECTS} redirects.` });
       }
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-        return finish({ status: 'DOWN', reason: 'ERROR', statusCode: response.statusCode, message: `Redirected to an unsupported URL: ${next.href}` });
+        return run.result({ status: 'DOWN', reason: 'ERROR', statusCode, message: `Redirected to an unsupported URL: ${next.href}` });
       }
       visited.add(next.href);
       // Browsers turn a redirected POST into a GET except for 307/308; so do we.
-      if (response.statusCode === 303 || ((response.statusCode === 301 || response.statusCode === 302) && method === 'POST')) {
+      if (statusCode === 303 || ((statusCode === 301 || statusCode === 302) && method === 'POST')) {
         method = 'GET';
         body = undefined;
       }
       url = next;
     }
   } catch (error) {
-    clock.lap(progress.stage);
-    if (deadline.callerAborted) throw deadline.reason;
-    if (deadline.expired) {
-      return finish({ status: 'DOWN', reason: 'TIMEOUT', statusCode: progress.statusCode, message: `No complete response within ${target.timeoutMs} ms (timed out while ${STAGE_DESCRIPTIONS[progress.stage]}).` });
+    run.clock.lap(progress.stage);
+    if (run.deadline.expired) {
+      return run.timedOut(`No complete response within ${target.timeoutMs} ms (timed out while ${STAGE_DESCRIPTIONS[progress.stage]}).`, progress.statusCode);
     }
     const failure = classifyError(error, new URL(target.url).host);
-    return finish({ status: 'DOWN', reason: failure.reason, statusCode: null, message: failure.message });
+    return run.result({ status: 'DOWN', reason: failure.reason, message: failure.message });
   } finally {
-    deadline.dispose();
+    run.dispose();
   }
 }
 
-function judge(response: HopResponse, options: HttpOptions, totalMs: number, _timeoutMs: number): Pick<CheckResult, 'status' | 'reason' | 'message' | 'statusCode'> {
+function judge(response: HopResponse, options: HttpOptions, totalMs: number): Outcome {
   const statusCode = response.statusCode;
   const down = (reason: 'HTTP_STATUS' | 'ASSERTION_FAILED', message: string) => ({ status: 'DOWN' as const, reason, message, statusCode });
   if (!statusAccepted(statusCode, options.expectStatus)) {
@@ -166,17 +148,17 @@ async function requestOnce(
   body: string | undefined,
   options: HttpOptions,
   env: ProbeEnvironment,
-  clock: PhaseClock,
+  run: CheckRun,
   progress: CheckProgress,
-  deadline: Deadline,
 ): Promise<HopResponse> {
+  const { clock, deadline } = run;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const https = url.protocol === 'https:';
   const port = url.port ? Number(url.port) : https ? 443 : 80;
 
   progress.stage = 'dns';
   const resolution = await deadline.race(env.resolver.resolve(host));
-  if (progress.addresses.length === 0) progress.addresses = resolution.addresses;
+  if (run.addresses.length === 0) run.addresses = resolution.addresses;
   // A cache hit costs microseconds; charge it to connect so dns reports only real lookups.
   if (resolution.measured) clock.lap('dns');
 
@@ -189,15 +171,15 @@ async function requestOnce(
     const tlsSocket: TLSSocket = await startTls(socket, host, deadline);
     socket = tlsSocket;
     clock.lap('tls');
-    progress.tls = readTlsDetails(tlsSocket, host);
-    if (options.tlsVerify && !progress.tls.authorized) {
+    run.tls = readTlsDetails(tlsSocket, host);
+    if (options.tlsVerify && !run.tls.authorized) {
       tlsSocket.destroy();
-      throw new ProbeFailure('TLS_ERROR', `Certificate of ${host} rejected: ${progress.tls.authorizationError}.`);
+      throw new ProbeFailure('TLS_ERROR', `Certificate of ${host} rejected: ${run.tls.authorizationError}.`);
     }
   }
 
   progress.stage = 'firstByte';
-  return await exchange(url, method, body, options, env.userAgent, socket, clock, progress, deadline);
+  return await exchange(url, method, body, options, env.userAgent, socket, run, progress);
 }
 
 /** Sends the request over the connection we opened and reads the response, through undici. */
@@ -208,9 +190,8 @@ function exchange(
   options: HttpOptions,
   userAgent: string,
   socket: Socket,
-  clock: PhaseClock,
+  { clock, deadline }: CheckRun,
   progress: CheckProgress,
-  deadline: Deadline,
 ): Promise<HopResponse> {
   const client = new Client(url.origin, {
     // undici expects the connector to answer asynchronously, as a real connect would.

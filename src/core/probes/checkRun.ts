@@ -1,0 +1,52 @@
+/**
+ * What every probe does around its own work: start the clock and the deadline, collect what the
+ * check learns (addresses, certificate), and build the result, so the three probes stay about
+ * their protocol.
+ */
+import type { CheckResult, TlsDetails } from './checkResult';
+import type { Target } from '../targets/target';
+import { Deadline } from './deadline';
+import { PhaseClock, round3, roundPhases } from './phaseClock';
+
+export type Outcome = Pick<CheckResult, 'status' | 'reason' | 'message'> & { statusCode?: number | null };
+
+export class CheckRun {
+  readonly startedAt = Date.now();
+  readonly clock = new PhaseClock();
+  readonly deadline: Deadline;
+  addresses: string[] = [];
+  tls: TlsDetails | null = null;
+
+  constructor(
+    readonly target: Target,
+    signal: AbortSignal | undefined,
+  ) {
+    this.deadline = new Deadline(target.timeoutMs, signal);
+  }
+
+  result(outcome: Outcome): CheckResult {
+    return {
+      targetId: this.target.id,
+      target: this.target.url,
+      startedAt: this.startedAt,
+      status: outcome.status,
+      reason: outcome.reason,
+      message: outcome.message,
+      statusCode: outcome.statusCode ?? null,
+      totalMs: round3(this.clock.totalMs),
+      phases: roundPhases(this.clock.phases),
+      tls: this.tls,
+      addresses: this.addresses,
+    };
+  }
+
+  /** The result for a deadline that passed; rethrows when the caller aborted instead. */
+  timedOut(message: string, statusCode: number | null = null): CheckResult {
+    if (this.deadline.callerAborted) throw this.deadline.reason;
+    return this.result({ status: 'DOWN', reason: 'TIMEOUT', message, statusCode });
+  }
+
+  dispose(): void {
+    this.deadline.dispose();
+  }
+}
