@@ -5,7 +5,10 @@
  * are real, on 127.0.0.1, started by the suite.
  */
 import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import type { NetworkMonitorApi } from '../../../src/extension';
@@ -188,6 +191,45 @@ describe('Targets through the commands', function () {
     const downs = monitor.notifications.shown.slice(shownBefore).filter((shown) => shown.kind === 'down');
     assert.equal(downs.length, 1, 'one outage, one down notification');
     await eventually('the outage is a child of the node', () => monitor.tree.getChildren(monitor.tree.node(id)).length > 0);
+  });
+
+  it('Export History writes the recorded checks of the target to the file given, as CSV and as JSON', async () => {
+    const id = nodes(monitor)[0]!.targetId;
+    const folder = vscode.Uri.file(mkdtempSync(join(tmpdir(), 'nm-export-')));
+    try {
+      const csvFile = vscode.Uri.joinPath(folder, 'history.csv');
+      await vscode.commands.executeCommand('networkMonitor.exportHistory', { format: 'csv', range: '1h', targetIds: [id], file: csvFile });
+      const lines = readFileSync(csvFile.fsPath, 'utf8').trim().split('\r\n');
+      assert.match(lines[0]!, /^time,started_at_ms,target_id,target,name,status,/);
+      const statuses = new Set(lines.slice(1).map((line) => line.split(',')[5]));
+      assert.ok(statuses.has('UP') && statuses.has('DOWN'), `The export holds the outage and the recovery: ${[...statuses].join(', ')}`);
+      assert.ok(lines.slice(1).every((line) => line.split(',')[2] === id), 'Only the chosen target is exported.');
+
+      const jsonFile = vscode.Uri.joinPath(folder, 'history.json');
+      await vscode.commands.executeCommand('networkMonitor.exportHistory', { format: 'json', range: '1h', file: jsonFile });
+      const exported = JSON.parse(readFileSync(jsonFile.fsPath, 'utf8')) as { checks: { targetId: string }[] };
+      assert.equal(exported.checks.length, lines.length - 1);
+    } finally {
+      rmSync(folder.fsPath, { recursive: true, force: true });
+    }
+  });
+
+  it('Show Report opens a Markdown report with the target and its availability', async () => {
+    await vscode.commands.executeCommand('networkMonitor.showReport', '1h');
+    const document = vscode.window.activeTextEditor?.document;
+    assert.equal(document?.languageId, 'markdown');
+    const text = document!.getText();
+    assert.match(text, /^# Network Monitor report/);
+    assert.match(text, new RegExp(`\\| ${site.url.replace(/[.:/]/g, '\\$&')} \\| UP \\| \\d+(\\.\\d+)?% \\|`));
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('Open Dashboard opens the dashboard webview', async () => {
+    await vscode.commands.executeCommand('networkMonitor.openDashboard');
+    const isDashboard = (tab: vscode.Tab): boolean => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('networkMonitor.dashboard');
+    await eventually('a dashboard tab is open', () => vscode.window.tabGroups.all.some((group) => group.tabs.some(isDashboard)));
+    const tab = vscode.window.tabGroups.all.flatMap((group) => group.tabs).find(isDashboard)!;
+    await vscode.window.tabGroups.close(tab);
   });
 
   it('Mute Target silences a target and shows it in the context value', async () => {
