@@ -339,8 +339,9 @@ function seasonal(random: RandomSource): Body {
     if (event.kind === 'spike') continue;
     const wanted = event.kind === 'missedDip' ? peakHour + 12 : peakHour;
     for (let step = 0; step < dayChecks && event.at + step < length; step++) {
-      const hour = ((times[event.at + step]! % DAY_MS) / HOUR_MS + 24) % 24;
-      if (Math.abs(((hour - wanted + 36) % 24) - 12) > 10.5) {
+      const hour = (times[event.at + step]! % DAY_MS) / HOUR_MS;
+      const apart = (((hour - wanted) % 24) + 24) % 24;
+      if (Math.min(apart, 24 - apart) < 1) {
         event.at += step;
         break;
       }

@@ -2,7 +2,8 @@
  * Labelled HTTPS checks with phase timings (dns, connect, tls, firstByte, transfer), as the probes
  * record them. Half of the anomalies hide in one phase: a slow resolver, a longer network path, a
  * heavier handshake, each adding less to the total than the total's own noise, so only the phases
- * reveal them; the others (a slow period, a spike) show in the total. This is the only part of the
+ * reveal them; the others (a slow period, a spike) show in the total. Half the targets resolve
+ * through a cache, so a full DNS lookup now and then is normal life, not an anomaly. This is the only part of the
  * set where the check has more than one number, which is where an isolation forest could help.
  */
 import type { PhaseTimings } from '../../src/core/probes/checkResult';
@@ -20,6 +21,9 @@ export function generatePhaseSeries(seed: number): LabelledSeries {
   const start = Date.UTC(2026, 0, 5) + Math.floor(random() * 24) * 3_600_000;
   const rtt = between(random, 4, 40);
   const dnsBase = pick(random, [0, 1.5, 4]);
+  // Half the targets resolve through a cache: near 0 most of the time, a full lookup now and then.
+  const cacheMissRate = random() < 0.5 ? between(random, 0.02, 0.12) : 0;
+  const lookupMs = between(random, 5, 40);
   const serverMs = between(random, 40, 400);
   const serverSigma = between(random, 0.15, 0.35);
   const transferMs = between(random, 1, 15);
@@ -57,7 +61,8 @@ export function generatePhaseSeries(seed: number): LabelledSeries {
       for (const event of events) if (event.kind === kind && i >= event.at && i < event.at + event.duration) return event.magnitude;
       return 0;
     };
-    const dns = dnsBase === 0 ? 0 : dnsBase * Math.exp(0.3 * gaussian(random)) + extra('dnsSlow');
+    const lookup = cacheMissRate === 0 ? dnsBase * Math.exp(0.3 * gaussian(random)) : random() < cacheMissRate ? lookupMs * Math.exp(0.3 * gaussian(random)) : 0.05;
+    const dns = dnsBase === 0 ? 0 : lookup + extra('dnsSlow');
     const connect = rtt * Math.exp(0.15 * gaussian(random)) + extra('connectSlow');
     const tls = 2 * rtt * Math.exp(0.15 * gaussian(random)) + 1.5 + extra('tlsSlow');
     let firstByte = serverMs * Math.exp(serverSigma * ar + extra('slowPeriod') + extra('spike'));
