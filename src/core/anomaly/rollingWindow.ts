@@ -2,25 +2,38 @@
  * The last `capacity` values in arrival order and in sorted order, so the median and the MAD of a
  * sliding window cost O(capacity) per step with no allocation.
  */
+export type WindowPrecision = 'double' | 'single';
+
 export class RollingWindow {
-  private readonly ring: Float64Array;
-  private readonly sorted: Float64Array;
-  private readonly scratch: Float64Array;
+  private readonly ring: Float64Array | Float32Array;
+  private readonly sorted: Float64Array | Float32Array;
+  /** Only windows whose MAD is asked for need it. */
+  private scratch: Float64Array | undefined;
   private next = 0;
   private count = 0;
 
-  constructor(readonly capacity: number) {
+  /**
+   * `single` precision halves the memory, for windows whose values only need a few significant
+   * digits (calibration histories); values are then rounded to 32-bit floats as they are pushed.
+   */
+  constructor(readonly capacity: number, precision: WindowPrecision = 'double') {
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`A rolling window needs a whole capacity of at least 1 (got ${capacity}).`);
-    this.ring = new Float64Array(capacity);
-    this.sorted = new Float64Array(capacity);
-    this.scratch = new Float64Array(capacity);
+    this.ring = precision === 'single' ? new Float32Array(capacity) : new Float64Array(capacity);
+    this.sorted = precision === 'single' ? new Float32Array(capacity) : new Float64Array(capacity);
+  }
+
+  /** Bytes held by the window's arrays. */
+  get byteSize(): number {
+    return this.ring.byteLength + this.sorted.byteLength + (this.scratch?.byteLength ?? 0);
   }
 
   get size(): number {
     return this.count;
   }
 
-  push(value: number): void {
+  push(pushed: number): void {
+    // Rounded first, so the sorted copy and the ring hold exactly the same numbers.
+    const value = this.ring instanceof Float32Array ? Math.fround(pushed) : pushed;
     if (this.count === this.capacity) {
       this.removeSorted(this.ring[this.next]!);
     } else {
@@ -63,6 +76,8 @@ export class RollingWindow {
   /** Median absolute deviation from `center`. */
   mad(center: number): number {
     if (this.count === 0) return Number.NaN;
+    this.scratch ??= new Float64Array(this.capacity);
+    const scratch = this.scratch;
     // |x - center| over sorted x is V-shaped; merging its two monotone halves yields it sorted.
     let split = lowerBound(this.sorted, this.count, center);
     let left = split - 1;
@@ -72,14 +87,14 @@ export class RollingWindow {
       const fromLeft = left >= 0 ? center - this.sorted[left]! : Infinity;
       const fromRight = split < this.count ? this.sorted[split]! - center : Infinity;
       if (fromLeft <= fromRight) {
-        this.scratch[out++] = fromLeft;
+        scratch[out++] = fromLeft;
         left--;
       } else {
-        this.scratch[out++] = fromRight;
+        scratch[out++] = fromRight;
         split++;
       }
     }
-    return this.count % 2 === 1 ? this.scratch[target]! : (this.scratch[target - 1]! + this.scratch[target]!) / 2;
+    return this.count % 2 === 1 ? scratch[target]! : (scratch[target - 1]! + scratch[target]!) / 2;
   }
 
   /** Mean absolute difference between consecutive values: a scale that ignores a slow level change. */
@@ -107,7 +122,7 @@ export class RollingWindow {
   }
 }
 
-function lowerBound(sorted: Float64Array, length: number, value: number): number {
+function lowerBound(sorted: Float64Array | Float32Array, length: number, value: number): number {
   let low = 0;
   let high = length;
   while (low < high) {
@@ -118,7 +133,7 @@ function lowerBound(sorted: Float64Array, length: number, value: number): number
   return low;
 }
 
-function medianOfSorted(sorted: Float64Array, length: number): number {
+function medianOfSorted(sorted: Float64Array | Float32Array, length: number): number {
   if (length === 0) return Number.NaN;
   const mid = length >> 1;
   return length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;

@@ -1,35 +1,51 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AnomalyDetector, DEFAULT_ANOMALY_THRESHOLD, type AnomalySample } from '../../../src/core/anomaly/anomalyDetector';
-import { createSeededRandom } from '../../../src/core/anomaly/seededRandom';
+import { AnomalyDetector, DEFAULT_ANOMALY_THRESHOLD, type AnomalyDetectorSettings, type AnomalySample } from '../../../src/core/anomaly/anomalyDetector';
+import { createSeededRandom, type RandomSource } from '../../../src/core/anomaly/seededRandom';
+import type { PhaseTimings } from '../../../src/core/probes/checkResult';
 
 const START = Date.UTC(2026, 0, 5);
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+function gaussian(random: RandomSource): number {
+  return Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random());
+}
 
 /** Log-normal response times around `level` ms, rounded to 1 ms like a real clock. */
 function noisySeries(count: number, seed: number, level = 80, sigma = 0.1): number[] {
   const random = createSeededRandom(seed);
-  return Array.from({ length: count }, () => {
-    const gaussian = Math.sqrt(-2 * Math.log(Math.max(random(), 1e-12))) * Math.cos(2 * Math.PI * random());
-    return Math.round(level * Math.exp(sigma * gaussian));
-  });
+  return Array.from({ length: count }, () => Math.round(level * Math.exp(sigma * gaussian(random))));
 }
 
-function scoreAll(detector: AnomalyDetector, values: readonly (number | null)[], start = START): number[] {
-  return values.map((value, i) => detector.score({ time: start + i * MINUTE, value }));
+function scoreAll(detector: AnomalyDetector, values: readonly (number | null)[], step = MINUTE): number[] {
+  return values.map((value, i) => detector.score({ time: START + i * step, value }));
+}
+
+function flags(scores: readonly number[], from = 0, to = scores.length): number {
+  return scores.slice(from, to).filter((score) => score >= DEFAULT_ANOMALY_THRESHOLD).length;
 }
 
 describe('AnomalyDetector', () => {
-  it('scores a tenfold spike above the threshold and ordinary noise below it', () => {
+  it('flags a tenfold spike after a steady history, and rarely the noise before it', () => {
     const values = noisySeries(1500, 1);
     const detector = new AnomalyDetector({ seed: 1 });
     const before = scoreAll(detector, values);
     const spike = detector.score({ time: START + 1500 * MINUTE, value: 800 });
     assert.ok(spike >= DEFAULT_ANOMALY_THRESHOLD, `the spike scored ${spike}`);
-    const flagged = before.slice(200).filter((score) => score >= DEFAULT_ANOMALY_THRESHOLD).length;
+    assert.equal(detector.lastSurprises().level > 4, true, 'the level channel should be the one that spoke');
     // Alerts must be rare on plain noise: well under one check in a hundred.
-    assert.ok(flagged <= 5, `${flagged} of 1300 ordinary checks were flagged`);
+    assert.ok(flags(before, 200) <= 5, `${flags(before, 200)} of 1300 ordinary checks were flagged`);
     assert.ok(before.every((score) => score >= 0 && score <= 1));
+  });
+
+  it('stays quiet on a long steady series with heavy-tailed noise', () => {
+    const random = createSeededRandom(11);
+    // Log-normal noise plus the occasional 1.5x blip (a retransmit): ordinary life for a server.
+    const values = Array.from({ length: 6000 }, () => Math.round(120 * Math.exp(0.15 * gaussian(random) + (random() < 0.01 ? 0.4 : 0))));
+    const scores = scoreAll(new AnomalyDetector(), values);
+    assert.ok(flags(scores) <= 8, `${flags(scores)} of 6000 ordinary checks were flagged`);
   });
 
   it('scores 0 while it is still learning the target', () => {
@@ -39,72 +55,184 @@ describe('AnomalyDetector', () => {
   });
 
   it('gives failed checks 0 and never learns from them', () => {
-    const values = noisySeries(800, 3);
-    const withFailures: (number | null)[] = [];
-    values.forEach((value, i) => {
-      withFailures.push(value);
-      if (i % 37 === 0) withFailures.push(null, null);
+    const values = noisySeries(1200, 3);
+    values[900] = 900;
+    const clean: AnomalySample[] = values.map((value, i) => ({ time: START + i * MINUTE, value }));
+    const mixed: AnomalySample[] = [];
+    clean.forEach((sample, i) => {
+      mixed.push(sample);
+      // Failures between checks, at the same instant, so the valid checks keep their own times.
+      if (i % 37 === 0) mixed.push({ time: sample.time, value: null }, { time: sample.time, value: Number.NaN });
     });
-    withFailures.push(Number.NaN, Number.POSITIVE_INFINITY);
-    const clean = scoreAll(new AnomalyDetector({ recoveryChecks: 0 }), values);
-    const mixed = scoreAll(new AnomalyDetector({ recoveryChecks: 0 }), withFailures);
-    const failedScores = mixed.filter((_, i) => withFailures[i] === null || !Number.isFinite(withFailures[i]));
-    assert.ok(failedScores.length > 40);
-    assert.ok(failedScores.every((score) => score === 0));
-    // The valid checks score exactly as if the failures had never happened (time stamps differ,
-    // so time of day is off here).
-    const cleanNoClock = scoreAll(new AnomalyDetector({ recoveryChecks: 0, timeOfDay: false }), values);
-    const mixedNoClock = scoreAll(new AnomalyDetector({ recoveryChecks: 0, timeOfDay: false }), withFailures);
-    assert.deepEqual(mixedNoClock.filter((_, i) => withFailures[i] !== null && Number.isFinite(withFailures[i])), cleanNoClock);
-    assert.equal(clean.length, values.length);
+    mixed.push({ time: Number.NaN, value: Number.POSITIVE_INFINITY });
+    const options: AnomalyDetectorSettings = { recoveryChecks: 0 };
+    const reference = new AnomalyDetector(options);
+    const expected = clean.map((sample) => reference.score(sample));
+    const detector = new AnomalyDetector(options);
+    const scored = mixed.map((sample) => detector.score(sample));
+    const failed = scored.filter((_, i) => mixed[i]!.value === null || !Number.isFinite(mixed[i]!.value));
+    assert.ok(failed.length > 60);
+    assert.ok(failed.every((score) => score === 0));
+    assert.deepEqual(scored.filter((_, i) => mixed[i]!.value !== null && Number.isFinite(mixed[i]!.value)), expected);
+    assert.ok(expected[900]! >= DEFAULT_ANOMALY_THRESHOLD, 'the spike among the failures was still found');
   });
 
   it('damps the first checks after an outage, when caches are cold', () => {
     const values: (number | null)[] = [...noisySeries(600, 4), null, 300];
-    const damped = scoreAll(new AnomalyDetector({ timeOfDay: false }), values).at(-1)!;
-    const undamped = scoreAll(new AnomalyDetector({ timeOfDay: false, recoveryChecks: 0 }), values).at(-1)!;
+    const damped = scoreAll(new AnomalyDetector(), values).at(-1)!;
+    const undamped = scoreAll(new AnomalyDetector({ recoveryChecks: 0 }), values).at(-1)!;
     assert.ok(undamped >= DEFAULT_ANOMALY_THRESHOLD, `slow first check after recovery scored ${undamped} undamped`);
     assert.ok(damped < undamped);
   });
 
-  it('alerts once at a lasting level shift, then accepts the new level', () => {
+  it('flags a lasting level shift within a few checks, then accepts the new level', () => {
     const values = [...noisySeries(1000, 5, 80), ...noisySeries(1200, 6, 240)];
     const scores = scoreAll(new AnomalyDetector(), values);
-    const early = scores.slice(1000, 1010);
-    assert.ok(Math.max(...early) >= DEFAULT_ANOMALY_THRESHOLD, `the shift peaked at ${Math.max(...early)}`);
-    const later = scores.slice(1300).filter((score) => score >= DEFAULT_ANOMALY_THRESHOLD).length;
-    assert.ok(later <= 3, `${later} alerts at the new level after it settled`);
+    assert.ok(flags(scores, 1000, 1005) >= 1, `the shift peaked at ${Math.max(...scores.slice(1000, 1005))} in its first five checks`);
+    assert.ok(flags(scores, 1000, 1100) <= 3, `${flags(scores, 1000, 1100)} alerts for one shift`);
+    assert.equal(flags(scores, 1100), 0, 'the new level kept alerting after a hundred checks');
   });
 
-  it('repeats itself from a seed and forgets everything on reset', () => {
-    const values = noisySeries(700, 7);
-    const first = new AnomalyDetector({ seed: 42 });
+  it('flags a slow drift before it has doubled the response time', () => {
+    const random = createSeededRandom(21);
+    // 200 ms with 5 % noise, then +1 % a check from check 1500: doubled after about 70 checks.
+    const values = Array.from({ length: 1800 }, (_, i) => Math.round(200 * Math.exp(0.05 * gaussian(random) + (i < 1500 ? 0 : Math.min(0.7, (i - 1500) * 0.01)))));
+    const scores = scoreAll(new AnomalyDetector(), values);
+    assert.ok(flags(scores, 0, 1500) <= 2, `${flags(scores, 0, 1500)} alerts before the drift`);
+    const first = scores.findIndex((score, i) => i >= 1500 && score >= DEFAULT_ANOMALY_THRESHOLD);
+    assert.ok(first >= 1500 && first < 1570, `the drift was first flagged at check ${first}`);
+  });
+
+  it('learns a daily rhythm: the evening peak is ordinary, a night that stays at the peak level is not', () => {
+    const random = createSeededRandom(31);
+    const step = 5 * MINUTE;
+    const checks = (8 * DAY) / step;
+    const hourOf = (i: number) => (((START + i * step) % DAY) / HOUR);
+    // 40 ms at 4 a.m., 200 ms at 8 p.m.; on the last night the value stays at the evening's level.
+    const rhythm = (hour: number) => Math.log(90) + 0.8 * Math.cos((2 * Math.PI * (hour - 20)) / 24);
+    const stuckFrom = 7 * DAY / step + 22 * 12;
+    const values = Array.from({ length: checks }, (_, i) => {
+      const level = i >= stuckFrom ? rhythm(20) - 0.1 : rhythm(hourOf(i));
+      return Math.round(Math.exp(level + 0.06 * gaussian(random)));
+    });
+    const withProfile = scoreAll(new AnomalyDetector(), values, step);
+    const withoutProfile = scoreAll(new AnomalyDetector({ components: { seasonal: false } }), values, step);
+    // Days 3 to 7: every evening peak and every dip came as usual.
+    const ordinary = flags(withProfile, (2 * DAY) / step, stuckFrom);
+    assert.ok(ordinary <= 2, `${ordinary} alerts over five ordinary days`);
+    assert.ok(flags(withProfile, stuckFrom, checks) >= 1, 'the night that kept the evening level was not flagged');
+    assert.equal(flags(withoutProfile, stuckFrom, checks), 0, 'without the profile the stuck night should look like any plateau');
+  });
+
+  it('treats a series the same whatever its unit (x1000, x0.001)', () => {
+    const random = createSeededRandom(41);
+    const values = Array.from({ length: 2500 }, (_, i) => 50 * Math.exp(0.1 * gaussian(random) + (i === 1800 ? 1.5 : 0) + (i >= 2100 ? 0.8 : 0)));
+    const base = scoreAll(new AnomalyDetector(), values);
+    for (const factor of [1000, 0.001]) {
+      const scaled = scoreAll(new AnomalyDetector(), values.map((value) => value * factor));
+      assert.ok(scaled.every((score, i) => Math.abs(score - base[i]!) < 1e-6), `scores moved when the unit changed by ${factor}`);
+    }
+    assert.ok(base[1800]! >= DEFAULT_ANOMALY_THRESHOLD && flags(base, 2100, 2110) >= 1);
+  });
+
+  it('handles a constant series that moves: one alert, then the new value is accepted', () => {
+    for (const constant of [0, 1, 250, -4]) {
+      const moved = constant === 0 ? 3 : constant * 2;
+      const values = [...new Array<number>(1500).fill(constant), ...new Array<number>(1000).fill(moved)];
+      const scores = scoreAll(new AnomalyDetector(), values);
+      assert.ok(scores.every((score) => Number.isFinite(score) && score >= 0 && score <= 1));
+      assert.equal(flags(scores, 0, 1500), 0, `a constant ${constant} was flagged`);
+      assert.ok(scores[1500]! >= DEFAULT_ANOMALY_THRESHOLD, `${constant} -> ${moved} scored ${scores[1500]}`);
+      assert.ok(flags(scores, 1500) <= 2, `${flags(scores, 1500)} alerts after ${constant} -> ${moved}`);
+    }
+  });
+
+  it('reads signed values around zero linearly: a spike is flagged, crossing zero is not', () => {
+    const random = createSeededRandom(51);
+    let wander = 0;
+    const values = Array.from({ length: 3000 }, (_, i) => {
+      wander = 0.9 * wander + 0.44 * gaussian(random);
+      // A temperature around 0 °C, tenths of a degree, one 9-degree jump at check 2500.
+      return Math.round((3 * Math.sin((2 * Math.PI * i) / 300) + wander + (i === 2500 ? 9 : 0)) * 10) / 10;
+    });
+    const scores = scoreAll(new AnomalyDetector(), values, 10 * MINUTE);
+    assert.ok(scores[2500]! >= DEFAULT_ANOMALY_THRESHOLD, `the jump scored ${scores[2500]}`);
+    // Strongly autocorrelated, and positive for its first values: about as hard as ordinary data gets.
+    assert.ok(flags(scores, 0, 2500) <= 10, `${flags(scores, 0, 2500)} alerts on an ordinary signed series`);
+  });
+
+  it('handles sparse counts: zeros and ones are ordinary, a burst is not', () => {
+    const random = createSeededRandom(61);
+    const poisson = (mean: number) => {
+      let count = 0;
+      for (let product = random(); product > Math.exp(-mean) && count < 200; product *= random()) count++;
+      return count;
+    };
+    const values = Array.from({ length: 4000 }, (_, i) => poisson(i >= 3500 && i < 3510 ? 8 : 0.2));
+    const scores = scoreAll(new AnomalyDetector(), values);
+    assert.ok(flags(scores, 0, 3500) <= 3, `${flags(scores, 0, 3500)} alerts on ordinary error counts`);
+    assert.ok(flags(scores, 3500, 3510) >= 1, 'the burst of errors was not flagged');
+  });
+
+  it('finds a DNS slowdown hidden in a normal total from the phase timings', () => {
+    const random = createSeededRandom(71);
+    const checks: AnomalySample[] = Array.from({ length: 2000 }, (_, i) => {
+      // The server's 300 ms vary by 25 %; the resolver's 2 ms become 40 ms from check 1700.
+      const phases: PhaseTimings = {
+        dns: 2 * Math.exp(0.2 * gaussian(random)) + (i >= 1700 ? 38 : 0),
+        connect: 10 * Math.exp(0.1 * gaussian(random)),
+        tls: 21 * Math.exp(0.1 * gaussian(random)),
+        firstByte: 300 * Math.exp(0.25 * gaussian(random)),
+        transfer: 3,
+      };
+      const value = phases.dns + phases.connect + phases.tls + phases.firstByte + phases.transfer;
+      return { time: START + i * MINUTE, value, phases };
+    });
+    const withPhases = new AnomalyDetector();
+    const scores = checks.map((check) => withPhases.score(check));
+    const totalOnly = new AnomalyDetector();
+    const totalScores = checks.map((check) => totalOnly.score({ time: check.time, value: check.value }));
+    assert.ok(flags(scores, 1700, 1710) >= 1, 'the slow resolver was not flagged');
+    assert.equal(flags(totalScores, 1700, 1710), 0, 'the total alone should not show it (or the test proves nothing)');
+    assert.ok(flags(scores, 0, 1700) <= 3, `${flags(scores, 0, 1700)} alerts before the slowdown`);
+  });
+
+  it('repeats itself from a seed, and forgets everything on reset', () => {
+    const values = noisySeries(900, 7);
+    const settings: AnomalyDetectorSettings = { seed: 42, components: { forest: true }, forestWithoutPhases: true };
+    const first = new AnomalyDetector(settings);
     const a = scoreAll(first, values);
-    const b = scoreAll(new AnomalyDetector({ seed: 42 }), values);
-    assert.deepEqual(a, b);
+    assert.deepEqual(scoreAll(new AnomalyDetector(settings), values), a);
     first.reset();
-    assert.deepEqual(scoreAll(first, values).slice(0, 100), scoreAll(new AnomalyDetector({ seed: 42 }), values).slice(0, 100));
+    assert.deepEqual(scoreAll(first, values), a);
+    assert.ok(new AnomalyDetector(settings).forestBytes === 0 && first.forestBytes > 0, 'the forest was never grown');
   });
 
-  it('takes repeated and backward timestamps without failing', () => {
+  it('takes repeated and backward timestamps and gaps of hours without failing', () => {
     const detector = new AnomalyDetector();
-    const values = noisySeries(400, 8);
-    const samples: AnomalySample[] = values.map((value, i) => ({ time: START + (i % 50 === 0 ? -3_600_000 : 0) + Math.floor(i / 2) * MINUTE, value }));
-    for (const sample of samples) {
-      const score = detector.score(sample);
+    const values = noisySeries(3000, 8);
+    let time = START;
+    for (let i = 0; i < values.length; i++) {
+      if (i % 500 === 0) time += 6 * HOUR;
+      else if (i % 97 === 0) time -= 10 * MINUTE;
+      else if (i % 13 !== 0) time += MINUTE;
+      const score = detector.score({ time, value: values[i]! });
       assert.ok(score >= 0 && score <= 1 && Number.isFinite(score));
     }
   });
 
-  it('accepts phase timings and negative or zero values', () => {
+  it('keeps its memory bounded however long it runs', () => {
     const detector = new AnomalyDetector();
-    for (let i = 0; i < 300; i++) {
-      const score = detector.score({ time: START + i * MINUTE, value: (i % 7) - 3, phases: { dns: 0, connect: 1, tls: 2, firstByte: 3, transfer: 1 } });
-      assert.ok(Number.isFinite(score));
-    }
+    const values = noisySeries(12_000, 9);
+    scoreAll(detector, values.slice(0, 2000));
+    const early = detector.byteSize;
+    scoreAll(detector, values.slice(2000));
+    assert.equal(detector.byteSize, early);
+    assert.ok(early < 64 * 1024, `${early} bytes for one target`);
   });
 
   it('refuses options that cannot work', () => {
     assert.throws(() => new AnomalyDetector({ treeCount: 0 }), /out of range/);
+    assert.throws(() => new AnomalyDetector({ longContextSize: 16 }), /longContextSize/);
   });
 });
