@@ -4,14 +4,61 @@
  * i only), so exported history can be scored and the detector judged on outside labelled data.
  *
  * Liberal in what it reads: ISO 8601 timestamps (a time without a zone is taken as UTC), epoch
- * seconds or milliseconds, quoted fields, CRLF line ends, extra columns after the named ones. A
- * blank or non-numeric value is a failed check (score 0). Timestamps may repeat or step backwards.
+ * seconds or milliseconds, quoted fields, CRLF line ends, extra columns in any order. A blank or
+ * non-numeric value is a failed check (score 0). Timestamps may repeat or step backwards.
+ *
+ * The history export (`time,...,target_id,...,status,...,total_ms,dns_ms,...`) is read as it is:
+ * `time` and `total_ms` stand in for `timestamp` and `value`, each target_id gets its own detector,
+ * a DOWN row is a failed check, and the phase columns (dns_ms, connect_ms, tls_ms, first_byte_ms,
+ * transfer_ms) are passed on, so exported history scores as the engine scored it while monitoring.
  */
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { AnomalyDetector } from '../core/anomaly/anomalyDetector';
+import type { PhaseTimings } from '../core/probes/checkResult';
 
-export const ANOMALY_SCORE_USAGE = 'Usage: network-monitor anomaly-score < history.csv (a CSV whose header is "timestamp,value").';
+export const ANOMALY_SCORE_USAGE = 'Usage: network-monitor anomaly-score < history.csv (a CSV whose header is "timestamp,value", or a history export).';
+
+const TIME_NAMES = ['timestamp', 'time'];
+const VALUE_NAMES = ['value', 'total_ms'];
+const PHASE_COLUMNS: readonly [keyof PhaseTimings, string][] = [
+  ['dns', 'dns_ms'],
+  ['connect', 'connect_ms'],
+  ['tls', 'tls_ms'],
+  ['firstByte', 'first_byte_ms'],
+  ['transfer', 'transfer_ms'],
+];
+
+interface Columns {
+  time: number;
+  value: number;
+  /** -1 when the input has no status column. */
+  status: number;
+  /** -1 when the input has no target_id column (one series). */
+  target: number;
+  /** Empty unless every phase column is present. */
+  phases: [keyof PhaseTimings, number][];
+}
+
+function findColumns(names: readonly string[]): Columns | undefined {
+  const first = (candidates: readonly string[]) => candidates.map((name) => names.indexOf(name)).find((index) => index >= 0) ?? -1;
+  const time = first(TIME_NAMES);
+  const value = first(VALUE_NAMES);
+  if (time < 0 || value < 0) return undefined;
+  const phases = PHASE_COLUMNS.map(([phase, name]): [keyof PhaseTimings, number] => [phase, names.indexOf(name)]);
+  return { time, value, status: names.indexOf('status'), target: names.indexOf('target_id'), phases: phases.every(([, index]) => index >= 0) ? phases : [] };
+}
+
+function readPhases(fields: readonly string[], columns: Columns['phases']): PhaseTimings | undefined {
+  if (columns.length === 0) return undefined;
+  const phases: PhaseTimings = { dns: 0, connect: 0, tls: 0, firstByte: 0, transfer: 0 };
+  for (const [phase, index] of columns) {
+    const ms = Number(fields[index] ?? '');
+    if (fields[index] === '' || !Number.isFinite(ms)) return undefined;
+    phases[phase] = ms;
+  }
+  return phases;
+}
 
 /** Epoch numbers below this are seconds (1e11 s is in the year 5138; 1e11 ms is in 1973). */
 const SECONDS_LIMIT = 1e11;
@@ -49,9 +96,8 @@ export async function runAnomalyScore(
   errors: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
   const lines = createInterface({ input, crlfDelay: Infinity, terminal: false });
-  const detector = new AnomalyDetector();
-  let timeColumn = -1;
-  let valueColumn = -1;
+  const detectors = new Map<string, AnomalyDetector>();
+  let columns: Columns | undefined;
   let lastTime = 0;
   let outputClosed = false;
   const onOutputError = () => {
@@ -63,13 +109,11 @@ export async function runAnomalyScore(
     for await (const rawLine of lines) {
       if (outputClosed) break;
       const line = rawLine.replace(/^\uFEFF/, '');
-      if (timeColumn < 0) {
-        const names = splitFields(line).map((name) => name.toLowerCase());
-        timeColumn = names.indexOf('timestamp');
-        valueColumn = names.indexOf('value');
-        if (timeColumn < 0 || valueColumn < 0) {
+      if (!columns) {
+        columns = findColumns(splitFields(line).map((name) => name.toLowerCase()));
+        if (!columns) {
           const shown = line.length > 80 ? `${line.slice(0, 80)}...` : line;
-          errors.write(`network-monitor anomaly-score: the first line must be the header "timestamp,value", but it is "${shown}". ${ANOMALY_SCORE_USAGE}\n`);
+          errors.write(`network-monitor anomaly-score: the first line must be the header "timestamp,value" (or name a "time" and a "total_ms" column), but it is "${shown}". ${ANOMALY_SCORE_USAGE}\n`);
           return 2;
         }
         continue;
@@ -77,15 +121,23 @@ export async function runAnomalyScore(
       if (line.trim() === '') continue;
       const fields = splitFields(line);
       // A row whose time cannot be read keeps the previous time: its value still counts.
-      const time = parseTimestamp(fields[timeColumn] ?? '') ?? lastTime;
+      const time = parseTimestamp(fields[columns.time] ?? '') ?? lastTime;
       lastTime = time;
-      const score = detector.score({ time, value: parseValue(fields[valueColumn] ?? '') });
+      const down = columns.status >= 0 && fields[columns.status]?.toUpperCase() === 'DOWN';
+      const value = down ? null : parseValue(fields[columns.value] ?? '');
+      const target = columns.target >= 0 ? (fields[columns.target] ?? '') : '';
+      let detector = detectors.get(target);
+      if (!detector) {
+        detector = new AnomalyDetector();
+        detectors.set(target, detector);
+      }
+      const score = detector.score({ time, value, phases: readPhases(fields, columns.phases) });
       if (!output.write(`${formatScore(score)}\n`)) await Promise.race([once(output, 'drain'), once(output, 'close')]);
     }
   } finally {
     output.off('error', onOutputError);
   }
-  if (timeColumn < 0) {
+  if (!columns) {
     errors.write(`network-monitor anomaly-score: the input is empty; it needs the header "timestamp,value" and one row per check. ${ANOMALY_SCORE_USAGE}\n`);
     return 2;
   }
