@@ -64,6 +64,31 @@ describe('anomaly-score', () => {
     assert.deepEqual(out.split('\n').filter(Boolean), ['0', '0', '0', '0', '0', '0']);
   });
 
+  it('scores a history export as the engine did: one detector per target, DOWN as failed, phases passed on', async () => {
+    const header = 'time,started_at_ms,target_id,target,name,status,reason,status_code,total_ms,dns_ms,connect_ms,tls_ms,first_byte_ms,transfer_ms,anomaly_score,address,country_code,city,message';
+    const lines: string[] = [header];
+    const expected: string[] = [];
+    const detectors = { api: new AnomalyDetector(), db: new AnomalyDetector() };
+    for (let i = 0; i < 400; i++) {
+      for (const id of ['api', 'db'] as const) {
+        const at = Date.UTC(2026, 0, 5) + i * 60_000;
+        const down = id === 'db' && i % 50 === 7;
+        // The api's resolver slows from check 300 while its total stays in the usual range.
+        const phases = { dns: (id === 'api' && i >= 300 ? 40 : 2) + (i % 3), connect: 10 + (i % 5), tls: 20, firstByte: 200 + ((i * 37) % 60) - (id === 'api' && i >= 300 ? 38 : 0), transfer: 3 };
+        const total = phases.dns + phases.connect + phases.tls + phases.firstByte + phases.transfer;
+        lines.push([new Date(at).toISOString(), at, id, `https://${id}.test/`, id, down ? 'DOWN' : 'UP', down ? 'TIMEOUT' : '', down ? '' : 200, total,
+          phases.dns, phases.connect, phases.tls, phases.firstByte, phases.transfer, '', '127.0.0.1', '', '', down ? '"Timed out, after 10 s"' : 'OK'].join(','));
+        expected.push(formatScore(detectors[id].score({ time: at, value: down ? null : total, phases })));
+      }
+    }
+    const { code, out, err } = await run(`${lines.join('\r\n')}\r\n`);
+    assert.equal(err, '');
+    assert.equal(code, 0);
+    assert.deepEqual(out.trimEnd().split('\n'), expected);
+    const apiScores = expected.filter((_, row) => row % 2 === 0).map(Number);
+    assert.ok(apiScores.slice(300, 310).some((score) => score >= 0.5), 'the slow resolver was not flagged from the export');
+  });
+
   it('reads epoch seconds, epoch milliseconds and zone-less ISO times as the same instant', () => {
     assert.equal(parseTimestamp('1767225600'), Date.UTC(2026, 0, 1));
     assert.equal(parseTimestamp('1767225600000'), Date.UTC(2026, 0, 1));
@@ -75,7 +100,7 @@ describe('anomaly-score', () => {
     const { code, out, err } = await run('time,latency\n1,2\n');
     assert.equal(code, 2);
     assert.equal(out, '');
-    assert.match(err, /header "timestamp,value".*"time,latency"/);
+    assert.match(err, /header "timestamp,value" \(or name a "time" and a "total_ms" column\), but it is "time,latency"/);
     const empty = await run('');
     assert.equal(empty.code, 2);
     assert.match(empty.err, /empty/);

@@ -39,6 +39,21 @@ describe('RollingWindow', () => {
     assert.equal(window.meanAbsoluteStep(), (3 + 2 + 6 + 3) / 4);
   });
 
+  it('keeps single-precision values consistent between its ring and its sorted copy', () => {
+    const random = createSeededRandom(9);
+    const window = new RollingWindow(33, 'single');
+    const kept: number[] = [];
+    for (let i = 0; i < 500; i++) {
+      const value = random() * 1e-3 + 1;
+      window.push(value);
+      kept.push(Math.fround(value));
+      if (kept.length > 33) kept.shift();
+      assert.equal(window.median(), median(kept));
+      assert.equal(window.quantile(1), Math.max(...kept));
+    }
+    assert.equal(window.byteSize, 2 * 33 * 4, 'two single-precision arrays and no MAD scratch');
+  });
+
   it('forgets everything on clear and refuses a capacity below 1', () => {
     const window = new RollingWindow(4);
     window.push(1);
