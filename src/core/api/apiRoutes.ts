@@ -5,7 +5,7 @@
  */
 import { version } from '../../../package.json';
 import type { CheckRecord } from '../store/checkRecord';
-import type { HistoryQueries, Incident, StoredTarget } from '../store/historyStore';
+import type { HistoryQueries, Incident, LatencyStats, StoredTarget } from '../store/historyStore';
 import { parseTargetSpec, type Target } from '../targets/target';
 import { reportToCsv } from '../../shared/reportExport';
 import type { ReportRow } from '../../shared/dashboardProtocol';
@@ -18,6 +18,7 @@ import {
 import openApiDocument from './openapi.json';
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from './prometheusExposition';
 import { DAY_MS, parseChoice, parseFraction, parseInteger, parseRange, parseWindow, WINDOWS, type WindowName } from './queryParams';
+import { computeStats, type TargetWindowStats, WindowStatsCache } from './windowStats';
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
@@ -53,13 +54,13 @@ export interface RouteMatch {
 }
 
 export interface ApiRouterOptions {
-  /** How long a computed /api/status stays valid (default 1 s); 0 computes it for every request. */
+  /** How long a computed /api/status answer is reused (default 1 s); 0 computes it for every request. */
   statusCacheMs?: number;
-  /** How long a computed uptime ratio stays valid for /metrics, per window (default: 1h 5 s, longer windows 30 s). */
-  uptimeCacheMs?: Partial<Record<WindowName, number>>;
+  /** How long per-window statistics are reused (defaults in `DEFAULT_STATS_CACHE_MS`); 0 recomputes them. */
+  statsCacheMs?: Partial<Record<WindowName, number>>;
 }
 
-const DEFAULT_UPTIME_CACHE_MS: Record<WindowName, number> = { '1h': 5_000, '24h': 30_000, '7d': 30_000, '30d': 30_000 };
+const NO_LATENCY: LatencyStats = { count: 0, min: null, avg: null, p95: null, max: null };
 const MAX_POINTS = 10_000;
 const MAX_ANOMALIES = 10_000;
 const RESOLUTIONS = ['auto', 'raw', 'minute', 'hour', 'day'] as const;
@@ -69,15 +70,14 @@ export class ApiRouter {
   private readonly routes: Route[];
   private readonly statusCacheMs: number;
   private readonly statusCache = new Map<WindowName, { body: string; at: number }>();
-  private readonly uptimeCacheMs: Record<WindowName, number>;
-  private readonly uptimeCache = new Map<string, { value: number | null; at: number }>();
+  private readonly stats: WindowStatsCache;
 
   constructor(
     private readonly source: ApiDataSource,
     options: ApiRouterOptions = {},
   ) {
     this.statusCacheMs = options.statusCacheMs ?? 1_000;
-    this.uptimeCacheMs = { ...DEFAULT_UPTIME_CACHE_MS, ...options.uptimeCacheMs };
+    this.stats = new WindowStatsCache(source, options.statsCacheMs);
     this.routes = [
       { pattern: /^\/api\/health$/, access: 'token', methods: { GET: () => this.health() } },
       { pattern: /^\/api\/status$/, access: 'token', methods: { GET: (r) => this.status(r) } },
@@ -111,7 +111,7 @@ export class ApiRouter {
   /** Forgets computed answers, e.g. after a check-now changed them. */
   invalidate(): void {
     this.statusCache.clear();
-    this.uptimeCache.clear();
+    this.stats.clear();
   }
 
   // ---- Endpoints -------------------------------------------------------------------------------
@@ -136,34 +136,35 @@ export class ApiRouter {
     });
   }
 
-  private status(request: RouteRequest): RouteResponse {
+  private async status(request: RouteRequest): Promise<RouteResponse> {
     const window = parseWindow(request.params.get('window'));
     const now = this.source.now();
     const cached = this.statusCache.get(window);
     if (cached && now - cached.at < this.statusCacheMs && now >= cached.at) return { status: 200, contentType: JSON_CONTENT_TYPE, body: cached.body };
-    const body = JSON.stringify(this.computeStatus(window, now));
+    const body = JSON.stringify(await this.computeStatus(window));
     if (this.statusCacheMs > 0) this.statusCache.set(window, { body, at: now });
     return { status: 200, contentType: JSON_CONTENT_TYPE, body };
   }
 
-  private computeStatus(window: WindowName, now: number): Record<string, unknown> {
+  private async computeStatus(window: WindowName): Promise<Record<string, unknown>> {
+    const stats = await this.stats.get(window, 'full');
+    // Read after the statistics, which may have taken a few slices: the last checks are the newest.
+    const now = this.source.now();
     const history = this.source.history();
     const targets = this.source.targets();
-    const range = { from: now - WINDOWS[window], to: now };
-    const anomalyCounts = countBy(history?.anomalies(range, this.source.anomalyThreshold(), Number.MAX_SAFE_INTEGER) ?? [], (hit) => hit.targetId);
     const current: Record<string, CurrentStatusView> = {};
-    const stats: Record<string, StatsView> = {};
+    const byUrl: Record<string, StatsView> = {};
     for (const target of targets) {
       const record = history?.latest(target.id);
-      current[target.url] = currentStatusView(target, this.source.state(target.id), newestCheck(record, this.source.state(target.id)));
-      const uptime = history?.uptime(target.id, range.from, range.to) ?? null;
-      const latency = history?.latencyStats(target.id, range) ?? { count: 0, min: null, avg: null, p95: null, max: null };
-      stats[target.url] = statsView(window, uptime, latency, record?.location, anomalyCounts.get(target.id) ?? 0);
+      const state = this.source.state(target.id);
+      current[target.url] = currentStatusView(target, state, newestCheck(record, state));
+      const figures = stats.get(target.id);
+      byUrl[target.url] = statsView(window, figures?.uptime ?? null, figures?.latency ?? NO_LATENCY, record?.location, figures?.anomalies ?? 0);
     }
     return {
       targets: targets.map((target) => target.url),
       current_status: current,
-      stats,
+      stats: byUrl,
       window,
       generated_at: iso(now),
       writer: this.source.isWriter(),
@@ -263,16 +264,18 @@ export class ApiRouter {
     });
   }
 
-  private report(request: RouteRequest): RouteResponse {
-    const history = this.requireHistory();
+  private async report(request: RouteRequest): Promise<RouteResponse> {
+    this.requireHistory();
     const { params } = request;
     const now = this.source.now();
     const range = parseRange(params, now, DAY_MS);
     const format = parseChoice('format', params.get('format'), ['json', 'csv'] as const) ?? 'json';
-    const anomalyCounts = countBy(history.anomalies(range, this.source.anomalyThreshold(), Number.MAX_SAFE_INTEGER), (hit) => hit.targetId);
+    const stats = await computeStats(this.source, range, 'full');
+    const history = this.requireHistory();
     const incidents = groupBy(history.incidents(undefined, range), (incident) => incident.targetId);
     const rows = this.source.targets().map((target) => {
-      const latency = history.latencyStats(target.id, range);
+      const figures = stats.get(target.id);
+      const latency = figures?.latency ?? NO_LATENCY;
       const record = history.latest(target.id);
       const state = this.source.state(target.id);
       const check = newestCheck(record, state);
@@ -280,9 +283,9 @@ export class ApiRouter {
       return {
         target,
         record,
-        availability: history.uptime(target.id, range.from, range.to),
+        availability: figures?.uptime ?? null,
         latency,
-        anomalies: anomalyCounts.get(target.id) ?? 0,
+        anomalies: figures?.anomalies ?? 0,
         incidents: targetIncidents,
         status: state?.status ?? (target.paused ? 'PAUSED' : check?.status ?? 'UNKNOWN'),
         certDaysLeft: check?.tls?.daysLeft ?? null,
@@ -326,19 +329,10 @@ export class ApiRouter {
     });
   }
 
-  private metrics(): RouteResponse {
-    const body = renderMetrics(this.source, { uptime: (id, window, now) => this.cachedUptime(id, window, now) });
-    return { status: 200, contentType: PROMETHEUS_CONTENT_TYPE, body };
-  }
-
-  /** Uptime over long windows moves slowly; recomputing it for every scrape would block the host. */
-  private cachedUptime(targetId: string, window: WindowName, now: number): number | null {
-    const key = `${window}\u0000${targetId}`;
-    const cached = this.uptimeCache.get(key);
-    if (cached && now - cached.at < this.uptimeCacheMs[window] && now >= cached.at) return cached.value;
-    const value = this.source.history()?.uptime(targetId, now - WINDOWS[window], now) ?? null;
-    this.uptimeCache.set(key, { value, at: now });
-    return value;
+  private async metrics(): Promise<RouteResponse> {
+    const uptime = new Map<WindowName, ReadonlyMap<string, TargetWindowStats>>();
+    for (const window of Object.keys(WINDOWS) as WindowName[]) uptime.set(window, await this.stats.get(window, 'uptime'));
+    return { status: 200, contentType: PROMETHEUS_CONTENT_TYPE, body: renderMetrics(this.source, uptime) };
   }
 
   // ---- Helpers ---------------------------------------------------------------------------------
@@ -408,12 +402,6 @@ function decodeSegment(text: string): string {
   } catch {
     throw new ApiError('bad_request', 'The path has a malformed percent-escape. URL-encode target URLs with encodeURIComponent.');
   }
-}
-
-function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
-  return counts;
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { ApiDataSource } from './apiDataSource';
 import { ApiError, ApiListenError, ApiPortInUseError } from './apiErrors';
 import { ApiRouter, JSON_CONTENT_TYPE, type RouteResponse } from './apiRoutes';
+import type { WindowName } from './queryParams';
 import { bearerTokenMatches, isAllowedHost } from './requestGuards';
 
 export interface ApiServerOptions {
@@ -30,8 +31,10 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** Time to receive a whole request, headers and body (default 10 s). */
   requestTimeoutMs?: number;
-  /** How long a computed /api/status is reused (default 1 s). */
+  /** How long a computed /api/status answer is reused (default 1 s). */
   statusCacheMs?: number;
+  /** How long per-window statistics are reused (default 5 s for 1h up to 60 s for 30d); 0 recomputes them. */
+  statsCacheMs?: Partial<Record<WindowName, number>>;
   /** Hears failures the client only sees as a 500 (a bug), for the log. */
   onError?: (error: unknown) => void;
 }
@@ -71,7 +74,7 @@ export class ApiServer {
     this.corsOrigin = options.corsOrigin ? validateCorsOrigin(options.corsOrigin) : undefined;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.router = new ApiRouter(options.source, { statusCacheMs: options.statusCacheMs });
+    this.router = new ApiRouter(options.source, { statusCacheMs: options.statusCacheMs, statsCacheMs: options.statsCacheMs });
     this.server = createServer(
       {
         // Node's own limits stop clients that never finish their headers (it answers a bare 408);

@@ -9,6 +9,7 @@ import type { Target } from '../targets/target';
 import type { ApiDataSource } from './apiDataSource';
 import { newestCheck } from './apiViews';
 import { WINDOWS, type WindowName } from './queryParams';
+import type { TargetWindowStats } from './windowStats';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -63,30 +64,26 @@ const HTTP_PHASES = [
   ['transfer', 'transfer'],
 ] as const;
 
-export interface MetricsOptions {
-  /** Uptime over a window, possibly cached; null when there was no check in it. */
-  uptime: (targetId: string, window: WindowName, now: number) => number | null;
-}
+/** Uptime of each target (by id) over each window, as `WindowStatsCache` computes it. */
+export type UptimeByWindow = ReadonlyMap<WindowName, ReadonlyMap<string, TargetWindowStats>>;
 
-export function renderMetrics(source: ApiDataSource, options: MetricsOptions): string {
+export function renderMetrics(source: ApiDataSource, uptime: UptimeByWindow): string {
   const out = new ExpositionBuilder();
   const history = source.history();
   const targets = source.targets();
-  const now = source.now();
   out.add('networkmonitor_info', 'Network Monitor version; always 1.', 'gauge', { version }, 1);
   out.add('networkmonitor_writer', 'Whether this process runs the checks (1) or only reads the shared history (0).', 'gauge', {}, source.isWriter() ? 1 : 0);
   out.add('networkmonitor_targets', 'Targets configured.', 'gauge', {}, targets.length);
   out.add('networkmonitor_anomaly_threshold', 'Anomaly score at or above which a check counts as an anomaly.', 'gauge', {}, source.anomalyThreshold());
-  for (const target of targets) addTarget(out, source, options, target, now, history?.latest(target.id));
+  for (const target of targets) addTarget(out, source, uptime, target, history?.latest(target.id));
   return out.toString();
 }
 
 function addTarget(
   out: ExpositionBuilder,
   source: ApiDataSource,
-  options: MetricsOptions,
+  uptime: UptimeByWindow,
   target: Target,
-  now: number,
   record: CheckRecord | undefined,
 ): void {
   const labels = { target: target.url, name: target.name, id: target.id };
@@ -112,7 +109,7 @@ function addTarget(
   }
   out.add('networkmonitor_target_paused', 'Whether the target is paused (1) or checked (0).', 'gauge', labels, (state?.status ?? (target.paused ? 'PAUSED' : '')) === 'PAUSED' ? 1 : 0);
   for (const window of Object.keys(WINDOWS) as WindowName[]) {
-    const ratio = options.uptime(target.id, window, now);
+    const ratio = uptime.get(window)?.get(target.id)?.uptime ?? null;
     if (ratio !== null) out.add('networkmonitor_uptime_ratio', 'Share of checks that were up or degraded over the window, 0 to 1.', 'gauge', { ...labels, window }, ratio);
   }
 }
