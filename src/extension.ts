@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommands } from './vscode/commands/monitorCommands';
 import { MonitorSettings } from './vscode/config/monitorSettings';
-import { TargetConfiguration } from './vscode/config/targetConfiguration';
+import { secretStorageKey, TargetConfiguration } from './vscode/config/targetConfiguration';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel, DashboardSerializer } from './vscode/dashboard/dashboardPanel';
 import { MonitorDashboardSource } from './vscode/monitor/monitorDashboardSource';
 import { MonitorService } from './vscode/monitor/monitorService';
@@ -48,6 +48,8 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi {
     geoDatabasePath: join(context.extensionPath, 'dist', 'geo-whois-asn-country.mmdb'),
     settings,
     log,
+    // The writer checks other windows' targets too; their secret references resolve from the shared store.
+    secretLookup: async (name) => (await context.secrets.get(secretStorageKey(name))) || undefined,
     onStoreProblem: (problem) => {
       if (problem.kind === 'write-recovered') {
         log.info(problem.message);

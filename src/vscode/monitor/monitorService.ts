@@ -5,6 +5,11 @@
  * to run the scheduler and write the history; the others open the history read-only and show
  * the checks as the writer records them. When the writer goes away, another window takes over.
  * The views read everything through this class and never need to know which role it has.
+ *
+ * Workspace settings differ per window, so each window also publishes the targets its own
+ * settings define (`SharedTargetsBoard`); the writer checks the union of every live window's
+ * targets, and each window shows only its own. A reader's "Check Now" is forwarded to the writer,
+ * which records it; pause and resume are settings edits, which the window's published list carries.
  */
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
@@ -17,8 +22,10 @@ import { Scheduler, type SchedulerSettings } from '../../core/scheduler/schedule
 import type { CheckRecord } from '../../core/store/checkRecord';
 import type { HistoryQueries, HistoryStore, RetentionPolicy, StoreProblem } from '../../core/store/historyStore';
 import { SqlJsHistoryStore } from '../../core/store/sqlJsHistoryStore';
+import { CheckRequestTracker, mergeForeignTargets, type PublishedTarget, SharedTargetsBoard } from '../../core/store/sharedTargets';
 import { WriterLease } from '../../core/store/writerLease';
-import type { ConfiguredTarget } from '../config/targetEntries';
+import { DEFAULT_TARGET_DEFAULTS, type Target } from '../../core/targets/target';
+import { collectTargets, type ConfiguredTarget, type SecretLookup } from '../config/targetEntries';
 import type { MonitorSettings, MonitorSettingsValues, SettingsArea } from '../config/monitorSettings';
 
 export type MonitorRole = 'starting' | 'writer' | 'reader' | 'stopped';
@@ -44,11 +51,24 @@ export interface MonitorServiceOptions {
   log: vscode.LogOutputChannel;
   /** Told once per store problem (a corrupt file moved aside, the disk full...). */
   onStoreProblem: (problem: StoreProblem) => void;
-  /** How often the writer renews its lease (default 5 s). */
+  /** How often the writer renews its lease and every window its published targets (default 5 s). */
   leaseHeartbeatMs?: number;
+  /**
+   * Resolves `${secret:NAME}` in the headers of targets other windows publish (the secret storage
+   * is shared by all windows). Without it, such targets are not checked for the other window.
+   */
+  secretLookup?: SecretLookup;
 }
 
 const DAY_MS = 86_400_000;
+const DEFAULT_HEARTBEAT_MS = 5000;
+
+/** A target another window wants and this (writer) window checks for it. */
+interface ForeignEntry {
+  /** The published entry as JSON: re-resolved only when it changes. */
+  key: string;
+  target: Target;
+}
 
 interface WriterParts {
   scheduler: Scheduler;
@@ -56,6 +76,9 @@ interface WriterParts {
   store: SqlJsHistoryStore | undefined;
   geo: GeoLocator | undefined;
   subscriptions: { dispose(): void }[];
+  /** Reads the other windows' targets and check requests. */
+  sharedTimer: NodeJS.Timeout | undefined;
+  requests: CheckRequestTracker;
 }
 
 export class MonitorService implements vscode.Disposable {
@@ -82,6 +105,11 @@ export class MonitorService implements vscode.Disposable {
   private readerSubscription: { dispose(): void } | undefined;
   private lease: WriterLease | undefined;
   private leaseSubscriptions: { dispose(): void }[] = [];
+  private board: SharedTargetsBoard | undefined;
+  /** Targets only other windows define, checked here while this window is the writer. */
+  private readonly foreign = new Map<string, ForeignEntry>();
+  private unresolvable = new Set<string>();
+  private syncing: Promise<void> | undefined;
   private readonly prober = new Prober();
   private transitions: Promise<void> = Promise.resolve();
   private readonly settingsSubscription: vscode.Disposable;
@@ -102,6 +130,19 @@ export class MonitorService implements vscode.Disposable {
     return this.writer?.store ?? this.reader;
   }
 
+  /** Ids of the targets this window checks for other windows (writer only). */
+  get foreignTargetIds(): string[] {
+    return [...this.foreign.keys()];
+  }
+
+  private get heartbeatMs(): number {
+    return this.options.leaseHeartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  }
+
+  private isOwn(targetId: string): boolean {
+    return this.configured.some((entry) => entry.target.id === targetId);
+  }
+
   get anomalyThreshold(): number {
     return this.options.settings.values.anomaly.threshold;
   }
@@ -113,6 +154,15 @@ export class MonitorService implements vscode.Disposable {
   async start(): Promise<void> {
     if (this.started || this.disposed) return;
     this.started = true;
+    try {
+      this.board = await SharedTargetsBoard.start({ directory: this.options.storageDirectory, heartbeatMs: this.heartbeatMs }, this.published());
+    } catch (error) {
+      this.options.log.warn(`Could not tell other windows which targets this window's settings define (${(error as Error).message}); they are checked only while this window checks.`);
+    }
+    if (this.disposed) {
+      await this.board?.dispose();
+      return;
+    }
     try {
       this.lease = await WriterLease.start({ directory: this.options.storageDirectory, heartbeatMs: this.options.leaseHeartbeatMs });
     } catch (error) {
@@ -190,23 +240,33 @@ export class MonitorService implements vscode.Disposable {
       anomalyThreshold: values.anomaly.threshold,
       onProblem: (message) => log.warn(message),
     });
-    const parts: WriterParts = { scheduler, engine, store, geo, subscriptions: [] };
+    const parts: WriterParts = { scheduler, engine, store, geo, subscriptions: [], sharedTimer: undefined, requests: new CheckRequestTracker(2 * this.heartbeatMs) };
     parts.subscriptions.push(
       engine.onEvent((event) => this.handleEvent(event)),
       engine.onDidRecordCheck((recorded) => {
+        // Another window's target: recorded for that window, which shows it from the history.
+        if (!this.isOwn(recorded.target.id)) return;
         this.lastRecords.set(recorded.target.id, recorded.record);
         this.recordEmitter.fire(recorded);
         this.targetEmitter.fire(recorded.target.id);
       }),
     );
     this.writer = parts;
+    this.foreign.clear();
     this.loadLatestFromHistory();
-    engine.setTargets(this.configured.map((configured) => configured.target));
+    this.applyUnion(parts);
+    // Before the first tick, so the other windows' targets resume on their slots with the rest.
+    await this.syncSharedTargets();
+    if (this.writer !== parts) return;
     scheduler.start();
     // A target never checked would show "pending" until its staggered slot, up to a whole
     // interval away; check those now. Targets with history keep their slots.
     for (const { target } of this.configured) {
       if (!target.paused && !this.lastRecords.has(target.id)) void scheduler.checkNow(target.id);
+    }
+    if (this.board) {
+      // Twice a heartbeat: a window's new target is checked, and a closed window's dropped, promptly.
+      parts.sharedTimer = setInterval(() => void this.syncSharedTargets(), Math.max(50, Math.floor(this.heartbeatMs / 2)));
     }
     this.setRole('writer');
     this.listEmitter.fire();
@@ -254,6 +314,9 @@ export class MonitorService implements vscode.Disposable {
     const parts = this.writer;
     if (!parts) return;
     this.writer = undefined;
+    if (parts.sharedTimer) clearInterval(parts.sharedTimer);
+    await this.syncing;
+    this.foreign.clear();
     for (const subscription of parts.subscriptions) subscription.dispose();
     parts.scheduler.dispose();
     await parts.engine.settled();
@@ -291,6 +354,12 @@ export class MonitorService implements vscode.Disposable {
 
   private handleEvent(event: MonitorEvent): void {
     const { log } = this.options;
+    if (event.target && !this.isOwn(event.target.id)) {
+      // Another window's target: that window's user is told through its tree; log state changes here.
+      if (event.type === 'stateChanged') log.info(`${event.target.name} (a target of another window) is now ${event.to} (was ${event.from}).`);
+      if (event.type === 'warning') log.warn(event.message);
+      return;
+    }
     switch (event.type) {
       case 'checkCompleted': {
         const { result } = event;
@@ -325,9 +394,11 @@ export class MonitorService implements vscode.Disposable {
       if (record && record.target !== entry.target.url) this.lastRecords.delete(entry.target.id);
     }
     this.loadLatestFromHistory();
+    void this.board?.setTargets(this.published());
     const writer = this.writer;
     if (writer) {
-      writer.engine.setTargets(configured.map((entry) => entry.target));
+      for (const entry of configured) this.foreign.delete(entry.target.id);
+      this.applyUnion(writer);
       // A target the user just added is checked at once instead of waiting for its slot.
       for (const entry of configured) {
         const previousUrl = before.get(entry.target.id);
@@ -370,10 +441,133 @@ export class MonitorService implements vscode.Disposable {
     if (writer) return writer.scheduler.checkNow(targetId);
     const configured = this.configured.find((entry) => entry.target.id === targetId);
     if (!configured) return undefined;
+    const forwarded = await this.forwardCheck(configured.target);
+    if (forwarded) return forwarded;
+    // The checking window did not answer in time (closing, or busy): check here, unrecorded.
     const result = await this.prober.check(configured.target, AbortSignal.timeout(configured.target.timeoutMs + 2_000));
     this.lastRecords.set(targetId, { ...result, anomalyScore: null, location: this.lastRecords.get(targetId)?.location ?? null });
     this.targetEmitter.fire(targetId);
     return result;
+  }
+
+  /**
+   * Asks the writer window to check a target and waits for the check to reach the history, so
+   * it is counted and recorded like any other. Undefined when no answer came in time.
+   */
+  private async forwardCheck(target: Target): Promise<CheckResult | undefined> {
+    const board = this.board;
+    const reader = this.reader;
+    if (!board || !reader) return undefined;
+    const requestedAt = await board.requestCheck(target.id);
+    // The writer reads requests twice a heartbeat; the check then takes up to its timeout.
+    const deadline = Date.now() + target.timeoutMs + 2 * this.heartbeatMs + 2_000;
+    for (let attempt = 0; attempt < 10_000 && Date.now() < deadline && !this.disposed && this.reader === reader; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await reader.refresh();
+      let latest: CheckRecord | undefined;
+      try {
+        latest = reader.latest(target.id);
+      } catch {
+        latest = undefined;
+      }
+      if (latest && latest.startedAt >= requestedAt - 1) {
+        this.loadLatestFromHistory(true);
+        return latest;
+      }
+    }
+    this.options.log.warn(`The window that checks the targets did not run the check of ${target.name} in time; checking it from this window without recording it.`);
+    return undefined;
+  }
+
+  /** This window's targets as it publishes them for the writer. */
+  private published(): PublishedTarget[] {
+    return this.configured.map(({ target, entry }) => ({
+      id: target.id,
+      entry,
+      // The resolved values are this window's defaults wherever the entry does not override them.
+      defaults: { intervalMs: target.intervalMs, timeoutMs: target.timeoutMs, maxBodyBytes: target.http?.maxBodyBytes ?? DEFAULT_TARGET_DEFAULTS.maxBodyBytes },
+      paused: target.paused,
+    }));
+  }
+
+  /** The writer checks its own targets first, then those only other windows define. */
+  private applyUnion(writer: WriterParts): void {
+    const own = this.configured.map((entry) => entry.target);
+    const ownIds = new Set(own.map((target) => target.id));
+    writer.engine.setTargets([...own, ...[...this.foreign.values()].map((entry) => entry.target).filter((target) => !ownIds.has(target.id))]);
+  }
+
+  /** Writer: follows the other windows' published targets and runs their check requests. */
+  private syncSharedTargets(): Promise<void> {
+    this.syncing ??= this.syncOnce()
+      .catch((error: unknown) => this.options.log.warn(`Could not read the targets other windows want checked: ${(error as Error).message}`))
+      .finally(() => {
+        this.syncing = undefined;
+      });
+    return this.syncing;
+  }
+
+  private async syncOnce(): Promise<void> {
+    const board = this.board;
+    const writer = this.writer;
+    if (!board || !writer) return;
+    const windows = await board.liveWindows();
+    if (this.writer !== writer) return;
+    const ownIds = new Set(this.configured.map((entry) => entry.target.id));
+    const wanted = mergeForeignTargets(windows, board.windowId, ownIds);
+    const next = new Map<string, ForeignEntry>();
+    const added: string[] = [];
+    for (const { published } of wanted) {
+      const key = JSON.stringify([published.entry, published.defaults]);
+      const known = this.foreign.get(published.id);
+      if (known?.key === key) {
+        next.set(published.id, known);
+        continue;
+      }
+      const target = await this.resolvePublished(published);
+      if (!target) continue;
+      next.set(published.id, { key, target });
+      if (!known || known.target.url !== target.url) added.push(target.id);
+    }
+    if (this.writer !== writer) return;
+    const changed = next.size !== this.foreign.size || [...next].some(([id, entry]) => this.foreign.get(id) !== entry);
+    if (changed) {
+      const gone = [...this.foreign.keys()].filter((id) => !next.has(id));
+      this.foreign.clear();
+      for (const [id, entry] of next) this.foreign.set(id, entry);
+      this.applyUnion(writer);
+      if (added.length > 0 || gone.length > 0) this.options.log.info(`Checking ${this.foreign.size} target(s) for other windows${added.length ? `; added ${added.join(', ')}` : ''}${gone.length ? `; dropped ${gone.join(', ')}` : ''}.`);
+      for (const id of added) {
+        const target = this.foreign.get(id)?.target;
+        if (target && !target.paused && !this.hasHistory(writer, id)) void writer.scheduler.checkNow(id);
+      }
+    }
+    for (const id of writer.requests.newRequests(windows.filter((window) => window.windowId !== board.windowId), Date.now())) {
+      void writer.scheduler.checkNow(id);
+    }
+  }
+
+  private hasHistory(writer: WriterParts, targetId: string): boolean {
+    try {
+      return writer.store?.latest(targetId) !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  private async resolvePublished(published: PublishedTarget): Promise<Target | undefined> {
+    const lookup = this.options.secretLookup ?? (async () => undefined);
+    const { targets, problems } = await collectTargets([{ level: 'user', entries: [published.entry] }], published.defaults, lookup);
+    const target = targets[0];
+    if (!target || target.target.id !== published.id) {
+      const key = `${published.id}|${JSON.stringify(published.entry)}`;
+      if (!this.unresolvable.has(key)) {
+        this.unresolvable.add(key);
+        this.options.log.warn(`Another window wants ${published.id} checked, but this window cannot: ${problems[0]?.message ?? 'its entry resolves to another id here.'}`);
+      }
+      return undefined;
+    }
+    return { ...target.target, paused: published.paused };
   }
 
   /** Writes everything recorded so far to disk. */
@@ -429,6 +623,7 @@ export class MonitorService implements vscode.Disposable {
         this.options.log.error(`The history could not be saved on shutdown: ${(error as Error).stack ?? error}`);
       }
       await this.lease?.dispose();
+      await this.board?.dispose();
       this.currentRole = 'stopped';
       for (const emitter of [this.targetEmitter, this.listEmitter, this.eventEmitter, this.recordEmitter, this.roleEmitter]) emitter.dispose();
     })();

@@ -1,0 +1,254 @@
+/**
+ * What each window sharing one storage folder wants monitored. Workspace settings differ per
+ * window, but only one window (the `WriterLease` holder) runs the scheduler; every window
+ * therefore publishes the targets its own settings define in `windows/<windowId>.json`, renewed
+ * every heartbeat, and the writer checks the union of the live files. A file whose heartbeat is
+ * older than `staleAfterMs` (two heartbeats by default) belongs to a window that closed or
+ * crashed: it is left out, and removed.
+ *
+ * The entries are published as written, with `${secret:NAME}` references unresolved, so no secret
+ * ever lands in these files; the writer resolves them from the secret storage all windows share.
+ *
+ * A window that does not check can still ask for a check now: it adds the target id with the time
+ * of the request to its file, and the writer runs each request it has not seen yet.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { Disposable } from '../disposable';
+import type { TargetDefaults, TargetEntry } from '../targets/target';
+
+export const SHARED_TARGETS_DIRECTORY = 'windows';
+
+/** One target as a window's settings define it. */
+export interface PublishedTarget {
+  /** The id the publishing window resolved, so the writer can match it before resolving. */
+  id: string;
+  /** As written in settings, secret references unresolved. */
+  entry: TargetEntry;
+  /** The defaults the publishing window's settings give (interval, timeout). */
+  defaults: TargetDefaults;
+  paused: boolean;
+}
+
+export interface WindowTargets {
+  windowId: string;
+  pid: number;
+  heartbeatAt: number;
+  targets: PublishedTarget[];
+  /** Target id -> time of this window's latest "check now" request for it. */
+  checkRequests: Record<string, number>;
+}
+
+export interface SharedTargetsOptions {
+  /** The shared storage folder; files go to its `windows/` subfolder. */
+  directory: string;
+  /** How often a window renews its file (default 5 s). */
+  heartbeatMs?: number;
+  /** A file older than this belongs to a window that is gone (default two heartbeats). */
+  staleAfterMs?: number;
+  /** Identifies this window; random by default. */
+  windowId?: string;
+  now?: () => number;
+}
+
+/** Publishes this window's targets and reads every live window's. */
+export class SharedTargetsBoard implements Disposable {
+  readonly windowId: string;
+  readonly heartbeatMs: number;
+  readonly staleAfterMs: number;
+  private readonly folder: string;
+  private readonly now: () => number;
+  private targets: PublishedTarget[] = [];
+  private readonly checkRequests = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private disposed = false;
+
+  private constructor(options: SharedTargetsOptions) {
+    this.folder = join(options.directory, SHARED_TARGETS_DIRECTORY);
+    this.heartbeatMs = options.heartbeatMs ?? 5000;
+    this.staleAfterMs = options.staleAfterMs ?? 2 * this.heartbeatMs;
+    this.windowId = options.windowId ?? randomBytes(8).toString('hex');
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Writes this window's (empty) file and starts renewing it every heartbeat. */
+  static async start(options: SharedTargetsOptions, targets: readonly PublishedTarget[] = []): Promise<SharedTargetsBoard> {
+    const board = new SharedTargetsBoard(options);
+    await fs.mkdir(board.folder, { recursive: true });
+    board.targets = [...targets];
+    await board.publish();
+    board.timer = setInterval(() => void board.publish(), board.heartbeatMs);
+    return board;
+  }
+
+  private get ownFile(): string {
+    return join(this.folder, `${this.windowId}.json`);
+  }
+
+  /** Replaces what this window wants monitored and publishes it at once. */
+  setTargets(targets: readonly PublishedTarget[]): Promise<void> {
+    this.targets = [...targets];
+    const ids = new Set(targets.map((target) => target.id));
+    for (const id of [...this.checkRequests.keys()]) if (!ids.has(id)) this.checkRequests.delete(id);
+    return this.publish();
+  }
+
+  /** Asks the writer to check a target now; returns the request's time. */
+  async requestCheck(targetId: string): Promise<number> {
+    // Strictly increasing, so two requests in the same millisecond are still two requests.
+    const requestedAt = Math.max(this.now(), (this.checkRequests.get(targetId) ?? 0) + 1);
+    this.checkRequests.set(targetId, requestedAt);
+    await this.publish();
+    return requestedAt;
+  }
+
+  /** Whole-file replace by rename, so a reader never sees half a file. Writes run one at a time. */
+  publish(): Promise<void> {
+    this.writing = this.writing.then(async () => {
+      if (this.disposed) return;
+      const content: WindowTargets = {
+        windowId: this.windowId,
+        pid: process.pid,
+        heartbeatAt: this.now(),
+        targets: this.targets,
+        checkRequests: Object.fromEntries(this.checkRequests),
+      };
+      const temporary = join(this.folder, `.${this.windowId}.tmp`);
+      try {
+        await fs.writeFile(temporary, JSON.stringify(content));
+        await fs.rename(temporary, this.ownFile);
+      } catch (error) {
+        // The folder was removed under us (a user cleaning up): recreate it at the next heartbeat.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') await fs.mkdir(this.folder, { recursive: true }).catch(() => undefined);
+        else throw error;
+      }
+    }).catch(() => undefined);
+    return this.writing;
+  }
+
+  /**
+   * Every live window's file, this window's included, oldest heartbeat first. Files of windows
+   * that are gone are removed on the way (any window may do it; a window still alive rewrites
+   * its file at its next heartbeat).
+   */
+  async liveWindows(): Promise<WindowTargets[]> {
+    return readLiveWindows(this.folder, this.now(), this.staleAfterMs);
+  }
+
+  /** Stops renewing and removes this window's file, so the writer drops its targets at once. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    if (this.timer) clearInterval(this.timer);
+    await this.writing;
+    this.disposed = true;
+    await fs.rm(this.ownFile, { force: true });
+  }
+}
+
+export async function readLiveWindows(folder: string, now: number, staleAfterMs: number): Promise<WindowTargets[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(folder);
+  } catch {
+    return [];
+  }
+  const live: WindowTargets[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.json')) continue;
+    const file = join(folder, name);
+    const parsed = await readWindowFile(file);
+    if (!parsed) {
+      // Unreadable: damaged or from a future format. Remove it only once it is old, in case it
+      // is a file a newer version is still renewing.
+      const stat = await fs.stat(file).catch(() => undefined);
+      if (stat && now - stat.mtimeMs > staleAfterMs) await fs.rm(file, { force: true });
+      continue;
+    }
+    if (now - parsed.heartbeatAt > staleAfterMs) {
+      await fs.rm(file, { force: true });
+      continue;
+    }
+    live.push(parsed);
+  }
+  return live.sort((a, b) => a.heartbeatAt - b.heartbeatAt || a.windowId.localeCompare(b.windowId));
+}
+
+async function readWindowFile(file: string): Promise<WindowTargets | undefined> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const value = raw as Partial<WindowTargets>;
+  if (typeof value.windowId !== 'string' || typeof value.heartbeatAt !== 'number' || !Array.isArray(value.targets)) return undefined;
+  const targets = value.targets.filter(
+    (target): target is PublishedTarget =>
+      typeof target === 'object' && target !== null && typeof target.id === 'string' && (typeof target.entry === 'string' || (typeof target.entry === 'object' && target.entry !== null)) && typeof target.defaults === 'object' && target.defaults !== null,
+  );
+  const checkRequests: Record<string, number> = {};
+  if (typeof value.checkRequests === 'object' && value.checkRequests !== null) {
+    for (const [id, at] of Object.entries(value.checkRequests)) if (typeof at === 'number') checkRequests[id] = at;
+  }
+  return { windowId: value.windowId, pid: typeof value.pid === 'number' ? value.pid : 0, heartbeatAt: value.heartbeatAt, targets: targets.map((target) => ({ ...target, paused: target.paused === true })), checkRequests };
+}
+
+/** A target another window wants, with the windows that want it. */
+export interface ForeignTarget {
+  published: PublishedTarget;
+  windowIds: string[];
+}
+
+/**
+ * The targets other windows want that `ownIds` does not already cover, de-duplicated by id. A
+ * target two windows define is checked unless every window that defines it has paused it; the
+ * entry of an unpaused window wins (then the first window's, oldest heartbeat first).
+ */
+export function mergeForeignTargets(windows: readonly WindowTargets[], ownWindowId: string, ownIds: ReadonlySet<string>): ForeignTarget[] {
+  const merged = new Map<string, ForeignTarget>();
+  for (const window of windows) {
+    if (window.windowId === ownWindowId) continue;
+    for (const published of window.targets) {
+      if (ownIds.has(published.id)) continue;
+      const existing = merged.get(published.id);
+      if (!existing) {
+        merged.set(published.id, { published, windowIds: [window.windowId] });
+        continue;
+      }
+      existing.windowIds.push(window.windowId);
+      if (existing.published.paused && !published.paused) existing.published = published;
+    }
+  }
+  return [...merged.values()];
+}
+
+/**
+ * Tracks which check-now requests the writer has already run. A request older than `maxAgeMs`
+ * when first seen (made before this writer took over, and long since moot) is not run.
+ */
+export class CheckRequestTracker {
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly maxAgeMs: number) {}
+
+  /** The target ids whose requests are new since the last call. */
+  newRequests(windows: readonly WindowTargets[], now: number): string[] {
+    const due = new Set<string>();
+    const present = new Set<string>();
+    for (const window of windows) {
+      for (const [targetId, requestedAt] of Object.entries(window.checkRequests)) {
+        const key = `${window.windowId}\u0000${targetId}`;
+        present.add(key);
+        const last = this.seen.get(key);
+        if (last !== undefined && requestedAt <= last) continue;
+        this.seen.set(key, requestedAt);
+        if (now - requestedAt <= this.maxAgeMs) due.add(targetId);
+      }
+    }
+    for (const key of [...this.seen.keys()]) if (!present.has(key)) this.seen.delete(key);
+    return [...due];
+  }
+}
