@@ -34,6 +34,11 @@ export interface WorkbenchOptions {
   env?: NodeJS.ProcessEnv;
   /** Default timeout of every wait, in milliseconds (30 s unless set). */
   timeoutMs?: number;
+  /**
+   * Runs before code-server starts, to put files where the editor will find them, e.g. a history
+   * in the extension's global storage: `<userDataDir>/User/globalStorage/<publisher>.<name>/`.
+   */
+  prepareProfile?: (profile: { userDataDir: string; workspaceFolder: string }) => Promise<void>;
 }
 
 export class WorkbenchDriver {
@@ -47,6 +52,8 @@ export class WorkbenchDriver {
     private readonly host: CodeServerHost,
     private readonly profileDir: string,
     private readonly consoleLog: WriteStream,
+    /** False for a window opened with `openWindow`: disposing it closes only its page. */
+    private readonly ownsHost = true,
   ) {}
 
   /** Starts code-server with the extension, opens the workbench and waits until it is drawn. */
@@ -68,6 +75,8 @@ export class WorkbenchDriver {
     let host: CodeServerHost | undefined;
     let browser: BrowserContext | undefined;
     try {
+      // CodeServerHost.start uses <profileDir>/user-data as the user data directory.
+      await options.prepareProfile?.({ userDataDir: join(profileDir, 'user-data'), workspaceFolder });
       // No smoke-test driver here: it hides notification toasts, which walks look at.
       host = await CodeServerHost.start({
         profileDir,
@@ -91,6 +100,32 @@ export class WorkbenchDriver {
       rmSync(profileDir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /**
+   * Opens another workbench window on the same server, as a user opening a second folder: its
+   * own extension host, the same user data and global storage. Its screenshots and console go to
+   * a `name` subfolder of this walk's results. Disposing it closes only its page.
+   */
+  async openWindow(name: string, workspaceSettings: Record<string, unknown>): Promise<WorkbenchDriver> {
+    const resultsDir = join(this.resultsDir, name);
+    mkdirSync(resultsDir, { recursive: true });
+    const workspaceFolder = join(this.profileDir, `workspace-${name}`);
+    mkdirSync(join(workspaceFolder, '.vscode'), { recursive: true });
+    writeFileSync(join(workspaceFolder, '.vscode', 'settings.json'), JSON.stringify(workspaceSettings, null, 2));
+    const consoleLog = createWriteStream(join(resultsDir, 'workbench-console.log'));
+    const page = await this.browser.newPage();
+    page.setDefaultTimeout(30_000);
+    page.on('console', (message) => consoleLog.write(`[${message.type()}] ${message.text()}\n`));
+    page.on('pageerror', (error) => consoleLog.write(`[pageerror] ${error.message}\n`));
+    await page.goto(this.host.workbenchUrl({ folder: workspaceFolder }));
+    await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+    return new WorkbenchDriver(page, resultsDir, workspaceFolder, this.browser, this.host, this.profileDir, consoleLog, false);
+  }
+
+  /** Where extensions keep their global state; every window of this server shares it. */
+  globalStorageDir(extensionId: string): string {
+    return join(this.profileDir, 'user-data', 'User', 'globalStorage', extensionId);
   }
 
   /** An activity bar entry by its title, e.g. 'Network Monitor' (the label may carry a badge count). */
@@ -160,6 +195,12 @@ export class WorkbenchDriver {
   }
 
   async dispose(): Promise<void> {
+    if (!this.ownsHost) {
+      // As a user closing the window: unload handlers run, so the workbench says goodbye to the server.
+      await this.page.close({ runBeforeUnload: true }).catch(() => undefined);
+      this.consoleLog.end();
+      return;
+    }
     await this.browser.close().catch(() => undefined);
     await this.host.dispose();
     this.consoleLog.end();
