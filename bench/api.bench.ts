@@ -28,6 +28,8 @@ const HISTORY_MS = 6 * 3_600_000;
 const INTERVAL_MS = 60_000;
 
 interface LoadResult {
+  /** Each request's time, sorted; kept so interleaved rounds can be merged. */
+  latencies: number[];
   requests: number;
   errors: number;
   statuses: Record<string, number>;
@@ -69,7 +71,7 @@ async function runClient(origin: string, path: string, total: number, concurrenc
   await pool.close();
   latencies.sort((a, b) => a - b);
   const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  const result: LoadResult = { requests: total, errors, statuses, seconds, requestsPerSecond: total / seconds, p50Ms: at(0.5), p99Ms: at(0.99), bytes };
+  const result: LoadResult = { latencies, requests: total, errors, statuses, seconds, requestsPerSecond: total / seconds, p50Ms: at(0.5), p99Ms: at(0.99), bytes };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -161,6 +163,40 @@ async function served(origin: string, path: string, total: number, token: string
   }
 }
 
+/** Sums rounds of one load into one result: time adds up, latencies merge. */
+function merge(rounds: readonly ServedLoad[]): ServedLoad {
+  const latencies = rounds.flatMap((round) => round.latencies).sort((a, b) => a - b);
+  const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  const requests = rounds.reduce((sum, round) => sum + round.requests, 0);
+  const seconds = rounds.reduce((sum, round) => sum + round.seconds, 0);
+  const statuses: Record<string, number> = {};
+  for (const round of rounds) for (const [code, count] of Object.entries(round.statuses)) statuses[code] = (statuses[code] ?? 0) + count;
+  return {
+    latencies,
+    requests,
+    errors: rounds.reduce((sum, round) => sum + round.errors, 0),
+    statuses,
+    seconds,
+    requestsPerSecond: requests / seconds,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    bytes: rounds.reduce((sum, round) => sum + round.bytes, 0),
+    maxStallMs: Math.max(...rounds.map((round) => round.maxStallMs)),
+  };
+}
+
+/**
+ * The API and its baseline in alternating rounds, so a colleague's build that starts halfway
+ * through slows both alike and the ratio stays meaningful on a shared machine.
+ */
+async function interleaved(runs: readonly (() => Promise<ServedLoad>)[], rounds: number): Promise<ServedLoad[]> {
+  const results: ServedLoad[][] = runs.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, run] of runs.entries()) results[index]!.push(await run());
+  }
+  return results.map(merge);
+}
+
 function format(name: string, result: ServedLoad): string {
   return `${name.padEnd(36)} ${result.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${result.p50Ms.toFixed(1).padStart(6)} ms  p99 ${result.p99Ms.toFixed(1).padStart(6)} ms  errors ${result.errors}  longest stall ${result.maxStallMs.toFixed(0).padStart(4)} ms  (${(result.bytes / result.requests / 1024).toFixed(0)} KiB each)`;
 }
@@ -198,8 +234,11 @@ async function main(): Promise<void> {
     const computeMs = (performance.now() - cost) / 5;
     console.log(`computing /api/status for ${TARGETS} targets from the store: ${computeMs.toFixed(1)} ms per request (one at a time, wall clock, sliced)`);
 
-    const base = await served(`http://127.0.0.1:${baselinePort}`, '/', 10_000, token);
-    const api = await served(`http://127.0.0.1:${cachedPort}`, '/api/status', 10_000, token);
+    const rounds = 5;
+    const [base, api] = (await interleaved([
+      () => served(`http://127.0.0.1:${baselinePort}`, '/', 10_000 / rounds, token),
+      () => served(`http://127.0.0.1:${cachedPort}`, '/api/status', 10_000 / rounds, token),
+    ], rounds)) as [ServedLoad, ServedLoad];
     const raw = await served(`http://127.0.0.1:${uncachedPort}`, '/api/status', 300, token);
     const metrics = await served(`http://127.0.0.1:${cachedPort}`, '/metrics', 500, token);
     console.log(format('baseline: same bytes from memory', base));
@@ -209,9 +248,11 @@ async function main(): Promise<void> {
     // Under 50 clients at once a stall is a queue of handlers; with one client it is the longest
     // single block of the host's thread, which is what other extensions would feel. The baseline
     // shows the floor a busy machine adds by descheduling the process.
-    const oneBase = await served(`http://127.0.0.1:${baselinePort}`, '/', 20, token, 1);
-    const oneStatus = await served(`http://127.0.0.1:${uncachedPort}`, '/api/status', 20, token, 1);
-    const oneMetrics = await served(`http://127.0.0.1:${uncachedPort}`, '/metrics', 20, token, 1);
+    const [oneBase, oneStatus, oneMetrics] = (await interleaved([
+      () => served(`http://127.0.0.1:${baselinePort}`, '/', 10, token, 1),
+      () => served(`http://127.0.0.1:${uncachedPort}`, '/api/status', 10, token, 1),
+      () => served(`http://127.0.0.1:${uncachedPort}`, '/metrics', 10, token, 1),
+    ], 2)) as [ServedLoad, ServedLoad, ServedLoad];
     console.log(format('one client: baseline', oneBase));
     console.log(format('one client: /api/status no caches', oneStatus));
     console.log(format('one client: /metrics no caches', oneMetrics));
