@@ -81,7 +81,7 @@ const never = evaluateAll((s) => neverAlert(s.values));
 console.log(row('baseline: never alert', never));
 const rollingZ = evaluateAll((s) => rollingZScore(s.values));
 console.log(row('baseline: rolling z-score (100 checks, |z|>=3)', rollingZ));
-const SEED_REFIT = 400;
+const SEED_REFIT = 800;
 const seedStarted = performance.now();
 const seed = evaluate(responseTimes, (s) => seedRefitForest(s.values, { refitEvery: SEED_REFIT, trees: 25, contamination: 0.05 }));
 console.log(line('baseline: seed (refit IF, top 5 %, null = 0)*', ['', '', '', seed.all.score.toFixed(1), '', '', `${seed.all.detectedWindows}/${seed.all.windows}`, String(seed.all.falsePositives), seed.all.flagsPerThousand.toFixed(2)]));
@@ -137,13 +137,14 @@ function costPerCheck(source: LabelledSeries, make: (target: number) => Check): 
   }
   return (performance.now() - started) / (TARGETS * CHECKS_PER_TARGET);
 }
-/** Heap plus typed-array backing stores, which V8 keeps outside heapUsed. */
+/** Heap plus typed-array backing stores, which V8 keeps outside heapUsed (and frees a collection later). */
 function usedBytes(): number {
+  globalThis.gc?.();
+  globalThis.gc?.();
   const usage = process.memoryUsage();
   return usage.heapUsed + usage.arrayBuffers;
 }
 function detectorCost(source: LabelledSeries): { ms: number; kib: number; arrayKib: number } {
-  globalThis.gc?.();
   const before = usedBytes();
   const detectors: AnomalyDetector[] = [];
   const ms = costPerCheck(source, (t) => {
@@ -151,13 +152,12 @@ function detectorCost(source: LabelledSeries): { ms: number; kib: number; arrayK
     detectors.push(detector);
     return (i, time) => detector.score({ time, value: source.values[i]!, phases: source.phases?.[i] });
   });
-  globalThis.gc?.();
   const kib = (usedBytes() - before) / TARGETS / 1024;
   const arrayKib = detectors.reduce((n, d) => n + d.byteSize, 0) / detectors.length / 1024;
   return { ms, kib, arrayKib };
 }
-const withPhasesCost = detectorCost(phased[0]!);
 const totalOnlyCost = detectorCost(responseTimes[0]!);
+const withPhasesCost = detectorCost(phased[0]!);
 const zMs = costPerCheck(responseTimes[0]!, () => {
   const history: number[] = [];
   return (i) => {

@@ -20,8 +20,9 @@
  *        flatline     how long the value has repeated exactly (a stuck sensor or exporter);
  *        phase        the largest |median of the last three z| among the check's phases, so a
  *                     slow resolver or handshake hidden in a normal total is found;
- *        forest       an isolation forest on the z of the total and of each phase: how unusual
- *                     the combination is (only for checks that have phases; see the bench).
+ *        forest       (off unless asked for) an isolation forest on the z of the total and of
+ *                     each phase, retrained every `retrainEvery` checks: how unusual the
+ *                     combination is.
  *   4. Each channel is calibrated against this target's own history of that channel: its surprise
  *      is -log10 of the tail probability (exponential tail over a high quantile, TailCalibrator).
  *      The score is the largest surprise, scaled so DEFAULT_ANOMALY_THRESHOLD is a tail
@@ -34,6 +35,15 @@
  *
  * Failed checks (value null) never enter the statistics: they score 0, since the scheduler already
  * reports them as DOWN, and they leave the learned state untouched.
+ *
+ * Why the isolation forest is off by default: on the labelled sets it changed nothing, neither as
+ * an extra channel (on totals or on phases) nor in place of the phase channel (see the bench's
+ * ablation). An isolation tree draws its split values inside the range of its training rows, so
+ * a row far outside that range isolates no faster than the most extreme training row: the forest
+ * can say "as odd as the oddest recent check" but not "ten times further out", and after
+ * calibration against its own history it never reached the alert level, even for a resolver 15
+ * robust units slower than usual. The per-channel statistics carry the magnitude; the forest is
+ * kept as an option so the comparison can be rerun.
  */
 import type { PhaseTimings } from '../probes/checkResult';
 import { IsolationForestModel } from './isolationForestModel';
@@ -105,7 +115,7 @@ export interface AnomalyDetectorOptions {
   minExcessFraction: number;
   /** Surprise (-log10 of the tail probability) that maps to a score of 1; the scale is linear below. */
   fullScoreSurprise: number;
-  /** Per-check decay of the novelty range towards the median (fraction of the gap). */
+  /** Per-check decay of the novelty range towards the long window's 10th and 90th percentiles (fraction of the gap). */
   rangeDecay: number;
   /** Per-check decay of the damping reference. */
   dampingDecay: number;
@@ -188,7 +198,7 @@ const CHANNEL_COUNT = ANOMALY_CHANNELS.length;
 const FLATLINE_DELAY = 64;
 /**
  * Floor of each channel's fitted mean excess, in the channel's own units: a quarter of a robust
- * unit for z-like channels (a normal |z| has about 0.4 above its 95th percentile), one repeat for
+ * unit for z-like channels (a normal |z| has about 0.45 above its 92nd percentile), one repeat for
  * run lengths. Without it, a channel whose history takes few distinct values (quantised data)
  * would call the next distinct value a one-in-a-billion event.
  */
@@ -307,15 +317,10 @@ export class AnomalyDetector {
     const seasonal = this.seasonApplied ? this.season.offsetAt(time) : 0;
     const deseasonalised = y - seasonal;
     this.surprises.fill(0);
+    const scale = this.noiseScale();
     let surprise = 0;
-    let scale: number;
-    if (this.context.size >= MIN_CONTEXT) {
-      scale = this.noiseScale();
-      surprise = this.surprise(deseasonalised, value, scale, phases);
-    } else {
-      scale = this.noiseScale();
-      if (phases) this.trackPhases(phases);
-    }
+    if (this.context.size >= MIN_CONTEXT) surprise = this.surprise(deseasonalised, value, scale, phases);
+    else if (phases) this.trackPhases(phases);
     this.learn(deseasonalised, y, value, time, scale);
     if (this.validChecks <= this.options.warmupChecks) return 0;
     let score = Math.min(1, surprise / this.options.fullScoreSurprise);
@@ -582,6 +587,7 @@ export class AnomalyDetector {
       this.rangeHigh = Math.max(this.rangeHigh, value);
       this.rangeLow = Math.min(this.rangeLow, value);
     }
+    if (take === 0) this.rangeHigh = this.rangeLow = Number.NaN;
     this.cusumUp = this.cusumDown = 0;
     this.sameSideRun = 0;
     this.recentZ = [0, 0];
