@@ -24,8 +24,9 @@ import type { HistoryQueries, HistoryStore, RetentionPolicy, StoreProblem } from
 import { SqlJsHistoryStore } from '../../core/store/sqlJsHistoryStore';
 import { CheckRequestTracker, mergeForeignTargets, type PublishedTarget, SharedTargetsBoard } from '../../core/store/sharedTargets';
 import { WriterLease } from '../../core/store/writerLease';
-import { DEFAULT_TARGET_DEFAULTS, type Target } from '../../core/targets/target';
-import { collectTargets, type ConfiguredTarget, type SecretLookup } from '../config/targetEntries';
+import type { Target } from '../../core/targets/target';
+import type { ConfiguredTarget, SecretLookup } from '../config/targetEntries';
+import { publishTargets, resolvePublishedTarget } from './publishedTargets';
 import type { MonitorSettings, MonitorSettingsValues, SettingsArea } from '../config/monitorSettings';
 
 export type MonitorRole = 'starting' | 'writer' | 'reader' | 'stopped';
@@ -128,11 +129,6 @@ export class MonitorService implements vscode.Disposable {
   /** The history this window can read: the writer's own store, or a read-only view of it. */
   get history(): HistoryQueries | undefined {
     return this.writer?.store ?? this.reader;
-  }
-
-  /** Ids of the targets this window checks for other windows (writer only). */
-  get foreignTargetIds(): string[] {
-    return [...this.foreign.keys()];
   }
 
   private get heartbeatMs(): number {
@@ -481,13 +477,7 @@ export class MonitorService implements vscode.Disposable {
 
   /** This window's targets as it publishes them for the writer. */
   private published(): PublishedTarget[] {
-    return this.configured.map(({ target, entry }) => ({
-      id: target.id,
-      entry,
-      // The resolved values are this window's defaults wherever the entry does not override them.
-      defaults: { intervalMs: target.intervalMs, timeoutMs: target.timeoutMs, maxBodyBytes: target.http?.maxBodyBytes ?? DEFAULT_TARGET_DEFAULTS.maxBodyBytes },
-      paused: target.paused,
-    }));
+    return publishTargets(this.configured);
   }
 
   /** The writer checks its own targets first, then those only other windows define. */
@@ -556,18 +546,14 @@ export class MonitorService implements vscode.Disposable {
   }
 
   private async resolvePublished(published: PublishedTarget): Promise<Target | undefined> {
-    const lookup = this.options.secretLookup ?? (async () => undefined);
-    const { targets, problems } = await collectTargets([{ level: 'user', entries: [published.entry] }], published.defaults, lookup);
-    const target = targets[0];
-    if (!target || target.target.id !== published.id) {
-      const key = `${published.id}|${JSON.stringify(published.entry)}`;
-      if (!this.unresolvable.has(key)) {
-        this.unresolvable.add(key);
-        this.options.log.warn(`Another window wants ${published.id} checked, but this window cannot: ${problems[0]?.message ?? 'its entry resolves to another id here.'}`);
-      }
-      return undefined;
+    const resolved = await resolvePublishedTarget(published, this.options.secretLookup ?? (async () => undefined));
+    if (resolved.ok) return resolved.value;
+    const key = `${published.id}|${JSON.stringify(published.entry)}|${resolved.error}`;
+    if (!this.unresolvable.has(key)) {
+      this.unresolvable.add(key);
+      this.options.log.warn(`Another window wants the target "${published.id}" checked, but the checking window cannot check it: ${resolved.error}`);
     }
-    return { ...target.target, paused: published.paused };
+    return undefined;
   }
 
   /** Writes everything recorded so far to disk. */
