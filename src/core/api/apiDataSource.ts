@@ -13,18 +13,25 @@ import type { Target } from '../targets/target';
 export type CheckNowOutcome =
   | { kind: 'checked'; result: CheckResult }
   | { kind: 'unknown-target' }
-  /** This process does not run the checks (another VS Code window holds the writer lease). */
+  /** This process cannot run checks (another VS Code window holds the writer lease and no forwarding was given). */
   | { kind: 'not-writer' }
   /** The check was abandoned: the target was paused or removed, or monitoring stopped. */
   | { kind: 'abandoned' };
+
+/**
+ * What the API shows of a target's live state: the scheduler's `TargetState` fits, and so does
+ * what a window that only reads the history knows (status, failures in a row, the last check).
+ */
+export type ApiTargetState = Pick<TargetState, 'status' | 'consecutiveFailures' | 'statusSince'> &
+  Partial<Pick<TargetState, 'lastResult' | 'nextCheckAt' | 'checking'>>;
 
 export interface ApiDataSource {
   /** The shared history; every window can read it, writer or not. */
   history(): HistoryQueries | undefined;
   /** The targets in the user's settings, in their order. */
   targets(): readonly Target[];
-  /** Live state from the scheduler; undefined where this process runs no scheduler. */
-  state(targetId: string): TargetState | undefined;
+  /** Live state; undefined where this process knows only the history. */
+  state(targetId: string): ApiTargetState | undefined;
   checkNow(targetId: string): Promise<CheckNowOutcome>;
   /** Whether this process runs the checks and writes the history. */
   isWriter(): boolean;
@@ -33,9 +40,12 @@ export interface ApiDataSource {
   now(): number;
 }
 
-/** What `createApiDataSource` needs from the scheduler. */
+/**
+ * Who answers state and check-now requests: the `Scheduler` itself in the writer (and the CLI), or
+ * an adapter in a window that forwards check-now requests to the writer window.
+ */
 export interface ApiScheduler {
-  state(id: string): TargetState | undefined;
+  state(id: string): ApiTargetState | undefined;
   checkNow(id: string): Promise<CheckResult | undefined>;
 }
 
@@ -44,7 +54,7 @@ export type Live<T> = T | (() => T);
 
 export interface ApiDataSourceParts {
   store: Live<HistoryQueries | undefined>;
-  /** Absent (or a getter returning undefined) in a window that is not the writer. */
+  /** Absent (or a getter returning undefined) where nothing can run checks: check-now answers 409. */
   scheduler?: Live<ApiScheduler | undefined>;
   getTargets: () => readonly Target[];
   isWriter: () => boolean;
@@ -65,7 +75,7 @@ export function createApiDataSource(parts: ApiDataSourceParts): ApiDataSource {
     async checkNow(targetId) {
       if (!parts.getTargets().some((target) => target.id === targetId)) return { kind: 'unknown-target' };
       const running = scheduler();
-      if (!parts.isWriter() || !running) return { kind: 'not-writer' };
+      if (!running) return { kind: 'not-writer' };
       const result = await running.checkNow(targetId);
       return result ? { kind: 'checked', result } : { kind: 'abandoned' };
     },
