@@ -105,13 +105,10 @@ export class ValueScale {
     }
     const nonZero = magnitudes.filter((m) => m > 0);
     const typical = nonZero.length * 2 > magnitudes.length ? median(magnitudes) : median(nonZero);
-    const sorted = Array.from(this.first).sort((a, b) => a - b);
+    // No value is negative here, so the sorted magnitudes are the sorted values.
     let resolution = Infinity;
-    for (let i = 1; i < sorted.length; i++) if (sorted[i]! > sorted[i - 1]!) resolution = Math.min(resolution, sorted[i]! - sorted[i - 1]!);
-    const center = median(sorted);
-    const spread = median(sorted.map((value) => Math.abs(value - center)).sort((a, b) => a - b));
-    const factor = Number(process.env.KNEE_SPREAD ?? 0);
-    this.knee = Math.max(typical * this.options.kneeFraction, Number.isFinite(resolution) ? Math.min(resolution, typical) : 0, factor * spread);
+    for (let i = 1; i < magnitudes.length; i++) if (magnitudes[i]! > magnitudes[i - 1]!) resolution = Math.min(resolution, magnitudes[i]! - magnitudes[i - 1]!);
+    this.knee = Math.max(typical * this.options.kneeFraction, Number.isFinite(resolution) ? Math.min(resolution, typical) : 0);
   }
 }
 
