@@ -8,9 +8,10 @@
  * times that of the level, over the last couple of days). A series without a rhythm keeps it off,
  * so the profile's own noise never leaks into the scores.
  *
- * Learning is robust: each update is clipped to `clip` times the caller's noise scale, so an
- * outage or a spike barely moves the profile, and the slow level (time constant `levelDays`) moves
- * by clipped steps as well (a Huber-type location estimate).
+ * Learning is robust: each update is clipped to `clip` times how far values usually stray from the
+ * level (the rhythm included, never less than the caller's noise scale), so an outage or a spike
+ * barely moves the profile, and the slow level (time constant `levelDays`) moves by clipped steps
+ * as well (a Huber-type location estimate).
  */
 export interface SeasonalProfileOptions {
   /** Slots per day. */
@@ -21,7 +22,7 @@ export interface SeasonalProfileOptions {
   memoryDays: number;
   /** Time constant of the slow level the profile is learned against. */
   levelDays: number;
-  /** Largest update, in units of the noise scale the caller passes. */
+  /** Largest update, in units of how far values usually stray from the level. */
   clip: number;
   /** Applied while its error is at most this fraction of the error without it. */
   requiredGain: number;

@@ -22,9 +22,9 @@ export interface TailCalibratorOptions {
   /** Raw scores needed before any surprise above 0. */
   minHistory: number;
   /**
-   * Raw scores wait this many updates before they join the history, so an event that lasts (a
-   * level change building up, a slow period) is judged against the time before it rather than
-   * against its own first checks.
+   * Raw scores wait this many updates before they join the history, so a raw value that grows for
+   * as long as an event lasts (a run of repeated readings) is judged against the time before the
+   * event rather than against its own first checks.
    */
   delay: number;
 }
