@@ -5,7 +5,7 @@
  */
 import { version } from '../../../package.json';
 import type { CheckRecord } from '../store/checkRecord';
-import type { HistoryQueries, Incident, LatencyStats, StoredTarget } from '../store/historyStore';
+import type { HistoryQueries, Incident, LatencyStats, StoredTarget, TimeRange } from '../store/historyStore';
 import { parseTargetSpec, type Target } from '../targets/target';
 import { reportToCsv } from '../../shared/reportExport';
 import type { ReportRow } from '../../shared/dashboardProtocol';
@@ -103,7 +103,8 @@ export class ApiRouter {
       const captures = found.slice(1).map((capture) => decodeSegment(capture ?? ''));
       const allow = Object.keys(route.methods).flatMap((name) => (name === 'GET' ? ['GET', 'HEAD'] : [name]));
       const key = method === 'HEAD' ? 'GET' : method;
-      return { access: route.access, handler: route.methods[key as 'GET' | 'POST'], allow, captures };
+      const handler = Object.hasOwn(route.methods, key) ? route.methods[key as 'GET' | 'POST'] : undefined;
+      return { access: route.access, handler, allow, captures };
     }
     return undefined;
   }
@@ -132,7 +133,7 @@ export class ApiRouter {
         : null,
       message: writer
         ? 'This process runs the checks and writes the history.'
-        : 'This VS Code window reads the shared history; another Network Monitor window or CLI runs the checks, so check-now requests must go to that one.',
+        : 'This VS Code window answers from the shared history; another Network Monitor window (or the CLI) runs the checks and writes it.',
     });
   }
 
@@ -225,15 +226,33 @@ export class ApiRouter {
     const limit = parseInteger('limit', params.get('limit'), 1, MAX_POINTS) ?? (resolution === 'raw' ? 1000 : 300);
     const head = { target: { id: target.id, name: target.name, url: target.url }, from: iso(range.from), to: iso(range.to) };
     if (resolution === 'raw') {
-      const exported = JSON.parse(history.exportRange([target.id], range, 'json')) as { checks: ExportedCheck[] };
-      // The most recent `limit` checks: a script asking for a long range wants the end of it.
-      const checks = exported.checks.slice(-limit).map(exportedCheckView);
-      return json(200, { ...head, resolution: 'raw', truncated: exported.checks.length > checks.length, points: checks });
+      const { checks, truncated } = this.newestChecks(history, target.id, range, limit);
+      return json(200, { ...head, resolution: 'raw', truncated, points: checks.map(exportedCheckView) });
     }
     const span = range.to - range.from;
     const maxPoints = resolution === 'auto' ? limit : Math.max(1, Math.min(limit, Math.ceil(span / RESOLUTION_MS[resolution])));
     const series = history.series(target.id, { ...range, maxPoints });
     return json(200, { ...head, resolution: series.source, truncated: false, points: series.points.map(seriesPointView) });
+  }
+
+  /**
+   * The newest `limit` checks in the range: a script asking for a long range wants its end. The
+   * store exports whole ranges, so the range is read backwards from its end in growing spans: a
+   * week of one-second checks would otherwise be parsed to return the last thousand.
+   */
+  private newestChecks(history: HistoryQueries, targetId: string, range: TimeRange, limit: number): { checks: ExportedCheck[]; truncated: boolean } {
+    const intervalMs = this.source.targets().find((candidate) => candidate.id === targetId)?.intervalMs ?? 1_000;
+    let span = Math.max(60_000, limit * intervalMs * 1.5);
+    for (;;) {
+      const from = Math.max(range.from, range.to - span);
+      const { checks } = JSON.parse(history.exportRange([targetId], { from, to: range.to }, 'json')) as { checks: ExportedCheck[] };
+      if (checks.length >= limit || from === range.from) {
+        // Reaching `limit` before the start of the range means older checks may remain.
+        return { checks: checks.slice(-limit), truncated: checks.length > limit || (checks.length === limit && from > range.from) };
+      }
+      // Growing fourfold, the span covers any range within a few dozen rounds.
+      span *= 4;
+    }
   }
 
   private anomalies(request: RouteRequest): RouteResponse {

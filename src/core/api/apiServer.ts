@@ -149,6 +149,8 @@ export class ApiServer {
         this.sendError(request, response, this.tooLarge(), true);
       }
     });
+    // A client that goes away (or a connection closed by dispose) leaves no timer behind.
+    request.on('close', () => clearTimeout(timer));
     request.on('error', () => {
       done = true;
       clearTimeout(timer);

@@ -104,6 +104,9 @@ describe('local API against a real monitor', () => {
     // A third check of `up` recorded as an anomaly: the real result, scored as the detector would.
     const last = stack.store.latest('up')!;
     stack.store.append({ ...last, startedAt: last.startedAt + 1, anomalyScore: 0.99 });
+    // A real check of `quoted` from three hours ago, so raw history has to reach back for it.
+    const quotedLast = stack.store.latest('quoted')!;
+    stack.store.append({ ...quotedLast, startedAt: quotedLast.startedAt - 3 * 3_600_000 });
     await stack.store.flush();
     server = new ApiServer({ port: 0, token, allowUnauthenticatedMetrics: false, source: stack.source, statusCacheMs: 0 });
     ({ port } = await server.start());
@@ -230,6 +233,11 @@ describe('local API against a real monitor', () => {
     assert.equal(limited.target.id, 'up');
     assert.equal(limited.points.length, 2);
     assert.equal(limited.truncated, true);
+
+    const reachingBack = (await api({ path: '/api/history/quoted?resolution=raw&limit=5' })).json() as { truncated: boolean; points: { timestamp_ms: number }[] };
+    assert.equal(reachingBack.points.length, 3, 'the two recent checks and the one from three hours ago');
+    assert.equal(reachingBack.truncated, false);
+    assert.ok(reachingBack.points[0]!.timestamp_ms < Date.now() - 2 * 3_600_000);
 
     const summary = (await api({ path: '/api/history/down' })).json() as { points: { checks: number; down: number }[] };
     assert.equal(summary.points.reduce((sum, point) => sum + point.checks, 0), 2);
@@ -429,7 +437,7 @@ describe('local API against a real monitor', () => {
       const healthBody = health.json() as { writer: boolean; message: string; store: { read_only: boolean } };
       assert.equal(healthBody.writer, false);
       assert.equal(healthBody.store.read_only, true);
-      assert.match(healthBody.message, /another Network Monitor window or CLI runs the checks/);
+      assert.match(healthBody.message, /another Network Monitor window \(or the CLI\) runs the checks/);
       const status = (await api({ port: readerPort, path: '/api/status' })).json() as StatusBody;
       assert.equal(status.writer, false);
       assert.equal(status.current_status[up.url]!.status, 'UP', 'read from the shared store, without a scheduler');
