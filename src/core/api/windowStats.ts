@@ -47,6 +47,7 @@ export class WindowStatsCache {
   private readonly entries = new Map<WindowName, Entry>();
   private readonly inFlight = new Map<string, Promise<Map<string, TargetWindowStats>>>();
   private readonly ttlMs: Record<WindowName, number>;
+  private generation = 0;
 
   constructor(
     private readonly source: ApiDataSource,
@@ -59,25 +60,36 @@ export class WindowStatsCache {
   get(window: WindowName, depth: StatsDepth): Promise<Map<string, TargetWindowStats>> {
     const now = this.source.now();
     const entry = this.entries.get(window);
-    if (entry && (entry.depth === 'full' || depth === 'uptime') && now >= entry.at && now - entry.at < this.ttlMs[window]) {
+    const fresh = entry !== undefined && now >= entry.at && now - entry.at < this.ttlMs[window];
+    // A target added since then has no figures yet: compute them instead of showing nulls.
+    if (fresh && (entry.depth === 'full' || depth === 'uptime') && this.source.targets().every((target) => entry.stats.has(target.id))) {
       return Promise.resolve(entry.stats);
     }
     const key = `${window}:${depth}`;
     let running = this.inFlight.get(key);
     if (!running) {
+      const generation = this.generation;
       running = computeStats(this.source, { from: now - WINDOWS[window], to: now }, depth).then((stats) => {
-        if (this.ttlMs[window] > 0) this.entries.set(window, { at: now, depth, stats });
+        const current = this.entries.get(window);
+        const wouldDowngrade = current?.depth === 'full' && depth === 'uptime' && current.at >= now;
+        // Figures begun before a clear() may predate the change that caused it: use, don't keep.
+        if (generation === this.generation && this.ttlMs[window] > 0 && !wouldDowngrade) this.entries.set(window, { at: now, depth, stats });
         return stats;
       });
-      const settled = running.finally(() => this.inFlight.delete(key));
+      const settled = running.finally(() => {
+        if (this.inFlight.get(key) === running) this.inFlight.delete(key);
+      });
       settled.catch(() => undefined);
       this.inFlight.set(key, running);
     }
     return running;
   }
 
+  /** Forgets every figure, e.g. after a check-now, so the next request sees the new check. */
   clear(): void {
+    this.generation++;
     this.entries.clear();
+    this.inFlight.clear();
   }
 }
 

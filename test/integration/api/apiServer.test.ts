@@ -317,6 +317,8 @@ describe('local API against a real monitor', () => {
       assert.deepEqual([failing.check.status, failing.check.reason, failing.check.status_code], ['DOWN', 'HTTP_STATUS', 503]);
       const status = (await api({ path: '/api/status' })).json() as StatusBody;
       assert.equal(status.current_status[up.url]!.status, 'DOWN');
+      // The statistics (cached for 15 s by default) were recomputed for the new check too.
+      assert.ok((status.stats[up.url]!.availability as number) < 100, `availability ${status.stats[up.url]!.availability}`);
     } finally {
       site.status = 200;
     }
