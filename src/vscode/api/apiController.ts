@@ -34,7 +34,7 @@ export interface ApiControllerOptions {
   secrets: vscode.SecretStorage;
   source: ApiDataSource;
   log: vscode.LogOutputChannel;
-  /** How often to try again while another window of this extension holds the port (default 15 s). */
+  /** How often to try the port again while another window or program holds it (default 15 s). */
   takeOverRetryMs?: number;
 }
 
@@ -145,11 +145,16 @@ export class ApiController implements vscode.Disposable {
     if (error instanceof ApiPortInUseError) {
       const other = await this.otherWindowServing(wanted);
       if (other !== undefined) {
-        this.options.log.info(`Another Network Monitor window (process ${other}) serves the local API on port ${wanted.port}; this window takes over if that one closes.`);
+        if (this.shownProblem !== `window:${other}`) {
+          this.shownProblem = `window:${other}`;
+          this.options.log.info(`Another Network Monitor window (process ${other}) serves the local API on port ${wanted.port}; this window takes over if that one closes.`);
+        }
         this.retryTimer = setTimeout(() => void this.update(), this.options.takeOverRetryMs ?? 15_000);
         return;
       }
-      this.options.log.warn(error.message);
+      if (this.shownProblem !== `port:${wanted.port}`) this.options.log.warn(error.message);
+      // Told once; meanwhile the port is tried again quietly, in case that program goes away.
+      this.retryTimer = setTimeout(() => void this.update(), this.options.takeOverRetryMs ?? 15_000);
       this.showProblem(`port:${wanted.port}`, vscode.l10n.t(
         'The Network Monitor API cannot start: port {0} on 127.0.0.1 is already used by another program. Choose a free port in the setting networkMonitor.api.port, or stop that program.',
         wanted.port,
