@@ -2,9 +2,11 @@
  * Two VS Code windows sharing one monitor, in the packaged extension: one code-server, two
  * workbench pages (two extension hosts, one user data folder) on two workspace folders whose
  * settings each define a different loopback site. The first window checks and records; the
- * second shows its own workspace's target, checked for it by the first, and its "Check Now" is
- * run by the first. When the first window closes, the second takes over and keeps checking its
- * target, and the closed window's target is no longer checked. Screenshots go to
+ * second shows its own workspace's target, checked for it by the first; its "Check Now" is run by
+ * the first, and its pause and resume are followed by the first. When the first window closes,
+ * the second takes over and keeps checking its target, and the closed window's target is no
+ * longer checked. The first window opens again, the second one's extension host is killed, and
+ * the first takes over from the crash. Screenshots go to
  * test-results/ui/multi-window/.
  */
 import * as assert from 'node:assert/strict';
@@ -82,6 +84,20 @@ async function showsUp(workbench: WorkbenchDriver, name: string, timeoutMs: numb
   return waitUntil(async () => /UP · \d+ ms/.test(await rowText(workbench, name)), timeoutMs);
 }
 
+/** Runs a palette command that asks which target, and picks it (the palette stays open for the pick). */
+async function runOnTarget(workbench: WorkbenchDriver, title: string, targetName: string): Promise<void> {
+  const { page } = workbench;
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+  const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: targetName }).first();
+  await pick.waitFor();
+  await pick.click();
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
+
 /** Waits (bounded) until the site has answered `count` more checks than it had. */
 function moreHits(site: CountingSite, count: number, timeoutMs: number): Promise<boolean> {
   const from = site.hits;
@@ -125,26 +141,33 @@ test('two windows share one monitor: the second window\'s own target is checked 
         await windowA.screenshot('window-a-with-window-b-open');
 
         // Check Now in the reading window: run by the checking window, shown in window B.
-        // The palette stays open for the target pick, so this does not wait for it to close.
-        await windowB.page.keyboard.press('Escape');
-        await windowB.page.keyboard.press('F1');
-        await windowB.page.locator('.quick-input-widget input').fill('>Network Monitor: Check Now');
-        await windowB.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Network Monitor: Check Now' }).first().waitFor();
-        await windowB.page.keyboard.press('Enter');
-        const pick = windowB.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Site B' }).first();
-        await pick.waitFor();
-        await pick.click();
+        await runOnTarget(windowB, 'Network Monitor: Check Now', 'Site B');
         await windowB.statusBarItem(/Site B: UP/).waitFor({ timeout: 30_000 });
         await windowB.screenshot('window-b-check-now');
 
+        // Pausing in the reading window edits its settings; the checking window follows them.
+        await runOnTarget(windowB, 'Network Monitor: Pause Target', 'Site B');
+        assert.ok(await waitUntil(async () => /PAUSED/i.test(await rowText(windowB, 'Site B')), 20_000), `After pausing, window B's row says "${await rowText(windowB, 'Site B')}".`);
+        // Twice a heartbeat for the checking window to read the change, and a check already running.
+        await new Promise((resolve) => setTimeout(resolve, 5_000));
+        const pausedHits = siteB.hits;
+        await new Promise((resolve) => setTimeout(resolve, 3 * INTERVAL_SECONDS * 1000));
+        assert.equal(siteB.hits, pausedHits, 'Site B is still checked after window B paused it.');
+        await windowB.screenshot('window-b-paused-site-b');
+        await runOnTarget(windowB, 'Network Monitor: Resume Target', 'Site B');
+        assert.ok(await moreHits(siteB, 2, 20_000), 'Site B is not checked again after window B resumed it.');
+        assert.ok(await showsUp(windowB, 'Site B', 20_000), `After resuming, window B's row says "${await rowText(windowB, 'Site B')}".`);
+
         // Window A closes: window B takes over the lease and keeps checking its own target.
         await windowA.page.close({ runBeforeUnload: true });
+        const closedAt = Date.now();
         const tookOver = await waitUntil(async () => {
           const lease = readLease(windowB);
           return lease !== undefined && lease.ownerId !== writerA.ownerId;
         }, 40_000);
         assert.ok(tookOver, `Window B did not take over within 40 s of window A closing; the lease is ${JSON.stringify(readLease(windowB))}.`);
         const writerB = readLease(windowB)!;
+        console.log(`[multi-window] window B took over ${Date.now() - closedAt} ms after window A closed (heartbeat 5 s).`);
         assert.notEqual(writerB.pid, writerA.pid, 'Another extension host holds the lease now.');
         assert.ok(await waitUntil(async () => !processAlive(writerA.pid), 30_000), `Window A's extension host (pid ${writerA.pid}) is still running after its window closed.`);
         assert.ok(await moreHits(siteB, 3, 30_000), `Site B answered only ${siteB.hits} checks after window B took over.`);
@@ -156,6 +179,34 @@ test('two windows share one monitor: the second window\'s own target is checked 
         const siteAHits = siteA.hits;
         assert.ok(await moreHits(siteB, 2, 20_000), 'Site B keeps being checked.');
         assert.equal(siteA.hits, siteAHits, 'Site A, defined only by the closed window, is no longer checked.');
+
+        // Window A opens again, now reading; then window B's extension host crashes (SIGKILL, no
+        // goodbye): window A takes over once B's heartbeat is stale and carries on with Site A.
+        const windowA2 = await windowA.openWindow('window-a-again', { 'networkMonitor.targets': [{ url: siteA.url, name: 'Site A', id: 'site-a' }] });
+        try {
+          await windowA2.activityBarItem('Network Monitor').waitFor({ timeout: 60_000 });
+          await windowA2.openViewContainer('Network Monitor');
+          assert.ok(await moreHits(siteA, 2, 30_000), 'Window B, now checking, does not check the target of the window that opened again.');
+          assert.ok(await showsUp(windowA2, 'Site A', 30_000), `The reopened window's row says "${await rowText(windowA2, 'Site A')}".`);
+          assert.equal(readLease(windowA2)?.ownerId, writerB.ownerId, 'Window B still checks while window A reads.');
+          await windowA2.screenshot('window-a-reopened-reads');
+
+          process.kill(writerB.pid, 'SIGKILL');
+          const crashedAt = Date.now();
+          const recovered = await waitUntil(async () => {
+            const lease = readLease(windowA2);
+            return lease !== undefined && lease.ownerId !== writerB.ownerId;
+          }, 60_000);
+          assert.ok(recovered, `Nobody took over within 60 s of window B's extension host crashing; the lease is ${JSON.stringify(readLease(windowA2))}.`);
+          const writerAfterCrash = readLease(windowA2)!;
+          console.log(`[multi-window] pid ${writerAfterCrash.pid} took over ${Date.now() - crashedAt} ms after window B's extension host (pid ${writerB.pid}) was killed.`);
+          assert.notEqual(writerAfterCrash.pid, writerB.pid);
+          assert.ok(await moreHits(siteA, 3, 30_000), `Site A answered only ${siteA.hits} checks after the crash takeover.`);
+          assert.ok(await showsUp(windowA2, 'Site A', 10_000), `After the crash takeover the row says "${await rowText(windowA2, 'Site A')}".`);
+          await windowA2.screenshot('window-a-checks-after-b-crashed');
+        } finally {
+          await windowA2.dispose();
+        }
       } finally {
         await windowB.dispose();
       }
