@@ -98,8 +98,9 @@ const ablations: [string, AnomalyDetectorSettings][] = [
   ['without the per-phase channel', { components: { phases: false } }],
   ['without adopting a persisting change', { components: { adaptation: false } }],
   ['without damping of repeated fires', { components: { damping: false } }],
-  ['+ isolation forest channel (phases and totals)', { components: { forest: true }, forestWithoutPhases: true }],
-  ['isolation forest instead of the per-phase channel', { components: { phases: false, forest: true } }],
+  ['without the isolation forest channel', { components: { forest: false } }],
+  ['isolation forest on phased checks only', { forestWithoutPhases: false }],
+  ['isolation forest instead of the per-phase channel', { components: { phases: false } }],
 ];
 for (const [name, settings] of ablations) {
   const scores = scoreAll(everything, detectorScorer(settings));

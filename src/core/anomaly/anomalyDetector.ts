@@ -20,7 +20,7 @@
  *        flatline     how long the value has repeated exactly (a stuck sensor or exporter);
  *        phase        the largest |median of the last three z| among the check's phases, so a
  *                     slow resolver or handshake hidden in a normal total is found;
- *        forest       (off unless asked for) an isolation forest on the z of the total and of
+ *        forest       an isolation forest (ml-isolation-forest) on the z of the total and of
  *                     each phase, retrained every `retrainEvery` checks: how unusual the
  *                     combination is.
  *   4. Each channel is calibrated against this target's own history of that channel: its surprise
@@ -36,14 +36,15 @@
  * Failed checks (value null) never enter the statistics: they score 0, since the scheduler already
  * reports them as DOWN, and they leave the learned state untouched.
  *
- * Why the isolation forest is off by default: on the labelled sets it changed nothing, neither as
- * an extra channel (on totals or on phases) nor in place of the phase channel (see the bench's
- * ablation). An isolation tree draws its split values inside the range of its training rows, so
+ * The isolation forest is on, as the product's design asks, but know what it is worth: on the
+ * labelled sets it changed nothing measurable, neither as an extra channel (on totals or on
+ * phases) nor in place of the phase channel (see the bench's ablation), at a cost well inside the
+ * per-check budget. An isolation tree draws its split values inside the range of its training rows, so
  * a row far outside that range isolates no faster than the most extreme training row: the forest
  * can say "as odd as the oddest recent check" but not "ten times further out", and after
  * calibration against its own history it never reached the alert level, even for a resolver 15
- * robust units slower than usual. The per-channel statistics carry the magnitude; the forest is
- * kept as an option so the comparison can be rerun.
+ * robust units slower than usual. The per-channel statistics carry the magnitude; the forest
+ * adds the "unusual combination" view, and `components: { forest: false }` reruns the comparison.
  */
 import type { PhaseTimings } from '../probes/checkResult';
 import { IsolationForestModel } from './isolationForestModel';
@@ -151,7 +152,7 @@ export const DEFAULT_ANOMALY_DETECTOR_OPTIONS: Readonly<AnomalyDetectorOptions> 
   retrainEvery: 64,
   treeCount: 32,
   subsampleSize: 128,
-  forestWithoutPhases: false,
+  forestWithoutPhases: true,
   calibrationHistory: 512,
   tailFraction: 0.08,
   minExcessFraction: 0.1,
@@ -174,7 +175,7 @@ export const DEFAULT_ANOMALY_DETECTOR_OPTIONS: Readonly<AnomalyDetectorOptions> 
     novelty: true,
     flatline: true,
     phases: true,
-    forest: false,
+    forest: true,
     adaptation: true,
     damping: true,
   }),
