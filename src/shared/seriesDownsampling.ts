@@ -198,6 +198,27 @@ export function buildSeries(samples: Iterable<SeriesSample>, options: BuildSerie
   return series;
 }
 
+/** Response times are measured to the microsecond, but nobody reads a chart to better than 0.1 ms. */
+const roundTenth = (value: number): number => Math.round(value * 10) / 10;
+
+/**
+ * The series with its times in milliseconds rounded to 0.1 ms, for sending: a mean like
+ * 47.83316666666667 costs 17 bytes of JSON, 47.8 costs 4, and the message shrinks by about half.
+ */
+export function roundSeriesForTransfer(series: SeriesColumns): SeriesColumns {
+  const nullable = (values: (number | null)[]): (number | null)[] => values.map((value) => (value === null ? null : roundTenth(value)));
+  return {
+    ...series,
+    avg: nullable(series.avg),
+    max: nullable(series.max),
+    dns: series.dns.map(roundTenth),
+    connect: series.connect.map(roundTenth),
+    tls: series.tls.map(roundTenth),
+    firstByte: series.firstByte.map(roundTenth),
+    transfer: series.transfer.map(roundTenth),
+  };
+}
+
 function addToBuckets(series: SeriesColumns, sample: SeriesSample): void {
   const start = Math.floor(sample.t / series.bucketMs) * series.bucketMs;
   const last = series.t.length - 1;

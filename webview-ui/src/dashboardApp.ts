@@ -2,6 +2,7 @@
  * The dashboard: waits for the host's `init`, asks for the series and the report, draws them,
  * and folds in the checks the host pushes. Holds data in memory; only UI choices go to setState.
  */
+import type { PointElement } from 'chart.js';
 import {
   DEFAULT_MAX_POINTS, RANGE_MS, isHostToWebviewMessage, type DashboardTarget, type DashboardTargetState,
   type HostToWebviewMessage, type LiveCheck, type SeriesColumns, type TimeRange,
@@ -9,6 +10,7 @@ import {
 import { appendLiveCheck } from '../../src/shared/seriesDownsampling';
 import { el } from './dom';
 import { RequestTracker } from './logic/requestTracker';
+import { pointsPerTarget } from './logic/chartData';
 import { restoreUiState, shownTargetIds, toggleTarget, type UiState } from './logic/uiState';
 import { readChartTheme, watchTheme } from './theme';
 import type { HostConnection } from './vscodeApi';
@@ -16,12 +18,40 @@ import { applyChartDefaults } from './views/chartSetup';
 import { ControlsView } from './views/controls';
 import { PhaseChartView } from './views/phaseChart';
 import { ReportTableView } from './views/reportTable';
-import { ResponseChartView } from './views/responseChart';
+import { ResponseChartView, type LineDataset } from './views/responseChart';
 import { StatusTimelineView } from './views/statusTimeline';
 import { WorldMapView } from './views/worldMap';
 
 /** The report is recomputed at most this often when states change, not on every check. */
 const REPORT_REFRESH_MS = 15_000;
+const MAP_FALLBACK_MS = 1500;
+/** Body padding (16 px a side) plus card padding and border (13 px a side), from dashboard.css. */
+const PAGE_AND_CARD_PADDING_PX = 58;
+
+export interface DashboardTestSnapshot {
+  range: TimeRange;
+  seriesRequests: number;
+  seriesResponses: number;
+  maxPoints: number;
+  /** Per line of the response-time chart, the points Chart.js laid out (gaps excluded). */
+  response: { targetId: string; label: string; drawnPoints: number; anomalies: number }[];
+  phase: { targetId: string | null; drawnPoints: number };
+  /** Per series held: its window, its first and last point, and the spacing when all points are evenly spaced. */
+  series: { targetId: string; from: number; to: number; bucketMs: number; points: number; first: number | null; last: number | null; evenStep: number | null }[];
+}
+
+/**
+ * The charts span the page less its padding. Estimated from the window rather than measured on
+ * the canvas: reading a laid-out width here would force the page's first layout before the
+ * request leaves, and the number only decides how fine the lines are.
+ */
+function chartWidthEstimate(): number {
+  return Math.max(0, window.innerWidth - PAGE_AND_CARD_PADDING_PX);
+}
+
+function markOnce(name: string): void {
+  if (performance.getEntriesByName(name, 'mark').length === 0) performance.mark(name);
+}
 
 export class DashboardApp {
   private ui: UiState;
@@ -38,10 +68,16 @@ export class DashboardApp {
   private readonly report: ReportTableView;
   private readonly banner: HTMLElement;
   private drawPending = false;
+  private firstSeriesAt = 0;
+  /** Points per target asked for with the last series request; live checks keep series within it. */
+  private maxPoints = DEFAULT_MAX_POINTS;
+  private mapTimer: ReturnType<typeof setTimeout> | undefined;
+  private firstChartDrawn = false;
   private reportTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly stopWatchingTheme: () => void;
 
   constructor(private readonly host: HostConnection, root: HTMLElement) {
+    performance.mark('nm-app-start');
     this.ui = restoreUiState(host.getState());
     const theme = readChartTheme();
     applyChartDefaults(theme);
@@ -72,14 +108,18 @@ export class DashboardApp {
       this.phaseChart.setTheme(next);
       this.scheduleDraw();
     });
+    performance.mark('nm-app-built');
   }
 
   start(): void {
     window.addEventListener('message', (event: MessageEvent<unknown>) => this.receive(event.data));
     this.host.post({ type: 'ready' });
+    // The map waits for the first chart; if no chart comes (the history cannot be read), not for long.
+    this.mapTimer = setTimeout(() => this.map.drawCountries(), MAP_FALLBACK_MS);
   }
 
   receive(message: unknown): void {
+    if (!this.firstSeriesAt && (message as { type?: unknown } | null)?.type === 'series') markOnce('nm-series-arrived');
     if (!isHostToWebviewMessage(message)) {
       this.host.post({ type: 'webviewError', message: `Ignored a malformed message from the extension: ${JSON.stringify(message)?.slice(0, 200)}` });
       return;
@@ -92,15 +132,18 @@ export class DashboardApp {
       case 'init':
       case 'targetsChanged':
         this.setTargets(message.targets, message.states);
+        this.announceSelection();
+        // The chart first: the host answers in order, and the report is below the fold.
+        this.requestSeries();
         if (message.type === 'init') {
           this.host.post({ type: 'setRange', range: this.ui.range });
           this.requestReport();
         }
-        this.announceSelection();
-        this.requestSeries();
         return;
       case 'series':
         if (!this.requests.settle('series', message.requestId)) return;
+        if (!this.firstSeriesAt) this.firstSeriesAt = performance.mark('nm-series-received').startTime;
+        this.countSeries('seriesResponses');
         this.series.clear();
         for (const series of message.series) this.series.set(series.targetId, series);
         this.banner.hidden = true;
@@ -155,7 +198,16 @@ export class DashboardApp {
   private requestSeries(): void {
     const targetIds = this.shownIds();
     const requestId = this.requests.issue('series');
-    this.host.post({ type: 'requestSeries', requestId, targetIds, range: this.ui.range, maxPoints: DEFAULT_MAX_POINTS });
+    this.maxPoints = pointsPerTarget(chartWidthEstimate(), targetIds.length);
+    this.host.post({ type: 'requestSeries', requestId, targetIds, range: this.ui.range, maxPoints: this.maxPoints });
+    this.countSeries('seriesRequests');
+  }
+
+  /** Counts requests and answers on the page, so a test can see a range switch ask the host again. */
+  private countSeries(counter: 'seriesRequests' | 'seriesResponses'): void {
+    const data = document.body.dataset;
+    data[counter] = String(Number(data[counter] ?? '0') + 1);
+    data['seriesRange'] = this.ui.range;
   }
 
   private requestReport(): void {
@@ -188,7 +240,7 @@ export class DashboardApp {
     const series = this.series.get(check.targetId);
     if (!series) return;
     const now = Math.max(Date.now(), check.startedAt);
-    if (appendLiveCheck(series, check, now, DEFAULT_MAX_POINTS)) this.scheduleDraw();
+    if (appendLiveCheck(series, check, now, this.maxPoints)) this.scheduleDraw();
   }
 
   private saveUi(next: UiState): void {
@@ -207,18 +259,58 @@ export class DashboardApp {
   }
 
   private draw(): void {
+    const first = this.firstSeriesAt > 0 && !this.firstChartDrawn;
+    if (first) performance.mark('nm-draw-start');
     const shown = this.shownIds();
     const seriesList = shown.map((id) => this.series.get(id)).filter((s): s is SeriesColumns => s !== undefined);
     const to = Math.max(Date.now(), ...seriesList.map((s) => s.to));
     const from = to - RANGE_MS[this.ui.range];
     this.responseChart.update(seriesList, this.targetsById, this.ui.range, from, to);
+    if (first) performance.mark('nm-response-chart');
     const focused = this.ui.focused !== null && shown.includes(this.ui.focused) ? this.ui.focused : (shown[0] ?? null);
     this.phaseChart.update(focused !== null ? this.series.get(focused) : undefined, shown.map((id) => this.targetsById.get(id)!).filter(Boolean), focused, this.ui.range, from, to);
     this.timeline.update(seriesList, this.targetsById, from, to);
     document.body.dataset['drawn'] = String(Number(document.body.dataset['drawn'] ?? '0') + 1);
+    // bench/dashboard.bench.ts reads the nm-* marks: from opening to the first chart, step by step.
+    if (first) {
+      this.firstChartDrawn = true;
+      performance.mark('nm-first-chart');
+      setTimeout(() => this.map.drawCountries(), 0);
+    }
+  }
+
+  /** What the tests read: the Chart.js instances' own state, not what the app meant to draw. */
+  testSnapshot(): DashboardTestSnapshot {
+    const response = this.responseChart.chartForTests;
+    const phase = this.phaseChart.chartForTests;
+    const drawn = (chart: typeof response, index: number): number => chart.getDatasetMeta(index).data.filter((point) => !(point as PointElement).skip).length;
+    const data = document.body.dataset;
+    return {
+      range: this.ui.range,
+      seriesRequests: Number(data['seriesRequests'] ?? '0'),
+      seriesResponses: Number(data['seriesResponses'] ?? '0'),
+      maxPoints: this.maxPoints,
+      response: response.data.datasets.map((dataset, index) => ({
+        targetId: (dataset as LineDataset).targetId,
+        label: dataset.label ?? '',
+        drawnPoints: drawn(response, index),
+        anomalies: (dataset as LineDataset).anomalies.size,
+      })),
+      phase: { targetId: this.phaseChart.targetId, drawnPoints: phase.data.datasets.length > 0 ? drawn(phase, 0) : 0 },
+      series: [...this.series.values()].map((series) => {
+        const t = series.t;
+        const step = t.length > 1 ? t[1]! - t[0]! : null;
+        const even = step !== null && t.every((time, i) => i === 0 || time - t[i - 1]! === step);
+        return {
+          targetId: series.targetId, from: series.from, to: series.to, bucketMs: series.bucketMs, points: t.length,
+          first: t[0] ?? null, last: t.at(-1) ?? null, evenStep: even ? step : null,
+        };
+      }),
+    };
   }
 
   dispose(): void {
+    clearTimeout(this.mapTimer);
     clearTimeout(this.reportTimer);
     this.stopWatchingTheme();
     this.responseChart.dispose();

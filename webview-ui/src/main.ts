@@ -8,5 +8,11 @@ window.addEventListener('error', (event) => host.post({ type: 'webviewError', me
 window.addEventListener('unhandledrejection', (event) => host.post({ type: 'webviewError', message: String(event.reason) }));
 
 const root = document.getElementById('app') ?? document.body;
-new DashboardApp(host, root).start();
+const app = new DashboardApp(host, root);
+// Only when the extension was started for tests (NM_DASHBOARD_TEST_PROBE=1): lets an end-to-end
+// test read what Chart.js drew. The page is the webview's own; nothing else can reach it.
+if (document.body.dataset['testProbe'] === 'true') {
+  (window as unknown as { networkMonitorDashboard: unknown }).networkMonitorDashboard = { snapshot: () => app.testSnapshot() };
+}
+app.start();
 document.body.dataset['ready'] = 'true';

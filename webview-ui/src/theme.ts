@@ -1,3 +1,5 @@
+import { opaque } from './logic/color';
+
 /** Colours for canvas drawing (Chart.js cannot read CSS variables itself), taken from the VS Code theme. */
 export interface ChartTheme {
   foreground: string;
@@ -17,19 +19,21 @@ function cssVar(style: CSSStyleDeclaration, name: string, fallback: string): str
 export function readChartTheme(): ChartTheme {
   const style = getComputedStyle(document.body);
   const v = (name: string, fallback: string): string => cssVar(style, name, fallback);
-  const blue = v('--vscode-charts-blue', '#3794ff');
-  const orange = v('--vscode-charts-orange', '#d18616');
-  const green = v('--vscode-charts-green', '#89d185');
-  const purple = v('--vscode-charts-purple', '#b180d7');
-  const yellow = v('--vscode-charts-yellow', '#cca700');
-  const red = v('--vscode-charts-red', '#f14c4c');
+  // Lines and areas need solid colours; some theme colours are translucent highlights.
+  const solid = (name: string, fallback: string): string => opaque(v(name, fallback));
+  const blue = solid('--vscode-charts-blue', '#3794ff');
+  const orange = solid('--vscode-charts-orange', '#d18616');
+  const green = solid('--vscode-charts-green', '#89d185');
+  const purple = solid('--vscode-charts-purple', '#b180d7');
+  const yellow = solid('--vscode-charts-yellow', '#cca700');
+  const red = solid('--vscode-charts-red', '#f14c4c');
   const foreground = v('--vscode-foreground', '#cccccc');
   return {
     foreground,
     muted: v('--vscode-descriptionForeground', foreground),
     grid: v('--vscode-charts-lines', 'rgba(128, 128, 128, 0.3)'),
-    error: v('--vscode-errorForeground', red),
-    series: [blue, orange, green, purple, yellow, red, v('--vscode-terminal-ansiCyan', '#11a8cd'), v('--vscode-terminal-ansiMagenta', '#bc3fbc')],
+    error: solid('--vscode-errorForeground', red),
+    series: [blue, orange, green, purple, yellow, red, solid('--vscode-terminal-ansiCyan', '#11a8cd'), solid('--vscode-terminal-ansiMagenta', '#bc3fbc')],
     phases: [purple, blue, yellow, orange, green],
     fontFamily: v('--vscode-font-family', 'sans-serif'),
   };

@@ -7,6 +7,8 @@ export interface DashboardHtmlParts {
   scriptUri: string;
   styleUri: string;
   nonce?: string;
+  /** Lets end-to-end tests read the charts' state from the page (see webview-ui/src/main.ts). */
+  testProbe?: boolean;
 }
 
 export function createNonce(): string {
@@ -40,7 +42,7 @@ export function renderDashboardHtml(parts: DashboardHtmlParts): string {
 <link rel="stylesheet" href="${attribute(parts.styleUri)}">
 <title>Network Monitor Dashboard</title>
 </head>
-<body>
+<body${parts.testProbe ? ' data-test-probe="true"' : ''}>
 <main id="app" aria-busy="true"><p class="loading">Loading the dashboard…</p></main>
 <script type="module" nonce="${attribute(nonce)}" src="${attribute(parts.scriptUri)}"></script>
 </body>

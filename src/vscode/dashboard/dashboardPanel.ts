@@ -10,6 +10,8 @@ import { DashboardSession } from './dashboardSession';
 
 export const DASHBOARD_VIEW_TYPE = 'networkMonitor.dashboard';
 const TITLE = 'Network Monitor: Dashboard';
+/** Set by the UI walks: the webview then lets them read its charts' state. */
+const TEST_PROBE_VARIABLE = 'NM_DASHBOARD_TEST_PROBE';
 
 export class DashboardPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -75,6 +77,7 @@ export class DashboardPanel implements vscode.Disposable {
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot, 'dashboard.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot, 'dashboard.css')).toString(),
+      testProbe: process.env[TEST_PROBE_VARIABLE] === '1',
     });
   }
 

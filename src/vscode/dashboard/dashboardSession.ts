@@ -8,6 +8,7 @@ import {
   DEFAULT_MAX_POINTS, isWebviewToHostMessage, type HostToWebviewMessage, type ReportFormat, type TimeRange,
 } from '../../shared/dashboardProtocol';
 import { formatReport } from '../../shared/reportExport';
+import { roundSeriesForTransfer } from '../../shared/seriesDownsampling';
 import type { DashboardDataSource } from './dashboardDataSource';
 
 export interface DashboardSessionHost {
@@ -19,6 +20,8 @@ export interface DashboardSessionHost {
 }
 
 const DEFAULT_RANGE: TimeRange = '24h';
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class DashboardSession implements Disposable {
   private subscriptions: Disposable[] = [];
@@ -59,7 +62,7 @@ export class DashboardSession implements Disposable {
         const now = this.now();
         try {
           const series = await Promise.all(targetIds.map((id) => this.dataSource.series(id, range, maxPoints, now)));
-          this.post({ type: 'series', requestId, series });
+          this.post({ type: 'series', requestId, series: series.map(roundSeriesForTransfer) });
         } catch (error) {
           this.fail(requestId, `The history for the chart could not be read: ${(error as Error).message}`);
         }
@@ -67,6 +70,10 @@ export class DashboardSession implements Disposable {
       }
       case 'requestReport': {
         const { requestId, range } = message;
+        // The report's queries block this thread for tens of milliseconds over a long range: let
+        // the chart's series, asked for just before, leave first.
+        await yieldToEventLoop();
+        if (this.disposed) return;
         try {
           this.post({ type: 'report', requestId, range, rows: await this.dataSource.report(range, this.now()) });
         } catch (error) {

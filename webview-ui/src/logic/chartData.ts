@@ -1,5 +1,22 @@
 /** Shapes series columns into what the charts and the timeline draw. Pure: tested under Node. */
-import { RANGE_MS, type SeriesColumns, type TimeRange } from '../../../src/shared/dashboardProtocol';
+import { DEFAULT_MAX_POINTS, RANGE_MS, type SeriesColumns, type TimeRange } from '../../../src/shared/dashboardProtocol';
+
+/** Fewest points per target a chart asks for, however narrow the panel or long the target list. */
+export const MIN_POINTS_PER_TARGET = 60;
+/** Points of all lines together: past this, more targets means coarser lines, not a slower chart. */
+export const TOTAL_POINTS_BUDGET = 6000;
+/** Below the width of a line plus its gap to the next point, more points add nothing visible. */
+const PIXELS_PER_POINT = 4;
+
+/**
+ * How many points per target to ask the host for: one every few pixels of the chart, within a
+ * budget for all lines together. A panel not laid out yet (width 0) asks for the default.
+ */
+export function pointsPerTarget(chartWidthPx: number, targets: number): number {
+  const byWidth = chartWidthPx > 0 ? Math.round(chartWidthPx / PIXELS_PER_POINT) : DEFAULT_MAX_POINTS;
+  const byBudget = Math.floor(TOTAL_POINTS_BUDGET / Math.max(1, targets));
+  return Math.max(MIN_POINTS_PER_TARGET, Math.min(DEFAULT_MAX_POINTS, byWidth, byBudget));
+}
 
 export interface XY {
   x: number;
@@ -34,6 +51,40 @@ export function cellStatus(series: SeriesColumns, i: number): CellStatus {
   if (checks > 0 && down >= checks) return 'down';
   if (down > 0) return 'partial';
   return (series.degraded[i] ?? 0) > 0 ? 'degraded' : 'up';
+}
+
+export interface CellRun {
+  x: number;
+  end: number;
+  status: CellStatus;
+}
+
+export function isFailure(status: CellStatus): boolean {
+  return status === 'down' || status === 'partial';
+}
+
+/**
+ * The uptime strip's cells in strip units (`xOf` maps a time to them), neighbours of one status
+ * merged into one rectangle: 20 targets x 500 points would otherwise be 10,000 SVG elements to
+ * build and lay out on every redraw.
+ */
+export function cellRuns(series: SeriesColumns, xOf: (t: number) => number, to: number, span: number, stripWidth: number): CellRun[] {
+  const runs: CellRun[] = [];
+  for (let i = 0; i < series.t.length; i++) {
+    const start = series.t[i]!;
+    // A raw check covers the time until the next one (at most a bucket's worth of the strip).
+    const endTime = series.bucketMs > 0 ? start + series.bucketMs : Math.min(series.t[i + 1] ?? to, start + span / 100);
+    const x = Math.max(0, xOf(start));
+    const status = cellStatus(series, i);
+    // A failure stays visible however long the range: at least 0.3 % of the strip.
+    const minimum = (isFailure(status) ? 0.003 : 0.0008) * stripWidth;
+    const end = x + Math.max(minimum, Math.min(stripWidth, xOf(endTime)) - x);
+    const last = runs[runs.length - 1];
+    // Alike and touching (within 0.005 % of the strip, far below a pixel): one rectangle.
+    if (last && last.status === status && x <= last.end + stripWidth * 0.00005) last.end = Math.max(last.end, end);
+    else runs.push({ x, end, status });
+  }
+  return runs;
 }
 
 export interface Incident {
@@ -86,6 +137,15 @@ export function formatMs(ms: number | null): string {
   return `${Math.round(ms)} ms`;
 }
 
+/**
+ * A millisecond axis label: "250", "1.5k". Chart.js's default tick labels go through
+ * Intl.NumberFormat, whose first use costs a webview about 30 ms before the first chart.
+ */
+export function formatAxisMs(ms: number): string {
+  if (Math.abs(ms) >= 1000) return `${Number((ms / 1000).toFixed(1))}k`;
+  return String(Number(ms.toFixed(1)));
+}
+
 export function formatPercent(fraction: number | null): string {
   if (fraction === null) return '–';
   const percent = fraction * 100;
@@ -102,14 +162,64 @@ export function formatDuration(ms: number): string {
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
-/** A time label fitted to the range: clock time for hours, day and time for days, date for a year. */
+/**
+ * A time label fitted to the range: clock time for hours, day and time for days (the day alone at
+ * midnight), the date for a month or a year.
+ */
 export function formatTick(t: number, range: TimeRange): string {
   const date = new Date(t);
   const time = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
   const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
   if (RANGE_MS[range] <= RANGE_MS['24h']) return time;
-  if (RANGE_MS[range] <= RANGE_MS['7d']) return `${day.slice(5)} ${time}`;
+  if (RANGE_MS[range] <= RANGE_MS['7d']) return time === '00:00' ? day.slice(5) : `${day.slice(5)} ${time}`;
   return day;
+}
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+/** Tick spacings shorter than a day; each divides a day, so ticks fall on round local times. */
+const CLOCK_STEPS = [5, 10, 15, 30, 60, 120, 180, 360, 720].map((minutes) => minutes * MINUTE_MS);
+const DAY_STEPS = [1, 2, 7, 14];
+const MONTH_STEPS = [1, 2, 3, 6];
+
+/**
+ * Tick positions on round local times between `min` and `max`, at most `maxTicks`: every 5 min
+ * to 12 h aligned on the local clock, then whole days, then first days of months. Chart.js's
+ * linear axis would put them at round numbers of milliseconds, which read as 13:20, 18:53...
+ */
+export function timeTicks(min: number, max: number, maxTicks: number): number[] {
+  const span = max - min;
+  if (!(span > 0) || maxTicks < 2) return [];
+  const ticks: number[] = [];
+  const clockStep = CLOCK_STEPS.find((step) => span / step <= maxTicks);
+  if (clockStep !== undefined) {
+    const midnight = new Date(min);
+    midnight.setHours(0, 0, 0, 0);
+    const stepMinutes = clockStep / MINUTE_MS;
+    // Wall-clock minutes from local midnight, through Date: ticks stay on the hour across a daylight-saving change.
+    for (let i = Math.floor((min - midnight.getTime()) / clockStep) - 1; ticks.length <= maxTicks; i++) {
+      const tick = new Date(midnight);
+      tick.setMinutes(i * stepMinutes);
+      const t = tick.getTime();
+      if (t > max) break;
+      if (t >= min && t !== ticks.at(-1)) ticks.push(t);
+    }
+    return ticks;
+  }
+  const cursor = new Date(min);
+  cursor.setHours(0, 0, 0, 0);
+  const dayStep = DAY_STEPS.find((days) => span / (days * 24 * HOUR_MS) <= maxTicks);
+  if (dayStep !== undefined) {
+    if (cursor.getTime() < min) cursor.setDate(cursor.getDate() + 1);
+    for (; cursor.getTime() <= max && ticks.length <= maxTicks; cursor.setDate(cursor.getDate() + dayStep)) ticks.push(cursor.getTime());
+    return ticks;
+  }
+  const monthStep = MONTH_STEPS.find((months) => span / (months * 31 * 24 * HOUR_MS) <= maxTicks) ?? 12;
+  cursor.setDate(1);
+  if (cursor.getTime() < min) cursor.setMonth(cursor.getMonth() + 1);
+  while (cursor.getMonth() % monthStep !== 0) cursor.setMonth(cursor.getMonth() + 1);
+  for (; cursor.getTime() <= max && ticks.length <= maxTicks; cursor.setMonth(cursor.getMonth() + monthStep)) ticks.push(cursor.getTime());
+  return ticks;
 }
 
 export function formatTimestamp(t: number): string {

@@ -13,3 +13,15 @@ export function withAlpha(color: string, alpha: number): string {
   if (rgb) return `rgba(${rgb[1]}, ${rgb[2]}, ${rgb[3]}, ${+((rgb[4] === undefined ? 1 : Number(rgb[4])) * alpha).toFixed(3)})`;
   return color;
 }
+
+/**
+ * The colour without transparency, for lines and markers. Some theme colours are translucent
+ * highlights: in the Modern themes `--vscode-charts-orange` is #EA5C0055, a muddy brown as a line.
+ */
+export function opaque(color: string): string {
+  const hex = /^#([0-9a-f]{3,8})$/i.exec(color.trim())?.[1];
+  if (hex && (hex.length === 4 || hex.length === 8)) return `#${hex.slice(0, hex.length === 4 ? 3 : 6)}`;
+  const rgb = /^rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)(?:[\s,/]+[\d.]+%?)?\s*\)$/i.exec(color.trim());
+  if (rgb) return `rgb(${rgb[1]}, ${rgb[2]}, ${rgb[3]})`;
+  return color;
+}

@@ -1,7 +1,7 @@
 /** Where the time goes for one target: dns, connect, tls, first byte and transfer, stacked over time. */
 import type { ChartDataset } from 'chart.js';
 import { PHASES, type DashboardTarget, type PhaseName, type SeriesColumns, type TimeRange } from '../../../src/shared/dashboardProtocol';
-import { formatMs, formatTick, formatTimestamp, pointCentre, type XY } from '../logic/chartData';
+import { formatAxisMs, formatMs, formatTick, formatTimestamp, pointCentre, timeTicks, type XY } from '../logic/chartData';
 import { withAlpha } from '../logic/color';
 import type { ChartTheme } from '../theme';
 import { Chart } from './chartSetup';
@@ -17,6 +17,7 @@ export class PhaseChartView {
   private readonly canvas: HTMLCanvasElement;
   private readonly chart: Chart<'line', XY[]>;
   private range: TimeRange = '24h';
+  private shownTargetId: string | null = null;
 
   constructor(private theme: ChartTheme, onFocus: (targetId: string) => void) {
     this.element = el('section', 'card');
@@ -42,8 +43,14 @@ export class PhaseChartView {
         normalized: true,
         interaction: { mode: 'index', intersect: false },
         scales: {
-          x: { type: 'linear', ticks: { maxTicksLimit: 6, callback: (value) => formatTick(Number(value), this.range) } },
-          y: { type: 'linear', stacked: true, min: 0, title: { display: true, text: 'ms' } },
+          x: {
+            type: 'linear',
+            afterBuildTicks: (axis) => {
+              axis.ticks = timeTicks(axis.min, axis.max, 6).map((value) => ({ value }));
+            },
+            ticks: { callback: (value) => formatTick(Number(value), this.range) },
+          },
+          y: { type: 'linear', stacked: true, min: 0, title: { display: true, text: 'ms' }, ticks: { callback: (value) => formatAxisMs(Number(value)) } },
         },
         plugins: {
           legend: { position: 'bottom', labels: { boxWidth: 12 } },
@@ -60,6 +67,7 @@ export class PhaseChartView {
 
   update(series: SeriesColumns | undefined, shown: readonly DashboardTarget[], focusedId: string | null, range: TimeRange, from: number, to: number): void {
     this.range = range;
+    this.shownTargetId = series?.targetId ?? null;
     this.select.replaceChildren(...shown.map((target) => {
       const option = el('option', undefined, target.name);
       option.value = target.id;
@@ -90,6 +98,16 @@ export class PhaseChartView {
 
   setTheme(theme: ChartTheme): void {
     this.theme = theme;
+  }
+
+  /** The target whose phases are drawn. */
+  get targetId(): string | null {
+    return this.shownTargetId;
+  }
+
+  /** The Chart.js instance, for the test probe only. */
+  get chartForTests(): Chart<'line', XY[]> {
+    return this.chart;
   }
 
   dispose(): void {

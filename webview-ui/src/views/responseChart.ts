@@ -1,12 +1,47 @@
 /** Response time per shown target over the range, anomalies marked with a triangle on the line. */
-import type { ChartDataset, ScriptableContext } from 'chart.js';
+import type { ChartDataset, Plugin, PointElement } from 'chart.js';
 import type { DashboardTarget, SeriesColumns, TimeRange } from '../../../src/shared/dashboardProtocol';
-import { anomalyIndices, formatMs, formatTick, formatTimestamp, responsePoints, type XY } from '../logic/chartData';
+import { anomalyIndices, formatAxisMs, formatMs, formatTick, formatTimestamp, responsePoints, timeTicks, type XY } from '../logic/chartData';
 import type { ChartTheme } from '../theme';
 import { Chart } from './chartSetup';
 import { el } from '../dom';
 
-type LineDataset = ChartDataset<'line', XY[]> & { anomalies: Set<number> };
+/** `targetId` lets tests (and the tooltip) tell which target a line is. */
+export type LineDataset = ChartDataset<'line', XY[]> & { targetId: string; anomalies: Set<number> };
+
+const ANOMALY_SIZE = 5;
+
+/**
+ * Draws the anomaly triangles over the lines. Per-point scriptable options would do the same, but
+ * Chart.js then resolves five options for every one of thousands of points on each update; with
+ * static options it shares one set for all of them.
+ */
+function anomalyMarks(color: () => string): Plugin<'line'> {
+  return {
+    id: 'anomalyMarks',
+    afterDatasetsDraw(chart) {
+      const context = chart.ctx;
+      context.save();
+      context.fillStyle = color();
+      chart.data.datasets.forEach((dataset, index) => {
+        const marks = (dataset as LineDataset).anomalies;
+        const meta = chart.getDatasetMeta(index);
+        if (!marks || marks.size === 0 || meta.hidden) return;
+        for (const i of marks) {
+          const point = meta.data[i] as PointElement | undefined;
+          if (!point || point.skip) continue;
+          context.beginPath();
+          context.moveTo(point.x, point.y - ANOMALY_SIZE);
+          context.lineTo(point.x + ANOMALY_SIZE, point.y + ANOMALY_SIZE * 0.8);
+          context.lineTo(point.x - ANOMALY_SIZE, point.y + ANOMALY_SIZE * 0.8);
+          context.closePath();
+          context.fill();
+        }
+      });
+      context.restore();
+    },
+  };
+}
 
 export class ResponseChartView {
   readonly element: HTMLElement;
@@ -32,9 +67,16 @@ export class ResponseChartView {
         normalized: true,
         spanGaps: false,
         interaction: { mode: 'nearest', intersect: false, axis: 'x' },
+        elements: { point: { radius: 0, hoverRadius: 3 } },
         scales: {
-          x: { type: 'linear', ticks: { maxTicksLimit: 8, callback: (value) => formatTick(Number(value), this.range) } },
-          y: { type: 'linear', beginAtZero: true, title: { display: true, text: 'ms' } },
+          x: {
+            type: 'linear',
+            afterBuildTicks: (axis) => {
+              axis.ticks = timeTicks(axis.min, axis.max, 8).map((value) => ({ value }));
+            },
+            ticks: { callback: (value) => formatTick(Number(value), this.range) },
+          },
+          y: { type: 'linear', beginAtZero: true, title: { display: true, text: 'ms' }, ticks: { callback: (value) => formatAxisMs(Number(value)) } },
         },
         plugins: {
           legend: { position: 'bottom', labels: { boxWidth: 12 } },
@@ -50,6 +92,7 @@ export class ResponseChartView {
           },
         },
       },
+      plugins: [anomalyMarks(() => this.theme.error)],
     });
   }
 
@@ -66,6 +109,7 @@ export class ResponseChartView {
       anomalies += marks.size;
       return {
         label: targets.get(series.targetId)?.name ?? series.targetId,
+        targetId: series.targetId,
         data,
         anomalies: marks,
         borderColor: color,
@@ -73,11 +117,6 @@ export class ResponseChartView {
         borderWidth: 1.5,
         // Past 8 targets the colours repeat; a dash pattern keeps the lines apart.
         borderDash: index >= theme.series.length ? [6, 3] : [],
-        pointRadius: (context: ScriptableContext<'line'>) => (marks.has(context.dataIndex) ? 5 : 0),
-        pointHoverRadius: (context: ScriptableContext<'line'>) => (marks.has(context.dataIndex) ? 7 : 3),
-        pointStyle: (context: ScriptableContext<'line'>) => (marks.has(context.dataIndex) ? 'triangle' : 'circle'),
-        pointBackgroundColor: (context: ScriptableContext<'line'>) => (marks.has(context.dataIndex) ? theme.error : color),
-        pointBorderColor: (context: ScriptableContext<'line'>) => (marks.has(context.dataIndex) ? theme.error : color),
       };
     });
     const x = this.chart.options.scales?.['x'];
@@ -94,6 +133,11 @@ export class ResponseChartView {
 
   setTheme(theme: ChartTheme): void {
     this.theme = theme;
+  }
+
+  /** The Chart.js instance, for the test probe only. */
+  get chartForTests(): Chart<'line', XY[]> {
+    return this.chart;
   }
 
   dispose(): void {

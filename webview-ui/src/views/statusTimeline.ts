@@ -1,6 +1,6 @@
 /** Uptime per shown target as a strip of status cells over the range, with the incidents listed below. */
 import type { DashboardTarget, SeriesColumns } from '../../../src/shared/dashboardProtocol';
-import { availability, cellStatus, findIncidents, formatDuration, formatPercent, formatTimestamp } from '../logic/chartData';
+import { availability, cellRuns, findIncidents, formatDuration, formatPercent, formatTimestamp, isFailure } from '../logic/chartData';
 import { clear, el, svgEl } from '../dom';
 
 const STRIP_WIDTH = 1000;
@@ -32,22 +32,14 @@ export class StatusTimelineView {
       const strip = svgEl('svg', { viewBox: `0 0 ${STRIP_WIDTH} ${STRIP_HEIGHT}`, preserveAspectRatio: 'none', class: 'timeline-strip', role: 'img' });
       strip.setAttribute('aria-label', `Status of ${name} over the range`);
       strip.append(svgEl('rect', { x: 0, y: 0, width: STRIP_WIDTH, height: STRIP_HEIGHT, class: 'cell-none' }));
-      const failures: SVGRectElement[] = [];
-      for (let i = 0; i < series.t.length; i++) {
-        const start = series.t[i]!;
-        // A raw check covers the time until the next one (at most a bucket's worth of the strip).
-        const end = series.bucketMs > 0 ? start + series.bucketMs : Math.min(series.t[i + 1] ?? to, start + span / 100);
-        const x = Math.max(0, xOf(start));
-        const status = cellStatus(series, i);
-        // A failure stays visible however long the range: at least 0.3 % of the strip.
-        const minimum = status === 'down' || status === 'partial' ? 3 : 0.8;
-        const width = Math.max(minimum, Math.min(STRIP_WIDTH, xOf(end)) - x);
-        const cell = svgEl('rect', { x, y: 0, width, height: STRIP_HEIGHT, class: `cell-${status}` });
-        // Failures go on top, so the widened failure cells are not covered by the next cell.
-        if (minimum > 1) failures.push(cell);
-        else strip.append(cell);
+      const runs = cellRuns(series, xOf, to, span, STRIP_WIDTH);
+      // Failures go on top, so the widened failure cells are not covered by the next cell.
+      for (const failures of [false, true]) {
+        for (const run of runs) {
+          if (isFailure(run.status) !== failures) continue;
+          strip.append(svgEl('rect', { x: run.x, y: 0, width: run.end - run.x, height: STRIP_HEIGHT, class: `cell-${run.status}` }));
+        }
       }
-      strip.append(...failures);
       row.append(strip);
       row.append(el('span', 'timeline-uptime', formatPercent(availability(series))));
       this.rows.append(row);

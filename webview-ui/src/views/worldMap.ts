@@ -18,6 +18,8 @@ export class WorldMapView {
   readonly element: HTMLElement;
   private readonly svg: SVGSVGElement;
   private readonly markerLayer: SVGGElement;
+  private readonly land: SVGGElement;
+  private countriesDrawn = false;
   private readonly tooltip: HTMLElement;
   private readonly sideLists: HTMLElement;
   private readonly projection: GeoProjection;
@@ -40,16 +42,10 @@ export class WorldMapView {
     const frame = el('div', 'map-frame');
     this.svg = svgEl('svg', { class: 'world-map', role: 'img', 'aria-label': 'World map of target locations' });
     this.projection = geoNaturalEarth1().fitExtent([[4, 4], [MAP_WIDTH - 4, MAP_HEIGHT - 4]], { type: 'Sphere' });
-    const path = geoPath(this.projection);
-    this.svg.append(svgEl('path', { d: path({ type: 'Sphere' }) ?? '', class: 'sphere' }));
-    const topology = countries110m as unknown as Topology<{ countries: GeometryCollection<{ name: string }> }>;
-    const land = svgEl('g', { class: 'countries' });
-    for (const country of feature(topology, topology.objects.countries).features) {
-      const d = path(country);
-      if (d) land.append(svgEl('path', { d, class: 'country' }));
-    }
+    this.svg.append(svgEl('path', { d: geoPath(this.projection)({ type: 'Sphere' }) ?? '', class: 'sphere' }));
+    this.land = svgEl('g', { class: 'countries' });
     this.markerLayer = svgEl('g', { class: 'markers' });
-    this.svg.append(land, this.markerLayer);
+    this.svg.append(this.land, this.markerLayer);
     this.tooltip = el('div', 'map-tooltip');
     this.tooltip.setAttribute('role', 'tooltip');
     this.tooltip.hidden = true;
@@ -59,6 +55,25 @@ export class WorldMapView {
     this.element.append(body);
     this.applyView();
     this.enablePanAndZoom();
+  }
+
+  /**
+   * Draws the country shapes (about 180 SVG paths projected from the bundled TopoJSON). Called
+   * once the first chart is on screen: markers and the side lists do not need it, and it would
+   * otherwise delay the first chart.
+   */
+  drawCountries(): void {
+    if (this.countriesDrawn) return;
+    this.countriesDrawn = true;
+    const path = geoPath(this.projection);
+    const topology = countries110m as unknown as Topology<{ countries: GeometryCollection<{ name: string }> }>;
+    const shapes: SVGPathElement[] = [];
+    for (const country of feature(topology, topology.objects.countries).features) {
+      const d = path(country);
+      if (d) shapes.push(svgEl('path', { d, class: 'country' }));
+    }
+    this.land.append(...shapes);
+    this.svg.dataset['countries'] = String(shapes.length);
   }
 
   update(targets: readonly DashboardTarget[], states: ReadonlyMap<string, DashboardTargetState>): void {
