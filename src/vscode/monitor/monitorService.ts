@@ -25,9 +25,9 @@ import { SqlJsHistoryStore } from '../../core/store/sqlJsHistoryStore';
 import { CheckRequestTracker, mergeForeignTargets, type PublishedTarget, SharedTargetsBoard } from '../../core/store/sharedTargets';
 import { WriterLease } from '../../core/store/writerLease';
 import type { Target } from '../../core/targets/target';
+import type { MonitorSettings, MonitorSettingsValues, SettingsArea } from '../config/monitorSettings';
 import type { ConfiguredTarget, SecretLookup } from '../config/targetEntries';
 import { publishTargets, resolvePublishedTarget } from './publishedTargets';
-import type { MonitorSettings, MonitorSettingsValues, SettingsArea } from '../config/monitorSettings';
 
 export type MonitorRole = 'starting' | 'writer' | 'reader' | 'stopped';
 
@@ -66,7 +66,7 @@ const DEFAULT_HEARTBEAT_MS = 5000;
 
 /** A target another window wants and this (writer) window checks for it. */
 interface ForeignEntry {
-  /** The published entry as JSON: re-resolved only when it changes. */
+  /** The published entry as JSON: re-resolved only when it changes (or a secret may have). */
   key: string;
   target: Target;
 }
@@ -109,7 +109,9 @@ export class MonitorService implements vscode.Disposable {
   private board: SharedTargetsBoard | undefined;
   /** Targets only other windows define, checked here while this window is the writer. */
   private readonly foreign = new Map<string, ForeignEntry>();
-  private unresolvable = new Set<string>();
+  /** Targets of other windows already reported as impossible to check here, so each is logged once. */
+  private readonly unresolvable = new Set<string>();
+  private ownIds = new Set<string>();
   private syncing: Promise<void> | undefined;
   private readonly prober = new Prober();
   private transitions: Promise<void> = Promise.resolve();
@@ -136,7 +138,7 @@ export class MonitorService implements vscode.Disposable {
   }
 
   private isOwn(targetId: string): boolean {
-    return this.configured.some((entry) => entry.target.id === targetId);
+    return this.ownIds.has(targetId);
   }
 
   get anomalyThreshold(): number {
@@ -383,6 +385,7 @@ export class MonitorService implements vscode.Disposable {
     const before = new Map(this.configured.map((entry) => [entry.target.id, entry.target.url]));
     this.configured = configured;
     const ids = new Set(configured.map((entry) => entry.target.id));
+    this.ownIds = ids;
     for (const id of [...this.lastRecords.keys()]) if (!ids.has(id)) this.lastRecords.delete(id);
     for (const entry of configured) {
       const record = this.lastRecords.get(entry.target.id);
@@ -394,6 +397,8 @@ export class MonitorService implements vscode.Disposable {
     const writer = this.writer;
     if (writer) {
       for (const entry of configured) this.foreign.delete(entry.target.id);
+      // The settings were re-read, perhaps for a changed secret: build the other windows' targets again.
+      for (const entry of this.foreign.values()) entry.key = '';
       this.applyUnion(writer);
       // A target the user just added is checked at once instead of waiting for its slot.
       for (const entry of configured) {
@@ -482,9 +487,8 @@ export class MonitorService implements vscode.Disposable {
 
   /** The writer checks its own targets first, then those only other windows define. */
   private applyUnion(writer: WriterParts): void {
-    const own = this.configured.map((entry) => entry.target);
-    const ownIds = new Set(own.map((target) => target.id));
-    writer.engine.setTargets([...own, ...[...this.foreign.values()].map((entry) => entry.target).filter((target) => !ownIds.has(target.id))]);
+    const foreign = [...this.foreign.values()].map((entry) => entry.target).filter((target) => !this.ownIds.has(target.id));
+    writer.engine.setTargets([...this.configured.map((entry) => entry.target), ...foreign]);
   }
 
   /** Writer: follows the other windows' published targets and runs their check requests. */
@@ -503,12 +507,11 @@ export class MonitorService implements vscode.Disposable {
     if (!board || !writer) return;
     const windows = await board.liveWindows();
     if (this.writer !== writer) return;
-    const ownIds = new Set(this.configured.map((entry) => entry.target.id));
-    const wanted = mergeForeignTargets(windows, board.windowId, ownIds);
+    const wanted = mergeForeignTargets(windows, board.windowId, this.ownIds);
     const next = new Map<string, ForeignEntry>();
     const added: string[] = [];
     for (const { published } of wanted) {
-      const key = JSON.stringify([published.entry, published.defaults]);
+      const key = JSON.stringify([published.entry, published.defaults, published.paused]);
       const known = this.foreign.get(published.id);
       if (known?.key === key) {
         next.set(published.id, known);
@@ -608,8 +611,9 @@ export class MonitorService implements vscode.Disposable {
       } catch (error) {
         this.options.log.error(`The history could not be saved on shutdown: ${(error as Error).stack ?? error}`);
       }
-      await this.lease?.dispose();
+      // Our targets leave the shared list before the lease is released, so the next writer never picks them up.
       await this.board?.dispose();
+      await this.lease?.dispose();
       this.currentRole = 'stopped';
       for (const emitter of [this.targetEmitter, this.listEmitter, this.eventEmitter, this.recordEmitter, this.roleEmitter]) emitter.dispose();
     })();
