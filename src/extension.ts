@@ -5,6 +5,8 @@
  */
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { createApiDataSource } from './core/api/apiDataSource';
+import { ApiController } from './vscode/api/apiController';
 import { registerCommands } from './vscode/commands/monitorCommands';
 import { MonitorSettings } from './vscode/config/monitorSettings';
 import { secretStorageKey, TargetConfiguration } from './vscode/config/targetConfiguration';
@@ -25,6 +27,8 @@ export interface NetworkMonitorApi {
   statusBar: StatusBarController;
   notifications: NotificationController;
   mutes: MuteList;
+  /** The optional local HTTP API of this window. */
+  api: ApiController;
   /** Resolves once the targets are read and this window is checking them or showing another's checks. */
   ready: Promise<void>;
   /** Milliseconds spent in activate() itself, and from its start until monitoring was running. */
@@ -77,10 +81,33 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi {
   const dashboardSource = new MonitorDashboardSource(monitor);
   const dashboard = new DashboardPanel(context.extensionUri, dashboardSource, log);
   const serializer = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, new DashboardSerializer(dashboard));
-  const commands = registerCommands({ log, settings, targets, monitor, mutes, dashboard, dashboardSource, secrets: context.secrets });
+  const api = new ApiController({
+    secrets: context.secrets,
+    log,
+    settings: {
+      get api() {
+        return settings.values.api;
+      },
+      onDidChangeApi: (listener) => settings.onDidChange((areas) => areas.has('api') && listener()),
+    },
+    source: createApiDataSource({
+      store: () => monitor.history,
+      getTargets: () => monitor.snapshots().map((snapshot) => snapshot.configured.target),
+      isWriter: () => monitor.role === 'writer',
+      anomalyThreshold: () => monitor.anomalyThreshold,
+      scheduler: {
+        checkNow: (id) => monitor.checkNow(id),
+        state: (id) => {
+          const snapshot = monitor.snapshot(id);
+          return snapshot && { status: snapshot.status, consecutiveFailures: snapshot.consecutiveFailures, statusSince: snapshot.statusSince, lastResult: snapshot.lastRecord ?? null };
+        },
+      },
+    }),
+  });
+  const commands = registerCommands({ log, settings, targets, monitor, mutes, dashboard, dashboardSource, secrets: context.secrets, api });
 
   // In the order built; torn down in reverse (the monitor flushes the history on its way out).
-  const owned: { dispose(): unknown }[] = [log, settings, mutes, monitor, targets, targetsSubscription, tree, treeView, statusBar, notifications, dashboard, serializer, ...commands];
+  const owned: { dispose(): unknown }[] = [log, settings, mutes, monitor, targets, targetsSubscription, tree, treeView, statusBar, notifications, dashboard, serializer, { dispose: () => api.stop() }, ...commands];
 
   const ready = new Promise<void>((resolve) => {
     setTimeout(() => {
@@ -89,6 +116,8 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi {
           await targets.reload();
           void vscode.commands.executeCommand('setContext', LOADED_CONTEXT_KEY, true);
           await monitor.start();
+          // Off unless networkMonitor.api.enabled; a taken port is reported, not fatal.
+          await api.start();
           timings.readyMs = performance.now() - activationStart;
           log.info(`Activated in ${timings.activateMs.toFixed(1)} ms; monitoring ran ${timings.readyMs.toFixed(0)} ms after activation began.`);
         } catch (error) {
@@ -115,7 +144,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi {
   context.subscriptions.push({ dispose: () => void shutdown?.() });
 
   timings.activateMs = performance.now() - activationStart;
-  return { settings, targets, monitor, tree, statusBar, notifications, mutes, ready, timings };
+  return { settings, targets, monitor, tree, statusBar, notifications, mutes, api, ready, timings };
 }
 
 /** Stops checking and writes the history to disk before the extension host exits. */

@@ -55,6 +55,7 @@ export class ApiController implements vscode.Disposable {
   private retryTimer: NodeJS.Timeout | undefined;
   /** The last problem shown, so a retry or an unrelated setting change does not repeat it. */
   private shownProblem: string | undefined;
+  private problemMessage: string | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
   private disposed = false;
 
@@ -71,6 +72,11 @@ export class ApiController implements vscode.Disposable {
   /** Applies the current settings; call once after construction. Resolves when applied. */
   start(): Promise<void> {
     return this.update();
+  }
+
+  /** The message last shown about a problem with the API (a taken port...), until it is served again. */
+  get problem(): string | undefined {
+    return this.server ? undefined : this.problemMessage;
   }
 
   /** The port served by this window, or undefined. */
@@ -199,6 +205,7 @@ export class ApiController implements vscode.Disposable {
   private showProblem(key: string, message: string, offerPortSetting: boolean): void {
     if (this.shownProblem === key) return;
     this.shownProblem = key;
+    this.problemMessage = message;
     const actions = offerPortSetting ? [CHANGE_PORT, SHOW_LOG] : [SHOW_LOG];
     void vscode.window.showWarningMessage(message, ...actions).then((choice) => {
       if (choice === CHANGE_PORT) void vscode.commands.executeCommand('workbench.action.openSettings', 'networkMonitor.api.port');

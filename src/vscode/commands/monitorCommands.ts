@@ -2,8 +2,8 @@
  * Registers every command. Each runs inside `runCommand`: a failure is logged with its detail and
  * shown as an error message with a Show Log action, never swallowed.
  */
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import type { ApiController } from '../api/apiController';
 import type { TargetEntryObject } from '../../core/targets/target';
 import { RANGE_MS, type ReportRow, type TimeRange } from '../../shared/dashboardProtocol';
 import type { DashboardPanel } from '../dashboard/dashboardPanel';
@@ -19,7 +19,6 @@ import { askForTarget, checkInterval, checkTargetUrl } from './targetInput';
 import { targetIdFrom, targetPickItem, type TargetArgument } from './targetPicker';
 
 /** The secret the local API checks bearer tokens against. */
-export const API_TOKEN_SECRET = 'networkMonitor.api.token';
 
 export interface CommandServices {
   log: vscode.LogOutputChannel;
@@ -30,6 +29,8 @@ export interface CommandServices {
   dashboard: DashboardPanel;
   dashboardSource: MonitorDashboardSource;
   secrets: vscode.SecretStorage;
+  /** Owns the API token (made on first use, kept in SecretStorage) and the server. */
+  api: ApiController;
 }
 
 /** Arguments for adding a target without the interactive steps (other extensions, tests). */
@@ -58,7 +59,7 @@ export function reportFailure(log: vscode.LogOutputChannel, what: string, error:
 }
 
 export function registerCommands(services: CommandServices): vscode.Disposable[] {
-  const { log, settings, targets, monitor, mutes, dashboard, dashboardSource, secrets } = services;
+  const { log, settings, targets, monitor, mutes, dashboard, dashboardSource, secrets, api } = services;
 
   const register = (id: CommandId, handler: (...args: never[]) => unknown): vscode.Disposable =>
     vscode.commands.registerCommand(id, async (...args: never[]) => {
@@ -302,18 +303,8 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     return file;
   }
 
-  async function copyApiToken(): Promise<void> {
-    let token = await secrets.get(API_TOKEN_SECRET);
-    if (!token) {
-      token = randomBytes(24).toString('base64url');
-      await secrets.store(API_TOKEN_SECRET, token);
-      log.info('Created a new API token.');
-    }
-    await vscode.env.clipboard.writeText(token);
-    const api = settings.values.api;
-    void vscode.window.showInformationMessage(api.enabled
-      ? vscode.l10n.t('API token copied. Send it as "Authorization: Bearer <token>" to http://127.0.0.1:{0}/.', api.port)
-      : vscode.l10n.t('API token copied. The local API is off: turn on networkMonitor.api.enabled to use it.'));
+  function copyApiToken(): Promise<void> {
+    return api.copyToken();
   }
 
   async function setMuted(argument: TargetArgument, muted: boolean): Promise<void> {

@@ -10,7 +10,8 @@ import { DEFAULT_RETENTION } from '../../core/store/historyStore';
 import { DEFAULT_TARGET_DEFAULTS } from '../../core/targets/target';
 
 export const SETTINGS_SECTION = 'networkMonitor';
-export const DEFAULT_API_PORT = 7878;
+/** The seed's port. */
+export const DEFAULT_API_PORT = 5000;
 const DAY_MS = 86_400_000;
 
 export interface MonitorSettingsValues {
@@ -30,7 +31,7 @@ export interface MonitorSettingsValues {
     reminderMinutes: number;
   };
   statusBar: { enabled: boolean };
-  api: { enabled: boolean; port: number };
+  api: { enabled: boolean; port: number; allowUnauthenticatedMetrics: boolean; corsOrigin: string };
   anomaly: { threshold: number };
   geo: { onlineLookup: boolean };
 }
@@ -46,7 +47,7 @@ export const DEFAULT_SETTINGS: Readonly<MonitorSettingsValues> = {
   retention: { rawDays: DEFAULT_RETENTION.rawMs / DAY_MS, hourlyDays: DEFAULT_RETENTION.hourMs / DAY_MS },
   notifications: { down: true, recovery: true, certificates: true, anomalies: false, reminderMinutes: 0 },
   statusBar: { enabled: true },
-  api: { enabled: false, port: DEFAULT_API_PORT },
+  api: { enabled: false, port: DEFAULT_API_PORT, allowUnauthenticatedMetrics: false, corsOrigin: '' },
   anomaly: { threshold: DEFAULT_ANOMALY_THRESHOLD },
   geo: { onlineLookup: false },
 };
@@ -100,6 +101,10 @@ export class MonitorSettings implements vscode.Disposable {
       const value = config.get<unknown>(key);
       return typeof value === 'boolean' ? value : fallback;
     };
+    const text = (key: string, fallback: string): string => {
+      const value = config.get<unknown>(key);
+      return typeof value === 'string' ? value.trim() : fallback;
+    };
     const d = DEFAULT_SETTINGS;
     return {
       defaults: {
@@ -121,7 +126,12 @@ export class MonitorSettings implements vscode.Disposable {
         reminderMinutes: number('notifications.reminderMinutes', d.notifications.reminderMinutes, 0, 10_080),
       },
       statusBar: { enabled: flag('statusBar.enabled', d.statusBar.enabled) },
-      api: { enabled: flag('api.enabled', d.api.enabled), port: Math.round(number('api.port', d.api.port, 1, 65535)) },
+      api: {
+        enabled: flag('api.enabled', d.api.enabled),
+        port: Math.round(number('api.port', d.api.port, 1, 65535)),
+        allowUnauthenticatedMetrics: flag('api.allowUnauthenticatedMetrics', d.api.allowUnauthenticatedMetrics),
+        corsOrigin: text('api.corsOrigin', d.api.corsOrigin),
+      },
       anomaly: { threshold: number('anomaly.threshold', d.anomaly.threshold, 0, 1) },
       geo: { onlineLookup: flag('geo.onlineLookup', d.geo.onlineLookup) },
     };

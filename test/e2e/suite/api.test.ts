@@ -1,0 +1,105 @@
+/**
+ * The local API in a real extension host: off by default; turned on through its setting it
+ * answers on 127.0.0.1 with the token from Secret Storage, refuses a missing token and a foreign
+ * Host, says clearly when its port is taken, and lets the port go when turned off.
+ */
+import * as assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import * as vscode from 'vscode';
+import type { NetworkMonitorApi } from '../../../src/extension';
+
+const EXTENSION_ID = 'network-monitor.network-monitor';
+
+async function monitorApi(): Promise<NetworkMonitorApi> {
+  const extension = vscode.extensions.getExtension<NetworkMonitorApi>(EXTENSION_ID);
+  assert.ok(extension, `${EXTENSION_ID} is not loaded.`);
+  const exports = await extension.activate();
+  await exports.ready;
+  return exports;
+}
+
+async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) assert.fail(`Timed out after ${timeoutMs} ms waiting until ${what}.`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function get(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('Local API', () => {
+  const config = () => vscode.workspace.getConfiguration('networkMonitor');
+  let blocker: Server | undefined;
+
+  after(async () => {
+    blocker?.close();
+    await config().update('api.enabled', undefined, vscode.ConfigurationTarget.Global);
+    await config().update('api.port', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('is off by default', async () => {
+    const monitor = await monitorApi();
+    assert.equal(config().get('api.enabled'), false);
+    assert.equal(config().get('api.port'), 5000);
+    assert.equal(monitor.api.port, undefined);
+  });
+
+  it('answers with the token once enabled, and refuses a missing token or a foreign Host', async () => {
+    const monitor = await monitorApi();
+    const port = await freePort();
+    await config().update('api.port', port, vscode.ConfigurationTarget.Global);
+    await config().update('api.enabled', true, vscode.ConfigurationTarget.Global);
+    await eventually('the API listens', () => (monitor.api.port === port ? port : undefined));
+
+    // Copy API Token makes the token on first use (kept in Secret Storage) and puts it on the clipboard.
+    await vscode.commands.executeCommand('networkMonitor.copyApiToken');
+    const stored = await vscode.env.clipboard.readText();
+    assert.match(stored, /^[\w-]{20,}$/, 'the copied token');
+    const host = `127.0.0.1:${port}`;
+    const health = await get(port, '/api/health', { host, authorization: `Bearer ${stored}` });
+    assert.equal(health.status, 200, health.body);
+    assert.equal(JSON.parse(health.body).writer, true);
+    const status = await get(port, '/api/status', { host, authorization: `Bearer ${stored}` });
+    assert.equal(status.status, 200);
+    assert.ok(Array.isArray(JSON.parse(status.body).targets));
+
+    assert.equal((await get(port, '/api/status', { host })).status, 401);
+    assert.equal((await get(port, '/api/status', { host: `evil.example:${port}`, authorization: `Bearer ${stored}` })).status, 403);
+  });
+
+  it('lets the port go when turned off, and says clearly when the port is taken', async () => {
+    const monitor = await monitorApi();
+    const port = monitor.api.port!;
+    await config().update('api.enabled', false, vscode.ConfigurationTarget.Global);
+    await eventually('the API stops', () => (monitor.api.port === undefined ? true : undefined));
+    blocker = createServer().listen(port, '127.0.0.1');
+    await new Promise((resolve) => blocker!.once('listening', resolve));
+    await config().update('api.enabled', true, vscode.ConfigurationTarget.Global);
+    const problem = await eventually('the port problem is reported', () => monitor.api.problem);
+    assert.match(problem, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already used by another program`));
+    assert.equal(monitor.api.port, undefined);
+  });
+});
