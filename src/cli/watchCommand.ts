@@ -8,6 +8,9 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../core/anomaly/anomalyDetector';
+import { createApiDataSource } from '../core/api/apiDataSource';
+import { ApiPortInUseError } from '../core/api/apiErrors';
+import { startApiForCli, type CliApi } from '../core/api/cliApi';
 import { GeoLocator } from '../core/geo/geoLocator';
 import { MonitorEngine } from '../core/monitorEngine';
 import { Prober } from '../core/probes/prober';
@@ -20,13 +23,14 @@ import { buildReport, formatReportTable } from './report';
 
 export const WATCH_USAGE = `Usage:
   network-monitor watch URL... [--interval SECONDS] [--duration SECONDS] [--threshold N]
-                               [--timeout MS] [--retries N] [--data-dir DIR]
+                               [--timeout MS] [--retries N] [--data-dir DIR] [--api-port PORT]
 
 Checks the targets every --interval seconds (default 60) and prints a line per check:
   15:03:06 - https://example.com/ UP 200 191.82ms
 announces alerts after --threshold consecutive failures (default 3) and recoveries, and prints
 a report when --duration seconds have passed (default: run until Ctrl+C) or on Ctrl+C.
-History is kept in --data-dir (default ~/.network-monitor).`;
+History is kept in --data-dir (default ~/.network-monitor). --api-port serves the local HTTP API
+and Prometheus /metrics on 127.0.0.1 while it runs (token in <data-dir>/api-token, mode 0600).`;
 
 export interface WatchIo {
   input: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -115,9 +119,11 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo, file
     io.output.write(WATCH_USAGE + '\n');
     return 0;
   }
-  rejectUnknownOptions(args, ['help', 'interval', 'duration', 'threshold', 'timeout', 'retries', 'data-dir']);
+  rejectUnknownOptions(args, ['help', 'interval', 'duration', 'threshold', 'timeout', 'retries', 'data-dir', 'api-port']);
   const settings = await settingsFromArgs(args, io);
   const retries = numberOption(args, 'retries', 1, { min: 0, integer: true });
+  const apiPort = args.options.has('api-port') ? numberOption(args, 'api-port', 0, { min: 0, integer: true }) : undefined;
+  if (apiPort !== undefined && apiPort > 65535) throw new UsageError('--api-port must be a port number from 0 to 65535.');
   const dataDir = resolve(String(args.options.get('data-dir') ?? join(homedir(), '.network-monitor')));
   mkdirSync(dataDir, { recursive: true });
 
@@ -147,6 +153,24 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo, file
     if (line) write(line);
   });
 
+  let api: CliApi | undefined;
+  if (apiPort !== undefined) {
+    try {
+      api = await startApiForCli({
+        port: apiPort,
+        dataDirectory: dataDir,
+        print: write,
+        source: createApiDataSource({ store, scheduler, getTargets: () => settings.targets, isWriter: () => true, anomalyThreshold: () => engine.threshold }),
+      });
+    } catch (error) {
+      engine.dispose();
+      scheduler.dispose();
+      await store.dispose();
+      if (error instanceof ApiPortInUseError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+
   const startedAt = Date.now();
   write(`Watching ${settings.targets.length} target${settings.targets.length === 1 ? '' : 's'} every ${settings.intervalSeconds} s${settings.durationSeconds > 0 ? ` for ${settings.durationSeconds} s` : ''} (Ctrl+C to stop); history in ${dataDir}`);
   // Warnings (very short intervals...) arrive as events, printed above.
@@ -159,6 +183,7 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo, file
   clearTimeout(durationTimer);
 
   scheduler.dispose();
+  await api?.dispose();
   await engine.settled();
   const rows = buildReport(store, settings.targets, startedAt, Date.now() + 1, engine.threshold);
   write('\n' + formatReportTable(rows));

@@ -91,3 +91,34 @@ test('watch started with no targets in a terminal asks for them, as the seed doe
     child.kill();
   }
 });
+
+test('watch --api-port serves the seed-shaped /api/status with the token from the data dir while it runs', async () => {
+  const { spawn } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  const { CLI_ENTRY } = await import('../../support/cli');
+  const apiDir = mkdtempSync(join(tmpdir(), 'nm-watch-api-'));
+  const url = `${site.origin}/`;
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'watch', url, '--interval', '1', '--duration', '6', '--api-port', '0', '--data-dir', apiDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  try {
+    for (let i = 0; i < 200 && !/API listening on http:\/\/127\.0\.0\.1:\d+/.test(output); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const port = Number(/API listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
+    assert.ok(port > 0, output);
+    const token = readFileSync(join(apiDir, 'api-token'), 'utf8').trim();
+    // Let the first check land.
+    for (let i = 0; i < 100 && !output.includes(' UP 200 '); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const response = await fetch(`http://127.0.0.1:${port}/api/status`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(response.status, 200);
+    const status = (await response.json()) as { targets: string[]; current_status: Record<string, { status: string }> };
+    assert.deepEqual(status.targets, [url]);
+    assert.equal(status.current_status[url]?.status, 'UP');
+    const refused = await fetch(`http://127.0.0.1:${port}/api/status`);
+    assert.equal(refused.status, 401);
+    assert.equal(await exited, 0);
+  } finally {
+    child.kill();
+    rmSync(apiDir, { recursive: true, force: true });
+  }
+});
