@@ -13,7 +13,7 @@
  * of the request to its file, and the writer runs each request it has not seen yet.
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { type FSWatcher, promises as fs, watch } from 'node:fs';
 import { join } from 'node:path';
 import type { Disposable } from '../disposable';
 import type { TargetDefaults, TargetEntry } from '../targets/target';
@@ -63,6 +63,7 @@ export class SharedTargetsBoard implements Disposable {
   private readonly checkRequests = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  private readonly watchers = new Set<Disposable>();
   private disposed = false;
 
   private constructor(options: SharedTargetsOptions) {
@@ -137,10 +138,41 @@ export class SharedTargetsBoard implements Disposable {
     return readLiveWindows(this.folder, this.now(), this.staleAfterMs);
   }
 
+  /**
+   * Calls `listener` shortly after a window's file changes, so the writer runs a check request
+   * without waiting for its next poll. Where the file system reports no changes, nothing is
+   * called and the poll alone serves.
+   */
+  watch(listener: () => void): Disposable {
+    let watcher: FSWatcher | undefined;
+    let debounce: NodeJS.Timeout | undefined;
+    try {
+      watcher = watch(this.folder, () => {
+        // A rename produces several events; one read after them is enough.
+        debounce ??= setTimeout(() => {
+          debounce = undefined;
+          listener();
+        }, 30);
+      });
+      watcher.on('error', () => watcher?.close());
+    } catch {
+      watcher = undefined;
+    }
+    const stop = { dispose: (): void => {
+      watcher?.close();
+      if (debounce) clearTimeout(debounce);
+      debounce = undefined;
+      this.watchers.delete(stop);
+    } };
+    this.watchers.add(stop);
+    return stop;
+  }
+
   /** Stops renewing and removes this window's file, so the writer drops its targets at once. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     if (this.timer) clearInterval(this.timer);
+    for (const watcher of [...this.watchers]) watcher.dispose();
     await this.writing;
     this.disposed = true;
     await fs.rm(this.ownFile, { force: true });

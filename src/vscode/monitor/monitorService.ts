@@ -113,6 +113,7 @@ export class MonitorService implements vscode.Disposable {
   private readonly unresolvable = new Set<string>();
   private ownIds = new Set<string>();
   private syncing: Promise<void> | undefined;
+  private syncAgain = false;
   private readonly prober = new Prober();
   private transitions: Promise<void> = Promise.resolve();
   private readonly settingsSubscription: vscode.Disposable;
@@ -265,6 +266,8 @@ export class MonitorService implements vscode.Disposable {
     if (this.board) {
       // Twice a heartbeat: a window's new target is checked, and a closed window's dropped, promptly.
       parts.sharedTimer = setInterval(() => void this.syncSharedTargets(), Math.max(50, Math.floor(this.heartbeatMs / 2)));
+      // And at once when a window writes its file (a Check Now, a new target), where changes are reported.
+      parts.subscriptions.push(this.board.watch(() => void this.syncSharedTargets()));
     }
     this.setRole('writer');
     this.listEmitter.fire();
@@ -493,11 +496,20 @@ export class MonitorService implements vscode.Disposable {
 
   /** Writer: follows the other windows' published targets and runs their check requests. */
   private syncSharedTargets(): Promise<void> {
-    this.syncing ??= this.syncOnce()
-      .catch((error: unknown) => this.options.log.warn(`Could not read the targets other windows want checked: ${(error as Error).message}`))
-      .finally(() => {
-        this.syncing = undefined;
-      });
+    if (this.syncing) {
+      // A file changed while reading: read once more afterwards, or a request waits for the next poll.
+      this.syncAgain = true;
+      return this.syncing;
+    }
+    this.syncing = (async () => {
+      for (let round = 0; round < 5; round++) {
+        this.syncAgain = false;
+        await this.syncOnce().catch((error: unknown) => this.options.log.warn(`Could not read the targets other windows want checked: ${(error as Error).message}`));
+        if (!this.syncAgain || !this.writer) break;
+      }
+    })().finally(() => {
+      this.syncing = undefined;
+    });
     return this.syncing;
   }
 

@@ -131,8 +131,10 @@ test('two windows share one monitor: the second window\'s own target is checked 
       try {
         await windowB.activityBarItem('Network Monitor').waitFor({ timeout: 60_000 });
         await windowB.openViewContainer('Network Monitor');
+        const openedAt = Date.now();
         // Only window B's workspace defines Site B; window A checks it for B and B reads the result.
         assert.ok(await showsUp(windowB, 'Site B', 40_000), `Window B's row says "${await rowText(windowB, 'Site B')}", not UP with a response time.`);
+        console.log(`[multi-window] window B's own target showed UP ${Date.now() - openedAt} ms after its sidebar opened.`);
         assert.equal(await windowB.treeRow('Site A', 'Targets').count(), 0, 'Window B shows only the targets its own settings define.');
         assert.equal(readLease(windowB)?.ownerId, writerA.ownerId, 'Window A still checks: window B reads what it records.');
         assert.ok(await moreHits(siteB, 2, 20_000), `Site B answered only ${siteB.hits} checks: it is not checked on its interval.`);
@@ -141,8 +143,11 @@ test('two windows share one monitor: the second window\'s own target is checked 
         await windowA.screenshot('window-a-with-window-b-open');
 
         // Check Now in the reading window: run by the checking window, shown in window B.
+        const checkAskedAt = Date.now();
+        const hitsBeforeCheck = siteB.hits;
         await runOnTarget(windowB, 'Network Monitor: Check Now', 'Site B');
         await windowB.statusBarItem(/Site B: UP/).waitFor({ timeout: 30_000 });
+        console.log(`[multi-window] Check Now in window B answered in ${Date.now() - checkAskedAt} ms (site B saw ${siteB.hits - hitsBeforeCheck} requests meanwhile).`);
         await windowB.screenshot('window-b-check-now');
 
         // Pausing in the reading window edits its settings; the checking window follows them.

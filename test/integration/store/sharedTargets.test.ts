@@ -153,6 +153,32 @@ if (process.env[CHILD_MARKER]) {
     }
   });
 
+  test('the writer hears of another window\'s check request without waiting for its poll', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'nm-shared-'));
+    // Heartbeats far apart: only the file-change notice can explain a prompt call.
+    const writer = await SharedTargetsBoard.start({ directory, heartbeatMs: 60_000, windowId: 'writer' });
+    const reader = await SharedTargetsBoard.start({ directory, heartbeatMs: 60_000, windowId: 'reader' }, [published('t', 'http://127.0.0.1:1/')]);
+    let calls = 0;
+    const watching = writer.watch(() => calls++);
+    try {
+      const tracker = new CheckRequestTracker(60_000);
+      tracker.newRequests(await writer.liveWindows(), Date.now());
+      await reader.requestCheck('t');
+      assert.notEqual(await waitFor(async () => calls > 0, 5_000), -1, 'no change was reported after the request was written');
+      assert.deepEqual(tracker.newRequests(await writer.liveWindows(), Date.now()), ['t']);
+      watching.dispose();
+      const after = calls;
+      await reader.requestCheck('t');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(calls, after, 'a disposed watch calls nothing');
+    } finally {
+      watching.dispose();
+      await reader.dispose();
+      await writer.dispose();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   test('damaged files are ignored, and removed once old', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'nm-shared-'));
     const folder = join(directory, SHARED_TARGETS_DIRECTORY);
