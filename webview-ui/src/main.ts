@@ -6,6 +6,12 @@ import { connectToHost } from './vscodeApi';
 const host = connectToHost();
 window.addEventListener('error', (event) => host.post({ type: 'webviewError', message: `${event.message} (${event.filename}:${event.lineno})` }));
 window.addEventListener('unhandledrejection', (event) => host.post({ type: 'webviewError', message: String(event.reason) }));
+// Something blocked by the content security policy is a bug in the dashboard: log it in the
+// extension's log, and count it on the page for the end-to-end tests.
+document.addEventListener('securitypolicyviolation', (event) => {
+  host.post({ type: 'webviewError', message: `Blocked by the content security policy (${event.violatedDirective}): ${event.blockedURI || 'inline code'}` });
+  document.body.dataset['cspViolations'] = String(Number(document.body.dataset['cspViolations'] ?? '0') + 1);
+});
 
 const root = document.getElementById('app') ?? document.body;
 const app = new DashboardApp(host, root);

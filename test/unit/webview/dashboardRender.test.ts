@@ -264,3 +264,22 @@ for (const theme of ['light', 'dark'] as const) {
     }
   });
 }
+
+test('anything the content security policy blocks is reported to the extension and counted on the page', { timeout: 30_000 }, async (t) => {
+  if (!browser) {
+    t.skip(`${CHROMIUM} is not installed`);
+    return;
+  }
+  const { page } = await openDashboard('dark');
+  try {
+    await waitForPosted(page, (m) => m.type === 'ready');
+    assert.equal(await page.getAttribute('body', 'data-csp-violations'), null, 'the dashboard itself breaks no rule');
+    // An inline style attribute, which the policy forbids ('unsafe-inline' is not allowed).
+    await page.evaluate("document.getElementById('app').setAttribute('style', 'color: red')");
+    const report = await waitForPosted(page, (m) => m.type === 'webviewError');
+    assert.ok(report.type === 'webviewError' && /^Blocked by the content security policy \(style-src-attr\)/.test(report.message), JSON.stringify(report));
+    assert.equal(await page.getAttribute('body', 'data-csp-violations'), '1');
+  } finally {
+    await page.close();
+  }
+});
