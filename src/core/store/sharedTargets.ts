@@ -11,6 +11,10 @@
  *
  * A window that does not check can still ask for a check now: it adds the target id with the time
  * of the request to its file, and the writer runs each request it has not seen yet.
+ *
+ * What the writer has to tell a window about that window's targets (a site is down, it is back)
+ * goes the other way, into `windows/<windowId>.notices`: the last few notices, numbered, so the
+ * window shows each once, whichever window wrote it.
  */
 import { randomBytes } from 'node:crypto';
 import { type FSWatcher, promises as fs, watch } from 'node:fs';
@@ -19,6 +23,15 @@ import type { Disposable } from '../disposable';
 import type { TargetDefaults, TargetEntry } from '../targets/target';
 
 export const SHARED_TARGETS_DIRECTORY = 'windows';
+const NOTICES_SUFFIX = '.notices';
+/** Notices kept per window: enough for a burst of alerts between two reads. */
+const NOTICES_KEPT = 50;
+
+/** Something the writer tells one window; `seq` grows across writers (it starts from the clock). */
+export interface Notice {
+  seq: number;
+  payload: unknown;
+}
 
 /** One target as a window's settings define it. */
 export interface PublishedTarget {
@@ -64,6 +77,8 @@ export class SharedTargetsBoard implements Disposable {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private readonly watchers = new Set<Disposable>();
+  private readonly outboxes = new Map<string, Notice[]>();
+  private lastSeq = 0;
   private disposed = false;
 
   private constructor(options: SharedTargetsOptions) {
@@ -130,6 +145,42 @@ export class SharedTargetsBoard implements Disposable {
   }
 
   /**
+   * Writer: adds notices for another window and rewrites its notices file. Unlike the targets
+   * file, a lost write only costs that window a notification.
+   */
+  deliver(windowId: string, payloads: readonly unknown[]): Promise<void> {
+    if (payloads.length === 0 || !/^[\w-]+$/.test(windowId)) return Promise.resolve();
+    const outbox = this.outboxes.get(windowId) ?? [];
+    for (const payload of payloads) {
+      this.lastSeq = Math.max(this.now(), this.lastSeq + 1);
+      outbox.push({ seq: this.lastSeq, payload });
+    }
+    outbox.splice(0, Math.max(0, outbox.length - NOTICES_KEPT));
+    this.outboxes.set(windowId, outbox);
+    const content = JSON.stringify(outbox);
+    this.writing = this.writing.then(async () => {
+      const temporary = join(this.folder, `.${windowId}${NOTICES_SUFFIX}.${this.windowId}.tmp`);
+      await fs.writeFile(temporary, content);
+      await fs.rename(temporary, join(this.folder, `${windowId}${NOTICES_SUFFIX}`));
+    }).catch(() => undefined);
+    return this.writing;
+  }
+
+  /** This window's notices numbered after `afterSeq`, oldest first. */
+  async readNotices(afterSeq: number): Promise<Notice[]> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await fs.readFile(join(this.folder, `${this.windowId}${NOTICES_SUFFIX}`), 'utf8'));
+    } catch {
+      return [];
+    }
+    if (!Array.isArray(raw)) return [];
+    return raw
+      .filter((notice): notice is Notice => typeof notice === 'object' && notice !== null && typeof (notice as Notice).seq === 'number' && (notice as Notice).seq > afterSeq)
+      .sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
    * Every live window's file, this window's included, oldest heartbeat first. Files of windows
    * that are gone are removed on the way (any window may do it; a window still alive rewrites
    * its file at its next heartbeat).
@@ -176,6 +227,7 @@ export class SharedTargetsBoard implements Disposable {
     await this.writing;
     this.disposed = true;
     await fs.rm(this.ownFile, { force: true });
+    await fs.rm(join(this.folder, `${this.windowId}${NOTICES_SUFFIX}`), { force: true });
   }
 }
 
@@ -188,6 +240,14 @@ export async function readLiveWindows(folder: string, now: number, staleAfterMs:
   }
   const live: WindowTargets[] = [];
   for (const name of names) {
+    if (name.endsWith(NOTICES_SUFFIX)) {
+      // Notices for a window that is gone (its targets file was removed): nobody will read them.
+      if (!names.includes(`${name.slice(0, -NOTICES_SUFFIX.length)}.json`)) {
+        const stat = await fs.stat(join(folder, name)).catch(() => undefined);
+        if (stat && now - stat.mtimeMs > staleAfterMs) await fs.rm(join(folder, name), { force: true });
+      }
+      continue;
+    }
     if (!name.endsWith('.json')) continue;
     const file = join(folder, name);
     const parsed = await readWindowFile(file);

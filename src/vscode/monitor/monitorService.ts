@@ -69,7 +69,12 @@ interface ForeignEntry {
   /** The published entry as JSON: re-resolved only when it changes (or a secret may have). */
   key: string;
   target: Target;
+  /** The windows whose settings define it, which are told of its alerts. */
+  windowIds: string[];
 }
+
+/** Events the writer passes on to the window whose target they are about: what it notifies. */
+const FORWARDED_EVENTS: ReadonlySet<MonitorEvent['type']> = new Set(['alert', 'recovered', 'reminder', 'certificateExpiring', 'warning']);
 
 interface WriterParts {
   scheduler: Scheduler;
@@ -90,7 +95,11 @@ export class MonitorService implements vscode.Disposable {
   /** Targets were added, removed or edited. */
   readonly onDidChangeTargets = this.listEmitter.event;
   private readonly eventEmitter = new vscode.EventEmitter<MonitorEvent>();
-  /** The scheduler's events, in the writer window only (so only one window notifies). */
+  /**
+   * The scheduler's events for this window's targets, in the writer window; in a reader window,
+   * the alerts the writer passes on for targets that only this window's settings define. One
+   * window notifies of each target.
+   */
   readonly onEvent = this.eventEmitter.event;
   private readonly recordEmitter = new vscode.EventEmitter<RecordedCheck>();
   /** Every check this window recorded (writer), scored and located. */
@@ -114,6 +123,10 @@ export class MonitorService implements vscode.Disposable {
   private ownIds = new Set<string>();
   private syncing: Promise<void> | undefined;
   private syncAgain = false;
+  /** Reader: the last notice from the writer already passed on. */
+  private noticesSeq = 0;
+  private noticeSubscriptions: { dispose(): void }[] = [];
+  private readingNotices: Promise<void> | undefined;
   private readonly prober = new Prober();
   private transitions: Promise<void> = Promise.resolve();
   private readonly settingsSubscription: vscode.Disposable;
@@ -308,6 +321,7 @@ export class MonitorService implements vscode.Disposable {
     }
     this.loadLatestFromHistory();
     this.setRole('reader');
+    this.followNotices();
     this.listEmitter.fire();
   }
 
@@ -325,7 +339,41 @@ export class MonitorService implements vscode.Disposable {
     await parts.store?.dispose();
   }
 
+  /** Reader: shows the alerts the writer passes on for this window's targets, from now on. */
+  private followNotices(): void {
+    const board = this.board;
+    if (!board) return;
+    for (const subscription of this.noticeSubscriptions) subscription.dispose();
+    this.noticesSeq = Math.max(this.noticesSeq, Date.now());
+    const timer = setInterval(() => void this.readNotices(), this.heartbeatMs);
+    this.noticeSubscriptions = [board.watch(() => void this.readNotices()), { dispose: () => clearInterval(timer) }];
+  }
+
+  private readNotices(): Promise<void> {
+    this.readingNotices ??= (async () => {
+      const notices = (await this.board?.readNotices(this.noticesSeq)) ?? [];
+      for (const notice of notices) {
+        this.noticesSeq = Math.max(this.noticesSeq, notice.seq);
+        if (this.currentRole !== 'reader' || this.disposed) continue;
+        const event = notice.payload as Partial<MonitorEvent> | null;
+        if (typeof event !== 'object' || event === null || typeof event.type !== 'string' || !FORWARDED_EVENTS.has(event.type)) continue;
+        // This window's own target, not the copy the writer built: the views match by object too.
+        const configured = this.configured.find((entry) => entry.target.id === event.target?.id);
+        if (!configured) continue;
+        this.eventEmitter.fire({ ...event, target: configured.target } as MonitorEvent);
+      }
+    })()
+      .catch((error: unknown) => this.options.log.warn(`Could not read the alerts the checking window passed on: ${(error as Error).message}`))
+      .finally(() => {
+        this.readingNotices = undefined;
+      });
+    return this.readingNotices;
+  }
+
   private async closeReader(): Promise<void> {
+    for (const subscription of this.noticeSubscriptions) subscription.dispose();
+    this.noticeSubscriptions = [];
+    await this.readingNotices;
     this.readerSubscription?.dispose();
     this.readerSubscription = undefined;
     const reader = this.reader;
@@ -356,9 +404,10 @@ export class MonitorService implements vscode.Disposable {
   private handleEvent(event: MonitorEvent): void {
     const { log } = this.options;
     if (event.target && !this.isOwn(event.target.id)) {
-      // Another window's target: that window's user is told through its tree; log state changes here.
+      // Another window's target: its own window notifies; this one logs state changes.
       if (event.type === 'stateChanged') log.info(`${event.target.name} (a target of another window) is now ${event.to} (was ${event.from}).`);
-      if (event.type === 'warning') log.warn(event.message);
+      const windowIds = this.foreign.get(event.target.id)?.windowIds ?? [];
+      if (FORWARDED_EVENTS.has(event.type)) for (const windowId of windowIds) void this.board?.deliver(windowId, [event]);
       return;
     }
     switch (event.type) {
@@ -522,16 +571,17 @@ export class MonitorService implements vscode.Disposable {
     const wanted = mergeForeignTargets(windows, board.windowId, this.ownIds);
     const next = new Map<string, ForeignEntry>();
     const added: string[] = [];
-    for (const { published } of wanted) {
+    for (const { published, windowIds } of wanted) {
       const key = JSON.stringify([published.entry, published.defaults, published.paused]);
       const known = this.foreign.get(published.id);
       if (known?.key === key) {
+        known.windowIds = windowIds;
         next.set(published.id, known);
         continue;
       }
       const target = await this.resolvePublished(published);
       if (!target) continue;
-      next.set(published.id, { key, target });
+      next.set(published.id, { key, target, windowIds });
       if (!known || known.target.url !== target.url) added.push(target.id);
     }
     if (this.writer !== writer) return;

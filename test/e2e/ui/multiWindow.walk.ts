@@ -3,7 +3,8 @@
  * workbench pages (two extension hosts, one user data folder) on two workspace folders whose
  * settings each define a different loopback site. The first window checks and records; the
  * second shows its own workspace's target, checked for it by the first; its "Check Now" is run by
- * the first, and its pause and resume are followed by the first. When the first window closes,
+ * the first, its pause and resume are followed by the first, and it alone is told when its site
+ * goes down and comes back. When the first window closes,
  * the second takes over and keeps checking its target, and the closed window's target is no
  * longer checked. The first window opens again, the second one's extension host is killed, and
  * the first takes over from the crash. Screenshots go to
@@ -34,7 +35,8 @@ class CountingSite {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      // The same port again after a stop, so the target's URL still reaches it.
+      server.listen(this.port, '127.0.0.1', () => resolve());
     });
     this.port = (server.address() as AddressInfo).port;
     this.server = server;
@@ -117,6 +119,7 @@ test('two windows share one monitor: the second window\'s own target is checked 
         'networkMonitor.defaults.interval': INTERVAL_SECONDS,
         'networkMonitor.defaults.timeout': 2_000,
         'networkMonitor.defaults.retries': 0,
+        'networkMonitor.defaults.alertThreshold': 2,
       },
       workspaceSettings: { 'networkMonitor.targets': [{ url: siteA.url, name: 'Site A', id: 'site-a' }] },
     }, async (windowA) => {
@@ -162,6 +165,16 @@ test('two windows share one monitor: the second window\'s own target is checked 
         await runOnTarget(windowB, 'Network Monitor: Resume Target', 'Site B');
         assert.ok(await moreHits(siteB, 2, 20_000), 'Site B is not checked again after window B resumed it.');
         assert.ok(await showsUp(windowB, 'Site B', 20_000), `After resuming, window B's row says "${await rowText(windowB, 'Site B')}".`);
+
+        // Site B goes down and comes back: window B, whose target it is, is told; window A is not.
+        await siteB.stop();
+        await windowB.notificationToast(/Site B is down/).waitFor({ timeout: 30_000 });
+        await windowB.screenshot('window-b-told-site-b-is-down');
+        assert.equal(await windowA.notificationToast(/Site B/).count(), 0, 'Window A notified of a target its settings do not define.');
+        await siteB.start();
+        await windowB.notificationToast(/Site B is back up/).waitFor({ timeout: 30_000 });
+        await windowB.screenshot('window-b-told-site-b-is-back');
+        assert.equal(await windowA.notificationToast(/Site B/).count(), 0, 'Window A notified of a target its settings do not define.');
 
         // Window A closes: window B takes over the lease and keeps checking its own target.
         await windowA.page.close({ runBeforeUnload: true });

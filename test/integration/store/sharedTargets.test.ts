@@ -179,6 +179,39 @@ if (process.env[CHILD_MARKER]) {
     }
   });
 
+  test('the writer\'s notices reach their window once each, in order, across a change of writer', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'nm-shared-'));
+    let clock = 1_000;
+    const now = (): number => clock;
+    const firstWriter = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'first', now });
+    const reader = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'reader', now });
+    let secondWriter: SharedTargetsBoard | undefined;
+    try {
+      assert.deepEqual(await reader.readNotices(0), []);
+      await firstWriter.deliver('reader', [{ type: 'alert', n: 1 }, { type: 'alert', n: 2 }]);
+      const first = await reader.readNotices(0);
+      assert.deepEqual(first.map((notice) => notice.payload), [{ type: 'alert', n: 1 }, { type: 'alert', n: 2 }]);
+      assert.deepEqual(await reader.readNotices(first.at(-1)!.seq), [], 'nothing new after the last one read');
+      // The first writer closes; the next one numbers after it because its numbers start from the clock.
+      await firstWriter.dispose();
+      clock += 5;
+      secondWriter = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'second', now });
+      await secondWriter.deliver('reader', [{ type: 'recovered', n: 3 }]);
+      assert.deepEqual((await reader.readNotices(first.at(-1)!.seq)).map((notice) => notice.payload), [{ type: 'recovered', n: 3 }]);
+      await secondWriter.deliver('reader', Array.from({ length: 80 }, (_, n) => ({ type: 'alert', n })));
+      assert.equal((await reader.readNotices(0)).length, 50, 'only the last notices are kept');
+      await secondWriter.deliver('../escape', [{ type: 'alert' }]);
+      assert.deepEqual(readdirSync(directory).sort(), [SHARED_TARGETS_DIRECTORY], 'a window id never names a path outside the folder');
+      await reader.dispose();
+      assert.deepEqual(readdirSync(join(directory, SHARED_TARGETS_DIRECTORY)).sort(), ['second.json'], 'a closed window takes its notices with it');
+    } finally {
+      await reader.dispose();
+      await firstWriter.dispose();
+      await secondWriter?.dispose();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   test('damaged files are ignored, and removed once old', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'nm-shared-'));
     const folder = join(directory, SHARED_TARGETS_DIRECTORY);
