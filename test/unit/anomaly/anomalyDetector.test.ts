@@ -226,9 +226,15 @@ describe('AnomalyDetector', () => {
     const values = noisySeries(12_000, 9);
     scoreAll(detector, values.slice(0, 2000));
     const early = detector.byteSize;
-    scoreAll(detector, values.slice(2000));
-    assert.equal(detector.byteSize, early);
-    assert.ok(early < 64 * 1024, `${early} bytes for one target`);
+    // The windows are fixed arrays; only the retrained forest's node count varies a little.
+    let largest = early;
+    for (let start = 2000; start < values.length; start += 1000) {
+      scoreAll(detector, values.slice(start, start + 1000));
+      largest = Math.max(largest, detector.byteSize);
+    }
+    assert.ok(largest <= early * 1.1, `grew from ${early} to ${largest} bytes`);
+    assert.ok(largest < 160 * 1024, `${largest} bytes for one target`);
+    assert.equal(new AnomalyDetector({ components: { forest: false } }).byteSize <= early, true);
   });
 
   it('refuses options that cannot work', () => {
