@@ -149,7 +149,7 @@ export class SharedTargetsBoard implements Disposable {
    * file, a lost write only costs that window a notification.
    */
   deliver(windowId: string, payloads: readonly unknown[]): Promise<void> {
-    if (payloads.length === 0 || !/^[\w-]+$/.test(windowId)) return Promise.resolve();
+    if (this.disposed || payloads.length === 0 || !/^[\w-]+$/.test(windowId)) return Promise.resolve();
     const outbox = this.outboxes.get(windowId) ?? [];
     for (const payload of payloads) {
       this.lastSeq = Math.max(this.now(), this.lastSeq + 1);
@@ -159,6 +159,7 @@ export class SharedTargetsBoard implements Disposable {
     this.outboxes.set(windowId, outbox);
     const content = JSON.stringify(outbox);
     this.writing = this.writing.then(async () => {
+      if (this.disposed) return;
       const temporary = join(this.folder, `.${windowId}${NOTICES_SUFFIX}.${this.windowId}.tmp`);
       await fs.writeFile(temporary, content);
       await fs.rename(temporary, join(this.folder, `${windowId}${NOTICES_SUFFIX}`));
