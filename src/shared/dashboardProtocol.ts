@@ -5,7 +5,8 @@
  *
  * Handshake: the webview posts `ready` once its script runs; the host answers `init`; the webview
  * then asks for what it shows (`requestSeries`, `requestReport`) with a `requestId` that the
- * reply (`series`, `report`, or `error`) carries back. The host pushes `checkAdded` and
+ * reply (`series`, `report`, or `error`) carries back. `ready` may carry the first series request
+ * already, so that the host reads the history while the webview lays out its first frame. The host pushes `checkAdded` and
  * `stateChanged` as they happen; the webview never polls.
  *
  * No imports: this file is compiled for Node and for the browser.
@@ -25,6 +26,15 @@ export const RANGE_MS: Readonly<Record<TimeRange, number>> = {
 /** Points per target the webview asks for unless it says otherwise; keeps 20 targets x 30 days smooth. */
 export const DEFAULT_MAX_POINTS = 500;
 export const MAX_MAX_POINTS = 5000;
+/** Fewest points per target a chart asks for, however narrow the panel or long the target list. */
+export const MIN_POINTS_PER_TARGET = 60;
+/** Points of all lines together: past this, more targets means coarser lines, not a slower chart. */
+export const TOTAL_POINTS_BUDGET = 6000;
+
+/** The most points per target when `targets` lines share the chart. */
+export function pointBudgetPerTarget(targets: number): number {
+  return Math.max(MIN_POINTS_PER_TARGET, Math.floor(TOTAL_POINTS_BUDGET / Math.max(1, targets)));
+}
 
 /** The scheduler's per-target status (same strings as `TargetStatus` in src/core/scheduler). */
 export type DashboardStatus = 'UNKNOWN' | 'UP' | 'DEGRADED' | 'DOWN' | 'PAUSED';
@@ -129,8 +139,19 @@ export type ReportFormat = 'csv' | 'json';
 
 // ---- webview -> host --------------------------------------------------------------------------
 
+/**
+ * The first series request, sent with `ready` before the webview knows the targets: `targetIds`
+ * null means all of them, and the host keeps `maxPoints` within `pointBudgetPerTarget`.
+ */
+export interface InitialSeriesRequest {
+  requestId: number;
+  targetIds: string[] | null;
+  range: TimeRange;
+  maxPoints: number;
+}
+
 export type WebviewToHostMessage =
-  | { type: 'ready' }
+  | { type: 'ready'; series?: InitialSeriesRequest }
   /** The targets the user shows; the host pushes live checks only for these. */
   | { type: 'selectTargets'; targetIds: string[] }
   | { type: 'setRange'; range: TimeRange }
@@ -176,6 +197,10 @@ function isIdList(value: unknown): value is string[] {
   return Array.isArray(value) && value.length <= MAX_IDS && value.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 200);
 }
 
+function isMaxPoints(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 2 && value <= MAX_MAX_POINTS;
+}
+
 function isNumberOrNull(value: unknown): value is number | null {
   return value === null || (typeof value === 'number' && Number.isFinite(value));
 }
@@ -199,17 +224,18 @@ const OUTCOMES: readonly string[] = ['UP', 'DEGRADED', 'DOWN'];
 export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMessage {
   if (!isObject(value)) return false;
   switch (value['type']) {
-    case 'ready':
-      return true;
+    case 'ready': {
+      const series = value['series'];
+      if (series === undefined) return true;
+      return isObject(series) && isRequestId(series['requestId']) && (series['targetIds'] === null || isIdList(series['targetIds']))
+        && isTimeRange(series['range']) && isMaxPoints(series['maxPoints']);
+    }
     case 'selectTargets':
       return isIdList(value['targetIds']);
     case 'setRange':
       return isTimeRange(value['range']);
-    case 'requestSeries': {
-      const maxPoints = value['maxPoints'];
-      return isRequestId(value['requestId']) && isIdList(value['targetIds']) && isTimeRange(value['range'])
-        && typeof maxPoints === 'number' && Number.isInteger(maxPoints) && maxPoints >= 2 && maxPoints <= MAX_MAX_POINTS;
-    }
+    case 'requestSeries':
+      return isRequestId(value['requestId']) && isIdList(value['targetIds']) && isTimeRange(value['range']) && isMaxPoints(value['maxPoints']);
     case 'requestReport':
       return isRequestId(value['requestId']) && isTimeRange(value['range']);
     case 'exportReport':

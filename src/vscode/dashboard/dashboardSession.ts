@@ -5,7 +5,7 @@
  */
 import type { Disposable } from '../../core/disposable';
 import {
-  DEFAULT_MAX_POINTS, isWebviewToHostMessage, type HostToWebviewMessage, type ReportFormat, type TimeRange,
+  DEFAULT_MAX_POINTS, isWebviewToHostMessage, pointBudgetPerTarget, type HostToWebviewMessage, type ReportFormat, type TimeRange,
 } from '../../shared/dashboardProtocol';
 import { formatReport } from '../../shared/reportExport';
 import { roundSeriesForTransfer } from '../../shared/seriesDownsampling';
@@ -47,27 +47,24 @@ export class DashboardSession implements Disposable {
       return;
     }
     switch (message.type) {
-      case 'ready':
+      case 'ready': {
         this.start();
+        const first = message.series;
+        if (first) {
+          const targetIds = first.targetIds ?? this.dataSource.targets().map((target) => target.id);
+          await this.answerSeries(first.requestId, targetIds, first.range, Math.min(first.maxPoints, pointBudgetPerTarget(targetIds.length)));
+        }
         return;
+      }
       case 'selectTargets':
         this.selected = new Set(message.targetIds);
         return;
       case 'setRange':
         this.range = message.range;
         return;
-      case 'requestSeries': {
-        const { requestId, targetIds, range } = message;
-        const maxPoints = message.maxPoints || DEFAULT_MAX_POINTS;
-        const now = this.now();
-        try {
-          const series = await Promise.all(targetIds.map((id) => this.dataSource.series(id, range, maxPoints, now)));
-          this.post({ type: 'series', requestId, series: series.map(roundSeriesForTransfer) });
-        } catch (error) {
-          this.fail(requestId, `The history for the chart could not be read: ${(error as Error).message}`);
-        }
+      case 'requestSeries':
+        await this.answerSeries(message.requestId, message.targetIds, message.range, message.maxPoints || DEFAULT_MAX_POINTS);
         return;
-      }
       case 'requestReport': {
         const { requestId, range } = message;
         // The report's queries block this thread for tens of milliseconds over a long range: let
@@ -94,6 +91,16 @@ export class DashboardSession implements Disposable {
       case 'webviewError':
         this.host.log('error', `Dashboard webview: ${message.message}`);
         return;
+    }
+  }
+
+  private async answerSeries(requestId: number, targetIds: readonly string[], range: TimeRange, maxPoints: number): Promise<void> {
+    const now = this.now();
+    try {
+      const series = await Promise.all(targetIds.map((id) => this.dataSource.series(id, range, maxPoints, now)));
+      this.post({ type: 'series', requestId, series: series.map(roundSeriesForTransfer) });
+    } catch (error) {
+      this.fail(requestId, `The history for the chart could not be read: ${(error as Error).message}`);
     }
   }
 

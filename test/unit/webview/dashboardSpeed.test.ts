@@ -3,12 +3,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { toDisposable } from '../../../src/core/disposable';
-import { DEFAULT_MAX_POINTS, isSeriesColumns, type HostToWebviewMessage, type SeriesColumns } from '../../../src/shared/dashboardProtocol';
+import {
+  DEFAULT_MAX_POINTS, MIN_POINTS_PER_TARGET, TOTAL_POINTS_BUDGET, isSeriesColumns, isWebviewToHostMessage, type HostToWebviewMessage, type SeriesColumns,
+} from '../../../src/shared/dashboardProtocol';
 import { buildSeries, roundSeriesForTransfer, sampleFromCheck } from '../../../src/shared/seriesDownsampling';
 import type { DashboardDataSource } from '../../../src/vscode/dashboard/dashboardDataSource';
 import { renderDashboardHtml } from '../../../src/vscode/dashboard/dashboardHtml';
 import { DashboardSession } from '../../../src/vscode/dashboard/dashboardSession';
-import { MIN_POINTS_PER_TARGET, TOTAL_POINTS_BUDGET, cellRuns, pointsPerTarget } from '../../../webview-ui/src/logic/chartData';
+import { cellRuns, pointsPerTarget } from '../../../webview-ui/src/logic/chartData';
 
 const NOW = 1_780_000_000_000;
 const MINUTE = 60_000;
@@ -102,6 +104,41 @@ test('the chart\'s series, asked for right after the report, is answered first',
   ]);
   assert.deepEqual(posted.map((m) => m.type), ['series', 'report']);
   session.dispose();
+});
+
+test('a series asked for with ready is answered right after init, for all targets, within the points budget', async () => {
+  const ids = Array.from({ length: 200 }, (_, i) => `t${i}`);
+  const calls: string[] = [];
+  const source: DashboardDataSource = {
+    targets: () => ids.map((id) => ({ id, name: id, url: `https://${id}.test/`, kind: 'http', address: null, location: null })),
+    states: () => [],
+    series: async (targetId, range, maxPoints, now) => {
+      calls.push(`${targetId}:${range}:${maxPoints}`);
+      return buildSeries([], { targetId, range, now, maxPoints });
+    },
+    report: async () => [],
+    onCheck: () => toDisposable(() => undefined),
+    onStateChange: () => toDisposable(() => undefined),
+    onTargetsChange: () => toDisposable(() => undefined),
+  };
+  const posted: HostToWebviewMessage[] = [];
+  const session = new DashboardSession(source, { post: (m) => posted.push(m), saveReport: async () => false, log: () => undefined, now: () => NOW });
+  await session.receive({ type: 'ready', series: { requestId: 4, targetIds: null, range: '7d', maxPoints: 400 } });
+  assert.deepEqual(posted.map((m) => m.type), ['init', 'series']);
+  const reply = posted[1];
+  assert.ok(reply?.type === 'series' && reply.requestId === 4 && reply.series.length === 200);
+  assert.equal(calls[0], `t0:7d:${MIN_POINTS_PER_TARGET}`, '200 lines share the budget, down to the floor');
+  posted.length = 0;
+  calls.length = 0;
+  await session.receive({ type: 'ready', series: { requestId: 5, targetIds: ['t1', 't2'], range: '1h', maxPoints: 400 } });
+  assert.deepEqual(calls, ['t1:1h:400', 't2:1h:400'], 'a saved selection is asked for as it is');
+  session.dispose();
+
+  assert.ok(isWebviewToHostMessage({ type: 'ready' }), 'ready alone is still valid');
+  for (const series of [{ requestId: 0, targetIds: null, range: '1h', maxPoints: 100 }, { requestId: 1, targetIds: 'all', range: '1h', maxPoints: 100 },
+    { requestId: 1, targetIds: null, range: '2h', maxPoints: 100 }, { requestId: 1, targetIds: null, range: '1h', maxPoints: 1 }, null]) {
+    assert.ok(!isWebviewToHostMessage({ type: 'ready', series }), JSON.stringify(series));
+  }
 });
 
 test('the test probe is in the HTML only when asked for', () => {

@@ -1,10 +1,6 @@
 /** Shapes series columns into what the charts and the timeline draw. Pure: tested under Node. */
-import { DEFAULT_MAX_POINTS, RANGE_MS, type SeriesColumns, type TimeRange } from '../../../src/shared/dashboardProtocol';
+import { DEFAULT_MAX_POINTS, MIN_POINTS_PER_TARGET, RANGE_MS, pointBudgetPerTarget, type SeriesColumns, type TimeRange } from '../../../src/shared/dashboardProtocol';
 
-/** Fewest points per target a chart asks for, however narrow the panel or long the target list. */
-export const MIN_POINTS_PER_TARGET = 60;
-/** Points of all lines together: past this, more targets means coarser lines, not a slower chart. */
-export const TOTAL_POINTS_BUDGET = 6000;
 /** Below the width of a line plus its gap to the next point, more points add nothing visible. */
 const PIXELS_PER_POINT = 4;
 
@@ -14,8 +10,7 @@ const PIXELS_PER_POINT = 4;
  */
 export function pointsPerTarget(chartWidthPx: number, targets: number): number {
   const byWidth = chartWidthPx > 0 ? Math.round(chartWidthPx / PIXELS_PER_POINT) : DEFAULT_MAX_POINTS;
-  const byBudget = Math.floor(TOTAL_POINTS_BUDGET / Math.max(1, targets));
-  return Math.max(MIN_POINTS_PER_TARGET, Math.min(DEFAULT_MAX_POINTS, byWidth, byBudget));
+  return Math.max(MIN_POINTS_PER_TARGET, Math.min(DEFAULT_MAX_POINTS, byWidth, pointBudgetPerTarget(targets)));
 }
 
 export interface XY {
