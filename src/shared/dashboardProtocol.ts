@@ -29,7 +29,7 @@ export const MAX_MAX_POINTS = 5000;
 /** Fewest points per target a chart asks for, however narrow the panel or long the target list. */
 export const MIN_POINTS_PER_TARGET = 60;
 /** Points of all lines together: past this, more targets means coarser lines, not a slower chart. */
-export const TOTAL_POINTS_BUDGET = 6000;
+export const TOTAL_POINTS_BUDGET = 4000;
 
 /** The most points per target when `targets` lines share the chart. */
 export function pointBudgetPerTarget(targets: number): number {
