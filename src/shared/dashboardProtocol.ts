@@ -6,8 +6,8 @@
  * Handshake: the webview posts `ready` once its script runs; the host answers `init`; the webview
  * then asks for what it shows (`requestSeries`, `requestReport`) with a `requestId` that the
  * reply (`series`, `report`, or `error`) carries back. `ready` may carry the first series request
- * already, so that the host reads the history while the webview lays out its first frame. The host pushes `checkAdded` and
- * `stateChanged` as they happen; the webview never polls.
+ * already, so that the host reads the history while the webview lays out its first frame. The
+ * host pushes `checkAdded` and `stateChanged` as they happen; the webview never polls.
  *
  * No imports: this file is compiled for Node and for the browser.
  */

@@ -1,6 +1,7 @@
 /**
- * The dashboard: waits for the host's `init`, asks for the series and the report, draws them,
- * and folds in the checks the host pushes. Holds data in memory; only UI choices go to setState.
+ * The dashboard: asks for the first series with `ready`, gets the targets with the host's `init`,
+ * then asks for the report, draws them, and folds in the checks the host pushes. Holds data in
+ * memory; only UI choices go to setState.
  */
 import type { PointElement } from 'chart.js';
 import {
