@@ -7,6 +7,7 @@ const TRY_NEXT_ADDRESS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH',
 
 /** Connects to the first address that accepts; a refused or unreachable address falls through to the next. */
 export async function connectTcp(addresses: readonly string[], port: number, deadline: Deadline): Promise<Socket> {
+  if (addresses.length === 1) return settleSocket(netConnect({ host: addresses[0]!, port, noDelay: true }), 'connect', deadline);
   let lastError: unknown = new Error('no address to connect to');
   for (const address of addresses) {
     try {

@@ -68,19 +68,27 @@ export class DnsResolver {
 
   /** Resolves for a connection: cached answers are reused until their TTL runs out. */
   async resolve(host: string): Promise<Resolution> {
-    if (isIP(host)) return { addresses: [host], lookupMs: 0, measured: false };
+    const known = this.resolveWithoutLookup(host);
+    if (known) return known;
     const name = host.toLowerCase().replace(/\.$/, '');
-    if (name === 'localhost' || name.endsWith('.localhost')) {
-      return { addresses: LOOPBACK_ADDRESSES, lookupMs: 0, measured: false };
-    }
-    const cached = this.cache.get(name);
-    if (cached && cached.expiresAt > Date.now()) return { addresses: cached.addresses, lookupMs: 0, measured: false };
-
     const started = performance.now();
     const { addresses, ttlMs } = await this.lookup(name);
     const lookupMs = performance.now() - started;
     this.remember(name, addresses, ttlMs);
     return { addresses, lookupMs, measured: true };
+  }
+
+  /**
+   * The answer when no lookup is needed (an IP literal, localhost, a cached name), synchronously,
+   * so the common case costs no promise; undefined when `resolve` must look the name up.
+   */
+  resolveWithoutLookup(host: string): Resolution | undefined {
+    if (isIP(host)) return { addresses: [host], lookupMs: 0, measured: false };
+    const name = host.toLowerCase().replace(/\.$/, '');
+    if (name === 'localhost' || name.endsWith('.localhost')) return { addresses: LOOPBACK_ADDRESSES, lookupMs: 0, measured: false };
+    const cached = this.cache.get(name);
+    if (cached && cached.expiresAt > Date.now()) return { addresses: cached.addresses, lookupMs: 0, measured: false };
+    return undefined;
   }
 
   /** Resolves without the cache (for dns:// checks, which measure the lookup itself). */

@@ -10,7 +10,7 @@ export async function checkTcp(target: Target, env: ProbeEnvironment, signal: Ab
   const run = new CheckRun(target, signal);
   let stage: 'dns' | 'connect' = 'dns';
   try {
-    const resolution = await run.deadline.race(env.resolver.resolve(target.host));
+    const resolution = env.resolver.resolveWithoutLookup(target.host) ?? (await run.deadline.race(env.resolver.resolve(target.host)));
     run.addresses = resolution.addresses;
     if (resolution.measured) run.clock.lap('dns');
     stage = 'connect';
