@@ -16,7 +16,15 @@ function copyRuntimeFiles() {
   cpSync('node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb', 'dist/geo-whois-asn-country.mmdb');
 }
 
-const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning' };
+const common = {
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  // sqlJsLoader's require.resolve('sql.js') only runs from the sources (tests, tsx); the bundles
+  // always pass the path of dist/sql-wasm.wasm.
+  logOverride: { 'require-resolve-not-external': 'silent' },
+};
 
 const extensionContext = await esbuild.context({
   ...common,

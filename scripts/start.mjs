@@ -49,7 +49,17 @@ function findOnPath(name) {
   return undefined;
 }
 
-function writeDemoWorkspace(targets) {
+/**
+ * One public site, paused: the demo sends nothing off the machine, and resuming it (on a machine
+ * with internet) shows how a server abroad appears on the dashboard's map.
+ */
+const PUBLIC_EXAMPLE = {
+  entry: { url: 'https://example.com/', name: 'example.com (public, paused)', paused: true },
+  description: 'a public site, paused so nothing leaves this machine; resume it to see its server placed on the dashboard map',
+};
+
+function writeDemoWorkspace(localTargets) {
+  const targets = [...localTargets, PUBLIC_EXAMPLE];
   const workspace = join(repoRoot, 'out', 'demo-workspace');
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
   writeFileSync(
@@ -63,7 +73,8 @@ function writeDemoWorkspace(targets) {
       '# Network Monitor demo',
       '',
       'Written by `npm start`. `.vscode/settings.json` points `networkMonitor.targets` at local services',
-      'that run only while `npm start` does:',
+      'that run only while `npm start` does (the dashboard lists them under "Local network"), and at one',
+      'public site, paused:',
       '',
       ...lines,
       '',
