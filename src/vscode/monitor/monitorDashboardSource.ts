@@ -71,15 +71,11 @@ export class MonitorDashboardSource implements DashboardDataSource {
     const history = this.monitor.history;
     const samples: SeriesSample[] = [];
     if (history) {
-      const from = now - RANGE_MS[range];
-      const stored = history.series(targetId, { from, to: now + 1, maxPoints });
+      const stored = history.series(targetId, { from: now - RANGE_MS[range], to: now + 1, maxPoints });
       const threshold = this.monitor.anomalyThreshold;
-      for (const point of stored.points) {
-        const sample = sampleFromPoint(point, threshold);
-        // A rollup bucket that began before the window still overlaps it: keep it, at the window's edge.
-        if (sample.t <= from) sample.t = from + 1;
-        samples.push(sample);
-      }
+      // A rollup bucket that began before the window may hold checks from before it, so it is left
+      // out: the line starts at the first bucket wholly inside the window.
+      for (const point of stored.points) samples.push(sampleFromPoint(point, threshold));
     }
     return buildSeries(samples, { targetId, range, now, maxPoints });
   }
