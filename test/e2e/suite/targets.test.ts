@@ -6,13 +6,12 @@
  */
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import type { NetworkMonitorApi } from '../../../src/extension';
 import type { TargetNode } from '../../../src/vscode/tree/targetNodes';
+import { RestartableSite } from '../../support/restartableSite';
 
 const EXTENSION_ID = 'network-monitor.network-monitor';
 const SECTION = 'networkMonitor';
@@ -34,35 +33,6 @@ async function eventually(what: string, condition: () => boolean, timeoutMs = 15
   }
 }
 
-class LoopbackSite {
-  private server: Server | undefined;
-  port = 0;
-
-  async start(): Promise<void> {
-    const server = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/plain' });
-      response.end('ok');
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/`;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
 
 function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
@@ -96,7 +66,7 @@ async function resetSettings(): Promise<void> {
 
 describe('Targets through the commands', function () {
   this.timeout(60_000);
-  const site = new LoopbackSite();
+  const site = new RestartableSite();
   let monitor: NetworkMonitorApi;
 
   before(async () => {

@@ -6,41 +6,11 @@
  * test-results/ui/monitoring/.
  */
 import * as assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { waitUntil, withWorkbench } from './workbenchDriver';
+import { RestartableSite } from '../../support/restartableSite';
 
-class LoopbackSite {
-  private server: Server | undefined;
-  port = 0;
-
-  async start(): Promise<void> {
-    const server = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/plain' });
-      response.end('ok');
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/`;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
 
 /**
  * Opens a command from the palette and leaves the quick input open, for commands that go on to
@@ -63,7 +33,7 @@ async function typeAndEnter(page: Page, input: Locator, text: string): Promise<v
 }
 
 test('a new user adds a target from the palette, sees it up, down and back up, and is told what is wrong with a bad URL', async () => {
-  const site = new LoopbackSite();
+  const site = new RestartableSite();
   await site.start();
   try {
     await withWorkbench({

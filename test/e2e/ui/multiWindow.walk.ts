@@ -12,48 +12,14 @@
  */
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type WorkbenchDriver, waitUntil, withWorkbench } from './workbenchDriver';
+import { RestartableSite } from '../../support/restartableSite';
 
 const EXTENSION_ID = 'network-monitor.network-monitor';
 const INTERVAL_SECONDS = 2;
 
-/** A site on 127.0.0.1 that counts the checks it answers. */
-class CountingSite {
-  private server: Server | undefined;
-  hits = 0;
-  port = 0;
-
-  async start(): Promise<void> {
-    const server = createServer((_request, response) => {
-      this.hits++;
-      response.writeHead(200, { 'content-type': 'text/plain' });
-      response.end('ok');
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      // The same port again after a stop, so the target's URL still reaches it.
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/`;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
 
 interface Lease {
   ownerId: string;
@@ -101,14 +67,14 @@ async function runOnTarget(workbench: WorkbenchDriver, title: string, targetName
 }
 
 /** Waits (bounded) until the site has answered `count` more checks than it had. */
-function moreHits(site: CountingSite, count: number, timeoutMs: number): Promise<boolean> {
+function moreHits(site: RestartableSite, count: number, timeoutMs: number): Promise<boolean> {
   const from = site.hits;
   return waitUntil(async () => site.hits >= from + count, timeoutMs);
 }
 
 test('two windows share one monitor: the second window\'s own target is checked by the first, and the second takes over when the first closes', async () => {
-  const siteA = new CountingSite();
-  const siteB = new CountingSite();
+  const siteA = new RestartableSite();
+  const siteB = new RestartableSite();
   await siteA.start();
   await siteB.start();
   try {
