@@ -9,8 +9,9 @@
  * already, so that the host reads the history while the webview lays out its first frame. The
  * host pushes `checkAdded` and `stateChanged` as they happen; the webview never polls.
  *
- * No imports: this file is compiled for Node and for the browser.
+ * Type imports only: this file is compiled for Node and for the browser.
  */
+import type { GeoLocation } from '../core/geo/geoLocation';
 
 export const TIME_RANGES = ['1h', '24h', '7d', '30d', '1y'] as const;
 export type TimeRange = (typeof TIME_RANGES)[number];
@@ -40,17 +41,8 @@ export function pointBudgetPerTarget(targets: number): number {
 export type DashboardStatus = 'UNKNOWN' | 'UP' | 'DEGRADED' | 'DOWN' | 'PAUSED';
 export type CheckOutcome = 'UP' | 'DEGRADED' | 'DOWN';
 
-/** Same shape as `GeoLocation` in src/core/geo, restated here because the webview cannot import core. */
-export interface MapLocation {
-  country: string | null;
-  countryCode: string | null;
-  city: string | null;
-  isp: string | null;
-  asn: number | null;
-  lat: number | null;
-  lon: number | null;
-  local: boolean;
-}
+/** Where a target's server is: the engine's own type (a type only, so the webview bundles no engine code). */
+export type MapLocation = GeoLocation;
 
 export interface DashboardTarget {
   id: string;
