@@ -22,6 +22,7 @@ import { createApiToken } from '../src/core/api/requestGuards';
 import type { CheckRecord } from '../src/core/store/checkRecord';
 import { SqlJsHistoryStore } from '../src/core/store/sqlJsHistoryStore';
 import { resolveTarget, type Target } from '../src/core/targets/target';
+import { createSeededRandom } from '../src/core/anomaly/seededRandom';
 
 const TARGETS = 200;
 const HISTORY_MS = 6 * 3_600_000;
@@ -92,17 +93,6 @@ function load(origin: string, path: string, total: number, concurrency: number, 
 
 // ---- Server side -------------------------------------------------------------------------------
 
-/** Deterministic pseudo-random numbers, so every run seeds the same history. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function benchTargets(): Target[] {
   return Array.from({ length: TARGETS }, (_, i) => {
@@ -114,7 +104,7 @@ function benchTargets(): Target[] {
 
 async function seedStore(directory: string, targets: readonly Target[], now: number): Promise<SqlJsHistoryStore> {
   const store = await SqlJsHistoryStore.open({ directory, now: () => now, flushIntervalMs: 60_000, snapshotIntervalMs: 3_600_000 });
-  const random = seeded(42);
+  const random = createSeededRandom(42);
   for (const target of targets) store.upsertTarget({ id: target.id, url: target.url, name: target.name });
   const location = { country: 'Germany', countryCode: 'DE', city: 'Frankfurt', isp: 'Example Hosting', asn: 64500, lat: 50.1, lon: 8.7, local: false };
   for (let at = now - HISTORY_MS; at < now; at += INTERVAL_MS) {

@@ -18,6 +18,7 @@ import {
   call, type CallOptions, closedPort, ControlledSite, type MonitoringStack, startMonitoringStack, targetFrom, tempDirectory,
 } from './apiTestSupport';
 import { type OpenApiDocument, OpenApiValidator } from './openApiValidator';
+import { createSeededRandom } from '../../../src/core/anomaly/seededRandom';
 
 const validator = new OpenApiValidator(openApiDocument as unknown as OpenApiDocument);
 const QUOTED_NAME = 'Say "hi" \\ back\nslash';
@@ -48,16 +49,6 @@ function rawExchange(port: number, bytes: string, timeoutMs = 5_000): Promise<st
   });
 }
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('local API against a real monitor', () => {
   const directory = tempDirectory();
@@ -391,7 +382,7 @@ describe('local API against a real monitor', () => {
   });
 
   it('never answers 500 to a few hundred fuzzed paths, methods and headers', async () => {
-    const random = seeded(7);
+    const random = createSeededRandom(7);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const methods = ['GET', 'GET', 'GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'PROPFIND', 'TRACE'];
     const prefixes = ['/', '/api/', '/api/status', '/api/history/', '/api/history/up', '/api/targets/', '/api/targets/up/check', '/metrics', '/api/anomalies', '/api/report', '//', '/api//history'];

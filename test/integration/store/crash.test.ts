@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { StoreProblem } from '../../../src/core/store/historyStore';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
-import { seeded } from '../../unit/store/storeTestSupport';
+import { createSeededRandom } from '../../../src/core/anomaly/seededRandom';
 
 const FIXTURE = join(__dirname, 'fixtures', 'crashWriter.ts');
 const KILLS = 20;
@@ -47,7 +47,7 @@ function runAndKill(directory: string, run: number, lifeMs: number): Promise<{ a
 test('a writer killed with SIGKILL at random moments never leaves a file that fails to open nor loses a flushed check', async (t) => {
   const directory = mkdtempSync(join(tmpdir(), 'nm-crash-'));
   t.after(() => rmSync(directory, { recursive: true, force: true }));
-  const random = seeded(7);
+  const random = createSeededRandom(7);
   const started = Date.now();
   const kept = new Map<number, number>();
   let kills = 0;

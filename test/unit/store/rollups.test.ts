@@ -7,7 +7,8 @@ import { exactPercentile } from '../../../src/core/store/latencyHistogram';
 import { ROLLUP_LEVELS, SCHEMA_V1_DDL, SCHEMA_VERSION } from '../../../src/core/store/schema';
 import { loadSqlJs } from '../../../src/core/store/sqlJsLoader';
 import { SNAPSHOT_FILE, SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
-import { makeCheck, openSnapshotDirectly, queryRows, seeded, tempDirectory } from './storeTestSupport';
+import { createSeededRandom } from '../../../src/core/anomaly/seededRandom';
+import { makeCheck, openSnapshotDirectly, queryRows, tempDirectory } from './storeTestSupport';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -17,7 +18,7 @@ const NOW = Date.UTC(2026, 10, 24, 13, 47, 31, 250);
 
 /** Three days of checks every 20 s for two targets, out of order now and then, all statuses. */
 function generateChecks(): CheckRecord[] {
-  const random = seeded(42);
+  const random = createSeededRandom(42);
   const checks: CheckRecord[] = [];
   for (let at = NOW - 3 * DAY; at < NOW; at += 20_000) {
     for (const targetId of ['a', 'b']) {

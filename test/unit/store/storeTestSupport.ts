@@ -8,6 +8,7 @@ import type { CheckRecord } from '../../../src/core/store/checkRecord';
 import { loadSqlJs } from '../../../src/core/store/sqlJsLoader';
 import { SNAPSHOT_FILE } from '../../../src/core/store/sqlJsHistoryStore';
 
+
 export function makeCheck(overrides: Partial<CheckRecord> & { startedAt: number }): CheckRecord {
   const totalMs = overrides.totalMs ?? 50;
   return {
@@ -27,17 +28,6 @@ export function makeCheck(overrides: Partial<CheckRecord> & { startedAt: number 
   };
 }
 
-/** A pseudo-random generator with a seed, so failures reproduce. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function tempDirectory(t: { after: (fn: () => void) => void }): string {
   const directory = mkdtempSync(join(tmpdir(), 'nm-store-'));
