@@ -393,22 +393,7 @@ interface ExportedCheck {
 }
 
 function exportedCheckView(check: ExportedCheck): Record<string, unknown> {
-  return {
-    timestamp: iso(check.startedAt),
-    timestamp_ms: check.startedAt,
-    status: check.status,
-    status_code: check.statusCode,
-    response_time: ms(check.totalMs),
-    reason: check.reason,
-    message: check.message,
-    phases: {
-      dns: ms(check.phases.dns), connect: ms(check.phases.connect), tls: ms(check.phases.tls),
-      first_byte: ms(check.phases.firstByte), transfer: ms(check.phases.transfer),
-    },
-    address: check.address,
-    anomaly_score: check.anomalyScore,
-    location: locationView(check.location),
-  };
+  return checkView({ ...check, addresses: check.address === null ? [] : [check.address] });
 }
 
 export function json(status: number, value: unknown): RouteResponse {

@@ -146,8 +146,14 @@ export function statsView(window: string, uptime: number | null, latency: Latenc
   };
 }
 
-export function checkView(check: CheckRecord | CheckResult): Record<string, unknown> {
-  const record = 'anomalyScore' in check ? check : undefined;
+/** What a check view shows: a live result, a stored record, or a row of the history export. */
+export type CheckViewInput = Pick<CheckResult, 'startedAt' | 'status' | 'statusCode' | 'totalMs' | 'message' | 'phases' | 'addresses'> & {
+  reason: string | null;
+  anomalyScore?: CheckRecord['anomalyScore'];
+  location?: CheckRecord['location'];
+};
+
+export function checkView(check: CheckViewInput): Record<string, unknown> {
   return {
     timestamp: iso(check.startedAt),
     timestamp_ms: check.startedAt,
@@ -158,8 +164,8 @@ export function checkView(check: CheckRecord | CheckResult): Record<string, unkn
     message: check.message,
     phases: phasesView(check.phases),
     address: check.addresses[0] ?? null,
-    anomaly_score: record?.anomalyScore ?? null,
-    location: locationView(record?.location),
+    anomaly_score: check.anomalyScore ?? null,
+    location: locationView(check.location),
   };
 }
 
