@@ -1,5 +1,9 @@
 /** Chart.js, registered piece by piece: only the parts these charts use end up in the bundle. */
 import { Chart, Filler, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip } from 'chart.js';
+import type { ChartOptions } from 'chart.js';
+import type { TimeRange } from '../../../src/shared/dashboardProtocol';
+import { el } from '../dom';
+import { formatTick, timeTicks } from '../logic/chartData';
 import type { ChartTheme } from '../theme';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Legend, Tooltip);
@@ -12,4 +16,26 @@ export function applyChartDefaults(theme: ChartTheme): void {
   Chart.defaults.font.family = theme.fontFamily;
   Chart.defaults.animation = false;
   Chart.defaults.maintainAspectRatio = false;
+}
+
+/** The canvas of a chart, in its sized holder, labelled for screen readers. */
+export function chartCanvas(id: string, label: string, holderClass = 'chart-holder'): { holder: HTMLDivElement; canvas: HTMLCanvasElement } {
+  const holder = el('div', holderClass);
+  const canvas = el('canvas');
+  canvas.id = id;
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', label);
+  holder.append(canvas);
+  return { holder, canvas };
+}
+
+/** The time axis every chart shares: ticks on round local times, labelled for the range shown. */
+export function timeAxis(maxTicks: number, range: () => TimeRange): NonNullable<ChartOptions<'line'>['scales']>[string] {
+  return {
+    type: 'linear',
+    afterBuildTicks: (axis) => {
+      axis.ticks = timeTicks(axis.min, axis.max, maxTicks).map((value) => ({ value }));
+    },
+    ticks: { callback: (value) => formatTick(Number(value), range()) },
+  };
 }

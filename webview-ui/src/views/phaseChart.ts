@@ -1,10 +1,10 @@
 /** Where the time goes for one target: dns, connect, tls, first byte and transfer, stacked over time. */
 import type { ChartDataset } from 'chart.js';
 import { PHASES, type DashboardTarget, type PhaseName, type SeriesColumns, type TimeRange } from '../../../src/shared/dashboardProtocol';
-import { formatAxisMs, formatMs, formatTick, formatTimestamp, pointCentre, timeTicks, type XY } from '../logic/chartData';
+import { formatAxisMs, formatMs, formatTimestamp, pointCentre, type XY } from '../logic/chartData';
 import { withAlpha } from '../logic/color';
 import type { ChartTheme } from '../theme';
-import { Chart } from './chartSetup';
+import { Chart, chartCanvas, timeAxis } from './chartSetup';
 import { el } from '../dom';
 
 const PHASE_LABELS: Record<PhaseName, string> = {
@@ -28,12 +28,8 @@ export class PhaseChartView {
     this.select.addEventListener('change', () => onFocus(this.select.value));
     header.append(this.select);
     this.element.append(header);
-    const holder = el('div', 'chart-holder');
-    this.canvas = el('canvas');
-    this.canvas.id = 'phase-chart';
-    this.canvas.setAttribute('role', 'img');
-    this.canvas.setAttribute('aria-label', 'Response time by phase, stacked');
-    holder.append(this.canvas);
+    const { holder, canvas } = chartCanvas('phase-chart', 'Response time by phase, stacked');
+    this.canvas = canvas;
     this.element.append(holder);
     this.chart = new Chart<'line', XY[]>(this.canvas, {
       type: 'line',
@@ -43,13 +39,7 @@ export class PhaseChartView {
         normalized: true,
         interaction: { mode: 'index', intersect: false },
         scales: {
-          x: {
-            type: 'linear',
-            afterBuildTicks: (axis) => {
-              axis.ticks = timeTicks(axis.min, axis.max, 6).map((value) => ({ value }));
-            },
-            ticks: { callback: (value) => formatTick(Number(value), this.range) },
-          },
+          x: timeAxis(6, () => this.range),
           y: { type: 'linear', stacked: true, min: 0, title: { display: true, text: 'ms' }, ticks: { callback: (value) => formatAxisMs(Number(value)) } },
         },
         plugins: {

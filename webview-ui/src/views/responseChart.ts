@@ -1,9 +1,9 @@
 /** Response time per shown target over the range, anomalies marked with a triangle on the line. */
 import type { ChartDataset, Plugin, PointElement } from 'chart.js';
 import type { DashboardTarget, SeriesColumns, TimeRange } from '../../../src/shared/dashboardProtocol';
-import { anomalyIndices, formatAxisMs, formatMs, formatTick, formatTimestamp, responsePoints, timeTicks, type XY } from '../logic/chartData';
+import { anomalyIndices, formatAxisMs, formatMs, formatTimestamp, responsePoints, type XY } from '../logic/chartData';
 import type { ChartTheme } from '../theme';
-import { Chart } from './chartSetup';
+import { Chart, chartCanvas, timeAxis } from './chartSetup';
 import { el } from '../dom';
 
 /** `targetId` lets tests (and the tooltip) tell which target a line is. */
@@ -52,12 +52,8 @@ export class ResponseChartView {
   constructor(private theme: ChartTheme) {
     this.element = el('section', 'card');
     this.element.append(el('h2', undefined, 'Response time'));
-    const holder = el('div', 'chart-holder tall');
-    this.canvas = el('canvas');
-    this.canvas.setAttribute('role', 'img');
-    this.canvas.setAttribute('aria-label', 'Response time per target');
-    this.canvas.id = 'response-chart';
-    holder.append(this.canvas);
+    const { holder, canvas } = chartCanvas('response-chart', 'Response time per target', 'chart-holder tall');
+    this.canvas = canvas;
     this.element.append(holder);
     this.chart = new Chart<'line', XY[]>(this.canvas, {
       type: 'line',
@@ -69,13 +65,7 @@ export class ResponseChartView {
         interaction: { mode: 'nearest', intersect: false, axis: 'x' },
         elements: { point: { radius: 0, hoverRadius: 3 } },
         scales: {
-          x: {
-            type: 'linear',
-            afterBuildTicks: (axis) => {
-              axis.ticks = timeTicks(axis.min, axis.max, 8).map((value) => ({ value }));
-            },
-            ticks: { callback: (value) => formatTick(Number(value), this.range) },
-          },
+          x: timeAxis(8, () => this.range),
           y: { type: 'linear', beginAtZero: true, title: { display: true, text: 'ms' }, ticks: { callback: (value) => formatAxisMs(Number(value)) } },
         },
         plugins: {
