@@ -13,7 +13,6 @@
  * and high-contrast themes go to test-results/ui/dashboard/.
  */
 import * as assert from 'node:assert/strict';
-import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -22,6 +21,7 @@ import type { GeoLocation } from '../../../src/core/geo/geoLocation';
 import type { CheckRecord } from '../../../src/core/store/checkRecord';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { resolveTarget, type Target, type TargetEntryObject } from '../../../src/core/targets/target';
+import { RestartableSite } from '../../support/restartableSite';
 import { waitUntil, withWorkbench, type WorkbenchDriver } from './workbenchDriver';
 
 const MINUTE = 60_000;
@@ -50,33 +50,6 @@ interface ProbeWindow {
   networkMonitorDashboard?: { snapshot(): DashboardSnapshot };
 }
 
-/** A loopback HTTP site that counts the requests it answers. */
-class CountingSite {
-  private server: Server | undefined;
-  hits = 0;
-  port = 0;
-
-  async start(): Promise<void> {
-    const server = createHttpServer((_request, response) => {
-      this.hits++;
-      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
 
 /** A loopback TCP service: accepts and closes. */
 class TcpService {
@@ -236,7 +209,7 @@ async function screenshotDashboard(workbench: WorkbenchDriver, theme: string): P
 }
 
 test('the dashboard draws a month of seeded history, its map, a range switch and live checks, in dark, light and high-contrast themes', { timeout: 10 * 60_000 }, async (t) => {
-  const site = new CountingSite();
+  const site = new RestartableSite();
   const tcp = new TcpService();
   await site.start();
   await tcp.start();
