@@ -6,6 +6,7 @@
  */
 import { ExpiringLruCache } from './expiringLruCache';
 import { TokenBucket } from './tokenBucket';
+import type { GeoLocation } from './geoLocation';
 
 /** The part of `fetch` this lookup uses, so tests can point it at a local HTTPS server. */
 export type GeoFetch = (
@@ -14,15 +15,7 @@ export type GeoFetch = (
 ) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
 
 /** What the provider said about one IP. Absent fields are null. */
-export interface OnlineGeoDetail {
-  country: string | null;
-  countryCode: string | null;
-  city: string | null;
-  isp: string | null;
-  asn: number | null;
-  lat: number | null;
-  lon: number | null;
-}
+export type OnlineGeoDetail = Omit<GeoLocation, 'local'>;
 
 export interface OnlineGeoLookupOptions {
   fetch?: GeoFetch;
