@@ -36,7 +36,7 @@ function indent(text: string): string {
 }
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, color: false, reporter: ClosingLineReporter });
+  const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, reporter: ClosingLineReporter });
   const grep = process.env.NM_E2E_GREP;
   if (grep) mocha.grep(grep);
   const suiteDir = join(__dirname, 'suite');

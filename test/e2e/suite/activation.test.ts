@@ -1,6 +1,7 @@
 /** The extension is installed in the host, activates on its own, and registers what it declares. */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { eventually } from './eventually';
 
 const EXTENSION_ID = 'network-monitor.network-monitor';
 
@@ -14,15 +15,6 @@ function ourExtension(): vscode.Extension<unknown> {
   return extension;
 }
 
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return true;
-}
-
 describe('Activation', () => {
   it('is loaded from the repository under test', () => {
     const extension = ourExtension();
@@ -32,7 +24,7 @@ describe('Activation', () => {
 
   it('activates by itself once the editor has started (onStartupFinished)', async () => {
     const extension = ourExtension();
-    assert.ok(await waitUntil(() => extension.isActive, 20_000), 'The extension was not active 20 s after the test run began.');
+    await eventually('the extension is active', () => extension.isActive);
   });
 
   it('activates without throwing', async () => {

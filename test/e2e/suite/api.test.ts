@@ -8,6 +8,7 @@ import { request } from 'node:http';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import * as vscode from 'vscode';
 import type { NetworkMonitorApi } from '../../../src/extension';
+import { eventually } from './eventually';
 
 const EXTENSION_ID = 'network-monitor.network-monitor';
 
@@ -17,16 +18,6 @@ async function monitorApi(): Promise<NetworkMonitorApi> {
   const exports = await extension.activate();
   await exports.ready;
   return exports;
-}
-
-async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`Timed out after ${timeoutMs} ms waiting until ${what}.`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 function get(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
@@ -94,7 +85,7 @@ describe('Local API', () => {
     const monitor = await monitorApi();
     const port = monitor.api.port!;
     await config().update('api.enabled', false, vscode.ConfigurationTarget.Global);
-    await eventually('the API stops', () => (monitor.api.port === undefined ? true : undefined));
+    await eventually('the API stops', () => monitor.api.port === undefined);
     blocker = createServer().listen(port, '127.0.0.1');
     await new Promise((resolve) => blocker!.once('listening', resolve));
     await config().update('api.enabled', true, vscode.ConfigurationTarget.Global);

@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import type { NetworkMonitorApi } from '../../../src/extension';
 import type { TargetNode } from '../../../src/vscode/tree/targetNodes';
 import { RestartableSite } from '../../support/restartableSite';
+import { eventually, WAIT_MS } from './eventually';
 
 const EXTENSION_ID = 'network-monitor.network-monitor';
 const SECTION = 'networkMonitor';
@@ -24,14 +25,6 @@ async function api(): Promise<NetworkMonitorApi> {
   return exports;
 }
 
-/** Polls every 50 ms; fails with `what` if the condition is still false after `timeoutMs`. */
-async function eventually(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`Timed out after ${timeoutMs} ms waiting until ${what}.`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 
 function config(): vscode.WorkspaceConfiguration {
@@ -65,7 +58,7 @@ async function resetSettings(): Promise<void> {
 }
 
 describe('Targets through the commands', function () {
-  this.timeout(60_000);
+  this.timeout(3 * WAIT_MS);
   const site = new RestartableSite();
   let monitor: NetworkMonitorApi;
 
@@ -149,15 +142,15 @@ describe('Targets through the commands', function () {
     const shownBefore = monitor.notifications.shown.length;
 
     await site.stop();
-    await eventually('the tree shows it DOWN', () => item(monitor, id)?.contextValue === 'target+down', 20_000);
+    await eventually('the tree shows it DOWN', () => item(monitor, id)?.contextValue === 'target+down');
     assert.equal(iconColor(item(monitor, id)), 'networkMonitor.down');
     await eventually('the status bar says 1 down on the error background', () => monitor.statusBar.text === '$(pulse) 1 down' && monitor.statusBar.background === 'error');
-    await eventually('a down notification is shown', () => monitor.notifications.shown.slice(shownBefore).some((shown) => shown.kind === 'down' && shown.targetIds.includes(id)), 20_000);
+    await eventually('a down notification is shown', () => monitor.notifications.shown.slice(shownBefore).some((shown) => shown.kind === 'down' && shown.targetIds.includes(id)));
 
     await site.start();
-    await eventually('the tree shows it UP again', () => item(monitor, id)?.contextValue === 'target+up', 20_000);
+    await eventually('the tree shows it UP again', () => item(monitor, id)?.contextValue === 'target+up');
     await eventually('the status bar is back to 1 up', () => monitor.statusBar.text === '$(pulse) 1 up' && monitor.statusBar.background === undefined);
-    await eventually('a recovery notification is shown', () => monitor.notifications.shown.slice(shownBefore).some((shown) => shown.kind === 'recovered'), 20_000);
+    await eventually('a recovery notification is shown', () => monitor.notifications.shown.slice(shownBefore).some((shown) => shown.kind === 'recovered'));
     const downs = monitor.notifications.shown.slice(shownBefore).filter((shown) => shown.kind === 'down');
     assert.equal(downs.length, 1, 'one outage, one down notification');
     await eventually('the outage is a child of the node', () => monitor.tree.getChildren(monitor.tree.node(id)).length > 0);
