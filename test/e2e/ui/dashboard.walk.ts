@@ -22,7 +22,7 @@ import type { CheckRecord } from '../../../src/core/store/checkRecord';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { resolveTarget, type Target, type TargetEntryObject } from '../../../src/core/targets/target';
 import { RestartableSite } from '../../support/restartableSite';
-import { waitUntil, withWorkbench, type WorkbenchDriver } from './workbenchDriver';
+import { STARTUP_WAIT_MS, WAIT_MS, waitUntil, withWorkbench, type WorkbenchDriver } from './workbenchDriver';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -169,7 +169,7 @@ async function waitForSeries(content: FrameLocator, previous: number, range: str
   const answered = await waitUntil(async () => {
     shot = await snapshot(content);
     return shot.seriesResponses > previous && shot.range === range && shot.response.length > 0;
-  }, 30_000);
+  }, WAIT_MS);
   assert.ok(answered && shot, `No ${range} series was drawn; the dashboard reports ${JSON.stringify(shot)}.`);
   return shot;
 }
@@ -177,29 +177,21 @@ async function waitForSeries(content: FrameLocator, previous: number, range: str
 /** Picks a colour theme through the palette, as a user does, and waits for the webview to follow. */
 async function useColorTheme(workbench: WorkbenchDriver, label: string, bodyClass: string): Promise<void> {
   const { page } = workbench;
-  // Keys pressed while the webview has the focus stay in its frame: give the focus back to the workbench.
-  await page.locator('.part.sidebar .composite.title').click();
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill('>Preferences: Color Theme');
-  // Clicked, not Enter: "Browse Color Themes in Marketplace" is listed first.
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click();
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }).first().waitFor();
-  await input.fill(label);
-  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: label }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  await workbench.startCommand('Preferences: Color Theme');
+  await workbench.waitFor(page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }).first(), 'the list of colour themes');
+  await workbench.pick(label);
+  await workbench.waitFor(page.locator('.quick-input-widget'), 'the theme picker to close', { state: 'hidden' });
   const body = workbench.webviewContent().locator('body');
-  assert.ok(await waitUntil(async () => ((await body.getAttribute('class')) ?? '').split(/\s+/).includes(bodyClass), 15_000),
-    `The dashboard did not switch to ${label}; its body class is "${await body.getAttribute('class')}".`);
+  await workbench.waitUntil(`the dashboard to switch to ${label}`, async () => ((await body.getAttribute('class')) ?? '').split(/\s+/).includes(bodyClass), {
+    describe: async () => `Its body class is "${await body.getAttribute('class')}".`,
+  });
 }
 
 async function screenshotDashboard(workbench: WorkbenchDriver, theme: string): Promise<void> {
   const content = workbench.webviewContent();
   await content.locator('h1').scrollIntoViewIfNeeded();
-  // Theme changes redraw the charts on the next frame.
-  await workbench.page.waitForTimeout(300);
+  // Theme changes redraw the charts on the next frame: wait until two frames have been painted.
+  await content.locator('body').evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
   await workbench.screenshot(`dashboard-${theme}-charts`);
   await content.locator('svg.world-map').scrollIntoViewIfNeeded();
   await content.locator('svg.world-map circle.marker').first().hover();
@@ -229,7 +221,6 @@ test('the dashboard draws a month of seeded history, its map, a range switch and
   try {
     await withWorkbench({
       name: 'dashboard',
-      timeoutMs: 30_000,
       env: { NM_DASHBOARD_TEST_PROBE: '1' },
       userSettings: {
         'workbench.colorTheme': 'Default Dark Modern',
@@ -242,13 +233,13 @@ test('the dashboard draws a month of seeded history, its map, a range switch and
         await seedHistory(join(userDataDir, 'User', 'globalStorage', EXTENSION_ID), targets, seedEnd);
       },
     }, async (workbench) => {
-      await workbench.activityBarItem('Network Monitor').waitFor({ timeout: 60_000 });
-      await workbench.statusBarItem(/2 up/).waitFor({ timeout: 60_000 });
+      await workbench.waitFor(workbench.activityBarItem('Network Monitor'), 'Network Monitor in the activity bar', { timeoutMs: STARTUP_WAIT_MS });
+      await workbench.waitFor(workbench.statusBarItem(/2 up/), 'the status bar to count the two local targets up', { timeoutMs: STARTUP_WAIT_MS });
 
       const commandAt = Date.now();
       await workbench.runCommand('Network Monitor: Open Dashboard');
       const content = workbench.webviewContent();
-      await content.locator('#response-chart').waitFor();
+      await workbench.waitFor(content.locator('#response-chart'), 'the dashboard\'s response-time chart');
 
       // ---- 24 h, the default range: every seeded check of the last day is a point on its line.
       const day = await waitForSeries(content, 0, '24h');
@@ -309,7 +300,7 @@ test('the dashboard draws a month of seeded history, its map, a range switch and
         assert.ok(Math.abs(series.points - buckets) <= 1, `${seeded.target.name}: ${series.points} points for a month in ${series.evenStep / HOUR} h buckets (${buckets}).`);
         assert.ok(series.points <= month.maxPoints, `${seeded.target.name}: more points than asked for.`);
       }
-      assert.ok(await waitUntil(async () => (await content.locator('.incident-list li', { hasText: 'Local site' }).count()) > 0, 5_000),
+      assert.ok(await waitUntil(async () => (await content.locator('.incident-list li', { hasText: 'Local site' }).count()) > 0, WAIT_MS),
         'The outage seeded three days ago is not listed among the incidents of the month.');
       await workbench.screenshot('dashboard-dark-30-days');
 
@@ -323,7 +314,7 @@ test('the dashboard draws a month of seeded history, its map, a range switch and
         const hits = site.hits;
         latest = await snapshot(content);
         return hits - startHits >= 3 && lineOf(latest, 'local-site').drawnPoints - startPoints === hits - startHits && site.hits === hits;
-      }, 45_000);
+      }, WAIT_MS);
       assert.ok(grew, `The local site answered ${site.hits - startHits} checks, but its line went from ${startPoints} to ${lineOf(latest, 'local-site').drawnPoints} points.`);
       assert.equal(latest.seriesRequests, hour.seriesRequests, 'Live checks arrived without the webview asking again.');
       await workbench.screenshot('dashboard-dark-1-hour-live');

@@ -8,24 +8,8 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { waitUntil, withWorkbench } from './workbenchDriver';
 import { RestartableSite } from '../../support/restartableSite';
-
-
-/**
- * Opens a command from the palette and leaves the quick input open, for commands that go on to
- * ask questions in it (the driver's runCommand waits for the palette to close).
- */
-async function startCommand(page: Page, title: string): Promise<Locator> {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-  await page.keyboard.press('Enter');
-  return input;
-}
+import { withWorkbench } from './workbenchDriver';
 
 async function typeAndEnter(page: Page, input: Locator, text: string): Promise<void> {
   await input.fill(text);
@@ -38,7 +22,6 @@ test('a new user adds a target from the palette, sees it up, down and back up, a
   try {
     await withWorkbench({
       name: 'monitoring',
-      timeoutMs: 30_000,
       userSettings: {
         'networkMonitor.defaults.interval': 2,
         'networkMonitor.defaults.timeout': 2_000,
@@ -47,60 +30,61 @@ test('a new user adds a target from the palette, sees it up, down and back up, a
       },
     }, async (workbench) => {
       const { page } = workbench;
-      await workbench.activityBarItem('Network Monitor').waitFor({ timeout: 60_000 });
       await workbench.openViewContainer('Network Monitor');
       const targetsView = workbench.view('Targets');
-      await targetsView.getByRole('button', { name: 'Add Target' }).waitFor();
+      await workbench.waitFor(targetsView.getByRole('button', { name: 'Add Target' }), 'the welcome view\'s Add Target button');
       await workbench.screenshot('welcome');
 
       // Add Target: URL, name, interval (default), where to save.
-      const input = await startCommand(page, 'Network Monitor: Add Target');
+      const input = await workbench.startCommand('Network Monitor: Add Target');
       const widget = page.locator('.quick-input-widget');
-      await widget.filter({ hasText: 'URL to check' }).waitFor();
+      await workbench.waitFor(widget.filter({ hasText: 'URL to check' }), 'Add Target to ask for the URL');
       await typeAndEnter(page, input, site.url);
-      await widget.filter({ hasText: 'Optional: a name' }).waitFor();
+      await workbench.waitFor(widget.filter({ hasText: 'Optional: a name' }), 'Add Target to ask for a name');
       await typeAndEnter(page, input, 'Local site');
-      await widget.filter({ hasText: 'seconds between checks' }).waitFor();
+      await workbench.waitFor(widget.filter({ hasText: 'seconds between checks' }), 'Add Target to ask for the interval');
       await page.keyboard.press('Enter');
-      await widget.filter({ hasText: 'User settings' }).waitFor();
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'User settings' }).first().click();
-      await widget.waitFor({ state: 'hidden' });
+      await workbench.waitFor(widget.filter({ hasText: 'User settings' }), 'Add Target to ask where to save');
+      await workbench.pick('User settings');
+      await workbench.waitFor(widget, 'Add Target to close after the last step', { state: 'hidden' });
 
       const row = workbench.treeRow('Local site', 'Targets');
-      await row.waitFor();
-      assert.ok(await waitUntil(async () => /UP · \d+ ms/.test((await row.textContent()) ?? ''), 20_000), `The tree row says "${await row.textContent()}", not UP with a response time.`);
-      await workbench.statusBarItem('1 up').waitFor();
+      const rowText = async (): Promise<string> => `The row says "${(await row.textContent()) ?? ''}".`;
+      await workbench.waitFor(row, 'the new target in the tree');
+      await workbench.waitUntil('the tree row to say UP with a response time', async () => /UP · \d+ ms/.test((await row.textContent()) ?? ''), { describe: rowText });
+      await workbench.waitFor(workbench.statusBarItem('1 up'), 'the status bar to count 1 up');
       await workbench.screenshot('target-up');
 
       await site.stop();
-      await workbench.notificationToast(/Local site is down/).waitFor({ timeout: 30_000 });
-      assert.ok(await waitUntil(async () => /DOWN/.test((await row.textContent()) ?? ''), 10_000), `The tree row says "${await row.textContent()}", not DOWN.`);
-      await workbench.statusBarItem('1 down').waitFor();
+      await workbench.waitFor(workbench.notificationToast(/Local site is down/), 'the notification that Local site is down');
+      await workbench.waitUntil('the tree row to say DOWN', async () => /DOWN/.test((await row.textContent()) ?? ''), { describe: rowText });
+      await workbench.waitFor(workbench.statusBarItem('1 down'), 'the status bar to count 1 down');
       await workbench.screenshot('target-down-notification');
 
       await site.start();
-      await workbench.notificationToast(/Local site is back up/).waitFor({ timeout: 30_000 });
-      await workbench.statusBarItem('1 up').waitFor();
+      await workbench.waitFor(workbench.notificationToast(/Local site is back up/), 'the notification that Local site is back up');
+      await workbench.waitFor(workbench.statusBarItem('1 up'), 'the status bar to count 1 up again');
       await workbench.screenshot('target-recovered-notification');
 
       // A URL that cannot be checked is explained while it is typed, and nothing is saved.
-      const urlInput = await startCommand(page, 'Network Monitor: Add Target');
-      await widget.filter({ hasText: 'URL to check' }).waitFor();
+      const urlInput = await workbench.startCommand('Network Monitor: Add Target');
+      await workbench.waitFor(widget.filter({ hasText: 'URL to check' }), 'Add Target to ask for the URL');
       await urlInput.fill('ftp://127.0.0.1/files');
-      await widget.filter({ hasText: 'Unsupported scheme "ftp://"' }).waitFor();
+      await workbench.waitFor(widget.filter({ hasText: 'Unsupported scheme "ftp://"' }), 'the message that ftp:// is not supported');
       await workbench.screenshot('invalid-url-message');
       await urlInput.fill(site.url);
-      await widget.filter({ hasText: 'is already monitored as "Local site"' }).waitFor();
+      await workbench.waitFor(widget.filter({ hasText: 'is already monitored as "Local site"' }), 'the message that the URL is already monitored');
       await workbench.screenshot('duplicate-url-message');
       await urlInput.fill('127.0.0.1:notaport');
-      await widget.filter({ hasText: 'is not a valid URL' }).waitFor();
-      // Enter on an invalid URL does not move on: the first step and its message stay.
+      await workbench.waitFor(widget.filter({ hasText: 'is not a valid URL' }), 'the message that the URL is not valid');
+      // Enter on an invalid URL does not move on. The input handles keys in order, so once a
+      // URL typed after the Enter has been validated in the first step, the Enter was refused.
       await page.keyboard.press('Enter');
-      await page.waitForTimeout(500);
-      assert.equal(await widget.filter({ hasText: 'Add Target (1/4)' }).filter({ hasText: 'is not a valid URL' }).count(), 1, 'Enter on an invalid URL left the first step.');
+      await urlInput.fill('ftp://127.0.0.1/after-enter');
+      await workbench.waitFor(widget.filter({ hasText: 'Add Target (1/4)' }).filter({ hasText: 'Unsupported scheme "ftp://"' }), 'the first step to validate the URL typed after Enter on an invalid one');
       await page.keyboard.press('Escape');
-      await widget.waitFor({ state: 'hidden' });
-      assert.equal(await workbench.treeRows('Targets').filter({ hasText: '127.0.0.1:notaport' }).count(), 0);
+      await workbench.waitFor(widget, 'Add Target to close on Escape', { state: 'hidden' });
+      assert.equal(await workbench.treeRows('Targets').filter({ hasText: /notaport|after-enter/ }).count(), 0, 'A URL that was refused is in the tree.');
     });
   } finally {
     await site.stop();

@@ -10,7 +10,7 @@
  * Everything a walk leaves behind (screenshots, server log, browser console) is in
  * test-results/ui/<name>/.
  */
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, FrameLocator, Locator, Page } from 'playwright-core';
@@ -19,6 +19,18 @@ import { launchHeadlessChromium } from '../host/headlessChromium';
 import { REPO_ROOT, TEST_RESULTS_DIR, missingHostParts } from '../host/hostPaths';
 
 export const DEFAULT_VSIX = join(REPO_ROOT, 'dist', 'network-monitor.vsix');
+
+/**
+ * How long a wait lasts unless a walk says otherwise: generous, because CI machines are shared
+ * (two cores, often with another build beside the walk) and the workbench is slow when starved.
+ */
+export const WAIT_MS = 60_000;
+
+/** How long a freshly opened workbench may take to load the extension and show its container. */
+export const STARTUP_WAIT_MS = 120_000;
+
+/** Set by runWalks on a second attempt, so the first attempt's screenshots and logs are kept. */
+const ATTEMPT_SUFFIX = process.env.NM_E2E_WALK_ATTEMPT && process.env.NM_E2E_WALK_ATTEMPT !== '1' ? `-attempt${process.env.NM_E2E_WALK_ATTEMPT}` : '';
 
 export interface WorkbenchOptions {
   /** Names the walk's folder under test-results/ui/. */
@@ -32,7 +44,7 @@ export interface WorkbenchOptions {
   userSettings?: Record<string, unknown>;
   /** Extra environment for the server and the extension host. */
   env?: NodeJS.ProcessEnv;
-  /** Default timeout of every wait, in milliseconds (30 s unless set). */
+  /** Default timeout of every wait, in milliseconds (WAIT_MS unless set). */
   timeoutMs?: number;
   /**
    * Runs before code-server starts, to put files where the editor will find them, e.g. a history
@@ -52,6 +64,8 @@ export class WorkbenchDriver {
     private readonly host: CodeServerHost,
     private readonly profileDir: string,
     private readonly consoleLog: WriteStream,
+    /** Default timeout of this window's waits. */
+    readonly timeoutMs: number,
     /** False for a window opened with `openWindow`: disposing it closes only its page. */
     private readonly ownsHost = true,
   ) {}
@@ -63,7 +77,7 @@ export class WorkbenchDriver {
     const vsix = options.extensionDevelopmentPath ? undefined : (options.vsix ?? process.env.NM_E2E_VSIX ?? DEFAULT_VSIX);
     if (vsix !== undefined && !existsSync(vsix)) throw new Error(`No packaged extension at ${vsix}. Build it with: npm run package`);
 
-    const resultsDir = join(TEST_RESULTS_DIR, 'ui', options.name);
+    const resultsDir = join(TEST_RESULTS_DIR, 'ui', `${options.name}${ATTEMPT_SUFFIX}`);
     rmSync(resultsDir, { recursive: true, force: true });
     mkdirSync(resultsDir, { recursive: true });
     const profileDir = mkdtempSync(join(tmpdir(), 'nm-ui-'));
@@ -87,12 +101,13 @@ export class WorkbenchDriver {
       });
       browser = await launchHeadlessChromium({ profileDir: join(profileDir, 'chromium') });
       const page = browser.pages()[0] ?? (await browser.newPage());
-      page.setDefaultTimeout(options.timeoutMs ?? 30_000);
+      const timeoutMs = options.timeoutMs ?? WAIT_MS;
+      page.setDefaultTimeout(timeoutMs);
       page.on('console', (message) => consoleLog.write(`[${message.type()}] ${message.text()}\n`));
       page.on('pageerror', (error) => consoleLog.write(`[pageerror] ${error.message}\n`));
       await page.goto(host.workbenchUrl({ folder: workspaceFolder, extensionDevelopmentPath: options.extensionDevelopmentPath }));
-      await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
-      return new WorkbenchDriver(page, resultsDir, workspaceFolder, browser, host, profileDir, consoleLog);
+      await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: STARTUP_WAIT_MS });
+      return new WorkbenchDriver(page, resultsDir, workspaceFolder, browser, host, profileDir, consoleLog, timeoutMs);
     } catch (error) {
       await browser?.close().catch(() => undefined);
       await host?.dispose();
@@ -115,12 +130,12 @@ export class WorkbenchDriver {
     writeFileSync(join(workspaceFolder, '.vscode', 'settings.json'), JSON.stringify(workspaceSettings, null, 2));
     const consoleLog = createWriteStream(join(resultsDir, 'workbench-console.log'));
     const page = await this.browser.newPage();
-    page.setDefaultTimeout(30_000);
+    page.setDefaultTimeout(this.timeoutMs);
     page.on('console', (message) => consoleLog.write(`[${message.type()}] ${message.text()}\n`));
     page.on('pageerror', (error) => consoleLog.write(`[pageerror] ${error.message}\n`));
     await page.goto(this.host.workbenchUrl({ folder: workspaceFolder }));
-    await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
-    return new WorkbenchDriver(page, resultsDir, workspaceFolder, this.browser, this.host, this.profileDir, consoleLog, false);
+    await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: STARTUP_WAIT_MS });
+    return new WorkbenchDriver(page, resultsDir, workspaceFolder, this.browser, this.host, this.profileDir, consoleLog, this.timeoutMs, false);
   }
 
   /** Where extensions keep their global state; every window of this server shares it. */
@@ -138,8 +153,9 @@ export class WorkbenchDriver {
     // The side bar's title is the container's title, or "Container: View" when it holds one view.
     const sideBarTitle = this.page.locator('.part.sidebar .composite.title h2', { hasText: title });
     if (await sideBarTitle.isVisible()) return;
+    await this.waitFor(this.activityBarItem(title), `"${title}" in the activity bar`, { timeoutMs: STARTUP_WAIT_MS });
     await this.activityBarItem(title).click();
-    await sideBarTitle.waitFor();
+    await this.waitFor(sideBarTitle, `the side bar to show "${title}"`);
   }
 
   /** A view's pane in the side bar, by the view's name (e.g. 'Targets'). */
@@ -158,15 +174,84 @@ export class WorkbenchDriver {
 
   /** Runs a command from the command palette by its full title, e.g. 'Network Monitor: Check Now'. */
   async runCommand(title: string): Promise<void> {
-    await this.page.keyboard.press('Escape');
+    await this.startCommand(title);
+    await this.waitFor(this.page.locator('.quick-input-widget'), `the command palette to close after running "${title}"`, { state: 'hidden' });
+  }
+
+  /**
+   * Runs a command from the palette and leaves the quick input open, for commands that go on to
+   * ask questions in it; returns the input. Enter runs the row that has the focus, so this moves
+   * the focus to the command first: the list filters asynchronously, and a click on a row that is
+   * being redrawn can land on nothing and merely close the palette, the command never run.
+   */
+  async startCommand(title: string): Promise<Locator> {
+    await this.focusWorkbench();
     await this.page.keyboard.press('F1');
     const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor();
+    await this.waitFor(input, 'the command palette to open');
     await input.fill(`>${title}`);
-    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    await row.waitFor();
-    await row.click();
-    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    await this.pickFocused(title, `the command palette to offer "${title}" first`);
+    return input;
+  }
+
+  /**
+   * Chooses an item in an open quick pick by its label: types it to filter the list, moves the
+   * focus to the row carrying exactly that label, and presses Enter.
+   */
+  async pick(label: string): Promise<void> {
+    await this.page.locator('.quick-input-widget input').fill(label);
+    await this.pickFocused(label, `the quick pick to offer "${label}" first`);
+  }
+
+  /**
+   * Moves the focus in the open quick pick's list down to the row labelled exactly `label` and
+   * presses Enter. The list may still be filtering when the row first shows, which moves the
+   * focus back to the top: each round reads the focus afresh.
+   */
+  private async pickFocused(label: string, what: string): Promise<void> {
+    const exactly = new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`);
+    const rows = this.page.locator('.quick-input-list .monaco-list-row');
+    await this.waitFor(rows.filter({ has: this.page.locator('.label-name', { hasText: exactly }) }).first(), what);
+    const focusedRow = this.page.locator('.quick-input-list .monaco-list-row.focused');
+    const focused = focusedRow.locator('.label-name', { hasText: exactly });
+    await this.waitUntil(what, async () => {
+      if ((await focused.count()) > 0) return true;
+      await this.page.keyboard.press('ArrowDown');
+      return false;
+    }, { describe: async () => `The focused row is "${(await focusedRow.first().textContent().catch(() => null)) ?? 'none'}".` });
+    await this.page.keyboard.press('Enter');
+  }
+
+  /**
+   * Gives the keyboard back to the workbench: keys pressed while a webview has the focus stay in
+   * its frame, and Escape closes whatever quick input is left open.
+   */
+  async focusWorkbench(): Promise<void> {
+    const inFrame = await this.page.evaluate<boolean>("document.activeElement?.tagName === 'IFRAME'");
+    const sideBarTitle = this.page.locator('.part.sidebar .composite.title');
+    if (inFrame && (await sideBarTitle.isVisible())) await sideBarTitle.click();
+    await this.page.keyboard.press('Escape');
+  }
+
+  /**
+   * Waits for a locator (visible unless another state is asked for). On a timeout the error says
+   * what the walk was waiting for, in words, before Playwright's own account of the selector.
+   */
+  async waitFor(locator: Locator, what: string, options: { state?: 'attached' | 'detached' | 'visible' | 'hidden'; timeoutMs?: number } = {}): Promise<void> {
+    const timeout = options.timeoutMs ?? this.timeoutMs;
+    try {
+      await locator.waitFor({ state: options.state ?? 'visible', timeout });
+    } catch (error) {
+      throw new WaitTimeoutError(what, timeout, error);
+    }
+  }
+
+  /** Polls a condition until it holds; on a timeout, fails saying what it was waiting for and what `describe` reports then. */
+  async waitUntil(what: string, condition: () => Promise<boolean>, options: { timeoutMs?: number; describe?: () => Promise<string> } = {}): Promise<void> {
+    const timeout = options.timeoutMs ?? this.timeoutMs;
+    if (await waitUntil(condition, timeout)) return;
+    const detail = options.describe ? await options.describe().catch((error: Error) => `(could not be read: ${error.message})`) : undefined;
+    throw new WaitTimeoutError(what, timeout, detail);
   }
 
   statusBar(): Locator {
@@ -194,6 +279,23 @@ export class WorkbenchDriver {
     return file;
   }
 
+  /**
+   * Saves a screenshot named `failure` and prints what failed, where the logs are, and the end of
+   * the workbench console (what the editor itself said just before).
+   */
+  async reportFailure(walkName: string, error: unknown): Promise<void> {
+    const shot = await this.screenshot('failure').catch(() => undefined);
+    await new Promise<void>((resolve) => this.consoleLog.write('', () => resolve()));
+    const consoleFile = join(this.resultsDir, 'workbench-console.log');
+    const consoleTail = existsSync(consoleFile) ? readFileSync(consoleFile, 'utf8').trimEnd().split('\n').slice(-25).join('\n') : '';
+    console.error([
+      `[walk ${walkName}] failed: ${(error as Error).message?.split('\n')[0] ?? error}`,
+      `[walk ${walkName}] screenshot: ${shot ?? 'none'}; logs: ${this.resultsDir}`,
+      `[walk ${walkName}] the workbench console ends with:`,
+      consoleTail || '  (nothing)',
+    ].join('\n'));
+  }
+
   async dispose(): Promise<void> {
     if (!this.ownsHost) {
       // As a user closing the window: unload handlers run, so the workbench says goodbye to the server.
@@ -217,8 +319,7 @@ export async function withWorkbench(options: WorkbenchOptions, walk: (workbench:
   try {
     await walk(workbench);
   } catch (error) {
-    const shot = await workbench.screenshot('failure').catch(() => undefined);
-    console.error(`[walk ${options.name}] failed; screenshot: ${shot ?? 'none'}, logs: ${workbench.resultsDir}`);
+    await workbench.reportFailure(options.name, error);
     throw error;
   } finally {
     await workbench.dispose();
@@ -233,6 +334,19 @@ export async function waitUntil(condition: () => Promise<boolean>, timeoutMs: nu
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** A wait that ran out: says, in words, what the walk was waiting for. */
+export class WaitTimeoutError extends Error {
+  constructor(readonly what: string, timeoutMs: number, cause?: unknown) {
+    const detail = cause instanceof Error ? cause.message : cause;
+    super(`Timed out after ${timeoutMs / 1000} s waiting for ${what}.${detail ? `\n${detail}` : ''}`);
+    this.name = 'WaitTimeoutError';
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function cssString(text: string): string {
