@@ -16,6 +16,8 @@ export type FailureReason =
   | 'HTTP_STATUS'
   | 'REDIRECT_LOOP'
   | 'ASSERTION_FAILED'
+  /** Not sent, on purpose: an address or a redirect this target may not use (see networkPolicy.ts). */
+  | 'BLOCKED'
   /** Answered as expected, but slower than the target's latency budget (status `DEGRADED`). */
   | 'SLOW'
   /** Anything the codes above do not cover (an unreachable network, a protocol error...). */

@@ -8,6 +8,16 @@ import type { Target } from '../targets/target';
 import { Deadline } from './deadline';
 import { PhaseClock, round3, roundPhases } from './phaseClock';
 
+/**
+ * Longest message kept with a check. Messages can quote what a server sent (a redirect's
+ * Location, an error text), and every check's message goes into the history.
+ */
+export const MAX_MESSAGE_LENGTH = 1024;
+
+export function clipMessage(message: string): string {
+  return message.length <= MAX_MESSAGE_LENGTH ? message : `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;
+}
+
 export type Outcome = Pick<CheckResult, 'status' | 'reason' | 'message'> & { statusCode?: number | null };
 
 export class CheckRun {
@@ -31,7 +41,7 @@ export class CheckRun {
       startedAt: this.startedAt,
       status: outcome.status,
       reason: outcome.reason,
-      message: outcome.message,
+      message: clipMessage(outcome.message),
       statusCode: outcome.statusCode ?? null,
       totalMs: round3(this.clock.totalMs),
       phases: roundPhases(this.clock.phases),

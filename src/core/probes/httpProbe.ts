@@ -16,6 +16,7 @@ import { type DnsResolver } from './dnsResolver';
 import { CheckRun, type Outcome } from './checkRun';
 import { classifyError, ProbeFailure } from './failure';
 import { evaluateJsonPath, parseJsonPath } from './jsonPath';
+import { assertAddressesAllowed, carriesSecrets, headersForRedirect } from './networkPolicy';
 import { readTlsDetails } from './tlsDetails';
 
 export const MAX_REDIRECTS = 10;
@@ -58,10 +59,11 @@ export async function checkHttp(target: Target, env: ProbeEnvironment, signal: A
     let url = new URL(target.url);
     let method = options.method;
     let body = options.body;
+    let headers = options.headers;
     const visited = new Set([url.href]);
     for (let hop = 0; ; hop++) {
       progress.statusCode = null;
-      const response = await requestOnce(url, method, body, options, env, run, progress);
+      const response = await requestOnce(url, method, body, headers, target, env, run, progress);
       const redirect = response.location !== undefined && response.statusCode >= 300 && response.statusCode < 400;
       if (!redirect) return run.result(judge(response, options, run.clock.totalMs));
       const statusCode = response.statusCode;
@@ -75,6 +77,10 @@ export async function checkHttp(target: Target, env: ProbeEnvironment, signal: A
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
         return run.result({ status: 'DOWN', reason: 'ERROR', statusCode, message: `Redirected to an unsupported URL: ${next.href}` });
       }
+      if (url.protocol === 'https:' && next.protocol === 'http:' && carriesSecrets(headers, options.secretHeaderNames)) {
+        return run.result({ status: 'DOWN', reason: 'BLOCKED', statusCode, message: `Redirected from HTTPS to plain HTTP (${next.origin}) with a secret header attached; not followed, so the secret is not sent unencrypted. Point the target at the final URL.` });
+      }
+      headers = headersForRedirect(headers, options.secretHeaderNames, url, next);
       visited.add(next.href);
       // Browsers turn a redirected POST into a GET except for 307/308; so do we.
       if (statusCode === 303 || ((statusCode === 301 || statusCode === 302) && method === 'POST')) {
@@ -146,11 +152,13 @@ async function requestOnce(
   url: URL,
   method: string,
   body: string | undefined,
-  options: HttpOptions,
+  headers: Readonly<Record<string, string>>,
+  target: Target,
   env: ProbeEnvironment,
   run: CheckRun,
   progress: CheckProgress,
 ): Promise<HopResponse> {
+  const options = target.http!;
   const { clock, deadline } = run;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const https = url.protocol === 'https:';
@@ -159,6 +167,8 @@ async function requestOnce(
   progress.stage = 'dns';
   const resolution = env.resolver.resolveWithoutLookup(host) ?? (await deadline.race(env.resolver.resolve(host)));
   if (run.addresses.length === 0) run.addresses = resolution.addresses;
+  // Every hop, so a redirect cannot lead where the first URL could not.
+  assertAddressesAllowed(resolution.addresses, host, target.blockLinkLocal);
   // A cache hit costs microseconds; charge it to connect so dns reports only real lookups.
   if (resolution.measured) clock.lap('dns');
 
@@ -179,7 +189,7 @@ async function requestOnce(
   }
 
   progress.stage = 'firstByte';
-  return await exchange(url, method, body, options, env.userAgent, socket, run, progress);
+  return await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress);
 }
 
 /** Sends the request over the connection we opened and reads the response, through undici. */
@@ -187,6 +197,7 @@ function exchange(
   url: URL,
   method: string,
   body: string | undefined,
+  requestHeaders: Readonly<Record<string, string>>,
   options: HttpOptions,
   userAgent: string,
   socket: Socket,
@@ -257,7 +268,7 @@ function exchange(
       onComplete: () => respond(false),
       onError: (error) => settle({ error }),
     };
-    const headers: Record<string, string> = { 'user-agent': userAgent, ...options.headers };
+    const headers: Record<string, string> = { 'user-agent': userAgent, ...requestHeaders };
     client.dispatch({ origin: url.origin, path: url.pathname + url.search, method, headers, body }, handler);
   });
 }

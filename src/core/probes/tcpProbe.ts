@@ -4,6 +4,7 @@ import type { Target } from '../targets/target';
 import { CheckRun } from './checkRun';
 import { connectTcp } from './connect';
 import { classifyError } from './failure';
+import { assertAddressesAllowed } from './networkPolicy';
 import type { ProbeEnvironment } from './httpProbe';
 
 export async function checkTcp(target: Target, env: ProbeEnvironment, signal: AbortSignal | undefined): Promise<CheckResult> {
@@ -12,6 +13,7 @@ export async function checkTcp(target: Target, env: ProbeEnvironment, signal: Ab
   try {
     const resolution = env.resolver.resolveWithoutLookup(target.host) ?? (await run.deadline.race(env.resolver.resolve(target.host)));
     run.addresses = resolution.addresses;
+    assertAddressesAllowed(run.addresses, target.host, target.blockLinkLocal);
     if (resolution.measured) run.clock.lap('dns');
     stage = 'connect';
     const socket = await connectTcp(run.addresses, target.port, run.deadline);

@@ -107,6 +107,15 @@ interface ScheduledTarget {
   /** The slot of the last scheduled check, so the next one lands on a later slot. */
   lastPlannedAt: number | null;
   run: CheckRun | undefined;
+  /** Its last check ran out of time: it waits for a slot of the slow lane too (see `slowLane`). */
+  slow: boolean;
+}
+
+/** The share of the check slots that targets timing out may hold at once. */
+const SLOW_LANE_SHARE = 0.5;
+
+function slowLaneLimit(concurrency: number): number {
+  return Math.max(1, Math.floor(concurrency * SLOW_LANE_SHARE));
 }
 
 export class Scheduler implements Disposable {
@@ -120,6 +129,12 @@ export class Scheduler implements Disposable {
   private readonly minIntervalMs: number;
   private settings: SchedulerSettings;
   private readonly limiter: ConcurrencyLimiter;
+  /**
+   * Targets whose last check timed out hold their slot for the whole timeout. They take a slot of
+   * this lane first, so together they hold at most half of the slots and a few hanging servers
+   * cannot delay the checks of every other target.
+   */
+  private readonly slowLane: ConcurrencyLimiter;
   /** In the order of the last `setTargets`, which is the order `states()` reports. */
   private entries = new Map<string, ScheduledTarget>();
   private started = false;
@@ -133,6 +148,7 @@ export class Scheduler implements Disposable {
     this.minIntervalMs = Math.max(1, minIntervalMs ?? MIN_INTERVAL_MS);
     this.settings = validateSettings({ ...DEFAULT_SCHEDULER_SETTINGS, ...withoutUndefined(settings) });
     this.limiter = new ConcurrencyLimiter(this.settings.concurrency);
+    this.slowLane = new ConcurrencyLimiter(slowLaneLimit(this.settings.concurrency));
   }
 
   get currentSettings(): Readonly<SchedulerSettings> {
@@ -144,6 +160,7 @@ export class Scheduler implements Disposable {
     const previous = this.settings;
     this.settings = validateSettings({ ...previous, ...withoutUndefined(changes) });
     this.limiter.setLimit(this.settings.concurrency);
+    this.slowLane.setLimit(slowLaneLimit(this.settings.concurrency));
     const machineSettings = this.machineSettings();
     for (const entry of this.entries.values()) entry.machine.updateSettings(machineSettings);
     if (previous.staggerFirstChecks !== this.settings.staggerFirstChecks) {
@@ -180,6 +197,7 @@ export class Scheduler implements Disposable {
           nextCheckAt: null,
           lastPlannedAt: null,
           run: undefined,
+          slow: false,
         };
         next.set(target.id, entry);
         continue;
@@ -273,6 +291,7 @@ export class Scheduler implements Disposable {
     this.disposed = true;
     for (const entry of this.entries.values()) this.stop(entry);
     this.limiter.dispose();
+    this.slowLane.dispose();
     this.emitter.dispose();
   }
 
@@ -375,7 +394,7 @@ export class Scheduler implements Disposable {
     for (;;) {
       let release: () => void;
       try {
-        release = await this.limiter.acquire(signal);
+        release = await this.acquireSlot(entry, signal);
       } catch {
         return undefined;
       }
@@ -393,6 +412,7 @@ export class Scheduler implements Disposable {
       }
       if (outcome === undefined || signal.aborted || this.disposed) return undefined;
       result = outcome;
+      entry.slow = result.reason === 'TIMEOUT';
       const paused = entry.machine.paused;
       const retryable = result.status === 'DOWN' && !paused && entry.machine.currentStatus !== 'DOWN';
       if (!retryable || attempts > this.settings.retries) break;
@@ -416,6 +436,22 @@ export class Scheduler implements Disposable {
    * is aborted, and past another grace the scheduler stops waiting and counts a timeout.
    * Resolves undefined when `signal` aborts.
    */
+  /** A check slot, and first a slow-lane slot for a target that timed out last time; the release gives back both. */
+  private async acquireSlot(entry: ScheduledTarget, signal: AbortSignal): Promise<() => void> {
+    if (!entry.slow) return this.limiter.acquire(signal);
+    const releaseLane = await this.slowLane.acquire(signal);
+    try {
+      const releaseSlot = await this.limiter.acquire(signal);
+      return () => {
+        releaseSlot();
+        releaseLane();
+      };
+    } catch (error) {
+      releaseLane();
+      throw error;
+    }
+  }
+
   private attempt(target: Target, signal: AbortSignal): Promise<CheckResult | undefined> {
     const attemptStartedAt = this.clock.now();
     const controller = new AbortController();

@@ -51,6 +51,12 @@ export const DEFAULT_TARGET_DEFAULTS: TargetDefaults = {
 
 export const DEFAULT_EXPECT_STATUS = '200-399';
 
+/**
+ * The longest timeout a check may have. A check holds one of the scheduler's slots until it
+ * ends, so an unbounded timeout (a typo, or a repository's settings) could hold it for good.
+ */
+export const MAX_TIMEOUT_MS = 120_000;
+
 export interface Target {
   /** Stable id: the entry's `id`, or a short hash of the normalised URL. */
   id: string;
@@ -65,12 +71,19 @@ export interface Target {
   intervalMs: number;
   timeoutMs: number;
   paused: boolean;
+  /**
+   * Refuse link-local and cloud metadata addresses (networkPolicy.ts): set for targets from
+   * workspace or folder settings, which a cloned repository can write.
+   */
+  blockLinkLocal: boolean;
   http: HttpOptions | null;
 }
 
 export interface HttpOptions {
   method: string;
   headers: Record<string, string>;
+  /** Lower-case names of the headers whose values came from Secret Storage: dropped on a redirect to another origin. */
+  secretHeaderNames: string[];
   body: string | undefined;
   expectStatus: StatusRange[];
   bodyContains: TextMatcher | undefined;
@@ -263,8 +276,8 @@ export function resolveTarget(entry: TargetEntry, defaults: TargetDefaults = DEF
     return { ok: false, error: `"interval" must be a number of seconds, at least 1 (got ${JSON.stringify(interval)}).` };
   }
   const timeout = object?.timeout;
-  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 1))) {
-    return { ok: false, error: `"timeout" must be a positive number of milliseconds (got ${JSON.stringify(timeout)}).` };
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 1) || timeout > MAX_TIMEOUT_MS)) {
+    return { ok: false, error: `"timeout" must be a number of milliseconds from 1 to ${MAX_TIMEOUT_MS} (got ${JSON.stringify(timeout)}).` };
   }
   if (object?.name !== undefined && typeof object.name !== 'string') return { ok: false, error: '"name" must be a string.' };
   if (object?.id !== undefined && (typeof object.id !== 'string' || !/^[\w.-]{1,64}$/.test(object.id))) {
@@ -292,8 +305,9 @@ export function resolveTarget(entry: TargetEntry, defaults: TargetDefaults = DEF
       port,
       name: object?.name?.trim() || url,
       intervalMs: interval !== undefined ? Math.round(interval * 1000) : defaults.intervalMs,
-      timeoutMs: timeout ?? defaults.timeoutMs,
+      timeoutMs: timeout ?? Math.min(defaults.timeoutMs, MAX_TIMEOUT_MS),
       paused: object?.paused === true,
+      blockLinkLocal: false,
       http,
     },
   };
@@ -339,6 +353,7 @@ function resolveHttpOptions(object: TargetEntryObject | undefined, defaults: Tar
     value: {
       method,
       headers,
+      secretHeaderNames: [],
       body: object?.body,
       expectStatus: expectStatus.value,
       bodyContains: matchers.bodyContains,

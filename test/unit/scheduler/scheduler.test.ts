@@ -451,3 +451,41 @@ describe('Scheduler', () => {
     assert.equal(probe.calls.length, 2);
   });
 });
+
+describe('Scheduler with targets that time out', () => {
+  it('lets targets that timed out hold at most half of the slots, so the others are checked on time', async () => {
+    const clock = new ManualClock();
+    const hanging = new Set(['h0', 'h1', 'h2', 'h3', 'h4', 'h5']);
+    const calls: { targetId: string; at: number }[] = [];
+    let hangingRunning = 0;
+    let maxHangingAfterFirstRound = 0;
+    let firstRoundOver = false;
+    // A hanging server: the probe answers TIMEOUT when the target's timeout has passed.
+    const runCheck = async (target: Target): Promise<CheckResult> => {
+      const startedAt = clock.now();
+      calls.push({ targetId: target.id, at: startedAt });
+      if (!hanging.has(target.id)) return makeResult(target, 'UP', startedAt);
+      hangingRunning++;
+      if (firstRoundOver) maxHangingAfterFirstRound = Math.max(maxHangingAfterFirstRound, hangingRunning);
+      await new Promise<void>((resolve) => clock.setTimer(resolve, target.timeoutMs));
+      hangingRunning--;
+      return { ...makeResult(target, 'DOWN', startedAt), reason: 'TIMEOUT', message: 'No answer in time.' };
+    };
+    const scheduler = new Scheduler({ runCheck, clock, retries: 0, concurrency: 4, staggerFirstChecks: false });
+    current = scheduler;
+    scheduler.setTargets([...[...hanging].map((id) => makeTarget(id, { interval: 10, timeout: 5_000 })), makeTarget('fast', { interval: 10, timeout: 5_000 })]);
+    const startedAt = clock.now();
+    scheduler.start();
+    // First round: nobody is known to hang yet, so the hanging targets fill the slots.
+    await clock.advance(9_000);
+    firstRoundOver = true;
+    const secondRoundFrom = clock.now();
+    await clock.advance(12_000);
+    const fastSecond = calls.filter((call) => call.targetId === 'fast' && call.at >= secondRoundFrom);
+    assert.ok(fastSecond.length >= 1, 'the fast target was checked in the second round');
+    assert.ok(maxHangingAfterFirstRound <= 2, `${maxHangingAfterFirstRound} hanging checks held slots at once; half of 4 is 2`);
+    assert.ok(maxHangingAfterFirstRound >= 1, 'the hanging targets are still checked');
+    // On its grid: its second check is due one interval after the start, and nothing hanging delays it.
+    assert.equal(fastSecond[0]!.at, startedAt + 10_000);
+  });
+});

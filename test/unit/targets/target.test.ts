@@ -78,6 +78,7 @@ describe('resolveTarget', () => {
       [{}, /no "url"/],
       [{ url: 'https://x.com', interval: 0 }, /"interval" must be/],
       [{ url: 'https://x.com', timeout: 'soon' }, /"timeout" must be/],
+      [{ url: 'https://x.com', timeout: 120_001 }, /"timeout" must be a number of milliseconds from 1 to 120000/],
       [{ url: 'https://x.com', method: 'FETCH' }, /"method" must be/],
       [{ url: 'https://x.com', headers: { 'bad header': 'x' } }, /not a valid header name/],
       [{ url: 'https://x.com', expectStatus: '2xx' }, /expectStatus/],
