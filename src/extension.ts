@@ -8,8 +8,9 @@ import * as vscode from 'vscode';
 import { createApiDataSource } from './core/api/apiDataSource';
 import { ApiController } from './vscode/api/apiController';
 import { registerCommands } from './vscode/commands/monitorCommands';
+import { SecretCommands } from './vscode/commands/secretCommands';
 import { MonitorSettings } from './vscode/config/monitorSettings';
-import { secretStorageKey, TargetConfiguration } from './vscode/config/targetConfiguration';
+import { secretLookupFrom, TargetConfiguration } from './vscode/config/targetConfiguration';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel, DashboardSerializer } from './vscode/dashboard/dashboardPanel';
 import { MonitorDashboardSource } from './vscode/monitor/monitorDashboardSource';
 import { MonitorService } from './vscode/monitor/monitorService';
@@ -18,7 +19,11 @@ import { NotificationController } from './vscode/notifications/notificationContr
 import { StatusBarController } from './vscode/statusBar/statusBarController';
 import { TARGETS_VIEW_ID, TargetTreeProvider } from './vscode/tree/targetTreeProvider';
 
-/** What activate() returns: the services, for the end-to-end suites (and other extensions). */
+/**
+ * What activate() returns when the extension runs under test or from its sources: the services,
+ * for the end-to-end suites. An installed extension returns nothing, because any other extension
+ * can read `exports`, and the targets hold header values resolved from Secret Storage.
+ */
 export interface NetworkMonitorApi {
   settings: MonitorSettings;
   targets: TargetConfiguration;
@@ -40,7 +45,7 @@ const LOADED_CONTEXT_KEY = 'networkMonitor.targetsLoaded';
 
 let shutdown: (() => Promise<void>) | undefined;
 
-export function activate(context: vscode.ExtensionContext): NetworkMonitorApi {
+export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | undefined {
   const activationStart = performance.now();
   const timings: NetworkMonitorApi['timings'] = { activateMs: 0, readyMs: undefined };
   const log = vscode.window.createOutputChannel('Network Monitor', { log: true });
@@ -53,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi {
     settings,
     log,
     // The writer checks other windows' targets too; their secret references resolve from the shared store.
-    secretLookup: async (name) => (await context.secrets.get(secretStorageKey(name))) || undefined,
+    secretLookup: secretLookupFrom(context.secrets),
     onStoreProblem: (problem) => {
       if (problem.kind === 'write-recovered') {
         log.info(problem.message);
@@ -74,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi {
     });
   }, (error) => log.error(`The networkMonitor.targets settings could not be read; the previous list stays in force: ${(error as Error).stack ?? error}`));
   const targetsSubscription = targets.onDidChange((list) => monitor.setTargets(list));
-  const tree = new TargetTreeProvider(monitor, mutes);
+  const tree = new TargetTreeProvider(monitor, mutes, targets);
   const treeView = vscode.window.createTreeView(TARGETS_VIEW_ID, { treeDataProvider: tree });
   const statusBar = new StatusBarController(monitor, settings);
   const notifications = new NotificationController(monitor, settings, mutes);
@@ -104,7 +109,8 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi {
       },
     }),
   });
-  const commands = registerCommands({ log, settings, targets, monitor, mutes, dashboard, dashboardSource, secrets: context.secrets, api });
+  const secretCommands = new SecretCommands(context.secrets, context.globalState, targets, log);
+  const commands = registerCommands({ log, settings, targets, monitor, mutes, dashboard, dashboardSource, secretCommands, api });
 
   // In the order built; torn down in reverse (the monitor flushes the history on its way out).
   const owned: { dispose(): unknown }[] = [log, settings, mutes, monitor, targets, targetsSubscription, tree, treeView, statusBar, notifications, dashboard, serializer, { dispose: () => api.stop() }, ...commands];
@@ -144,6 +150,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi {
   context.subscriptions.push({ dispose: () => void shutdown?.() });
 
   timings.activateMs = performance.now() - activationStart;
+  if (context.extensionMode === vscode.ExtensionMode.Production) return undefined;
   return { settings, targets, monitor, tree, statusBar, notifications, mutes, api, ready, timings };
 }
 

@@ -42,6 +42,11 @@ export interface PublishedTarget {
   /** The defaults the publishing window's settings give (interval, timeout). */
   defaults: TargetDefaults;
   paused: boolean;
+  /**
+   * The settings level the entry came from, so the writer applies that level's rules (secrets,
+   * link-local addresses); an entry without one gets the stricter workspace rules.
+   */
+  level?: 'user' | 'workspace' | 'folder';
 }
 
 export interface WindowTargets {

@@ -16,6 +16,8 @@ export const enum CommandId {
   StoreSecret = 'networkMonitor.storeSecret',
   MuteTarget = 'networkMonitor.muteTarget',
   UnmuteTarget = 'networkMonitor.unmuteTarget',
+  ManageSecrets = 'networkMonitor.manageSecrets',
+  DeleteSecret = 'networkMonitor.deleteSecret',
   /** Internal: the status bar item's click. */
   ShowTargetPicker = 'networkMonitor.showTargetPicker',
 }

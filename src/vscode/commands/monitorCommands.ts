@@ -8,7 +8,7 @@ import type { TargetEntryObject } from '../../core/targets/target';
 import { RANGE_MS, type ReportRow, type TimeRange } from '../../shared/dashboardProtocol';
 import type { DashboardPanel } from '../dashboard/dashboardPanel';
 import type { MonitorSettings } from '../config/monitorSettings';
-import { secretStorageKey, type SaveLevel, type TargetConfiguration } from '../config/targetConfiguration';
+import type { SaveLevel, TargetConfiguration } from '../config/targetConfiguration';
 import { compactEntry } from '../config/targetEntries';
 import { formatLatency, formatUptime } from '../format/monitorText';
 import type { MonitorDashboardSource } from '../monitor/monitorDashboardSource';
@@ -16,6 +16,7 @@ import type { MonitorService } from '../monitor/monitorService';
 import type { MuteList } from '../notifications/muteList';
 import { CommandId } from './commandIds';
 import { askForTarget, checkInterval, checkTargetUrl } from './targetInput';
+import type { SecretCommands, StoreSecretArguments } from './secretCommands';
 import { targetIdFrom, targetPickItem, type TargetArgument } from './targetPicker';
 
 /** The secret the local API checks bearer tokens against. */
@@ -28,7 +29,8 @@ export interface CommandServices {
   mutes: MuteList;
   dashboard: DashboardPanel;
   dashboardSource: MonitorDashboardSource;
-  secrets: vscode.SecretStorage;
+  /** Store, manage and delete the secrets header references use. */
+  secretCommands: SecretCommands;
   /** Owns the API token (made on first use, kept in SecretStorage) and the server. */
   api: ApiController;
 }
@@ -59,7 +61,7 @@ export function reportFailure(log: vscode.LogOutputChannel, what: string, error:
 }
 
 export function registerCommands(services: CommandServices): vscode.Disposable[] {
-  const { log, settings, targets, monitor, mutes, dashboard, dashboardSource, secrets, api } = services;
+  const { log, settings, targets, monitor, mutes, dashboard, dashboardSource, secretCommands, api } = services;
 
   const register = (id: CommandId, handler: (...args: never[]) => unknown): vscode.Disposable =>
     vscode.commands.registerCommand(id, async (...args: never[]) => {
@@ -197,37 +199,6 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     });
   }
 
-  async function storeSecret(args?: { name: string; value: string }): Promise<void> {
-    const namePattern = /^[\w.-]{1,64}$/;
-    let name = args?.name;
-    let value = args?.value;
-    if (name === undefined) {
-      name = await vscode.window.showInputBox({
-        title: vscode.l10n.t('Store Secret (1/2)'),
-        prompt: vscode.l10n.t('A name for the secret, used in settings as ${secret:NAME} inside a header value.'),
-        placeHolder: 'apiToken',
-        ignoreFocusOut: true,
-        validateInput: (text) => (namePattern.test(text) ? undefined : vscode.l10n.t('Use 1 to 64 letters, digits, ".", "_" or "-".')),
-      });
-      if (!name) return;
-    }
-    if (!namePattern.test(name)) throw new Error(vscode.l10n.t('"{0}" is not a valid secret name: use 1 to 64 letters, digits, ".", "_" or "-".', name));
-    if (value === undefined) {
-      value = await vscode.window.showInputBox({
-        title: vscode.l10n.t('Store Secret (2/2)'),
-        prompt: vscode.l10n.t('The value of "{0}". It is kept in the editor\'s secret storage, never in settings files.', name),
-        password: true,
-        ignoreFocusOut: true,
-      });
-      if (value === undefined) return;
-    }
-    await secrets.store(secretStorageKey(name), value);
-    log.info(`Stored the secret "${name}".`);
-    if (!args) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Secret "{0}" stored. Use it in a target\'s headers, e.g. "Authorization": "Bearer ${secret:{0}}".', name));
-    }
-  }
-
   async function pickRange(placeHolder: string): Promise<TimeRange | undefined> {
     const labels: Record<TimeRange, string> = {
       '1h': vscode.l10n.t('Last hour'), '24h': vscode.l10n.t('Last 24 hours'), '7d': vscode.l10n.t('Last 7 days'), '30d': vscode.l10n.t('Last 30 days'), '1y': vscode.l10n.t('Last year'),
@@ -354,7 +325,9 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     register(CommandId.ExportHistory, exportHistory),
     register(CommandId.ShowLog, () => log.show()),
     register(CommandId.CopyApiToken, copyApiToken),
-    register(CommandId.StoreSecret, storeSecret),
+    register(CommandId.StoreSecret, (args?: StoreSecretArguments) => secretCommands.store(args)),
+    register(CommandId.ManageSecrets, () => secretCommands.manage()),
+    register(CommandId.DeleteSecret, (name?: string) => secretCommands.delete(typeof name === 'string' ? name : undefined)),
     register(CommandId.MuteTarget, (argument: TargetArgument) => setMuted(argument, true)),
     register(CommandId.UnmuteTarget, (argument: TargetArgument) => setMuted(argument, false)),
     register(CommandId.ShowTargetPicker, showTargetPicker),

@@ -9,7 +9,8 @@ import { DEFAULT_TARGET_DEFAULTS } from '../../core/targets/target';
 import type { MonitorSettings } from './monitorSettings';
 import { SETTINGS_SECTION } from './monitorSettings';
 import {
-  collectTargets, compactEntry, entryAsObject, type ConfiguredTarget, type EntryList, type EntryOrigin, type EntryProblem, type SettingsLevel,
+  collectTargets, compactEntry, entryAsObject, entryLabel, parseStoredSecret, type ConfiguredTarget, type EntryList, type EntryOrigin, type EntryProblem,
+  type HeldEntry, type SecretLookup, type SettingsLevel,
 } from './targetEntries';
 
 const TARGETS_KEY = 'targets';
@@ -17,6 +18,11 @@ const SECRET_PREFIX = 'networkMonitor.secret.';
 
 export function secretStorageKey(name: string): string {
   return `${SECRET_PREFIX}${name}`;
+}
+
+/** Reads `${secret:NAME}` values, with the origins they were stored for, from Secret Storage. */
+export function secretLookupFrom(secrets: vscode.SecretStorage): SecretLookup {
+  return async (name) => parseStoredSecret(await secrets.get(secretStorageKey(name)));
 }
 
 /** Where a new entry is saved. */
@@ -28,6 +34,7 @@ export class TargetConfiguration implements vscode.Disposable {
   readonly onDidChange = this.changeEmitter.event;
   private readonly subscriptions: vscode.Disposable[] = [];
   private current: ConfiguredTarget[] = [];
+  private currentHeld: HeldEntry[] = [];
   private readonly reportedProblems = new Set<string>();
   /** Every broken entry reported so far, oldest first (the end-to-end suites read it). */
   readonly reported: EntryProblem[] = [];
@@ -54,11 +61,18 @@ export class TargetConfiguration implements vscode.Disposable {
         if (event.key.startsWith(SECRET_PREFIX)) reloadQuietly();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => reloadQuietly()),
+      // Held workspace targets start as soon as the user trusts the workspace, without a reload.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => reloadQuietly()),
     );
   }
 
   get targets(): readonly ConfiguredTarget[] {
     return this.current;
+  }
+
+  /** Entries that are not checked, with why: the workspace is not trusted, or a secret was refused. */
+  get held(): readonly HeldEntry[] {
+    return this.currentHeld;
   }
 
   find(targetId: string): ConfiguredTarget | undefined {
@@ -75,9 +89,21 @@ export class TargetConfiguration implements vscode.Disposable {
     const generation = ++this.generation;
     const work = this.reading.then(async () => {
       if (generation !== this.generation) return;
-      const lookup = async (name: string): Promise<string | undefined> => (await this.secrets.get(secretStorageKey(name))) || undefined;
-      const { targets, problems } = await collectTargets(this.entryLists(), this.defaults, lookup);
+      const lists = this.entryLists();
+      // Restricted Mode: a repository's settings are not the user's words until the workspace is trusted.
+      const trusted = vscode.workspace.isTrusted;
+      const checked = trusted ? lists : lists.filter((list) => list.level === 'user');
+      const { targets, problems } = await collectTargets(checked, this.defaults, secretLookupFrom(this.secrets));
       if (generation !== this.generation) return;
+      const untrusted: HeldEntry[] = trusted ? [] : lists.filter((list) => list.level !== 'user').flatMap((list) => (Array.isArray(list.entries) ? list.entries : [])
+        .map((entry, index) => ({
+          origin: { level: list.level, folder: list.folder, index },
+          label: entryLabel(entry),
+          kind: 'untrusted' as const,
+          reason: vscode.l10n.t('Not checked until you trust this workspace: its settings come from the folder you opened, not from you.'),
+        })));
+      const refused: HeldEntry[] = problems.flatMap((problem) => (problem.refused ? [{ origin: problem.origin, label: problem.refused.label, kind: 'refused' as const, reason: problem.refused.reason }] : []));
+      this.currentHeld = [...untrusted, ...refused];
       for (const problem of problems) {
         if (this.reportedProblems.has(problem.key)) continue;
         this.reportedProblems.add(problem.key);
@@ -90,6 +116,13 @@ export class TargetConfiguration implements vscode.Disposable {
     // A failed read must not block the ones after it.
     this.reading = work.catch(() => undefined);
     return work;
+  }
+
+  /** Every entry as written, valid or not, with its level: for listings such as which targets use a secret. */
+  rawEntries(): { entry: TargetEntry; level: SettingsLevel }[] {
+    return this.entryLists().flatMap((list) => (Array.isArray(list.entries) ? list.entries : [])
+      .filter((entry): entry is TargetEntry => typeof entry === 'string' || (typeof entry === 'object' && entry !== null && typeof (entry as { url?: unknown }).url === 'string'))
+      .map((entry) => ({ entry, level: list.level })));
   }
 
   private entryLists(): EntryList[] {

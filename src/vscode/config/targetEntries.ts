@@ -7,8 +7,15 @@
  * entries with the same id are one target: the more specific level wins (a team's workspace entry
  * overrides a personal one), in the place of the first. A broken entry is reported with its
  * position and skipped; the others are monitored.
+ *
+ * Secrets: `${secret:NAME}` in a header is replaced by the value kept in Secret Storage, and only
+ * for the origins (scheme, host, port) the secret was stored for. A repository's workspace
+ * settings may use a secret too, but only towards an origin the user bound it to, so a cloned
+ * repository cannot send it anywhere else; a secret stored before origins were asked for (bound
+ * to none) serves the user's own settings only. Targets from workspace and folder settings may
+ * not reach link-local or cloud metadata addresses (core/probes/networkPolicy.ts).
  */
-import { resolveTarget, type Target, type TargetDefaults, type TargetEntry, type TargetEntryObject } from '../../core/targets/target';
+import { parseTargetSpec, resolveTarget, type Target, type TargetDefaults, type TargetEntry, type TargetEntryObject } from '../../core/targets/target';
 
 export type SettingsLevel = 'user' | 'workspace' | 'folder';
 
@@ -40,10 +47,78 @@ export interface EntryProblem {
   /** Identifies the problem across re-reads, so it is reported once. */
   key: string;
   message: string;
+  /**
+   * Set when the entry is valid but refused for safety (a secret it would send to an origin the
+   * secret is not bound to): the tree lists it with the reason, where the user looks for it.
+   */
+  refused?: { label: string; reason: string };
+}
+
+/** An entry that is not checked, listed in the tree with why: untrusted workspace, or refused. */
+export interface HeldEntry {
+  origin: EntryOrigin;
+  label: string;
+  kind: 'untrusted' | 'refused';
+  reason: string;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** How an entry is named in the tree before it is a target: its name, else its URL. */
+export function entryLabel(entry: unknown): string {
+  if (typeof entry === 'string') return entry;
+  if (typeof entry === 'object' && entry !== null) {
+    const { name, url } = entry as { name?: unknown; url?: unknown };
+    if (typeof name === 'string' && name.trim()) return name.trim();
+    if (typeof url === 'string') return url;
+  }
+  return JSON.stringify(entry);
+}
+
+/** A secret as kept in Secret Storage: its value and the origins it may be sent to. */
+export interface StoredSecret {
+  value: string;
+  /** `https://host[:port]` origins; empty for a secret stored before origins were asked for. */
+  origins: string[];
 }
 
 /** Looks up a secret by the name used in `${secret:NAME}`; undefined when none is stored. */
-export type SecretLookup = (name: string) => Promise<string | undefined>;
+export type SecretLookup = (name: string) => Promise<StoredSecret | undefined>;
+
+/**
+ * Reads what Secret Storage holds under a secret's key: JSON `{ value, origins }`, or a bare
+ * string from before origins were recorded. Anything else (another extension's data, a broken
+ * write) is no secret.
+ */
+export function parseStoredSecret(raw: string | undefined): StoredSecret | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!raw.startsWith('{')) return { value: raw, origins: [] };
+  try {
+    const parsed = JSON.parse(raw) as Partial<StoredSecret>;
+    if (typeof parsed.value !== 'string' || parsed.value === '') return undefined;
+    const origins = Array.isArray(parsed.origins) ? parsed.origins.filter((origin): origin is string => typeof origin === 'string') : [];
+    return { value: parsed.value, origins };
+  } catch {
+    return { value: raw, origins: [] };
+  }
+}
+
+export function serializeStoredSecret(secret: StoredSecret): string {
+  return JSON.stringify({ value: secret.value, origins: secret.origins });
+}
+
+/**
+ * The origin a URL's requests go to (`https://host[:port]`), or a message saying why what the
+ * user typed is not one. Accepts a bare host (https:// assumed) as the Add Target box does.
+ */
+export function parseOrigin(text: string): { ok: true; origin: string } | { ok: false; error: string } {
+  const spec = parseTargetSpec(text);
+  if (!spec.ok) return { ok: false, error: spec.error };
+  if (spec.value.kind !== 'http') return { ok: false, error: `A secret is sent in HTTP headers, so it needs an http:// or https:// origin, not ${spec.value.url}.` };
+  return { ok: true, origin: new URL(spec.value.url).origin };
+}
 
 const SECRET_REFERENCE = /\$\{secret:([\w.-]+)\}/g;
 
@@ -63,22 +138,40 @@ export function describeOrigin(origin: EntryOrigin): string {
   return `networkMonitor.targets[${origin.index}] in ${where}`;
 }
 
-async function withSecrets(entry: TargetEntry, lookup: SecretLookup): Promise<{ ok: true; entry: TargetEntry } | { ok: false; error: string }> {
+type SecretResolution = { ok: true; entry: TargetEntry; secretHeaderNames: string[] } | { ok: false; error: string; refused?: boolean };
+
+async function withSecrets(entry: TargetEntry, level: SettingsLevel, lookup: SecretLookup): Promise<SecretResolution> {
   const names = secretNamesIn(entry);
-  if (names.length === 0 || typeof entry === 'string') return { ok: true, entry };
+  if (names.length === 0 || typeof entry === 'string') return { ok: true, entry, secretHeaderNames: [] };
+  const origin = typeof entry.url === 'string' ? parseOrigin(entry.url) : undefined;
+  // A URL that cannot carry headers is reported by resolveTarget, in its own words.
+  if (!origin?.ok) return { ok: true, entry, secretHeaderNames: [] };
   const values = new Map<string, string>();
   for (const name of names) {
-    const value = await lookup(name);
-    if (value === undefined) {
+    const secret = await lookup(name);
+    if (secret === undefined) {
       return { ok: false, error: `A header refers to the secret "${name}", which is not stored yet. Run "Network Monitor: Store Secret" and enter it under that name.` };
     }
-    values.set(name, value);
+    if (secret.origins.length === 0 && level !== 'user') {
+      return { ok: false, refused: true, error: `refused: the secret "${name}" is not bound to any origin, so only your user settings may use it. No request is sent. Run "Network Monitor: Store Secret" again for "${name}" and allow ${origin.origin}.` };
+    }
+    if (secret.origins.length > 0 && !secret.origins.includes(origin.origin)) {
+      return { ok: false, refused: true, error: `refused: the secret "${name}" is stored for ${secret.origins.join(', ')}, not for ${origin.origin}, where this entry would send it. No request is sent. If you trust ${origin.origin} with it, run "Network Monitor: Store Secret" for "${name}" and add that origin.` };
+    }
+    values.set(name, secret.value);
   }
   const headers: Record<string, string> = {};
+  const secretHeaderNames: string[] = [];
   for (const [header, value] of Object.entries(entry.headers ?? {})) {
-    headers[header] = typeof value === 'string' ? value.replace(SECRET_REFERENCE, (_, name: string) => values.get(name) ?? '') : value;
+    if (typeof value !== 'string') {
+      headers[header] = value;
+      continue;
+    }
+    const resolved = value.replace(SECRET_REFERENCE, (_, name: string) => values.get(name) ?? '');
+    if (resolved !== value) secretHeaderNames.push(header.toLowerCase());
+    headers[header] = resolved;
   }
-  return { ok: true, entry: { ...entry, headers } };
+  return { ok: true, entry: { ...entry, headers }, secretHeaderNames };
 }
 
 const LEVEL_RANK: Record<SettingsLevel, number> = { user: 0, workspace: 1, folder: 2 };
@@ -97,17 +190,22 @@ export async function collectTargets(lists: readonly EntryList[], defaults: Targ
     }
     for (const [index, raw] of (list.entries as unknown[]).entries()) {
       const origin: EntryOrigin = { level: list.level, folder: list.folder, index };
-      const report = (error: string): void => {
-        problems.push({ origin, key: `${describeOrigin(origin)}|${JSON.stringify(raw)}|${error}`, message: `${describeOrigin(origin)} is skipped: ${error}` });
+      const report = (error: string, refused = false): void => {
+        problems.push({
+          origin,
+          key: `${describeOrigin(origin)}|${JSON.stringify(raw)}|${error}`,
+          message: `${describeOrigin(origin)} is skipped: ${error}`,
+          refused: refused ? { label: entryLabel(raw), reason: capitalise(error.replace(/^refused: /, '')) } : undefined,
+        });
       };
       if (typeof raw !== 'string' && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
         report('an entry must be a URL string or an object with a "url".');
         continue;
       }
       const entry = raw as TargetEntry;
-      const resolved = await withSecrets(entry, lookup);
+      const resolved = await withSecrets(entry, list.level, lookup);
       if (!resolved.ok) {
-        report(resolved.error);
+        report(resolved.error, resolved.refused);
         continue;
       }
       const built = resolveTarget(resolved.entry, defaults);
@@ -115,7 +213,12 @@ export async function collectTargets(lists: readonly EntryList[], defaults: Targ
         report(built.error);
         continue;
       }
-      const configured: ConfiguredTarget = { target: built.value, entry, origin };
+      const target: Target = {
+        ...built.value,
+        blockLinkLocal: list.level !== 'user',
+        http: built.value.http && { ...built.value.http, secretHeaderNames: resolved.secretHeaderNames },
+      };
+      const configured: ConfiguredTarget = { target, entry, origin };
       const existing = byId.get(built.value.id);
       if (existing && existing.origin.level === list.level && existing.origin.folder?.uri === list.folder?.uri) {
         report(`it has the same id as ${describeOrigin(existing.origin)} (${existing.target.url}); remove one of them or give each an "id".`);

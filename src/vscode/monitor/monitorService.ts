@@ -28,6 +28,7 @@ import type { Target } from '../../core/targets/target';
 import type { MonitorSettings, MonitorSettingsValues, SettingsArea } from '../config/monitorSettings';
 import type { ConfiguredTarget, SecretLookup } from '../config/targetEntries';
 import { publishTargets, resolvePublishedTarget } from './publishedTargets';
+import { eventFromNotice, noticeOf } from './windowNotices';
 
 export type MonitorRole = 'starting' | 'writer' | 'reader' | 'stopped';
 
@@ -360,7 +361,7 @@ export class MonitorService implements vscode.Disposable {
         // This window's own target, not the copy the writer built: the views match by object too.
         const configured = this.configured.find((entry) => entry.target.id === event.target?.id);
         if (!configured) continue;
-        this.eventEmitter.fire({ ...event, target: configured.target } as MonitorEvent);
+        this.eventEmitter.fire(eventFromNotice(event, configured.target));
       }
     })()
       .catch((error: unknown) => this.options.log.warn(`Could not read the alerts the checking window passed on: ${(error as Error).message}`))
@@ -407,7 +408,7 @@ export class MonitorService implements vscode.Disposable {
       // Another window's target: its own window notifies; this one logs state changes.
       if (event.type === 'stateChanged') log.info(`${event.target.name} (a target of another window) is now ${event.to} (was ${event.from}).`);
       const windowIds = this.foreign.get(event.target.id)?.windowIds ?? [];
-      if (FORWARDED_EVENTS.has(event.type)) for (const windowId of windowIds) void this.board?.deliver(windowId, [event]);
+      if (FORWARDED_EVENTS.has(event.type)) for (const windowId of windowIds) void this.board?.deliver(windowId, [noticeOf(event)]);
       return;
     }
     switch (event.type) {
@@ -682,3 +683,4 @@ export class MonitorService implements vscode.Disposable {
     return this.disposing;
   }
 }
+

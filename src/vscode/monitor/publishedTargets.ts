@@ -11,9 +11,10 @@ import { collectTargets, type ConfiguredTarget, type SecretLookup } from '../con
 
 /** This window's targets as it publishes them for the writer. */
 export function publishTargets(configured: readonly ConfiguredTarget[]): PublishedTarget[] {
-  return configured.map(({ target, entry }) => ({
+  return configured.map(({ target, entry, origin }) => ({
     id: target.id,
     entry,
+    level: origin.level,
     // The resolved values are this window's defaults wherever the entry does not override them.
     defaults: { intervalMs: target.intervalMs, timeoutMs: target.timeoutMs, maxBodyBytes: target.http?.maxBodyBytes ?? DEFAULT_TARGET_DEFAULTS.maxBodyBytes },
     paused: target.paused,
@@ -22,9 +23,10 @@ export function publishTargets(configured: readonly ConfiguredTarget[]): Publish
 
 /** Builds, in the writer window, the target another window published. */
 export async function resolvePublishedTarget(published: PublishedTarget, lookup: SecretLookup): Promise<ParseResult<Target>> {
-  const { targets, problems } = await collectTargets([{ level: 'user', entries: [published.entry] }], published.defaults, lookup);
+  const level = published.level === 'user' || published.level === 'folder' ? published.level : 'workspace';
+  const { targets, problems } = await collectTargets([{ level, entries: [published.entry] }], published.defaults, lookup);
   const built = targets[0]?.target;
-  if (!built) return { ok: false, error: (problems[0]?.message ?? 'the entry could not be read.').replace(/^networkMonitor\.targets\[0\] in User settings is skipped: /, '') };
+  if (!built) return { ok: false, error: (problems[0]?.message ?? 'the entry could not be read.').replace(/^networkMonitor\.targets\[0\] in .*? is skipped: /, '') };
   if (built.id !== published.id) return { ok: false, error: `its entry resolves to the id "${built.id}" here, not "${published.id}".` };
   return { ok: true, value: { ...built, paused: published.paused } };
 }

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { TargetStatus } from '../../core/scheduler/monitorEvent';
 import type { HistoryQueries, Incident } from '../../core/store/historyStore';
 import { formatAgo, formatDuration, formatLatency, formatUptime } from '../format/monitorText';
+import type { HeldEntry } from '../config/targetEntries';
 import type { TargetSnapshot } from '../monitor/monitorService';
 
 const DAY_MS = 86_400_000;
@@ -50,7 +51,7 @@ export interface NodeContext {
   readOnly(): boolean;
 }
 
-export type TreeNode = TargetNode | IncidentNode;
+export type TreeNode = TargetNode | IncidentNode | HeldNode;
 
 export class TargetNode {
   readonly kind = 'target';
@@ -187,6 +188,24 @@ export class IncidentNode {
     item.description = `${new Date(incident.startedAt).toLocaleString()}${incident.message ? ` · ${incident.message}` : ''}`;
     item.tooltip = new vscode.MarkdownString().appendText(`${label}\n\n${incident.message}`);
     item.contextValue = 'incident';
+    return item;
+  }
+}
+
+/** A settings entry that is not checked, and why: an untrusted workspace or a refused secret. */
+export class HeldNode {
+  readonly kind = 'held';
+
+  constructor(readonly held: HeldEntry) {}
+
+  toTreeItem(): vscode.TreeItem {
+    const { held } = this;
+    const item = new vscode.TreeItem(held.label, vscode.TreeItemCollapsibleState.None);
+    item.id = `held:${held.origin.level}:${held.origin.folder?.uri ?? ''}:${held.origin.index}:${held.label}`;
+    item.iconPath = new vscode.ThemeIcon(held.kind === 'untrusted' ? 'workspace-untrusted' : 'shield', new vscode.ThemeColor('networkMonitor.unknown'));
+    item.description = held.kind === 'untrusted' ? vscode.l10n.t('not checked until you trust this workspace') : vscode.l10n.t('refused');
+    item.tooltip = new vscode.MarkdownString().appendText(`${held.label}\n\n${held.reason}`);
+    item.contextValue = `held+${held.kind}`;
     return item;
   }
 }

@@ -5,7 +5,14 @@
 import * as vscode from 'vscode';
 import type { MonitorService } from '../monitor/monitorService';
 import type { MuteList } from '../notifications/muteList';
-import { type NodeContext, TargetNode, type TreeNode } from './targetNodes';
+import type { HeldEntry } from '../config/targetEntries';
+import { HeldNode, type NodeContext, TargetNode, type TreeNode } from './targetNodes';
+
+/** The entries the configuration holds back, and when that list may have changed. */
+export interface HeldEntrySource {
+  readonly held: readonly HeldEntry[];
+  readonly onDidChange: vscode.Event<unknown>;
+}
 
 export const TARGETS_VIEW_ID = 'networkMonitor.targets';
 
@@ -13,12 +20,14 @@ export class TargetTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private readonly changeEmitter = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private nodes = new Map<string, TargetNode>();
+  private heldNodes: HeldNode[] = [];
   private readonly context: NodeContext;
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(
     private readonly monitor: MonitorService,
     mutes: MuteList,
+    private readonly heldEntries: HeldEntrySource,
   ) {
     this.context = {
       history: () => monitor.history,
@@ -34,6 +43,10 @@ export class TargetTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
       }),
       monitor.onDidChangeTarget((id) => this.refreshTarget(id)),
       mutes.onDidChange((id) => this.refreshTarget(id)),
+      heldEntries.onDidChange(() => {
+        this.heldNodes = heldEntries.held.map((held) => new HeldNode(held));
+        this.changeEmitter.fire(undefined);
+      }),
     ];
   }
 
@@ -66,12 +79,12 @@ export class TargetTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   }
 
   getChildren(node?: TreeNode): TreeNode[] {
-    if (!node) return [...this.nodes.values()];
+    if (!node) return [...this.nodes.values(), ...this.heldNodes];
     return node instanceof TargetNode ? node.children() : [];
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
-    return node instanceof TargetNode ? undefined : node.parent;
+    return node instanceof TargetNode || node instanceof HeldNode ? undefined : node.parent;
   }
 
   dispose(): void {

@@ -242,14 +242,34 @@ describe('Targets through the commands', function () {
     await eventually('the good entry is UP', () => monitor.monitor.snapshot(nodes(monitor)[0]!.targetId)?.status === 'UP');
   });
 
-  it('a secret header is resolved from SecretStorage and never written to settings', async () => {
-    await vscode.commands.executeCommand('networkMonitor.storeSecret', { name: 'suiteToken', value: 'abc123' });
+  it('a secret header is resolved from SecretStorage for the origin it was stored for, and never written to settings', async () => {
+    await vscode.commands.executeCommand('networkMonitor.storeSecret', { name: 'suiteToken', value: 'abc123', origins: [new URL(site.url).origin] });
     const entry = { url: `${site.url}private`, headers: { Authorization: 'Bearer ${secret:suiteToken}' } };
     await config().update('targets', [entry], vscode.ConfigurationTarget.Global);
     await eventually('the target is read', () => nodes(monitor).length === 1 && nodes(monitor)[0]!.snapshot.configured.target.url === entry.url);
     const target = nodes(monitor)[0]!.snapshot.configured.target;
     assert.equal(target.http?.headers.authorization, 'Bearer abc123');
     assert.deepEqual(userTargets(), [entry]);
+  });
+
+  it('a workspace entry that would send a secret to another origin is refused, listed in the tree with the reason, and sends nothing', async () => {
+    const elsewhere = new RestartableSite();
+    await elsewhere.start();
+    try {
+      await config().update('targets', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('networkMonitor.storeSecret', { name: 'suiteToken', value: 'abc123', origins: [new URL(site.url).origin] });
+      const entry = { url: elsewhere.url, name: 'repository target', headers: { 'X-Token': '${secret:suiteToken}' } };
+      await config().update('targets', [entry], vscode.ConfigurationTarget.Workspace);
+      const held = await eventually('the entry is held back as refused', () => monitor.tree.getChildren().find((node) => node.kind === 'held' && node.held.label === 'repository target'));
+      const item = monitor.tree.getTreeItem(held);
+      assert.equal(item.contextValue, 'held+refused');
+      assert.match((item.tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' '), /The secret "suiteToken" is stored for http:\/\/127\.0\.0\.1:\d+, not for http:\/\/127\.0\.0\.1:\d+/);
+      assert.equal(nodes(monitor).length, 0);
+      assert.equal(elsewhere.hits, 0, 'the refused target\'s server got no request');
+    } finally {
+      await config().update('targets', undefined, vscode.ConfigurationTarget.Workspace);
+      await elsewhere.stop();
+    }
   });
 
   it('the status bar hides when the setting says so, and comes back', async () => {

@@ -9,7 +9,7 @@ import { collectTargets, type SecretLookup } from '../../../src/vscode/config/ta
 import { publishTargets, resolvePublishedTarget } from '../../../src/vscode/monitor/publishedTargets';
 
 const DEFAULTS = { intervalMs: 7_000, timeoutMs: 1_500, maxBodyBytes: 4096 };
-const secrets: SecretLookup = async (name) => (name === 'token' ? 's3cret' : undefined);
+const secrets: SecretLookup = async (name) => (name === 'token' ? { value: 's3cret', origins: ['https://127.0.0.1:8443'] } : undefined);
 
 /** Targets hold matcher functions; compare what they mean. */
 function comparable(target: Target): unknown {
@@ -37,13 +37,13 @@ test('every kind of target comes back the same in the writer, with this window\'
 });
 
 test('a target the writer cannot build is refused with the reason', async () => {
-  const { targets } = await collectTargets([{ level: 'workspace', entries: [{ url: 'http://127.0.0.1:1/', headers: { 'x-key': '${secret:token}' } }] }], DEFAULTS, secrets);
+  const { targets } = await collectTargets([{ level: 'workspace', entries: [{ url: 'https://127.0.0.1:8443/other', headers: { 'x-key': '${secret:token}' } }] }], DEFAULTS, secrets);
   const [published] = publishTargets(targets);
   assert.ok(published);
   const withoutSecret = await resolvePublishedTarget(published, async () => undefined);
   assert.equal(withoutSecret.ok, false);
   assert.match(withoutSecret.ok ? '' : withoutSecret.error, /secret "token", which is not stored yet/);
-  assert.doesNotMatch(withoutSecret.ok ? '' : withoutSecret.error, /networkMonitor\.targets\[0\] in User settings/, 'the writer\'s own settings are not where the entry lives');
+  assert.doesNotMatch(withoutSecret.ok ? '' : withoutSecret.error, /networkMonitor\.targets\[0\] in/, 'the writer\'s own settings are not where the entry lives');
 
   const otherId = await resolvePublishedTarget({ ...published, id: 'tampered' }, secrets);
   assert.equal(otherId.ok, false);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_TARGET_DEFAULTS, targetIdFor } from '../../../src/core/targets/target';
-import { collectTargets, compactEntry, describeOrigin, secretNamesIn, type EntryList } from '../../../src/vscode/config/targetEntries';
+import { collectTargets, compactEntry, describeOrigin, secretNamesIn, type EntryList, type SecretLookup } from '../../../src/vscode/config/targetEntries';
 
-const noSecrets = async (): Promise<string | undefined> => undefined;
+const noSecrets: SecretLookup = async () => undefined;
 
 describe('collectTargets', () => {
   test('user entries come first, then workspace entries, each in the order written', async () => {
@@ -69,7 +69,7 @@ describe('collectTargets', () => {
 
   test('secret references in headers are resolved for the probe; the entry keeps the reference', async () => {
     const entry = { url: 'https://api.test/', headers: { Authorization: 'Bearer ${secret:apiToken}', 'X-Plain': 'yes' } };
-    const lookup = async (name: string): Promise<string | undefined> => (name === 'apiToken' ? 's3cr3t' : undefined);
+    const lookup: SecretLookup = async (name) => (name === 'apiToken' ? { value: 's3cr3t', origins: ['https://api.test'] } : undefined);
     const { targets, problems } = await collectTargets([{ level: 'user', entries: [entry] }], DEFAULT_TARGET_DEFAULTS, lookup);
     assert.deepEqual(problems, []);
     assert.equal(targets[0]!.target.http?.headers.authorization, 'Bearer s3cr3t');
