@@ -3,6 +3,7 @@
  * validated once and normalised into a `Target` the probes and the scheduler use.
  */
 import { createHash } from 'node:crypto';
+import { RE2JS } from 're2js';
 
 export type TargetKind = 'http' | 'tcp' | 'dns';
 
@@ -241,15 +242,23 @@ export function statusAccepted(code: number, ranges: readonly StatusRange[]): bo
   return ranges.some((r) => code >= r.from && code <= r.to);
 }
 
-/** `/pattern/flags` is a regular expression; anything else is a plain substring. */
+/**
+ * `/pattern/flags` is a regular expression; anything else is a plain substring. Expressions run
+ * on RE2 (re2js), which matches in time linear in the body: a backtracking engine can be made to
+ * run for hours by a pattern like `/(a+)+$/` on the wrong body, and these patterns come from
+ * settings, which a repository can write, while the body comes from the server.
+ */
 export function parseTextMatcher(source: string): ParseResult<TextMatcher> {
   const regex = /^\/(.+)\/([dgimsuvy]*)$/s.exec(source);
   if (!regex) return { ok: true, value: { source, test: (text) => text.includes(source) } };
+  const flags = regex[2]!;
+  const re2Flags = (flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0) | (flags.includes('m') ? RE2JS.MULTILINE : 0) | (flags.includes('s') ? RE2JS.DOTALL : 0);
   try {
-    const pattern = new RegExp(regex[1]!, regex[2]!.replace(/[gy]/g, ''));
-    return { ok: true, value: { source, test: (text) => pattern.test(text) } };
+    const pattern = RE2JS.compile(regex[1]!, re2Flags);
+    return { ok: true, value: { source, test: (text) => pattern.matcher(text).find() } };
   } catch (error) {
-    return { ok: false, error: `${source} is not a valid regular expression: ${(error as Error).message}` };
+    const detail = (error as Error).message;
+    return { ok: false, error: `${source} is not a regular expression this monitor can run (${detail}). Back-references and look-arounds are not supported, because matching must finish in linear time; use a plain substring or a simpler pattern.` };
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseStatusRanges, parseTargetSpec, resolveTarget, statusAccepted } from '../../../src/core/targets/target';
+import { parseStatusRanges, parseTargetSpec, parseTextMatcher, resolveTarget, statusAccepted } from '../../../src/core/targets/target';
 import { evaluateJsonPath, parseJsonPath } from '../../../src/core/probes/jsonPath';
 
 function spec(input: string) {
@@ -82,7 +82,8 @@ describe('resolveTarget', () => {
       [{ url: 'https://x.com', method: 'FETCH' }, /"method" must be/],
       [{ url: 'https://x.com', headers: { 'bad header': 'x' } }, /not a valid header name/],
       [{ url: 'https://x.com', expectStatus: '2xx' }, /expectStatus/],
-      [{ url: 'https://x.com', bodyContains: '/[unclosed/' }, /not a valid regular expression/],
+      [{ url: 'https://x.com', bodyContains: '/[unclosed/' }, /not a regular expression this monitor can run.*missing closing \]/],
+      [{ url: 'https://x.com', bodyContains: '/(a)\\1/' }, /Back-references and look-arounds are not supported/],
       [{ url: 'https://x.com', jsonPath: '$.a' }, /needs an "equals"/],
       [{ url: 'tcp://x.com:1', bodyContains: 'x' }, /only apply to http/],
     ];
@@ -111,5 +112,24 @@ describe('status ranges and JSON paths', () => {
     assert.deepEqual(evaluateJsonPath(doc, parseJsonPath('$.a.b[5]')!), { found: false });
     assert.deepEqual(evaluateJsonPath(doc, parseJsonPath('$.a.toString')!), { found: false });
     assert.equal(parseJsonPath('$.a[?(@.x)]'), undefined);
+  });
+});
+
+describe('body patterns from settings', () => {
+  test('match in linear time, so a pattern that makes a backtracking engine run for hours answers at once', () => {
+    const matcher = parseTextMatcher('/(a+)+$/');
+    assert.ok(matcher.ok);
+    // A backtracking engine takes about 2^n steps here; 100,000 characters would never finish.
+    assert.equal(matcher.value.test(`${'a'.repeat(100_000)}!`), false);
+    assert.equal(matcher.value.test('aaa'), true);
+  });
+
+  test('keep the JavaScript flags users write: i, m and s', () => {
+    const cases: [string, string, boolean][] = [['/ok/i', 'OK', true], ['/ok/', 'OK', false], ['/^b$/m', 'a\nb', true], ['/a.b/s', 'a\nb', true], ['/a.b/', 'a\nb', false]];
+    for (const [source, text, expected] of cases) {
+      const matcher = parseTextMatcher(source);
+      assert.ok(matcher.ok, source);
+      assert.equal(matcher.value.test(text), expected, `${source} on ${JSON.stringify(text)}`);
+    }
   });
 });
