@@ -34,6 +34,9 @@ const extensionContext = await esbuild.context({
   platform: 'node',
   target: 'node20',
   external: ['vscode'],
+  // jsonc-parser's main file is a UMD wrapper whose inner require() calls a bundler cannot follow;
+  // its ES module build bundles as usual.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 });
 
 const webviewContext = await esbuild.context({

@@ -2,7 +2,7 @@
  * A web site on 127.0.0.1 that an end-to-end test stops and starts again on the same port, so a
  * target's URL goes down and comes back; it counts the requests it answered.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export class RestartableSite {
@@ -10,10 +10,13 @@ export class RestartableSite {
   port = 0;
   /** Requests answered since the site was made. */
   hits = 0;
+  /** The headers of every request answered, oldest first. */
+  readonly receivedHeaders: IncomingHttpHeaders[] = [];
 
   async start(): Promise<void> {
-    const server = createServer((_request, response) => {
+    const server = createServer((request, response) => {
       this.hits++;
+      this.receivedHeaders.push(request.headers);
       response.writeHead(200, { 'content-type': 'text/plain' });
       response.end('ok');
     });

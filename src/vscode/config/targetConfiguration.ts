@@ -3,6 +3,7 @@
  * merged (`targetEntries.ts` has the rules), secret header references resolved from
  * SecretStorage, and edits written back to the level an entry came from.
  */
+import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import type { TargetDefaults, TargetEntry, TargetEntryObject } from '../../core/targets/target';
 import { DEFAULT_TARGET_DEFAULTS } from '../../core/targets/target';
@@ -14,6 +15,8 @@ import {
 } from './targetEntries';
 
 const TARGETS_KEY = 'targets';
+/** A settings file larger than this is not read for the Restricted Mode listing. */
+const MAX_UNTRUSTED_SETTINGS_BYTES = 1024 * 1024;
 const SECRET_PREFIX = 'networkMonitor.secret.';
 
 export function secretStorageKey(name: string): string {
@@ -94,8 +97,9 @@ export class TargetConfiguration implements vscode.Disposable {
       const trusted = vscode.workspace.isTrusted;
       const checked = trusted ? lists : lists.filter((list) => list.level === 'user');
       const { targets, problems } = await collectTargets(checked, this.defaults, secretLookupFrom(this.secrets));
+      const waitingForTrust = trusted ? [] : await untrustedEntryLists();
       if (generation !== this.generation) return;
-      const untrusted: HeldEntry[] = trusted ? [] : lists.filter((list) => list.level !== 'user').flatMap((list) => (Array.isArray(list.entries) ? list.entries : [])
+      const untrusted: HeldEntry[] = waitingForTrust.flatMap((list) => (Array.isArray(list.entries) ? list.entries : [])
         .map((entry, index) => ({
           origin: { level: list.level, folder: list.folder, index },
           label: entryLabel(entry),
@@ -232,5 +236,46 @@ export class TargetConfiguration implements vscode.Disposable {
   dispose(): void {
     for (const subscription of this.subscriptions) subscription.dispose();
     this.changeEmitter.dispose();
+  }
+}
+
+/**
+ * The workspace's and folders' target lists read from their settings files, for the Restricted
+ * Mode listing only: VS Code hides restricted settings of an untrusted workspace from extensions
+ * (inspect() gives no workspace value), yet the user should see what is waiting for trust. What is
+ * read here is shown by name and URL and never checked; a file that is missing, too large or not
+ * JSON with comments lists nothing.
+ */
+async function untrustedEntryLists(): Promise<EntryList[]> {
+  const lists: EntryList[] = [];
+  const workspaceFile = vscode.workspace.workspaceFile;
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (workspaceFile && workspaceFile.scheme !== 'untitled') {
+    const settings = (await readJsoncObject(workspaceFile))?.settings;
+    lists.push({ level: 'workspace', entries: targetsIn(settings) });
+    for (const folder of folders) {
+      const folderSettings = await readJsoncObject(vscode.Uri.joinPath(folder.uri, '.vscode', 'settings.json'));
+      lists.push({ level: 'folder', folder: { name: folder.name, uri: folder.uri.toString() }, entries: targetsIn(folderSettings) });
+    }
+  } else if (folders.length === 1) {
+    // A single folder's settings are its workspace settings.
+    lists.push({ level: 'workspace', entries: targetsIn(await readJsoncObject(vscode.Uri.joinPath(folders[0]!.uri, '.vscode', 'settings.json'))) });
+  }
+  return lists;
+}
+
+function targetsIn(settings: unknown): unknown {
+  return typeof settings === 'object' && settings !== null ? (settings as Record<string, unknown>)[`${SETTINGS_SECTION}.${TARGETS_KEY}`] : undefined;
+}
+
+async function readJsoncObject(uri: vscode.Uri): Promise<Record<string, unknown> | undefined> {
+  try {
+    const stat = await vscode.workspace.fs.stat(uri);
+    if (stat.size > MAX_UNTRUSTED_SETTINGS_BYTES) return undefined;
+    const errors: ParseError[] = [];
+    const parsed: unknown = parseJsonc(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), errors, { allowTrailingComma: true });
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }

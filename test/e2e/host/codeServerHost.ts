@@ -36,6 +36,11 @@ export interface CodeServerStartOptions {
    * the page. It also hides notification toasts, so UI walks leave it off.
    */
   smokeTestDriver?: boolean;
+  /**
+   * Workspace trust as a user has it: a folder opens in Restricted Mode until trusted. Off by
+   * default, so the other tests open their folders trusted.
+   */
+  workspaceTrust?: boolean;
   /** .vsix files installed into this server's extensions directory before it starts. */
   vsixFiles?: readonly string[];
   /**
@@ -103,7 +108,9 @@ export class CodeServerHost {
     for (const dir of [join(userDataDir, 'User'), extensionsDir, join(profileDir, 'xdg-config'), join(profileDir, 'xdg-data'), join(profileDir, 'tmp')]) {
       mkdirSync(dir, { recursive: true });
     }
-    writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_USER_SETTINGS, ...options.userSettings }, null, 2));
+    // No start-up prompt: the folder opens restricted and the walk grants trust when it chooses.
+    const trustSettings = options.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {};
+    writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_USER_SETTINGS, ...trustSettings, ...options.userSettings }, null, 2));
     const configFile = join(profileDir, 'config.yaml');
     writeFileSync(configFile, '');
 
@@ -129,7 +136,7 @@ export class CodeServerHost {
       '--auth', options.password ? 'password' : 'none',
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--ignore-last-opened',
     ];

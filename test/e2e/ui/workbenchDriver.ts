@@ -44,6 +44,8 @@ export interface WorkbenchOptions {
   userSettings?: Record<string, unknown>;
   /** Extra environment for the server and the extension host. */
   env?: NodeJS.ProcessEnv;
+  /** Open the folder in Restricted Mode, as an untrusted folder opens for a user. */
+  workspaceTrust?: boolean;
   /** Default timeout of every wait, in milliseconds (WAIT_MS unless set). */
   timeoutMs?: number;
   /**
@@ -98,6 +100,7 @@ export class WorkbenchDriver {
         vsixFiles: vsix ? [vsix] : [],
         userSettings: options.userSettings,
         env: options.env,
+        workspaceTrust: options.workspaceTrust,
       });
       browser = await launchHeadlessChromium({ profileDir: join(profileDir, 'chromium') });
       const page = browser.pages()[0] ?? (await browser.newPage());
