@@ -99,7 +99,10 @@ async function runSuite(args: RunArguments, resultsDir: string, timeoutMs: numbe
       profileDir,
       logFile: join(resultsDir, 'server.log'),
       smokeTestDriver: true,
-      env: { NM_E2E_RESULTS_FILE: resultsFile },
+      // The extension's log at trace level, so the suites see everything it can write there.
+      logLevel: 'trace',
+      // The canary suite scans every file this VS Code wrote for a secret's value.
+      env: { NM_E2E_RESULTS_FILE: resultsFile, NM_E2E_PROFILE_DIR: profileDir },
     });
     lap(`code-server listening on ${host.origin}`);
     browser = await launchHeadlessChromium({ profileDir: join(profileDir, 'chromium') });
@@ -107,9 +110,12 @@ async function runSuite(args: RunArguments, resultsDir: string, timeoutMs: numbe
     let reportExit: (code: number) => void = () => undefined;
     const exitCode = new Promise<number>((resolveExit) => (reportExit = resolveExit));
     // The smoke-test driver calls these in the page: the suite's console output and exit code.
-    await page.exposeFunction('codeAutomationLog', (_type: string, logArgs: unknown[]) => {
+    await page.exposeFunction('codeAutomationLog', (level: string, logArgs: unknown[]) => {
       const text = format(...logArgs).replace(/%c/g, '');
       automationLog.write(`${text}\n`);
+      // With --log trace the workbench forwards its own trace and debug lines too: they stay in
+      // host-output.log and off the terminal, which shows the suites' output.
+      if (level === 'trace' || level === 'debug') return;
       for (const line of text.split('\n')) {
         hostLines.push(line);
         // The runner prints its own closing line once the host has gone.

@@ -41,6 +41,8 @@ export interface CodeServerStartOptions {
    * default, so the other tests open their folders trusted.
    */
   workspaceTrust?: boolean;
+  /** Log level for the workbench and extension logs, as code-server's --log takes it: trace, debug, info, warn or error. */
+  logLevel?: string;
   /** .vsix files installed into this server's extensions directory before it starts. */
   vsixFiles?: readonly string[];
   /**
@@ -140,6 +142,7 @@ export class CodeServerHost {
       '--disable-getting-started-override',
       '--ignore-last-opened',
     ];
+    if (options.logLevel) args.push('--log', options.logLevel);
     if (options.smokeTestDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
 
     mkdirSync(join(options.logFile, '..'), { recursive: true });
