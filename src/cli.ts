@@ -6,6 +6,7 @@ import { version } from '../package.json';
 import { UsageError } from './cli/args';
 import { ANOMALY_SCORE_USAGE, runAnomalyScore } from './cli/anomalyScoreCommand';
 import { CHECK_USAGE, runCheckCommand } from './cli/checkCommand';
+import { EXPORT_USAGE, runExportCommand } from './cli/exportCommand';
 import { runWatchCommand, WATCH_USAGE } from './cli/watchCommand';
 
 const USAGE = `network-monitor ${version}
@@ -14,11 +15,14 @@ Commands:
   check URL...          check targets once, one JSON line each
   check --stdin         check targets read one per line from stdin
   watch URL...          monitor targets, print each check, alerts and a report
+  export                print the history of a data folder as CSV or JSON
   anomaly-score         score a timestamp,value CSV from stdin, one score per row
 
 ${CHECK_USAGE}
 
 ${WATCH_USAGE}
+
+${EXPORT_USAGE}
 
 ${ANOMALY_SCORE_USAGE}`;
 
@@ -53,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
           wasmPath: bundledFile('sql-wasm.wasm'),
           geoDatabasePath: bundledFile(GEO_DATABASE_FILE) ?? join(__dirname, '..', 'node_modules', '@ip-location-db', 'geo-whois-asn-country-mmdb', GEO_DATABASE_FILE),
         });
+      case 'export':
+        return await runExportCommand(rest, process.stdout, process.stderr, { wasmPath: bundledFile('sql-wasm.wasm') });
       case 'anomaly-score':
         if (rest.includes('--help')) {
           process.stdout.write(ANOMALY_SCORE_USAGE + '\n');
