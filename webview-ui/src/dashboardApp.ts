@@ -37,8 +37,8 @@ export interface DashboardTestSnapshot {
   /** Per line of the response-time chart, the points Chart.js laid out (gaps excluded). */
   response: { targetId: string; label: string; drawnPoints: number; anomalies: number }[];
   phase: { targetId: string | null; drawnPoints: number };
-  /** Per series held: its window, its first and last point, and the spacing when all points are evenly spaced. */
-  series: { targetId: string; from: number; to: number; bucketMs: number; points: number; first: number | null; last: number | null; evenStep: number | null }[];
+  /** Per series held: its window, its points and the checks they stand for, its first and last point, and the spacing when all points are evenly spaced. */
+  series: { targetId: string; from: number; to: number; bucketMs: number; points: number; checks: number; first: number | null; last: number | null; evenStep: number | null }[];
 }
 
 /**
@@ -330,7 +330,7 @@ export class DashboardApp {
         const even = step !== null && t.every((time, i) => i === 0 || time - t[i - 1]! === step);
         return {
           targetId: series.targetId, from: series.from, to: series.to, bucketMs: series.bucketMs, points: t.length,
-          first: t[0] ?? null, last: t.at(-1) ?? null, evenStep: even ? step : null,
+          checks: series.checks.reduce((sum, count) => sum + count, 0), first: t[0] ?? null, last: t.at(-1) ?? null, evenStep: even ? step : null,
         };
       }),
     };

@@ -249,6 +249,22 @@ export class WorkbenchDriver {
     }
   }
 
+  /**
+   * Hovers `target` until `shown` (its hover or tooltip) is visible. A tree row that is redrawn
+   * while the pointer rests on it drops its hover, as it would for a user, who moves the mouse
+   * away and back: so does this, every few seconds, until the timeout.
+   */
+  async hoverUntil(target: Locator, shown: Locator, what: string, options: { timeoutMs?: number } = {}): Promise<void> {
+    const timeout = options.timeoutMs ?? this.timeoutMs;
+    const shownWithin = (ms: number): Promise<boolean> => shown.waitFor({ state: 'visible', timeout: ms }).then(() => true, () => false);
+    const hovered = await waitUntil(async () => {
+      await this.page.mouse.move(0, 0);
+      await target.hover({ timeout: 5_000 }).catch(() => undefined);
+      return shownWithin(5_000);
+    }, timeout);
+    if (!hovered) throw new WaitTimeoutError(what, timeout);
+  }
+
   /** Polls a condition until it holds; on a timeout, fails saying what it was waiting for and what `describe` reports then. */
   async waitUntil(what: string, condition: () => Promise<boolean>, options: { timeoutMs?: number; describe?: () => Promise<string> } = {}): Promise<void> {
     const timeout = options.timeoutMs ?? this.timeoutMs;

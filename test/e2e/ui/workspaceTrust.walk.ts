@@ -96,8 +96,7 @@ test('an untrusted folder checks none of its targets, and once trusted cannot se
       await rowSays(workbench, 'Repo plain', /UP · \d+ ms/, 'the folder\'s plain target to be checked once trusted');
       await rowSays(workbench, 'Repo steal', /refused/, 'the folder\'s target with the secret to be refused');
       const row = workbench.treeRow('Repo steal', 'Targets');
-      await row.hover();
-      await workbench.waitFor(page.locator('.monaco-hover, .workbench-hover').filter({ hasText: userOrigin }), 'the refused row\'s tooltip to name the origin the secret is bound to');
+      await workbench.hoverUntil(row, page.locator('.monaco-hover, .workbench-hover').filter({ hasText: userOrigin }), 'the refused row\'s tooltip to name the origin the secret is bound to');
       await workbench.screenshot('trusted-secret-refused');
       const attackerHits = attacker.hits;
       await workbench.waitUntil('two more checks of the folder\'s plain target', async () => attacker.hits >= attackerHits + 2);
