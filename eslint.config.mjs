@@ -1,4 +1,5 @@
 import tseslint from 'typescript-eslint';
+import { layersPlugin } from './scripts/eslintLayers.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-host/**', '.vscode-test/**', 'test-results/**'] },
@@ -11,11 +12,11 @@ export default tseslint.config(
     },
   },
   {
-    // The engine and the webview protocol run outside VS Code (CLI, tests, the webview itself).
-    files: ['src/core/**', 'src/shared/**', 'webview-ui/**'],
-    rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core and src/shared run under plain Node: no vscode here.' }] }],
-    },
+    // The layers: src/core and src/shared run outside VS Code (CLI, tests, the webview), the
+    // webview imports only the shared protocol, and the CLI never the editor's side.
+    files: ['src/**/*.ts', 'webview-ui/**/*.ts'],
+    plugins: { layers: layersPlugin },
+    rules: { 'layers/allowed-imports': 'error' },
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],

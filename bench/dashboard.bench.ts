@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { GeoLocation } from '../src/core/geo/geoLocation';
+import type { GeoLocation } from '../src/shared/geoLocation';
 import type { CheckRecord } from '../src/core/store/checkRecord';
 import { LatencyHistogram } from '../src/core/store/latencyHistogram';
 import { ROLLUP_LEVELS, migrate } from '../src/core/store/schema';

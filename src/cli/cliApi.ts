@@ -4,9 +4,9 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { ApiDataSource } from './apiDataSource';
-import { ApiServer } from './apiServer';
-import { createApiToken } from './requestGuards';
+import type { ApiDataSource } from '../core/api/apiDataSource';
+import { ApiServer } from '../core/api/apiServer';
+import { createApiToken } from '../core/api/requestGuards';
 
 export const API_TOKEN_FILE = 'api-token';
 

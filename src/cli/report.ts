@@ -1,5 +1,5 @@
 /** The report table the CLI prints at the end of a watch (the seed's columns). */
-import type { GeoLocation } from '../core/geo/geoLocation';
+import type { GeoLocation } from '../shared/geoLocation';
 import type { HistoryQueries } from '../core/store/historyStore';
 import type { Target } from '../core/targets/target';
 

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline/promises';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../core/anomaly/anomalyDetector';
 import { createApiDataSource } from '../core/api/apiDataSource';
 import { ApiPortInUseError } from '../core/api/apiErrors';
-import { startApiForCli, type CliApi } from '../core/api/cliApi';
+import { startApiForCli, type CliApi } from './cliApi';
 import { GeoLocator } from '../core/geo/geoLocator';
 import { MonitorEngine } from '../core/monitorEngine';
 import { Prober } from '../core/probes/prober';

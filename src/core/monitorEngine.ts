@@ -7,7 +7,7 @@ import { DEFAULT_ANOMALY_THRESHOLD, type AnomalyDetectorSettings } from './anoma
 import { AnomalyDetectorRegistry } from './anomaly/anomalyDetectorRegistry';
 import type { Disposable } from './disposable';
 import { Emitter, type Event } from './events';
-import type { GeoLocation } from './geo/geoLocation';
+import type { GeoLocation } from '../shared/geoLocation';
 import type { GeoLocator } from './geo/geoLocator';
 import type { CheckResult } from './probes/checkResult';
 import type { Scheduler } from './scheduler/scheduler';

@@ -11,7 +11,7 @@
  *
  * Type imports only: this file is compiled for Node and for the browser.
  */
-import type { GeoLocation } from '../core/geo/geoLocation';
+import type { GeoLocation } from './geoLocation';
 
 export const TIME_RANGES = ['1h', '24h', '7d', '30d', '1y'] as const;
 export type TimeRange = (typeof TIME_RANGES)[number];

@@ -3,7 +3,7 @@
  * written for it keep working; times are ISO 8601 strings plus `_ms` epoch numbers where a script
  * would compute with them, durations are milliseconds.
  */
-import type { GeoLocation } from '../geo/geoLocation';
+import type { GeoLocation } from '../../shared/geoLocation';
 import type { CheckResult, PhaseTimings } from '../probes/checkResult';
 import type { CheckRecord } from '../store/checkRecord';
 import type { LatencyStats, SeriesPoint } from '../store/historyStore';

@@ -5,7 +5,7 @@
  */
 import { COUNTRY_CENTROIDS } from './countryCentroids';
 import { CountryDatabase, type ReadDatabaseFile } from './countryDatabase';
-import type { GeoLocation } from './geoLocation';
+import type { GeoLocation } from '../../shared/geoLocation';
 import { isLocalAddress, parseIp } from './ipAddress';
 import { OnlineGeoLookup, type OnlineGeoLookupOptions } from './onlineGeoLookup';
 

@@ -6,7 +6,7 @@
  */
 import { ExpiringLruCache } from './expiringLruCache';
 import { TokenBucket } from './tokenBucket';
-import type { GeoLocation } from './geoLocation';
+import type { GeoLocation } from '../../shared/geoLocation';
 
 /** The part of `fetch` this lookup uses, so tests can point it at a local HTTPS server. */
 export type GeoFetch = (

@@ -2,7 +2,7 @@
  * What the history keeps: every counted check with its anomaly score and server location, the
  * target state changes that make up incidents, and the targets' names.
  */
-import type { GeoLocation } from '../geo/geoLocation';
+import type { GeoLocation } from '../../shared/geoLocation';
 import type { CheckResult } from '../probes/checkResult';
 
 /** One counted check as the store records it. */

@@ -5,7 +5,7 @@
  * other window's writes arrive.
  */
 import type { Disposable } from '../../core/disposable';
-import type { GeoLocation } from '../../core/geo/geoLocation';
+import type { GeoLocation } from '../../shared/geoLocation';
 import type { SeriesPoint } from '../../core/store/historyStore';
 import {
   RANGE_MS, type DashboardTarget, type DashboardTargetState, type LiveCheck, type ReportRow, type SeriesColumns, type TimeRange,

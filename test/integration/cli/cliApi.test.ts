@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createApiDataSource } from '../../../src/core/api/apiDataSource';
 import { ApiPortInUseError } from '../../../src/core/api/apiErrors';
-import { API_TOKEN_FILE, startApiForCli } from '../../../src/core/api/cliApi';
-import { call, tempDirectory } from './apiTestSupport';
+import { API_TOKEN_FILE, startApiForCli } from '../../../src/cli/cliApi';
+import { call, tempDirectory } from '../api/apiTestSupport';
 
 const source = createApiDataSource({ store: undefined, getTargets: () => [], isWriter: () => true });
 
