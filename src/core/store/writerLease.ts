@@ -2,26 +2,41 @@
  * Decides which of several processes sharing one storage folder (VS Code windows, each with its
  * own extension host) runs the scheduler and writes the history. The writer holds `lease.json`
  * and rewrites it with a fresh `heartbeatAt` every heartbeat; the others read it every quarter
- * heartbeat and take over once the heartbeat is older than `staleAfterMs` (two heartbeats by
- * default), or at once when the writer released it on close.
+ * heartbeat and take over when the writer is gone: at once when it released the lease on close
+ * or its process no longer exists on this machine, otherwise once they have seen its heartbeat
+ * stand still for `staleAfterMs` (two heartbeats by default).
  *
- * Taking over and heart-beating both happen while holding `lease.lock`, created with O_EXCL, so
- * two processes that see a stale lease at the same moment cannot both take it: the second finds
- * the first one's fresh heartbeat when it gets the lock. A lock left by a process killed while
- * holding it (a few milliseconds' window) is removed once it is older than `staleAfterMs`.
+ * Time is measured with the monotonic clock, never by comparing wall-clock stamps: a system clock
+ * set an hour forward or back (a time zone fix, NTP after a suspend) neither makes a live
+ * writer's heartbeat look old, nor makes a dead one's (or one dated in the future) look fresh. The
+ * writer likewise counts the age of its own last renewal on the monotonic clock, so after being
+ * frozen (SIGSTOP, a debugger) for longer than `staleAfterMs` it writes nothing until it has
+ * renewed, and renewing finds the lease taken and steps down.
+ *
+ * Taking over and heart-beating both happen while holding `lease.lock`, created with O_EXCL and
+ * holding a random token, so two processes that see a stale lease at the same moment cannot both
+ * take it: the second finds the first one's fresh heartbeat when it gets the lock. A lock left by
+ * a process killed while holding it (a few milliseconds' window) is broken by the same rules as
+ * the lease, and a holder removes the lock only while it still holds its own token.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { type Disposable } from '../disposable';
 import { type Event, Emitter } from '../events';
 
 export const LEASE_FILE = 'lease.json';
 const LOCK_FILE = 'lease.lock';
+const THIS_HOST = hostname();
 
 export interface LeaseInfo {
   ownerId: string;
   pid: number;
+  /** The machine the writer runs on: its pid means something only there. */
+  host: string;
+  /** Wall-clock stamps, for people reading the file; staleness never compares them with a clock. */
   acquiredAt: number;
   heartbeatAt: number;
 }
@@ -34,7 +49,45 @@ export interface WriterLeaseOptions {
   staleAfterMs?: number;
   /** Identifies this process in the lease; random by default. */
   ownerId?: string;
+  /** The wall clock, for the stamps in the file (default Date.now). */
   now?: () => number;
+  /** The monotonic clock every interval is measured on (default performance.now). */
+  monotonicNow?: () => number;
+}
+
+/** Whether a process exists on this machine; a process of another user's still counts. */
+function processExists(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Tells whether the holder of a file rewritten as a heartbeat (the lease, or the lock's token) is
+ * gone: its process does not exist on this machine, or its content has not changed for
+ * `staleAfterMs` of this process's monotonic clock since it was first seen.
+ */
+class HeartbeatWatch {
+  private seen: { key: string; at: number } | undefined;
+
+  constructor(
+    private readonly staleAfterMs: number,
+    private readonly monotonicNow: () => number,
+  ) {}
+
+  isStale(key: string, holder: { pid: number; host: string }): boolean {
+    if (holder.host === THIS_HOST && holder.pid !== process.pid && !processExists(holder.pid)) return true;
+    const now = this.monotonicNow();
+    if (this.seen?.key !== key) {
+      this.seen = { key, at: now };
+      return false;
+    }
+    return now - this.seen.at > this.staleAfterMs;
+  }
 }
 
 export class WriterLease implements Disposable {
@@ -50,10 +103,15 @@ export class WriterLease implements Disposable {
   private readonly staleAfterMs: number;
   private readonly tickMs: number;
   private readonly now: () => number;
+  private readonly monotonicNow: () => number;
+  private readonly leaseWatch: HeartbeatWatch;
+  private readonly lockWatch: HeartbeatWatch;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private holding = false;
+  /** Monotonic time of the last acquisition or renewal this process wrote. */
   private confirmedAt = 0;
+  /** Wall-clock time of the acquisition, kept in the file across renewals. */
   private acquiredAt = 0;
   private disposed = false;
 
@@ -63,6 +121,9 @@ export class WriterLease implements Disposable {
     this.tickMs = Math.max(10, Math.floor(this.heartbeatMs / 4));
     this.ownerId = options.ownerId ?? randomBytes(8).toString('hex');
     this.now = options.now ?? Date.now;
+    this.monotonicNow = options.monotonicNow ?? (() => performance.now());
+    this.leaseWatch = new HeartbeatWatch(this.staleAfterMs, this.monotonicNow);
+    this.lockWatch = new HeartbeatWatch(this.staleAfterMs, this.monotonicNow);
   }
 
   /** Starts contending; resolves after the first attempt, so `isWriter` already says who writes. */
@@ -80,7 +141,7 @@ export class WriterLease implements Disposable {
    * suspended laptop) writes nothing until it has confirmed it still holds the lease.
    */
   get isWriter(): boolean {
-    return this.holding && this.now() - this.confirmedAt < this.staleAfterMs - this.tickMs;
+    return this.holding && this.monotonicNow() - this.confirmedAt < this.staleAfterMs - this.tickMs;
   }
 
   /** Who holds the lease according to the file, if anyone. */
@@ -100,24 +161,26 @@ export class WriterLease implements Disposable {
   private async tickOnce(): Promise<void> {
     if (this.disposed) return;
     if (this.holding) {
-      if (this.now() - this.confirmedAt >= this.heartbeatMs - this.tickMs / 2) await this.withLock(() => this.renew());
+      if (this.monotonicNow() - this.confirmedAt >= this.heartbeatMs - this.tickMs / 2) await this.withLock(() => this.renew());
       return;
     }
     const lease = await this.readLease();
-    if (!lease || lease.ownerId === this.ownerId || this.now() - lease.heartbeatAt > this.staleAfterMs) {
-      await this.withLock(() => this.acquire());
-    }
+    if (this.mayTake(lease)) await this.withLock(() => this.acquire());
+  }
+
+  /** No lease, our own, or one whose writer is gone. */
+  private mayTake(lease: LeaseInfo | undefined): boolean {
+    if (!lease || lease.ownerId === this.ownerId) return true;
+    return this.leaseWatch.isStale(`${lease.ownerId} ${lease.heartbeatAt}`, lease);
   }
 
   private async acquire(): Promise<void> {
-    const current = await this.readLease();
-    const now = this.now();
-    if (current && current.ownerId !== this.ownerId && now - current.heartbeatAt <= this.staleAfterMs) return;
-    await this.writeLease({ ownerId: this.ownerId, pid: process.pid, acquiredAt: now, heartbeatAt: now });
+    if (!this.mayTake(await this.readLease())) return;
+    this.acquiredAt = this.now();
+    await this.writeLease({ ownerId: this.ownerId, pid: process.pid, host: THIS_HOST, acquiredAt: this.acquiredAt, heartbeatAt: this.acquiredAt });
     if (this.disposed) return;
     this.holding = true;
-    this.confirmedAt = now;
-    this.acquiredAt = now;
+    this.confirmedAt = this.monotonicNow();
     this.becameWriter.fire();
   }
 
@@ -127,14 +190,15 @@ export class WriterLease implements Disposable {
       this.lose();
       return;
     }
-    const now = this.now();
     // Frozen past the point where others may have taken over: do not overwrite their lease.
-    if (now - this.confirmedAt > this.staleAfterMs) {
+    if (this.monotonicNow() - this.confirmedAt > this.staleAfterMs) {
       this.lose();
       return;
     }
-    await this.writeLease({ ownerId: this.ownerId, pid: process.pid, acquiredAt: this.acquiredAt, heartbeatAt: now });
-    this.confirmedAt = now;
+    // A heartbeat always changes the file, even when the wall clock was set back to an earlier stamp.
+    const heartbeatAt = Math.max(this.now(), current.heartbeatAt + 1);
+    await this.writeLease({ ownerId: this.ownerId, pid: process.pid, host: THIS_HOST, acquiredAt: this.acquiredAt, heartbeatAt });
+    this.confirmedAt = this.monotonicNow();
   }
 
   private lose(): void {
@@ -149,30 +213,60 @@ export class WriterLease implements Disposable {
 
   /** Runs `task` holding the lock; returns false when another process holds it right now. */
   private async withLock(task: () => Promise<void>): Promise<boolean> {
+    const token = `${this.ownerId} ${randomBytes(8).toString('hex')}`;
     let handle: fs.FileHandle;
     try {
       handle = await fs.open(this.lockPath, 'wx');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      await this.removeStaleLock();
+      await this.breakLockIfAbandoned();
       return false;
     }
     try {
-      await handle.writeFile(`${this.ownerId} ${process.pid}\n`);
+      await handle.writeFile(JSON.stringify({ token, pid: process.pid, host: THIS_HOST }));
       await handle.close();
       await task();
       return true;
     } finally {
-      await fs.rm(this.lockPath, { force: true });
+      await this.removeLockHolding(token);
     }
   }
 
-  private async removeStaleLock(): Promise<void> {
+  /** Removes the lock only while it still holds `token`: never a lock another process made after breaking ours. */
+  private async removeLockHolding(token: string): Promise<void> {
+    const lock = await this.readLock();
+    if (lock?.token === token) await fs.rm(this.lockPath, { force: true });
+  }
+
+  private async breakLockIfAbandoned(): Promise<void> {
+    const lock = await this.readLock();
+    if (!lock) return;
+    // Judged by its whole content: a lock being written, left empty by a crash or in an older
+    // format has no token or pid, and is broken once it has not changed for `staleAfterMs`.
+    if (this.lockWatch.isStale(lock.content, lock)) {
+      // Re-read just before removing, so a lock that changed hands meanwhile stays.
+      const again = await this.readLock();
+      if (again?.content === lock.content) await fs.rm(this.lockPath, { force: true });
+    }
+  }
+
+  private async readLock(): Promise<{ content: string; token: string | undefined; pid: number; host: string } | undefined> {
+    let content: string;
     try {
-      const stat = await fs.stat(this.lockPath);
-      if (this.now() - stat.mtimeMs > this.staleAfterMs) await fs.rm(this.lockPath, { force: true });
+      content = await fs.readFile(this.lockPath, 'utf8');
     } catch {
-      // Gone already.
+      return undefined;
+    }
+    try {
+      const parsed = JSON.parse(content) as { token?: unknown; pid?: unknown; host?: unknown };
+      return {
+        content,
+        token: typeof parsed.token === 'string' ? parsed.token : undefined,
+        pid: typeof parsed.pid === 'number' ? parsed.pid : 0,
+        host: typeof parsed.host === 'string' ? parsed.host : '',
+      };
+    } catch {
+      return { content, token: undefined, pid: 0, host: '' };
     }
   }
 
@@ -180,7 +274,13 @@ export class WriterLease implements Disposable {
     try {
       const parsed = JSON.parse(await fs.readFile(join(this.options.directory, LEASE_FILE), 'utf8')) as Partial<LeaseInfo>;
       if (typeof parsed.ownerId !== 'string' || typeof parsed.heartbeatAt !== 'number') return undefined;
-      return { ownerId: parsed.ownerId, pid: parsed.pid ?? 0, acquiredAt: parsed.acquiredAt ?? parsed.heartbeatAt, heartbeatAt: parsed.heartbeatAt };
+      return {
+        ownerId: parsed.ownerId,
+        pid: typeof parsed.pid === 'number' ? parsed.pid : 0,
+        host: typeof parsed.host === 'string' ? parsed.host : '',
+        acquiredAt: parsed.acquiredAt ?? parsed.heartbeatAt,
+        heartbeatAt: parsed.heartbeatAt,
+      };
     } catch {
       return undefined;
     }

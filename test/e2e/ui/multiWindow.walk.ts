@@ -157,7 +157,7 @@ test('two windows share one monitor: the second window\'s own target is checked 
         assert.equal(siteA.hits, siteAHits, 'Site A, defined only by the closed window, is no longer checked.');
 
         // Window A opens again, now reading; then window B's extension host crashes (SIGKILL, no
-        // goodbye): window A takes over once B's heartbeat is stale and carries on with Site A.
+        // goodbye): window A takes over once it sees B's process gone, and carries on with Site A.
         const windowA2 = await windowA.openWindow('window-a-again', { 'networkMonitor.targets': [{ url: siteA.url, name: 'Site A', id: 'site-a' }] });
         try {
           await windowA2.activityBarItem('Network Monitor').waitFor({ timeout: STARTUP_WAIT_MS });
