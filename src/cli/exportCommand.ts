@@ -73,7 +73,14 @@ export async function runExportCommand(argv: readonly string[], output: Writable
 
   const problems: StoreProblem[] = [];
   // Read-only: never takes the writer's place, never moves a damaged file aside, never writes.
-  const store = await SqlJsHistoryStore.open({ directory: dataDir, readOnly: true, wasmPath: dependencies.wasmPath, onProblem: (problem) => problems.push(problem) });
+  let store: SqlJsHistoryStore;
+  try {
+    store = await SqlJsHistoryStore.open({ directory: dataDir, readOnly: true, wasmPath: dependencies.wasmPath, onProblem: (problem) => problems.push(problem) });
+  } catch (error) {
+    // A history that cannot be read now (or was written by a newer version) is left as it is.
+    errors.write(`network-monitor: ${(error as Error).message}\n`);
+    return 1;
+  }
   try {
     for (const problem of problems) errors.write(`network-monitor: ${problem.message}\n`);
     let targetIds: string[] | undefined;

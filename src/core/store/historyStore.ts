@@ -126,7 +126,13 @@ export type StoreProblem =
       code: string | null;
       message: string;
     }
-  | { kind: 'write-recovered'; message: string };
+  | { kind: 'write-recovered'; message: string }
+  | {
+      /** A good file that cannot be used now (a read error, a newer version's file): left as it is. */
+      kind: 'unreadable';
+      file: string;
+      message: string;
+    };
 
 export interface StoreStatus {
   readOnly: boolean;

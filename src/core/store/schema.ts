@@ -141,14 +141,17 @@ export function schemaVersion(db: Database): number {
   return typeof value === 'number' ? value : 0;
 }
 
+/** A database written by a newer version of the extension: left exactly as it is. */
+export class NewerSchemaError extends Error {}
+
 /**
- * Brings the database to `SCHEMA_VERSION`. Throws for a database written by a newer version, so
- * the caller can keep it aside instead of damaging it.
+ * Brings the database to `SCHEMA_VERSION`. Throws `NewerSchemaError` for a database written by a
+ * newer version, so the caller leaves it alone instead of damaging it.
  */
 export function migrate(db: Database): { from: number; to: number } {
   const from = schemaVersion(db);
   if (from > SCHEMA_VERSION) {
-    throw new Error(`The history database has schema version ${from}, newer than this extension understands (${SCHEMA_VERSION}). Update the extension.`);
+    throw new NewerSchemaError(`The history database has schema version ${from}, newer than this version of Network Monitor understands (${SCHEMA_VERSION}): it was written by a newer version, perhaps in another window. Update the extension (or reload the windows that run an older one).`);
   }
   for (let version = from; version < SCHEMA_VERSION; version++) {
     const migration = MIGRATIONS[version];

@@ -14,6 +14,7 @@ import type { SqlJsStatic } from 'sql.js';
 import { type Event, Emitter } from '../events';
 import type { CheckRecord, StateChangeRecord, TargetInfo } from './checkRecord';
 import { CorruptDatabaseError, HistoryDatabase } from './historyDatabase';
+import { NewerSchemaError } from './schema';
 import {
   DEFAULT_RETENTION,
   type AnomalyHit,
@@ -61,6 +62,9 @@ export interface SqlJsHistoryStoreOptions {
 }
 
 const FIRST_RETENTION_DELAY_MS = 60_000;
+/** Read errors that pass on their own; the snapshot is read again after 0.1, 0.2, 0.4, 0.8 and 1.6 s. */
+const TRANSIENT_READ_ERRORS = new Set(['EMFILE', 'ENFILE', 'EBUSY', 'EAGAIN', 'EINTR', 'EIO', 'ETIMEDOUT']);
+const READ_RETRIES = 5;
 const MAX_WRITE_BACKOFF_MS = 60_000;
 
 interface SnapshotIdentity {
@@ -149,7 +153,7 @@ export class SqlJsHistoryStore implements HistoryStore {
     const snapshotSequence = db.lastSequence;
     let segments: Awaited<ReturnType<typeof listSegments>> = [];
     try {
-      segments = await listSegments(this.options.directory);
+      segments = await withReadRetries(() => listSegments(this.options.directory));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
@@ -157,7 +161,7 @@ export class SqlJsHistoryStore implements HistoryStore {
     for (const segment of segments) {
       let read;
       try {
-        read = await readSegment(segment.path);
+        read = await withReadRetries(() => readSegment(segment.path));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
         throw error;
@@ -178,12 +182,11 @@ export class SqlJsHistoryStore implements HistoryStore {
     let bytes: Buffer | undefined;
     let identity: SnapshotIdentity | undefined;
     try {
-      const stat = await fs.stat(this.snapshotPath);
-      identity = { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino };
-      bytes = await fs.readFile(this.snapshotPath);
+      ({ bytes, identity } = await this.readSnapshotFile());
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        return this.startFresh(`The history database ${this.snapshotPath} cannot be read (${(error as Error).message}).`);
+        // A file that cannot be read is not a damaged file: it is never moved aside or replaced.
+        throw this.unreadable(`The history database ${this.snapshotPath} cannot be read (${(error as Error).message}). It was left as it is; ${this.readOnly ? 'the history shows again once it can be read' : 'checks go on without being recorded until the window reloads'}.`);
       }
     }
     this.loadedSnapshot = identity;
@@ -192,10 +195,30 @@ export class SqlJsHistoryStore implements HistoryStore {
       const image = await decodeSnapshot(bytes);
       return HistoryDatabase.open(this.sql, image, this.retention, this.now);
     } catch (error) {
+      if (error instanceof NewerSchemaError) {
+        throw this.unreadable(`${error.message} The file was left as it is; ${this.readOnly ? 'this window shows no history' : 'checks in this window go on without being recorded'}.`);
+      }
       const damaged = error instanceof CorruptSnapshotError || error instanceof CorruptDatabaseError;
       const reason = damaged ? (error as Error).message : `It cannot be used: ${(error as Error).message}`;
       return this.startFresh(`The history database ${this.snapshotPath} is damaged. ${reason}`);
     }
+  }
+
+  private async readSnapshotFile(): Promise<{ bytes: Buffer; identity: SnapshotIdentity }> {
+    return withReadRetries(async () => {
+      const stat = await fs.stat(this.snapshotPath);
+      const bytes = await fs.readFile(this.snapshotPath);
+      return { bytes, identity: { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino } };
+    });
+  }
+
+  /** Reports a file that cannot be used now, once, and returns the error that stops opening it. */
+  private unreadable(message: string): Error {
+    if (!this.reportedCorruptFiles.has(this.snapshotPath)) {
+      this.reportedCorruptFiles.add(this.snapshotPath);
+      this.report({ kind: 'unreadable', file: this.snapshotPath, message });
+    }
+    return new Error(message);
   }
 
   /** Keeps a damaged snapshot aside (writer only) and starts an empty database. */
@@ -553,6 +576,22 @@ export class SqlJsHistoryStore implements HistoryStore {
     await this.journal?.close();
     this.db.close();
     this.changeEmitter.dispose();
+  }
+}
+
+/**
+ * Runs a read, retrying errors that pass on their own (too many open files, a busy or briefly
+ * failing disk) for about three seconds before giving up.
+ */
+async function withReadRetries<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (!TRANSIENT_READ_ERRORS.has(code) || attempt >= READ_RETRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
   }
 }
 

@@ -202,18 +202,3 @@ test('a version 1 database is migrated: data kept, histograms rebuilt from raw r
   assert.equal(queryRows(db, 'SELECT count(*) FROM rollup_hour WHERE hist IS NOT NULL')[0]![0], 1);
   assert.equal(queryRows(db, 'SELECT count FROM rollup_minute')[0]![0], 4);
 });
-
-test('a database from a newer version is kept aside, not damaged', async (t) => {
-  const directory = tempDirectory(t);
-  const sql = await loadSqlJs();
-  const future = new sql.Database();
-  future.exec(`CREATE TABLE x (y); PRAGMA user_version = ${SCHEMA_VERSION + 1};`);
-  writeFileSync(join(directory, SNAPSHOT_FILE), future.export());
-  future.close();
-  const problems: { kind: string; movedTo?: string | null; message: string }[] = [];
-  const store = await SqlJsHistoryStore.open({ directory, onProblem: (p) => problems.push(p) });
-  t.after(() => store.dispose());
-  assert.equal(problems.length, 1);
-  assert.match(problems[0]!.message, /newer than this extension understands/);
-  assert.ok(problems[0]!.movedTo);
-});
