@@ -3,13 +3,15 @@
  * setting, so no workspace can open a port), restarted when its settings or its token change,
  * stopped when turned off. The token is made on first enable and kept in SecretStorage, which
  * every window of this extension shares; so when another window already serves the port, this
- * one recognises it, stays quiet and takes over once that window closes.
+ * one recognises it by a challenge only a token holder can answer (the token itself is never
+ * sent to whoever holds the port), stays quiet and takes over once that window closes.
  */
 import * as vscode from 'vscode';
 import type { ApiDataSource } from '../../core/api/apiDataSource';
 import { ApiListenError, ApiPortInUseError } from '../../core/api/apiErrors';
 import { ApiServer, validateCorsOrigin } from '../../core/api/apiServer';
 import { createApiToken } from '../../core/api/requestGuards';
+import { probeSibling } from '../../core/api/siblingProbe';
 
 /** The SecretStorage key of the API token (the Copy API Token command reads the same one). */
 export const API_TOKEN_SECRET_KEY = 'networkMonitor.api.token';
@@ -36,6 +38,11 @@ export interface ApiControllerOptions {
   log: vscode.LogOutputChannel;
   /** How often to try the port again while another window or program holds it (default 15 s). */
   takeOverRetryMs?: number;
+  /**
+   * How long to wait before asking the port holder once more when it answered like a window with
+   * another token: right after a rotation the serving window may not have switched yet (default 1 s).
+   */
+  rotationGraceMs?: number;
 }
 
 interface RunningConfig {
@@ -149,16 +156,17 @@ export class ApiController implements vscode.Disposable {
 
   private async handleStartFailure(error: unknown, wanted: RunningConfig): Promise<void> {
     if (error instanceof ApiPortInUseError) {
-      const other = await this.otherWindowServing(wanted);
-      if (other !== undefined) {
-        if (this.shownProblem !== `window:${other}`) {
-          this.shownProblem = `window:${other}`;
-          this.options.log.info(`Another Network Monitor window (process ${other}) serves the local API on port ${wanted.port}; this window takes over if that one closes.`);
+      const holder = await this.portHolder(wanted);
+      if (this.disposed) return;
+      if (holder === 'sibling') {
+        if (this.shownProblem !== `window:${wanted.port}`) {
+          this.shownProblem = `window:${wanted.port}`;
+          this.options.log.info(`Another Network Monitor window serves the local API on port ${wanted.port} (it proved it holds the shared token); this window takes over if that one closes.`);
         }
         this.retryTimer = setTimeout(() => void this.update(), this.options.takeOverRetryMs ?? 15_000);
         return;
       }
-      if (this.shownProblem !== `port:${wanted.port}`) this.options.log.warn(error.message);
+      if (this.shownProblem !== `port:${wanted.port}`) this.options.log.warn(`${error.message} ${holder}`);
       // Told once; meanwhile the port is tried again quietly, in case that program goes away.
       this.retryTimer = setTimeout(() => void this.update(), this.options.takeOverRetryMs ?? 15_000);
       this.showProblem(`port:${wanted.port}`, vscode.l10n.t(
@@ -172,19 +180,18 @@ export class ApiController implements vscode.Disposable {
     this.showProblem(`listen:${wanted.port}:${message}`, vscode.l10n.t('The Network Monitor API cannot start: {0}', message), error instanceof ApiListenError);
   }
 
-  /** The process id of another window of this extension answering on the port, if that is who holds it. */
-  private async otherWindowServing(wanted: RunningConfig): Promise<number | undefined> {
-    try {
-      const response = await fetch(`http://127.0.0.1:${wanted.port}/api/health`, {
-        headers: { authorization: `Bearer ${wanted.token}` },
-        signal: AbortSignal.timeout(2_000),
-      });
-      if (!response.ok) return undefined;
-      const body = (await response.json()) as { service?: unknown; pid?: unknown };
-      return body.service === 'network-monitor' && typeof body.pid === 'number' ? body.pid : undefined;
-    } catch {
-      return undefined;
+  /**
+   * 'sibling' when the program on the port proves it holds the shared token (it is never sent
+   * there), otherwise why it is taken to be another program, for the log.
+   */
+  private async portHolder(wanted: RunningConfig): Promise<'sibling' | string> {
+    let result = await probeSibling({ port: wanted.port, token: wanted.token });
+    if (!result.sibling && result.reason === 'wrong-proof') {
+      // Right after a rotation the serving window may still use the old token: ask once more.
+      await new Promise((resolve) => setTimeout(resolve, this.options.rotationGraceMs ?? 1_000));
+      result = await probeSibling({ port: wanted.port, token: wanted.token });
     }
+    return result.sibling ? 'sibling' : result.detail;
   }
 
   private corsOrigin(setting: string): string | undefined {
