@@ -54,6 +54,7 @@ interface RunningConfig {
 
 const SHOW_LOG = vscode.l10n.t('Show Log');
 const CHANGE_PORT = vscode.l10n.t('Change Port');
+const COPY_TOKEN = vscode.l10n.t('Copy Token');
 
 export class ApiController implements vscode.Disposable {
   private server: ApiServer | undefined;
@@ -101,6 +102,25 @@ export class ApiController implements vscode.Disposable {
       : vscode.l10n.t('API token copied. The local API is off: turn on the setting networkMonitor.api.enabled to use it.'));
   }
 
+  /**
+   * Replaces the token: the new one is stored in Secret Storage (every other window serves with it
+   * as soon as it hears of the change) and this window's server refuses the old one at once.
+   */
+  async rotateToken(): Promise<void> {
+    const token = createApiToken();
+    await this.options.secrets.store(API_TOKEN_SECRET_KEY, token);
+    await this.update();
+    this.options.log.info('Replaced the local API token: the old one is refused from now on.');
+    const api = this.options.settings.api;
+    const message = api.enabled
+      ? vscode.l10n.t('A new API token is in use on port {0}; the old one is refused. Scripts and Prometheus need the new one.', api.port)
+      : vscode.l10n.t('A new API token is stored; the old one will not be accepted. The local API is off: turn on the setting networkMonitor.api.enabled to use it.');
+    // Not awaited: the command is done once the token is replaced, whether or not the user copies it.
+    void vscode.window.showInformationMessage(message, COPY_TOKEN).then(async (choice) => {
+      if (choice === COPY_TOKEN) await vscode.env.clipboard.writeText(await this.token());
+    });
+  }
+
   /** Queued, so quick successive setting changes apply in order and never run two servers. */
   private update(): Promise<void> {
     const next = this.queue.then(() => this.apply()).catch((error: unknown) => {
@@ -127,6 +147,13 @@ export class ApiController implements vscode.Disposable {
       corsOrigin: this.corsOrigin(settings.corsOrigin),
     };
     if (this.server && this.running && sameConfig(this.running, wanted)) return;
+    if (this.server && this.running && sameConfig(this.running, { ...wanted, token: this.running.token })) {
+      // Only the token changed (rotated here or in another window): switch without giving up the port.
+      this.server.setToken(wanted.token);
+      this.running = wanted;
+      this.options.log.info('Local API now accepts the new token only.');
+      return;
+    }
     await this.stopServer();
     if (this.disposed) return;
 
