@@ -15,6 +15,7 @@ import {
   checkView, currentStatusView, iso, locationLine, locationView, ms, newestCheck, percent, seriesPointView, statsView,
   type CurrentStatusView, type StatsView,
 } from './apiViews';
+import { IDENTIFY_SERVICE, isValidNonce } from './identityChallenge';
 import openApiDocument from './openapi.json';
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from './prometheusExposition';
 import { DAY_MS, parseChoice, parseFraction, parseInteger, parseRange, parseWindow, WINDOWS, type WindowName } from './queryParams';
@@ -22,8 +23,11 @@ import { computeStats, type TargetWindowStats, WindowStatsCache } from './window
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
-/** Who may call a route: token holders only, or anyone when unauthenticated scraping is allowed. */
-export type RouteAccess = 'token' | 'metrics';
+/**
+ * Who may call a route: token holders only, anyone when unauthenticated scraping is allowed
+ * (metrics), or anyone (public: the identity challenge, which reveals nothing without the token).
+ */
+export type RouteAccess = 'token' | 'metrics' | 'public';
 
 export interface RouteRequest {
   params: URLSearchParams;
@@ -58,6 +62,8 @@ export interface ApiRouterOptions {
   statusCacheMs?: number;
   /** How long per-window statistics are reused (defaults in `DEFAULT_STATS_CACHE_MS`); 0 recomputes them. */
   statsCacheMs?: Partial<Record<WindowName, number>>;
+  /** The proof for an identity challenge's nonce (identityChallenge.ts), or undefined without a token. */
+  proveIdentity?: (nonce: string) => string | undefined;
 }
 
 const NO_LATENCY: LatencyStats = { count: 0, min: null, avg: null, p95: null, max: null };
@@ -71,15 +77,18 @@ export class ApiRouter {
   private readonly statusCacheMs: number;
   private readonly statusCache = new Map<WindowName, { body: string; at: number }>();
   private readonly stats: WindowStatsCache;
+  private readonly proveIdentity: ((nonce: string) => string | undefined) | undefined;
 
   constructor(
     private readonly source: ApiDataSource,
     options: ApiRouterOptions = {},
   ) {
+    this.proveIdentity = options.proveIdentity;
     this.statusCacheMs = options.statusCacheMs ?? 1_000;
     this.stats = new WindowStatsCache(source, options.statsCacheMs);
     this.routes = [
       { pattern: /^\/api\/health$/, access: 'token', methods: { GET: () => this.health() } },
+      { pattern: /^\/api\/identify$/, access: 'public', methods: { GET: (r) => this.identify(r) } },
       { pattern: /^\/api\/status$/, access: 'token', methods: { GET: (r) => this.status(r) } },
       { pattern: /^\/api\/targets$/, access: 'token', methods: { GET: () => this.targetList() } },
       { pattern: /^\/api\/targets\/([^/]+)\/check$/, access: 'token', methods: { POST: (r) => this.checkNow(r) } },
@@ -135,6 +144,18 @@ export class ApiRouter {
         ? 'This process runs the checks and writes the history.'
         : 'This VS Code window answers from the shared history; another Network Monitor window (or the CLI) runs the checks and writes it.',
     });
+  }
+
+  /** Answers an identity challenge: the proof that this server holds the token, and nothing else. */
+  private identify(request: RouteRequest): RouteResponse {
+    const nonces = request.params.getAll('nonce');
+    const nonce = nonces.length === 1 ? nonces[0] : undefined;
+    if (!isValidNonce(nonce)) {
+      throw new ApiError('bad_request', 'Send exactly one nonce parameter of 64 lowercase hexadecimal characters (32 random bytes).');
+    }
+    const proof = this.proveIdentity?.(nonce);
+    if (proof === undefined) throw new ApiError('unavailable', 'The API has no token yet, so it cannot prove who it is.');
+    return json(200, { service: IDENTIFY_SERVICE, proof });
   }
 
   private async status(request: RouteRequest): Promise<RouteResponse> {

@@ -4,8 +4,9 @@
  *
  * Every request passes, in order: the time and size limits for receiving it (408, 413), the Host
  * check (403: a DNS-rebinding page sends its own host name), the bearer token (401; /metrics may
- * be exempt), then the route (404, 405) and its parameters (400). A handler that fails
- * unexpectedly answers a JSON 500 and is reported through `onError`; fuzzing finds none.
+ * be exempt, and /api/identify needs none: it only proves this server holds the token), then
+ * the route (404, 405) and its parameters (400). A handler that fails unexpectedly answers
+ * a JSON 500 and is reported through `onError`; fuzzing finds none.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import type { ApiDataSource } from './apiDataSource';
 import { ApiError, ApiListenError, ApiPortInUseError } from './apiErrors';
 import { ApiRouter, JSON_CONTENT_TYPE, type RouteResponse } from './apiRoutes';
 import type { WindowName } from './queryParams';
+import { identityProof } from './identityChallenge';
 import { bearerTokenMatches, isAllowedHost } from './requestGuards';
 
 export interface ApiServerOptions {
@@ -65,8 +67,10 @@ export class ApiServer {
   private readonly corsOrigin: string | undefined;
   private listeningPort: number | undefined;
   private disposed = false;
+  private token: string | undefined;
 
   constructor(private readonly options: ApiServerOptions) {
+    this.token = options.token;
     if (options.host !== undefined && options.host !== '127.0.0.1') throw new Error('The API binds 127.0.0.1 only.');
     if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
       throw new Error(`The API port must be a whole number from 1 to 65535 (got ${options.port}).`);
@@ -74,7 +78,11 @@ export class ApiServer {
     this.corsOrigin = options.corsOrigin ? validateCorsOrigin(options.corsOrigin) : undefined;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.router = new ApiRouter(options.source, { statusCacheMs: options.statusCacheMs, statsCacheMs: options.statsCacheMs });
+    this.router = new ApiRouter(options.source, {
+      statusCacheMs: options.statusCacheMs,
+      statsCacheMs: options.statsCacheMs,
+      proveIdentity: (nonce) => (this.token ? identityProof(this.token, this.listeningPort ?? this.options.port, nonce) : undefined),
+    });
     this.server = createServer(
       {
         // Node's own limits stop clients that never finish their headers (it answers a bare 408);
@@ -92,6 +100,14 @@ export class ApiServer {
   /** The port listened on, once started. */
   get port(): number | undefined {
     return this.listeningPort;
+  }
+
+  /**
+   * Serves with another token from the next request on, without letting the port go: the old
+   * token is refused at once and no other process can take the port in between.
+   */
+  setToken(token: string | undefined): void {
+    this.token = token;
   }
 
   /** Rejects with `ApiPortInUseError` when the port is taken, `ApiListenError` for other refusals. */
@@ -188,9 +204,9 @@ export class ApiServer {
     }
 
     const match = this.router.match(method, rawPath);
-    const exempt = match?.access === 'metrics' && this.options.allowUnauthenticatedMetrics;
-    if (!exempt && !bearerTokenMatches(request.headers.authorization, this.options.token)) {
-      const message = this.options.token === undefined
+    const exempt = match?.access === 'public' || (match?.access === 'metrics' && this.options.allowUnauthenticatedMetrics);
+    if (!exempt && !bearerTokenMatches(request.headers.authorization, this.token)) {
+      const message = this.token === undefined
         ? 'The API has no token yet, so it accepts no requests. Enable the API in the settings and run "Network Monitor: Copy API Token".'
         : 'This request needs the API token: send "Authorization: Bearer <token>". Copy it with the command "Network Monitor: Copy API Token" (the CLI prints where its token file is).';
       throw new ApiError('unauthorized', message, { 'WWW-Authenticate': 'Bearer realm="network-monitor"' });

@@ -3,13 +3,15 @@
  * setting, so no workspace can open a port), restarted when its settings or its token change,
  * stopped when turned off. The token is made on first enable and kept in SecretStorage, which
  * every window of this extension shares; so when another window already serves the port, this
- * one recognises it, stays quiet and takes over once that window closes.
+ * one recognises it by a challenge only a token holder can answer (the token itself is never
+ * sent to whoever holds the port), stays quiet and takes over once that window closes.
  */
 import * as vscode from 'vscode';
 import type { ApiDataSource } from '../../core/api/apiDataSource';
 import { ApiListenError, ApiPortInUseError } from '../../core/api/apiErrors';
 import { ApiServer, validateCorsOrigin } from '../../core/api/apiServer';
 import { createApiToken } from '../../core/api/requestGuards';
+import { probeSibling } from '../../core/api/siblingProbe';
 
 /** The SecretStorage key of the API token (the Copy API Token command reads the same one). */
 export const API_TOKEN_SECRET_KEY = 'networkMonitor.api.token';
@@ -36,6 +38,11 @@ export interface ApiControllerOptions {
   log: vscode.LogOutputChannel;
   /** How often to try the port again while another window or program holds it (default 15 s). */
   takeOverRetryMs?: number;
+  /**
+   * How long to wait before asking the port holder once more when it answered like a window with
+   * another token: right after a rotation the serving window may not have switched yet (default 1 s).
+   */
+  rotationGraceMs?: number;
 }
 
 interface RunningConfig {
@@ -47,6 +54,7 @@ interface RunningConfig {
 
 const SHOW_LOG = vscode.l10n.t('Show Log');
 const CHANGE_PORT = vscode.l10n.t('Change Port');
+const COPY_TOKEN = vscode.l10n.t('Copy Token');
 
 export class ApiController implements vscode.Disposable {
   private server: ApiServer | undefined;
@@ -94,6 +102,25 @@ export class ApiController implements vscode.Disposable {
       : vscode.l10n.t('API token copied. The local API is off: turn on the setting networkMonitor.api.enabled to use it.'));
   }
 
+  /**
+   * Replaces the token: the new one is stored in Secret Storage (every other window serves with it
+   * as soon as it hears of the change) and this window's server refuses the old one at once.
+   */
+  async rotateToken(): Promise<void> {
+    const token = createApiToken();
+    await this.options.secrets.store(API_TOKEN_SECRET_KEY, token);
+    await this.update();
+    this.options.log.info('Replaced the local API token: the old one is refused from now on.');
+    const api = this.options.settings.api;
+    const message = api.enabled
+      ? vscode.l10n.t('A new API token is in use on port {0}; the old one is refused. Scripts and Prometheus need the new one.', api.port)
+      : vscode.l10n.t('A new API token is stored; the old one will not be accepted. The local API is off: turn on the setting networkMonitor.api.enabled to use it.');
+    // Not awaited: the command is done once the token is replaced, whether or not the user copies it.
+    void vscode.window.showInformationMessage(message, COPY_TOKEN).then(async (choice) => {
+      if (choice === COPY_TOKEN) await vscode.env.clipboard.writeText(await this.token());
+    });
+  }
+
   /** Queued, so quick successive setting changes apply in order and never run two servers. */
   private update(): Promise<void> {
     const next = this.queue.then(() => this.apply()).catch((error: unknown) => {
@@ -120,6 +147,13 @@ export class ApiController implements vscode.Disposable {
       corsOrigin: this.corsOrigin(settings.corsOrigin),
     };
     if (this.server && this.running && sameConfig(this.running, wanted)) return;
+    if (this.server && this.running && sameConfig(this.running, { ...wanted, token: this.running.token })) {
+      // Only the token changed (rotated here or in another window): switch without giving up the port.
+      this.server.setToken(wanted.token);
+      this.running = wanted;
+      this.options.log.info('Local API now accepts the new token only.');
+      return;
+    }
     await this.stopServer();
     if (this.disposed) return;
 
@@ -149,16 +183,17 @@ export class ApiController implements vscode.Disposable {
 
   private async handleStartFailure(error: unknown, wanted: RunningConfig): Promise<void> {
     if (error instanceof ApiPortInUseError) {
-      const other = await this.otherWindowServing(wanted);
-      if (other !== undefined) {
-        if (this.shownProblem !== `window:${other}`) {
-          this.shownProblem = `window:${other}`;
-          this.options.log.info(`Another Network Monitor window (process ${other}) serves the local API on port ${wanted.port}; this window takes over if that one closes.`);
+      const holder = await this.portHolder(wanted);
+      if (this.disposed) return;
+      if (holder === 'sibling') {
+        if (this.shownProblem !== `window:${wanted.port}`) {
+          this.shownProblem = `window:${wanted.port}`;
+          this.options.log.info(`Another Network Monitor window serves the local API on port ${wanted.port} (it proved it holds the shared token); this window takes over if that one closes.`);
         }
         this.retryTimer = setTimeout(() => void this.update(), this.options.takeOverRetryMs ?? 15_000);
         return;
       }
-      if (this.shownProblem !== `port:${wanted.port}`) this.options.log.warn(error.message);
+      if (this.shownProblem !== `port:${wanted.port}`) this.options.log.warn(`${error.message} ${holder}`);
       // Told once; meanwhile the port is tried again quietly, in case that program goes away.
       this.retryTimer = setTimeout(() => void this.update(), this.options.takeOverRetryMs ?? 15_000);
       this.showProblem(`port:${wanted.port}`, vscode.l10n.t(
@@ -172,19 +207,18 @@ export class ApiController implements vscode.Disposable {
     this.showProblem(`listen:${wanted.port}:${message}`, vscode.l10n.t('The Network Monitor API cannot start: {0}', message), error instanceof ApiListenError);
   }
 
-  /** The process id of another window of this extension answering on the port, if that is who holds it. */
-  private async otherWindowServing(wanted: RunningConfig): Promise<number | undefined> {
-    try {
-      const response = await fetch(`http://127.0.0.1:${wanted.port}/api/health`, {
-        headers: { authorization: `Bearer ${wanted.token}` },
-        signal: AbortSignal.timeout(2_000),
-      });
-      if (!response.ok) return undefined;
-      const body = (await response.json()) as { service?: unknown; pid?: unknown };
-      return body.service === 'network-monitor' && typeof body.pid === 'number' ? body.pid : undefined;
-    } catch {
-      return undefined;
+  /**
+   * 'sibling' when the program on the port proves it holds the shared token (it is never sent
+   * there), otherwise why it is taken to be another program, for the log.
+   */
+  private async portHolder(wanted: RunningConfig): Promise<'sibling' | string> {
+    let result = await probeSibling({ port: wanted.port, token: wanted.token });
+    if (!result.sibling && result.reason === 'wrong-proof') {
+      // Right after a rotation the serving window may still use the old token: ask once more.
+      await new Promise((resolve) => setTimeout(resolve, this.options.rotationGraceMs ?? 1_000));
+      result = await probeSibling({ port: wanted.port, token: wanted.token });
     }
+    return result.sibling ? 'sibling' : result.detail;
   }
 
   private corsOrigin(setting: string): string | undefined {

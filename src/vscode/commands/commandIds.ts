@@ -13,6 +13,7 @@ export const enum CommandId {
   ExportHistory = 'networkMonitor.exportHistory',
   ShowLog = 'networkMonitor.showLog',
   CopyApiToken = 'networkMonitor.copyApiToken',
+  RotateApiToken = 'networkMonitor.rotateApiToken',
   StoreSecret = 'networkMonitor.storeSecret',
   MuteTarget = 'networkMonitor.muteTarget',
   UnmuteTarget = 'networkMonitor.unmuteTarget',

@@ -325,6 +325,7 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     register(CommandId.ExportHistory, exportHistory),
     register(CommandId.ShowLog, () => log.show()),
     register(CommandId.CopyApiToken, copyApiToken),
+    register(CommandId.RotateApiToken, () => api.rotateToken()),
     register(CommandId.StoreSecret, (args?: StoreSecretArguments) => secretCommands.store(args)),
     register(CommandId.ManageSecrets, () => secretCommands.manage()),
     register(CommandId.DeleteSecret, (name?: string) => secretCommands.delete(typeof name === 'string' ? name : undefined)),

@@ -1,7 +1,8 @@
 /**
  * The local API in a real extension host: off by default; turned on through its setting it
  * answers on 127.0.0.1 with the token from Secret Storage, refuses a missing token and a foreign
- * Host, says clearly when its port is taken, and lets the port go when turned off.
+ * Host, replaces its token on Rotate API Token, says clearly when its port is taken, and lets the
+ * port go when turned off.
  */
 import * as assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -79,6 +80,23 @@ describe('Local API', () => {
 
     assert.equal((await get(port, '/api/status', { host })).status, 401);
     assert.equal((await get(port, '/api/status', { host: `evil.example:${port}`, authorization: `Bearer ${stored}` })).status, 403);
+  });
+
+  it('Rotate API Token refuses the old token at once and serves the new one on the same port', async () => {
+    const monitor = await monitorApi();
+    const port = monitor.api.port!;
+    const host = `127.0.0.1:${port}`;
+    await vscode.commands.executeCommand('networkMonitor.copyApiToken');
+    const oldToken = await vscode.env.clipboard.readText();
+    assert.equal((await get(port, '/api/health', { host, authorization: `Bearer ${oldToken}` })).status, 200);
+    await vscode.commands.executeCommand('networkMonitor.rotateApiToken');
+    assert.equal(monitor.api.port, port, 'the port was kept');
+    assert.equal((await get(port, '/api/health', { host, authorization: `Bearer ${oldToken}` })).status, 401);
+    await vscode.commands.executeCommand('networkMonitor.copyApiToken');
+    const newToken = await vscode.env.clipboard.readText();
+    assert.notEqual(newToken, oldToken);
+    assert.match(newToken, /^[\w-]{20,}$/, 'the new token');
+    assert.equal((await get(port, '/api/health', { host, authorization: `Bearer ${newToken}` })).status, 200);
   });
 
   it('lets the port go when turned off, and says clearly when the port is taken', async () => {

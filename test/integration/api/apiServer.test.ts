@@ -11,6 +11,7 @@ import { createApiDataSource } from '../../../src/core/api/apiDataSource';
 import { ApiPortInUseError } from '../../../src/core/api/apiErrors';
 import { ApiServer, type ApiServerOptions } from '../../../src/core/api/apiServer';
 import openApiDocument from '../../../src/core/api/openapi.json';
+import { createIdentifyNonce, identityProof } from '../../../src/core/api/identityChallenge';
 import { createApiToken } from '../../../src/core/api/requestGuards';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import type { Target } from '../../../src/core/targets/target';
@@ -333,6 +334,30 @@ describe('local API against a real monitor', () => {
     const head = await call(port, { method: 'HEAD', path: '/api/health', token });
     assert.equal(head.status, 200);
     assert.equal(head.text, '');
+  });
+
+  it('proves who it is to /api/identify without a token, and reveals nothing else', async () => {
+    const nonce = createIdentifyNonce();
+    const response = await api({ path: `/api/identify?nonce=${nonce}`, token: undefined });
+    assert.equal(response.status, 200, response.text);
+    assert.deepEqual(response.json(), { service: 'network-monitor', proof: identityProof(token, port, nonce) });
+    assert.ok(!response.text.includes(token), 'the answer holds the token');
+    // The proof is bound to the nonce and to the port: a proof for another nonce or port differs.
+    assert.notEqual(identityProof(token, port, createIdentifyNonce()), identityProof(token, port, nonce));
+    assert.notEqual(identityProof(token, port + 1, nonce), identityProof(token, port, nonce));
+    for (const bad of ['', 'nonce=', `nonce=${nonce.slice(1)}`, `nonce=${nonce}0`, `nonce=${nonce.toUpperCase()}`, `nonce=${'g'.repeat(64)}`,
+      `nonce=${nonce}&nonce=${nonce}`, `nonce=${'%20'.repeat(64)}`]) {
+      const refused = await api({ path: `/api/identify?${bad}`, token: undefined });
+      assert.equal(refused.status, 400, `?${bad}: ${refused.text}`);
+      assert.equal((refused.json() as { error: string }).error, 'bad_request');
+    }
+    // The route passes the same guards as every other: a rebinding page's Host is refused.
+    assert.equal((await api({ path: `/api/identify?nonce=${nonce}`, token: undefined, host: `evil.example:${port}` })).status, 403);
+    assert.equal((await api({ path: '/api/identify', method: 'POST', token: undefined, validate: false })).status, 405);
+    // A server without a token cannot prove anything and says so.
+    const tokenless = await extraServer({ token: undefined });
+    const unavailable = await api({ port: tokenless, path: `/api/identify?nonce=${nonce}`, token: undefined });
+    assert.equal(unavailable.status, 503, unavailable.text);
   });
 
   it('exposes blackbox-exporter metrics with escaped labels, behind the token unless allowed', async () => {
