@@ -62,3 +62,24 @@ export function listNames(names: readonly string[], shown = 3): string {
   if (names.length <= shown) return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
   return `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
 }
+
+/** The kinds of remote VS Code names in `vscode.env.remoteName`, as a user would call them. */
+const REMOTE_KINDS: Readonly<Record<string, string>> = {
+  'ssh-remote': 'SSH',
+  wsl: 'WSL',
+  codespaces: 'Codespaces',
+  'dev-container': 'Dev Container',
+  'attached-container': 'Container',
+  tunnel: 'Tunnel',
+};
+
+/**
+ * Where the checks run, for tooltips: the extension runs where the workspace is (see
+ * `extensionKind` in package.json), so in a remote window the checks leave the remote machine,
+ * not the user's own computer. `host` is the extension host's machine name.
+ */
+export function checkOrigin(remoteName: string | undefined, host: string): { remote: boolean; where: string } {
+  if (!remoteName) return { remote: false, where: host };
+  const kind = REMOTE_KINDS[remoteName] ?? remoteName;
+  return { remote: true, where: `${host} (${kind})` };
+}

@@ -8,6 +8,7 @@ import { CommandId } from '../commands/commandIds';
 import type { MonitorSettings } from '../config/monitorSettings';
 import { countStatuses, summaryText } from '../format/monitorText';
 import type { MonitorService } from '../monitor/monitorService';
+import { checkOriginMarkdown } from '../monitor/checkOriginText';
 
 export class StatusBarController implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -46,6 +47,12 @@ export class StatusBarController implements vscode.Disposable {
     return this.item.text;
   }
 
+  /** The tooltip's Markdown, for tests. */
+  get tooltipMarkdown(): string {
+    const tooltip = this.item.tooltip;
+    return typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? '');
+  }
+
   get visible(): boolean {
     return this.settings.values.statusBar.enabled;
   }
@@ -81,6 +88,7 @@ export class StatusBarController implements vscode.Disposable {
       tooltip.appendMarkdown('\n');
     }
     if (this.monitor.role === 'reader') tooltip.appendMarkdown(`\n\n$(info) ${vscode.l10n.t('Checked by another VS Code window.')}`);
+    tooltip.appendMarkdown(`\n\n${checkOriginMarkdown()}`);
     this.item.tooltip = tooltip;
     this.item.accessibilityInformation = { label: vscode.l10n.t('Network Monitor: {0}', summaryText(counts)) };
     this.item.show();

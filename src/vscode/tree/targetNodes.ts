@@ -9,6 +9,7 @@ import type { HistoryQueries, Incident } from '../../core/store/historyStore';
 import { formatAgo, formatDuration, formatLatency, formatUptime } from '../format/monitorText';
 import type { HeldEntry } from '../config/targetEntries';
 import type { TargetSnapshot } from '../monitor/monitorService';
+import { checkOriginMarkdown } from '../monitor/checkOriginText';
 
 const DAY_MS = 86_400_000;
 const INCIDENT_WINDOW_MS = 7 * DAY_MS;
@@ -128,6 +129,7 @@ export class TargetNode {
     md.appendMarkdown('`').appendText(target.url).appendMarkdown('`\n\n');
     if (this.context.isMuted(target.id)) md.appendMarkdown(`$(bell-slash) ${vscode.l10n.t('Notifications muted')}\n\n`);
     if (this.context.readOnly()) md.appendMarkdown(`$(info) ${vscode.l10n.t('Checked by another VS Code window; this one shows its results.')}\n\n`);
+    md.appendMarkdown(`${checkOriginMarkdown()}\n\n`);
     if (!lastRecord) {
       md.appendMarkdown(vscode.l10n.t('Not checked yet.'));
       return md;

@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { NetworkMonitorApi } from '../../../src/extension';
@@ -99,6 +99,14 @@ describe('Targets through the commands', function () {
     assert.match((treeItem.tooltip as vscode.MarkdownString).value, /HTTP 200/);
     await eventually('the status bar counts it', () => monitor.statusBar.text === '$(pulse) 1 up');
     assert.equal(monitor.statusBar.background, undefined);
+    // Both tooltips name the machine the checks leave from. code-server serves the workbench to a
+    // browser, so to VS Code this window is remote (its remoteName is the server's address).
+    const onThisComputer = vscode.env.remoteName === undefined
+      ? `Checks run on this computer (${hostname()})`
+      : `Checks run on the remote machine ${hostname()} (`;
+    const unescaped = (markdown: string): string => markdown.replace(/\\/g, '').replace(/&nbsp;/g, ' ');
+    assert.ok(unescaped((treeItem.tooltip as vscode.MarkdownString).value).includes(onThisComputer), (treeItem.tooltip as vscode.MarkdownString).value);
+    assert.ok(unescaped(monitor.statusBar.tooltipMarkdown).includes(onThisComputer), monitor.statusBar.tooltipMarkdown);
   });
 
   it('Add Target refuses a duplicate and an unsupported scheme, and leaves the settings alone', async () => {

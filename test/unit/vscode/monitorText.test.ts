@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { countStatuses, formatAgo, formatDuration, formatLatency, formatUptime, listNames, summaryText } from '../../../src/vscode/format/monitorText';
+import { checkOrigin, countStatuses, formatAgo, formatDuration, formatLatency, formatUptime, listNames, summaryText } from '../../../src/vscode/format/monitorText';
 
 describe('monitor texts', () => {
   test('latency, uptime and durations read naturally', () => {
@@ -30,4 +30,12 @@ describe('monitor texts', () => {
     assert.equal(listNames(['a', 'b', 'c']), 'a, b and c');
     assert.equal(listNames(['a', 'b', 'c', 'd', 'e']), 'a, b, c and 2 more');
   });
+});
+
+test('checkOrigin names the machine the checks leave from, and the kind of remote window', () => {
+  assert.deepEqual(checkOrigin(undefined, 'laptop'), { remote: false, where: 'laptop' });
+  assert.deepEqual(checkOrigin('ssh-remote', 'build-box'), { remote: true, where: 'build-box (SSH)' });
+  assert.deepEqual(checkOrigin('wsl', 'DESKTOP-1'), { remote: true, where: 'DESKTOP-1 (WSL)' });
+  assert.deepEqual(checkOrigin('codespaces', 'codespaces-abc'), { remote: true, where: 'codespaces-abc (Codespaces)' });
+  assert.deepEqual(checkOrigin('some-new-remote', 'host'), { remote: true, where: 'host (some-new-remote)' });
 });
