@@ -2,6 +2,8 @@
 export interface ParsedArgs {
   positionals: string[];
   options: Map<string, string | true>;
+  /** Every value of each option, in order, for options that may be repeated (`--header`). */
+  repeated: Map<string, string[]>;
 }
 
 export class UsageError extends Error {}
@@ -9,6 +11,11 @@ export class UsageError extends Error {}
 export function parseArgs(argv: readonly string[], booleanFlags: ReadonlySet<string>): ParsedArgs {
   const positionals: string[] = [];
   const options = new Map<string, string | true>();
+  const repeated = new Map<string, string[]>();
+  const set = (name: string, value: string): void => {
+    options.set(name, value);
+    repeated.set(name, [...(repeated.get(name) ?? []), value]);
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
@@ -23,15 +30,15 @@ export function parseArgs(argv: readonly string[], booleanFlags: ReadonlySet<str
     if (booleanFlags.has(name)) {
       options.set(name, true);
     } else if (inline !== undefined) {
-      options.set(name, inline);
+      set(name, inline);
     } else {
       const value = argv[i + 1];
       if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value.`);
-      options.set(name, value);
+      set(name, value);
       i++;
     }
   }
-  return { positionals, options };
+  return { positionals, options, repeated };
 }
 
 export function numberOption(args: ParsedArgs, name: string, fallback: number, { min = 0, integer = false } = {}): number {

@@ -8,15 +8,17 @@ import type { CheckResult } from '../core/probes/checkResult';
 import { Prober } from '../core/probes/prober';
 import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target, type TargetDefaults } from '../core/targets/target';
 import { numberOption, parseArgs, rejectUnknownOptions, UsageError } from './args';
+import { headerOptions, loadConfigTargets, TARGET_OPTIONS_USAGE, withCommandLineHeaders } from './targetOptions';
 
 export const CHECK_USAGE = `Usage:
-  network-monitor check URL... [--timeout MS] [--insecure] [--max-body BYTES]
-  network-monitor check --stdin [--concurrency N] [--timeout MS] [--insecure] [--max-body BYTES]
+  network-monitor check URL... [--config FILE] [--header 'Name: value']... [--timeout MS] [--insecure] [--max-body BYTES]
+  network-monitor check --stdin [--concurrency N] [--header 'Name: value']... [--timeout MS] [--insecure] [--max-body BYTES]
 
 Checks each target once and prints one JSON line per target:
   {target, status, reason, message, statusCode, totalMs, phases, tls, addresses}
 Targets: https://host/path, http://..., a bare host (HTTPS), host:port or tcp://host:port, dns://name.
-Exit code 0 when every target is UP, 1 otherwise, 2 for a usage error.`;
+${TARGET_OPTIONS_USAGE}
+Exit code 0 when every target is UP, 1 otherwise, 2 for a usage error (nothing is checked).`;
 
 interface CheckLine {
   seq?: number;
@@ -67,7 +69,7 @@ export async function runCheckCommand(argv: readonly string[], input: NodeJS.Rea
     output.write(CHECK_USAGE + '\n');
     return 0;
   }
-  rejectUnknownOptions(args, ['stdin', 'insecure', 'help', 'timeout', 'concurrency', 'max-body']);
+  rejectUnknownOptions(args, ['stdin', 'insecure', 'help', 'timeout', 'concurrency', 'max-body', 'header', 'config']);
   const defaults: TargetDefaults = {
     ...DEFAULT_TARGET_DEFAULTS,
     timeoutMs: numberOption(args, 'timeout', DEFAULT_TARGET_DEFAULTS.timeoutMs, { min: 1 }),
@@ -75,20 +77,29 @@ export async function runCheckCommand(argv: readonly string[], input: NodeJS.Rea
   };
   const insecure = args.options.has('insecure');
   const prober = new Prober();
-  const toTarget = (spec: string) => resolveTarget(insecure ? { url: spec, tlsVerify: false } : spec, defaults);
+  const headers = headerOptions(args);
+  const toTarget = (spec: string): ReturnType<typeof resolveTarget> => {
+    const resolved = resolveTarget(insecure ? { url: spec, tlsVerify: false } : spec, defaults);
+    return resolved.ok ? { ok: true, value: withCommandLineHeaders(resolved.value, headers) } : resolved;
+  };
+  const configFile = args.options.get('config');
+  const configured = typeof configFile === 'string'
+    ? loadConfigTargets(configFile, defaults, Object.keys(headers)).map((target) => withCommandLineHeaders(insecure && target.http ? { ...target, http: { ...target.http, tlsVerify: false } } : target, headers))
+    : [];
 
   if (args.options.has('stdin')) {
-    if (args.positionals.length > 0) throw new UsageError('Give targets either as arguments or with --stdin, not both.');
+    if (args.positionals.length > 0 || configFile !== undefined) throw new UsageError('Give targets either as arguments and --config, or with --stdin, not both.');
     const concurrency = numberOption(args, 'concurrency', 10, { min: 1, integer: true });
     return checkStream(input, output, prober, toTarget, concurrency);
   }
-  if (args.positionals.length === 0) throw new UsageError('Name at least one target to check, or use --stdin.');
+  if (args.positionals.length === 0 && configured.length === 0) throw new UsageError('Name at least one target to check, or use --config or --stdin.');
   const targets: Target[] = [];
   for (const spec of args.positionals) {
     const resolved = toTarget(spec);
     if (!resolved.ok) throw new UsageError(`${spec}: ${resolved.error}`);
     targets.push(resolved.value);
   }
+  targets.push(...configured);
   // Checked together, printed in the order given.
   const results = await Promise.all(targets.map((target) => prober.check(target)));
   for (const result of results) output.write(JSON.stringify(toLine(result)) + '\n');

@@ -20,9 +20,11 @@ import { SqlJsHistoryStore } from '../core/store/sqlJsHistoryStore';
 import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target } from '../core/targets/target';
 import { numberOption, parseArgs, rejectUnknownOptions, UsageError, type ParsedArgs } from './args';
 import { buildReport, formatReportTable } from './report';
+import { headerOptions, loadConfigTargets, TARGET_OPTIONS_USAGE, withCommandLineHeaders } from './targetOptions';
 
 export const WATCH_USAGE = `Usage:
-  network-monitor watch URL... [--interval SECONDS] [--duration SECONDS] [--threshold N]
+  network-monitor watch URL... [--config FILE] [--header 'Name: value']...
+                               [--interval SECONDS] [--duration SECONDS] [--threshold N]
                                [--timeout MS] [--retries N] [--data-dir DIR] [--api-port PORT]
 
 Checks the targets every --interval seconds (default 60) and prints a line per check:
@@ -30,7 +32,9 @@ Checks the targets every --interval seconds (default 60) and prints a line per c
 announces alerts after --threshold consecutive failures (default 3) and recoveries, and prints
 a report when --duration seconds have passed (default: run until Ctrl+C) or on Ctrl+C.
 History is kept in --data-dir (default ~/.network-monitor). --api-port serves the local HTTP API
-and Prometheus /metrics on 127.0.0.1 while it runs (token in <data-dir>/api-token, mode 0600).`;
+and Prometheus /metrics on 127.0.0.1 while it runs (token in <data-dir>/api-token, mode 0600).
+A config entry's own "interval" and "timeout" win over --interval and --timeout.
+${TARGET_OPTIONS_USAGE}`;
 
 export interface WatchIo {
   input: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -76,7 +80,9 @@ async function settingsFromArgs(args: ParsedArgs, io: WatchIo): Promise<WatchSet
   let intervalSeconds = numberOption(args, 'interval', 60, { min: 1 });
   let durationSeconds = numberOption(args, 'duration', 0, { min: 0 });
   let threshold = numberOption(args, 'threshold', 3, { min: 1, integer: true });
-  if (specs.length === 0) {
+  const headers = headerOptions(args);
+  const configFile = args.options.get('config');
+  if (specs.length === 0 && configFile === undefined) {
     if (!io.input.isTTY) {
       throw new UsageError('No targets given. Name them as arguments, e.g. network-monitor watch https://example.com --interval 10');
     }
@@ -103,7 +109,15 @@ async function settingsFromArgs(args: ParsedArgs, io: WatchIo): Promise<WatchSet
     if (targets.some((target) => target.id === resolved.value.id)) continue;
     targets.push(resolved.value);
   }
-  return { targets, intervalSeconds, durationSeconds, threshold };
+  if (typeof configFile === 'string') {
+    const defaults = { ...DEFAULT_TARGET_DEFAULTS, intervalMs: intervalSeconds * 1000, timeoutMs };
+    for (const target of loadConfigTargets(configFile, defaults, Object.keys(headers))) {
+      if (targets.some((known) => known.id === target.id)) continue;
+      targets.push(target);
+    }
+  }
+  if (targets.length === 0) throw new UsageError(`--config ${String(configFile)}: holds no targets; add entries or name URLs as arguments.`);
+  return { targets: targets.map((target) => withCommandLineHeaders(target, headers)), intervalSeconds, durationSeconds, threshold };
 }
 
 export interface WatchFiles {
@@ -119,7 +133,7 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo, file
     io.output.write(WATCH_USAGE + '\n');
     return 0;
   }
-  rejectUnknownOptions(args, ['help', 'interval', 'duration', 'threshold', 'timeout', 'retries', 'data-dir', 'api-port']);
+  rejectUnknownOptions(args, ['help', 'interval', 'duration', 'threshold', 'timeout', 'retries', 'data-dir', 'api-port', 'header', 'config']);
   const settings = await settingsFromArgs(args, io);
   const retries = numberOption(args, 'retries', 1, { min: 0, integer: true });
   const apiPort = args.options.has('api-port') ? numberOption(args, 'api-port', 0, { min: 0, integer: true }) : undefined;

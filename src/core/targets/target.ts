@@ -266,6 +266,51 @@ export function targetIdFor(url: string): string {
   return createHash('sha256').update(url).digest('hex').slice(0, 12);
 }
 
+/** `${secret:NAME}` in a header value: filled from the editor's Secret Storage. */
+export const SECRET_REFERENCE = /\$\{secret:([\w.-]+)\}/g;
+
+/** The secret names an entry's header values refer to. */
+export function secretNamesIn(entry: TargetEntry): string[] {
+  if (typeof entry !== 'object' || entry === null || typeof entry.headers !== 'object' || entry.headers === null) return [];
+  const names = new Set<string>();
+  for (const value of Object.values(entry.headers)) {
+    if (typeof value !== 'string') continue;
+    for (const match of value.matchAll(SECRET_REFERENCE)) names.add(match[1]!);
+  }
+  return [...names];
+}
+
+/** Lower-case names of the headers whose values refer to a secret. */
+export function secretHeadersIn(entry: TargetEntry): string[] {
+  if (typeof entry !== 'object' || entry === null || typeof entry.headers !== 'object' || entry.headers === null) return [];
+  return Object.entries(entry.headers)
+    .filter(([, value]) => typeof value === 'string' && new RegExp(SECRET_REFERENCE.source).test(value))
+    .map(([name]) => name.toLowerCase());
+}
+
+/** Why a value read from a settings list cannot be an entry at all, or undefined when it can. */
+export function entryShapeError(raw: unknown): string | undefined {
+  if (typeof raw === 'string' || (typeof raw === 'object' && raw !== null && !Array.isArray(raw))) return undefined;
+  return 'an entry must be a URL string or an object with a "url".';
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
+
+export function isValidHeaderName(name: string): boolean {
+  return HEADER_NAME.test(name);
+}
+
+/** Parses `Name: value` as typed on a command line (curl's form); the name comes back lower-case. */
+export function parseHeaderLine(text: string): ParseResult<{ name: string; value: string }> {
+  const colon = text.indexOf(':');
+  if (colon < 0) return { ok: false, error: `"${text}" is not a header; write it as 'Name: value'.` };
+  const name = text.slice(0, colon).trim();
+  const value = text.slice(colon + 1).trim();
+  if (!isValidHeaderName(name)) return { ok: false, error: `"${name}" is not a valid header name (in "${text}").` };
+  if (/[\r\n\0]/.test(value)) return { ok: false, error: `The value of header "${name}" contains a line break or NUL, which HTTP does not allow.` };
+  return { ok: true, value: { name: name.toLowerCase(), value } };
+}
+
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /**
@@ -332,7 +377,7 @@ function resolveHttpOptions(object: TargetEntryObject | undefined, defaults: Tar
     }
     for (const [name, value] of Object.entries(object.headers)) {
       if (typeof value !== 'string') return { ok: false, error: `Header "${name}" must have a string value.` };
-      if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/i.test(name)) return { ok: false, error: `"${name}" is not a valid header name.` };
+      if (!isValidHeaderName(name)) return { ok: false, error: `"${name}" is not a valid header name.` };
       headers[name.toLowerCase()] = value;
     }
   }

@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import { secretStorageKey, type TargetConfiguration } from '../config/targetConfiguration';
-import { parseOrigin, parseStoredSecret, secretNamesIn, serializeStoredSecret, type StoredSecret } from '../config/targetEntries';
+import { secretNamesIn } from '../../core/targets/target';
+import { parseOrigin, parseStoredSecret, serializeStoredSecret, type StoredSecret } from '../config/targetEntries';
 
 const SECRET_NAMES_KEY = 'networkMonitor.secretNames';
 const SECRET_NAME = /^[\w.-]{1,64}$/;

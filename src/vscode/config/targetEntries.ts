@@ -15,7 +15,7 @@
  * to none) serves the user's own settings only. Targets from workspace and folder settings may
  * not reach link-local or cloud metadata addresses (core/probes/networkPolicy.ts).
  */
-import { parseTargetSpec, resolveTarget, type Target, type TargetDefaults, type TargetEntry, type TargetEntryObject } from '../../core/targets/target';
+import { entryShapeError, parseTargetSpec, resolveTarget, SECRET_REFERENCE, secretNamesIn, type Target, type TargetDefaults, type TargetEntry, type TargetEntryObject } from '../../core/targets/target';
 
 export type SettingsLevel = 'user' | 'workspace' | 'folder';
 
@@ -120,19 +120,6 @@ export function parseOrigin(text: string): { ok: true; origin: string } | { ok: 
   return { ok: true, origin: new URL(spec.value.url).origin };
 }
 
-const SECRET_REFERENCE = /\$\{secret:([\w.-]+)\}/g;
-
-/** The secret names an entry's header values refer to. */
-export function secretNamesIn(entry: TargetEntry): string[] {
-  if (typeof entry !== 'object' || entry === null || typeof entry.headers !== 'object' || entry.headers === null) return [];
-  const names = new Set<string>();
-  for (const value of Object.values(entry.headers)) {
-    if (typeof value !== 'string') continue;
-    for (const match of value.matchAll(SECRET_REFERENCE)) names.add(match[1]!);
-  }
-  return [...names];
-}
-
 export function describeOrigin(origin: EntryOrigin): string {
   const where = origin.level === 'user' ? 'User settings' : origin.level === 'workspace' ? 'Workspace settings' : `the settings of folder "${origin.folder?.name ?? '?'}"`;
   return `networkMonitor.targets[${origin.index}] in ${where}`;
@@ -198,8 +185,9 @@ export async function collectTargets(lists: readonly EntryList[], defaults: Targ
           refused: refused ? { label: entryLabel(raw), reason: capitalise(error.replace(/^refused: /, '')) } : undefined,
         });
       };
-      if (typeof raw !== 'string' && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
-        report('an entry must be a URL string or an object with a "url".');
+      const shapeError = entryShapeError(raw);
+      if (shapeError !== undefined) {
+        report(shapeError);
         continue;
       }
       const entry = raw as TargetEntry;

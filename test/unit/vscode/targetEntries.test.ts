@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_TARGET_DEFAULTS, targetIdFor } from '../../../src/core/targets/target';
-import { collectTargets, compactEntry, describeOrigin, secretNamesIn, type EntryList, type SecretLookup } from '../../../src/vscode/config/targetEntries';
+import { secretNamesIn } from '../../../src/core/targets/target';
+import { collectTargets, compactEntry, describeOrigin, type EntryList, type SecretLookup } from '../../../src/vscode/config/targetEntries';
 
 const noSecrets: SecretLookup = async () => undefined;
 
