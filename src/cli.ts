@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { version } from '../package.json';
-import { UsageError } from './cli/args';
+import { parseArgs, UsageError } from './cli/args';
 import { ANOMALY_SCORE_USAGE, runAnomalyScore } from './cli/anomalyScoreCommand';
 import { CHECK_USAGE, runCheckCommand } from './cli/checkCommand';
 import { EXPORT_USAGE, runExportCommand } from './cli/exportCommand';
@@ -59,18 +59,22 @@ async function main(argv: string[]): Promise<number> {
         });
       case 'export':
         return await runExportCommand(rest, process.stdout, process.stderr, { wasmPath: bundledFile('sql-wasm.wasm') });
-      case 'anomaly-score':
-        if (rest.includes('--help')) {
+      case 'anomaly-score': {
+        const args = parseArgs(rest, {});
+        if (args.options.has('help')) {
           process.stdout.write(ANOMALY_SCORE_USAGE + '\n');
           return 0;
         }
+        if (args.positionals.length > 0) throw new UsageError(`anomaly-score reads its CSV from stdin and takes no arguments (got "${args.positionals[0]}").`);
         return await runAnomalyScore(process.stdin, process.stdout);
+      }
       case '--version':
       case 'version':
         process.stdout.write(version + '\n');
         return 0;
       case undefined:
       case 'help':
+      case '-h':
       case '--help':
         process.stdout.write(USAGE + '\n');
         return command === undefined ? 2 : 0;

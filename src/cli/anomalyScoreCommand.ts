@@ -4,7 +4,8 @@
  * i only), so exported history can be scored and the detector judged on outside labelled data.
  *
  * Liberal in what it reads: ISO 8601 timestamps (a time without a zone is taken as UTC), epoch
- * seconds or milliseconds, quoted fields, CRLF line ends, extra columns in any order. A blank or
+ * seconds or milliseconds, quoted fields (with commas, doubled quotes or line breaks inside, read
+ * by csv-parse as RFC 4180 says), CRLF line ends, extra columns in any order. A blank or
  * non-numeric value is a failed check (score 0). Timestamps may repeat or step backwards.
  *
  * The history export (`time,...,target_id,...,status,...,total_ms,dns_ms,...`) is read as it is:
@@ -14,6 +15,7 @@
  */
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { AnomalyDetector } from '../core/anomaly/anomalyDetector';
 import type { PhaseTimings } from '../core/probes/checkResult';
 
@@ -64,8 +66,37 @@ function readPhases(fields: readonly string[], columns: Columns['phases']): Phas
 const SECONDS_LIMIT = 1e11;
 const ZONELESS_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
 
-function splitFields(line: string): string[] {
-  return line.split(',').map((field) => field.trim().replace(/^"(.*)"$/, '$1').trim());
+/** A field quoted across line breaks is read whole, up to this many lines. */
+const MAX_LINES_PER_ROW = 100;
+
+/**
+ * Reads CSV rows as their lines arrive, so each score is printed before the next row is read (a
+ * streaming CSV parser holds every row back until it sees the next). A row whose quotes are not
+ * yet balanced continues on the next line, as RFC 4180 allows inside a quoted field; each row is
+ * then split by csv-parse. A stray quote inside an unquoted field is kept as text.
+ */
+async function* csvRows(input: NodeJS.ReadableStream, stop: { closed: boolean }): AsyncGenerator<string[]> {
+  const lines = createInterface({ input, crlfDelay: Infinity, terminal: false });
+  let pending: string[] = [];
+  try {
+    for await (const line of lines) {
+      if (stop.closed) return;
+      pending.push(line);
+      const text = pending.join('\n');
+      if (quoteCount(text) % 2 === 1 && pending.length < MAX_LINES_PER_ROW) continue;
+      pending = [];
+      yield* parseCsv(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true }) as string[][];
+    }
+    if (pending.length > 0) yield* parseCsv(pending.join('\n'), { trim: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true }) as string[][];
+  } finally {
+    lines.close();
+  }
+}
+
+function quoteCount(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf('"'); i >= 0; i = text.indexOf('"', i + 1)) count++;
+  return count;
 }
 
 /** Epoch ms, or undefined when the text is not a time. */
@@ -89,37 +120,36 @@ export function formatScore(score: number): string {
   return String(Number(score.toFixed(6)));
 }
 
-/** Returns the process exit code: 0 when the input was read to its end, 2 for a malformed header. */
+/** Returns the process exit code: 0 when the input was read to its end, 2 for a malformed header or CSV. */
 export async function runAnomalyScore(
   input: NodeJS.ReadableStream,
   output: NodeJS.WritableStream,
   errors: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
-  const lines = createInterface({ input, crlfDelay: Infinity, terminal: false });
+  // Rows may have fewer or more fields than the header: a history export or a hand-made file
+  // scores rather than stopping at its first oddity.
+  const stop = { closed: false };
   const detectors = new Map<string, AnomalyDetector>();
   let columns: Columns | undefined;
   let lastTime = 0;
-  let outputClosed = false;
   const onOutputError = () => {
-    outputClosed = true;
-    lines.close();
+    stop.closed = true;
   };
   output.on('error', onOutputError);
   try {
-    for await (const rawLine of lines) {
-      if (outputClosed) break;
-      const line = rawLine.replace(/^\uFEFF/, '');
+    for await (const fields of csvRows(input, stop)) {
+      if (stop.closed) break;
       if (!columns) {
-        columns = findColumns(splitFields(line).map((name) => name.toLowerCase()));
+        columns = findColumns(fields.map((name) => name.toLowerCase()));
         if (!columns) {
+          const line = fields.join(',');
           const shown = line.length > 80 ? `${line.slice(0, 80)}...` : line;
           errors.write(`network-monitor anomaly-score: the first line must be the header "timestamp,value" (or name a "time" and a "total_ms" column), but it is "${shown}". ${ANOMALY_SCORE_USAGE}\n`);
           return 2;
         }
         continue;
       }
-      if (line.trim() === '') continue;
-      const fields = splitFields(line);
+      if (fields.every((field) => field === '')) continue;
       // A row whose time cannot be read keeps the previous time: its value still counts.
       const time = parseTimestamp(fields[columns.time] ?? '') ?? lastTime;
       lastTime = time;
@@ -134,6 +164,11 @@ export async function runAnomalyScore(
       const score = detector.score({ time, value, phases: readPhases(fields, columns.phases) });
       if (!output.write(`${formatScore(score)}\n`)) await Promise.race([once(output, 'drain'), once(output, 'close')]);
     }
+  } catch (error) {
+    if (stop.closed) return 0;
+    // csv-parse names the line, e.g. "Invalid Closing Quote: ... at line 12".
+    errors.write(`network-monitor anomaly-score: the input is not CSV that can be read: ${(error as Error).message}\n`);
+    return 2;
   } finally {
     output.off('error', onOutputError);
   }

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import type { CheckResult } from '../core/probes/checkResult';
 import { Prober } from '../core/probes/prober';
 import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target, type TargetDefaults } from '../core/targets/target';
-import { numberOption, parseArgs, rejectUnknownOptions, UsageError } from './args';
+import { numberOption, parseArgs, UsageError } from './args';
 import { headerOptions, loadConfigTargets, TARGET_OPTIONS_USAGE, withCommandLineHeaders } from './targetOptions';
 
 export const CHECK_USAGE = `Usage:
@@ -64,12 +64,11 @@ function invalidLine(input: string, error: string, seq?: number): CheckLine {
 }
 
 export async function runCheckCommand(argv: readonly string[], input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<number> {
-  const args = parseArgs(argv, new Set(['stdin', 'insecure', 'help']));
+  const args = parseArgs(argv, { stdin: 'flag', insecure: 'flag', timeout: 'value', concurrency: 'value', 'max-body': 'value', header: 'values', config: 'value' });
   if (args.options.has('help')) {
     output.write(CHECK_USAGE + '\n');
     return 0;
   }
-  rejectUnknownOptions(args, ['stdin', 'insecure', 'help', 'timeout', 'concurrency', 'max-body', 'header', 'config']);
   const defaults: TargetDefaults = {
     ...DEFAULT_TARGET_DEFAULTS,
     timeoutMs: numberOption(args, 'timeout', DEFAULT_TARGET_DEFAULTS.timeoutMs, { min: 1 }),

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { ExportFormat, StoreProblem } from '../core/store/historyStore';
 import { SqlJsHistoryStore } from '../core/store/sqlJsHistoryStore';
-import { parseArgs, rejectUnknownOptions, UsageError } from './args';
+import { parseArgs, textOption, UsageError } from './args';
 
 export const EXPORT_USAGE = `Usage: network-monitor export [--data-dir DIR] [--format csv|json] [--target ID|URL]
                              [--from TIME] [--to TIME]
@@ -44,18 +44,13 @@ export interface ExportDependencies {
 }
 
 export async function runExportCommand(argv: readonly string[], output: Writable, errors: Writable, dependencies: ExportDependencies = {}): Promise<number> {
-  const args = parseArgs(argv, new Set(['help']));
+  const args = parseArgs(argv, { 'data-dir': 'value', format: 'value', target: 'value', from: 'value', to: 'value' });
   if (args.options.has('help')) {
     output.write(EXPORT_USAGE + '\n');
     return 0;
   }
-  rejectUnknownOptions(args, ['help', 'data-dir', 'format', 'target', 'from', 'to']);
   if (args.positionals.length > 0) throw new UsageError(`export takes no arguments (got "${args.positionals[0]}"); a target goes in --target.`);
-  const text = (name: string): string | undefined => {
-    const value = args.options.get(name);
-    if (value === true) throw new UsageError(`--${name} needs a value.`);
-    return value;
-  };
+  const text = (name: string): string | undefined => textOption(args, name);
 
   const format = (text('format') ?? 'csv') as ExportFormat;
   if (format !== 'csv' && format !== 'json') throw new UsageError(`--format must be csv or json (got "${format}").`);

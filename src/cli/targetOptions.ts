@@ -29,7 +29,6 @@ export function headerOptions(args: ParsedArgs): Record<string, string> {
     if (!parsed.ok) throw new UsageError(`--header: ${parsed.error}`);
     headers[parsed.value.name] = parsed.value.value;
   }
-  if (args.options.get('header') === true) throw new UsageError("--header needs a value, like --header 'Authorization: Bearer TOKEN'.");
   return headers;
 }
 

@@ -18,7 +18,7 @@ import type { MonitorEvent } from '../core/scheduler/monitorEvent';
 import { Scheduler } from '../core/scheduler/scheduler';
 import { SqlJsHistoryStore } from '../core/store/sqlJsHistoryStore';
 import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target } from '../core/targets/target';
-import { numberOption, parseArgs, rejectUnknownOptions, UsageError, type ParsedArgs } from './args';
+import { numberOption, parseArgs, UsageError, type ParsedArgs } from './args';
 import { buildReport, formatReportTable } from './report';
 import { headerOptions, loadConfigTargets, TARGET_OPTIONS_USAGE, withCommandLineHeaders } from './targetOptions';
 
@@ -128,12 +128,13 @@ export interface WatchFiles {
 }
 
 export async function runWatchCommand(argv: readonly string[], io: WatchIo, files: WatchFiles = {}): Promise<number> {
-  const args = parseArgs(argv, new Set(['help']));
+  const args = parseArgs(argv, {
+    interval: 'value', duration: 'value', threshold: 'value', timeout: 'value', retries: 'value', 'data-dir': 'value', 'api-port': 'value', header: 'values', config: 'value',
+  });
   if (args.options.has('help')) {
     io.output.write(WATCH_USAGE + '\n');
     return 0;
   }
-  rejectUnknownOptions(args, ['help', 'interval', 'duration', 'threshold', 'timeout', 'retries', 'data-dir', 'api-port', 'header', 'config']);
   const settings = await settingsFromArgs(args, io);
   const retries = numberOption(args, 'retries', 1, { min: 0, integer: true });
   const apiPort = args.options.has('api-port') ? numberOption(args, 'api-port', 0, { min: 0, integer: true }) : undefined;
