@@ -2,7 +2,7 @@
  * The streaming anomaly detector: one per target (or per series fed to `anomaly-score`), fed every
  * check in order, returning a score in [0, 1] from that check and the past only. It makes no
  * assumption about the unit: response times, counts, percentages, byte rates and signed values
- * are all handled. See NOTES.md ("Streaming anomaly detection") for the published work behind the
+ * are all handled. See ARCHITECTURE.md ("The anomaly detector") for the published work behind the
  * steps and bench/anomaly.bench.ts for what each step is worth on the labelled sets.
  *
  * Per check:
