@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { ApiDataSource } from '../core/api/apiDataSource';
 import { ApiServer } from '../core/api/apiServer';
 import { createApiToken } from '../core/api/requestGuards';
+import { ensurePrivateDirectory, openPrivateExclusive } from '../core/store/privateFiles';
 
 export const API_TOKEN_FILE = 'api-token';
 
@@ -37,7 +38,7 @@ export interface CliApi {
  */
 export async function readOrCreateTokenFile(path: string): Promise<{ token: string; created: boolean; narrowed: boolean }> {
   try {
-    const handle = await fs.open(path, 'wx', 0o600);
+    const handle = await openPrivateExclusive(path);
     const token = createApiToken();
     try {
       await handle.writeFile(`${token}\n`);
@@ -61,7 +62,7 @@ export async function readOrCreateTokenFile(path: string): Promise<{ token: stri
 /** Starts the API for the CLI; rejects with `ApiPortInUseError` when the port is taken. */
 export async function startApiForCli(options: CliApiOptions): Promise<CliApi> {
   const print = options.print ?? ((line: string) => process.stderr.write(`${line}\n`));
-  await fs.mkdir(options.dataDirectory, { recursive: true, mode: 0o700 });
+  await ensurePrivateDirectory(options.dataDirectory);
   const tokenFile = options.tokenFile ?? join(options.dataDirectory, API_TOKEN_FILE);
   const { token, created, narrowed } = await readOrCreateTokenFile(tokenFile);
   if (narrowed) print(`The API token file ${tokenFile} was readable by other users; it is now readable by you only (mode 0600).`);

@@ -3,7 +3,6 @@
  * history in --data-dir), with a line per check, the alerts and recoveries, and a report table at
  * the end of --duration or on Ctrl+C. With no targets in an interactive terminal it asks for them.
  */
-import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -21,6 +20,7 @@ import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target } from '../core/tar
 import { numberOption, parseArgs, UsageError, type ParsedArgs } from './args';
 import { buildReport, formatReportTable } from './report';
 import { headerOptions, loadConfigTargets, TARGET_OPTIONS_USAGE, withCommandLineHeaders } from './targetOptions';
+import { ensurePrivateDirectory } from '../core/store/privateFiles';
 
 export const WATCH_USAGE = `Usage:
   network-monitor watch URL... [--config FILE] [--header 'Name: value']...
@@ -140,7 +140,7 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo, file
   const apiPort = args.options.has('api-port') ? numberOption(args, 'api-port', 0, { min: 0, integer: true }) : undefined;
   if (apiPort !== undefined && apiPort > 65535) throw new UsageError('--api-port must be a port number from 0 to 65535.');
   const dataDir = resolve(String(args.options.get('data-dir') ?? join(homedir(), '.network-monitor')));
-  mkdirSync(dataDir, { recursive: true });
+  await ensurePrivateDirectory(dataDir);
 
   const write = (line: string): void => void io.output.write(line + '\n');
   const store = await SqlJsHistoryStore.open({

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { CheckRecord, StateChangeRecord, TargetInfo } from './checkRecord';
+import { openPrivateExclusive, syncDirectory } from './privateFiles';
 
 export type JournalEntry =
   | { q: number; c: CheckRecord }
@@ -211,7 +212,9 @@ export class JournalWriter {
     for (let attempt = 0; attempt < 1000; attempt++) {
       const path = join(this.directory, segmentName(this.activeFirstSequence, attempt));
       try {
-        this.fd = await fs.open(path, 'wx');
+        this.fd = await openPrivateExclusive(path);
+        // The new segment's name must survive a power cut as its lines do.
+        await syncDirectory(this.directory);
         this.activePath = path;
         return this.fd;
       } catch (error) {

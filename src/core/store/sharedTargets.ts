@@ -21,6 +21,7 @@ import { type FSWatcher, promises as fs, watch } from 'node:fs';
 import { join } from 'node:path';
 import type { Disposable } from '../disposable';
 import type { TargetDefaults, TargetEntry } from '../targets/target';
+import { ensurePrivateDirectory, writePrivateFileAtomically } from './privateFiles';
 
 export const SHARED_TARGETS_DIRECTORY = 'windows';
 const NOTICES_SUFFIX = '.notices';
@@ -97,7 +98,7 @@ export class SharedTargetsBoard implements Disposable {
   /** Writes this window's (empty) file and starts renewing it every heartbeat. */
   static async start(options: SharedTargetsOptions, targets: readonly PublishedTarget[] = []): Promise<SharedTargetsBoard> {
     const board = new SharedTargetsBoard(options);
-    await fs.mkdir(board.folder, { recursive: true });
+    await ensurePrivateDirectory(board.folder);
     board.targets = [...targets];
     await board.publish();
     board.timer = setInterval(() => void board.publish(), board.heartbeatMs);
@@ -136,13 +137,11 @@ export class SharedTargetsBoard implements Disposable {
         targets: this.targets,
         checkRequests: Object.fromEntries(this.checkRequests),
       };
-      const temporary = join(this.folder, `.${this.windowId}.tmp`);
       try {
-        await fs.writeFile(temporary, JSON.stringify(content));
-        await fs.rename(temporary, this.ownFile);
+        await writePrivateFileAtomically(this.ownFile, JSON.stringify(content));
       } catch (error) {
         // The folder was removed under us (a user cleaning up): recreate it at the next heartbeat.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') await fs.mkdir(this.folder, { recursive: true }).catch(() => undefined);
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') await ensurePrivateDirectory(this.folder).catch(() => undefined);
         else throw error;
       }
     }).catch(() => undefined);
@@ -165,9 +164,7 @@ export class SharedTargetsBoard implements Disposable {
     const content = JSON.stringify(outbox);
     this.writing = this.writing.then(async () => {
       if (this.disposed) return;
-      const temporary = join(this.folder, `.${windowId}${NOTICES_SUFFIX}.${this.windowId}.tmp`);
-      await fs.writeFile(temporary, content);
-      await fs.rename(temporary, join(this.folder, `${windowId}${NOTICES_SUFFIX}`));
+      await writePrivateFileAtomically(join(this.folder, `${windowId}${NOTICES_SUFFIX}`), content);
     }).catch(() => undefined);
     return this.writing;
   }

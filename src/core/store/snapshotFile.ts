@@ -1,10 +1,9 @@
 /**
  * The database snapshot on disk: the SQLite image, gzip-compressed (SQLite pages of small
- * integers shrink about threefold, and gzip's CRC catches a damaged file), written atomically:
- * temporary file, fsync, rename over the old one, fsync of the directory.
+ * integers shrink about threefold, and gzip's CRC catches a damaged file). It is written with
+ * writePrivateFileAtomically (privateFiles.ts): temporary file, fsync, rename, fsync of the folder.
  */
 import { promises as fs } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 
@@ -34,45 +33,6 @@ export async function decodeSnapshot(bytes: Buffer): Promise<Uint8Array> {
   }
   if (bytes.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) return bytes;
   throw new CorruptSnapshotError('The snapshot is neither gzip nor an SQLite database.');
-}
-
-export async function writeFileAtomically(path: string, data: Uint8Array): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now().toString(36)}`);
-  const handle = await fs.open(temporary, 'w');
-  try {
-    let offset = 0;
-    while (offset < data.length) {
-      const { bytesWritten } = await handle.write(data, offset, data.length - offset);
-      offset += bytesWritten;
-    }
-    await handle.sync();
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await fs.rm(temporary, { force: true }).catch(() => undefined);
-    throw error;
-  }
-  await handle.close();
-  try {
-    await fs.rename(temporary, path);
-  } catch (error) {
-    await fs.rm(temporary, { force: true }).catch(() => undefined);
-    throw error;
-  }
-  await syncDirectory(dirname(path));
-}
-
-/** Makes a rename durable. Some platforms (Windows) cannot open a directory: nothing to do there. */
-export async function syncDirectory(directory: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(directory, 'r');
-    await handle.sync();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF') throw error;
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
 }
 
 /** `history.db.gz.corrupt-2026-11-24T10-15-00-000Z`: colons are not allowed in Windows names. */

@@ -31,7 +31,8 @@ import {
   type TimeRange,
 } from './historyStore';
 import { encodeEntry, type JournalEntry, JournalWriter, listSegments, parseJournal, readSegment } from './journal';
-import { CorruptSnapshotError, decodeSnapshot, encodeSnapshot, moveAside, writeFileAtomically } from './snapshotFile';
+import { ensurePrivateDirectory, writePrivateFileAtomically } from './privateFiles';
+import { CorruptSnapshotError, decodeSnapshot, encodeSnapshot, moveAside } from './snapshotFile';
 import { loadSqlJs } from './sqlJsLoader';
 
 export const SNAPSHOT_FILE = 'history.db.gz';
@@ -65,6 +66,8 @@ const FIRST_RETENTION_DELAY_MS = 60_000;
 /** Read errors that pass on their own; the snapshot is read again after 0.1, 0.2, 0.4, 0.8 and 1.6 s. */
 const TRANSIENT_READ_ERRORS = new Set(['EMFILE', 'ENFILE', 'EBUSY', 'EAGAIN', 'EINTR', 'EIO', 'ETIMEDOUT']);
 const READ_RETRIES = 5;
+/** A temporary snapshot older than this was left by a crash; writing one takes seconds. */
+const LEFTOVER_TEMPORARY_AGE_MS = 10 * 60_000;
 const MAX_WRITE_BACKOFF_MS = 60_000;
 
 interface SnapshotIdentity {
@@ -115,7 +118,7 @@ export class SqlJsHistoryStore implements HistoryStore {
   }
 
   static async open(options: SqlJsHistoryStoreOptions): Promise<SqlJsHistoryStore> {
-    if (!options.readOnly) await fs.mkdir(options.directory, { recursive: true });
+    if (!options.readOnly) await ensurePrivateDirectory(options.directory);
     const store = new SqlJsHistoryStore(await loadSqlJs(options.wasmPath), options);
     await store.load();
     store.start();
@@ -141,9 +144,24 @@ export class SqlJsHistoryStore implements HistoryStore {
       db.close();
     }
     if (!this.readOnly) {
+      await this.removeLeftoverTemporaries();
       this.snapshotSequence = this.db.lastSequence;
       this.journal = new JournalWriter(this.options.directory, this.db.lastSequence + 1);
       if (this.needsSnapshot) await this.snapshot().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Removes temporary snapshots a crash left behind (a full database each). Only old ones: a
+   * temporary file being written right now belongs to a snapshot under way.
+   */
+  private async removeLeftoverTemporaries(): Promise<void> {
+    const prefix = `.${SNAPSHOT_FILE}.tmp-`;
+    const names = await fs.readdir(this.options.directory).catch(() => [] as string[]);
+    for (const name of names.filter((candidate) => candidate.startsWith(prefix))) {
+      const path = join(this.options.directory, name);
+      const stat = await fs.lstat(path).catch(() => undefined);
+      if (stat?.isFile() && Date.now() - stat.mtimeMs > LEFTOVER_TEMPORARY_AGE_MS) await fs.rm(path, { force: true }).catch(() => undefined);
     }
   }
 
@@ -408,7 +426,7 @@ export class SqlJsHistoryStore implements HistoryStore {
     // Lines from now on go to a new segment; everything older is in this image.
     journal.startNewSegment(sequence + 1);
     try {
-      await writeFileAtomically(this.snapshotPath, await encodeSnapshot(image));
+      await writePrivateFileAtomically(this.snapshotPath, await encodeSnapshot(image), { durable: true });
     } catch (error) {
       this.writeFailed(error);
       throw error;

@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Disposable } from '../disposable';
 import { type Event, Emitter } from '../events';
+import { ensurePrivateDirectory, openPrivateExclusive, writePrivateFileAtomically } from './privateFiles';
 
 export const LEASE_FILE = 'lease.json';
 const LOCK_FILE = 'lease.lock';
@@ -128,7 +129,7 @@ export class WriterLease implements Disposable {
 
   /** Starts contending; resolves after the first attempt, so `isWriter` already says who writes. */
   static async start(options: WriterLeaseOptions): Promise<WriterLease> {
-    await fs.mkdir(options.directory, { recursive: true });
+    await ensurePrivateDirectory(options.directory);
     const lease = new WriterLease(options);
     await lease.tick();
     lease.timer = setInterval(() => void lease.tick(), lease.tickMs);
@@ -216,7 +217,7 @@ export class WriterLease implements Disposable {
     const token = `${this.ownerId} ${randomBytes(8).toString('hex')}`;
     let handle: fs.FileHandle;
     try {
-      handle = await fs.open(this.lockPath, 'wx');
+      handle = await openPrivateExclusive(this.lockPath);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       await this.breakLockIfAbandoned();
@@ -288,9 +289,7 @@ export class WriterLease implements Disposable {
 
   /** Whole-file replace by rename, so a reader never sees half a lease. */
   private async writeLease(info: LeaseInfo): Promise<void> {
-    const temporary = join(this.options.directory, `.${LEASE_FILE}.${this.ownerId}.tmp`);
-    await fs.writeFile(temporary, JSON.stringify(info));
-    await fs.rename(temporary, join(this.options.directory, LEASE_FILE));
+    await writePrivateFileAtomically(join(this.options.directory, LEASE_FILE), JSON.stringify(info));
   }
 
   /** Stops contending; a writer deletes the lease so another window takes over at once. */
