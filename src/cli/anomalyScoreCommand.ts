@@ -66,6 +66,9 @@ function readPhases(fields: readonly string[], columns: Columns['phases']): Phas
 const SECONDS_LIMIT = 1e11;
 const ZONELESS_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
 
+/** Rows may have fewer or more fields than the header, and a stray quote inside a field is text. */
+const CSV_OPTIONS = { trim: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true } as const;
+
 /** A field quoted across line breaks is read whole, up to this many lines. */
 const MAX_LINES_PER_ROW = 100;
 
@@ -85,9 +88,9 @@ async function* csvRows(input: NodeJS.ReadableStream, stop: { closed: boolean })
       const text = pending.join('\n');
       if (quoteCount(text) % 2 === 1 && pending.length < MAX_LINES_PER_ROW) continue;
       pending = [];
-      yield* parseCsv(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true }) as string[][];
+      yield* parseCsv(text, { ...CSV_OPTIONS, bom: true }) as string[][];
     }
-    if (pending.length > 0) yield* parseCsv(pending.join('\n'), { trim: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true }) as string[][];
+    if (pending.length > 0) yield* parseCsv(pending.join('\n'), CSV_OPTIONS) as string[][];
   } finally {
     lines.close();
   }

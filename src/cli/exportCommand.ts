@@ -50,19 +50,18 @@ export async function runExportCommand(argv: readonly string[], output: Writable
     return 0;
   }
   if (args.positionals.length > 0) throw new UsageError(`export takes no arguments (got "${args.positionals[0]}"); a target goes in --target.`);
-  const text = (name: string): string | undefined => textOption(args, name);
 
-  const format = (text('format') ?? 'csv') as ExportFormat;
+  const format = (textOption(args, 'format') ?? 'csv') as ExportFormat;
   if (format !== 'csv' && format !== 'json') throw new UsageError(`--format must be csv or json (got "${format}").`);
   const now = (dependencies.now ?? Date.now)();
-  const fromRaw = text('from');
-  const toRaw = text('to');
+  const fromRaw = textOption(args, 'from');
+  const toRaw = textOption(args, 'to');
   const from = fromRaw === undefined ? 0 : parseTimeOption('from', fromRaw, now);
   // The end is exclusive; by default one millisecond past now, so a check made this instant is in.
   const to = toRaw === undefined ? now + 1 : parseTimeOption('to', toRaw, now);
   if (from >= to) throw new UsageError(`--from must be before --to (${new Date(from).toISOString()} is not before ${new Date(to).toISOString()}).`);
 
-  const dataDir = resolve(text('data-dir') ?? join(homedir(), '.network-monitor'));
+  const dataDir = resolve(textOption(args, 'data-dir') ?? join(homedir(), '.network-monitor'));
   const folder = await stat(dataDir).catch(() => undefined);
   if (!folder?.isDirectory()) throw new UsageError(`There is no history folder at ${dataDir}: give the folder a watch ran with (--data-dir), or the editor's global storage folder.`);
 
@@ -79,7 +78,7 @@ export async function runExportCommand(argv: readonly string[], output: Writable
   try {
     for (const problem of problems) errors.write(`network-monitor: ${problem.message}\n`);
     let targetIds: string[] | undefined;
-    const wanted = text('target');
+    const wanted = textOption(args, 'target');
     if (wanted !== undefined) {
       const target = store.targets().find((candidate) => candidate.id === wanted || candidate.url === wanted);
       if (!target) throw new UsageError(`No target "${wanted}" in the history at ${dataDir}. Known: ${store.targets().map((known) => known.url).join(', ') || 'none'}.`);

@@ -102,7 +102,7 @@ export class SqlJsHistoryStore implements HistoryStore {
   private loadedSnapshot: SnapshotIdentity | undefined;
   private readonly segmentOffsets = new Map<string, number>();
   private refreshing: Promise<void> | undefined;
-  private readonly reportedCorruptFiles = new Set<string>();
+  private readonly reportedFiles = new Set<string>();
 
   private readonly retention: RetentionPolicy;
   private readonly now: () => number;
@@ -232,8 +232,8 @@ export class SqlJsHistoryStore implements HistoryStore {
 
   /** Reports a file that cannot be used now, once, and returns the error that stops opening it. */
   private unreadable(message: string): Error {
-    if (!this.reportedCorruptFiles.has(this.snapshotPath)) {
-      this.reportedCorruptFiles.add(this.snapshotPath);
+    if (!this.reportedFiles.has(this.snapshotPath)) {
+      this.reportedFiles.add(this.snapshotPath);
       this.report({ kind: 'unreadable', file: this.snapshotPath, message });
     }
     return new Error(message);
@@ -278,8 +278,8 @@ export class SqlJsHistoryStore implements HistoryStore {
   }
 
   private reportCorruptOnce(file: string, movedTo: string | null, message: string): void {
-    if (this.reportedCorruptFiles.has(file)) return;
-    this.reportedCorruptFiles.add(file);
+    if (this.reportedFiles.has(file)) return;
+    this.reportedFiles.add(file);
     this.report({ kind: 'corrupt-file', file, movedTo, message });
   }
 

@@ -7,8 +7,15 @@ import { hostname } from 'node:os';
 import * as vscode from 'vscode';
 import { checkOrigin } from '../format/monitorText';
 
-/** Markdown for a tooltip; the machine name is escaped. */
+let cached: string | undefined;
+
+/** Markdown for a tooltip; the machine name is escaped. Made once: neither changes while the extension runs. */
 export function checkOriginMarkdown(): string {
+  cached ??= originMarkdown();
+  return cached;
+}
+
+function originMarkdown(): string {
   const origin = checkOrigin(vscode.env.remoteName, hostname());
   const where = new vscode.MarkdownString().appendText(origin.where).value;
   return origin.remote

@@ -130,6 +130,14 @@ describe('recognising a sibling window on the API port', () => {
     assert.ok(!held.text.includes(token), 'the token reached the squatter');
   }
 
+  /** Probes a squatter of this kind, checks it learnt nothing, and returns why it was refused. */
+  async function refusalBy(mode: SquatterMode, timeoutMs?: number): Promise<string | undefined> {
+    const held = await squatter(mode);
+    const result = await probeSibling({ port: held.port, token, timeoutMs });
+    assertNothingLeaked(held);
+    return result.sibling ? undefined : result.reason;
+  }
+
   before(async () => {
     sibling = new ApiServer({ port: 0, token, allowUnauthenticatedMetrics: false, source });
     ({ port: siblingPort } = await sibling.start());
@@ -151,43 +159,25 @@ describe('recognising a sibling window on the API port', () => {
   });
 
   it('refuses a program that echoes the request back, which learns no token', async () => {
-    const held = await squatter('echo');
-    const result = await probeSibling({ port: held.port, token });
-    assert.equal(!result.sibling && result.reason, 'wrong-proof');
-    assertNothingLeaked(held);
+    assert.equal(await refusalBy('echo'), 'wrong-proof');
   });
 
   it('refuses a program that claims to be Network Monitor with a made-up proof', async () => {
-    const held = await squatter('fake-proof');
-    const result = await probeSibling({ port: held.port, token });
-    assert.equal(!result.sibling && result.reason, 'wrong-proof');
-    assertNothingLeaked(held);
+    assert.equal(await refusalBy('fake-proof'), 'wrong-proof');
   });
 
   it('refuses a program that relays the question to a real window on another port', async () => {
-    const held = await squatter('relay');
-    const result = await probeSibling({ port: held.port, token });
-    assert.equal(!result.sibling && result.reason, 'wrong-proof');
-    assertNothingLeaked(held);
+    assert.equal(await refusalBy('relay'), 'wrong-proof');
   });
 
   it('refuses answers that are not JSON, not 200, or never come', async () => {
-    const garbage = await squatter('garbage');
-    assert.equal(((r) => !r.sibling && r.reason)(await probeSibling({ port: garbage.port, token })), 'not-json');
-    assertNothingLeaked(garbage);
-    const refusing = await squatter('error-status');
-    assert.equal(((r) => !r.sibling && r.reason)(await probeSibling({ port: refusing.port, token })), 'http-status');
-    assertNothingLeaked(refusing);
-    const hanging = await squatter('hang');
-    assert.equal(((r) => !r.sibling && r.reason)(await probeSibling({ port: hanging.port, token, timeoutMs: 300 })), 'timeout');
-    assertNothingLeaked(hanging);
+    assert.equal(await refusalBy('garbage'), 'not-json');
+    assert.equal(await refusalBy('error-status'), 'http-status');
+    assert.equal(await refusalBy('hang', 300), 'timeout');
   });
 
   it('stops reading a huge answer at the cap', async () => {
-    const held = await squatter('huge');
-    const result = await probeSibling({ port: held.port, token });
-    assert.equal(!result.sibling && result.reason, 'too-large');
-    assertNothingLeaked(held);
+    assert.equal(await refusalBy('huge'), 'too-large');
   });
 
   it('says no answer when nothing listens', async () => {

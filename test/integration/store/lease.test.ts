@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { LEASE_FILE } from '../../../src/core/store/writerLease';
 
@@ -124,11 +124,8 @@ async function recordedChecks(directory: string): Promise<{ targetId: string; st
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-test('a writer frozen past its lease (SIGSTOP) is replaced, and once thawed writes nothing more', async (t) => {
+/** A folder with a writer ("first") and, started once it writes, a reader ("second"); both end with the test. */
+async function writerAndReader(t: TestContext): Promise<{ directory: string; first: Contender; second: Contender }> {
   const directory = mkdtempSync(join(tmpdir(), 'nm-lease-'));
   const contenders: Contender[] = [];
   t.after(async () => {
@@ -144,6 +141,15 @@ test('a writer frozen past its lease (SIGSTOP) is replaced, and once thawed writ
   const second = new Contender(directory, 'second');
   contenders.push(second);
   await second.next('reader');
+  return { directory, first, second };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+test('a writer frozen past its lease (SIGSTOP) is replaced, and once thawed writes nothing more', async (t) => {
+  const { directory, first, second } = await writerAndReader(t);
   await sleep(2 * HEARTBEAT_MS);
 
   first.signal('SIGSTOP');
@@ -168,21 +174,7 @@ test('a writer frozen past its lease (SIGSTOP) is replaced, and once thawed writ
 });
 
 test('the system clock set an hour forward or back neither moves the lease nor keeps a frozen writer in place', async (t) => {
-  const directory = mkdtempSync(join(tmpdir(), 'nm-lease-'));
-  const contenders: Contender[] = [];
-  t.after(async () => {
-    for (const contender of contenders) {
-      contender.signal('SIGCONT');
-      await contender.kill('SIGKILL');
-    }
-    rmSync(directory, { recursive: true, force: true });
-  });
-  const first = new Contender(directory, 'first');
-  contenders.push(first);
-  await first.next('writer');
-  const second = new Contender(directory, 'second');
-  contenders.push(second);
-  await second.next('reader');
+  const { directory, first, second } = await writerAndReader(t);
 
   const HOUR_MS = 3_600_000;
   for (const offset of [HOUR_MS, -HOUR_MS]) {

@@ -89,7 +89,6 @@ test('a symlink planted where a file is created is refused, and what it points t
 
 test('temporary snapshots left by a crash are removed when the writer opens, one being written is kept', async (t) => {
   const directory = tempDirectory(t);
-  mkdirSync(directory, { recursive: true });
   const leftover = join(directory, `.${SNAPSHOT_FILE}.tmp-0123456789ab`);
   const fresh = join(directory, `.${SNAPSHOT_FILE}.tmp-ba9876543210`);
   writeFileSync(leftover, 'half a database');
