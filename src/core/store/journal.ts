@@ -1,8 +1,14 @@
 /**
  * The append-only journal: every change, one line each, `<crc32 hex> <json>\n`, in segment files
- * named by the first sequence number they hold. The database snapshot records the last sequence
- * it contains, so replay skips what the snapshot already has: a crash between writing a snapshot
- * and deleting old segments replays nothing twice.
+ * named by the first sequence number they hold and the writer lease's epoch they were written
+ * under. The database snapshot records the last sequence it contains, so replay skips what the
+ * snapshot already has: a crash between writing a snapshot and deleting old segments replays
+ * nothing twice.
+ *
+ * Epochs settle what a writer that lost its lease while frozen appended afterwards: once a writer
+ * of a higher epoch has written (a segment, or a snapshot), lines of a lower epoch beyond the
+ * point where the newer writer started are not replayed (`fenceLimit`). The newer writer numbers
+ * its lines from the last one it could read when it took over, so both may use the same numbers.
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
@@ -15,27 +21,55 @@ export type JournalEntry =
   | { q: number; s: StateChangeRecord }
   | { q: number; t: TargetInfo & { at: number } };
 
-const SEGMENT_NAME = /^journal-(\d{16})-(\d+)\.log$/;
+/** `journal-<first sequence>-e<epoch>-<attempt>.log`; names without an epoch are from before epochs (0). */
+const SEGMENT_NAME = /^journal-(\d{16})-(?:e(\d+)-)?(\d+)\.log$/;
 
-export function segmentName(firstSequence: number, attempt: number): string {
-  return `journal-${String(firstSequence).padStart(16, '0')}-${attempt}.log`;
+export function segmentName(firstSequence: number, epoch: number, attempt: number): string {
+  return `journal-${String(firstSequence).padStart(16, '0')}-e${epoch}-${attempt}.log`;
 }
 
 export interface SegmentFile {
   name: string;
   path: string;
   firstSequence: number;
+  /** The writer lease's epoch the segment was written under. */
+  epoch: number;
+}
+
+/** Parses a segment's file name; undefined for any other file. */
+export function parseSegmentName(directory: string, name: string): SegmentFile | undefined {
+  const match = SEGMENT_NAME.exec(name);
+  if (!match) return undefined;
+  return { name, path: join(directory, name), firstSequence: Number(match[1]), epoch: Number(match[2] ?? 0) };
 }
 
 /** The journal segments in a directory, oldest first. */
 export async function listSegments(directory: string): Promise<SegmentFile[]> {
-  const names = await fs.readdir(directory);
   const segments: SegmentFile[] = [];
-  for (const name of names) {
-    const match = SEGMENT_NAME.exec(name);
-    if (match) segments.push({ name, path: join(directory, name), firstSequence: Number(match[1]) });
+  for (const name of await fs.readdir(directory)) {
+    const segment = parseSegmentName(directory, name);
+    if (segment) segments.push(segment);
   }
-  return segments.sort((a, b) => a.firstSequence - b.firstSequence || a.name.localeCompare(b.name));
+  return segments.sort((a, b) => a.firstSequence - b.firstSequence || a.epoch - b.epoch || a.name.localeCompare(b.name));
+}
+
+/** Which epoch the newest snapshot was written under and the last sequence it holds. */
+export interface SnapshotMark {
+  epoch: number;
+  sequence: number;
+}
+
+/**
+ * The last sequence number that may be replayed from a file written under `epoch`: everything,
+ * unless a writer of a higher epoch took over. That writer's first segment starts right after the
+ * last line it could read, and its snapshot holds all it knew, so a lower epoch's lines past
+ * either point were written after the takeover by a writer that no longer held the lease.
+ */
+export function fenceLimit(epoch: number, segments: readonly SegmentFile[], snapshot: SnapshotMark | undefined): number {
+  let limit = Number.POSITIVE_INFINITY;
+  for (const segment of segments) if (segment.epoch > epoch) limit = Math.min(limit, segment.firstSequence - 1);
+  if (snapshot && snapshot.epoch > epoch) limit = Math.min(limit, snapshot.sequence);
+  return limit;
 }
 
 export function encodeEntry(entry: JournalEntry): string {
@@ -118,6 +152,8 @@ export class JournalWriter {
   constructor(
     private readonly directory: string,
     firstSequence: number,
+    /** The writer lease's epoch, carried in every segment's name. */
+    private readonly epoch: number,
   ) {
     this.activeFirstSequence = firstSequence;
     this.durable = firstSequence - 1;
@@ -210,7 +246,7 @@ export class JournalWriter {
     if (this.fd) return this.fd;
     if (this.activeFirstSequence > firstLineSequence) this.activeFirstSequence = firstLineSequence;
     for (let attempt = 0; attempt < 1000; attempt++) {
-      const path = join(this.directory, segmentName(this.activeFirstSequence, attempt));
+      const path = join(this.directory, segmentName(this.activeFirstSequence, this.epoch, attempt));
       try {
         this.fd = await openPrivateExclusive(path);
         // The new segment's name must survive a power cut as its lines do.
@@ -230,11 +266,14 @@ export class JournalWriter {
     if (handle) await handle.close().catch(() => undefined);
   }
 
-  /** Deletes segments older than the active one, once a snapshot holds everything up to `sequence`. */
+  /**
+   * Deletes segments older than the active one, once a snapshot holds everything up to `sequence`;
+   * never one of a higher epoch, which belongs to a writer that took over from this one.
+   */
   async deleteSegmentsCoveredBy(sequence: number): Promise<void> {
     if (this.activeFirstSequence > sequence + 1) return;
     for (const segment of await listSegments(this.directory)) {
-      if (segment.path === this.activePath) continue;
+      if (segment.path === this.activePath || segment.epoch > this.epoch) continue;
       if (segment.firstSequence >= this.activeFirstSequence) continue;
       await fs.rm(segment.path, { force: true });
     }

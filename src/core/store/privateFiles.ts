@@ -49,13 +49,23 @@ export async function createPrivateTemporary(path: string): Promise<{ handle: fs
   }
 }
 
+/** A whole file written beside its final name, waiting to replace it. */
+export interface StagedFile {
+  /** Renames it over the final name (and, when durable, syncs the folder). */
+  commit(): Promise<void>;
+  /** Removes it, leaving the final name as it was. */
+  discard(): Promise<void>;
+}
+
 /**
- * Replaces `path` as a whole: writes a private temporary file, then renames it over `path`, so a
- * reader never sees half a file. With `durable`, the data and the rename are synced to disk.
+ * Writes `data` to a private temporary file beside `path`, to be renamed over it by `commit`:
+ * a caller that must check something just before the replace (the history store, its lease)
+ * does the slow write first. With `durable`, the data is synced before `stage` returns.
  */
-export async function writePrivateFileAtomically(path: string, data: Uint8Array | string, options: { durable?: boolean } = {}): Promise<void> {
+export async function stagePrivateFile(path: string, data: Uint8Array | string, options: { durable?: boolean } = {}): Promise<StagedFile> {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const temporary = await createPrivateTemporary(path);
+  const discard = (): Promise<void> => fs.rm(temporary.path, { force: true }).catch(() => undefined);
   try {
     let offset = 0;
     while (offset < bytes.length) {
@@ -64,13 +74,31 @@ export async function writePrivateFileAtomically(path: string, data: Uint8Array 
     }
     if (options.durable) await temporary.handle.sync();
     await temporary.handle.close();
-    await fs.rename(temporary.path, path);
   } catch (error) {
     await temporary.handle.close().catch(() => undefined);
-    await fs.rm(temporary.path, { force: true }).catch(() => undefined);
+    await discard();
     throw error;
   }
-  if (options.durable) await syncDirectory(dirname(path));
+  return {
+    async commit() {
+      try {
+        await fs.rename(temporary.path, path);
+      } catch (error) {
+        await discard();
+        throw error;
+      }
+      if (options.durable) await syncDirectory(dirname(path));
+    },
+    discard,
+  };
+}
+
+/**
+ * Replaces `path` as a whole: writes a private temporary file, then renames it over `path`, so a
+ * reader never sees half a file. With `durable`, the data and the rename are synced to disk.
+ */
+export async function writePrivateFileAtomically(path: string, data: Uint8Array | string, options: { durable?: boolean } = {}): Promise<void> {
+  await (await stagePrivateFile(path, data, options)).commit();
 }
 
 /** Makes a rename or a new file's name durable. Some platforms (Windows) cannot open a directory: nothing to do there. */

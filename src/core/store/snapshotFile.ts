@@ -1,7 +1,7 @@
 /**
  * The database snapshot on disk: the SQLite image, gzip-compressed (SQLite pages of small
  * integers shrink about threefold, and gzip's CRC catches a damaged file). It is written with
- * writePrivateFileAtomically (privateFiles.ts): temporary file, fsync, rename, fsync of the folder.
+ * stagePrivateFile (privateFiles.ts): temporary file, fsync, rename, fsync of the folder.
  */
 import { promises as fs } from 'node:fs';
 import { promisify } from 'node:util';
@@ -9,6 +9,27 @@ import { gunzip, gzip } from 'node:zlib';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
+
+/**
+ * The snapshot's name carries the writer lease's epoch it was written under, so a writer that
+ * wakes from a freeze after losing its lease can only ever replace its own epoch's file, which
+ * the newer writer's snapshot outranks. `history.db.gz` is epoch 0: a store without a lease (the
+ * CLI, tests) and every history from before epochs.
+ */
+export const SNAPSHOT_FILE = 'history.db.gz';
+const SNAPSHOT_NAME = /^history(?:\.e(\d+))?\.db\.gz$/;
+/** Temporary files of a snapshot being written (see createPrivateTemporary). */
+export const SNAPSHOT_TEMPORARY_NAME = /^\.history(?:\.e\d+)?\.db\.gz\.tmp-/;
+
+export function snapshotName(epoch: number): string {
+  return epoch === 0 ? SNAPSHOT_FILE : `history.e${epoch}.db.gz`;
+}
+
+/** The epoch of a snapshot's file name; undefined for any other file. */
+export function parseSnapshotName(name: string): number | undefined {
+  const match = SNAPSHOT_NAME.exec(name);
+  return match ? Number(match[1] ?? 0) : undefined;
+}
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 

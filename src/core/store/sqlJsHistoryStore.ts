@@ -7,6 +7,13 @@
  *
  * Opened read-only (another window holds the writer lease), it reads the same files without ever
  * writing, and picks up the writer's changes as they reach the journal.
+ *
+ * With a lease, the store writes under the lease's epoch (a fencing token): its snapshot and its
+ * journal segments carry the epoch in their names, a snapshot replaces a file and old files are
+ * deleted only inside `lease.whileCurrent`, and a flush counts as durable only when the lease
+ * still names this writer afterwards. A writer that took over from one that did not release the
+ * lease snapshots before it records anything, so its epoch outranks whatever the old one, waking
+ * from a freeze, may still write; replay leaves such late lines out (`fenceLimit`, journal.ts).
  */
 import { type FSWatcher, promises as fs, watch } from 'node:fs';
 import { join } from 'node:path';
@@ -30,12 +37,22 @@ import {
   type StoreStatus,
   type TimeRange,
 } from './historyStore';
-import { encodeEntry, type JournalEntry, JournalWriter, listSegments, parseJournal, readSegment } from './journal';
-import { ensurePrivateDirectory, writePrivateFileAtomically } from './privateFiles';
-import { CorruptSnapshotError, decodeSnapshot, encodeSnapshot, moveAside } from './snapshotFile';
+import { encodeEntry, fenceLimit, type JournalEntry, JournalWriter, parseJournal, parseSegmentName, readSegment, type SegmentFile, type SnapshotMark } from './journal';
+import { ensurePrivateDirectory, stagePrivateFile } from './privateFiles';
+import { CorruptSnapshotError, decodeSnapshot, encodeSnapshot, moveAside, parseSnapshotName, SNAPSHOT_FILE, SNAPSHOT_TEMPORARY_NAME, snapshotName } from './snapshotFile';
 import { loadSqlJs } from './sqlJsLoader';
 
-export const SNAPSHOT_FILE = 'history.db.gz';
+export { SNAPSHOT_FILE } from './snapshotFile';
+
+/** What the store needs of the writer lease (writerLease.ts). */
+export interface StoreLease {
+  readonly isWriter: boolean;
+  readonly epoch: number;
+  readonly tookOver: boolean;
+  whileCurrent(epoch: number, task: () => Promise<void>): Promise<boolean>;
+  isCurrent(epoch: number): Promise<boolean>;
+  advanceEpochPast(floor: number): Promise<number>;
+}
 
 export interface SqlJsHistoryStoreOptions {
   /** The folder that holds the snapshot and the journal (the extension's global storage). */
@@ -55,8 +72,8 @@ export interface SqlJsHistoryStoreOptions {
   retentionIntervalMs?: number;
   /** Read-only: how often to look for new data when no file event came (default 2 s). */
   refreshIntervalMs?: number;
-  /** While given and not the writer, nothing is written (another process took over). */
-  lease?: { readonly isWriter: boolean };
+  /** While given and not the writer under the epoch the store opened with, nothing is written. */
+  lease?: StoreLease;
   /** Changes kept in memory while the disk fails, before they wait for the next snapshot instead. */
   maxPendingWrites?: number;
   now?: () => number;
@@ -71,9 +88,50 @@ const LEFTOVER_TEMPORARY_AGE_MS = 10 * 60_000;
 const MAX_WRITE_BACKOFF_MS = 60_000;
 
 interface SnapshotIdentity {
+  name: string;
   size: number;
   mtimeMs: number;
   ino: number;
+}
+
+interface SnapshotFile {
+  name: string;
+  path: string;
+  epoch: number;
+}
+
+/** The snapshot and journal files in the store's folder, as one directory listing saw them. */
+interface HistoryFiles {
+  /** The snapshot of the highest epoch: the newest writer's. */
+  snapshot: SnapshotFile | undefined;
+  /** Snapshots of lower epochs, outranked by `snapshot`. */
+  outranked: SnapshotFile[];
+  /** Oldest first. */
+  segments: SegmentFile[];
+  /** The highest epoch any file carries. */
+  maxEpoch: number;
+}
+
+async function listHistoryFiles(directory: string): Promise<HistoryFiles> {
+  let names: string[];
+  try {
+    names = await withReadRetries(() => fs.readdir(directory));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    names = [];
+  }
+  const snapshots: SnapshotFile[] = [];
+  const segments: SegmentFile[] = [];
+  for (const name of names) {
+    const epoch = parseSnapshotName(name);
+    if (epoch !== undefined) snapshots.push({ name, path: join(directory, name), epoch });
+    const segment = parseSegmentName(directory, name);
+    if (segment) segments.push(segment);
+  }
+  snapshots.sort((a, b) => b.epoch - a.epoch);
+  segments.sort((a, b) => a.firstSequence - b.firstSequence || a.epoch - b.epoch || a.name.localeCompare(b.name));
+  const maxEpoch = Math.max(0, ...snapshots.map((snapshot) => snapshot.epoch), ...segments.map((segment) => segment.epoch));
+  return { snapshot: snapshots[0], outranked: snapshots.slice(1), segments, maxEpoch };
 }
 
 export class SqlJsHistoryStore implements HistoryStore {
@@ -88,6 +146,10 @@ export class SqlJsHistoryStore implements HistoryStore {
   private disposed = false;
 
   private snapshotSequence = 0;
+  /** The lease epoch this store writes under (with no lease, the highest found on disk). */
+  private epoch = 0;
+  /** With a lease: the last sequence flushed while the lease still named this writer. */
+  private confirmedDurable = 0;
   private lastSnapshotAt: number | null = null;
   private snapshotInFlight: Promise<void> | undefined;
   private needsSnapshot = false;
@@ -100,13 +162,17 @@ export class SqlJsHistoryStore implements HistoryStore {
 
   // Read-only bookkeeping: which snapshot is loaded and how far each segment was read.
   private loadedSnapshot: SnapshotIdentity | undefined;
+  /** The loaded snapshot's epoch and last sequence, and the highest epoch seen when loading. */
+  private loadedMark: SnapshotMark | undefined;
+  private loadedMaxEpoch = 0;
   private readonly segmentOffsets = new Map<string, number>();
   private refreshing: Promise<void> | undefined;
   private readonly reportedFiles = new Set<string>();
 
   private readonly retention: RetentionPolicy;
   private readonly now: () => number;
-  private readonly snapshotPath: string;
+  /** The snapshot being read or written, named for messages. */
+  private snapshotPath: string;
 
   private constructor(
     private readonly sql: SqlJsStatic,
@@ -134,9 +200,10 @@ export class SqlJsHistoryStore implements HistoryStore {
   private async load(): Promise<void> {
     // A read-only view may race the writer replacing the snapshot and deleting the segments it
     // covers; a gap in the sequence numbers shows it, and a second read sees the new snapshot.
+    // A writer taking over from a frozen one can race it the same way.
     for (let attempt = 0; ; attempt++) {
       const { db, gap } = await this.loadOnce();
-      if (!gap || !this.readOnly || attempt >= 3) {
+      if (!gap || attempt >= 3) {
         this.db?.close();
         this.db = db;
         break;
@@ -145,10 +212,26 @@ export class SqlJsHistoryStore implements HistoryStore {
     }
     if (!this.readOnly) {
       await this.removeLeftoverTemporaries();
+      this.epoch = await this.writerEpoch();
       this.snapshotSequence = this.db.lastSequence;
-      this.journal = new JournalWriter(this.options.directory, this.db.lastSequence + 1);
+      this.confirmedDurable = this.db.lastSequence;
+      this.journal = new JournalWriter(this.options.directory, this.db.lastSequence + 1, this.epoch);
       if (this.needsSnapshot) await this.snapshot().catch(() => undefined);
     }
+  }
+
+  /**
+   * The lease's epoch, raised past any epoch already on disk (the lease file was deleted or
+   * restored from a backup); without a lease, the highest epoch on disk. After a takeover, or
+   * when the files had outrun the lease, the first snapshot is written before anything else.
+   */
+  private async writerEpoch(): Promise<number> {
+    const lease = this.options.lease;
+    if (!lease) return this.loadedMaxEpoch;
+    if (lease.tookOver) this.needsSnapshot = true;
+    if (lease.epoch > this.loadedMaxEpoch) return lease.epoch;
+    this.needsSnapshot = true;
+    return lease.advanceEpochPast(this.loadedMaxEpoch);
   }
 
   /**
@@ -156,9 +239,8 @@ export class SqlJsHistoryStore implements HistoryStore {
    * temporary file being written right now belongs to a snapshot under way.
    */
   private async removeLeftoverTemporaries(): Promise<void> {
-    const prefix = `.${SNAPSHOT_FILE}.tmp-`;
     const names = await fs.readdir(this.options.directory).catch(() => [] as string[]);
-    for (const name of names.filter((candidate) => candidate.startsWith(prefix))) {
+    for (const name of names.filter((candidate) => SNAPSHOT_TEMPORARY_NAME.test(candidate))) {
       const path = join(this.options.directory, name);
       const stat = await fs.lstat(path).catch(() => undefined);
       if (stat?.isFile() && Date.now() - stat.mtimeMs > LEFTOVER_TEMPORARY_AGE_MS) await fs.rm(path, { force: true }).catch(() => undefined);
@@ -167,14 +249,12 @@ export class SqlJsHistoryStore implements HistoryStore {
 
   private async loadOnce(): Promise<{ db: HistoryDatabase; gap: boolean }> {
     this.segmentOffsets.clear();
-    const db = await this.openSnapshot();
+    const files = await listHistoryFiles(this.options.directory);
+    const db = await this.openSnapshot(files.snapshot);
     const snapshotSequence = db.lastSequence;
-    let segments: Awaited<ReturnType<typeof listSegments>> = [];
-    try {
-      segments = await withReadRetries(() => listSegments(this.options.directory));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    this.loadedMark = files.snapshot && this.loadedSnapshot ? { epoch: files.snapshot.epoch, sequence: snapshotSequence } : undefined;
+    this.loadedMaxEpoch = files.maxEpoch;
+    const { segments } = files;
     let firstApplied: number | undefined;
     for (const segment of segments) {
       let read;
@@ -184,7 +264,8 @@ export class SqlJsHistoryStore implements HistoryStore {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
         throw error;
       }
-      const fresh = read.entries.filter((entry) => entry.q > db.lastSequence);
+      const limit = fenceLimit(segment.epoch, segments, this.loadedMark);
+      const fresh = read.entries.filter((entry) => entry.q > db.lastSequence && entry.q <= limit);
       if (fresh.length > 0) {
         firstApplied ??= fresh[0]!.q;
         db.applyEntries(fresh);
@@ -196,11 +277,12 @@ export class SqlJsHistoryStore implements HistoryStore {
     return { db, gap };
   }
 
-  private async openSnapshot(): Promise<HistoryDatabase> {
+  private async openSnapshot(file: SnapshotFile | undefined): Promise<HistoryDatabase> {
     let bytes: Buffer | undefined;
     let identity: SnapshotIdentity | undefined;
+    this.snapshotPath = file?.path ?? join(this.options.directory, SNAPSHOT_FILE);
     try {
-      ({ bytes, identity } = await this.readSnapshotFile());
+      if (file) ({ bytes, identity } = await this.readSnapshotFile(file));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         // A file that cannot be read is not a damaged file: it is never moved aside or replaced.
@@ -222,11 +304,11 @@ export class SqlJsHistoryStore implements HistoryStore {
     }
   }
 
-  private async readSnapshotFile(): Promise<{ bytes: Buffer; identity: SnapshotIdentity }> {
+  private async readSnapshotFile(file: SnapshotFile): Promise<{ bytes: Buffer; identity: SnapshotIdentity }> {
     return withReadRetries(async () => {
-      const stat = await fs.stat(this.snapshotPath);
-      const bytes = await fs.readFile(this.snapshotPath);
-      return { bytes, identity: { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino } };
+      const stat = await fs.stat(file.path);
+      const bytes = await fs.readFile(file.path);
+      return { bytes, identity: { name: file.name, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino } };
     });
   }
 
@@ -356,13 +438,19 @@ export class SqlJsHistoryStore implements HistoryStore {
     this.record((q) => ({ q, t: { id: target.id, url: target.url, name: target.name, at: this.now() } }));
   }
 
+  /** No lease, or the lease is still this store's, under the epoch it opened with. */
+  private get holdsLease(): boolean {
+    const lease = this.options.lease;
+    return !lease || (lease.isWriter && lease.epoch === this.epoch);
+  }
+
   private get mayWrite(): boolean {
-    return !this.disposed && this.journal !== undefined && (this.options.lease?.isWriter ?? true);
+    return !this.disposed && this.journal !== undefined && this.holdsLease;
   }
 
   async flush(): Promise<void> {
     const journal = this.assertWritable();
-    if (!(this.options.lease?.isWriter ?? true)) throw new Error('Another window took over recording the history; this one no longer writes.');
+    if (!this.holdsLease) throw new Error('Another window took over recording the history; this one no longer writes.');
     await this.writeJournal(journal, true);
   }
 
@@ -381,8 +469,40 @@ export class SqlJsHistoryStore implements HistoryStore {
       return;
     }
     this.writeSucceeded();
+    if (journal.durableSequence > before) await this.confirmDurable(journal.durableSequence);
     if (this.needsSnapshot && this.droppedRange) await this.snapshot().catch(() => undefined);
     if (journal.durableSequence > before) this.changeEmitter.fire();
+  }
+
+  /**
+   * Lines on disk count as durable once the lease still names this writer after they were
+   * synced: a writer taking over afterwards reads them. Lines synced after a takeover are left
+   * out of the history by the new writer, so they are not reported durable.
+   */
+  private async confirmDurable(sequence: number): Promise<void> {
+    if (await this.stillHoldsLease()) this.confirmedDurable = Math.max(this.confirmedDurable, sequence);
+  }
+
+  /** Whether the lease file still names this store's writer and epoch (always, with no lease). */
+  private async stillHoldsLease(): Promise<boolean> {
+    const lease = this.options.lease;
+    return !lease || (await lease.isCurrent(this.epoch).catch(() => false));
+  }
+
+  /**
+   * Runs a replace or a delete of shared files only while this store's epoch is still the
+   * lease's. Returns false when it did not run: the lease was lost (the store stops writing) or
+   * its lock stayed busy (the next snapshot tries again).
+   */
+  private async whileLeaseCurrent(task: () => Promise<void>): Promise<boolean> {
+    const lease = this.options.lease;
+    if (!lease) {
+      await task();
+      return true;
+    }
+    if (await lease.whileCurrent(this.epoch, task)) return true;
+    this.needsSnapshot = true;
+    return false;
   }
 
   private writeFailed(error: unknown): void {
@@ -425,12 +545,21 @@ export class SqlJsHistoryStore implements HistoryStore {
     const { image, sequence } = this.db.exportImage();
     // Lines from now on go to a new segment; everything older is in this image.
     journal.startNewSegment(sequence + 1);
+    const path = join(this.options.directory, snapshotName(this.epoch));
     try {
-      await writePrivateFileAtomically(this.snapshotPath, await encodeSnapshot(image), { durable: true });
+      const staged = await stagePrivateFile(path, await encodeSnapshot(image), { durable: true });
+      if (!(await this.whileLeaseCurrent(() => staged.commit()))) {
+        await staged.discard();
+        return;
+      }
     } catch (error) {
       this.writeFailed(error);
       throw error;
     }
+    // Frozen between the check and the rename, this writer may have been replaced meanwhile: its
+    // file is then outranked by the new writer's, and what only it held is not durable.
+    if (!(await this.stillHoldsLease())) return;
+    this.snapshotPath = path;
     this.snapshotSequence = Math.max(this.snapshotSequence, sequence);
     this.lastSnapshotAt = this.now();
     if (this.droppedRange && this.droppedRange.through <= sequence) this.droppedRange = undefined;
@@ -438,10 +567,19 @@ export class SqlJsHistoryStore implements HistoryStore {
     this.writeSucceeded();
     try {
       await journal.flush();
-      await journal.deleteSegmentsCoveredBy(sequence);
+      await this.whileLeaseCurrent(async () => {
+        await journal.deleteSegmentsCoveredBy(sequence);
+        await this.deleteOutrankedSnapshots();
+      });
     } catch (error) {
       this.writeFailed(error);
     }
+  }
+
+  /** Deletes snapshots of lower epochs than this store's, now that its own is on disk. */
+  private async deleteOutrankedSnapshots(): Promise<void> {
+    const { outranked } = await listHistoryFiles(this.options.directory);
+    for (const file of outranked) if (file.epoch < this.epoch) await fs.rm(file.path, { force: true });
   }
 
   /** Deletes data older than the retention policy, then saves a snapshot. */
@@ -475,32 +613,40 @@ export class SqlJsHistoryStore implements HistoryStore {
 
   private async refreshOnce(): Promise<void> {
     const before = this.db.lastSequence;
-    let stat: SnapshotIdentity | undefined;
+    let files: HistoryFiles;
     try {
-      const s = await fs.stat(this.snapshotPath);
-      stat = { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
+      files = await listHistoryFiles(this.options.directory);
     } catch {
-      stat = undefined;
+      return;
+    }
+    let stat: SnapshotIdentity | undefined;
+    if (files.snapshot) {
+      try {
+        const s = await fs.stat(files.snapshot.path);
+        stat = { name: files.snapshot.name, size: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
+      } catch {
+        stat = undefined;
+      }
     }
     const loaded = this.loadedSnapshot;
-    const snapshotChanged = stat !== undefined && (!loaded || loaded.ino !== stat.ino || loaded.size !== stat.size || loaded.mtimeMs !== stat.mtimeMs);
+    const snapshotChanged =
+      stat !== undefined && (!loaded || loaded.name !== stat.name || loaded.ino !== stat.ino || loaded.size !== stat.size || loaded.mtimeMs !== stat.mtimeMs);
     if (snapshotChanged) {
       await this.load();
     } else {
-      const gap = await this.readNewJournalLines();
-      if (gap && stat !== undefined) await this.load();
+      if (await this.readNewJournalLines(files.segments)) await this.load();
     }
     if (!this.disposed && this.db.lastSequence !== before) this.changeEmitter.fire();
   }
 
-  /** Returns true when lines are missing (the writer replaced the snapshot meanwhile). */
-  private async readNewJournalLines(): Promise<boolean> {
-    let segments;
-    try {
-      segments = await listSegments(this.options.directory);
-    } catch {
-      return false;
-    }
+  /**
+   * Returns true when what was read must be read again from the start: lines are missing (the
+   * writer replaced the snapshot meanwhile), or a writer of a higher epoch took over at a point
+   * this view has already read past, so some lines it applied were the old writer's late ones.
+   */
+  private async readNewJournalLines(segments: SegmentFile[]): Promise<boolean> {
+    if (segments.some((segment) => segment.epoch > this.loadedMaxEpoch && segment.firstSequence <= this.db.lastSequence)) return true;
+    this.loadedMaxEpoch = Math.max(this.loadedMaxEpoch, ...segments.map((segment) => segment.epoch));
     const present = new Set(segments.map((segment) => segment.name));
     for (const name of this.segmentOffsets.keys()) if (!present.has(name)) this.segmentOffsets.delete(name);
     for (const segment of segments) {
@@ -514,7 +660,8 @@ export class SqlJsHistoryStore implements HistoryStore {
       if (chunk.length === 0) continue;
       const parsed = parseJournal(chunk);
       this.segmentOffsets.set(segment.name, offset + parsed.consumedBytes);
-      const fresh = parsed.entries.filter((entry) => entry.q > this.db.lastSequence);
+      const limit = fenceLimit(segment.epoch, segments, this.loadedMark);
+      const fresh = parsed.entries.filter((entry) => entry.q > this.db.lastSequence && entry.q <= limit);
       if (fresh.length === 0) continue;
       if (fresh[0]!.q > this.db.lastSequence + 1) return true;
       this.db.applyEntries(fresh);
@@ -561,7 +708,8 @@ export class SqlJsHistoryStore implements HistoryStore {
   }
 
   status(): StoreStatus {
-    let durable = this.journal ? Math.max(this.journal.durableSequence, this.snapshotSequence) : this.db.lastSequence;
+    const journalDurable = this.options.lease ? this.confirmedDurable : this.journal?.durableSequence;
+    let durable = this.journal ? Math.max(journalDurable ?? 0, this.snapshotSequence) : this.db.lastSequence;
     if (this.droppedRange) durable = Math.min(durable, Math.max(this.snapshotSequence, this.droppedRange.from - 1));
     return {
       readOnly: this.readOnly,
@@ -580,7 +728,7 @@ export class SqlJsHistoryStore implements HistoryStore {
     this.timers.length = 0;
     if (this.refreshDebounce) clearTimeout(this.refreshDebounce);
     this.watcher?.close();
-    if (this.journal && (this.options.lease?.isWriter ?? true)) {
+    if (this.journal && this.holdsLease) {
       await this.snapshotInFlight?.catch(() => undefined);
       try {
         await this.snapshot();

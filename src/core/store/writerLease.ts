@@ -18,6 +18,14 @@
  * take it: the second finds the first one's fresh heartbeat when it gets the lock. A lock left by
  * a process killed while holding it (a few milliseconds' window) is broken by the same rules as
  * the lease, and a holder removes the lock only while it still holds its own token.
+ *
+ * Every acquisition raises the lease's epoch (a fencing token), kept in the file across
+ * releases. The history store names its journal segments and marks its snapshots with the epoch
+ * they were written under, and replaces or deletes files only inside `whileCurrent`, which holds
+ * the lock and checks that the epoch is still the lease's. A writer that wakes from a freeze in
+ * the middle of a snapshot therefore finds itself fenced out instead of renaming its old database
+ * over the new writer's, and lines it appends after the takeover are set aside when the history
+ * is replayed (see `fenceLimits` in journal.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -30,6 +38,9 @@ import { ensurePrivateDirectory, openPrivateExclusive, writePrivateFileAtomicall
 
 export const LEASE_FILE = 'lease.json';
 const LOCK_FILE = 'lease.lock';
+/** How long a fenced write waits for the lock, which is held for milliseconds at a time. */
+const FENCE_LOCK_ATTEMPTS = 50;
+const FENCE_LOCK_RETRY_MS = 20;
 const THIS_HOST = hostname();
 
 export interface LeaseInfo {
@@ -40,6 +51,10 @@ export interface LeaseInfo {
   /** Wall-clock stamps, for people reading the file; staleness never compares them with a clock. */
   acquiredAt: number;
   heartbeatAt: number;
+  /** Raised by one at every acquisition: the fencing token of everything the writer writes. */
+  epoch: number;
+  /** Set by a writer that closed: the next process takes over at once, with a higher epoch. */
+  released?: boolean;
 }
 
 export interface WriterLeaseOptions {
@@ -114,6 +129,8 @@ export class WriterLease implements Disposable {
   private confirmedAt = 0;
   /** Wall-clock time of the acquisition, kept in the file across renewals. */
   private acquiredAt = 0;
+  private currentEpoch = 0;
+  private tookOverFromWriter = false;
   private disposed = false;
 
   private constructor(private readonly options: WriterLeaseOptions) {
@@ -145,6 +162,70 @@ export class WriterLease implements Disposable {
     return this.holding && this.monotonicNow() - this.confirmedAt < this.staleAfterMs - this.tickMs;
   }
 
+  /** The epoch of this process's acquisition (0 before the first one). */
+  get epoch(): number {
+    return this.currentEpoch;
+  }
+
+  /**
+   * The lease was taken from a writer that did not release it (it crashed, or it is frozen and
+   * may wake up): the new writer should snapshot at once, so that its epoch outranks anything the
+   * old one may still write.
+   */
+  get tookOver(): boolean {
+    return this.tookOverFromWriter;
+  }
+
+  /**
+   * Whether the lease file still names this process with `epoch`, read without the lock. True
+   * after a write means a writer taking over later reads that write when it opens the history.
+   */
+  async isCurrent(epoch: number): Promise<boolean> {
+    const current = await this.readLease();
+    return current !== undefined && current.ownerId === this.ownerId && current.epoch === epoch && !current.released && this.holding;
+  }
+
+  /**
+   * Runs `task` (a rename or a delete of shared files) holding the lock, only while `epoch` is
+   * still this lease's and it was renewed recently enough that nobody can have taken over.
+   * Returns false without running it otherwise; when another process holds the lease now, this
+   * one steps down. A lock that stays busy for a second also returns false: try again later.
+   */
+  async whileCurrent(epoch: number, task: () => Promise<void>): Promise<boolean> {
+    for (let attempt = 0; attempt < FENCE_LOCK_ATTEMPTS; attempt++) {
+      let ran = false;
+      const locked = await this.withLock(async () => {
+        const current = await this.readLease();
+        if (!current || current.ownerId !== this.ownerId || current.epoch !== epoch || current.released) {
+          this.lose();
+          return;
+        }
+        if (!this.isWriter || epoch !== this.currentEpoch) return;
+        await task();
+        ran = true;
+      });
+      if (locked) return ran;
+      await new Promise((resolve) => setTimeout(resolve, FENCE_LOCK_RETRY_MS));
+    }
+    return false;
+  }
+
+  /**
+   * Raises this writer's epoch above `floor` (files carry a higher one than the lease: the lease
+   * file was deleted by hand or restored from a backup). Returns the epoch now in force.
+   */
+  async advanceEpochPast(floor: number): Promise<number> {
+    if (floor < this.currentEpoch) return this.currentEpoch;
+    const epoch = floor + 1;
+    const advanced = await this.whileCurrent(this.currentEpoch, async () => {
+      await this.writeLease({ ownerId: this.ownerId, pid: process.pid, host: THIS_HOST, acquiredAt: this.acquiredAt, heartbeatAt: this.now(), epoch });
+      this.currentEpoch = epoch;
+      this.confirmedAt = this.monotonicNow();
+    });
+    if (!advanced) throw new Error('This window lost the writer lease while it was opening the history.');
+    return epoch;
+  }
+
   /** Who holds the lease according to the file, if anyone. */
   holder(): Promise<LeaseInfo | undefined> {
     return this.readLease();
@@ -169,17 +250,21 @@ export class WriterLease implements Disposable {
     if (this.mayTake(lease)) await this.withLock(() => this.acquire());
   }
 
-  /** No lease, our own, or one whose writer is gone. */
+  /** No lease, our own, a released one, or one whose writer is gone. */
   private mayTake(lease: LeaseInfo | undefined): boolean {
-    if (!lease || lease.ownerId === this.ownerId) return true;
+    if (!lease || lease.released || lease.ownerId === this.ownerId) return true;
     return this.leaseWatch.isStale(`${lease.ownerId} ${lease.heartbeatAt}`, lease);
   }
 
   private async acquire(): Promise<void> {
-    if (!this.mayTake(await this.readLease())) return;
+    const previous = await this.readLease();
+    if (!this.mayTake(previous)) return;
     this.acquiredAt = this.now();
-    await this.writeLease({ ownerId: this.ownerId, pid: process.pid, host: THIS_HOST, acquiredAt: this.acquiredAt, heartbeatAt: this.acquiredAt });
+    const epoch = (previous?.epoch ?? 0) + 1;
+    this.tookOverFromWriter = previous !== undefined && !previous.released && previous.ownerId !== this.ownerId;
+    await this.writeLease({ ownerId: this.ownerId, pid: process.pid, host: THIS_HOST, acquiredAt: this.acquiredAt, heartbeatAt: this.acquiredAt, epoch });
     if (this.disposed) return;
+    this.currentEpoch = epoch;
     this.holding = true;
     this.confirmedAt = this.monotonicNow();
     this.becameWriter.fire();
@@ -187,7 +272,7 @@ export class WriterLease implements Disposable {
 
   private async renew(): Promise<void> {
     const current = await this.readLease();
-    if (!current || current.ownerId !== this.ownerId) {
+    if (!current || current.ownerId !== this.ownerId || current.epoch !== this.currentEpoch || current.released) {
       this.lose();
       return;
     }
@@ -198,7 +283,7 @@ export class WriterLease implements Disposable {
     }
     // A heartbeat always changes the file, even when the wall clock was set back to an earlier stamp.
     const heartbeatAt = Math.max(this.now(), current.heartbeatAt + 1);
-    await this.writeLease({ ownerId: this.ownerId, pid: process.pid, host: THIS_HOST, acquiredAt: this.acquiredAt, heartbeatAt });
+    await this.writeLease({ ownerId: this.ownerId, pid: process.pid, host: THIS_HOST, acquiredAt: this.acquiredAt, heartbeatAt, epoch: this.currentEpoch });
     this.confirmedAt = this.monotonicNow();
   }
 
@@ -281,6 +366,9 @@ export class WriterLease implements Disposable {
         host: typeof parsed.host === 'string' ? parsed.host : '',
         acquiredAt: parsed.acquiredAt ?? parsed.heartbeatAt,
         heartbeatAt: parsed.heartbeatAt,
+        // A lease from before epochs counts as epoch 0.
+        epoch: Number.isSafeInteger(parsed.epoch) && parsed.epoch! >= 0 ? parsed.epoch! : 0,
+        released: parsed.released === true,
       };
     } catch {
       return undefined;
@@ -292,7 +380,7 @@ export class WriterLease implements Disposable {
     await writePrivateFileAtomically(join(this.options.directory, LEASE_FILE), JSON.stringify(info));
   }
 
-  /** Stops contending; a writer deletes the lease so another window takes over at once. */
+  /** Stops contending; a writer marks the lease released so another window takes over at once. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     if (this.timer) clearInterval(this.timer);
@@ -302,7 +390,8 @@ export class WriterLease implements Disposable {
       this.holding = false;
       const release = async (): Promise<void> => {
         const current = await this.readLease();
-        if (current?.ownerId === this.ownerId) await fs.rm(join(this.options.directory, LEASE_FILE), { force: true });
+        // Kept, not deleted: the next writer's epoch continues from this one's.
+        if (current?.ownerId === this.ownerId && current.epoch === this.currentEpoch) await this.writeLease({ ...current, released: true });
       };
       // The lock is held for milliseconds at a time; if it stays busy, the lease goes stale anyway.
       for (let attempt = 0; attempt < 5; attempt++) {

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { parseSnapshotName } from '../../../src/core/store/snapshotFile';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
+import { loadSqlJs } from '../../../src/core/store/sqlJsLoader';
 import { LEASE_FILE } from '../../../src/core/store/writerLease';
 
 const FIXTURE = join(__dirname, 'fixtures', 'leaseHolder.ts');
@@ -15,6 +18,9 @@ interface Message {
   name: string;
   at: number;
   inherited?: string[];
+  /** On "durable": the newest durable check's startedAt, and how many checks that covers. */
+  through?: number;
+  count?: number;
 }
 
 class Contender {
@@ -54,9 +60,35 @@ class Contender {
 
   /** Sets this process's wall clock `offsetMs` off the real one and waits until it says so. */
   async setClockOffset(offsetMs: number): Promise<void> {
+    await this.command({ clockOffsetMs: offsetMs }, 'clock');
+  }
+
+  /** Sends one command line to the process (see leaseHolder.ts). */
+  send(command: object): void {
+    this.child.stdin!.write(`${JSON.stringify(command)}\n`);
+  }
+
+  /** Sends a command and waits for the event that answers it. */
+  async command(command: object, answer: string): Promise<void> {
     const before = this.messages.length;
-    this.child.stdin!.write(`${JSON.stringify({ clockOffsetMs: offsetMs })}\n`);
-    await this.next('clock', before);
+    this.send(command);
+    await this.next(answer, before);
+  }
+
+  /** Waits (at most 5 s) until the process is stopped, as /proc tells. */
+  async stopped(): Promise<void> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const state = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8').split(') ')[1]?.[0];
+      if (state === 'T' || state === 't') return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`${this.name} did not stop`);
+  }
+
+  /** Its last "durable" report. */
+  lastDurable(): { through: number; count: number } {
+    const last = this.messages.filter((m) => m.event === 'durable').at(-1);
+    return { through: last?.through ?? 0, count: last?.count ?? 0 };
   }
 
   /** Sends a signal that does not end the process (SIGSTOP, SIGCONT). */
@@ -199,3 +231,55 @@ test('the system clock set an hour forward or back neither moves the lease nor k
   const takeover = await second.next('writer');
   t.diagnostic(`took over ${takeover.at - beforeFreeze} ms after the writer with a clock an hour ahead was frozen`);
 });
+
+for (const point of ['snapshot', 'flush'] as const) {
+  test(`a writer frozen just before its ${point} writes, past its lease, loses no check of its own or of the writer that took over`, async (t) => {
+    const { directory, first, second } = await writerAndReader(t);
+    await sleep(2 * HEARTBEAT_MS);
+
+    // Frozen at the worst moment: for a snapshot, holding the lock after checking its epoch, just
+    // before the rename; for a flush, just before its lines are written.
+    await first.command({ freezeAt: point }, 'armed');
+    if (point === 'snapshot') await first.command({ snapshot: true }, 'freezing');
+    else await first.next('freezing');
+    await first.stopped();
+    const takeover = await second.next('writer');
+    assert.deepEqual(takeover.inherited, ['first']);
+    // The new writer records and snapshots while the old one is frozen.
+    await sleep(3 * HEARTBEAT_MS);
+    second.send({ snapshot: true });
+    await sleep(HEARTBEAT_MS);
+
+    first.signal('SIGCONT');
+    await first.next('lost');
+    await sleep(3 * HEARTBEAT_MS);
+    // Both then crash: what is on disk must hold every durable check, with no final snapshot to
+    // paper over what the thawed writer did.
+    await first.kill('SIGKILL');
+    await second.kill('SIGKILL');
+
+    const checks = await recordedChecks(directory);
+    const keys = checks.map((check) => `${check.targetId} ${check.startedAt}`);
+    assert.equal(new Set(keys).size, keys.length, 'no check is recorded twice');
+    for (const writer of [first, second]) {
+      const { through, count } = writer.lastDurable();
+      const kept = checks.filter((check) => check.targetId === writer.name && check.startedAt <= through).length;
+      assert.equal(kept, count, `every check ${writer.name} reported durable is in the history, once`);
+      t.diagnostic(`${writer.name}: ${count} checks reported durable, ${checks.filter((check) => check.targetId === writer.name).length} in the history`);
+    }
+    assert.ok(second.lastDurable().count > 10, 'the new writer recorded');
+    const lateChecks = checks.filter((check) => check.targetId === 'first' && check.startedAt >= takeover.at);
+    assert.deepEqual(lateChecks, [], 'nothing the thawed writer recorded after the takeover got in');
+
+    // The newest snapshot is the new writer's, and SQLite finds nothing wrong in it.
+    const snapshots = readdirSync(directory).filter((name) => parseSnapshotName(name) !== undefined);
+    const newest = snapshots.sort((a, b) => parseSnapshotName(b)! - parseSnapshotName(a)!)[0]!;
+    const sql = await loadSqlJs();
+    const db = new sql.Database(gunzipSync(readFileSync(join(directory, newest))));
+    try {
+      assert.equal(db.exec('PRAGMA integrity_check')[0]?.values[0]?.[0], 'ok');
+    } finally {
+      db.close();
+    }
+  });
+}
