@@ -2,9 +2,11 @@
  * What each window sharing one storage folder wants monitored. Workspace settings differ per
  * window, but only one window (the `WriterLease` holder) runs the scheduler; every window
  * therefore publishes the targets its own settings define in `windows/<windowId>.json`, renewed
- * every heartbeat, and the writer checks the union of the live files. A file whose heartbeat is
- * older than `staleAfterMs` (two heartbeats by default) belongs to a window that closed or
- * crashed: it is left out, and removed.
+ * every heartbeat, and the writer checks the union of the live files. A file whose window's
+ * process is gone from this machine, or that has not changed for `staleAfterMs` (two heartbeats
+ * by default) of the reader's monotonic clock, belongs to a window that closed or crashed: it is
+ * left out, and removed. No wall clock is compared, so a clock set an hour forward or back drops
+ * no live window's targets (heartbeatWatch.ts).
  *
  * The entries are published as written, with `${secret:NAME}` references unresolved, so no secret
  * ever lands in these files; the writer resolves them from the secret storage all windows share.
@@ -19,8 +21,10 @@
 import { randomBytes } from 'node:crypto';
 import { type FSWatcher, promises as fs, watch } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Disposable } from '../disposable';
 import type { TargetDefaults, TargetEntry } from '../targets/target';
+import { HeartbeatWatch, THIS_HOST } from './heartbeatWatch';
 import { ensurePrivateDirectory, writePrivateFileAtomically } from './privateFiles';
 
 export const SHARED_TARGETS_DIRECTORY = 'windows';
@@ -53,6 +57,9 @@ export interface PublishedTarget {
 export interface WindowTargets {
   windowId: string;
   pid: number;
+  /** The machine the window runs on ('' in files from before it was written). */
+  host: string;
+  /** Wall-clock stamp, raised at every heartbeat even when the clock went back. */
   heartbeatAt: number;
   targets: PublishedTarget[];
   /** Target id -> time of this window's latest "check now" request for it. */
@@ -64,11 +71,14 @@ export interface SharedTargetsOptions {
   directory: string;
   /** How often a window renews its file (default 5 s). */
   heartbeatMs?: number;
-  /** A file older than this belongs to a window that is gone (default two heartbeats). */
+  /** A file unchanged for this long belongs to a window that is gone (default two heartbeats). */
   staleAfterMs?: number;
   /** Identifies this window; random by default. */
   windowId?: string;
+  /** The wall clock, for stamps (default Date.now). */
   now?: () => number;
+  /** The monotonic clock staleness is measured on (default performance.now). */
+  monotonicNow?: () => number;
 }
 
 /** Publishes this window's targets and reads every live window's. */
@@ -78,6 +88,8 @@ export class SharedTargetsBoard implements Disposable {
   readonly staleAfterMs: number;
   private readonly folder: string;
   private readonly now: () => number;
+  private readonly windowWatch: HeartbeatWatch;
+  private lastHeartbeatAt = 0;
   private targets: PublishedTarget[] = [];
   private readonly checkRequests = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
@@ -93,6 +105,7 @@ export class SharedTargetsBoard implements Disposable {
     this.staleAfterMs = options.staleAfterMs ?? 2 * this.heartbeatMs;
     this.windowId = options.windowId ?? randomBytes(8).toString('hex');
     this.now = options.now ?? Date.now;
+    this.windowWatch = new HeartbeatWatch(this.staleAfterMs, options.monotonicNow ?? (() => performance.now()));
   }
 
   /** Writes this window's (empty) file and starts renewing it every heartbeat. */
@@ -130,10 +143,13 @@ export class SharedTargetsBoard implements Disposable {
   publish(): Promise<void> {
     this.writing = this.writing.then(async () => {
       if (this.disposed) return;
+      // Always a new stamp, so the file changes at every heartbeat whatever the clock does.
+      this.lastHeartbeatAt = Math.max(this.now(), this.lastHeartbeatAt + 1);
       const content: WindowTargets = {
         windowId: this.windowId,
         pid: process.pid,
-        heartbeatAt: this.now(),
+        host: THIS_HOST,
+        heartbeatAt: this.lastHeartbeatAt,
         targets: this.targets,
         checkRequests: Object.fromEntries(this.checkRequests),
       };
@@ -189,7 +205,7 @@ export class SharedTargetsBoard implements Disposable {
    * its file at its next heartbeat).
    */
   async liveWindows(): Promise<WindowTargets[]> {
-    return readLiveWindows(this.folder, this.now(), this.staleAfterMs);
+    return readLiveWindows(this.folder, this.windowWatch);
   }
 
   /**
@@ -234,34 +250,41 @@ export class SharedTargetsBoard implements Disposable {
   }
 }
 
-export async function readLiveWindows(folder: string, now: number, staleAfterMs: number): Promise<WindowTargets[]> {
+/**
+ * Every live window's file in `folder`, judged by `watch`, which remembers each file from one
+ * call to the next: a file is stale once `watch` has seen it unchanged for its stale limit, or at
+ * once when its window's process is gone from this machine.
+ */
+export async function readLiveWindows(folder: string, watch: HeartbeatWatch): Promise<WindowTargets[]> {
   let names: string[];
   try {
     names = await fs.readdir(folder);
   } catch {
     return [];
   }
+  watch.keepOnly(new Set(names));
+  /** Files nobody renews are judged by their modification time, as it was last seen. */
+  const unchangedTooLong = async (name: string): Promise<boolean> => {
+    const stat = await fs.stat(join(folder, name)).catch(() => undefined);
+    return stat !== undefined && watch.isStale(name, `mtime ${stat.mtimeMs}`);
+  };
   const live: WindowTargets[] = [];
   for (const name of names) {
     if (name.endsWith(NOTICES_SUFFIX)) {
       // Notices for a window that is gone (its targets file was removed): nobody will read them.
-      if (!names.includes(`${name.slice(0, -NOTICES_SUFFIX.length)}.json`)) {
-        const stat = await fs.stat(join(folder, name)).catch(() => undefined);
-        if (stat && now - stat.mtimeMs > staleAfterMs) await fs.rm(join(folder, name), { force: true });
-      }
+      if (!names.includes(`${name.slice(0, -NOTICES_SUFFIX.length)}.json`) && (await unchangedTooLong(name))) await fs.rm(join(folder, name), { force: true });
       continue;
     }
     if (!name.endsWith('.json')) continue;
     const file = join(folder, name);
     const parsed = await readWindowFile(file);
     if (!parsed) {
-      // Unreadable: damaged or from a future format. Remove it only once it is old, in case it
-      // is a file a newer version is still renewing.
-      const stat = await fs.stat(file).catch(() => undefined);
-      if (stat && now - stat.mtimeMs > staleAfterMs) await fs.rm(file, { force: true });
+      // Unreadable: damaged or from a future format. Remove it only once it stops changing, in
+      // case it is a file a newer version is still renewing.
+      if (await unchangedTooLong(name)) await fs.rm(file, { force: true });
       continue;
     }
-    if (now - parsed.heartbeatAt > staleAfterMs) {
+    if (watch.isStale(name, `heartbeat ${parsed.heartbeatAt}`, parsed)) {
       await fs.rm(file, { force: true });
       continue;
     }
@@ -288,7 +311,14 @@ async function readWindowFile(file: string): Promise<WindowTargets | undefined> 
   if (typeof value.checkRequests === 'object' && value.checkRequests !== null) {
     for (const [id, at] of Object.entries(value.checkRequests)) if (typeof at === 'number') checkRequests[id] = at;
   }
-  return { windowId: value.windowId, pid: typeof value.pid === 'number' ? value.pid : 0, heartbeatAt: value.heartbeatAt, targets: targets.map((target) => ({ ...target, paused: target.paused === true })), checkRequests };
+  return {
+    windowId: value.windowId,
+    pid: typeof value.pid === 'number' ? value.pid : 0,
+    host: typeof value.host === 'string' ? value.host : '',
+    heartbeatAt: value.heartbeatAt,
+    targets: targets.map((target) => ({ ...target, paused: target.paused === true })),
+    checkRequests,
+  };
 }
 
 /** A target another window wants, with the windows that want it. */

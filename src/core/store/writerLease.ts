@@ -29,11 +29,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Disposable } from '../disposable';
 import { type Event, Emitter } from '../events';
+import { HeartbeatWatch, THIS_HOST } from './heartbeatWatch';
 import { ensurePrivateDirectory, openPrivateExclusive, writePrivateFileAtomically } from './privateFiles';
 
 export const LEASE_FILE = 'lease.json';
@@ -41,7 +41,6 @@ const LOCK_FILE = 'lease.lock';
 /** How long a fenced write waits for the lock, which is held for milliseconds at a time. */
 const FENCE_LOCK_ATTEMPTS = 50;
 const FENCE_LOCK_RETRY_MS = 20;
-const THIS_HOST = hostname();
 
 export interface LeaseInfo {
   ownerId: string;
@@ -69,41 +68,6 @@ export interface WriterLeaseOptions {
   now?: () => number;
   /** The monotonic clock every interval is measured on (default performance.now). */
   monotonicNow?: () => number;
-}
-
-/** Whether a process exists on this machine; a process of another user's still counts. */
-function processExists(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Tells whether the holder of a file rewritten as a heartbeat (the lease, or the lock's token) is
- * gone: its process does not exist on this machine, or its content has not changed for
- * `staleAfterMs` of this process's monotonic clock since it was first seen.
- */
-class HeartbeatWatch {
-  private seen: { key: string; at: number } | undefined;
-
-  constructor(
-    private readonly staleAfterMs: number,
-    private readonly monotonicNow: () => number,
-  ) {}
-
-  isStale(key: string, holder: { pid: number; host: string }): boolean {
-    if (holder.host === THIS_HOST && holder.pid !== process.pid && !processExists(holder.pid)) return true;
-    const now = this.monotonicNow();
-    if (this.seen?.key !== key) {
-      this.seen = { key, at: now };
-      return false;
-    }
-    return now - this.seen.at > this.staleAfterMs;
-  }
 }
 
 export class WriterLease implements Disposable {
@@ -253,7 +217,7 @@ export class WriterLease implements Disposable {
   /** No lease, our own, a released one, or one whose writer is gone. */
   private mayTake(lease: LeaseInfo | undefined): boolean {
     if (!lease || lease.released || lease.ownerId === this.ownerId) return true;
-    return this.leaseWatch.isStale(`${lease.ownerId} ${lease.heartbeatAt}`, lease);
+    return this.leaseWatch.isStale(LEASE_FILE, `${lease.ownerId} ${lease.heartbeatAt}`, lease);
   }
 
   private async acquire(): Promise<void> {
@@ -329,7 +293,7 @@ export class WriterLease implements Disposable {
     if (!lock) return;
     // Judged by its whole content: a lock being written, left empty by a crash or in an older
     // format has no token or pid, and is broken once it has not changed for `staleAfterMs`.
-    if (this.lockWatch.isStale(lock.content, lock)) {
+    if (this.lockWatch.isStale(LOCK_FILE, lock.content, lock)) {
       // Re-read just before removing, so a lock that changed hands meanwhile stays.
       const again = await this.readLock();
       if (again?.content === lock.content) await fs.rm(this.lockPath, { force: true });

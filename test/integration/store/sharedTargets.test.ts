@@ -17,6 +17,7 @@ import {
   SharedTargetsBoard,
   type WindowTargets,
 } from '../../../src/core/store/sharedTargets';
+import { HeartbeatWatch } from '../../../src/core/store/heartbeatWatch';
 import { DEFAULT_TARGET_DEFAULTS } from '../../../src/core/targets/target';
 
 const HEARTBEAT_MS = 200;
@@ -27,7 +28,7 @@ function published(id: string, url: string, paused = false): PublishedTarget {
 }
 
 function window(windowId: string, targets: PublishedTarget[], checkRequests: Record<string, number> = {}): WindowTargets {
-  return { windowId, pid: 1, heartbeatAt: 0, targets, checkRequests };
+  return { windowId, pid: 1, host: '', heartbeatAt: 0, targets, checkRequests };
 }
 
 /** A window in another process: publishes one target and renews it until it exits or is killed. */
@@ -212,6 +213,34 @@ if (process.env[CHILD_MARKER]) {
     }
   });
 
+  test('a window whose clock is set an hour forward or back stays live, and one that stops renewing is still dropped', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'nm-shared-'));
+    const HOUR_MS = 3_600_000;
+    let offset = 0;
+    const writer = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'writer' }, [published('mine', 'http://127.0.0.1:1/')]);
+    const other = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'other', now: () => Date.now() + offset }, [published('theirs', 'http://127.0.0.1:1/t')]);
+    try {
+      const liveIds = async (): Promise<string[]> => (await writer.liveWindows()).map((entry) => entry.windowId).sort();
+      for (const jump of [HOUR_MS, -HOUR_MS, 0]) {
+        offset = jump;
+        for (let n = 0; n < 6; n++) {
+          await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_MS / 2));
+          assert.deepEqual(await liveIds(), ['other', 'writer'], `the other window's clock ${jump / HOUR_MS} h off`);
+        }
+      }
+      // A window frozen with its clock an hour ahead: its file stays as it was.
+      await other.dispose();
+      writeFileSync(join(directory, SHARED_TARGETS_DIRECTORY, 'frozen.json'), JSON.stringify({ ...window('frozen', []), pid: process.pid, heartbeatAt: Date.now() + HOUR_MS }));
+      assert.deepEqual(await liveIds(), ['frozen', 'writer'], 'a heartbeat dated an hour ahead is live when first seen');
+      const dropped = await waitFor(async () => !(await liveIds()).includes('frozen'), 20 * HEARTBEAT_MS);
+      assert.notEqual(dropped, -1, 'a file dated in the future that stops changing is dropped');
+    } finally {
+      await other.dispose();
+      await writer.dispose();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   test('damaged files are ignored, and removed once old', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'nm-shared-'));
     const folder = join(directory, SHARED_TARGETS_DIRECTORY);
@@ -219,11 +248,18 @@ if (process.env[CHILD_MARKER]) {
     try {
       writeFileSync(join(folder, 'torn.json'), '{"windowId":"x","heart');
       writeFileSync(join(folder, 'wrong.json'), JSON.stringify({ windowId: 'y', heartbeatAt: Date.now(), targets: [{ id: 3 }, published('ok', 'http://127.0.0.1:1/ok')] }));
-      const live = await readLiveWindows(folder, Date.now(), 2 * HEARTBEAT_MS);
+      // The reader's monotonic clock, moved by hand.
+      let monotonic = 0;
+      const watch = new HeartbeatWatch(2 * HEARTBEAT_MS, () => monotonic);
+      const live = await readLiveWindows(folder, watch);
       assert.deepEqual(live.map((entry) => entry.windowId).sort(), ['w', 'y']);
       assert.deepEqual(live.find((entry) => entry.windowId === 'y')?.targets.map((target) => target.id), ['ok'], 'a malformed target is skipped, the rest kept');
       assert.ok(existsSync(join(folder, 'torn.json')), 'a fresh unreadable file may be a newer version still renewing it');
-      await readLiveWindows(folder, Date.now() + 10 * HEARTBEAT_MS, 2 * HEARTBEAT_MS);
+      monotonic += HEARTBEAT_MS;
+      await readLiveWindows(folder, watch);
+      assert.ok(existsSync(join(folder, 'torn.json')), 'unchanged for less than the stale limit, it stays');
+      monotonic += 2 * HEARTBEAT_MS;
+      await readLiveWindows(folder, watch);
       assert.equal(existsSync(join(folder, 'torn.json')), false);
     } finally {
       await board.dispose();
