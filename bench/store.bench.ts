@@ -3,7 +3,8 @@
  * size, snapshot and open times), the 30-day chart query, and the journal's cost per check on a
  * small and on a year-sized database. Ratios are against baselines measured in the same run.
  */
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckRecord } from '../src/core/store/checkRecord';
@@ -33,6 +34,18 @@ function check(targetId: string, startedAt: number): CheckRecord {
     addresses: ['192.0.2.10'], anomalyScore: Math.round(random() * 10_000) / 10_000,
     location: { country: 'Example', countryCode: 'EX', city: null, isp: null, asn: 64500, lat: 0, lon: 0, local: false },
   };
+}
+
+/** What a fresh process holds with the history open as `role`: heap in use plus array buffers, in MB. */
+function processMemoryMb(directory: string, role: 'writer' | 'reader'): number {
+  const output = execFileSync(process.execPath, ['--import', 'tsx', '--expose-gc', join(__dirname, 'support', 'storeMemory.ts'), directory, role, String(YEAR_END)], { encoding: 'utf8' });
+  const { heapUsed, arrayBuffers } = JSON.parse(output.trim().split('\n').at(-1)!) as { heapUsed: number; arrayBuffers: number };
+  return (heapUsed + arrayBuffers) / 1e6;
+}
+
+/** Every file the history keeps in its folder, in MB. */
+function diskMb(directory: string): number {
+  return readdirSync(directory).reduce((sum, name) => sum + statSync(join(directory, name)).size, 0) / 1e6;
 }
 
 function time(task: () => void): number {
@@ -172,6 +185,11 @@ void (async () => {
     console.log(`append (in-memory insert + rollups + journal line) per check: ${smallCost.appendUs.toFixed(1)} us small, ${largeCost.appendUs.toFixed(1)} us year; ratio ${(largeCost.appendUs / smallCost.appendUs).toFixed(2)} (B-tree depth and cache misses)`);
     await ingestStore.dispose();
     await year.dispose();
+
+    // Memory of each kind of window in a process of its own, against the targets.
+    const writerMb = processMemoryMb(directory, 'writer');
+    const readerMb = processMemoryMb(directory, 'reader');
+    console.log(`store memory: writer ${writerMb.toFixed(0)} MB, reader ${readerMb.toFixed(0)} MB; disk ${diskMb(directory).toFixed(0)} MB (targets: writer 64, reader 16, disk 25)`);
   } finally {
     rmSync(directory, { recursive: true, force: true });
     rmSync(small, { recursive: true, force: true });
