@@ -3,9 +3,12 @@
  * history in --data-dir), with a line per check, the alerts and recoveries, and a report table at
  * the end of --duration or on Ctrl+C. With no targets in an interactive terminal it asks for them.
  */
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
+import { AlertDelivery, type AlertChannel, alertChannelUrlProblem } from '../core/alerts/alertDelivery';
+import { ALERT_CHANNEL_FORMATS, type AlertChannelFormat, templateProblem } from '../core/alerts/alertMessages';
 import { DEFAULT_ANOMALY_THRESHOLD } from '../core/anomaly/anomalyDetector';
 import { createApiDataSource } from '../core/api/apiDataSource';
 import { ApiPortInUseError } from '../core/api/apiErrors';
@@ -17,7 +20,7 @@ import type { MonitorEvent } from '../core/scheduler/monitorEvent';
 import { Scheduler } from '../core/scheduler/scheduler';
 import { SqlJsHistoryStore } from '../core/store/sqlJsHistoryStore';
 import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target } from '../core/targets/target';
-import { numberOption, parseArgs, UsageError, type ParsedArgs } from './args';
+import { numberOption, parseArgs, textOption, UsageError, type ParsedArgs } from './args';
 import { buildReport, formatReportTable } from './report';
 import { headerOptions, loadConfigTargets, TARGET_OPTIONS_USAGE, withCommandLineHeaders } from './targetOptions';
 import { ensurePrivateDirectory } from '../core/store/privateFiles';
@@ -26,6 +29,7 @@ export const WATCH_USAGE = `Usage:
   network-monitor watch URL... [--config FILE] [--header 'Name: value']...
                                [--interval SECONDS] [--duration SECONDS] [--threshold N]
                                [--timeout MS] [--retries N] [--data-dir DIR] [--api-port PORT]
+                               [--notify FORMAT=URL]... [--notify-template FILE]
 
 Checks the targets every --interval seconds (default 60) and prints a line per check:
   15:03:06 - https://example.com/ UP 200 191.82ms
@@ -34,6 +38,10 @@ a report when --duration seconds have passed (default: run until Ctrl+C) or on C
 History is kept in --data-dir (default ~/.network-monitor). --api-port serves the local HTTP API
 and Prometheus /metrics on 127.0.0.1 while it runs (token in <data-dir>/api-token, mode 0600).
 A config entry's own "interval" and "timeout" win over --interval and --timeout.
+--notify posts each alert and recovery to a channel as well: FORMAT is webhook, slack, teams or
+discord; the same list, separated by spaces, may come from NETWORK_MONITOR_NOTIFY instead, which
+keeps webhook addresses (they are credentials) out of the process list. --notify-template FILE
+is the JSON body of webhook channels, with {{field}} placeholders (see the README).
 ${TARGET_OPTIONS_USAGE}`;
 
 export interface WatchIo {
@@ -127,15 +135,47 @@ export interface WatchFiles {
   geoDatabasePath?: string;
 }
 
-export async function runWatchCommand(argv: readonly string[], io: WatchIo, files: WatchFiles = {}): Promise<number> {
+/** How long the end of a run waits for alerts still being delivered. */
+const DELIVERY_GRACE_MS = 15_000;
+
+/** The channels of --notify and NETWORK_MONITOR_NOTIFY, each `FORMAT=URL`. */
+function alertChannelsFromArgs(args: ParsedArgs, environment: NodeJS.ProcessEnv): AlertChannel[] {
+  const given = [...(args.repeated.get('notify') ?? []), ...(environment.NETWORK_MONITOR_NOTIFY ?? '').split(/\s+/).filter(Boolean)];
+  const templateFile = textOption(args, 'notify-template');
+  let template: string | undefined;
+  if (templateFile !== undefined) {
+    try {
+      template = readFileSync(templateFile, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--notify-template ${templateFile}: ${(error as Error).message}`);
+    }
+    const problem = templateProblem(template);
+    if (problem) throw new UsageError(`--notify-template ${templateFile}: ${problem}`);
+  }
+  return given.map((spec, index) => {
+    const separator = spec.indexOf('=');
+    const format = spec.slice(0, Math.max(0, separator));
+    const url = spec.slice(separator + 1);
+    if (separator < 0 || !(ALERT_CHANNEL_FORMATS as readonly string[]).includes(format)) {
+      throw new UsageError(`--notify takes FORMAT=URL with FORMAT one of ${ALERT_CHANNEL_FORMATS.join(', ')}; got "${spec.slice(0, Math.max(0, separator)) || spec.slice(0, 20)}...".`);
+    }
+    const problem = alertChannelUrlProblem(url);
+    if (problem) throw new UsageError(`--notify ${format}=...: ${problem}`);
+    return { name: `${format} ${index + 1}`, format: format as AlertChannelFormat, url, template: format === 'webhook' ? template : undefined };
+  });
+}
+
+export async function runWatchCommand(argv: readonly string[], io: WatchIo, files: WatchFiles = {}, environment: NodeJS.ProcessEnv = process.env): Promise<number> {
   const args = parseArgs(argv, {
     interval: 'value', duration: 'value', threshold: 'value', timeout: 'value', retries: 'value', 'data-dir': 'value', 'api-port': 'value', header: 'values', config: 'value',
+    notify: 'values', 'notify-template': 'value',
   });
   if (args.options.has('help')) {
     io.output.write(WATCH_USAGE + '\n');
     return 0;
   }
   const settings = await settingsFromArgs(args, io);
+  const channels = alertChannelsFromArgs(args, environment);
   const retries = numberOption(args, 'retries', 1, { min: 0, integer: true });
   const apiPort = args.options.has('api-port') ? numberOption(args, 'api-port', 0, { min: 0, integer: true }) : undefined;
   if (apiPort !== undefined && apiPort > 65535) throw new UsageError('--api-port must be a port number from 0 to 65535.');
@@ -167,6 +207,8 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo, file
     const line = formatEvent(event);
     if (line) write(line);
   });
+  const delivery = new AlertDelivery(channels, { onProblem: (problem) => write(`   note: ${problem}`), onDelivered: (channel, message) => write(`   sent the ${message.kind === 'alert' ? 'alert' : 'recovery'} of ${message.targetName} to ${channel}`) });
+  engine.onEvent((event) => delivery.handle(event));
 
   let api: CliApi | undefined;
   if (apiPort !== undefined) {
@@ -178,6 +220,7 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo, file
         source: createApiDataSource({ store, scheduler, getTargets: () => settings.targets, isWriter: () => true, anomalyThreshold: () => engine.threshold }),
       });
     } catch (error) {
+      delivery.dispose();
       engine.dispose();
       scheduler.dispose();
       await store.dispose();
@@ -187,7 +230,7 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo, file
   }
 
   const startedAt = Date.now();
-  write(`Watching ${settings.targets.length} target${settings.targets.length === 1 ? '' : 's'} every ${settings.intervalSeconds} s${settings.durationSeconds > 0 ? ` for ${settings.durationSeconds} s` : ''} (Ctrl+C to stop); history in ${dataDir}`);
+  write(`Watching ${settings.targets.length} target${settings.targets.length === 1 ? '' : 's'} every ${settings.intervalSeconds} s${settings.durationSeconds > 0 ? ` for ${settings.durationSeconds} s` : ''} (Ctrl+C to stop); history in ${dataDir}${channels.length > 0 ? `; alerts also to ${channels.map((channel) => channel.name).join(', ')}` : ''}`);
   // Warnings (very short intervals...) arrive as events, printed above.
   engine.setTargets(settings.targets);
   scheduler.start();
@@ -202,6 +245,11 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo, file
   await engine.settled();
   const rows = buildReport(store, settings.targets, startedAt, Date.now() + 1, engine.threshold);
   write('\n' + formatReportTable(rows));
+  // Alerts raised at the end still go out, within a bound.
+  let graceTimer: NodeJS.Timeout | undefined;
+  await Promise.race([delivery.idle(), new Promise<void>((done) => (graceTimer = setTimeout(done, DELIVERY_GRACE_MS)))]);
+  clearTimeout(graceTimer);
+  delivery.dispose();
   engine.dispose();
   geo?.dispose();
   await store.dispose();

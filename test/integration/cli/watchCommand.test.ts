@@ -11,6 +11,9 @@ import { runCli } from '../../support/cli';
 import { startHttpServer, type RunningServer } from '../../support/servers';
 
 let site: RunningServer;
+let receiver: RunningServer;
+/** What the alert channels' receiver got: path and JSON body. */
+const delivered: { path: string; body: Record<string, unknown> }[] = [];
 let requests = 0;
 const dataDir = mkdtempSync(join(tmpdir(), 'nm-watch-'));
 
@@ -21,15 +24,27 @@ before(async () => {
     if (requests >= 4 && requests <= 7) response.writeHead(503).end('maintenance');
     else response.end('ok');
   });
+  receiver = await startHttpServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    request.on('end', () => {
+      delivered.push({ path: request.url ?? '', body: JSON.parse(text) as Record<string, unknown> });
+      response.end('ok');
+    });
+  });
 });
 after(async () => {
   await site.close();
+  await receiver.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('watch prints a line per check, one alert, one recovery and the report', async () => {
+test('watch prints a line per check, one alert, one recovery and the report, and posts both to its alert channels', async () => {
   const url = `${site.origin}/`;
-  const run = await runCli(['watch', url, '--interval', '1', '--duration', '11.5', '--threshold', '3', '--retries', '0', '--data-dir', dataDir], { timeoutMs: 60_000 });
+  const run = await runCli(['watch', url, '--interval', '1', '--duration', '11.5', '--threshold', '3', '--retries', '0', '--data-dir', dataDir, '--notify', `webhook=${receiver.origin}/generic`], {
+    timeoutMs: 60_000,
+    env: { NETWORK_MONITOR_NOTIFY: `slack=${receiver.origin}/slack discord=${receiver.origin}/discord` },
+  });
   assert.equal(run.code, 0, run.stderr);
   const lines = run.stdout.split('\n');
   const checkLines = lines.filter((line) => /^\d\d:\d\d:\d\d - /.test(line));
@@ -56,6 +71,19 @@ test('watch prints a line per check, one alert, one recovery and the report', as
   const expectedAvailability = (((total - 4) / total) * 100).toFixed(2);
   assert.match(row, new RegExp(`^${url.replace(/[./]/g, '\\$&')}\\s+${expectedAvailability.replace('.', '\\.')}%\\s+\\d+\\.\\d\\dms\\s+\\d+\\.\\d\\dms\\s+Local network\\s+\\d+\\s+UP 200$`));
   assert.ok(existsSync(join(dataDir, 'history.db.gz')) || existsSync(join(dataDir, 'history.db')), 'the history is saved in --data-dir');
+
+  // The same alert and recovery reached every channel, once each, in order.
+  assert.deepEqual(delivered.filter((entry) => entry.path === '/generic').map((entry) => entry.body.event), ['alert', 'recovered']);
+  assert.deepEqual(delivered.filter((entry) => entry.path === '/slack').map((entry) => (entry.body.text as string).slice(0, 2)), ['🔴', '🟢']);
+  assert.equal(delivered.filter((entry) => entry.path === '/discord').length, 2);
+  assert.equal(lines.filter((line) => line.startsWith('   sent the ')).length, 6, run.stdout);
+  assert.ok(!run.stdout.includes(receiver.origin), 'channel addresses are not printed');
+});
+
+test('watch refuses a --notify it cannot use, with a clear message', async () => {
+  const run = await runCli(['watch', `${site.origin}/`, '--notify', 'pager=https://example.test/', '--data-dir', dataDir], { timeoutMs: 30_000 });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /--notify takes FORMAT=URL with FORMAT one of webhook, slack, teams, discord/);
 });
 
 test('watch without targets and without a terminal says what is missing', async () => {
