@@ -13,6 +13,7 @@ import { startApiForCli, type CliApi } from './cliApi';
 import { GeoLocator } from '../core/geo/geoLocator';
 import { MonitorEngine } from '../core/monitorEngine';
 import { Prober } from '../core/probes/prober';
+import { cliProxySettings, PROXY_USAGE } from './proxyEnvironment';
 import type { MonitorEvent } from '../core/scheduler/monitorEvent';
 import { Scheduler } from '../core/scheduler/scheduler';
 import { SqlJsHistoryStore } from '../core/store/sqlJsHistoryStore';
@@ -34,7 +35,8 @@ a report when --duration seconds have passed (default: run until Ctrl+C) or on C
 History is kept in --data-dir (default ~/.network-monitor). --api-port serves the local HTTP API
 and Prometheus /metrics on 127.0.0.1 while it runs (token in <data-dir>/api-token, mode 0600).
 A config entry's own "interval" and "timeout" win over --interval and --timeout.
-${TARGET_OPTIONS_USAGE}`;
+${TARGET_OPTIONS_USAGE}
+${PROXY_USAGE}`;
 
 export interface WatchIo {
   input: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -148,7 +150,7 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo, file
     wasmPath: files.wasmPath,
     onProblem: (problem) => write(`   note: ${problem.message}`),
   });
-  const prober = new Prober();
+  const prober = new Prober({ proxy: cliProxySettings(process.env, (line) => write(`   ${line}`)) });
   const scheduler = new Scheduler({
     runCheck: (target, signal) => prober.check(target, signal),
     alertThreshold: settings.threshold,

@@ -13,6 +13,7 @@ import { resolveTarget, type TargetEntryObject } from '../../../src/core/targets
 import { createTestCa } from '../../support/certificates';
 import { startDnsServer, type TestDnsServer } from '../../support/dnsServer';
 import { startHttpServer, startHttpsServer, type RunningServer } from '../../support/servers';
+import { jsonLines, runCli } from '../../support/cli';
 import { squidUnavailable, startSquid, type RunningSquid } from '../../support/squidProxy';
 
 const PROXY_ONLY_NAME = 'proxy-only.test';
@@ -185,5 +186,24 @@ describe('checks through a real proxy (squid)', { skip }, () => {
     assert.equal(result.status, 'DOWN');
     assert.equal(result.reason, 'CONNECTION_REFUSED');
     assert.match(result.message, /the proxy 127\.0\.0\.1:1/);
+  });
+
+  test('the CLI takes its proxy and its credentials from https_proxy / HTTP_PROXY and bypasses NO_PROXY', async () => {
+    const before = guarded.accessLog().length;
+    const withCredentials = `http://${USER.name}:${encodeURIComponent(USER.password)}@127.0.0.1:${guarded.port}`;
+    const run = await runCli(
+      ['check', '--insecure', `http://${PROXY_ONLY_NAME}:${http.port}/cli`, `https://${PROXY_ONLY_NAME}:${https.port}/cli`, `http://127.0.0.1:${http.port}/cli-direct`],
+      { env: { HTTP_PROXY: withCredentials, https_proxy: withCredentials, NO_PROXY: 'localhost, 127.0.0.1' } },
+    );
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const [plain, secure, direct] = jsonLines(run.stdout);
+    assert.deepEqual(plain?.proxy && Object.keys(plain.proxy as object), ['url', 'connectMs', 'tunnelMs']);
+    assert.equal((plain!.proxy as { url: string }).url, guarded.url, 'the credentials are not in the output');
+    assert.ok(secure?.proxy);
+    assert.equal(direct?.proxy, undefined);
+    assert.doesNotMatch(run.stdout + run.stderr, /s3cret/);
+    assert.ok(await guarded.waitForLogLine(`CONNECT ${PROXY_ONLY_NAME}:${https.port} ${USER.name} `, before), guarded.accessLog().join('\n'));
+    assert.deepEqual(guarded.accessLog().slice(before).filter((line) => line.includes('/cli-direct')), []);
+    for (const entry of seen.filter((candidate) => candidate.url.startsWith('/cli'))) assert.equal(entry.headers['proxy-authorization'], undefined);
   });
 });
