@@ -13,6 +13,7 @@ import { resolveTarget, type TargetEntryObject } from '../../../src/core/targets
 import { createTestCa } from '../../support/certificates';
 import { startDnsServer, type TestDnsServer } from '../../support/dnsServer';
 import { startHttpServer, startHttpsServer, type RunningServer } from '../../support/servers';
+import { editorProxySettings, type StoredProxyCredentials } from '../../../src/vscode/config/proxyEntries';
 import { jsonLines, runCli } from '../../support/cli';
 import { squidUnavailable, startSquid, type RunningSquid } from '../../support/squidProxy';
 
@@ -205,5 +206,21 @@ describe('checks through a real proxy (squid)', { skip }, () => {
     assert.ok(await guarded.waitForLogLine(`CONNECT ${PROXY_ONLY_NAME}:${https.port} ${USER.name} `, before), guarded.accessLog().join('\n'));
     assert.deepEqual(guarded.accessLog().slice(before).filter((line) => line.includes('/cli-direct')), []);
     for (const entry of seen.filter((candidate) => candidate.url.startsWith('/cli'))) assert.equal(entry.headers['proxy-authorization'], undefined);
+  });
+
+  test('the editor\'s settings: credentials stored for this proxy reach it; stored for another origin, they are not sent', async () => {
+    const values = { proxy: guarded.url, strictSSL: true, noProxy: [], support: 'override' };
+    const storedFor = (origin: string): StoredProxyCredentials => ({ origin, username: USER.name, password: USER.password });
+    const url = `https://${PROXY_ONLY_NAME}:${https.port}/editor`;
+
+    const bound = editorProxySettings(values, {}, (origin) => storedFor(origin)).settings;
+    const up = await check(prober(bound), { url, tlsVerify: false });
+    assert.equal(up.status, 'UP', up.message);
+
+    // Stored for the same host on another port: another origin, so the proxy gets nothing.
+    const elsewhere = editorProxySettings(values, {}, () => storedFor(`http://127.0.0.1:${open.port}`)).settings;
+    const refused = await check(prober(elsewhere), { url, tlsVerify: false });
+    assert.equal(refused.status, 'DOWN');
+    assert.match(refused.message, /asks for credentials/);
   });
 });
