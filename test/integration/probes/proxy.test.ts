@@ -6,11 +6,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
+import { createServer as createTlsProxy } from 'node:https';
+import { connect as connectTcp, type Socket } from 'node:net';
 import { Prober } from '../../../src/core/probes/prober';
 import type { CheckResult } from '../../../src/core/probes/checkResult';
 import type { ProxySettings } from '../../../src/core/probes/proxySettings';
 import { resolveTarget, type TargetEntryObject } from '../../../src/core/targets/target';
-import { createTestCa } from '../../support/certificates';
+import { createSelfSigned, createTestCa } from '../../support/certificates';
 import { startDnsServer, type TestDnsServer } from '../../support/dnsServer';
 import { startHttpServer, startHttpsServer, type RunningServer } from '../../support/servers';
 import { editorProxySettings, type StoredProxyCredentials } from '../../../src/vscode/config/proxyEntries';
@@ -224,3 +226,70 @@ describe('checks through a real proxy (squid)', { skip }, () => {
     assert.match(refused.message, /asks for credentials/);
   });
 });
+
+/**
+ * An https:// proxy (TLS to the proxy, then CONNECT, then TLS to the target inside): Squid from
+ * Debian speaks no TLS on its port, so this one is a few lines of Node that only tunnel.
+ */
+describe('checks through an https:// proxy', () => {
+  const proxyCertificate = createSelfSigned(['127.0.0.1']);
+  const targetCertificate = createTestCa().issue({ hosts: ['127.0.0.1'] });
+  let target: RunningServer;
+  let proxyPort = 0;
+  const tunnels: string[] = [];
+  const sockets = new Set<Socket>();
+  const proxy = createTlsProxy({ key: proxyCertificate.key, cert: proxyCertificate.cert });
+  proxy.on('connect', (request: { url?: string }, client: Socket, head: Buffer) => {
+    tunnels.push(request.url ?? '');
+    sockets.add(client);
+    const [, port] = /:(\d+)$/.exec(request.url ?? '') ?? [];
+    const upstream = connectTcp({ host: '127.0.0.1', port: Number(port) }, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client).pipe(upstream);
+    });
+    sockets.add(upstream);
+    const close = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    upstream.on('error', close);
+    client.on('error', close);
+  });
+
+  before(async () => {
+    target = await startHttpsServer(targetCertificate, (_request, response) => response.end('through tls'));
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    proxyPort = (proxy.address() as { port: number }).port;
+  });
+  after(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    await target.close();
+  });
+
+  function checkThrough(strictSSL: boolean): Promise<CheckResult> {
+    const server = { url: `https://127.0.0.1:${proxyPort}` };
+    const resolved = resolveTarget({ url: `${target.origin}/`, timeout: 5000, tlsVerify: false, bodyContains: 'through tls' });
+    if (!resolved.ok) throw new Error(resolved.error);
+    return new Prober({ proxy: () => ({ https: server, strictSSL, noProxy: [] }) }).check(resolved.value);
+  }
+
+  test('with http.proxyStrictSSL on, a proxy whose certificate does not verify is TLS_ERROR naming the proxy', async () => {
+    const result = await checkThrough(true);
+    assert.equal(result.status, 'DOWN');
+    assert.equal(result.reason, 'TLS_ERROR');
+    assert.match(result.message, /proxy 127\.0\.0\.1:\d+ rejected: self-signed/);
+  });
+
+  test('with it off, the tunnel runs inside TLS to the proxy and the target\'s own certificate is read', async () => {
+    const before = tunnels.length;
+    const result = await checkThrough(false);
+    assert.equal(result.status, 'UP', result.message);
+    assert.deepEqual(tunnels.slice(before), [`127.0.0.1:${target.port}`]);
+    assert.match(result.tls?.issuer ?? '', /Network Monitor Test CA/, 'the certificate is the target\'s, not the proxy\'s');
+    assert.ok(result.proxy && result.proxy.connectMs > 0 && result.proxy.tunnelMs > 0);
+    assertPhasesAddUp(result);
+  });
+});
+
