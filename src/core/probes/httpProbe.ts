@@ -206,7 +206,8 @@ async function requestOnce(
  * One request through a proxy. The dns phase is the lookup of the proxy's name (the target's name
  * is the proxy's to resolve, and we cannot time it); connect is the connection to the proxy plus,
  * for HTTPS, the proxy's answer to CONNECT (in which it resolves the name and connects to the
- * target), and `CheckResult.proxy` splits the two. An HTTP target is asked for in absolute form
+ * target), and `CheckResult.proxy` splits the two; for HTTP, the proxy's lookup and connect to the
+ * target fall in firstByte, where we wait for them. An HTTP target is asked for in absolute form
  * on the proxy's connection; an HTTPS target gets its TLS handshake inside the tunnel, so its
  * certificate is checked as on a direct connection. Proxy-Authorization goes to the proxy only:
  * on the CONNECT request, or on a plain HTTP request, which the proxy consumes.
