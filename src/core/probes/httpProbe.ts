@@ -171,8 +171,9 @@ async function requestOnce(
   const https = url.protocol === 'https:';
   const port = url.port ? Number(url.port) : https ? 443 : 80;
 
-  const proxy = proxyFor(url, env.proxy());
-  if (proxy) return await requestThroughProxy(proxy, url, method, body, headers, target, env, run, progress);
+  const proxySettings = env.proxy();
+  const proxy = proxyFor(url, proxySettings);
+  if (proxy) return await requestThroughProxy(proxy, proxySettings.strictSSL, url, method, body, headers, target, env, run, progress);
 
   progress.stage = 'dns';
   const resolution = env.resolver.resolveWithoutLookup(host) ?? (await deadline.race(env.resolver.resolve(host)));
@@ -186,20 +187,23 @@ async function requestOnce(
   let socket: Socket = await connectTcp(resolution.addresses, port, deadline);
   clock.lap('connect');
 
-  if (https) {
-    progress.stage = 'tls';
-    const tlsSocket: TLSSocket = await startTls(socket, host, deadline);
-    socket = tlsSocket;
-    clock.lap('tls');
-    run.tls = readTlsDetails(tlsSocket, host);
-    if (options.tlsVerify && !run.tls.authorized) {
-      tlsSocket.destroy();
-      throw new ProbeFailure('TLS_ERROR', `Certificate of ${host} rejected: ${run.tls.authorizationError}.`);
-    }
-  }
+  if (https) socket = await handshakeWithTarget(socket, host, options, run, progress);
 
   progress.stage = 'firstByte';
   return await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress);
+}
+
+/** The TLS handshake with the target (directly or inside a proxy's tunnel), its certificate recorded and judged. */
+async function handshakeWithTarget(socket: Socket, host: string, options: HttpOptions, run: CheckRun, progress: CheckProgress): Promise<TLSSocket> {
+  progress.stage = 'tls';
+  const tlsSocket = await startTls(socket, host, run.deadline);
+  run.clock.lap('tls');
+  run.tls = readTlsDetails(tlsSocket, host);
+  if (options.tlsVerify && !run.tls.authorized) {
+    tlsSocket.destroy();
+    throw new ProbeFailure('TLS_ERROR', `Certificate of ${host} rejected: ${run.tls.authorizationError}.`);
+  }
+  return tlsSocket;
 }
 
 /**
@@ -214,6 +218,7 @@ async function requestOnce(
  */
 async function requestThroughProxy(
   proxy: ProxyServer,
+  strictSSL: boolean,
   url: URL,
   method: string,
   body: string | undefined,
@@ -251,7 +256,7 @@ async function requestThroughProxy(
     const proxyTls = await startTls(socket, proxyHost, deadline);
     socket = proxyTls;
     const proxyCertificate = readTlsDetails(proxyTls, proxyHost);
-    if (env.proxy().strictSSL && !proxyCertificate.authorized) {
+    if (strictSSL && !proxyCertificate.authorized) {
       proxyTls.destroy();
       throw new ProbeFailure('TLS_ERROR', `Certificate of the proxy ${proxyName} rejected: ${proxyCertificate.authorizationError}.`);
     }
@@ -269,16 +274,7 @@ async function requestThroughProxy(
   clock.lap('connect');
   route.tunnelMs += clock.phases.connect - tunnelStartedMs;
   progress.peer = undefined;
-
-  progress.stage = 'tls';
-  const tlsSocket: TLSSocket = await startTls(socket, host, deadline);
-  socket = tlsSocket;
-  clock.lap('tls');
-  run.tls = readTlsDetails(tlsSocket, host);
-  if (options.tlsVerify && !run.tls.authorized) {
-    tlsSocket.destroy();
-    throw new ProbeFailure('TLS_ERROR', `Certificate of ${host} rejected: ${run.tls.authorizationError}.`);
-  }
+  socket = await handshakeWithTarget(socket, host, options, run, progress);
 
   progress.stage = 'firstByte';
   return await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress);
