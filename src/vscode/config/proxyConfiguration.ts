@@ -52,8 +52,13 @@ export class ProxyConfiguration implements vscode.Disposable {
     const values = this.readValues();
     const stored = new Map<string, StoredProxyCredentials>();
     for (const origin of proxyOrigins(values, this.env)) {
-      const credentials = parseProxyCredentials(await this.secrets.get(proxyCredentialsKey(origin)));
-      if (credentials) stored.set(origin, credentials);
+      try {
+        const credentials = parseProxyCredentials(await this.secrets.get(proxyCredentialsKey(origin)));
+        if (credentials) stored.set(origin, credentials);
+      } catch (error) {
+        // Checking without the credentials beats not checking at all; the proxy's 407 will say why.
+        this.log.error(`The stored credentials for the proxy ${origin} could not be read: ${(error as Error).message}`);
+      }
     }
     if (generation !== this.generation) return;
     const { settings, problems } = editorProxySettings(values, this.env, (origin) => stored.get(origin));
