@@ -243,7 +243,7 @@ async function requestThroughProxy(
   progress.peer = `the proxy ${proxyName}`;
   const route = (run.proxy ??= { url: proxy.url, connectMs: 0, tunnelMs: 0 });
   route.url = proxy.url;
-  const authorization = proxy.credentials ? proxyAuthorization(proxy.credentials) : undefined;
+  const authorization = proxyAuthorization(proxy);
 
   progress.stage = 'dns';
   const resolution = env.resolver.resolveWithoutLookup(proxyHost) ?? (await deadline.race(env.resolver.resolve(proxyHost)));

@@ -23,6 +23,8 @@ export interface ProxyServer {
   url: string;
   /** Sent only to this proxy, as `Proxy-Authorization: Basic`. */
   credentials?: ProxyCredentials;
+  /** A ready Proxy-Authorization value (VS Code's `http.proxyAuthorization`), when there are no credentials. */
+  authorization?: string;
 }
 
 export interface ProxySettings {
@@ -161,9 +163,10 @@ function safeDecode(text: string): string {
   }
 }
 
-/** `Basic base64(user:password)`, the scheme proxies commonly accept. */
-export function proxyAuthorization(credentials: ProxyCredentials): string {
-  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
+/** The Proxy-Authorization value for this proxy: Basic from its credentials, else the ready value, else none. */
+export function proxyAuthorization(server: ProxyServer): string | undefined {
+  if (server.credentials) return `Basic ${Buffer.from(`${server.credentials.username}:${server.credentials.password}`, 'utf8').toString('base64')}`;
+  return server.authorization;
 }
 
 /**

@@ -17,6 +17,11 @@ const MAX_RESPONSE_HEAD_BYTES = 16 * 1024;
 export function openTunnel(socket: Socket, host: string, port: number, authorization: string | undefined, proxyName: string, deadline: Deadline): Promise<Socket> {
   const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const lines = [`CONNECT ${authority} HTTP/1.1`, `Host: ${authority}`];
+  // Written as raw bytes, so a value that could end the header block is refused here.
+  if (authorization !== undefined && /[\r\n\0]/.test(authorization)) {
+    socket.destroy();
+    return Promise.reject(new ProbeFailure('ERROR', `The Proxy-Authorization for ${proxyName} holds a line break or NUL; not sent.`));
+  }
   if (authorization !== undefined) lines.push(`Proxy-Authorization: ${authorization}`);
   const request = `${lines.join('\r\n')}\r\n\r\n`;
 

@@ -18,7 +18,7 @@ import {
   type StoredProxyCredentials,
 } from './proxyEntries';
 
-const PROXY_KEYS = ['proxy', 'proxyStrictSSL', 'noProxy', 'proxySupport'] as const;
+const PROXY_KEYS = ['proxy', 'proxyStrictSSL', 'noProxy', 'proxySupport', 'proxyAuthorization'] as const;
 
 export class ProxyConfiguration implements vscode.Disposable {
   private settings: ProxySettings = NO_PROXY;
@@ -125,7 +125,9 @@ export class ProxyConfiguration implements vscode.Disposable {
       }
     }
     const noProxy = applicationValue<unknown>(inspect<unknown>('noProxy'), []);
+    const authorization = applicationValue<unknown>(inspect<unknown>('proxyAuthorization'), null);
     return {
+      ...(typeof authorization === 'string' && authorization.trim() !== '' ? { authorization: authorization.trim() } : {}),
       proxy: String(applicationValue<unknown>(inspect<unknown>('proxy'), '') ?? ''),
       strictSSL: applicationValue<unknown>(inspect<unknown>('proxyStrictSSL'), true) !== false,
       noProxy: Array.isArray(noProxy) ? noProxy.filter((item): item is string => typeof item === 'string') : [],
@@ -140,7 +142,7 @@ export class ProxyConfiguration implements vscode.Disposable {
 
 /** One log line saying where the checks go, without credentials. */
 function describe(settings: ProxySettings): string {
-  const name = (server: ProxySettings['http']) => (server ? `${redactCredentials(server.url)}${server.credentials ? ' (with credentials)' : ''}` : 'directly');
+  const name = (server: ProxySettings['http']) => (server ? `${redactCredentials(server.url)}${server.credentials || server.authorization !== undefined ? ' (with credentials)' : ''}` : 'directly');
   if (!settings.http && !settings.https) return 'HTTP(S) checks connect directly (no proxy is set).';
   const bypass = settings.noProxy.length > 0 ? `; directly for ${settings.noProxy.join(', ')}` : '';
   return `HTTP checks go through ${name(settings.http)}, HTTPS checks through ${name(settings.https)}${bypass}.`;

@@ -1,6 +1,7 @@
 /**
  * The editor's proxy for the checks, worked out from VS Code's own settings as VS Code reads them:
- * `http.proxy`, `http.proxyStrictSSL`, `http.noProxy` and `http.proxySupport` are application
+ * `http.proxy`, `http.proxyStrictSSL`, `http.noProxy`, `http.proxySupport` and
+ * `http.proxyAuthorization` are application
  * settings, so only the user's own value counts and a workspace's is ignored (a cloned
  * repository must not route the user's checks, or their credentials, through a host of its
  * choosing). With `http.proxy` empty, the extension host's HTTPS_PROXY / HTTP_PROXY / NO_PROXY
@@ -37,6 +38,8 @@ export interface EditorProxyValues {
   noProxy: readonly string[];
   /** `http.proxySupport`: `off` means no proxy at all. */
   support: string;
+  /** `http.proxyAuthorization`: a ready Proxy-Authorization value for the proxy in `http.proxy`. */
+  authorization?: string;
 }
 
 export interface StoredProxyCredentials {
@@ -79,7 +82,8 @@ export function proxyOrigins(values: EditorProxyValues, env: NodeJS.ProcessEnv):
 
 /**
  * The settings for the prober. `stored` gives the credentials kept for an origin; they are used
- * only when they name that very origin and the URL carries none of its own.
+ * only when they name that very origin and neither the URL nor `http.proxyAuthorization`
+ * provides a Proxy-Authorization of its own.
  */
 export function editorProxySettings(
   values: EditorProxyValues,
@@ -92,8 +96,15 @@ export function editorProxySettings(
   if (values.proxy.trim() !== '') {
     const parsed = parseProxyUrl(values.proxy);
     if (!parsed.ok) problems.push(`http.proxy: ${parsed.error} Checking without a proxy.`);
-    settings = parsed.ok
-      ? { http: parsed.server, https: parsed.server, strictSSL: values.strictSSL, noProxy: values.noProxy.flatMap(splitNoProxy) }
+    // As in VS Code, http.proxyAuthorization goes with http.proxy, not with a proxy from the environment.
+    let authorization = values.authorization;
+    if (authorization !== undefined && /[\r\n\0]/.test(authorization)) {
+      problems.push('http.proxyAuthorization holds a line break or NUL, which a header cannot; it is not sent.');
+      authorization = undefined;
+    }
+    const server: ProxyServer | undefined = parsed.ok && !parsed.server.credentials && authorization ? { ...parsed.server, authorization } : parsed.ok ? parsed.server : undefined;
+    settings = server
+      ? { http: server, https: server, strictSSL: values.strictSSL, noProxy: values.noProxy.flatMap(splitNoProxy) }
       : { strictSSL: values.strictSSL, noProxy: [] };
   } else {
     const fromEnv = proxySettingsFromEnvironment(env);
@@ -101,7 +112,7 @@ export function editorProxySettings(
     settings = { ...fromEnv.settings, strictSSL: values.strictSSL, noProxy: [...values.noProxy.flatMap(splitNoProxy), ...fromEnv.settings.noProxy] };
   }
   const withCredentials = (server: ProxyServer | undefined): ProxyServer | undefined => {
-    if (!server || server.credentials) return server;
+    if (!server || server.credentials || server.authorization !== undefined) return server;
     const kept = stored(server.url);
     return kept && kept.origin === server.url ? { url: server.url, credentials: { username: kept.username, password: kept.password } } : server;
   };

@@ -219,6 +219,11 @@ describe('checks through a real proxy (squid)', { skip }, () => {
     const up = await check(prober(bound), { url, tlsVerify: false });
     assert.equal(up.status, 'UP', up.message);
 
+    const header = `Basic ${Buffer.from(`${USER.name}:${USER.password}`).toString('base64')}`;
+    const fromSetting = editorProxySettings({ ...values, authorization: header }, {}, () => undefined).settings;
+    const upWithSetting = await check(prober(fromSetting), { url: `http://${PROXY_ONLY_NAME}:${http.port}/editor` });
+    assert.equal(upWithSetting.status, 'UP', `http.proxyAuthorization: ${upWithSetting.message}`);
+
     // Stored for the same host on another port: another origin, so the proxy gets nothing.
     const elsewhere = editorProxySettings(values, {}, () => storedFor(`http://127.0.0.1:${open.port}`)).settings;
     const refused = await check(prober(elsewhere), { url, tlsVerify: false });

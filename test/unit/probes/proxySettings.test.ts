@@ -83,7 +83,10 @@ describe('proxy URLs', () => {
   });
 
   test('Basic credentials are base64 of user:password in UTF-8', () => {
-    assert.equal(proxyAuthorization({ username: 'Aladdin', password: 'open sesame' }), 'Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==');
+    assert.equal(proxyAuthorization({ url: 'http://p:1', credentials: { username: 'Aladdin', password: 'open sesame' } }), 'Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==');
+    assert.equal(proxyAuthorization({ url: 'http://p:1', credentials: { username: 'a', password: 'b' }, authorization: 'Negotiate x' }), 'Basic YTpi');
+    assert.equal(proxyAuthorization({ url: 'http://p:1', authorization: 'Negotiate x' }), 'Negotiate x');
+    assert.equal(proxyAuthorization({ url: 'http://p:1' }), undefined);
   });
 });
 

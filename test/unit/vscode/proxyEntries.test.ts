@@ -80,6 +80,19 @@ describe('proxy credentials', () => {
     assert.deepEqual(settings.https, { url: 'http://proxy.corp:3128', credentials: { username: 'url', password: 'secret' } });
   });
 
+  test('http.proxyAuthorization goes to the proxy in http.proxy, after the URL\'s own credentials and before stored ones', () => {
+    const withHeader = editorProxySettings({ ...VALUES, authorization: 'Negotiate abc' }, {}, () => STORED).settings;
+    assert.deepEqual(withHeader.https, { url: 'http://proxy.corp:3128', authorization: 'Negotiate abc' });
+    const withUrlCredentials = editorProxySettings({ ...VALUES, proxy: 'http://u:p@proxy.corp:3128', authorization: 'Negotiate abc' }, {}, none).settings;
+    assert.deepEqual(withUrlCredentials.https?.credentials, { username: 'u', password: 'p' });
+    assert.equal(withUrlCredentials.https?.authorization, undefined);
+    const fromEnvironment = editorProxySettings({ ...VALUES, proxy: '', authorization: 'Negotiate abc' }, { HTTPS_PROXY: 'http://env:1' }, none).settings;
+    assert.equal(fromEnvironment.https?.authorization, undefined, 'not for a proxy the setting was not written for');
+    const injected = editorProxySettings({ ...VALUES, authorization: 'Basic x\r\nX-Evil: 1' }, {}, none);
+    assert.equal(injected.settings.https?.authorization, undefined);
+    assert.match(injected.problems[0]!, /line break/);
+  });
+
   test('are kept per origin, and a damaged entry reads as none', () => {
     assert.notEqual(proxyCredentialsKey('http://a:1'), proxyCredentialsKey('http://a:2'));
     assert.deepEqual(parseProxyCredentials(serializeProxyCredentials(STORED)), STORED);
