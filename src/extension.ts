@@ -10,6 +10,7 @@ import { ApiController } from './vscode/api/apiController';
 import { registerCommands } from './vscode/commands/monitorCommands';
 import { SecretCommands } from './vscode/commands/secretCommands';
 import { MonitorSettings } from './vscode/config/monitorSettings';
+import { ProxyConfiguration } from './vscode/config/proxyConfiguration';
 import { secretLookupFrom, TargetConfiguration } from './vscode/config/targetConfiguration';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel, DashboardSerializer } from './vscode/dashboard/dashboardPanel';
 import { MonitorDashboardSource } from './vscode/monitor/monitorDashboardSource';
@@ -51,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
   const log = vscode.window.createOutputChannel('Network Monitor', { log: true });
   const settings = new MonitorSettings();
   const mutes = new MuteList(context.globalState);
+  const proxy = new ProxyConfiguration(context.secrets, log);
   const monitor = new MonitorService({
     storageDirectory: context.globalStorageUri.fsPath,
     wasmPath: join(context.extensionPath, 'dist', 'sql-wasm.wasm'),
@@ -59,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
     log,
     // The writer checks other windows' targets too; their secret references resolve from the shared store.
     secretLookup: secretLookupFrom(context.secrets),
+    proxy: proxy.current,
     onStoreProblem: (problem) => {
       if (problem.kind === 'write-recovered') {
         log.info(problem.message);
@@ -110,15 +113,17 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
     }),
   });
   const secretCommands = new SecretCommands(context.secrets, context.globalState, targets, log);
-  const commands = registerCommands({ log, settings, targets, monitor, mutes, dashboard, dashboardSource, secretCommands, api });
+  const commands = registerCommands({ log, settings, targets, monitor, mutes, dashboard, dashboardSource, secretCommands, api, proxy });
 
   // In the order built; torn down in reverse (the monitor flushes the history on its way out).
-  const owned: { dispose(): unknown }[] = [log, settings, mutes, monitor, targets, targetsSubscription, tree, treeView, statusBar, notifications, dashboard, serializer, { dispose: () => api.stop() }, ...commands];
+  const owned: { dispose(): unknown }[] = [log, settings, mutes, proxy, monitor, targets, targetsSubscription, tree, treeView, statusBar, notifications, dashboard, serializer, { dispose: () => api.stop() }, ...commands];
 
   const ready = new Promise<void>((resolve) => {
     setTimeout(() => {
       void (async () => {
         try {
+          // Before the first check, so none goes out without the proxy or its credentials.
+          await proxy.reload();
           await targets.reload();
           void vscode.commands.executeCommand('setContext', LOADED_CONTEXT_KEY, true);
           await monitor.start();

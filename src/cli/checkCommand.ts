@@ -9,6 +9,7 @@ import { Prober } from '../core/probes/prober';
 import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target, type TargetDefaults } from '../core/targets/target';
 import { numberOption, parseArgs, UsageError } from './args';
 import { headerOptions, loadConfigTargets, TARGET_OPTIONS_USAGE, withCommandLineHeaders } from './targetOptions';
+import { cliProxySettings, PROXY_USAGE } from './proxyEnvironment';
 
 export const CHECK_USAGE = `Usage:
   network-monitor check URL... [--config FILE] [--header 'Name: value']... [--timeout MS] [--insecure] [--max-body BYTES]
@@ -16,8 +17,10 @@ export const CHECK_USAGE = `Usage:
 
 Checks each target once and prints one JSON line per target:
   {target, status, reason, message, statusCode, totalMs, phases, tls, addresses}
+and, for a check that went through a proxy, proxy: {url, connectMs, tunnelMs}.
 Targets: https://host/path, http://..., a bare host (HTTPS), host:port or tcp://host:port, dns://name.
 ${TARGET_OPTIONS_USAGE}
+${PROXY_USAGE}
 Exit code 0 when every target is UP, 1 otherwise, 2 for a usage error (nothing is checked).`;
 
 interface CheckLine {
@@ -31,6 +34,7 @@ interface CheckLine {
   phases: CheckResult['phases'];
   tls: CheckResult['tls'];
   addresses: string[];
+  proxy?: CheckResult['proxy'];
 }
 
 function toLine(result: CheckResult, seq?: number): CheckLine {
@@ -45,6 +49,7 @@ function toLine(result: CheckResult, seq?: number): CheckLine {
     phases: result.phases,
     tls: result.tls,
     addresses: result.addresses,
+    ...(result.proxy ? { proxy: result.proxy } : {}),
   };
 }
 
@@ -75,7 +80,7 @@ export async function runCheckCommand(argv: readonly string[], input: NodeJS.Rea
     maxBodyBytes: numberOption(args, 'max-body', DEFAULT_TARGET_DEFAULTS.maxBodyBytes, { min: 0, integer: true }),
   };
   const insecure = args.options.has('insecure');
-  const prober = new Prober();
+  const prober = new Prober({ proxy: cliProxySettings() });
   const headers = headerOptions(args);
   const toTarget = (spec: string): ReturnType<typeof resolveTarget> => {
     const resolved = resolveTarget(insecure ? { url: spec, tlsVerify: false } : spec, defaults);

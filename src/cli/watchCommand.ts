@@ -16,6 +16,7 @@ import { startApiForCli, type CliApi } from './cliApi';
 import { GeoLocator } from '../core/geo/geoLocator';
 import { MonitorEngine } from '../core/monitorEngine';
 import { Prober } from '../core/probes/prober';
+import { cliProxySettings, PROXY_USAGE } from './proxyEnvironment';
 import type { MonitorEvent } from '../core/scheduler/monitorEvent';
 import { Scheduler } from '../core/scheduler/scheduler';
 import { SqlJsHistoryStore } from '../core/store/sqlJsHistoryStore';
@@ -42,7 +43,8 @@ A config entry's own "interval" and "timeout" win over --interval and --timeout.
 discord; the same list, separated by spaces, may come from NETWORK_MONITOR_NOTIFY instead, which
 keeps webhook addresses (they are credentials) out of the process list. --notify-template FILE
 is the JSON body of webhook channels, with {{field}} placeholders (see the README).
-${TARGET_OPTIONS_USAGE}`;
+${TARGET_OPTIONS_USAGE}
+${PROXY_USAGE}`;
 
 export interface WatchIo {
   input: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -188,7 +190,7 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo, file
     wasmPath: files.wasmPath,
     onProblem: (problem) => write(`   note: ${problem.message}`),
   });
-  const prober = new Prober();
+  const prober = new Prober({ proxy: cliProxySettings(environment, (line) => write(`   ${line}`)) });
   const scheduler = new Scheduler({
     runCheck: (target, signal) => prober.check(target, signal),
     alertThreshold: settings.threshold,

@@ -13,7 +13,7 @@ export interface CliRun {
 export function runCli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], {
-      env: { ...process.env, ...options.env },
+      env: { ...withoutProxyVariables(process.env), ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -31,6 +31,15 @@ export function runCli(args: string[], options: { input?: string; env?: NodeJS.P
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** A proxy in the developer's own environment would otherwise carry the loopback checks of every CLI test. */
+function withoutProxyVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!/^(https?|all|no)_proxy$/i.test(name)) kept[name] = value;
+  }
+  return kept;
 }
 
 export function jsonLines(text: string): Record<string, unknown>[] {

@@ -53,6 +53,19 @@ export interface TlsDetails {
   authorizationError?: string;
 }
 
+/**
+ * How a check went through a proxy. The proxy's share of the `connect` phase, split in two:
+ * connecting to the proxy itself, and (HTTPS only) the proxy's answer to CONNECT, in which it
+ * resolves the target's name and connects to it.
+ */
+export interface ProxyRoute {
+  /** The proxy's origin, never with credentials. */
+  url: string;
+  connectMs: number;
+  /** 0 for an HTTP target, which needs no tunnel. */
+  tunnelMs: number;
+}
+
 export interface CheckResult {
   targetId: string;
   /** The target's normalised URL (`https://host/path`, `tcp://host:port`, `dns://name`). */
@@ -69,6 +82,11 @@ export interface CheckResult {
   totalMs: number;
   phases: PhaseTimings;
   tls: TlsDetails | null;
-  /** Addresses the name resolved to (A then AAAA); the first one is the one connected to. */
+  /**
+   * Addresses the name resolved to (A then AAAA); the first one is the one connected to. Empty
+   * when a proxy resolved the name.
+   */
   addresses: string[];
+  /** Present when the check went through a proxy. */
+  proxy?: ProxyRoute;
 }

@@ -3,7 +3,7 @@
  * check learns (addresses, certificate), and build the result, so the three probes stay about
  * their protocol.
  */
-import type { CheckResult, TlsDetails } from './checkResult';
+import type { CheckResult, ProxyRoute, TlsDetails } from './checkResult';
 import type { Target } from '../targets/target';
 import { Deadline } from './deadline';
 import { PhaseClock, round3, roundPhases } from './phaseClock';
@@ -26,6 +26,7 @@ export class CheckRun {
   readonly deadline: Deadline;
   addresses: string[] = [];
   tls: TlsDetails | null = null;
+  proxy: ProxyRoute | null = null;
 
   constructor(
     readonly target: Target,
@@ -47,6 +48,7 @@ export class CheckRun {
       phases: roundPhases(this.clock.phases),
       tls: this.tls,
       addresses: this.addresses,
+      ...(this.proxy ? { proxy: { url: this.proxy.url, connectMs: round3(this.proxy.connectMs), tunnelMs: round3(this.proxy.tunnelMs) } } : {}),
     };
   }
 

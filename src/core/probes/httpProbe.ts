@@ -3,7 +3,7 @@
  * check), redirects followed by hand (so every hop is timed and loops are caught), one deadline for
  * the whole check including the body, and the body read only up to a bound.
  */
-import { type Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { type TLSSocket } from 'node:tls';
 import { isDeepStrictEqual } from 'node:util';
 import { Client } from 'undici';
@@ -18,12 +18,16 @@ import { classifyError, ProbeFailure } from './failure';
 import { evaluateJsonPath, parseJsonPath } from './jsonPath';
 import { assertAddressesAllowed, carriesSecrets, headersForRedirect } from './networkPolicy';
 import { readTlsDetails } from './tlsDetails';
+import { proxyAuthorization, proxyFor, type ProxyServer, type ProxySettings } from './proxySettings';
+import { openTunnel } from './proxyTunnel';
 
 export const MAX_REDIRECTS = 10;
 
 export interface ProbeEnvironment {
   resolver: DnsResolver;
   userAgent: string;
+  /** Read on every check, so a changed setting applies to the next check. */
+  proxy(): ProxySettings;
 }
 
 interface HopResponse {
@@ -41,6 +45,8 @@ interface CheckProgress {
   stage: keyof PhaseTimings;
   /** Status code of the response being read, known once its headers arrived. */
   statusCode: number | null;
+  /** Who a socket error comes from, when it is not the target (the proxy). */
+  peer: string | undefined;
 }
 
 const STAGE_DESCRIPTIONS: Record<keyof PhaseTimings, string> = {
@@ -54,7 +60,7 @@ const STAGE_DESCRIPTIONS: Record<keyof PhaseTimings, string> = {
 export async function checkHttp(target: Target, env: ProbeEnvironment, signal: AbortSignal | undefined): Promise<CheckResult> {
   const options = target.http!;
   const run = new CheckRun(target, signal);
-  const progress: CheckProgress = { stage: 'dns', statusCode: null };
+  const progress: CheckProgress = { stage: 'dns', statusCode: null, peer: undefined };
   try {
     let url = new URL(target.url);
     let method = options.method;
@@ -63,6 +69,7 @@ export async function checkHttp(target: Target, env: ProbeEnvironment, signal: A
     const visited = new Set([url.href]);
     for (let hop = 0; ; hop++) {
       progress.statusCode = null;
+      progress.peer = undefined;
       const response = await requestOnce(url, method, body, headers, target, env, run, progress);
       const redirect = response.location !== undefined && response.statusCode >= 300 && response.statusCode < 400;
       if (!redirect) return run.result(judge(response, options, run.clock.totalMs));
@@ -94,7 +101,7 @@ export async function checkHttp(target: Target, env: ProbeEnvironment, signal: A
     if (run.deadline.expired) {
       return run.timedOut(`No complete response within ${target.timeoutMs} ms (timed out while ${STAGE_DESCRIPTIONS[progress.stage]}).`, progress.statusCode);
     }
-    const failure = classifyError(error, new URL(target.url).host);
+    const failure = classifyError(error, progress.peer ?? new URL(target.url).host);
     return run.result({ status: 'DOWN', reason: failure.reason, message: failure.message });
   } finally {
     run.dispose();
@@ -164,6 +171,10 @@ async function requestOnce(
   const https = url.protocol === 'https:';
   const port = url.port ? Number(url.port) : https ? 443 : 80;
 
+  const proxySettings = env.proxy();
+  const proxy = proxyFor(url, proxySettings);
+  if (proxy) return await requestThroughProxy(proxy, proxySettings.strictSSL, url, method, body, headers, target, env, run, progress);
+
   progress.stage = 'dns';
   const resolution = env.resolver.resolveWithoutLookup(host) ?? (await deadline.race(env.resolver.resolve(host)));
   if (run.addresses.length === 0) run.addresses = resolution.addresses;
@@ -176,17 +187,94 @@ async function requestOnce(
   let socket: Socket = await connectTcp(resolution.addresses, port, deadline);
   clock.lap('connect');
 
-  if (https) {
-    progress.stage = 'tls';
-    const tlsSocket: TLSSocket = await startTls(socket, host, deadline);
-    socket = tlsSocket;
-    clock.lap('tls');
-    run.tls = readTlsDetails(tlsSocket, host);
-    if (options.tlsVerify && !run.tls.authorized) {
-      tlsSocket.destroy();
-      throw new ProbeFailure('TLS_ERROR', `Certificate of ${host} rejected: ${run.tls.authorizationError}.`);
+  if (https) socket = await handshakeWithTarget(socket, host, options, run, progress);
+
+  progress.stage = 'firstByte';
+  return await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress);
+}
+
+/** The TLS handshake with the target (directly or inside a proxy's tunnel), its certificate recorded and judged. */
+async function handshakeWithTarget(socket: Socket, host: string, options: HttpOptions, run: CheckRun, progress: CheckProgress): Promise<TLSSocket> {
+  progress.stage = 'tls';
+  const tlsSocket = await startTls(socket, host, run.deadline);
+  run.clock.lap('tls');
+  run.tls = readTlsDetails(tlsSocket, host);
+  if (options.tlsVerify && !run.tls.authorized) {
+    tlsSocket.destroy();
+    throw new ProbeFailure('TLS_ERROR', `Certificate of ${host} rejected: ${run.tls.authorizationError}.`);
+  }
+  return tlsSocket;
+}
+
+/**
+ * One request through a proxy. The dns phase is the lookup of the proxy's name (the target's name
+ * is the proxy's to resolve, and we cannot time it); connect is the connection to the proxy plus,
+ * for HTTPS, the proxy's answer to CONNECT (in which it resolves the name and connects to the
+ * target), and `CheckResult.proxy` splits the two; for HTTP, the proxy's lookup and connect to the
+ * target fall in firstByte, where we wait for them. An HTTP target is asked for in absolute form
+ * on the proxy's connection; an HTTPS target gets its TLS handshake inside the tunnel, so its
+ * certificate is checked as on a direct connection. Proxy-Authorization goes to the proxy only:
+ * on the CONNECT request, or on a plain HTTP request, which the proxy consumes.
+ */
+async function requestThroughProxy(
+  proxy: ProxyServer,
+  strictSSL: boolean,
+  url: URL,
+  method: string,
+  body: string | undefined,
+  headers: Readonly<Record<string, string>>,
+  target: Target,
+  env: ProbeEnvironment,
+  run: CheckRun,
+  progress: CheckProgress,
+): Promise<HopResponse> {
+  const options = target.http!;
+  const { clock, deadline } = run;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const https = url.protocol === 'https:';
+  const port = url.port ? Number(url.port) : https ? 443 : 80;
+  // The proxy resolves names, so only an address written in the URL can be refused up front.
+  if (isIP(host) !== 0) assertAddressesAllowed([host], host, target.blockLinkLocal);
+
+  const proxyUrl = new URL(proxy.url);
+  const proxyHost = proxyUrl.hostname.replace(/^\[|\]$/g, '');
+  const proxyPort = proxyUrl.port ? Number(proxyUrl.port) : proxyUrl.protocol === 'https:' ? 443 : 80;
+  const proxyName = proxyUrl.host;
+  progress.peer = `the proxy ${proxyName}`;
+  const route = (run.proxy ??= { url: proxy.url, connectMs: 0, tunnelMs: 0 });
+  route.url = proxy.url;
+  const authorization = proxyAuthorization(proxy);
+
+  progress.stage = 'dns';
+  const resolution = env.resolver.resolveWithoutLookup(proxyHost) ?? (await deadline.race(env.resolver.resolve(proxyHost)));
+  if (resolution.measured) clock.lap('dns');
+
+  progress.stage = 'connect';
+  const connectStartedMs = clock.phases.connect;
+  let socket: Socket = await connectTcp(resolution.addresses, proxyPort, deadline);
+  if (proxyUrl.protocol === 'https:') {
+    const proxyTls = await startTls(socket, proxyHost, deadline);
+    socket = proxyTls;
+    const proxyCertificate = readTlsDetails(proxyTls, proxyHost);
+    if (strictSSL && !proxyCertificate.authorized) {
+      proxyTls.destroy();
+      throw new ProbeFailure('TLS_ERROR', `Certificate of the proxy ${proxyName} rejected: ${proxyCertificate.authorizationError}.`);
     }
   }
+  clock.lap('connect');
+  route.connectMs += clock.phases.connect - connectStartedMs;
+
+  if (!https) {
+    progress.stage = 'firstByte';
+    return await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress, { origin: proxyUrl.origin, authorization });
+  }
+
+  const tunnelStartedMs = clock.phases.connect;
+  socket = await openTunnel(socket, host, port, authorization, proxyName, deadline);
+  clock.lap('connect');
+  route.tunnelMs += clock.phases.connect - tunnelStartedMs;
+  progress.peer = undefined;
+  socket = await handshakeWithTarget(socket, host, options, run, progress);
 
   progress.stage = 'firstByte';
   return await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress);
@@ -203,8 +291,9 @@ function exchange(
   socket: Socket,
   { clock, deadline }: CheckRun,
   progress: CheckProgress,
+  viaProxy?: { origin: string; authorization: string | undefined },
 ): Promise<HopResponse> {
-  const client = new Client(url.origin, {
+  const client = new Client(viaProxy?.origin ?? url.origin, {
     // undici expects the connector to answer asynchronously, as a real connect would.
     connect: (_options, callback) => process.nextTick(callback, null, socket),
     pipelining: 1,
@@ -269,6 +358,14 @@ function exchange(
       onError: (error) => settle({ error }),
     };
     const headers: Record<string, string> = { 'user-agent': userAgent, ...requestHeaders };
+    if (viaProxy) {
+      // Absolute form, as RFC 9112 asks of a request to a proxy; the URL's own credentials stay out of it.
+      delete headers['proxy-authorization'];
+      headers.host = url.host;
+      if (viaProxy.authorization !== undefined) headers['proxy-authorization'] = viaProxy.authorization;
+      client.dispatch({ origin: viaProxy.origin, path: url.origin + url.pathname + url.search, method, headers, body }, handler);
+      return;
+    }
     client.dispatch({ origin: url.origin, path: url.pathname + url.search, method, headers, body }, handler);
   });
 }

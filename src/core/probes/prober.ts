@@ -6,19 +6,25 @@ import { checkDns } from './dnsProbe';
 import { DnsResolver, type DnsResolverOptions } from './dnsResolver';
 import { checkHttp, type ProbeEnvironment } from './httpProbe';
 import { checkTcp } from './tcpProbe';
+import { NO_PROXY, type ProxySettings } from './proxySettings';
 
 export const USER_AGENT = `NetworkMonitor/${version}`;
 
 export interface ProberOptions {
   dns?: DnsResolverOptions;
   userAgent?: string;
+  /**
+   * The proxy settings for HTTP(S) checks, asked for on every check so a change applies at once.
+   * TCP and DNS checks never go through a proxy.
+   */
+  proxy?: () => ProxySettings;
 }
 
 export class Prober {
   private readonly env: ProbeEnvironment;
 
   constructor(options: ProberOptions = {}) {
-    this.env = { resolver: new DnsResolver(options.dns), userAgent: options.userAgent ?? USER_AGENT };
+    this.env = { resolver: new DnsResolver(options.dns), userAgent: options.userAgent ?? USER_AGENT, proxy: options.proxy ?? (() => NO_PROXY) };
   }
 
   /**

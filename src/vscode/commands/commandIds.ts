@@ -19,6 +19,7 @@ export const enum CommandId {
   UnmuteTarget = 'networkMonitor.unmuteTarget',
   ManageSecrets = 'networkMonitor.manageSecrets',
   DeleteSecret = 'networkMonitor.deleteSecret',
+  SetProxyCredentials = 'networkMonitor.setProxyCredentials',
   /** Internal: the status bar item's click. */
   ShowTargetPicker = 'networkMonitor.showTargetPicker',
 }

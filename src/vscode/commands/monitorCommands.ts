@@ -17,6 +17,7 @@ import type { MuteList } from '../notifications/muteList';
 import { CommandId } from './commandIds';
 import { askForTarget, checkInterval, checkTargetUrl } from './targetInput';
 import type { SecretCommands, StoreSecretArguments } from './secretCommands';
+import type { ProxyConfiguration } from '../config/proxyConfiguration';
 import { targetIdFrom, targetPickItem, type TargetArgument } from './targetPicker';
 
 /** The secret the local API checks bearer tokens against. */
@@ -33,6 +34,8 @@ export interface CommandServices {
   secretCommands: SecretCommands;
   /** Owns the API token (made on first use, kept in SecretStorage) and the server. */
   api: ApiController;
+  /** The proxy the checks go through, and its credentials in Secret Storage. */
+  proxy: ProxyConfiguration;
 }
 
 /** Arguments for adding a target without the interactive steps (other extensions, tests). */
@@ -61,7 +64,7 @@ export function reportFailure(log: vscode.LogOutputChannel, what: string, error:
 }
 
 export function registerCommands(services: CommandServices): vscode.Disposable[] {
-  const { log, settings, targets, monitor, mutes, dashboard, dashboardSource, secretCommands, api } = services;
+  const { log, settings, targets, monitor, mutes, dashboard, dashboardSource, secretCommands, api, proxy } = services;
 
   const register = (id: CommandId, handler: (...args: never[]) => unknown): vscode.Disposable =>
     vscode.commands.registerCommand(id, async (...args: never[]) => {
@@ -329,6 +332,7 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     register(CommandId.StoreSecret, (args?: StoreSecretArguments) => secretCommands.store(args)),
     register(CommandId.ManageSecrets, () => secretCommands.manage()),
     register(CommandId.DeleteSecret, (name?: string) => secretCommands.delete(typeof name === 'string' ? name : undefined)),
+    register(CommandId.SetProxyCredentials, () => proxy.setCredentials()),
     register(CommandId.MuteTarget, (argument: TargetArgument) => setMuted(argument, true)),
     register(CommandId.UnmuteTarget, (argument: TargetArgument) => setMuted(argument, false)),
     register(CommandId.ShowTargetPicker, showTargetPicker),

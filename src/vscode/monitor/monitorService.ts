@@ -17,6 +17,7 @@ import { MonitorEngine, type RecordedCheck } from '../../core/monitorEngine';
 import { GeoLocator } from '../../core/geo/geoLocator';
 import type { CheckResult } from '../../core/probes/checkResult';
 import { Prober } from '../../core/probes/prober';
+import type { ProxySettings } from '../../core/probes/proxySettings';
 import type { MonitorEvent, TargetStatus } from '../../core/scheduler/monitorEvent';
 import { Scheduler, type SchedulerSettings } from '../../core/scheduler/scheduler';
 import type { CheckRecord } from '../../core/store/checkRecord';
@@ -60,6 +61,8 @@ export interface MonitorServiceOptions {
    * is shared by all windows). Without it, such targets are not checked for the other window.
    */
   secretLookup?: SecretLookup;
+  /** The proxy for HTTP(S) checks, asked on every check; none by default. */
+  proxy?: () => ProxySettings;
 }
 
 const DAY_MS = 86_400_000;
@@ -128,7 +131,7 @@ export class MonitorService implements vscode.Disposable {
   private noticesSeq = 0;
   private noticeSubscriptions: { dispose(): void }[] = [];
   private readingNotices: Promise<void> | undefined;
-  private readonly prober = new Prober();
+  private readonly prober: Prober;
   private transitions: Promise<void> = Promise.resolve();
   private readonly settingsSubscription: vscode.Disposable;
   private started = false;
@@ -136,6 +139,7 @@ export class MonitorService implements vscode.Disposable {
   private disposing: Promise<void> | undefined;
 
   constructor(private readonly options: MonitorServiceOptions) {
+    this.prober = new Prober(options.proxy ? { proxy: options.proxy } : {});
     this.settingsSubscription = options.settings.onDidChange((areas) => this.applySettings(areas));
   }
 

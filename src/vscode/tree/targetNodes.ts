@@ -143,6 +143,13 @@ export class TargetNode {
     const p = lastRecord.phases;
     md.appendMarkdown(`| DNS | ${vscode.l10n.t('Connect')} | TLS | ${vscode.l10n.t('First byte')} | ${vscode.l10n.t('Transfer')} |\n|---:|---:|---:|---:|---:|\n`);
     md.appendMarkdown(`| ${[p.dns, p.connect, p.tls, p.firstByte, p.transfer].map((ms) => formatLatency(ms)).join(' | ')} |\n\n`);
+    if (lastRecord.proxy) {
+      // Connect through a proxy includes the proxy's own work; say how much, so a slow proxy is not taken for a slow server.
+      const route = lastRecord.proxy;
+      const parts = [vscode.l10n.t('{0} to connect to it', formatLatency(route.connectMs))];
+      if (route.tunnelMs > 0) parts.push(vscode.l10n.t('{0} for its tunnel to the target', formatLatency(route.tunnelMs)));
+      md.appendMarkdown(`$(shield) ${vscode.l10n.t('Through the proxy')} `).appendText(route.url).appendMarkdown(`: ${parts.join(', ')}\n\n`);
+    }
     if (lastRecord.tls) {
       const days = lastRecord.tls.daysLeft;
       const until = lastRecord.tls.validTo.slice(0, 10);
