@@ -16,6 +16,7 @@ import { DASHBOARD_VIEW_TYPE, DashboardPanel, DashboardSerializer } from './vsco
 import { MonitorDashboardSource } from './vscode/monitor/monitorDashboardSource';
 import { MonitorService } from './vscode/monitor/monitorService';
 import { MuteList } from './vscode/notifications/muteList';
+import { AlertChannelController } from './vscode/notifications/alertChannelController';
 import { NotificationController } from './vscode/notifications/notificationController';
 import { StatusBarController } from './vscode/statusBar/statusBarController';
 import { TARGETS_VIEW_ID, TargetTreeProvider } from './vscode/tree/targetTreeProvider';
@@ -32,6 +33,7 @@ export interface NetworkMonitorApi {
   tree: TargetTreeProvider;
   statusBar: StatusBarController;
   notifications: NotificationController;
+  alertChannels: AlertChannelController;
   mutes: MuteList;
   /** The optional local HTTP API of this window. */
   api: ApiController;
@@ -86,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
   const treeView = vscode.window.createTreeView(TARGETS_VIEW_ID, { treeDataProvider: tree });
   const statusBar = new StatusBarController(monitor, settings);
   const notifications = new NotificationController(monitor, settings, mutes);
+  const alertChannels = new AlertChannelController(monitor, context.secrets, mutes, log, proxy.current);
   const dashboardSource = new MonitorDashboardSource(monitor);
   const dashboard = new DashboardPanel(context.extensionUri, dashboardSource, log);
   const serializer = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, new DashboardSerializer(dashboard));
@@ -113,10 +116,10 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
     }),
   });
   const secretCommands = new SecretCommands(context.secrets, context.globalState, targets, log);
-  const commands = registerCommands({ log, settings, targets, monitor, mutes, dashboard, dashboardSource, secretCommands, api, proxy });
+  const commands = registerCommands({ log, settings, targets, monitor, mutes, dashboard, dashboardSource, secretCommands, api, proxy, alertChannels });
 
   // In the order built; torn down in reverse (the monitor flushes the history on its way out).
-  const owned: { dispose(): unknown }[] = [log, settings, mutes, proxy, monitor, targets, targetsSubscription, tree, treeView, statusBar, notifications, dashboard, serializer, { dispose: () => api.stop() }, ...commands];
+  const owned: { dispose(): unknown }[] = [log, settings, mutes, proxy, monitor, targets, targetsSubscription, tree, treeView, statusBar, notifications, alertChannels, dashboard, serializer, { dispose: () => api.stop() }, ...commands];
 
   const ready = new Promise<void>((resolve) => {
     setTimeout(() => {
@@ -125,6 +128,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
           // Before the first check, so none goes out without the proxy or its credentials.
           await proxy.reload();
           await targets.reload();
+          await alertChannels.reload();
           void vscode.commands.executeCommand('setContext', LOADED_CONTEXT_KEY, true);
           await monitor.start();
           // Off unless networkMonitor.api.enabled; a taken port is reported, not fatal.
@@ -156,7 +160,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
 
   timings.activateMs = performance.now() - activationStart;
   if (context.extensionMode === vscode.ExtensionMode.Production) return undefined;
-  return { settings, targets, monitor, tree, statusBar, notifications, mutes, api, ready, timings };
+  return { settings, targets, monitor, tree, statusBar, notifications, alertChannels, mutes, api, ready, timings };
 }
 
 /** Stops checking and writes the history to disk before the extension host exits. */

@@ -190,7 +190,8 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo, file
     wasmPath: files.wasmPath,
     onProblem: (problem) => write(`   note: ${problem.message}`),
   });
-  const prober = new Prober({ proxy: cliProxySettings(environment, (line) => write(`   ${line}`)) });
+  const proxy = cliProxySettings(environment, (line) => write(`   ${line}`));
+  const prober = new Prober({ proxy });
   const scheduler = new Scheduler({
     runCheck: (target, signal) => prober.check(target, signal),
     alertThreshold: settings.threshold,
@@ -209,7 +210,7 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo, file
     const line = formatEvent(event);
     if (line) write(line);
   });
-  const delivery = new AlertDelivery(channels, { onProblem: (problem) => write(`   note: ${problem}`), onDelivered: (channel, message) => write(`   sent the ${message.kind === 'alert' ? 'alert' : 'recovery'} of ${message.targetName} to ${channel}`) });
+  const delivery = new AlertDelivery(channels, { proxy, onProblem: (problem) => write(`   note: ${problem}`), onDelivered: (channel, message) => write(`   sent the ${message.kind === 'alert' ? 'alert' : 'recovery'} of ${message.targetName} to ${channel}`) });
   engine.onEvent((event) => delivery.handle(event));
 
   let api: CliApi | undefined;

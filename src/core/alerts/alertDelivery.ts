@@ -10,8 +10,13 @@
  * A channel's URL is a secret (it is the credential of a Slack or Discord webhook): it is posted
  * to and to nothing else. Redirects are not followed, and it never appears in a message or a log
  * line, which name the channel only.
+ *
+ * Behind a proxy (the same settings the probes use), a message goes through it with undici's
+ * ProxyAgent: a CONNECT tunnel, TLS to the receiver inside it, Proxy-Authorization to the proxy
+ * only. The receiver's address never reaches the proxy but as the tunnel's host and port.
  */
-import { request } from 'undici';
+import { type Dispatcher, ProxyAgent, request } from 'undici';
+import { NO_PROXY, proxyAuthorization, proxyFor, type ProxySettings } from '../probes/proxySettings';
 import type { Disposable } from '../disposable';
 import type { MonitorEvent } from '../scheduler/monitorEvent';
 import { type AlertChannelFormat, alertBody, type AlertMessage, alertMessageFrom } from './alertMessages';
@@ -42,6 +47,8 @@ export interface AlertDeliveryOptions {
   onProblem?: (problem: string) => void;
   /** Told of every message a receiver accepted. */
   onDelivered?: (channel: string, message: AlertMessage) => void;
+  /** The proxy settings in force, read at each delivery (default: none). */
+  proxy?: () => ProxySettings;
 }
 
 /** Ids kept per channel to refuse a second delivery of the same message. */
@@ -59,6 +66,7 @@ class ChannelQueue {
   constructor(
     readonly channel: AlertChannel,
     private readonly options: Required<Omit<AlertDeliveryOptions, 'onProblem' | 'onDelivered'>> & Pick<AlertDeliveryOptions, 'onProblem' | 'onDelivered'>,
+    private readonly dispatcherFor: (url: string) => Dispatcher | undefined,
   ) {}
 
   enqueue(message: AlertMessage): void {
@@ -128,6 +136,7 @@ class ChannelQueue {
   private async post(body: string, id: string): Promise<{ ok: true } | { ok: false; retry: boolean; reason: string; retryAfterMs?: number }> {
     try {
       const response = await request(this.channel.url, {
+        dispatcher: this.dispatcherFor(this.channel.url),
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'network-monitor', 'idempotency-key': id },
         body,
@@ -183,6 +192,8 @@ export function alertChannelUrlProblem(url: string): string | undefined {
 export class AlertDelivery implements Disposable {
   private queues: ChannelQueue[] = [];
   private readonly options: ConstructorParameters<typeof ChannelQueue>[1];
+  /** One agent per proxy and credentials, kept while they stay in force. */
+  private proxyAgent: { key: string; agent: ProxyAgent } | undefined;
 
   constructor(channels: readonly AlertChannel[], options: AlertDeliveryOptions = {}) {
     this.options = {
@@ -194,6 +205,7 @@ export class AlertDelivery implements Disposable {
       maxQueued: options.maxQueued ?? 200,
       onProblem: options.onProblem,
       onDelivered: options.onDelivered,
+      proxy: options.proxy ?? (() => NO_PROXY),
     };
     this.setChannels(channels);
   }
@@ -203,7 +215,7 @@ export class AlertDelivery implements Disposable {
     const next: ChannelQueue[] = [];
     for (const channel of channels) {
       const existing = this.queues.find((queue) => queue.channel.name === channel.name && queue.channel.url === channel.url && queue.channel.format === channel.format && queue.channel.template === channel.template);
-      next.push(existing ?? new ChannelQueue(channel, this.options));
+      next.push(existing ?? new ChannelQueue(channel, this.options, (url) => this.dispatcherFor(url)));
     }
     for (const queue of this.queues) if (!next.includes(queue)) queue.stop();
     this.queues = next;
@@ -230,8 +242,24 @@ export class AlertDelivery implements Disposable {
     await Promise.all(this.queues.map((queue) => queue.idle()));
   }
 
+  /** The proxy agent for `url`, or undefined to connect directly. */
+  private dispatcherFor(url: string): Dispatcher | undefined {
+    const settings = this.options.proxy();
+    const server = proxyFor(new URL(url), settings);
+    if (!server) return undefined;
+    const token = proxyAuthorization(server);
+    const key = JSON.stringify([server.url, token, settings.strictSSL]);
+    if (this.proxyAgent?.key !== key) {
+      void this.proxyAgent?.agent.close().catch(() => undefined);
+      this.proxyAgent = { key, agent: new ProxyAgent({ uri: server.url, token, proxyTls: { rejectUnauthorized: settings.strictSSL } }) };
+    }
+    return this.proxyAgent.agent;
+  }
+
   dispose(): void {
     for (const queue of this.queues) queue.stop();
     this.queues = [];
+    void this.proxyAgent?.agent.close().catch(() => undefined);
+    this.proxyAgent = undefined;
   }
 }

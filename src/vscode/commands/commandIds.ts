@@ -20,6 +20,9 @@ export const enum CommandId {
   ManageSecrets = 'networkMonitor.manageSecrets',
   DeleteSecret = 'networkMonitor.deleteSecret',
   SetProxyCredentials = 'networkMonitor.setProxyCredentials',
+  AddAlertChannel = 'networkMonitor.addAlertChannel',
+  RemoveAlertChannel = 'networkMonitor.removeAlertChannel',
+  SendTestAlert = 'networkMonitor.sendTestAlert',
   /** Internal: the status bar item's click. */
   ShowTargetPicker = 'networkMonitor.showTargetPicker',
 }

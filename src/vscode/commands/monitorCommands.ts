@@ -18,6 +18,7 @@ import { CommandId } from './commandIds';
 import { askForTarget, checkInterval, checkTargetUrl } from './targetInput';
 import type { SecretCommands, StoreSecretArguments } from './secretCommands';
 import type { ProxyConfiguration } from '../config/proxyConfiguration';
+import type { AddAlertChannelArguments, AlertChannelController } from '../notifications/alertChannelController';
 import { targetIdFrom, targetPickItem, type TargetArgument } from './targetPicker';
 
 /** The secret the local API checks bearer tokens against. */
@@ -36,6 +37,8 @@ export interface CommandServices {
   api: ApiController;
   /** The proxy the checks go through, and its credentials in Secret Storage. */
   proxy: ProxyConfiguration;
+  /** Where alerts are posted besides the editor. */
+  alertChannels: AlertChannelController;
 }
 
 /** Arguments for adding a target without the interactive steps (other extensions, tests). */
@@ -64,7 +67,7 @@ export function reportFailure(log: vscode.LogOutputChannel, what: string, error:
 }
 
 export function registerCommands(services: CommandServices): vscode.Disposable[] {
-  const { log, settings, targets, monitor, mutes, dashboard, dashboardSource, secretCommands, api, proxy } = services;
+  const { log, settings, targets, monitor, mutes, dashboard, dashboardSource, secretCommands, api, proxy, alertChannels } = services;
 
   const register = (id: CommandId, handler: (...args: never[]) => unknown): vscode.Disposable =>
     vscode.commands.registerCommand(id, async (...args: never[]) => {
@@ -333,6 +336,9 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     register(CommandId.ManageSecrets, () => secretCommands.manage()),
     register(CommandId.DeleteSecret, (name?: string) => secretCommands.delete(typeof name === 'string' ? name : undefined)),
     register(CommandId.SetProxyCredentials, () => proxy.setCredentials()),
+    register(CommandId.AddAlertChannel, (args?: AddAlertChannelArguments) => alertChannels.add(args)),
+    register(CommandId.RemoveAlertChannel, (name?: string) => alertChannels.remove(typeof name === 'string' ? name : undefined)),
+    register(CommandId.SendTestAlert, () => alertChannels.sendTest()),
     register(CommandId.MuteTarget, (argument: TargetArgument) => setMuted(argument, true)),
     register(CommandId.UnmuteTarget, (argument: TargetArgument) => setMuted(argument, false)),
     register(CommandId.ShowTargetPicker, showTargetPicker),

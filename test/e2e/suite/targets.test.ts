@@ -6,6 +6,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -143,11 +145,27 @@ describe('Targets through the commands', function () {
     assert.deepEqual(userTargets(), [{ url: site.url, name: 'renamed site', interval: 2 }]);
   });
 
-  it('a server going down and coming back reaches the tree, the status bar and the notifications', async () => {
+  it('a server going down and coming back reaches the tree, the status bar, the notifications and an alert channel', async () => {
     const id = nodes(monitor)[0]!.targetId;
     await config().update('targets', [site.url], vscode.ConfigurationTarget.Global);
     await eventually('the target is UP', () => monitor.monitor.snapshot(id)?.status === 'UP');
     const shownBefore = monitor.notifications.shown.length;
+
+    // A Slack-style receiver on 127.0.0.1, added as an alert channel through the command.
+    const posted: { text: string }[] = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        posted.push(JSON.parse(body) as { text: string });
+        response.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/services/T0/B0/secret-part`;
+    await vscode.commands.executeCommand('networkMonitor.addAlertChannel', { name: 'team', format: 'slack', url: hookUrl });
+    assert.deepEqual(config().inspect('alertChannels')?.globalValue, [{ name: 'team', format: 'slack' }], 'the settings hold the name and format, not the address');
+    assert.deepEqual(monitor.alertChannels.channelNames, ['team']);
 
     await site.stop();
     await eventually('the tree shows it DOWN', () => item(monitor, id)?.contextValue === 'target+down');
@@ -161,6 +179,14 @@ describe('Targets through the commands', function () {
     await eventually('a recovery notification is shown', () => monitor.notifications.shown.slice(shownBefore).some((shown) => shown.kind === 'recovered'));
     const downs = monitor.notifications.shown.slice(shownBefore).filter((shown) => shown.kind === 'down');
     assert.equal(downs.length, 1, 'one outage, one down notification');
+    try {
+      await eventually('the alert channel got the alert and the recovery', () => posted.length >= 2);
+      assert.deepEqual(posted.map((message) => message.text.slice(0, 2)), ['🔴', '🟢'], 'one alert, one recovery, in order');
+    } finally {
+      await vscode.commands.executeCommand('networkMonitor.removeAlertChannel', 'team');
+      receiver.close();
+    }
+    assert.deepEqual(monitor.alertChannels.channelNames, []);
     await eventually('the outage is a child of the node', () => monitor.tree.getChildren(monitor.tree.node(id)).length > 0);
   });
 

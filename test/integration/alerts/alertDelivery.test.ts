@@ -11,6 +11,7 @@ import { AlertDelivery, type AlertChannel, alertChannelUrlProblem } from '../../
 import { templateProblem } from '../../../src/core/alerts/alertMessages';
 import type { AlertEvent, RecoveredEvent } from '../../../src/core/scheduler/monitorEvent';
 import { makeResult, makeTarget } from '../../unit/scheduler/fixtures';
+import { squidUnavailable, startSquid } from '../../support/squidProxy';
 
 interface Received {
   path: string;
@@ -157,4 +158,29 @@ test('channel addresses and templates with mistakes get a clear message', () => 
   assert.equal(templateProblem('{"text": "{{text}}"}'), undefined);
   assert.match(templateProblem('{"text": "{{text}"')!, /not JSON/);
   assert.match(templateProblem('{"text": "{{password}}"}')!, /unknown fields: password/);
+});
+
+test('behind a proxy, messages go through it with its credentials, which the receiver never sees', { skip: squidUnavailable() }, async (t) => {
+  const user = { name: 'alerts', password: 's3cret-proxy' };
+  const squid = await startSquid({ hosts: { 'hooks.proxy-only.test': '127.0.0.1' }, user });
+  t.after(() => squid.close());
+  const hook = await receiver(t);
+  // A name only the proxy can resolve: delivered only if the message went through it.
+  const url = hook.url.replace('127.0.0.1', 'hooks.proxy-only.test');
+  const problems: string[] = [];
+  const server = { url: squid.url, credentials: { username: user.name, password: user.password } };
+  const sender = delivery(t, [{ name: 'team', format: 'slack', url }], problems, { proxy: () => ({ http: server, https: server, strictSSL: true, noProxy: [] }) });
+  sender.handle(alert);
+  await sender.idle();
+  assert.deepEqual(problems, []);
+  assert.equal(hook.received.length, 1);
+  assert.equal(hook.received[0]!.headers['proxy-authorization'], undefined, 'the proxy credentials stay with the proxy');
+
+  // Wrong credentials: the proxy refuses, and the channel reports it.
+  const refused = delivery(t, [{ name: 'team', format: 'slack', url }], problems, { maxAttempts: 2, proxy: () => ({ http: { ...server, credentials: { username: user.name, password: 'wrong' } }, strictSSL: true, noProxy: [] }) });
+  refused.handle(recovered);
+  await refused.idle();
+  assert.equal(hook.received.length, 1);
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!, /"team" did not take the recovery/);
 });
