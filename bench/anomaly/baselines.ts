@@ -7,6 +7,7 @@
  *    (contamination 0.05), with failed checks fed in as 0 ms.
  */
 import { IsolationForest } from 'ml-isolation-forest';
+import { IsolationForestModel } from './isolationForestModel';
 import { createSeededRandom } from '../../src/core/anomaly/seededRandom';
 
 export function neverAlert(values: readonly (number | null)[]): boolean[] {
@@ -57,5 +58,56 @@ export function seedRefitForest(values: readonly (number | null)[], options: See
       cutoff = scores[Math.floor((1 - options.contamination) * (scores.length - 1))]!;
     }
     return forest.predict([[value ?? 0]])[0]! >= cutoff;
+  });
+}
+
+/**
+ * Rolling-window Gaussian z-score as a score: |value - mean| / standard deviation over the last
+ * `window` valid checks (0 until `minHistory` are in), so a threshold can be chosen afterwards.
+ */
+export function rollingZScores(values: readonly (number | null)[], window = 100, minHistory = 10): number[] {
+  const history: number[] = [];
+  return values.map((value) => {
+    if (value === null) return 0;
+    let score = 0;
+    if (history.length >= minHistory) {
+      const mean = history.reduce((a, b) => a + b, 0) / history.length;
+      const deviation = Math.sqrt(history.reduce((a, b) => a + (b - mean) ** 2, 0) / history.length);
+      score = deviation > 0 ? Math.abs(value - mean) / deviation : value === mean ? 0 : Infinity;
+    }
+    history.push(value);
+    if (history.length > window) history.shift();
+    return score;
+  });
+}
+
+/**
+ * An isolation forest's percentile rank: a forest (ml-isolation-forest, through the product's
+ * IsolationForestModel) grown on the last `window` valid values and regrown every `refitEvery`
+ * checks; the score of a check is the fraction of the recent checks' forest scores below its own.
+ */
+export function forestPercentileScores(values: readonly (number | null)[], seed = 1, window = 256, refitEvery = 16, minHistory = 10): number[] {
+  const random = createSeededRandom(seed);
+  const history: number[] = [];
+  const pastScores: number[] = [];
+  let forest: IsolationForestModel | null = null;
+  let sinceFit = Infinity;
+  return values.map((value) => {
+    if (value === null) return 0;
+    let rank = 0;
+    if (history.length >= minHistory) {
+      if (forest === null || sinceFit >= refitEvery) {
+        forest = IsolationForestModel.train(history.map((v) => [v]), { treeCount: 50, subsampleSize: 128 }, random);
+        sinceFit = 0;
+      }
+      sinceFit++;
+      const score = forest.score(Float64Array.of(value));
+      rank = pastScores.length === 0 ? 0 : pastScores.filter((s) => s < score).length / pastScores.length;
+      pastScores.push(score);
+      if (pastScores.length > window) pastScores.shift();
+    }
+    history.push(value);
+    if (history.length > window) history.shift();
+    return rank;
   });
 }
