@@ -216,10 +216,10 @@ export class AnomalyDetector {
     if (components.level) this.surprises[2] = this.levelLikelihood.update(y);
 
     this.validChecks++;
-    // Over n checks, about n x p of them reach a tail probability p by chance: a long-watched
-    // target needs a rarer event to alert than a new one, so the false alarms per event stay level.
     let surprise = Math.max(...this.surprises);
     if (components.calibration) surprise = this.calibration.update(surprise);
+    // Over n checks, about n x p of them reach a tail probability p by chance: a long-watched
+    // target needs a rarer event to alert than a new one, so the false alarms per event stay level.
     const corrected = surprise - this.options.lengthCorrection * Math.log10(this.validChecks);
     let score = Math.max(0, Math.min(1, corrected / this.options.fullScoreSurprise));
     if (this.recovering > 0) {
