@@ -58,3 +58,17 @@ export function windowsByKind(series: readonly LabelledSeries[], flagger: Flagge
   }
   return byKind;
 }
+
+/** The threshold that scores best on `series` (NAB's optimised threshold), over 200 candidates spread by quantile. */
+export function bestThreshold(series: readonly LabelledSeries[], scores: ScoreTable): { limit: number; score: number } {
+  const all = series.flatMap((s) => scores.get(s)!.filter((x) => x > 0)).sort((a, b) => a - b);
+  let best = { limit: Infinity, score: 0 };
+  if (all.length === 0) return best;
+  const candidates = new Set<number>();
+  for (let i = 0; i < 200; i++) candidates.add(all[Math.min(all.length - 1, Math.floor(all.length * (1 - 0.5 ** (i / 20))))]!);
+  for (const limit of candidates) {
+    const score = combine(series.map((s) => scoreSeries(s, atThreshold(scores, limit)(s)))).score;
+    if (score > best.score) best = { limit, score };
+  }
+  return best;
+}

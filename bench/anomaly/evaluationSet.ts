@@ -29,7 +29,10 @@ export type AnomalyKind =
   /** One phase of the check slows while the total stays within its usual noise. */
   | 'dnsSlow'
   | 'connectSlow'
-  | 'tlsSlow';
+  | 'tlsSlow'
+  /** Real-world labels: an event with a documented start and end, or a sudden one (a law, a crash, a storm). */
+  | 'documented'
+  | 'sudden';
 
 export interface LabelWindow {
   kind: AnomalyKind;

@@ -1,7 +1,7 @@
 /**
  * One detector per target, created on a target's first check and kept in least-recently-scored
- * order, so memory stays bounded (about 35 KiB a detector, 45 KiB with phase timings; see the
- * bench) however many targets come and go.
+ * order, so memory stays bounded (about 13 KiB a detector; see the bench) however many targets
+ * come and go.
  */
 import { AnomalyDetector, type AnomalyDetectorSettings, type AnomalySample } from './anomalyDetector';
 import { seedFromText } from './seededRandom';
