@@ -9,14 +9,13 @@
  *
  *   1. Value scale: asinh(x / c) (ValueScale), logarithmic for values that vary by factors, linear
  *      near 0 and for signed series; c is chosen from the first `scaleChecks` values.
- *   2. Three channels, each a Gaussian tail of a recent mean against a longer history (Numenta's
+ *   2. Two channels, each a Gaussian tail of a recent mean against a longer history (Numenta's
  *      anomaly likelihood, Ahmad et al. 2017), giving a surprise, -log10 of the tail probability:
- *        prediction  the mean of the last few prediction errors of an EWMA forecaster, in units
- *                    of its typical error (PredictionError), against the history of those errors;
  *        level       the value itself against the Gaussian of the recent values, both ways: the
  *                    rolling z-score, which catches a level shift from its first check;
  *        novelty     how far the value lies beyond the range seen so far (which slowly shrinks
- *                    towards the level, so one huge spike does not silence it for good).
+ *                    towards the level an EWMA forecaster tracks, PredictionError, so one huge
+ *                    spike does not silence it for good).
  *   3. Calibration (SurpriseCalibration): the largest surprise is checked against how often this
  *      target has reached it before, so heavy-tailed series (most response times) do not alert on
  *      every blip a Gaussian calls rare.
@@ -31,12 +30,16 @@
  * Failed checks (value null) never enter the statistics: they score 0, since the scheduler already
  * reports them as DOWN, and they leave the learned state untouched.
  *
+ * No prediction-error channel: the EWMA forecaster's error through the same likelihood added
+ * nothing on the real labelled series (+0.7 at the shipped threshold, -0.1 at the best one) and
+ * was removed; the forecaster stays only as the level novelty's range decays towards.
+ *
  * No isolation forest: on the real labelled series an isolation forest over the recent values
  * (the bench's percentile-rank baseline) scores far below this detector, and an isolation forest
  * channel added to it lowered the held-out score, so it is not part of the product's detector.
  */
 import type { PhaseTimings } from '../probes/checkResult';
-import { AnomalyLikelihood, upperTailSurprise } from './anomalyLikelihood';
+import { AnomalyLikelihood } from './anomalyLikelihood';
 import { PredictionError } from './predictionError';
 import { SurpriseCalibration } from './surpriseCalibration';
 import { ValueScale } from './valueScale';
@@ -53,17 +56,13 @@ export interface AnomalySample {
   phases?: PhaseTimings;
 }
 
-export const ANOMALY_CHANNELS = ['prediction', 'novelty', 'level'] as const;
+export const ANOMALY_CHANNELS = ['novelty', 'level'] as const;
 export type AnomalyChannel = (typeof ANOMALY_CHANNELS)[number];
 
 /** Steps that can be switched off, to measure what each one is worth. */
 export interface AnomalyComponents {
   /** The asinh value transform (off: values as they come). */
   valueScale: boolean;
-  /** The prediction-error channel (forecast, raw score, its likelihood). */
-  prediction: boolean;
-  /** The anomaly likelihood (off: the raw score of this check is mapped to a surprise directly). */
-  likelihood: boolean;
   novelty: boolean;
   /** The level likelihood: the recent mean of the values against the Gaussian of a longer history of them. */
   level: boolean;
@@ -86,14 +85,10 @@ export interface AnomalyDetectorOptions {
   updateClip: number;
   /** Raw scores capped here. */
   rawCap: number;
-  /** Raw scores behind the likelihood's Gaussian. */
+  /** Novelty scores behind the novelty likelihood's Gaussian. */
   likelihoodHistory: number;
-  /** Raw scores in the likelihood's recent mean. */
-  likelihoodShort: number;
-  /** Raw scores needed before the likelihood speaks. */
+  /** Scores needed before a likelihood speaks. */
   likelihoodMinHistory: number;
-  /** Floor of the likelihood's standard deviation, in raw-score units (typical errors). */
-  likelihoodMinDeviation: number;
   /** Values behind the level likelihood's Gaussian, and in its recent mean. */
   levelHistory: number;
   levelShort: number;
@@ -129,9 +124,7 @@ export const DEFAULT_ANOMALY_DETECTOR_OPTIONS: Readonly<AnomalyDetectorOptions> 
   updateClip: 3,
   rawCap: 10,
   likelihoodHistory: 256,
-  likelihoodShort: 5,
   likelihoodMinHistory: 8,
-  likelihoodMinDeviation: 0.3,
   levelHistory: 128,
   levelShort: 1,
   noveltyMinDeviation: 0.05,
@@ -145,8 +138,6 @@ export const DEFAULT_ANOMALY_DETECTOR_OPTIONS: Readonly<AnomalyDetectorOptions> 
   recoveryChecks: 2,
   components: Object.freeze({
     valueScale: true,
-    prediction: true,
-    likelihood: true,
     novelty: true,
     level: true,
     calibration: true,
@@ -157,8 +148,8 @@ export const DEFAULT_ANOMALY_DETECTOR_OPTIONS: Readonly<AnomalyDetectorOptions> 
 export class AnomalyDetector {
   private readonly options: AnomalyDetectorOptions;
   private readonly valueScale: ValueScale;
+  /** The level novelty's range decays towards. */
   private readonly prediction: PredictionError;
-  private readonly predictionLikelihood: AnomalyLikelihood;
   private readonly noveltyLikelihood: AnomalyLikelihood;
   private readonly levelLikelihood: AnomalyLikelihood;
   private readonly calibration: SurpriseCalibration;
@@ -183,10 +174,8 @@ export class AnomalyDetector {
     this.prediction = new PredictionError({
       levelWeight: o.levelWeight, errorWeight: o.errorWeight, updateClip: o.updateClip, rawCap: o.rawCap,
     });
-    const likelihood = { historySize: o.likelihoodHistory, shortSize: o.likelihoodShort, minHistory: o.likelihoodMinHistory, minDeviation: o.likelihoodMinDeviation };
-    this.predictionLikelihood = new AnomalyLikelihood(likelihood);
     // Novelty is a single-check event: no averaging, which would delay it.
-    this.noveltyLikelihood = new AnomalyLikelihood({ ...likelihood, shortSize: 1, minDeviation: o.noveltyMinDeviation });
+    this.noveltyLikelihood = new AnomalyLikelihood({ historySize: o.likelihoodHistory, minHistory: o.likelihoodMinHistory, shortSize: 1, minDeviation: o.noveltyMinDeviation });
     this.calibration = new SurpriseCalibration({ historySize: o.calibrationHistory, priorWeight: o.calibrationPrior });
     this.levelLikelihood = new AnomalyLikelihood({ historySize: o.levelHistory, shortSize: o.levelShort, minHistory: o.likelihoodMinHistory, minDeviation: 1e-9, twoSided: true });
   }
@@ -210,10 +199,9 @@ export class AnomalyDetector {
     }
 
     // The forecaster always learns: novelty's range shrinks towards its level.
-    const raw = this.prediction.update(y);
-    if (components.prediction) this.surprises[0] = components.likelihood ? this.predictionLikelihood.update(raw) : rawSurprise(raw);
-    if (components.novelty) this.surprises[1] = this.noveltyLikelihood.update(this.novelty(y));
-    if (components.level) this.surprises[2] = this.levelLikelihood.update(y);
+    this.prediction.update(y);
+    if (components.novelty) this.surprises[0] = this.noveltyLikelihood.update(this.novelty(y));
+    if (components.level) this.surprises[1] = this.levelLikelihood.update(y);
 
     this.validChecks++;
     let surprise = Math.max(...this.surprises);
@@ -234,7 +222,6 @@ export class AnomalyDetector {
   reset(): void {
     this.valueScale.reset();
     this.prediction.reset();
-    this.predictionLikelihood.reset();
     this.noveltyLikelihood.reset();
     this.levelLikelihood.reset();
     this.calibration.reset();
@@ -252,7 +239,7 @@ export class AnomalyDetector {
 
   /** Bytes held by every array the detector keeps; bounded by the options, whatever the number of checks. */
   get byteSize(): number {
-    return this.predictionLikelihood.byteSize + this.noveltyLikelihood.byteSize + this.levelLikelihood.byteSize + this.calibration.byteSize + this.surprises.byteLength + 8 * this.options.scaleChecks;
+    return this.noveltyLikelihood.byteSize + this.levelLikelihood.byteSize + this.calibration.byteSize + this.surprises.byteLength + 8 * this.options.scaleChecks;
   }
 
   /** How far beyond the decaying range of past values, in units of that range (0 inside it); then learns the value. */
@@ -279,14 +266,4 @@ export class AnomalyDetector {
     this.dampingReference = Math.max(score, reference * this.options.dampingDecay);
     return score <= reference ? score * this.options.dampingFactor : score;
   }
-}
-
-/**
- * Without the likelihood: a raw score of r typical errors is read as a Gaussian z of r, the
- * plain prediction-error detector the likelihood is measured against.
- */
-function rawSurprise(raw: number): number {
-  if (!(raw > 0)) return 0;
-  // -log10 of the two-sided tail, by the same approximation as the likelihood's.
-  return Math.max(0, upperTailSurprise(raw) - Math.log10(2));
 }

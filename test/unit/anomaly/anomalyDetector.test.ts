@@ -35,7 +35,7 @@ describe('AnomalyDetector', () => {
     const spike = detector.score({ time: START + 1500 * MINUTE, value: 800 });
     assert.ok(spike >= DEFAULT_ANOMALY_THRESHOLD, `the spike scored ${spike}`);
     const surprises = detector.lastSurprises();
-    assert.ok(Math.max(surprises.prediction, surprises.level, surprises.novelty) > 2, 'no channel spoke for the spike');
+    assert.ok(Math.max(surprises.level, surprises.novelty) > 2, 'no channel spoke for the spike');
     // Alerts must be rare on plain noise: about one check in a hundred at most. (The default
     // threshold is chosen on real labelled series, where missing an event costs far more than a
     // false alarm; notifications are further limited to one per target every 30 minutes.)
@@ -210,7 +210,7 @@ describe('AnomalyDetector', () => {
 
   it('refuses options that cannot work', () => {
     assert.throws(() => new AnomalyDetector({ scaleChecks: 0 }), /out of range/);
-    assert.throws(() => new AnomalyDetector({ likelihoodShort: 0 }), /out of range/);
+    assert.throws(() => new AnomalyDetector({ likelihoodHistory: 1 }), /out of range/);
     assert.throws(() => new AnomalyDetector({ levelWeight: 0 }), /out of range/);
     assert.throws(() => new AnomalyDetector({ calibrationPrior: 0 }), /out of range/);
   });
