@@ -7,6 +7,7 @@ import { parseArgs, UsageError } from './cli/args';
 import { ANOMALY_SCORE_USAGE, runAnomalyScore } from './cli/anomalyScoreCommand';
 import { CHECK_USAGE, runCheckCommand } from './cli/checkCommand';
 import { EXPORT_USAGE, runExportCommand } from './cli/exportCommand';
+import { IMPORT_USAGE, runImportCommand } from './cli/importCommand';
 import { runWatchCommand, WATCH_USAGE } from './cli/watchCommand';
 
 const USAGE = `network-monitor ${version}
@@ -16,6 +17,7 @@ Commands:
   check --stdin         check targets read one per line from stdin
   watch URL...          monitor targets, print each check, alerts and a report
   export                print the history of a data folder as CSV or JSON
+  import FILE           turn an Uptime Kuma backup or a Gatus configuration into targets
   anomaly-score         score a timestamp,value CSV from stdin, one score per row
 
 ${CHECK_USAGE}
@@ -23,6 +25,8 @@ ${CHECK_USAGE}
 ${WATCH_USAGE}
 
 ${EXPORT_USAGE}
+
+${IMPORT_USAGE}
 
 ${ANOMALY_SCORE_USAGE}`;
 
@@ -59,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
         });
       case 'export':
         return await runExportCommand(rest, process.stdout, process.stderr, { wasmPath: bundledFile('sql-wasm.wasm') });
+      case 'import':
+        return runImportCommand(rest, process.stdout, process.stderr);
       case 'anomaly-score': {
         const args = parseArgs(rest, {});
         if (args.options.has('help')) {

@@ -20,6 +20,7 @@ export const enum CommandId {
   ManageSecrets = 'networkMonitor.manageSecrets',
   DeleteSecret = 'networkMonitor.deleteSecret',
   SetProxyCredentials = 'networkMonitor.setProxyCredentials',
+  ImportTargets = 'networkMonitor.importTargets',
   AddAlertChannel = 'networkMonitor.addAlertChannel',
   RemoveAlertChannel = 'networkMonitor.removeAlertChannel',
   SendTestAlert = 'networkMonitor.sendTestAlert',

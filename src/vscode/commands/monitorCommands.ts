@@ -19,6 +19,7 @@ import { askForTarget, checkInterval, checkTargetUrl } from './targetInput';
 import type { SecretCommands, StoreSecretArguments } from './secretCommands';
 import type { ProxyConfiguration } from '../config/proxyConfiguration';
 import type { AddAlertChannelArguments, AlertChannelController } from '../notifications/alertChannelController';
+import { importTargetsCommand, type ImportTargetsArguments } from './importCommand';
 import { targetIdFrom, targetPickItem, type TargetArgument } from './targetPicker';
 
 /** The secret the local API checks bearer tokens against. */
@@ -336,6 +337,7 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     register(CommandId.ManageSecrets, () => secretCommands.manage()),
     register(CommandId.DeleteSecret, (name?: string) => secretCommands.delete(typeof name === 'string' ? name : undefined)),
     register(CommandId.SetProxyCredentials, () => proxy.setCredentials()),
+    register(CommandId.ImportTargets, (args?: ImportTargetsArguments) => importTargetsCommand(targets, secretCommands, log, args)),
     register(CommandId.AddAlertChannel, (args?: AddAlertChannelArguments) => alertChannels.add(args)),
     register(CommandId.RemoveAlertChannel, (name?: string) => alertChannels.remove(typeof name === 'string' ? name : undefined)),
     register(CommandId.SendTestAlert, () => alertChannels.sendTest()),

@@ -154,6 +154,11 @@ export class TargetConfiguration implements vscode.Disposable {
     return this.edit(level === 'user' ? { level: 'user' } : { level: 'workspace' }, (entries) => [...entries, entry]);
   }
 
+  /** Appends several entries to user settings in one write (an import). */
+  addAll(entries: readonly TargetEntry[]): Promise<void> {
+    return this.edit({ level: 'user' }, (existing) => [...existing, ...entries]);
+  }
+
   /** Replaces the entry of `targetId` where it lives, keeping its position. */
   update(targetId: string, change: (entry: TargetEntryObject) => TargetEntryObject): Promise<void> {
     const configured = this.require(targetId);

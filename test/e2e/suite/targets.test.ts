@@ -5,7 +5,7 @@
  * are real, on 127.0.0.1, started by the suite.
  */
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
@@ -305,6 +305,29 @@ describe('Targets through the commands', function () {
     } finally {
       await config().update('targets', undefined, vscode.ConfigurationTarget.Workspace);
       await elsewhere.stop();
+    }
+  });
+
+  it('Import Targets reads an Uptime Kuma backup: the monitors that map join the user settings, their credentials go to Secret Storage', async () => {
+    await resetSettings();
+    const folder = mkdtempSync(join(tmpdir(), 'nm-import-'));
+    const backup = join(folder, 'kuma-backup.json');
+    writeFileSync(backup, JSON.stringify({
+      version: '1.23.16',
+      monitorList: [
+        { id: 1, name: 'Imported site', type: 'http', url: `${site.url}imported`, interval: 1, accepted_statuscodes: ['200-299'], active: true, headers: '{"Authorization": "Bearer from-kuma"}' },
+        { id: 2, name: 'Router', type: 'ping', hostname: '192.0.2.1' },
+      ],
+    }));
+    try {
+      const hitsBefore = site.receivedHeaders.length;
+      const imported = await vscode.commands.executeCommand<number>('networkMonitor.importTargets', { file: backup, all: true });
+      assert.equal(imported, 1, 'the ping monitor cannot be imported');
+      assert.deepEqual(userTargets(), [{ url: `${site.url}imported`, name: 'Imported site', headers: { Authorization: '${secret:Imported-site-Authorization}' }, interval: 1 }], 'no credential in the settings');
+      await eventually('the imported target is checked with its credential', () => site.receivedHeaders.slice(hitsBefore).some((headers) => headers.authorization === 'Bearer from-kuma'));
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      await resetSettings();
     }
   });
 
