@@ -64,6 +64,8 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
     // The writer checks other windows' targets too; their secret references resolve from the shared store.
     secretLookup: secretLookupFrom(context.secrets),
     proxy: proxy.current,
+    // VS Code's own setting (on by default), read as an application setting: the user's value only.
+    systemCertificates: () => vscode.workspace.getConfiguration('http').inspect<boolean>('systemCertificates')?.globalValue !== false,
     onStoreProblem: (problem) => {
       if (problem.kind === 'write-recovered') {
         log.info(problem.message);

@@ -1,6 +1,6 @@
 /** Opening the connection ourselves, so connect and TLS are timed separately and the certificate is read. */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type SecureContext, type TLSSocket } from 'node:tls';
 import type { Deadline } from './deadline';
 
 const TRY_NEXT_ADDRESS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
@@ -24,9 +24,14 @@ export async function connectTcp(addresses: readonly string[], port: number, dea
  * The handshake always completes without rejecting the certificate, so its details are recorded even
  * when it will fail verification; the caller decides whether to fail.
  */
-export function startTls(socket: Socket, host: string, deadline: Deadline): Promise<TLSSocket> {
+export function startTls(socket: Socket, host: string, deadline: Deadline, secureContext?: SecureContext): Promise<TLSSocket> {
   const tlsSocket = tlsConnect({
     socket,
+    // Node checks the certificate's names against `servername`, else `host` (else "localhost"):
+    // an IP address has no servername, so it must be given here.
+    host,
+    // The authorities to judge the certificate by (trustStore.ts); Node's bundled roots when absent.
+    ...(secureContext ? { secureContext } : {}),
     servername: isIP(host) ? undefined : host,
     rejectUnauthorized: false,
     ALPNProtocols: ['http/1.1'],

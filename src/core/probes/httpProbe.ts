@@ -20,6 +20,7 @@ import { assertAddressesAllowed, carriesSecrets, headersForRedirect } from './ne
 import { readTlsDetails } from './tlsDetails';
 import { proxyAuthorization, proxyFor, type ProxyServer, type ProxySettings } from './proxySettings';
 import { openTunnel } from './proxyTunnel';
+import { CaFileError, type TrustStore } from './trustStore';
 
 export const MAX_REDIRECTS = 10;
 
@@ -28,6 +29,8 @@ export interface ProbeEnvironment {
   userAgent: string;
   /** Read on every check, so a changed setting applies to the next check. */
   proxy(): ProxySettings;
+  /** The certificate authorities HTTPS checks trust. */
+  trust: TrustStore;
 }
 
 interface HopResponse {
@@ -187,16 +190,24 @@ async function requestOnce(
   let socket: Socket = await connectTcp(resolution.addresses, port, deadline);
   clock.lap('connect');
 
-  if (https) socket = await handshakeWithTarget(socket, host, options, run, progress);
+  if (https) socket = await handshakeWithTarget(socket, host, options, env, run, progress);
 
   progress.stage = 'firstByte';
   return await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress);
 }
 
 /** The TLS handshake with the target (directly or inside a proxy's tunnel), its certificate recorded and judged. */
-async function handshakeWithTarget(socket: Socket, host: string, options: HttpOptions, run: CheckRun, progress: CheckProgress): Promise<TLSSocket> {
+async function handshakeWithTarget(socket: Socket, host: string, options: HttpOptions, env: ProbeEnvironment, run: CheckRun, progress: CheckProgress): Promise<TLSSocket> {
   progress.stage = 'tls';
-  const tlsSocket = await startTls(socket, host, run.deadline);
+  let secureContext;
+  try {
+    secureContext = await env.trust.contextFor(options.caFile);
+  } catch (error) {
+    socket.destroy();
+    if (error instanceof CaFileError) throw new ProbeFailure('TLS_ERROR', `Cannot check the certificate of ${host}: ${error.message}.`);
+    throw error;
+  }
+  const tlsSocket = await startTls(socket, host, run.deadline, secureContext);
   run.clock.lap('tls');
   run.tls = readTlsDetails(tlsSocket, host);
   if (options.tlsVerify && !run.tls.authorized) {
@@ -253,7 +264,8 @@ async function requestThroughProxy(
   const connectStartedMs = clock.phases.connect;
   let socket: Socket = await connectTcp(resolution.addresses, proxyPort, deadline);
   if (proxyUrl.protocol === 'https:') {
-    const proxyTls = await startTls(socket, proxyHost, deadline);
+    // A company proxy's certificate is often signed by the company's own authority, in the system store.
+    const proxyTls = await startTls(socket, proxyHost, deadline, await env.trust.contextFor(undefined));
     socket = proxyTls;
     const proxyCertificate = readTlsDetails(proxyTls, proxyHost);
     if (strictSSL && !proxyCertificate.authorized) {
@@ -274,7 +286,7 @@ async function requestThroughProxy(
   clock.lap('connect');
   route.tunnelMs += clock.phases.connect - tunnelStartedMs;
   progress.peer = undefined;
-  socket = await handshakeWithTarget(socket, host, options, run, progress);
+  socket = await handshakeWithTarget(socket, host, options, env, run, progress);
 
   progress.stage = 'firstByte';
   return await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress);

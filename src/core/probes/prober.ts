@@ -5,6 +5,7 @@ import type { Target } from '../targets/target';
 import { checkDns } from './dnsProbe';
 import { DnsResolver, type DnsResolverOptions } from './dnsResolver';
 import { checkHttp, type ProbeEnvironment } from './httpProbe';
+import { TrustStore, type TrustStoreOptions } from './trustStore';
 import { checkTcp } from './tcpProbe';
 import { NO_PROXY, type ProxySettings } from './proxySettings';
 
@@ -18,13 +19,20 @@ export interface ProberOptions {
    * TCP and DNS checks never go through a proxy.
    */
   proxy?: () => ProxySettings;
+  /** Which certificate authorities HTTPS checks trust besides Node's roots (trustStore.ts). */
+  trust?: TrustStoreOptions;
 }
 
 export class Prober {
   private readonly env: ProbeEnvironment;
 
   constructor(options: ProberOptions = {}) {
-    this.env = { resolver: new DnsResolver(options.dns), userAgent: options.userAgent ?? USER_AGENT, proxy: options.proxy ?? (() => NO_PROXY) };
+    this.env = {
+      resolver: new DnsResolver(options.dns),
+      userAgent: options.userAgent ?? USER_AGENT,
+      proxy: options.proxy ?? (() => NO_PROXY),
+      trust: new TrustStore(options.trust),
+    };
   }
 
   /**

@@ -34,6 +34,8 @@ export interface TargetEntryObject {
   latencyBudgetMs?: number;
   /** Verify the certificate chain and host name (default true). */
   tlsVerify?: boolean;
+  /** A PEM file of certificate authorities to trust for this target, besides the usual ones (absolute or `~/`). */
+  ca?: string;
   paused?: boolean;
 }
 
@@ -93,6 +95,8 @@ export interface HttpOptions {
   equals: unknown;
   latencyBudgetMs: number | undefined;
   tlsVerify: boolean;
+  /** The entry's `ca`: more authorities to trust for this target. */
+  caFile: string | undefined;
   /** At most this many body bytes are read for assertions; the connection is closed past it. */
   maxBodyBytes: number;
 }
@@ -402,6 +406,9 @@ function resolveHttpOptions(object: TargetEntryObject | undefined, defaults: Tar
     return { ok: false, error: '"latencyBudgetMs" must be a positive number of milliseconds.' };
   }
   if (object?.tlsVerify !== undefined && typeof object.tlsVerify !== 'boolean') return { ok: false, error: '"tlsVerify" must be true or false.' };
+  if (object?.ca !== undefined && (typeof object.ca !== 'string' || !(object.ca.startsWith('/') || object.ca.startsWith('~/') || /^[A-Za-z]:[\\/]/.test(object.ca)))) {
+    return { ok: false, error: '"ca" must be the absolute path of a PEM file (or start with ~/).' };
+  }
   return {
     ok: true,
     value: {
@@ -416,6 +423,7 @@ function resolveHttpOptions(object: TargetEntryObject | undefined, defaults: Tar
       equals: object?.equals,
       latencyBudgetMs: budget,
       tlsVerify: object?.tlsVerify ?? true,
+      caFile: object?.ca,
       maxBodyBytes: defaults.maxBodyBytes,
     },
   };

@@ -63,6 +63,8 @@ export interface MonitorServiceOptions {
   secretLookup?: SecretLookup;
   /** The proxy for HTTP(S) checks, asked on every check; none by default. */
   proxy?: () => ProxySettings;
+  /** Whether HTTPS checks also trust the system's certificate store (http.systemCertificates), asked on every check. */
+  systemCertificates?: () => boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -139,7 +141,10 @@ export class MonitorService implements vscode.Disposable {
   private disposing: Promise<void> | undefined;
 
   constructor(private readonly options: MonitorServiceOptions) {
-    this.prober = new Prober(options.proxy ? { proxy: options.proxy } : {});
+    this.prober = new Prober({
+      ...(options.proxy ? { proxy: options.proxy } : {}),
+      trust: { systemCertificates: options.systemCertificates, onProblem: (message) => options.log.warn(message) },
+    });
     this.settingsSubscription = options.settings.onDidChange((areas) => this.applySettings(areas));
   }
 
