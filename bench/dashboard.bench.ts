@@ -108,8 +108,8 @@ async function seedHistory(directory: string, now: number, targets: number): Pro
   db.exec('BEGIN');
   const keepMs = [2 * DAY, 90 * DAY, 5 * 365 * DAY];
   const insertTarget = db.prepare('INSERT INTO targets (tid, id, url, name, first_seen_at) VALUES (?, ?, ?, ?, ?)');
-  const insertRaw = db.prepare('INSERT INTO checks VALUES (NULL, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)');
-  const insertRollups = ROLLUP_LEVELS.map((level) => db.prepare(`INSERT INTO ${level.table} VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`));
+  const insertRaw = db.prepare('INSERT INTO checks VALUES (NULL, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)');
+  const insertRollups = ROLLUP_LEVELS.map((level) => db.prepare(`INSERT INTO ${level.table} VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`));
   let rows = 0;
   for (let index = 0; index < targets; index++) {
     const tid = index + 1;

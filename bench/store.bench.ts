@@ -75,7 +75,7 @@ async function buildYear(directory: string): Promise<{ rows: number; buildMs: nu
   for (let tid = 1; tid <= TARGETS; tid++) targetInsert.run([tid, `t${tid}`, `https://service-t${tid}.test/health`, `Service ${tid}`, YEAR_END - 365 * DAY]);
   targetInsert.free();
   db.run("INSERT INTO endpoints (eid, address, location) VALUES (1, '192.0.2.10', ?)", [JSON.stringify(check('x', 0).location)]);
-  const raw = db.prepare('INSERT INTO checks VALUES (?, ?, ?, ?, NULL, 200, ?, 1200, 5100, 9300, ?, 400, ?, 1, NULL)');
+  const raw = db.prepare('INSERT INTO checks VALUES (?, ?, ?, ?, NULL, 200, ?, 1200, 5100, 9300, ?, 400, ?, 1, NULL, NULL)');
   for (let at = YEAR_END - 7 * DAY; at < YEAR_END; at += INTERVAL_MS) {
     for (let tid = 1; tid <= TARGETS; tid++) {
       const total = latencyUs();
@@ -86,7 +86,7 @@ async function buildYear(directory: string): Promise<{ rows: number; buildMs: nu
   raw.free();
   const keep = [2 * DAY, 90 * DAY, 365 * DAY];
   ROLLUP_LEVELS.forEach((level, index) => {
-    const insert = db.prepare(`INSERT INTO ${level.table} VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const insert = db.prepare(`INSERT INTO ${level.table} VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`);
     const checksPerBucket = level.widthMs / INTERVAL_MS;
     for (let bucket = Math.floor((YEAR_END - keep[index]!) / level.widthMs); bucket < YEAR_END / level.widthMs; bucket++) {
       for (let tid = 1; tid <= TARGETS; tid++) {
@@ -137,7 +137,7 @@ void (async () => {
     const bare = new sql.Database();
     bare.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;');
     migrate(bare);
-    const insert = bare.prepare('INSERT INTO checks VALUES (?, 1, ?, 0, NULL, 200, 50000, 1200, 5100, 9300, 30000, 400, 5000, 1, NULL)');
+    const insert = bare.prepare('INSERT INTO checks VALUES (?, 1, ?, 0, NULL, 200, 50000, 1200, 5100, 9300, 30000, 400, 5000, 1, NULL, NULL)');
     const N = 20_000;
     const bareMs = time(() => {
       for (let i = 1; i <= N; i++) insert.run([i, YEAR_END + i]);

@@ -114,10 +114,11 @@ export class MonitorEngine implements Disposable {
 
   private async record(event: CheckCompletedEvent): Promise<void> {
     const { target, result, state } = event;
-    const anomalyScore = this.score(target, result);
+    // What a service does during maintenance says nothing of its normal response times.
+    const anomalyScore = event.maintenance ? null : this.score(target, result);
     const location = await this.locate(result.addresses[0]);
     if (this.disposed) return;
-    const record: CheckRecord = { ...result, anomalyScore, location };
+    const record: CheckRecord = { ...result, anomalyScore, location, ...(event.maintenance ? { maintenance: true } : {}) };
     try {
       this.store?.append(record);
     } catch (error) {

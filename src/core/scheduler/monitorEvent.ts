@@ -24,6 +24,8 @@ export interface TargetState {
   alerting: boolean;
   /** Inside a flapping episode: alerts and recoveries are held back until it settles. */
   flapping: boolean;
+  /** Its last check fell in a snooze or a maintenance window: alerts and recoveries wait for its end. */
+  maintenance: boolean;
   /** When the next scheduled check is planned; null while paused, checking or stopped. */
   nextCheckAt: number | null;
   /** A check (with its retries) is running now. */
@@ -58,6 +60,8 @@ export interface CheckCompletedEvent {
   startedAt: number;
   /** 1 + the number of retries it took. */
   attempts: number;
+  /** Made during a snooze or a maintenance window: recorded as such, not alerted on. */
+  maintenance: boolean;
 }
 
 /**

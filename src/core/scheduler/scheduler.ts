@@ -21,6 +21,7 @@
  *   refuses queued ones; nothing starts or is published afterwards.
  */
 import type { Disposable } from '../disposable';
+import { isQuiet } from '../targets/maintenance';
 import { Emitter, type Event } from '../events';
 import type { CheckResult, FailureReason } from '../probes/checkResult';
 import type { Target } from '../targets/target';
@@ -421,12 +422,14 @@ export class Scheduler implements Disposable {
       if (!(await this.sleep(retryInMs, signal))) return undefined;
     }
 
-    const derived = entry.machine.apply(result);
+    // A snooze or a maintenance window: the check counts and is recorded, but nothing is announced.
+    const maintenance = isQuiet(entry.target.quiet, result.startedAt);
+    const derived = entry.machine.apply(result, maintenance);
     // Published as it will be once this run ends: not checking, next slot known.
     const state = this.stateOf(entry);
     state.checking = false;
     state.nextCheckAt = this.started && !entry.machine.paused ? this.nextPlannedAt(entry) : null;
-    this.emit({ type: 'checkCompleted', target: entry.target, result, state, plannedAt, startedAt, attempts });
+    this.emit({ type: 'checkCompleted', target: entry.target, result, state, plannedAt, startedAt, attempts, maintenance });
     for (const event of derived) this.emit(event);
     return result;
   }

@@ -16,6 +16,10 @@
  *   held for a whole window: `flappingSettled` fires, and then, if the target settled DOWN with at
  *   least `alertThreshold` failures and no alert raised, `alert`; if it settled UP/DEGRADED after an
  *   alert, `recovered`. So a flapping target produces at most one alert and one recovery per episode.
+ * - Maintenance (a snooze or a maintenance window, maintenance.ts): checks made during it update
+ *   the status and the failure count, but alerts, reminders and recoveries are held back, as in a
+ *   flapping episode; at the first check after it, a target still down past the threshold is
+ *   alerted on and one that came back after an alert is reported recovered.
  * - `certificateExpiring` fires when a check's certificate has `daysLeft <= certExpiryDays`, once
  *   per certificate (`validTo`) per 24 hours.
  * Times come from the checks' `startedAt`, so the machine is a function of its inputs.
@@ -54,6 +58,7 @@ export class TargetStateMachine {
   private alertedOutageSince: number | null = null;
   private lastAlertNoticeAt = 0;
   private flapping = false;
+  private maintenance = false;
   /** Times of recent status changes, oldest first, pruned to the flapping window. */
   private changeTimes: number[] = [];
   private certNotice: { validTo: string; at: number } | null = null;
@@ -88,11 +93,12 @@ export class TargetStateMachine {
       downSince: this.downSince,
       alerting: this.alerting,
       flapping: this.flapping,
+      maintenance: this.maintenance,
     };
   }
 
   /** Applies a counted check and returns the events it causes, in the order to publish them. */
-  apply(result: CheckResult): MonitorEvent[] {
+  apply(result: CheckResult, maintenance = false): MonitorEvent[] {
     if (this.status === 'PAUSED') return [];
     const target = this.target;
     const at = result.startedAt;
@@ -101,6 +107,7 @@ export class TargetStateMachine {
     const to: TargetStatus = result.status;
 
     this.lastResult = result;
+    this.maintenance = maintenance;
     if (to === 'DOWN') {
       this.consecutiveFailures++;
       this.downSince ??= at;
@@ -116,7 +123,7 @@ export class TargetStateMachine {
     }
 
     this.updateFlapping(at, events);
-    if (!this.flapping) this.updateAlerting(result, events);
+    if (!this.flapping && !maintenance) this.updateAlerting(result, events);
     this.updateCertificateNotice(result, events);
     return events;
   }

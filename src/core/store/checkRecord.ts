@@ -11,6 +11,8 @@ export type CheckRecord = CheckResult & {
   anomalyScore: number | null;
   /** Where the connected address is; null when unknown (no address, lookup off or failed). */
   location: GeoLocation | null;
+  /** Made during a maintenance window or a snooze: kept, never alerted on, left out of uptime. */
+  maintenance?: boolean;
 };
 
 /**

@@ -57,6 +57,9 @@ class Aggregate {
   sumUs = 0;
   readonly phaseSumsUs = [0, 0, 0, 0, 0];
   anomalyMaxE4: number | null = null;
+  /** Checks made during maintenance, and how many of them answered: uptime leaves them out. */
+  maintenanceCount = 0;
+  maintenanceAnswered = 0;
   readonly histogram = new LatencyHistogram();
   /** Raw values while only raw rows were added: p95 is then exact. */
   private rawValuesUs: number[] | null = [];
@@ -65,8 +68,18 @@ class Aggregate {
     return this.up + this.degraded;
   }
 
-  addRaw(status: number, totalUs: number, phasesUs: readonly number[], anomalyE4: number | null): void {
+  /** Answered over counted checks, those made during maintenance left out; null with none. */
+  get uptime(): number | null {
+    const counted = this.count - this.maintenanceCount;
+    return counted <= 0 ? null : (this.answered - this.maintenanceAnswered) / counted;
+  }
+
+  addRaw(status: number, totalUs: number, phasesUs: readonly number[], anomalyE4: number | null, maintenance: boolean): void {
     this.count++;
+    if (maintenance) {
+      this.maintenanceCount++;
+      if (status !== STATUS_CODES.DOWN) this.maintenanceAnswered++;
+    }
     if (status === STATUS_CODES.DOWN) this.down++;
     else {
       if (status === STATUS_CODES.UP) this.up++;
@@ -81,10 +94,12 @@ class Aggregate {
 
   addRollup(row: SqlValue[]): void {
     // Columns in ROLLUP_COLUMNS order, after the bucket.
-    const [count, up, degraded, down, minUs, maxUs, sumUs, dns, connect, tls, firstByte, transfer, anomalyE4, hist] = row as [
-      number, number, number, number, number | null, number | null, number, number, number, number, number, number, number | null, Uint8Array | null,
+    const [count, up, degraded, down, minUs, maxUs, sumUs, dns, connect, tls, firstByte, transfer, anomalyE4, hist, maintenanceCount, maintenanceAnswered] = row as [
+      number, number, number, number, number | null, number | null, number, number, number, number, number, number, number | null, Uint8Array | null, number, number,
     ];
     this.count += count;
+    this.maintenanceCount += maintenanceCount;
+    this.maintenanceAnswered += maintenanceAnswered;
     this.up += up;
     this.degraded += degraded;
     this.down += down;
@@ -140,8 +155,8 @@ class Aggregate {
   }
 }
 
-const ROLLUP_COLUMNS = 'count, up, degraded, down, min_us, max_us, sum_us, dns_sum_us, connect_sum_us, tls_sum_us, first_byte_sum_us, transfer_sum_us, anomaly_max_e4, hist';
-const RAW_COLUMNS = 'status, total_us, dns_us, connect_us, tls_us, first_byte_us, transfer_us, anomaly_e4';
+const ROLLUP_COLUMNS = 'count, up, degraded, down, min_us, max_us, sum_us, dns_sum_us, connect_sum_us, tls_sum_us, first_byte_sum_us, transfer_sum_us, anomaly_max_e4, hist, maint_count, maint_answered';
+const RAW_COLUMNS = 'status, total_us, dns_us, connect_us, tls_us, first_byte_us, transfer_us, anomaly_e4, maint';
 
 export class HistoryDatabase {
   private statements!: Statements;
@@ -208,9 +223,11 @@ export class HistoryDatabase {
   private prepareStatements(): void {
     const rollupUpsert = (level: RollupLevel): Statement =>
       this.db.prepare(`INSERT INTO ${level.table} (tid, bucket, ${ROLLUP_COLUMNS})
-        VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (tid, bucket) DO UPDATE SET
           count = count + 1,
+          maint_count = maint_count + excluded.maint_count,
+          maint_answered = maint_answered + excluded.maint_answered,
           up = up + excluded.up,
           degraded = degraded + excluded.degraded,
           down = down + excluded.down,
@@ -227,7 +244,7 @@ export class HistoryDatabase {
           hist = coalesce(excluded.hist, hist)`);
     this.statements = {
       insertCheck: this.db.prepare(`INSERT OR REPLACE INTO checks (seq, tid, at, status, reason, code, total_us, dns_us, connect_us, tls_us,
-        first_byte_us, transfer_us, anomaly_e4, eid, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        first_byte_us, transfer_us, anomaly_e4, eid, message, maint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       upsertRollup: ROLLUP_LEVELS.map(rollupUpsert),
       selectRollupHistogram: ROLLUP_LEVELS.map((level) => this.db.prepare(`SELECT hist FROM ${level.table} WHERE tid = ? AND bucket = ?`)),
       insertStateChange: this.db.prepare(`INSERT OR REPLACE INTO state_changes (seq, tid, at, from_state, to_state, reason, message) VALUES (?, ?, ?, ?, ?, ?, ?)`),
@@ -348,8 +365,9 @@ export class HistoryDatabase {
     const anomalyE4 = toE4(record.anomalyScore);
     this.statements.insertCheck.run([
       sequence, tid, record.startedAt, status, record.reason, record.statusCode, totalUs, ...phasesUs, anomalyE4,
-      this.endpointFor(record), record.status === 'UP' ? null : record.message,
+      this.endpointFor(record), record.status === 'UP' ? null : record.message, record.maintenance ? 1 : null,
     ] as SqlValue[]);
+    const maintenance = record.maintenance ? 1 : 0;
 
     ROLLUP_LEVELS.forEach((level, index) => {
       const bucket = Math.floor(record.startedAt / level.widthMs);
@@ -364,7 +382,7 @@ export class HistoryDatabase {
         status === STATUS_CODES.UP ? 1 : 0, status === STATUS_CODES.DEGRADED ? 1 : 0, answered ? 0 : 1,
         answered ? totalUs : null, answered ? totalUs : null, answered ? totalUs : 0,
         ...phasesUs.map((us) => (answered ? us : 0)),
-        anomalyE4, hist,
+        anomalyE4, hist, maintenance, answered ? maintenance : 0,
       ] as SqlValue[]);
     });
 
@@ -468,7 +486,7 @@ export class HistoryDatabase {
 
   uptime(targetId: string, sinceMs: number, untilMs: number): number | null {
     const aggregate = this.aggregateRange(targetId, sinceMs, untilMs);
-    return aggregate.count === 0 ? null : aggregate.answered / aggregate.count;
+    return aggregate.uptime;
   }
 
   latencyStats(targetId: string, range: TimeRange): LatencyStats {
@@ -541,8 +559,8 @@ export class HistoryDatabase {
     try {
       statement.bind([tid, from, to]);
       while (statement.step()) {
-        const [status, totalUs, dns, connect, tls, firstByte, transfer, anomalyE4] = statement.get() as number[];
-        aggregate.addRaw(status!, totalUs!, [dns!, connect!, tls!, firstByte!, transfer!], anomalyE4 ?? null);
+        const [status, totalUs, dns, connect, tls, firstByte, transfer, anomalyE4, maint] = statement.get() as number[];
+        aggregate.addRaw(status!, totalUs!, [dns!, connect!, tls!, firstByte!, transfer!], anomalyE4 ?? null, maint === 1);
       }
     } finally {
       statement.free();
@@ -592,8 +610,8 @@ export class HistoryDatabase {
       try {
         statement.bind([tid, from, to]);
         while (statement.step()) {
-          const [at, status, totalUs, dns, connect, tls, firstByte, transfer, anomalyE4] = statement.get() as number[];
-          aggregateAt(Math.floor((at! - origin) / width)).addRaw(status!, totalUs!, [dns!, connect!, tls!, firstByte!, transfer!], anomalyE4 ?? null);
+          const [at, status, totalUs, dns, connect, tls, firstByte, transfer, anomalyE4, maint] = statement.get() as number[];
+          aggregateAt(Math.floor((at! - origin) / width)).addRaw(status!, totalUs!, [dns!, connect!, tls!, firstByte!, transfer!], anomalyE4 ?? null, maint === 1);
         }
       } finally {
         statement.free();
@@ -699,15 +717,15 @@ export class HistoryDatabase {
     const byTarget = tids === undefined ? '' : `AND c.tid IN (${tids.map(() => '?').join(', ') || 'NULL'})`;
     const rows = this.rows(
       `SELECT t.id, t.url, t.name, c.at, c.status, c.reason, c.code, c.total_us, c.dns_us, c.connect_us, c.tls_us, c.first_byte_us,
-         c.transfer_us, c.anomaly_e4, e.address, e.location, c.message
+         c.transfer_us, c.anomaly_e4, e.address, e.location, c.message, c.maint
        FROM checks c JOIN targets t ON t.tid = c.tid LEFT JOIN endpoints e ON e.eid = c.eid
        WHERE c.at >= ? AND c.at < ? ${byTarget} ORDER BY c.at, c.seq`,
       [range.from, range.to, ...(tids ?? [])],
     );
     const records = rows.map((row) => {
-      const [id, url, name, at, status, reason, code, total, dns, connect, tls, firstByte, transfer, anomalyE4, address, location, message] = row as [
+      const [id, url, name, at, status, reason, code, total, dns, connect, tls, firstByte, transfer, anomalyE4, address, location, message, maint] = row as [
         string, string, string, number, number, string | null, number | null, number, number, number, number, number, number, number | null,
-        string | null, string | null, string | null,
+        string | null, string | null, string | null, number | null,
       ];
       return {
         targetId: id,
@@ -723,12 +741,13 @@ export class HistoryDatabase {
         address,
         location: location ? (JSON.parse(location) as CheckRecord['location']) : null,
         message: message ?? '',
+        ...(maint === 1 ? { maintenance: true } : {}),
       };
     });
     if (format === 'json') return JSON.stringify({ from: range.from, to: range.to, checks: records }, null, 1);
     const header = [
       'time', 'started_at_ms', 'target_id', 'target', 'name', 'status', 'reason', 'status_code', 'total_ms', 'dns_ms', 'connect_ms', 'tls_ms',
-      'first_byte_ms', 'transfer_ms', 'anomaly_score', 'address', 'country_code', 'city', 'message',
+      'first_byte_ms', 'transfer_ms', 'anomaly_score', 'address', 'country_code', 'city', 'message', 'maintenance',
     ];
     const lines = [header.join(',')];
     for (const r of records) {
@@ -737,6 +756,7 @@ export class HistoryDatabase {
           new Date(r.startedAt).toISOString(), r.startedAt, csvText(r.targetId), csvText(r.target), csvText(r.name), r.status, r.reason ?? '',
           r.statusCode ?? '', r.totalMs, r.phases.dns, r.phases.connect, r.phases.tls, r.phases.firstByte, r.phases.transfer, r.anomalyScore ?? '',
           r.address ?? '', csvText(r.location?.countryCode ?? ''), csvText(r.location?.city ?? ''), csvText(r.message),
+          r.maintenance ? 'true' : '',
         ].join(','),
       );
     }

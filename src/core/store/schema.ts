@@ -9,7 +9,7 @@
 import type { Database } from 'sql.js';
 import { LatencyHistogram } from './latencyHistogram';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const ROLLUP_LEVELS = [
   { name: 'minute', table: 'rollup_minute', widthMs: 60_000 },
@@ -105,6 +105,15 @@ const MIGRATIONS: Record<number, Migration> = {
   1: (db) => {
     for (const level of ROLLUP_LEVELS) db.exec(`ALTER TABLE ${level.table} ADD COLUMN hist BLOB`);
     backfillHistograms(db);
+  },
+  // Version 3: checks made during a maintenance window or a snooze are marked, and rollups count
+  // them apart, so uptime can leave them out. Older checks were made outside any window.
+  2: (db) => {
+    db.exec('ALTER TABLE checks ADD COLUMN maint INTEGER');
+    for (const level of ROLLUP_LEVELS) {
+      db.exec(`ALTER TABLE ${level.table} ADD COLUMN maint_count INTEGER NOT NULL DEFAULT 0`);
+      db.exec(`ALTER TABLE ${level.table} ADD COLUMN maint_answered INTEGER NOT NULL DEFAULT 0`);
+    }
   },
 };
 

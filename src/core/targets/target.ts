@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { RE2JS } from 're2js';
+import { parseMaintenanceWindows, parseSnoozeUntil, type QuietPeriods } from './maintenance';
 
 export type TargetKind = 'http' | 'tcp' | 'dns';
 
@@ -37,6 +38,10 @@ export interface TargetEntryObject {
   /** A PEM file of certificate authorities to trust for this target, besides the usual ones (absolute or `~/`). */
   ca?: string;
   paused?: boolean;
+  /** Snoozed until then (ISO date-time or epoch ms): checked, recorded as maintenance, not alerted on. */
+  snoozeUntil?: string | number;
+  /** Weekly maintenance windows in local time, e.g. `[{ "days": ["sun"], "from": "02:00", "to": "04:00" }]`. */
+  maintenance?: { days?: string[]; from: string; to: string }[];
 }
 
 /** Defaults that apply when an entry does not say otherwise. */
@@ -74,6 +79,8 @@ export interface Target {
   intervalMs: number;
   timeoutMs: number;
   paused: boolean;
+  /** A snooze and weekly maintenance windows (maintenance.ts): checked, not alerted on. */
+  quiet: QuietPeriods;
   /**
    * Refuse link-local and cloud metadata addresses (networkPolicy.ts): set for targets from
    * workspace or folder settings, which a cloned repository can write.
@@ -342,6 +349,11 @@ export function resolveTarget(entry: TargetEntry, defaults: TargetDefaults = DEF
     return { ok: false, error: '"id" must be 1 to 64 letters, digits, ".", "_" or "-".' };
   }
 
+  const maintenance = parseMaintenanceWindows(object?.maintenance);
+  if (!maintenance.ok) return maintenance;
+  const snoozeUntil = parseSnoozeUntil(object?.snoozeUntil);
+  if (!snoozeUntil.ok) return snoozeUntil;
+
   let http: HttpOptions | null = null;
   if (kind === 'http') {
     const built = resolveHttpOptions(object, defaults);
@@ -365,6 +377,7 @@ export function resolveTarget(entry: TargetEntry, defaults: TargetDefaults = DEF
       intervalMs: interval !== undefined ? Math.round(interval * 1000) : defaults.intervalMs,
       timeoutMs: timeout ?? Math.min(defaults.timeoutMs, MAX_TIMEOUT_MS),
       paused: object?.paused === true,
+      quiet: { snoozeUntil: snoozeUntil.value, maintenance: maintenance.value },
       blockLinkLocal: false,
       http,
     },

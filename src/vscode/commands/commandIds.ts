@@ -6,6 +6,8 @@ export const enum CommandId {
   PauseTarget = 'networkMonitor.pauseTarget',
   ResumeTarget = 'networkMonitor.resumeTarget',
   PauseAll = 'networkMonitor.pauseAll',
+  SnoozeTarget = 'networkMonitor.snoozeTarget',
+  EndSnooze = 'networkMonitor.endSnooze',
   ResumeAll = 'networkMonitor.resumeAll',
   CheckNow = 'networkMonitor.checkNow',
   OpenDashboard = 'networkMonitor.openDashboard',

@@ -175,6 +175,33 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     log.info(`${paused ? 'Paused' : 'Resumed'} ${nameOf(id)}.`);
   }
 
+  /**
+   * Snoozes a target: checked and recorded as maintenance, no alert, until a time. `until` is
+   * minutes from now or an ISO date-time; without it, the user picks.
+   */
+  async function snoozeTarget(argument: TargetArgument, until?: number | string): Promise<void> {
+    const id = await targetIdFrom(argument, monitor, vscode.l10n.t('Which target do you want to snooze?'));
+    if (!id) return;
+    let end: number | undefined = typeof until === 'number' ? Date.now() + until * 60_000 : typeof until === 'string' ? Date.parse(until) : undefined;
+    if (until === undefined) end = await askSnoozeEnd();
+    if (end === undefined) return;
+    if (!Number.isFinite(end) || end <= Date.now()) throw new Error(vscode.l10n.t('A snooze must end in the future.'));
+    const snoozeUntil = new Date(end).toISOString();
+    await targets.update(id, (entry) => ({ ...entry, snoozeUntil }));
+    log.info(`Snoozed ${nameOf(id)} until ${snoozeUntil}.`);
+  }
+
+  async function endSnooze(argument: TargetArgument): Promise<void> {
+    const id = await targetIdFrom(argument, monitor, vscode.l10n.t('End the snooze of which target?'),
+      (snapshot) => snapshot.configured.target.quiet.snoozeUntil !== null);
+    if (!id) return;
+    await targets.update(id, (entry) => {
+      const { snoozeUntil: _ended, ...rest } = entry;
+      return rest;
+    });
+    log.info(`Ended the snooze of ${nameOf(id)}.`);
+  }
+
   async function setAllPaused(paused: boolean): Promise<void> {
     await targets.setPaused(targets.targets.map((configured) => configured.target.id), paused);
     log.info(paused ? 'Paused every target.' : 'Resumed every target.');
@@ -324,6 +351,8 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     register(CommandId.RemoveTarget, removeTarget),
     register(CommandId.PauseTarget, (argument: TargetArgument) => setPaused(argument, true)),
     register(CommandId.ResumeTarget, (argument: TargetArgument) => setPaused(argument, false)),
+    register(CommandId.SnoozeTarget, (argument: TargetArgument, until?: number | string) => snoozeTarget(argument, until)),
+    register(CommandId.EndSnooze, (argument: TargetArgument) => endSnooze(argument)),
     register(CommandId.PauseAll, () => setAllPaused(true)),
     register(CommandId.ResumeAll, () => setAllPaused(false)),
     register(CommandId.CheckNow, checkNow),
@@ -345,4 +374,23 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     register(CommandId.UnmuteTarget, (argument: TargetArgument) => setMuted(argument, false)),
     register(CommandId.ShowTargetPicker, showTargetPicker),
   ];
+}
+
+/** The end of a snooze, as the user picks it: an hour, four hours, tomorrow morning, Monday morning. */
+async function askSnoozeEnd(): Promise<number | undefined> {
+  const now = new Date();
+  const morning = (daysAhead: number): number => new Date(now.getFullYear(), now.getMonth(), now.getDate() + daysAhead, 9, 0).getTime();
+  const daysToMonday = ((8 - now.getDay()) % 7) || 7;
+  const format = (at: number): string => new Date(at).toLocaleString(vscode.env.language, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+  const choices = [
+    { label: vscode.l10n.t('For 1 hour'), end: now.getTime() + 3_600_000 },
+    { label: vscode.l10n.t('For 4 hours'), end: now.getTime() + 4 * 3_600_000 },
+    { label: vscode.l10n.t('Until tomorrow morning'), end: morning(1) },
+    { label: vscode.l10n.t('Until Monday morning'), end: morning(daysToMonday) },
+  ].map((choice) => ({ ...choice, description: format(choice.end) }));
+  const picked = await vscode.window.showQuickPick(choices, {
+    title: vscode.l10n.t('Snooze Target'),
+    placeHolder: vscode.l10n.t('Checks go on and are kept; no alert is sent and uptime leaves them out'),
+  });
+  return picked?.end;
 }

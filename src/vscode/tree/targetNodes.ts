@@ -4,6 +4,7 @@
  * `target+down+paused` that package.json's menus match with regular expressions.
  */
 import * as vscode from 'vscode';
+import { describeWindow } from '../../core/targets/maintenance';
 import type { TargetStatus } from '../../core/scheduler/monitorEvent';
 import type { HistoryQueries, Incident } from '../../core/store/historyStore';
 import { formatAgo, formatDuration, formatLatency, formatUptime } from '../format/monitorText';
@@ -66,14 +67,21 @@ export class TargetNode {
     return this.snapshot.configured.target.id;
   }
 
-  /** `target+<last check status>[+paused][+muted]`, e.g. `target+down+paused`. */
+  /** `target+<last check status>[+paused][+muted][+snoozed]`, e.g. `target+down+paused`. */
   get contextValue(): string {
     const { status, lastRecord } = this.snapshot;
     const lastStatus = status === 'PAUSED' ? (lastRecord?.status ?? 'UNKNOWN') : status;
     let value = `target+${lastStatus.toLowerCase()}`;
     if (status === 'PAUSED') value += '+paused';
     if (this.context.isMuted(this.targetId)) value += '+muted';
+    if (this.snoozedUntil() !== null) value += '+snoozed';
     return value;
+  }
+
+  /** When the target's snooze ends, or null when it is not snoozed now. */
+  private snoozedUntil(now = Date.now()): number | null {
+    const until = this.snapshot.configured.target.quiet.snoozeUntil;
+    return until !== null && until > now ? until : null;
   }
 
   incidents(now = Date.now()): Incident[] {
@@ -104,6 +112,9 @@ export class TargetNode {
     else if (status !== 'PAUSED' && lastRecord && lastRecord.status !== 'DOWN') parts.push(formatLatency(lastRecord.totalMs));
     const uptime = this.uptime24h(now);
     if (uptime !== null) parts.push(vscode.l10n.t('{0} 24 h', formatUptime(uptime)));
+    const snoozedUntil = this.snoozedUntil(now);
+    if (snoozedUntil !== null) parts.push(vscode.l10n.t('snoozed until {0}', new Date(snoozedUntil).toLocaleString(vscode.env.language, { weekday: 'short', hour: '2-digit', minute: '2-digit' })));
+    else if (this.snapshot.lastRecord?.maintenance === true) parts.push(vscode.l10n.t('maintenance'));
     return parts.join(' · ');
   }
 
@@ -128,6 +139,9 @@ export class TargetNode {
     md.appendMarkdown(`$(${STATUS_ICONS[status].icon}) **`).appendText(target.name).appendMarkdown(`** — ${statusWord(status)}\n\n`);
     md.appendMarkdown('`').appendText(target.url).appendMarkdown('`\n\n');
     if (this.context.isMuted(target.id)) md.appendMarkdown(`$(bell-slash) ${vscode.l10n.t('Notifications muted')}\n\n`);
+    const snoozedUntil = this.snoozedUntil(now);
+    if (snoozedUntil !== null) md.appendMarkdown(`$(clock) ${vscode.l10n.t('Snoozed until {0}: checked, but no alert is sent and uptime leaves these checks out.', new Date(snoozedUntil).toLocaleString(vscode.env.language))}\n\n`);
+    if (target.quiet.maintenance.length > 0) md.appendMarkdown(`$(tools) ${vscode.l10n.t('Maintenance windows: {0}', target.quiet.maintenance.map(describeWindow).join('; '))}\n\n`);
     if (this.context.readOnly()) md.appendMarkdown(`$(info) ${vscode.l10n.t('Checked by another VS Code window; this one shows its results.')}\n\n`);
     md.appendMarkdown(`${checkOriginMarkdown()}\n\n`);
     if (!lastRecord) {

@@ -190,6 +190,27 @@ describe('Targets through the commands', function () {
     await eventually('the outage is a child of the node', () => monitor.tree.getChildren(monitor.tree.node(id)).length > 0);
   });
 
+  it('Snooze Target keeps checking a target that goes down but says nothing until the snooze ends', async () => {
+    await config().update('targets', [site.url], vscode.ConfigurationTarget.Global);
+    const id = await eventually('the target is UP', () => nodes(monitor).find((node) => node.snapshot.status === 'UP')?.targetId);
+    await vscode.commands.executeCommand('networkMonitor.snoozeTarget', id, 60);
+    const written = userTargets()[0] as { snoozeUntil?: string };
+    assert.ok(written.snoozeUntil && Date.parse(written.snoozeUntil) > Date.now() + 50 * 60_000, 'the snooze is written to the entry');
+    await eventually('the tree says it is snoozed', () => item(monitor, id)?.contextValue?.endsWith('+snoozed') && String(item(monitor, id)?.description).includes('snoozed until'));
+    const shownBefore = monitor.notifications.shown.length;
+    await site.stop();
+    try {
+      await eventually('it has failed past the alert threshold while snoozed', () => (monitor.monitor.snapshot(id)?.consecutiveFailures ?? 0) >= 3);
+      assert.equal(monitor.notifications.shown.slice(shownBefore).filter((shown) => shown.kind === 'down').length, 0, 'no alert while snoozed');
+      assert.equal(monitor.monitor.snapshot(id)?.lastRecord?.maintenance, true, 'its checks are recorded as made during maintenance');
+      await vscode.commands.executeCommand('networkMonitor.endSnooze', id);
+      await eventually('the outage is announced once the snooze ends', () => monitor.notifications.shown.slice(shownBefore).some((shown) => shown.kind === 'down' && shown.targetIds.includes(id)));
+    } finally {
+      await site.start();
+    }
+    await eventually('the target is UP again', () => monitor.monitor.snapshot(id)?.status === 'UP');
+  });
+
   it('Export History writes the recorded checks of the target to the file given, as CSV and as JSON', async () => {
     const id = nodes(monitor)[0]!.targetId;
     const folder = vscode.Uri.file(mkdtempSync(join(tmpdir(), 'nm-export-')));

@@ -194,4 +194,21 @@ describe('TargetStateMachine', () => {
     const resumed = machine.resume(0);
     assert.deepEqual(resumed && describeEvent(resumed), 'stateChanged:PAUSED>UNKNOWN');
   });
+
+  it('during maintenance the status follows the checks but nothing is announced; after it, the outage is', () => {
+    const machine = new TargetStateMachine(makeTarget('m'), SETTINGS);
+    const apply = (status: CheckStatus, at: number, maintenance: boolean): string[] => machine.apply(makeResult(machine.target, status, at * MINUTE), maintenance).map(describeEvent);
+    assert.deepEqual(apply('UP', 0, false), ['stateChanged:UNKNOWN>UP']);
+    assert.deepEqual(apply('DOWN', 1, true), ['stateChanged:UP>DOWN']);
+    assert.deepEqual(apply('DOWN', 2, true), []);
+    assert.deepEqual(apply('DOWN', 3, true), [], 'no alert inside the window');
+    assert.equal(machine.snapshot().maintenance, true);
+    assert.equal(machine.snapshot().consecutiveFailures, 3);
+    assert.deepEqual(apply('DOWN', 4, false), ['alert:4'], 'still down when it ends: alerted at once');
+    assert.deepEqual(apply('DOWN', 5, true), [], 'no reminder and no recovery while quiet');
+    assert.deepEqual(apply('UP', 6, true), ['stateChanged:DOWN>UP'], 'the recovery waits for the end of the window');
+    assert.deepEqual(apply('UP', 7, false), ['recovered:300000']);
+    // Down and back within one window: nothing at all.
+    assert.deepEqual([apply('DOWN', 8, true), apply('DOWN', 9, true), apply('DOWN', 10, true), apply('UP', 11, true), apply('UP', 12, false)], [['stateChanged:UP>DOWN'], [], [], ['stateChanged:DOWN>UP'], []]);
+  });
 });

@@ -156,7 +156,7 @@ test('state changes make incidents, and exports carry the checks of the range', 
   assert.equal(csv.length, 3);
   assert.match(csv[0]!, /^time,started_at_ms,target_id,/);
   assert.match(csv[1]!, /,UP,,200,12\.34,/);
-  assert.ok(csv[2]!.endsWith(`"'=HYPERLINK(""x""), ""quoted"""`), 'formula-like text is neutralised and quoted');
+  assert.ok(csv[2]!.endsWith(`"'=HYPERLINK(""x""), ""quoted""",`), 'formula-like text is neutralised and quoted; the maintenance column after it is empty');
   const json = JSON.parse(store.exportRange(undefined, { from: T0, to: T0 + 2000 }, 'json')) as { checks: { status: string; statusCode: number }[] };
   assert.deepEqual(json.checks.map((c) => [c.status, c.statusCode]), [['UP', 200], ['DOWN', 500]]);
 });

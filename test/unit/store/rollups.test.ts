@@ -202,3 +202,31 @@ test('a version 1 database is migrated: data kept, histograms rebuilt from raw r
   assert.equal(queryRows(db, 'SELECT count(*) FROM rollup_hour WHERE hist IS NOT NULL')[0]![0], 1);
   assert.equal(queryRows(db, 'SELECT count FROM rollup_minute')[0]![0], 4);
 });
+
+test('checks made during maintenance are kept and marked, and uptime leaves them out at every level', async (t) => {
+  const directory = tempDirectory(t);
+  const start = Date.UTC(2026, 10, 20, 0, 0, 0);
+  const open = (): Promise<SqlJsHistoryStore> => SqlJsHistoryStore.open({ directory, now: () => start + 3 * HOUR });
+  const store = await open();
+  // Three hours, one check a minute; the middle hour is a maintenance window in which it is down.
+  for (let minute = 0; minute < 180; minute++) {
+    const inWindow = minute >= 60 && minute < 120;
+    store.append(makeCheck({ startedAt: start + minute * 60_000, status: inWindow ? 'DOWN' : 'UP', ...(inWindow ? { maintenance: true } : {}) }));
+  }
+  await store.flush();
+  // Whole hours read the hour rollups; a ragged range reads minutes and raw rows.
+  assert.equal(store.uptime('t1', start, start + 3 * HOUR), 1, 'the window is left out of uptime');
+  assert.equal(store.uptime('t1', start + 30 * 60_000 + 1, start + 150 * 60_000 - 7), 1);
+  assert.equal(store.uptime('t1', start + 60 * 60_000, start + 120 * 60_000), null, 'a range inside the window has nothing to count');
+  assert.equal(store.latencyStats('t1', { from: start, to: start + 3 * HOUR }).count, 120, 'latency counts the answered checks as before');
+
+  const { checks } = JSON.parse(store.exportRange(['t1'], { from: start, to: start + 3 * HOUR }, 'json')) as { checks: { maintenance?: boolean }[] };
+  assert.equal(checks.filter((check) => check.maintenance === true).length, 60, 'each check of the window is marked');
+  const csv = store.exportRange(['t1'], { from: start + 60 * 60_000, to: start + 61 * 60_000 }, 'csv').trimEnd().split('\r\n');
+  assert.ok(csv[0]!.endsWith(',maintenance') && csv[1]!.endsWith(',true'));
+
+  // Replayed from the journal alone, the marks are still there.
+  const reopened = await open();
+  t.after(() => reopened.dispose());
+  assert.equal(reopened.uptime('t1', start, start + 3 * HOUR), 1);
+});
