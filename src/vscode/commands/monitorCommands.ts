@@ -246,7 +246,7 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     const lines = [
       `# ${vscode.l10n.t('Network Monitor report')}`,
       '',
-      vscode.l10n.t('{0} to {1}', new Date(now - RANGE_MS[range]).toLocaleString(), new Date(now).toLocaleString()),
+      vscode.l10n.t('{0} to {1}', new Date(now - RANGE_MS[range]).toLocaleString(vscode.env.language), new Date(now).toLocaleString(vscode.env.language)),
       '',
       `| ${vscode.l10n.t('Target')} | ${vscode.l10n.t('Status')} | ${vscode.l10n.t('Availability')} | ${vscode.l10n.t('Average')} | p95 | ${vscode.l10n.t('Anomalies')} | ${vscode.l10n.t('Certificate')} | ${vscode.l10n.t('Location')} |`,
       '|---|---|---:|---:|---:|---:|---:|---|',

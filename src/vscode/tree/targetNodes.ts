@@ -148,7 +148,7 @@ export class TargetNode {
       md.appendMarkdown(vscode.l10n.t('Not checked yet.'));
       return md;
     }
-    const time = new Date(lastRecord.startedAt).toLocaleTimeString();
+    const time = new Date(lastRecord.startedAt).toLocaleTimeString(vscode.env.language);
     md.appendMarkdown(`${vscode.l10n.t('Last check')}: ${time} (${formatAgo(lastRecord.startedAt, now)})`);
     if (lastRecord.statusCode !== null) md.appendMarkdown(` · HTTP ${lastRecord.statusCode}`);
     md.appendMarkdown(` · ${formatLatency(lastRecord.totalMs)}\n\n`);
@@ -184,7 +184,7 @@ export class TargetNode {
     }
     if (lastIncident) {
       const length = formatDuration((lastIncident.endedAt ?? now) - lastIncident.startedAt);
-      md.appendMarkdown(`${vscode.l10n.t('Last incident')}: ${lastIncident.worst} ${new Date(lastIncident.startedAt).toLocaleString()}, `);
+      md.appendMarkdown(`${vscode.l10n.t('Last incident')}: ${lastIncident.worst} ${new Date(lastIncident.startedAt).toLocaleString(vscode.env.language)}, `);
       md.appendMarkdown(lastIncident.endedAt === null ? vscode.l10n.t('ongoing for {0}', length) : vscode.l10n.t('lasted {0}', length));
       if (lastIncident.message) md.appendMarkdown(' — ').appendText(lastIncident.message);
     }
@@ -208,7 +208,7 @@ export class IncidentNode {
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     item.id = `incident:${incident.targetId}:${incident.startedAt}`;
     item.iconPath = statusIcon(incident.worst);
-    item.description = `${new Date(incident.startedAt).toLocaleString()}${incident.message ? ` · ${incident.message}` : ''}`;
+    item.description = `${new Date(incident.startedAt).toLocaleString(vscode.env.language)}${incident.message ? ` · ${incident.message}` : ''}`;
     item.tooltip = new vscode.MarkdownString().appendText(`${label}\n\n${incident.message}`);
     item.contextValue = 'incident';
     return item;
