@@ -1,6 +1,7 @@
 // The dashboard front end: connects to the extension and starts the app.
 import './dashboard.css';
 import { DashboardApp } from './dashboardApp';
+import { configureL10n } from './l10n';
 import { connectToHost } from './vscodeApi';
 
 const host = connectToHost();
@@ -13,6 +14,7 @@ document.addEventListener('securitypolicyviolation', (event) => {
   document.body.dataset['cspViolations'] = String(Number(document.body.dataset['cspViolations'] ?? '0') + 1);
 });
 
+configureL10n();
 const root = document.getElementById('app') ?? document.body;
 const app = new DashboardApp(host, root);
 // Only when the extension was started for tests (NM_DASHBOARD_TEST_PROBE=1): lets an end-to-end

@@ -9,6 +9,9 @@ export interface DashboardHtmlParts {
   nonce?: string;
   /** Lets end-to-end tests read the charts' state from the page (see webview-ui/src/main.ts). */
   testProbe?: boolean;
+  /** The editor's display language and its l10n bundle (undefined in English), for the page's strings. */
+  language?: string;
+  l10nBundle?: Record<string, string>;
 }
 
 export function createNonce(): string {
@@ -34,7 +37,7 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 export function renderDashboardHtml(parts: DashboardHtmlParts): string {
   const nonce = parts.nonce ?? createNonce();
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${attribute(parts.language ?? 'en')}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${attribute(contentSecurityPolicy(parts.cspSource, nonce))}">
@@ -42,7 +45,7 @@ export function renderDashboardHtml(parts: DashboardHtmlParts): string {
 <link rel="stylesheet" href="${attribute(parts.styleUri)}">
 <title>Network Monitor Dashboard</title>
 </head>
-<body${parts.testProbe ? ' data-test-probe="true"' : ''}>
+<body${parts.testProbe ? ' data-test-probe="true"' : ''}${parts.l10nBundle ? ` data-l10n="${attribute(JSON.stringify(parts.l10nBundle))}"` : ''}>
 <main id="app" aria-busy="true"><p class="loading">Loading the dashboard…</p></main>
 <script type="module" nonce="${attribute(nonce)}" src="${attribute(parts.scriptUri)}"></script>
 </body>

@@ -78,6 +78,8 @@ export class DashboardPanel implements vscode.Disposable {
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot, 'dashboard.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot, 'dashboard.css')).toString(),
       testProbe: process.env[TEST_PROBE_VARIABLE] === '1',
+      language: vscode.env.language,
+      l10nBundle: vscode.l10n.bundle,
     });
   }
 

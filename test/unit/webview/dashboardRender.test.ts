@@ -97,6 +97,11 @@ before(async () => {
       const html = renderDashboardHtml({ cspSource: origin, scriptUri: `${origin}/dashboard.js`, styleUri: `${origin}/dashboard.css` })
         .replace('</head>', `<link rel="stylesheet" href="${origin}/theme-${path.slice(1, -5)}.css">\n</head>`);
       response.writeHead(200, { 'content-type': 'text/html' }).end(html);
+    } else if (path === '/de.html') {
+      // The page as the extension renders it for an editor in German, with the German bundle.
+      const bundle = JSON.parse(readFileSync(join(ROOT, 'l10n', 'bundle.l10n.de.json'), 'utf8')) as Record<string, string>;
+      const html = renderDashboardHtml({ cspSource: origin, scriptUri: `${origin}/dashboard.js`, styleUri: `${origin}/dashboard.css`, language: 'de', l10nBundle: bundle });
+      response.writeHead(200, { 'content-type': 'text/html' }).end(html);
     } else if (path === '/favicon.ico') {
       response.writeHead(204).end();
     } else {
@@ -117,7 +122,7 @@ after(async () => {
   if (buildDir) rmSync(buildDir, { recursive: true, force: true });
 });
 
-async function openDashboard(theme: 'light' | 'dark'): Promise<{ page: Page; problems: string[] }> {
+async function openDashboard(theme: 'light' | 'dark' | 'de'): Promise<{ page: Page; problems: string[] }> {
   const page = await browser!.newPage({ viewport: { width: 1280, height: 1500 } });
   const problems: string[] = [];
   page.on('console', (message) => {
@@ -282,6 +287,26 @@ test('anything the content security policy blocks is reported to the extension a
     const report = await waitForPosted(page, (m) => m.type === 'webviewError');
     assert.ok(report.type === 'webviewError' && /^Blocked by the content security policy \(style-src-attr\)/.test(report.message), JSON.stringify(report));
     assert.equal(await page.getAttribute('body', 'data-csp-violations'), '1');
+  } finally {
+    await page.close();
+  }
+});
+
+test('in a German editor the dashboard speaks German, from the same bundle as the extension', { timeout: 30_000 }, async (t) => {
+  if (!browser) {
+    t.skip(`${CHROMIUM} is not installed`);
+    return;
+  }
+  const { page, problems } = await openDashboard('de');
+  try {
+    await waitForPosted(page, (m) => m.type === 'ready');
+    assert.equal(await page.getAttribute('html', 'lang'), 'de');
+    const headings = await page.locator('h2').allTextContents();
+    for (const heading of ['Antwortzeit', 'Antwortzeit nach Phasen', 'Verfügbarkeit und Störungen', 'Serverstandorte', 'Bericht']) {
+      assert.ok(headings.includes(heading), `"${heading}" among ${JSON.stringify(headings)}`);
+    }
+    assert.ok((await page.locator('button', { hasText: 'Aktualisieren' }).count()) === 1);
+    assert.deepEqual(problems, []);
   } finally {
     await page.close();
   }

@@ -1,5 +1,6 @@
 /** The range buttons and the target chips (a checkbox per target, with its live status). */
 import { TIME_RANGES, type DashboardTarget, type DashboardTargetState, type TimeRange } from '../../../src/shared/dashboardProtocol';
+import * as l10n from '@vscode/l10n';
 import { formatMs } from '../logic/chartData';
 import { clear, el } from '../dom';
 
@@ -19,7 +20,7 @@ export class ControlsView {
     top.append(el('h1', undefined, 'Network Monitor'));
     const ranges = el('div', 'range-buttons');
     ranges.setAttribute('role', 'group');
-    ranges.setAttribute('aria-label', 'Time range');
+    ranges.setAttribute('aria-label', l10n.t('Time range'));
     for (const range of TIME_RANGES) {
       const button = el('button', 'range', RANGE_LABELS[range]);
       button.type = 'button';
@@ -31,7 +32,7 @@ export class ControlsView {
     top.append(ranges);
     this.chips = el('div', 'target-chips');
     this.chips.setAttribute('role', 'group');
-    this.chips.setAttribute('aria-label', 'Targets shown');
+    this.chips.setAttribute('aria-label', l10n.t('Targets shown'));
     this.element.append(top, this.chips);
   }
 
@@ -45,7 +46,7 @@ export class ControlsView {
   setTargets(targets: readonly DashboardTarget[], shown: ReadonlySet<string>, states: ReadonlyMap<string, DashboardTargetState>): void {
     clear(this.chips);
     if (targets.length === 0) {
-      this.chips.append(el('p', 'muted', 'No targets yet. Add one with "Network Monitor: Add Target" and it appears here.'));
+      this.chips.append(el('p', 'muted', l10n.t('No targets yet. Add one with "Network Monitor: Add Target" and it appears here.')));
       return;
     }
     for (const target of targets) {

@@ -1,5 +1,6 @@
 /** Where the time goes for one target: dns, connect, tls, first byte and transfer, stacked over time. */
 import type { ChartDataset } from 'chart.js';
+import * as l10n from '@vscode/l10n';
 import { PHASES, type DashboardTarget, type PhaseName, type SeriesColumns, type TimeRange } from '../../../src/shared/dashboardProtocol';
 import { formatAxisMs, formatMs, formatTimestamp, pointCentre, type XY } from '../logic/chartData';
 import { withAlpha } from '../logic/color';
@@ -7,9 +8,10 @@ import type { ChartTheme } from '../theme';
 import { Chart, chartCanvas, timeAxis } from './chartSetup';
 import { el } from '../dom';
 
-const PHASE_LABELS: Record<PhaseName, string> = {
-  dns: 'DNS', connect: 'Connect', tls: 'TLS', firstByte: 'First byte', transfer: 'Transfer',
-};
+/** Read when a chart is drawn, after the page's language is configured. */
+const phaseLabels = (): Record<PhaseName, string> => ({
+  dns: 'DNS', connect: l10n.t('Connect'), tls: 'TLS', firstByte: l10n.t('First byte'), transfer: l10n.t('Transfer'),
+});
 
 export class PhaseChartView {
   readonly element: HTMLElement;
@@ -22,9 +24,9 @@ export class PhaseChartView {
   constructor(private theme: ChartTheme, onFocus: (targetId: string) => void) {
     this.element = el('section', 'card');
     const header = el('div', 'card-header');
-    header.append(el('h2', undefined, 'Response time by phase'));
+    header.append(el('h2', undefined, l10n.t('Response time by phase')));
     this.select = el('select', 'target-select');
-    this.select.setAttribute('aria-label', 'Target for the phase breakdown');
+    this.select.setAttribute('aria-label', l10n.t('Target for the phase breakdown'));
     this.select.addEventListener('change', () => onFocus(this.select.value));
     header.append(this.select);
     this.element.append(header);
@@ -68,7 +70,7 @@ export class PhaseChartView {
     this.chart.data.datasets = PHASES.map((phase, index): ChartDataset<'line', XY[]> => {
       const color = this.theme.phases[index]!;
       return {
-        label: PHASE_LABELS[phase],
+        label: phaseLabels()[phase],
         data: series ? series.t.map((t, i) => ({ x: pointCentre(series, t), y: answered[i] ? series[phase][i]! : null })) : [],
         borderColor: color,
         backgroundColor: withAlpha(color, 0.55),

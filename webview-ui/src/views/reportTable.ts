@@ -1,9 +1,11 @@
 /** The report: one row per target over the chosen range, exportable as CSV or JSON. */
 import type { ReportFormat, ReportRow } from '../../../src/shared/dashboardProtocol';
+import * as l10n from '@vscode/l10n';
 import { formatMs, formatPercent } from '../logic/chartData';
 import { el } from '../dom';
 
-const HEADERS = ['Target', 'Availability', 'Avg', 'p95 Response', 'Location', 'Anomalies', 'Last Status', 'Certificate days left'];
+/** Read when the table is built, after the page's language is configured. */
+const headers = (): string[] => [l10n.t('Target'), l10n.t('Availability'), l10n.t('Avg'), l10n.t('p95 Response'), l10n.t('Location'), l10n.t('Anomalies'), l10n.t('Last Status'), l10n.t('Certificate days left')];
 const NUMERIC = new Set([1, 2, 3, 5, 7]);
 
 export class ReportTableView {
@@ -14,9 +16,9 @@ export class ReportTableView {
   constructor(onExport: (format: ReportFormat) => void, onRefresh: () => void) {
     this.element = el('section', 'card');
     const header = el('div', 'card-header');
-    header.append(el('h2', undefined, 'Report'));
+    header.append(el('h2', undefined, l10n.t('Report')));
     const actions = el('div', 'actions');
-    const refresh = el('button', 'secondary', 'Refresh');
+    const refresh = el('button', 'secondary', l10n.t('Refresh'));
     refresh.type = 'button';
     refresh.addEventListener('click', onRefresh);
     actions.append(refresh);
@@ -33,7 +35,7 @@ export class ReportTableView {
     table.id = 'report-table';
     const head = el('thead');
     const headRow = el('tr');
-    HEADERS.forEach((text, i) => {
+    headers().forEach((text, i) => {
       const th = el('th', NUMERIC.has(i) ? 'numeric' : undefined, text);
       th.scope = 'col';
       headRow.append(th);
@@ -42,7 +44,7 @@ export class ReportTableView {
     this.body = el('tbody');
     table.append(head, this.body);
     wrapper.append(table);
-    this.note = el('p', 'muted', 'Loading…');
+    this.note = el('p', 'muted', l10n.t('Loading…'));
     this.element.append(wrapper, this.note);
   }
 

@@ -1,5 +1,6 @@
 /** Response time per shown target over the range, anomalies marked with a triangle on the line. */
 import type { ChartDataset, Plugin, PointElement } from 'chart.js';
+import * as l10n from '@vscode/l10n';
 import type { DashboardTarget, SeriesColumns, TimeRange } from '../../../src/shared/dashboardProtocol';
 import { anomalyIndices, formatAxisMs, formatMs, formatTimestamp, responsePoints, type XY } from '../logic/chartData';
 import type { ChartTheme } from '../theme';
@@ -51,8 +52,8 @@ export class ResponseChartView {
 
   constructor(private theme: ChartTheme) {
     this.element = el('section', 'card');
-    this.element.append(el('h2', undefined, 'Response time'));
-    const { holder, canvas } = chartCanvas('response-chart', 'Response time per target', 'chart-holder tall');
+    this.element.append(el('h2', undefined, l10n.t('Response time')));
+    const { holder, canvas } = chartCanvas('response-chart', l10n.t('Response time per target'), 'chart-holder tall');
     this.canvas = canvas;
     this.element.append(holder);
     this.chart = new Chart<'line', XY[]>(this.canvas, {

@@ -1,5 +1,6 @@
 /** Uptime per shown target as a strip of status cells over the range, with the incidents listed below. */
 import type { DashboardTarget, SeriesColumns } from '../../../src/shared/dashboardProtocol';
+import * as l10n from '@vscode/l10n';
 import { availability, cellRuns, findIncidents, formatDuration, formatPercent, formatTimestamp, isFailure } from '../logic/chartData';
 import { clear, el, svgEl } from '../dom';
 
@@ -14,7 +15,7 @@ export class StatusTimelineView {
 
   constructor() {
     this.element = el('section', 'card');
-    this.element.append(el('h2', undefined, 'Uptime and incidents'));
+    this.element.append(el('h2', undefined, l10n.t('Uptime and incidents')));
     this.rows = el('div', 'timeline-rows');
     this.incidents = el('div', 'incidents');
     this.element.append(this.rows, this.incidents);
@@ -47,11 +48,11 @@ export class StatusTimelineView {
     }
     clear(this.incidents);
     if (seriesList.length === 0) {
-      this.incidents.append(el('p', 'muted', 'Select a target to see its uptime.'));
+      this.incidents.append(el('p', 'muted', l10n.t('Select a target to see its uptime.')));
       return;
     }
     if (allIncidents.length === 0) {
-      this.incidents.append(el('p', 'muted', 'No failed checks in this range.'));
+      this.incidents.append(el('p', 'muted', l10n.t('No failed checks in this range.')));
       return;
     }
     allIncidents.sort((a, b) => b.from - a.from);

@@ -4,6 +4,7 @@
  * state; local-network targets are listed beside the map instead.
  */
 import { geoNaturalEarth1, geoPath, type GeoProjection } from 'd3-geo';
+import * as l10n from '@vscode/l10n';
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import countries110m from 'world-atlas/countries-110m.json';
@@ -31,8 +32,8 @@ export class WorldMapView {
     this.view = clampMapView(initialView);
     this.element = el('section', 'card');
     const header = el('div', 'card-header');
-    header.append(el('h2', undefined, 'Server locations'));
-    const reset = el('button', 'secondary', 'Reset view');
+    header.append(el('h2', undefined, l10n.t('Server locations')));
+    const reset = el('button', 'secondary', l10n.t('Reset view'));
     reset.type = 'button';
     reset.addEventListener('click', () => this.setView({ zoom: 1, x: MAP_WIDTH / 2, y: MAP_HEIGHT / 2 }));
     header.append(reset);
@@ -40,7 +41,7 @@ export class WorldMapView {
 
     const body = el('div', 'map-body');
     const frame = el('div', 'map-frame');
-    this.svg = svgEl('svg', { class: 'world-map', role: 'img', 'aria-label': 'World map of target locations' });
+    this.svg = svgEl('svg', { class: 'world-map', role: 'img', 'aria-label': l10n.t('World map of target locations') });
     this.projection = geoNaturalEarth1().fitExtent([[4, 4], [MAP_WIDTH - 4, MAP_HEIGHT - 4]], { type: 'Sphere' });
     this.svg.append(svgEl('path', { d: geoPath(this.projection)({ type: 'Sphere' }) ?? '', class: 'sphere' }));
     this.land = svgEl('g', { class: 'countries' });
@@ -93,8 +94,8 @@ export class WorldMapView {
       return { marker, circle };
     });
     clear(this.sideLists);
-    this.sideLists.append(this.targetList('Local network', layout.local, states));
-    if (layout.unknown.length > 0) this.sideLists.append(this.targetList('Location unknown', layout.unknown, states));
+    this.sideLists.append(this.targetList(l10n.t('Local network'), layout.local, states));
+    if (layout.unknown.length > 0) this.sideLists.append(this.targetList(l10n.t('Location unknown'), layout.unknown, states));
     this.svg.dataset['markers'] = String(layout.markers.length);
   }
 
@@ -102,7 +103,7 @@ export class WorldMapView {
     const section = el('div', 'map-list');
     section.append(el('h3', undefined, title));
     if (targets.length === 0) {
-      section.append(el('p', 'muted', 'None'));
+      section.append(el('p', 'muted', l10n.t('None')));
       return section;
     }
     const list = el('ul');
@@ -120,7 +121,7 @@ export class WorldMapView {
   private showTooltip(marker: PlacedMarker, status: string, circle: SVGCircleElement): void {
     const lines = [
       marker.target.name,
-      `${status} · ${placeName(marker.location) ?? 'Unknown location'}`,
+      `${status} · ${placeName(marker.location) ?? l10n.t('Unknown location')}`,
       networkName(marker.location) ?? 'ISP unknown (turn on the online location lookup for ISP and city)',
       marker.target.address ? `IP ${marker.target.address}` : null,
     ].filter((line): line is string => line !== null);
