@@ -57,8 +57,10 @@ export function squidUnavailable(): string | undefined {
 export async function startSquid(options: SquidOptions): Promise<RunningSquid> {
   const squid = findExecutable(SQUID_CANDIDATES);
   if (!squid) throw new Error(squidUnavailable());
-  const folder = mkdtempSync(join(tmpdir(), 'nm-squid-'));
-  // Started as root, Squid works as the unprivileged `proxy` user, which must write its logs here.
+  // Started as root, Squid works as the unprivileged `proxy` user, which must reach and write this
+  // folder: directly in the system's temporary folder, since a test's own TMPDIR (the VS Code
+  // tests' one, say) may sit inside folders only root can enter.
+  const folder = mkdtempSync(join(existsSync('/tmp') ? '/tmp' : tmpdir(), 'nm-squid-'));
   chmodSync(folder, 0o777);
   const port = await closedPort();
   const write = (name: string, text: string): string => {

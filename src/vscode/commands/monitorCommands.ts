@@ -365,7 +365,7 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     register(CommandId.StoreSecret, (args?: StoreSecretArguments) => secretCommands.store(args)),
     register(CommandId.ManageSecrets, () => secretCommands.manage()),
     register(CommandId.DeleteSecret, (name?: string) => secretCommands.delete(typeof name === 'string' ? name : undefined)),
-    register(CommandId.SetProxyCredentials, () => proxy.setCredentials()),
+    register(CommandId.SetProxyCredentials, (args?: { username: string; password: string; origin?: string }) => proxy.setCredentials(args)),
     register(CommandId.ImportTargets, (args?: ImportTargetsArguments) => importTargetsCommand(targets, secretCommands, log, args)),
     register(CommandId.AddAlertChannel, (args?: AddAlertChannelArguments) => alertChannels.add(args)),
     register(CommandId.RemoveAlertChannel, (name?: string) => alertChannels.remove(typeof name === 'string' ? name : undefined)),

@@ -75,9 +75,20 @@ export class ProxyConfiguration implements vscode.Disposable {
     }
   }
 
-  /** Set Proxy Credentials: a user name and password for the proxy in use, kept for that proxy only. */
-  async setCredentials(): Promise<void> {
+  /**
+   * Set Proxy Credentials: a user name and password for the proxy in use, kept for that proxy
+   * only. With `args` (tests, other extensions) nothing is asked; the proxy must be one in use.
+   */
+  async setCredentials(args?: { username: string; password: string; origin?: string }): Promise<void> {
     const origins = proxyOrigins(this.readValues(), this.env);
+    if (args) {
+      const origin = args.origin ?? origins[0];
+      if (!origin || !origins.includes(origin)) throw new Error(vscode.l10n.t('Credentials can be stored only for a proxy in use ({0}).', origins.join(', ') || vscode.l10n.t('none is set')));
+      await this.secrets.store(proxyCredentialsKey(origin), serializeProxyCredentials({ origin, username: args.username, password: args.password }));
+      this.log.info(`Stored credentials of "${args.username}" for the proxy ${origin}.`);
+      await this.reload();
+      return;
+    }
     if (origins.length === 0) {
       void vscode.window.showInformationMessage(vscode.l10n.t('No proxy is set: the checks connect directly. Set "http.proxy" in your user settings (or HTTPS_PROXY in the environment) first.'));
       return;
