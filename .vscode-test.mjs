@@ -13,7 +13,8 @@ import { buildE2eSuites } from './test/e2e/buildSuites.mjs';
 
 const repoRoot = dirname(fileURLToPath(import.meta.url));
 const hostDir = process.env.NM_VSCODE_HOST_DIR ?? join(repoRoot, '.vscode-host');
-const host = process.env.NM_VSCODE_TEST_HOST ?? (existsSync(join(hostDir, 'cs', 'node_modules', '.bin', 'code-server')) ? 'code-server' : 'desktop');
+const host =
+  process.env.NM_VSCODE_TEST_HOST ?? (existsSync(join(hostDir, 'cs', 'node_modules', '.bin', 'code-server')) ? 'code-server' : 'desktop');
 if (host !== 'desktop' && host !== 'code-server') {
   throw new Error(`NM_VSCODE_TEST_HOST is "${host}"; set it to "desktop" or "code-server".`);
 }

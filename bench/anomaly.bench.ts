@@ -9,7 +9,16 @@
 import { performance } from 'node:perf_hooks';
 import { AnomalyDetector, DEFAULT_ANOMALY_THRESHOLD, type AnomalyDetectorSettings } from '../src/core/anomaly/anomalyDetector';
 import { forestPercentileScores, neverAlert, rollingZScores } from './anomaly/baselines';
-import { atThreshold, bestThreshold, detectorScorer, evaluate, isHeldOut, scoreAll, type Scorer, type ScoreTable } from './anomaly/evaluation';
+import {
+  atThreshold,
+  bestThreshold,
+  detectorScorer,
+  evaluate,
+  isHeldOut,
+  scoreAll,
+  type Scorer,
+  type ScoreTable,
+} from './anomaly/evaluation';
 import { generateEvaluationSet, type LabelledSeries } from './anomaly/evaluationSet';
 import { generateGenericSet } from './anomaly/genericSeries';
 import { generatePhaseSet } from './anomaly/phaseSeries';
@@ -40,7 +49,8 @@ function measureCost(source: LabelledSeries): { usPerCheck: number; kib: number;
   const detectors = Array.from({ length: TARGETS }, () => new AnomalyDetector());
   const started = performance.now();
   for (let step = 0; step < CHECKS_PER_TARGET; step++) {
-    for (let t = 0; t < TARGETS; t++) detectors[t]!.score({ time: step * 60_000, value: source.values[(step + t * 7) % source.values.length]! });
+    for (let t = 0; t < TARGETS; t++)
+      detectors[t]!.score({ time: step * 60_000, value: source.values[(step + t * 7) % source.values.length]! });
   }
   const usPerCheck = ((performance.now() - started) * 1000) / (TARGETS * CHECKS_PER_TARGET);
   const kib = (usedBytes() - before) / TARGETS / 1024;
@@ -51,11 +61,19 @@ const { usPerCheck, kib, arrayKib } = measureCost(generated[0]!);
 const count = (set: readonly LabelledSeries[]) => set.reduce((n, s) => n + s.values.length, 0);
 const windows = (set: readonly LabelledSeries[]) => set.reduce((n, s) => n + s.windows.length, 0);
 const sources = new Set(realWorldManifest().map((entry) => entry.source.split(':')[0]!));
-console.log('Real-world labelled set (bench/anomaly/realWorld; labels are documented events or the sources\' own coding, see PROVENANCE.md):');
-console.log(`  ${realWorld.length} series (${realTrain.length} tuning, ${realHeldOut.length} held out, split fixed in series.json), ${count(realWorld)} values, ${windows(realWorld)} labelled windows; from ${[...sources].join(', ')}`);
-console.log(`Generated set: ${generated.length} series (response times and other shapes; odd seeds held out), ${count(generated)} checks, ${windows(generated)} windows; phases set ${phased.length} series.`);
+console.log(
+  "Real-world labelled set (bench/anomaly/realWorld; labels are documented events or the sources' own coding, see PROVENANCE.md):",
+);
+console.log(
+  `  ${realWorld.length} series (${realTrain.length} tuning, ${realHeldOut.length} held out, split fixed in series.json), ${count(realWorld)} values, ${windows(realWorld)} labelled windows; from ${[...sources].join(', ')}`,
+);
+console.log(
+  `Generated set: ${generated.length} series (response times and other shapes; odd seeds held out), ${count(generated)} checks, ${windows(generated)} windows; phases set ${phased.length} series.`,
+);
 console.log(METRIC_DEFINITION);
-console.log(`Shipped thresholds: detector score >= ${DEFAULT_ANOMALY_THRESHOLD}; z-score |z| >= 3; forest percentile rank >= 0.99. "opt" is the best threshold for that very set (NAB's optimised`);
+console.log(
+  `Shipped thresholds: detector score >= ${DEFAULT_ANOMALY_THRESHOLD}; z-score |z| >= 3; forest percentile rank >= 0.99. "opt" is the best threshold for that very set (NAB's optimised`,
+);
 console.log('threshold); "at tuning opt" applies the tuning half\'s best threshold to the held-out half.\n');
 
 interface Contender {
@@ -75,7 +93,8 @@ const NAME_WIDTH = 46;
 function line(name: string, cells: readonly string[], widths: readonly number[]): string {
   return [name.padEnd(NAME_WIDTH), ...cells.map((cell, i) => cell.padStart(widths[i]!))].join(' ');
 }
-const score = (set: readonly LabelledSeries[], table: ScoreTable, limit: number) => combine(set.map((s) => scoreSeries(s, atThreshold(table, limit)(s))));
+const score = (set: readonly LabelledSeries[], table: ScoreTable, limit: number) =>
+  combine(set.map((s) => scoreSeries(s, atThreshold(table, limit)(s))));
 
 const REAL_COLUMNS = ['tuning', 'held-out', 'tuning', 'held-out', 'held-out', 'held-out', 'held-out'];
 const REAL_SUBHEAD = ['shipped', 'shipped', 'opt', 'opt', 'at tuning', 'windows', 'FP'];
@@ -91,15 +110,21 @@ for (const contender of contenders) {
   const tuningBest = bestThreshold(realTrain, table);
   const heldBest = bestThreshold(realHeldOut, table);
   const heldShipped = score(realHeldOut, table, contender.shipped);
-  console.log(line(contender.name, [
-    score(realTrain, table, contender.shipped).score.toFixed(1),
-    heldShipped.score.toFixed(1),
-    tuningBest.score.toFixed(1),
-    heldBest.score.toFixed(1),
-    score(realHeldOut, table, tuningBest.limit).score.toFixed(1),
-    `${heldShipped.detectedWindows}/${heldShipped.windows}`,
-    String(heldShipped.falsePositives),
-  ], REAL_WIDTHS));
+  console.log(
+    line(
+      contender.name,
+      [
+        score(realTrain, table, contender.shipped).score.toFixed(1),
+        heldShipped.score.toFixed(1),
+        tuningBest.score.toFixed(1),
+        heldBest.score.toFixed(1),
+        score(realHeldOut, table, tuningBest.limit).score.toFixed(1),
+        `${heldShipped.detectedWindows}/${heldShipped.windows}`,
+        String(heldShipped.falsePositives),
+      ],
+      REAL_WIDTHS,
+    ),
+  );
 }
 const realSeconds = (performance.now() - scoringStarted) / 1000;
 
@@ -115,13 +140,19 @@ for (const contender of contenders) {
   const table = scoreAll(generated, scorer);
   const result = evaluate(generated, atThreshold(table, contender.shipped));
   const phasedTable = scoreAll(phased, scorer);
-  console.log(line(contender.name, [
-    result.tuning.score.toFixed(1),
-    result.heldOut.score.toFixed(1),
-    result.all.score.toFixed(1),
-    bestThreshold(generated, table).score.toFixed(1),
-    evaluate(phased, atThreshold(phasedTable, contender.shipped)).all.score.toFixed(1),
-  ], GEN_WIDTHS));
+  console.log(
+    line(
+      contender.name,
+      [
+        result.tuning.score.toFixed(1),
+        result.heldOut.score.toFixed(1),
+        result.all.score.toFixed(1),
+        bestThreshold(generated, table).score.toFixed(1),
+        evaluate(phased, atThreshold(phasedTable, contender.shipped)).all.score.toFixed(1),
+      ],
+      GEN_WIDTHS,
+    ),
+  );
 }
 
 console.log('\nAblation on the real-world held-out half (one step off at a time; gain = full detector minus without it):');
@@ -149,21 +180,29 @@ for (const [name, settings] of ablations) {
     fullShipped = heldShipped;
     fullOpt = heldOpt;
   }
-  const generatedShipped = evaluate(generated, atThreshold(scoreAll(generated, detectorScorer(settings)), DEFAULT_ANOMALY_THRESHOLD)).all.score;
-  const gain = (full: number, without: number) => (name === 'full detector' ? '' : `${full - without >= 0 ? '+' : ''}${(full - without).toFixed(1)}`);
-  console.log(line(name, [
-    heldShipped.toFixed(1),
-    gain(fullShipped, heldShipped),
-    heldOpt.toFixed(1),
-    gain(fullOpt, heldOpt),
-    score(realTrain, table, DEFAULT_ANOMALY_THRESHOLD).score.toFixed(1),
-    generatedShipped.toFixed(1),
-  ], ABLATION_WIDTHS));
+  const generatedShipped = evaluate(generated, atThreshold(scoreAll(generated, detectorScorer(settings)), DEFAULT_ANOMALY_THRESHOLD)).all
+    .score;
+  const gain = (full: number, without: number) =>
+    name === 'full detector' ? '' : `${full - without >= 0 ? '+' : ''}${(full - without).toFixed(1)}`;
+  console.log(
+    line(
+      name,
+      [
+        heldShipped.toFixed(1),
+        gain(fullShipped, heldShipped),
+        heldOpt.toFixed(1),
+        gain(fullOpt, heldOpt),
+        score(realTrain, table, DEFAULT_ANOMALY_THRESHOLD).score.toFixed(1),
+        generatedShipped.toFixed(1),
+      ],
+      ABLATION_WIDTHS,
+    ),
+  );
 }
 console.log('  Measured while the detector was built and left out (not rerun here, their code is gone): a prediction-error');
-console.log('  channel (an EWMA forecaster\'s error through the anomaly likelihood) gained +0.7 at the shipped threshold and -0.1 at the');
+console.log("  channel (an EWMA forecaster's error through the anomaly likelihood) gained +0.7 at the shipped threshold and -0.1 at the");
 console.log('  best one on the held-out half, +3.2 only on the generated set, so it was removed; an isolation forest');
-console.log('  channel (each check\'s error, step and distance from the level, regrown every 32 checks) lowered the held-out half');
+console.log("  channel (each check's error, step and distance from the level, regrown every 32 checks) lowered the held-out half");
 console.log('  (45.9 vs 49.7 shipped, 47.0 vs 51.8 at the best threshold); a seasonal forecaster (level plus an offset per slot of');
 console.log('  the week or year) left it where it was (+0.4, then -0.1); a recent mean of 3 or 6 values in the level likelihood');
 console.log('  scored lower on the tuning half.');
@@ -174,13 +213,21 @@ const generatedTable = scoreAll(generated, detectorScorer({}));
 for (const limit of [0.3, 0.4, 0.5, 0.6, 0.7]) {
   const mark = limit === DEFAULT_ANOMALY_THRESHOLD ? ' (default)' : '          ';
   const generatedScore = combine(generated.map((s) => scoreSeries(s, atThreshold(generatedTable, limit)(s)))).score;
-  console.log(`  ${limit.toFixed(1)}${mark}: ${score(realTrain, detectorTable, limit).score.toFixed(1).padStart(5)} / ${score(realHeldOut, detectorTable, limit).score.toFixed(1).padStart(5)}   generated ${generatedScore.toFixed(1).padStart(5)}`);
+  console.log(
+    `  ${limit.toFixed(1)}${mark}: ${score(realTrain, detectorTable, limit).score.toFixed(1).padStart(5)} / ${score(realHeldOut, detectorTable, limit).score.toFixed(1).padStart(5)}   generated ${generatedScore.toFixed(1).padStart(5)}`,
+  );
 }
 
-console.log(`\nCost with ${TARGETS} targets x ${CHECKS_PER_TARGET} checks (round-robin; budget 50 us a check, a few tens of KiB a target):`);
-console.log(`  detector ${usPerCheck.toFixed(1)} us per check; ${kib.toFixed(1)} KiB memory per target (heap + arrays; its arrays ${arrayKib.toFixed(1)} KiB, fixed by the options)`);
+console.log(
+  `\nCost with ${TARGETS} targets x ${CHECKS_PER_TARGET} checks (round-robin; budget 50 us a check, a few tens of KiB a target):`,
+);
+console.log(
+  `  detector ${usPerCheck.toFixed(1)} us per check; ${kib.toFixed(1)} KiB memory per target (heap + arrays; its arrays ${arrayKib.toFixed(1)} KiB, fixed by the options)`,
+);
 console.log(`  scoring the real-world set with all four contenders took ${realSeconds.toFixed(1)} s`);
 
 const detectorHeld = score(realHeldOut, detectorTable, DEFAULT_ANOMALY_THRESHOLD).score;
 const bestBaselineHeld = Math.max(...contenders.slice(1).map((c) => bestThreshold(realHeldOut, realTables.get(c.name)!).score));
-console.log(`\nReal-world held-out half: detector ${detectorHeld.toFixed(1)} at the shipped threshold vs the best baseline ${bestBaselineHeld.toFixed(1)} at its own best threshold; bench took ${((performance.now() - benchStarted) / 1000).toFixed(0)} s.`);
+console.log(
+  `\nReal-world held-out half: detector ${detectorHeld.toFixed(1)} at the shipped threshold vs the best baseline ${bestBaselineHeld.toFixed(1)} at its own best threshold; bench took ${((performance.now() - benchStarted) / 1000).toFixed(0)} s.`,
+);

@@ -72,15 +72,29 @@ async function runClient(origin: string, path: string, total: number, concurrenc
   await pool.close();
   latencies.sort((a, b) => a - b);
   const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  const result: LoadResult = { latencies, requests: total, errors, statuses, seconds, requestsPerSecond: total / seconds, p50Ms: at(0.5), p99Ms: at(0.99), bytes };
+  const result: LoadResult = {
+    latencies,
+    requests: total,
+    errors,
+    statuses,
+    seconds,
+    requestsPerSecond: total / seconds,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    bytes,
+  };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 function load(origin: string, path: string, total: number, concurrency: number, token: string): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', __filename, 'client', origin, path, String(total), String(concurrency), token], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', __filename, 'client', origin, path, String(total), String(concurrency), token],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
     child.on('error', reject);
@@ -92,7 +106,6 @@ function load(origin: string, path: string, total: number, concurrency: number, 
 }
 
 // ---- Server side -------------------------------------------------------------------------------
-
 
 function benchTargets(): Target[] {
   return Array.from({ length: TARGETS }, (_, i) => {
@@ -106,7 +119,16 @@ async function seedStore(directory: string, targets: readonly Target[], now: num
   const store = await SqlJsHistoryStore.open({ directory, now: () => now, flushIntervalMs: 60_000, snapshotIntervalMs: 3_600_000 });
   const random = createSeededRandom(42);
   for (const target of targets) store.upsertTarget({ id: target.id, url: target.url, name: target.name });
-  const location = { country: 'Germany', countryCode: 'DE', city: 'Frankfurt', isp: 'Example Hosting', asn: 64500, lat: 50.1, lon: 8.7, local: false };
+  const location = {
+    country: 'Germany',
+    countryCode: 'DE',
+    city: 'Frankfurt',
+    isp: 'Example Hosting',
+    asn: 64500,
+    lat: 50.1,
+    lon: 8.7,
+    local: false,
+  };
   for (let at = now - HISTORY_MS; at < now; at += INTERVAL_MS) {
     targets.forEach((target, index) => {
       const base = 20 + (index % 40) * 3;
@@ -115,7 +137,7 @@ async function seedStore(directory: string, targets: readonly Target[], now: num
       const record: CheckRecord = {
         targetId: target.id,
         target: target.url,
-        startedAt: at + (index * 97) % INTERVAL_MS,
+        startedAt: at + ((index * 97) % INTERVAL_MS),
         status: down ? 'DOWN' : 'UP',
         reason: down ? 'TIMEOUT' : null,
         message: down ? 'No answer within 10 s.' : `HTTP 200 in ${Math.round(totalMs)} ms.`,
@@ -124,7 +146,14 @@ async function seedStore(directory: string, targets: readonly Target[], now: num
         phases: down
           ? { dns: 1, connect: 0, tls: 0, firstByte: 0, transfer: 0 }
           : { dns: 1, connect: totalMs * 0.2, tls: totalMs * 0.3, firstByte: totalMs * 0.45, transfer: totalMs * 0.05 - 1 },
-        tls: { subject: target.host, issuer: 'Bench CA', validFrom: '2026-01-01T00:00:00.000Z', validTo: '2027-01-01T00:00:00.000Z', daysLeft: 38, authorized: true },
+        tls: {
+          subject: target.host,
+          issuer: 'Bench CA',
+          validFrom: '2026-01-01T00:00:00.000Z',
+          validTo: '2027-01-01T00:00:00.000Z',
+          daysLeft: 38,
+          authorized: true,
+        },
         addresses: ['192.0.2.10'],
         anomalyScore: down ? null : random() < 0.002 ? 0.9 : random() * 0.2,
         location,
@@ -220,15 +249,23 @@ async function main(): Promise<void> {
 
   try {
     const cost = performance.now();
-    for (let i = 0; i < 5; i++) await fetch(`http://127.0.0.1:${uncachedPort}/api/status`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.arrayBuffer());
+    for (let i = 0; i < 5; i++)
+      await fetch(`http://127.0.0.1:${uncachedPort}/api/status`, { headers: { authorization: `Bearer ${token}` } }).then((r) =>
+        r.arrayBuffer(),
+      );
     const computeMs = (performance.now() - cost) / 5;
-    console.log(`computing /api/status for ${TARGETS} targets from the store: ${computeMs.toFixed(1)} ms per request (one at a time, wall clock, sliced)`);
+    console.log(
+      `computing /api/status for ${TARGETS} targets from the store: ${computeMs.toFixed(1)} ms per request (one at a time, wall clock, sliced)`,
+    );
 
     const rounds = 5;
-    const [base, api] = (await interleaved([
-      () => served(`http://127.0.0.1:${baselinePort}`, '/', 10_000 / rounds, token),
-      () => served(`http://127.0.0.1:${cachedPort}`, '/api/status', 10_000 / rounds, token),
-    ], rounds)) as [ServedLoad, ServedLoad];
+    const [base, api] = (await interleaved(
+      [
+        () => served(`http://127.0.0.1:${baselinePort}`, '/', 10_000 / rounds, token),
+        () => served(`http://127.0.0.1:${cachedPort}`, '/api/status', 10_000 / rounds, token),
+      ],
+      rounds,
+    )) as [ServedLoad, ServedLoad];
     const raw = await served(`http://127.0.0.1:${uncachedPort}`, '/api/status', 300, token);
     const metrics = await served(`http://127.0.0.1:${cachedPort}`, '/metrics', 500, token);
     console.log(format('baseline: same bytes from memory', base));
@@ -238,15 +275,20 @@ async function main(): Promise<void> {
     // Under 50 clients at once a stall is a queue of handlers; with one client it is the longest
     // single block of the host's thread, which is what other extensions would feel. The baseline
     // shows the floor a busy machine adds by descheduling the process.
-    const [oneBase, oneStatus, oneMetrics] = (await interleaved([
-      () => served(`http://127.0.0.1:${baselinePort}`, '/', 10, token, 1),
-      () => served(`http://127.0.0.1:${uncachedPort}`, '/api/status', 10, token, 1),
-      () => served(`http://127.0.0.1:${uncachedPort}`, '/metrics', 10, token, 1),
-    ], 2)) as [ServedLoad, ServedLoad, ServedLoad];
+    const [oneBase, oneStatus, oneMetrics] = (await interleaved(
+      [
+        () => served(`http://127.0.0.1:${baselinePort}`, '/', 10, token, 1),
+        () => served(`http://127.0.0.1:${uncachedPort}`, '/api/status', 10, token, 1),
+        () => served(`http://127.0.0.1:${uncachedPort}`, '/metrics', 10, token, 1),
+      ],
+      2,
+    )) as [ServedLoad, ServedLoad, ServedLoad];
     console.log(format('one client: baseline', oneBase));
     console.log(format('one client: /api/status no caches', oneStatus));
     console.log(format('one client: /metrics no caches', oneMetrics));
-    console.log(`ratio /api/status to baseline: ${(api.requestsPerSecond / base.requestsPerSecond).toFixed(2)} of the throughput, p99 x${(api.p99Ms / base.p99Ms).toFixed(2)}`);
+    console.log(
+      `ratio /api/status to baseline: ${(api.requestsPerSecond / base.requestsPerSecond).toFixed(2)} of the throughput, p99 x${(api.p99Ms / base.p99Ms).toFixed(2)}`,
+    );
     console.log(`ratio uncached to cached: ${(raw.requestsPerSecond / api.requestsPerSecond).toFixed(3)} of the throughput`);
     const failed = [base, api, raw, metrics, oneBase, oneStatus, oneMetrics].reduce((sum, result) => sum + result.errors, 0);
     if (failed > 0) {

@@ -46,8 +46,12 @@ const DARK_THEME = `body { --vscode-foreground: #cccccc; --vscode-descriptionFor
   --vscode-testing-iconPassed: #73c991; --vscode-testing-iconFailed: #f14c4c; --vscode-editorWarning-foreground: #cca700; }`;
 
 const PLACES: [string, string, number, number][] = [
-  ['US', 'United States', 39.89, -98.82], ['DE', 'Germany', 51.03, 10.35], ['JP', 'Japan', 36.63, 137.88],
-  ['BR', 'Brazil', -10.69, -53.24], ['AU', 'Australia', -25.63, 134.21], ['SG', 'Singapore', 1.36, 103.82],
+  ['US', 'United States', 39.89, -98.82],
+  ['DE', 'Germany', 51.03, 10.35],
+  ['JP', 'Japan', 36.63, 137.88],
+  ['BR', 'Brazil', -10.69, -53.24],
+  ['AU', 'Australia', -25.63, 134.21],
+  ['SG', 'Singapore', 1.36, 103.82],
 ];
 
 // ---- the seeded history -----------------------------------------------------------------------
@@ -75,12 +79,24 @@ function* minuteChecks(index: number, from: number, to: number): Generator<SeedC
     const totalMs = 40 + index * 4 + 12 * Math.sin((2 * Math.PI * minute) / 1440) + random() * 8 + (spike ? 400 : 0);
     const us = Math.round(totalMs * 1000);
     const firstByte = us - 26_000;
-    yield { at: at + index * 997, status: down ? 2 : 0, totalUs: down ? 10_000_000 : us, phasesUs: [2000, 8000, 12_000, firstByte, 4000], anomalyE4: spike ? 9000 : Math.floor(random() * 2000) };
+    yield {
+      at: at + index * 997,
+      status: down ? 2 : 0,
+      totalUs: down ? 10_000_000 : us,
+      phasesUs: [2000, 8000, 12_000, firstByte, 4000],
+      anomalyE4: spike ? 9000 : Math.floor(random() * 2000),
+    };
   }
 }
 
 class Bucket {
-  count = 0; up = 0; down = 0; min = Infinity; max = 0; sum = 0; anomaly = 0;
+  count = 0;
+  up = 0;
+  down = 0;
+  min = Infinity;
+  max = 0;
+  sum = 0;
+  anomaly = 0;
   readonly phases = [0, 0, 0, 0, 0];
   readonly histogram = new LatencyHistogram();
 
@@ -109,7 +125,9 @@ async function seedHistory(directory: string, now: number, targets: number): Pro
   const keepMs = [2 * DAY, 90 * DAY, 5 * 365 * DAY];
   const insertTarget = db.prepare('INSERT INTO targets (tid, id, url, name, first_seen_at) VALUES (?, ?, ?, ?, ?)');
   const insertRaw = db.prepare('INSERT INTO checks VALUES (NULL, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)');
-  const insertRollups = ROLLUP_LEVELS.map((level) => db.prepare(`INSERT INTO ${level.table} VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`));
+  const insertRollups = ROLLUP_LEVELS.map((level) =>
+    db.prepare(`INSERT INTO ${level.table} VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`),
+  );
   let rows = 0;
   for (let index = 0; index < targets; index++) {
     const tid = index + 1;
@@ -131,7 +149,19 @@ async function seedHistory(directory: string, now: number, targets: number): Pro
     buckets.forEach((byKey, i) => {
       for (const [key, b] of byKey) {
         const answered = b.up > 0;
-        insertRollups[i]!.run([tid, key, b.count, b.up, b.down, answered ? b.min : null, answered ? b.max : null, b.sum, ...b.phases, b.anomaly, answered ? b.histogram.encode() : null]);
+        insertRollups[i]!.run([
+          tid,
+          key,
+          b.count,
+          b.up,
+          b.down,
+          answered ? b.min : null,
+          answered ? b.max : null,
+          b.sum,
+          ...b.phases,
+          b.anomaly,
+          answered ? b.histogram.encode() : null,
+        ]);
         rows++;
       }
     });
@@ -154,13 +184,26 @@ function monitorOver(store: SqlJsHistoryStore, targets: number, now: number): Mo
       : { country, countryCode, city: null, isp: null, asn: 64_500 + index, lat, lon, local: false };
     const url = `https://service-${index}.example/health`;
     const lastRecord: CheckRecord = {
-      targetId: `t${index}`, target: url, startedAt: now - MINUTE, status: 'UP', reason: null, message: '200 OK', statusCode: 200, totalMs: 50,
-      phases: { dns: 2, connect: 8, tls: 12, firstByte: 24, transfer: 4 }, tls: null, addresses: [local ? `192.168.1.${index}` : `192.0.2.${index}`],
-      anomalyScore: 0.1, location,
+      targetId: `t${index}`,
+      target: url,
+      startedAt: now - MINUTE,
+      status: 'UP',
+      reason: null,
+      message: '200 OK',
+      statusCode: 200,
+      totalMs: 50,
+      phases: { dns: 2, connect: 8, tls: 12, firstByte: 24, transfer: 4 },
+      tls: null,
+      addresses: [local ? `192.168.1.${index}` : `192.0.2.${index}`],
+      anomalyScore: 0.1,
+      location,
     };
     return {
       configured: { target: { id: `t${index}`, name: `Service ${index}`, url, kind: 'http' } },
-      status: 'UP', consecutiveFailures: 0, lastRecord, statusSince: now - DAY,
+      status: 'UP',
+      consecutiveFailures: 0,
+      lastRecord,
+      statusSince: now - DAY,
     } as unknown as TargetSnapshot;
   });
   const never = (): { dispose(): void } => ({ dispose: () => undefined });
@@ -179,7 +222,8 @@ function monitorOver(store: SqlJsHistoryStore, targets: number, now: number): Mo
 // ---- one opening of the dashboard -------------------------------------------------------------
 
 /** Runs in the page: hands the host's message to the webview as VS Code does, with postMessage. */
-const deliver = (json: string): void => (globalThis as unknown as { postMessage(message: unknown, origin: string): void }).postMessage(JSON.parse(json), '*');
+const deliver = (json: string): void =>
+  (globalThis as unknown as { postMessage(message: unknown, origin: string): void }).postMessage(JSON.parse(json), '*');
 
 interface OpenFigures {
   /** From asking the page to load to the response-time chart drawn with the history. */
@@ -237,7 +281,8 @@ async function openDashboard(browser: Browser, origin: string, source: MonitorDa
     await page.exposeBinding('__nmToHost', (_source, message: unknown) => {
       const type = (message as { type?: string }).type;
       // The first series request rides on ready, or comes after init from an older webview.
-      if (seriesRequestedAt === 0 && (type === 'requestSeries' || (type === 'ready' && (message as { series?: unknown }).series))) seriesRequestedAt = epochNow();
+      if (seriesRequestedAt === 0 && (type === 'requestSeries' || (type === 'ready' && (message as { series?: unknown }).series)))
+        seriesRequestedAt = epochNow();
       void session.receive(message);
     });
     await page.addInitScript(`
@@ -252,9 +297,12 @@ async function openDashboard(browser: Browser, origin: string, source: MonitorDa
     let marks: Record<string, number> = {};
     for (let attempt = 0; attempt < 300 && marks['nm-all-views'] === undefined; attempt++) {
       await page.waitForTimeout(20);
-      marks = (await page.evaluate(`Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, performance.timeOrigin + m.startTime]))`)) as Record<string, number>;
+      marks = (await page.evaluate(
+        `Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, performance.timeOrigin + m.startTime]))`,
+      )) as Record<string, number>;
     }
-    if (marks['nm-all-views'] === undefined) throw new Error(`The dashboard did not draw all its views within 6 s. Page errors: ${problems.join('; ') || 'none'}`);
+    if (marks['nm-all-views'] === undefined)
+      throw new Error(`The dashboard did not draw all its views within 6 s. Page errors: ${problems.join('; ') || 'none'}`);
     const points = Number(await page.getAttribute('#response-chart', 'data-points'));
     if (problems.length > 0) throw new Error(`The dashboard reported errors: ${problems.join('; ')}`);
     const mark = (name: string): number => marks[name] ?? Number.NaN;
@@ -287,16 +335,27 @@ function summarise(runs: readonly OpenFigures[]): OpenFigures {
 }
 
 const STEPS: [Figure, string][] = [
-  ['bootMs', 'boot'], ['handshakeMs', 'handshake'], ['hostQueryMs', 'host query'], ['transferMs', 'transfer'],
-  ['checkMs', 'check'], ['frameMs', 'next frame'], ['responseChartMs', 'response chart'], ['otherViewsMs', 'then phases + timeline'],
+  ['bootMs', 'boot'],
+  ['handshakeMs', 'handshake'],
+  ['hostQueryMs', 'host query'],
+  ['transferMs', 'transfer'],
+  ['checkMs', 'check'],
+  ['frameMs', 'next frame'],
+  ['responseChartMs', 'response chart'],
+  ['otherViewsMs', 'then phases + timeline'],
 ];
 
 function report(label: string, runs: readonly OpenFigures[], baseline?: OpenFigures): OpenFigures {
   const figures = summarise(runs);
-  const ratio = baseline ? ` (${(figures.totalMs / baseline.totalMs).toFixed(2)}x the empty dashboard; fastest ${Math.min(...runs.map((run) => run.totalMs)).toFixed(0)}, slowest ${Math.max(...runs.map((run) => run.totalMs)).toFixed(0)})` : '';
+  const ratio = baseline
+    ? ` (${(figures.totalMs / baseline.totalMs).toFixed(2)}x the empty dashboard; fastest ${Math.min(...runs.map((run) => run.totalMs)).toFixed(0)}, slowest ${Math.max(...runs.map((run) => run.totalMs)).toFixed(0)})`
+    : '';
   console.log(`  ${label}: open to first chart ${figures.totalMs.toFixed(0)} ms${ratio}; every view ${figures.allViewsMs.toFixed(0)} ms`);
   console.log(`    ${STEPS.map(([key, name]) => `${name} ${figures[key].toFixed(1)}`).join(' | ')} ms`);
-  if (figures.points > 0) console.log(`    series message ${(figures.messageBytes / 1024).toFixed(0)} KiB for ${figures.points} points; goal < ${GOAL_MS} ms ${figures.totalMs < GOAL_MS ? 'met' : 'MISSED'}`);
+  if (figures.points > 0)
+    console.log(
+      `    series message ${(figures.messageBytes / 1024).toFixed(0)} KiB for ${figures.points} points; goal < ${GOAL_MS} ms ${figures.totalMs < GOAL_MS ? 'met' : 'MISSED'}`,
+    );
   return figures;
 }
 
@@ -307,13 +366,18 @@ async function serveDashboard(buildDir: string): Promise<{ server: Server; origi
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0]!;
     if (path === '/dashboard.html') {
-      const html = renderDashboardHtml({ cspSource: origin, scriptUri: `${origin}/dashboard.js`, styleUri: `${origin}/dashboard.css` })
-        .replace('</head>', `<link rel="stylesheet" href="${origin}/theme.css">\n</head>`);
+      const html = renderDashboardHtml({
+        cspSource: origin,
+        scriptUri: `${origin}/dashboard.js`,
+        styleUri: `${origin}/dashboard.css`,
+      }).replace('</head>', `<link rel="stylesheet" href="${origin}/theme.css">\n</head>`);
       response.writeHead(200, { 'content-type': 'text/html' }).end(html);
     } else if (path === '/theme.css') {
       response.writeHead(200, { 'content-type': 'text/css' }).end(DARK_THEME);
     } else if (path === '/dashboard.js' || path === '/dashboard.css') {
-      response.writeHead(200, { 'content-type': path.endsWith('.js') ? 'text/javascript' : 'text/css' }).end(readFileSync(join(buildDir, path)));
+      response
+        .writeHead(200, { 'content-type': path.endsWith('.js') ? 'text/javascript' : 'text/css' })
+        .end(readFileSync(join(buildDir, path)));
     } else if (path === '/favicon.ico') {
       response.writeHead(204).end();
     } else {
@@ -336,8 +400,15 @@ void (async () => {
   try {
     // The bundle as it ships: minified, like `npm run package`.
     await esbuild.build({
-      entryPoints: { dashboard: join(ROOT, 'webview-ui', 'src', 'main.ts') }, outdir: buildDir, bundle: true, minify: true,
-      format: 'esm', platform: 'browser', target: 'es2022', loader: { '.css': 'css' }, logLevel: 'silent',
+      entryPoints: { dashboard: join(ROOT, 'webview-ui', 'src', 'main.ts') },
+      outdir: buildDir,
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      loader: { '.css': 'css' },
+      logLevel: 'silent',
     });
     const bundleBytes = readFileSync(join(buildDir, 'dashboard.js')).length;
     const now = Date.now();
@@ -345,7 +416,9 @@ void (async () => {
     for (const dir of [fullDir, emptyDir]) mkdirSync(dir);
     const rows = await seedHistory(fullDir, now, TARGETS);
     await seedHistory(emptyDir, now, 0);
-    console.log(`history: ${TARGETS} targets x 30 days every minute, ${rows.toLocaleString('en')} rows kept (seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)} s); webview bundle ${(bundleBytes / 1024).toFixed(0)} KiB`);
+    console.log(
+      `history: ${TARGETS} targets x 30 days every minute, ${rows.toLocaleString('en')} rows kept (seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)} s); webview bundle ${(bundleBytes / 1024).toFixed(0)} KiB`,
+    );
     const full = await SqlJsHistoryStore.open({ directory: fullDir, readOnly: true });
     const empty = await SqlJsHistoryStore.open({ directory: emptyDir, readOnly: true });
     stores.push(full, empty);
@@ -357,7 +430,16 @@ void (async () => {
     const origin = served.origin;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     // One warm-up opening: the first page of a fresh browser pays for its own start.
     await openDashboard(browser, origin, emptySource, '24h');

@@ -79,7 +79,9 @@ async function main(): Promise<void> {
   }
 
   console.log('CPU per check (client process only), fresh connection per check, same endpoint:');
-  console.log('concurrency  checks  engine ms/check  bare-undici ms/check  ratio   engine checks/s  bare checks/s  (client-per-request ms/check)');
+  console.log(
+    'concurrency  checks  engine ms/check  bare-undici ms/check  ratio   engine checks/s  bare checks/s  (client-per-request ms/check)',
+  );
   const ratios: number[] = [];
   for (const concurrency of [1, 10, 100]) {
     const total = concurrency === 1 ? 1500 : 3000;
@@ -92,7 +94,8 @@ async function main(): Promise<void> {
       engineRounds.push(await measure(engine, total, concurrency));
       clientRounds.push(await measure(bareClientPerRequest, total, concurrency));
     }
-    const best = (rounds: { cpuMsPerCheck: number; checksPerSecond: number }[]) => rounds.reduce((a, b) => (a.cpuMsPerCheck <= b.cpuMsPerCheck ? a : b));
+    const best = (rounds: { cpuMsPerCheck: number; checksPerSecond: number }[]) =>
+      rounds.reduce((a, b) => (a.cpuMsPerCheck <= b.cpuMsPerCheck ? a : b));
     const e = best(engineRounds);
     const b = best(bareRounds);
     const c = best(clientRounds);
@@ -140,7 +143,7 @@ async function main(): Promise<void> {
       excess[name]!.push(reported - serverTime!);
     }
   }
-  console.log('\nReported total minus the server\'s own time (20 ms delay, 60 checks each), median:');
+  console.log("\nReported total minus the server's own time (20 ms delay, 60 checks each), median:");
   for (const [name, values] of Object.entries(excess)) console.log(`  ${name.padEnd(12)} ${median(values).toFixed(3)} ms`);
   const engineOverRaw = median(excess['engine']!) - median(excess['raw socket']!);
   console.log(`engine minus the loopback cost (raw socket): ${engineOverRaw.toFixed(3)} ms (target: within 0.3 ms)`);

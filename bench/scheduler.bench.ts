@@ -158,10 +158,16 @@ async function main(): Promise<void> {
     report('staggered (the product)', staggered);
 
     const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
-    console.log(`ratios staggered / all-at-once: loop delay p99 ${ratio(staggered.loopDelayP99Ms, naive.loopDelayP99Ms)}, lag p99 ${ratio(staggered.lagP99Ms, naive.lagP99Ms)}`);
-    console.log(`ratio staggered / idle process loop delay p99 (same seconds): ${ratio(staggered.loopDelayP99Ms, staggered.noiseFloorP99Ms)}`);
+    console.log(
+      `ratios staggered / all-at-once: loop delay p99 ${ratio(staggered.loopDelayP99Ms, naive.loopDelayP99Ms)}, lag p99 ${ratio(staggered.lagP99Ms, naive.lagP99Ms)}`,
+    );
+    console.log(
+      `ratio staggered / idle process loop delay p99 (same seconds): ${ratio(staggered.loopDelayP99Ms, staggered.noiseFloorP99Ms)}`,
+    );
     const verdict = (ok: boolean): string => (ok ? 'met' : 'MISSED');
-    console.log(`target loop delay p99 < 20 ms: ${verdict(staggered.loopDelayP99Ms < 20)}; target lag p99 < 100 ms: ${verdict(staggered.lagP99Ms < 100)}`);
+    console.log(
+      `target loop delay p99 < 20 ms: ${verdict(staggered.loopDelayP99Ms < 20)}; target lag p99 < 100 ms: ${verdict(staggered.lagP99Ms < 100)}`,
+    );
     if (staggered.down > 0) console.log(`note: ${staggered.down} checks were DOWN against a local server; the figures above are suspect.`);
   } finally {
     server.stop();

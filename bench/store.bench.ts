@@ -29,16 +29,29 @@ const latencyUs = (): number => Math.round((20 + random() * 60 + (random() < 0.0
 function check(targetId: string, startedAt: number): CheckRecord {
   const totalMs = latencyUs() / 1000;
   return {
-    targetId, target: `https://service-${targetId}.test/health`, startedAt, status: random() < 0.01 ? 'DOWN' : 'UP', reason: null, message: 'HTTP 200',
-    statusCode: 200, totalMs, phases: { dns: 1.2, connect: 5.1, tls: 9.3, firstByte: totalMs - 16, transfer: 0.4 }, tls: null,
-    addresses: ['192.0.2.10'], anomalyScore: Math.round(random() * 10_000) / 10_000,
+    targetId,
+    target: `https://service-${targetId}.test/health`,
+    startedAt,
+    status: random() < 0.01 ? 'DOWN' : 'UP',
+    reason: null,
+    message: 'HTTP 200',
+    statusCode: 200,
+    totalMs,
+    phases: { dns: 1.2, connect: 5.1, tls: 9.3, firstByte: totalMs - 16, transfer: 0.4 },
+    tls: null,
+    addresses: ['192.0.2.10'],
+    anomalyScore: Math.round(random() * 10_000) / 10_000,
     location: { country: 'Example', countryCode: 'EX', city: null, isp: null, asn: 64500, lat: 0, lon: 0, local: false },
   };
 }
 
 /** What a fresh process holds with the history open as `role`: heap in use plus array buffers, in MB. */
 function processMemoryMb(directory: string, role: 'writer' | 'reader'): number {
-  const output = execFileSync(process.execPath, ['--import', 'tsx', '--expose-gc', join(__dirname, 'support', 'storeMemory.ts'), directory, role, String(YEAR_END)], { encoding: 'utf8' });
+  const output = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', '--expose-gc', join(__dirname, 'support', 'storeMemory.ts'), directory, role, String(YEAR_END)],
+    { encoding: 'utf8' },
+  );
   const { heapUsed, arrayBuffers } = JSON.parse(output.trim().split('\n').at(-1)!) as { heapUsed: number; arrayBuffers: number };
   return (heapUsed + arrayBuffers) / 1e6;
 }
@@ -72,7 +85,8 @@ async function buildYear(directory: string): Promise<{ rows: number; buildMs: nu
   let sequence = 0;
   db.exec('BEGIN');
   const targetInsert = db.prepare('INSERT INTO targets (tid, id, url, name, first_seen_at) VALUES (?, ?, ?, ?, ?)');
-  for (let tid = 1; tid <= TARGETS; tid++) targetInsert.run([tid, `t${tid}`, `https://service-t${tid}.test/health`, `Service ${tid}`, YEAR_END - 365 * DAY]);
+  for (let tid = 1; tid <= TARGETS; tid++)
+    targetInsert.run([tid, `t${tid}`, `https://service-t${tid}.test/health`, `Service ${tid}`, YEAR_END - 365 * DAY]);
   targetInsert.free();
   db.run("INSERT INTO endpoints (eid, address, location) VALUES (1, '192.0.2.10', ?)", [JSON.stringify(check('x', 0).location)]);
   const raw = db.prepare('INSERT INTO checks VALUES (?, ?, ?, ?, NULL, 200, ?, 1200, 5100, 9300, ?, 400, ?, 1, NULL, NULL)');
@@ -102,7 +116,23 @@ async function buildYear(directory: string): Promise<{ rows: number; buildMs: nu
           sum += us;
         }
         const n = checksPerBucket;
-        insert.run([tid, bucket, n, n, 0, min, max, sum, 1200 * n, 5100 * n, 9300 * n, sum - 16_000 * n, 400 * n, Math.floor(random() * 10_000), histogram.encode()]);
+        insert.run([
+          tid,
+          bucket,
+          n,
+          n,
+          0,
+          min,
+          max,
+          sum,
+          1200 * n,
+          5100 * n,
+          9300 * n,
+          sum - 16_000 * n,
+          400 * n,
+          Math.floor(random() * 10_000),
+          histogram.encode(),
+        ]);
         rows++;
       }
     }
@@ -137,7 +167,9 @@ void (async () => {
     const bare = new sql.Database();
     bare.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;');
     migrate(bare);
-    const insert = bare.prepare('INSERT INTO checks VALUES (?, 1, ?, 0, NULL, 200, 50000, 1200, 5100, 9300, 30000, 400, 5000, 1, NULL, NULL)');
+    const insert = bare.prepare(
+      'INSERT INTO checks VALUES (?, 1, ?, 0, NULL, 200, 50000, 1200, 5100, 9300, 30000, 400, 5000, 1, NULL, NULL)',
+    );
     const N = 20_000;
     const bareMs = time(() => {
       for (let i = 1; i <= N; i++) insert.run([i, YEAR_END + i]);
@@ -151,11 +183,15 @@ void (async () => {
       for (const c of checks) ingestStore.append(c);
     });
     const firstFlushMs = await timeAsync(() => ingestStore.flush());
-    console.log(`ingest: ${Math.round(N / (ingestMs / 1000))} appends/s (${((ingestMs * 1000) / N).toFixed(1)} us each; bare sql.js insert ${((bareMs * 1000) / N).toFixed(1)} us, ratio ${(ingestMs / bareMs).toFixed(1)}x); journal flush of ${N} checks ${firstFlushMs.toFixed(0)} ms`);
+    console.log(
+      `ingest: ${Math.round(N / (ingestMs / 1000))} appends/s (${((ingestMs * 1000) / N).toFixed(1)} us each; bare sql.js insert ${((bareMs * 1000) / N).toFixed(1)} us, ratio ${(ingestMs / bareMs).toFixed(1)}x); journal flush of ${N} checks ${firstFlushMs.toFixed(0)} ms`,
+    );
     const smallCost = await journalCostUs(ingestStore, 5000, YEAR_END);
 
     const { rows, buildMs } = await buildYear(directory);
-    console.log(`simulated year: ${TARGETS} targets every ${INTERVAL_MS / 1000} s, ${rows.toLocaleString('en')} rows kept under default retention (built in ${(buildMs / 1000).toFixed(1)} s)`);
+    console.log(
+      `simulated year: ${TARGETS} targets every ${INTERVAL_MS / 1000} s, ${rows.toLocaleString('en')} rows kept under default retention (built in ${(buildMs / 1000).toFixed(1)} s)`,
+    );
     let store: SqlJsHistoryStore | undefined;
     const openMs = await timeAsync(async () => {
       store = await SqlJsHistoryStore.open({ directory, now: () => YEAR_END, snapshotIntervalMs: 3_600_000 });
@@ -164,7 +200,9 @@ void (async () => {
     const snapshotMs = await timeAsync(() => year.snapshot());
     const fileBytes = statSync(join(directory, SNAPSHOT_FILE)).size;
     const memoryBytes = process.memoryUsage().arrayBuffers;
-    console.log(`  on disk: ${(fileBytes / 1e6).toFixed(1)} MB (target < 50 MB); open (gunzip + integrity check) ${openMs.toFixed(0)} ms; snapshot (export + gzip + fsync + rename) ${snapshotMs.toFixed(0)} ms; array buffers in memory ${(memoryBytes / 1e6).toFixed(0)} MB`);
+    console.log(
+      `  on disk: ${(fileBytes / 1e6).toFixed(1)} MB (target < 50 MB); open (gunzip + integrity check) ${openMs.toFixed(0)} ms; snapshot (export + gzip + fsync + rename) ${snapshotMs.toFixed(0)} ms; array buffers in memory ${(memoryBytes / 1e6).toFixed(0)} MB`,
+    );
 
     const chart: number[] = [];
     const week: number[] = [];
@@ -177,19 +215,29 @@ void (async () => {
     }
     const rawScan = time(() => void year.exportRange(['t1'], { from: YEAR_END - 7 * DAY, to: YEAR_END }, 'json'));
     const series30 = year.series('t1', { from: YEAR_END - 30 * DAY, to: YEAR_END, maxPoints: 300 });
-    console.log(`  30-day chart query: median ${median(chart).toFixed(1)} ms (target < 50 ms; ${series30.points.length} points from ${series30.source} rollups); 7-day chart ${median(week).toFixed(1)} ms; 1-year uptime ${median(uptimeYear).toFixed(1)} ms`);
-    console.log(`  baseline: exporting one target's 7 days of raw rows ${rawScan.toFixed(0)} ms (chart/export ratio ${(median(chart) / rawScan).toFixed(3)})`);
+    console.log(
+      `  30-day chart query: median ${median(chart).toFixed(1)} ms (target < 50 ms; ${series30.points.length} points from ${series30.source} rollups); 7-day chart ${median(week).toFixed(1)} ms; 1-year uptime ${median(uptimeYear).toFixed(1)} ms`,
+    );
+    console.log(
+      `  baseline: exporting one target's 7 days of raw rows ${rawScan.toFixed(0)} ms (chart/export ratio ${(median(chart) / rawScan).toFixed(3)})`,
+    );
 
     const largeCost = await journalCostUs(year, 5000, YEAR_END + 1000);
-    console.log(`journal write + fdatasync per check: ${smallCost.flushUs.toFixed(1)} us on a ${N.toLocaleString('en')}-check database, ${largeCost.flushUs.toFixed(1)} us on the year database; ratio ${(largeCost.flushUs / smallCost.flushUs).toFixed(2)} (1.0 = independent of size)`);
-    console.log(`append (in-memory insert + rollups + journal line) per check: ${smallCost.appendUs.toFixed(1)} us small, ${largeCost.appendUs.toFixed(1)} us year; ratio ${(largeCost.appendUs / smallCost.appendUs).toFixed(2)} (B-tree depth and cache misses)`);
+    console.log(
+      `journal write + fdatasync per check: ${smallCost.flushUs.toFixed(1)} us on a ${N.toLocaleString('en')}-check database, ${largeCost.flushUs.toFixed(1)} us on the year database; ratio ${(largeCost.flushUs / smallCost.flushUs).toFixed(2)} (1.0 = independent of size)`,
+    );
+    console.log(
+      `append (in-memory insert + rollups + journal line) per check: ${smallCost.appendUs.toFixed(1)} us small, ${largeCost.appendUs.toFixed(1)} us year; ratio ${(largeCost.appendUs / smallCost.appendUs).toFixed(2)} (B-tree depth and cache misses)`,
+    );
     await ingestStore.dispose();
     await year.dispose();
 
     // Memory of each kind of window in a process of its own, against the targets.
     const writerMb = processMemoryMb(directory, 'writer');
     const readerMb = processMemoryMb(directory, 'reader');
-    console.log(`store memory: writer ${writerMb.toFixed(0)} MB, reader ${readerMb.toFixed(0)} MB; disk ${diskMb(directory).toFixed(0)} MB (targets: writer 64, reader 16, disk 25)`);
+    console.log(
+      `store memory: writer ${writerMb.toFixed(0)} MB, reader ${readerMb.toFixed(0)} MB; disk ${diskMb(directory).toFixed(0)} MB (targets: writer 64, reader 16, disk 25)`,
+    );
   } finally {
     rmSync(directory, { recursive: true, force: true });
     rmSync(small, { recursive: true, force: true });

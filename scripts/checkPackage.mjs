@@ -10,13 +10,34 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const problems = [];
 
 const allowed = [
-  /^package\.json$/, /^package\.nls(\.[\w-]+)?\.json$/, /^l10n\/bundle\.l10n(\.[\w-]+)?\.json$/, /^README\.md$/, /^CHANGELOG\.md$/, /^LICENSE$/, /^NOTICE$/,
-  /^media\/(icon\.png|pulse\.svg)$/, /^media\/walkthrough\/[\w-]+\.md$/,
-  /^dist\/(extension\.js|sql-wasm\.wasm|geo-whois-asn-country\.mmdb)$/, /^dist\/webview\/dashboard\.(js|css)$/,
+  /^package\.json$/,
+  /^package\.nls(\.[\w-]+)?\.json$/,
+  /^l10n\/bundle\.l10n(\.[\w-]+)?\.json$/,
+  /^README\.md$/,
+  /^CHANGELOG\.md$/,
+  /^LICENSE$/,
+  /^NOTICE$/,
+  /^media\/(icon\.png|pulse\.svg)$/,
+  /^media\/walkthrough\/[\w-]+\.md$/,
+  /^dist\/(extension\.js|sql-wasm\.wasm|geo-whois-asn-country\.mmdb)$/,
+  /^dist\/webview\/dashboard\.(js|css)$/,
 ];
-const required = ['package.json', 'package.nls.json', 'l10n/bundle.l10n.json', 'dist/extension.js', 'dist/sql-wasm.wasm', 'dist/webview/dashboard.js', 'media/icon.png', 'LICENSE', 'NOTICE'];
-const files = execFileSync(join(root, 'node_modules', '.bin', 'vsce'), ['ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' }).trim().split('\n');
-for (const file of files) if (!allowed.some((pattern) => pattern.test(file))) problems.push(`the .vsix would hold ${file}, which the extension does not need`);
+const required = [
+  'package.json',
+  'package.nls.json',
+  'l10n/bundle.l10n.json',
+  'dist/extension.js',
+  'dist/sql-wasm.wasm',
+  'dist/webview/dashboard.js',
+  'media/icon.png',
+  'LICENSE',
+  'NOTICE',
+];
+const files = execFileSync(join(root, 'node_modules', '.bin', 'vsce'), ['ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' })
+  .trim()
+  .split('\n');
+for (const file of files)
+  if (!allowed.some((pattern) => pattern.test(file))) problems.push(`the .vsix would hold ${file}, which the extension does not need`);
 for (const file of required) if (!files.includes(file)) problems.push(`the .vsix would lack ${file}`);
 
 if (typeof manifest.repository?.url !== 'string') problems.push('package.json has no repository.url');

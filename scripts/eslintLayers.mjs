@@ -65,7 +65,8 @@ const layerRule = {
       ImportExpression: (node) => node.source.type === 'Literal' && check(node, node.source.value),
       TSImportType: (node) => check(node, node.argument?.literal?.value ?? node.argument?.value),
       CallExpression: (node) => {
-        if (node.callee.type === 'Identifier' && node.callee.name === 'require' && node.arguments[0]?.type === 'Literal') check(node, node.arguments[0].value);
+        if (node.callee.type === 'Identifier' && node.callee.name === 'require' && node.arguments[0]?.type === 'Literal')
+          check(node, node.arguments[0].value);
       },
     };
   },

@@ -24,7 +24,9 @@ const say = (message) => console.log(`[start] ${message}`);
 function runOrExit(command, args, what) {
   const result = spawnSync(command, args, { cwd: repoRoot, stdio: 'inherit' });
   if (result.status !== 0) {
-    console.error(`[start] ${what} failed (exit ${result.status ?? result.signal ?? result.error?.message}). Fix the error above and run npm start again.`);
+    console.error(
+      `[start] ${what} failed (exit ${result.status ?? result.signal ?? result.error?.message}). Fix the error above and run npm start again.`,
+    );
     process.exit(1);
   }
 }

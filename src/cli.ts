@@ -57,10 +57,16 @@ async function main(argv: string[]): Promise<number> {
       case 'check':
         return await runCheckCommand(rest, process.stdin, process.stdout);
       case 'watch':
-        return await runWatchCommand(rest, { input: process.stdin, output: process.stdout, interrupted: interruption() }, {
-          wasmPath: bundledFile('sql-wasm.wasm'),
-          geoDatabasePath: bundledFile(GEO_DATABASE_FILE) ?? join(__dirname, '..', 'node_modules', '@ip-location-db', 'geo-whois-asn-country-mmdb', GEO_DATABASE_FILE),
-        });
+        return await runWatchCommand(
+          rest,
+          { input: process.stdin, output: process.stdout, interrupted: interruption() },
+          {
+            wasmPath: bundledFile('sql-wasm.wasm'),
+            geoDatabasePath:
+              bundledFile(GEO_DATABASE_FILE) ??
+              join(__dirname, '..', 'node_modules', '@ip-location-db', 'geo-whois-asn-country-mmdb', GEO_DATABASE_FILE),
+          },
+        );
       case 'export':
         return await runExportCommand(rest, process.stdout, process.stderr, { wasmPath: bundledFile('sql-wasm.wasm') });
       case 'import':
@@ -71,7 +77,8 @@ async function main(argv: string[]): Promise<number> {
           process.stdout.write(ANOMALY_SCORE_USAGE + '\n');
           return 0;
         }
-        if (args.positionals.length > 0) throw new UsageError(`anomaly-score reads its CSV from stdin and takes no arguments (got "${args.positionals[0]}").`);
+        if (args.positionals.length > 0)
+          throw new UsageError(`anomaly-score reads its CSV from stdin and takes no arguments (got "${args.positionals[0]}").`);
         return await runAnomalyScore(process.stdin, process.stdout);
       }
       case '--version':

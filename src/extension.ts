@@ -76,15 +76,24 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
       void vscode.window.showWarningMessage(problem.message, showLog).then((choice) => choice === showLog && log.show());
     },
   });
-  const targets = new TargetConfiguration(settings, context.secrets, (problem) => {
-    log.warn(problem.message);
-    const openSettings = vscode.l10n.t('Open Settings');
-    void vscode.window.showWarningMessage(problem.message, openSettings).then((choice) => {
-      if (choice !== openSettings) return;
-      const command = problem.origin.level === 'user' ? 'workbench.action.openSettingsJson' : 'workbench.action.openWorkspaceSettingsFile';
-      void vscode.commands.executeCommand(command);
-    });
-  }, (error) => log.error(`The networkMonitor.targets settings could not be read; the previous list stays in force: ${(error as Error).stack ?? error}`));
+  const targets = new TargetConfiguration(
+    settings,
+    context.secrets,
+    (problem) => {
+      log.warn(problem.message);
+      const openSettings = vscode.l10n.t('Open Settings');
+      void vscode.window.showWarningMessage(problem.message, openSettings).then((choice) => {
+        if (choice !== openSettings) return;
+        const command =
+          problem.origin.level === 'user' ? 'workbench.action.openSettingsJson' : 'workbench.action.openWorkspaceSettingsFile';
+        void vscode.commands.executeCommand(command);
+      });
+    },
+    (error) =>
+      log.error(
+        `The networkMonitor.targets settings could not be read; the previous list stays in force: ${(error as Error).stack ?? error}`,
+      ),
+  );
   const targetsSubscription = targets.onDidChange((list) => monitor.setTargets(list));
   const tree = new TargetTreeProvider(monitor, mutes, targets);
   const treeView = vscode.window.createTreeView(TARGETS_VIEW_ID, { treeDataProvider: tree });
@@ -112,16 +121,52 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
         checkNow: (id) => monitor.checkNow(id),
         state: (id) => {
           const snapshot = monitor.snapshot(id);
-          return snapshot && { status: snapshot.status, consecutiveFailures: snapshot.consecutiveFailures, statusSince: snapshot.statusSince, lastResult: snapshot.lastRecord ?? null };
+          return (
+            snapshot && {
+              status: snapshot.status,
+              consecutiveFailures: snapshot.consecutiveFailures,
+              statusSince: snapshot.statusSince,
+              lastResult: snapshot.lastRecord ?? null,
+            }
+          );
         },
       },
     }),
   });
   const secretCommands = new SecretCommands(context.secrets, context.globalState, targets, log);
-  const commands = registerCommands({ log, settings, targets, monitor, mutes, dashboard, dashboardSource, secretCommands, api, proxy, alertChannels });
+  const commands = registerCommands({
+    log,
+    settings,
+    targets,
+    monitor,
+    mutes,
+    dashboard,
+    dashboardSource,
+    secretCommands,
+    api,
+    proxy,
+    alertChannels,
+  });
 
   // In the order built; torn down in reverse (the monitor flushes the history on its way out).
-  const owned: { dispose(): unknown }[] = [log, settings, mutes, proxy, monitor, targets, targetsSubscription, tree, treeView, statusBar, notifications, alertChannels, dashboard, serializer, { dispose: () => api.stop() }, ...commands];
+  const owned: { dispose(): unknown }[] = [
+    log,
+    settings,
+    mutes,
+    proxy,
+    monitor,
+    targets,
+    targetsSubscription,
+    tree,
+    treeView,
+    statusBar,
+    notifications,
+    alertChannels,
+    dashboard,
+    serializer,
+    { dispose: () => api.stop() },
+    ...commands,
+  ];
 
   const ready = new Promise<void>((resolve) => {
     setTimeout(() => {
@@ -136,7 +181,9 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
           // Off unless networkMonitor.api.enabled; a taken port is reported, not fatal.
           await api.start();
           timings.readyMs = performance.now() - activationStart;
-          log.info(`Activated in ${timings.activateMs.toFixed(1)} ms; monitoring ran ${timings.readyMs.toFixed(0)} ms after activation began.`);
+          log.info(
+            `Activated in ${timings.activateMs.toFixed(1)} ms; monitoring ran ${timings.readyMs.toFixed(0)} ms after activation began.`,
+          );
         } catch (error) {
           log.error(`Network Monitor could not start: ${(error as Error).stack ?? error}`);
         }

@@ -42,7 +42,14 @@ export function rollingZScores(values: readonly (number | null)[], window = 100,
  * variants tried on the real-world tuning half, value alone, a shorter window, ranks against the
  * window only, this one scored best.)
  */
-export function forestPercentileScores(values: readonly (number | null)[], seed = 1, window = 256, refitEvery = 16, minHistory = 10, rankHistory = 1000): number[] {
+export function forestPercentileScores(
+  values: readonly (number | null)[],
+  seed = 1,
+  window = 256,
+  refitEvery = 16,
+  minHistory = 10,
+  rankHistory = 1000,
+): number[] {
   const random = createSeededRandom(seed);
   const rows: number[][] = [];
   const pastScores: number[] = [];

@@ -18,7 +18,9 @@ export function isHeldOut(series: LabelledSeries): boolean {
 export function detectorScorer(settings: AnomalyDetectorSettings, withPhases = true): Scorer {
   return (series) => {
     const detector = new AnomalyDetector(settings);
-    return series.values.map((value, i) => detector.score({ time: series.times[i]!, value, phases: withPhases ? series.phases?.[i] : undefined }));
+    return series.values.map((value, i) =>
+      detector.score({ time: series.times[i]!, value, phases: withPhases ? series.phases?.[i] : undefined }),
+    );
   };
 }
 

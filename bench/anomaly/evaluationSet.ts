@@ -95,7 +95,8 @@ export function generateSeries(seed: number): LabelledSeries {
   const quantum = drawnQuantum * 5 > Math.exp(level) ? 1 : drawnQuantum;
   const dailyAmplitude = random() < 0.5 ? between(random, 0.1, 0.5) : 0;
   const dailyPhase = random() * 2 * Math.PI;
-  const nightlyJob = random() < 0.25 ? { hour: Math.floor(random() * 24), minutes: between(random, 10, 40), factor: between(random, 0.3, 0.8) } : null;
+  const nightlyJob =
+    random() < 0.25 ? { hour: Math.floor(random() * 24), minutes: between(random, 10, 40), factor: between(random, 0.3, 0.8) } : null;
   const outages = Math.floor(random() * 5);
 
   const probation = Math.floor(length * 0.15);
@@ -107,16 +108,24 @@ export function generateSeries(seed: number): LabelledSeries {
     const kind = pick(random, KINDS);
     const at = probation + i * slot + Math.floor(between(random, 0.1, 0.6) * slot);
     const magnitude =
-      kind === 'spike' ? between(random, 1.6, 3.2)
-        : kind === 'levelShift' ? (random() < 0.8 ? 1 : -1) * between(random, 0.5, 1.2)
-          : kind === 'slowPeriod' ? between(random, 0.6, 1.6)
-            : kind === 'varianceChange' ? between(random, 3, 6)
+      kind === 'spike'
+        ? between(random, 1.6, 3.2)
+        : kind === 'levelShift'
+          ? (random() < 0.8 ? 1 : -1) * between(random, 0.5, 1.2)
+          : kind === 'slowPeriod'
+            ? between(random, 0.6, 1.6)
+            : kind === 'varianceChange'
+              ? between(random, 3, 6)
               : between(random, 0.7, 1.4);
     const duration =
-      kind === 'spike' ? 1 + Math.floor(random() * 3)
-        : kind === 'levelShift' ? Infinity
-          : kind === 'slowPeriod' ? Math.floor(between(random, 10, 60))
-            : kind === 'varianceChange' ? Math.floor(between(random, 100, 400))
+      kind === 'spike'
+        ? 1 + Math.floor(random() * 3)
+        : kind === 'levelShift'
+          ? Infinity
+          : kind === 'slowPeriod'
+            ? Math.floor(between(random, 10, 60))
+            : kind === 'varianceChange'
+              ? Math.floor(between(random, 100, 400))
               : Math.floor(between(random, 200, 600));
     planned.push({ kind, at, duration, magnitude });
   }

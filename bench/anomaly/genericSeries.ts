@@ -74,7 +74,13 @@ export interface PlannedEvent {
 }
 
 /** Spreads `kinds` over the series after probation, one slot each, at a random point of the slot's first half. */
-function plan(random: RandomSource, length: number, probation: number, kinds: readonly AnomalyKind[], describe: (kind: AnomalyKind) => { duration: number; magnitude: number }): PlannedEvent[] {
+function plan(
+  random: RandomSource,
+  length: number,
+  probation: number,
+  kinds: readonly AnomalyKind[],
+  describe: (kind: AnomalyKind) => { duration: number; magnitude: number },
+): PlannedEvent[] {
   const count = 1 + Math.floor(random() * Math.min(3, kinds.length));
   const slot = Math.floor((length - probation) / count);
   const events: PlannedEvent[] = [];
@@ -118,9 +124,12 @@ function traffic(random: RandomSource): Body {
   const peakHour = between(random, 12, 21);
   const weekend = random() < 0.6 ? between(random, 0.45, 0.8) : 1;
   const events = plan(random, length, Math.floor(length * 0.15), ['drop', 'spike', 'levelShift'], (kind) =>
-    kind === 'drop' ? { duration: Math.floor(between(random, 6, 36)), magnitude: between(random, 0.03, 0.3) }
-      : kind === 'spike' ? { duration: 1 + Math.floor(random() * 3), magnitude: between(random, 2.5, 5) }
-        : { duration: Infinity, magnitude: pick(random, [between(random, 0.4, 0.6), between(random, 1.7, 2.5)]) });
+    kind === 'drop'
+      ? { duration: Math.floor(between(random, 6, 36)), magnitude: between(random, 0.03, 0.3) }
+      : kind === 'spike'
+        ? { duration: 1 + Math.floor(random() * 3), magnitude: between(random, 2.5, 5) }
+        : { duration: Infinity, magnitude: pick(random, [between(random, 0.4, 0.6), between(random, 1.7, 2.5)]) },
+  );
   let ar = 0;
   const values = times.map((time, i) => {
     ar = 0.8 * ar + 0.6 * gaussian(random);
@@ -144,9 +153,12 @@ function cpuPercent(random: RandomSource): Body {
   const peakHour = between(random, 9, 18);
   const quantum = pick(random, [1, 0.1, 0.01]);
   const events = plan(random, length, Math.floor(length * 0.15), ['levelShift', 'spike', 'varianceChange'], (kind) =>
-    kind === 'levelShift' ? { duration: Infinity, magnitude: between(random, 2, 4) }
-      : kind === 'spike' ? { duration: 1 + Math.floor(random() * 3), magnitude: between(random, 80, 100) }
-        : { duration: Math.floor(between(random, 100, 300)), magnitude: between(random, 3, 5) });
+    kind === 'levelShift'
+      ? { duration: Infinity, magnitude: between(random, 2, 4) }
+      : kind === 'spike'
+        ? { duration: 1 + Math.floor(random() * 3), magnitude: between(random, 80, 100) }
+        : { duration: Math.floor(between(random, 100, 300)), magnitude: between(random, 3, 5) },
+  );
   let ar = 0;
   const values = times.map((time, i) => {
     ar = wander * ar + Math.sqrt(1 - wander * wander) * gaussian(random);
@@ -166,8 +178,10 @@ function sparseCounts(random: RandomSource): Body {
   const rate = between(random, 0.05, 0.8);
   const amplitude = random() < 0.5 ? between(random, 0.3, 0.8) : 0;
   const events = plan(random, length, Math.floor(length * 0.15), ['burst', 'levelShift'], (kind) =>
-    kind === 'burst' ? { duration: Math.floor(between(random, 5, 30)), magnitude: between(random, 15, 40) }
-      : { duration: Infinity, magnitude: between(random, 5, 10) });
+    kind === 'burst'
+      ? { duration: Math.floor(between(random, 5, 30)), magnitude: between(random, 15, 40) }
+      : { duration: Infinity, magnitude: between(random, 5, 10) },
+  );
   const values = times.map((time, i) => {
     let mean = rate * Math.exp(amplitude * dailyWave(time, 14));
     mean *= active(events, i, 'burst')?.event.magnitude ?? 1;
@@ -184,9 +198,12 @@ function temperature(random: RandomSource): Body {
   const amplitude = between(random, 2, 7);
   const sigma = between(random, 0.3, 1);
   const events = plan(random, length, Math.floor(length * 0.15), ['drift', 'spike', 'flatline'], (kind) =>
-    kind === 'drift' ? { duration: Math.floor(between(random, 150, 400)), magnitude: pick(random, [-1, 1]) * between(random, 4, 8) }
-      : kind === 'spike' ? { duration: 1 + Math.floor(random() * 2), magnitude: pick(random, [-1, 1]) * between(random, 8, 14) }
-        : { duration: Math.floor(between(random, 40, 150)), magnitude: 0 });
+    kind === 'drift'
+      ? { duration: Math.floor(between(random, 150, 400)), magnitude: pick(random, [-1, 1]) * between(random, 4, 8) }
+      : kind === 'spike'
+        ? { duration: 1 + Math.floor(random() * 2), magnitude: pick(random, [-1, 1]) * between(random, 8, 14) }
+        : { duration: Math.floor(between(random, 40, 150)), magnitude: 0 },
+  );
   let ar = 0;
   let last = mean;
   const values = times.map((time, i) => {
@@ -212,9 +229,12 @@ function byteRate(random: RandomSource): Body {
   const sigma = between(random, 0.1, 0.35);
   const wander = between(random, 0.2, 0.8);
   const events = plan(random, length, Math.floor(length * 0.15), ['levelShift', 'spike', 'drop'], (kind) =>
-    kind === 'levelShift' ? { duration: Infinity, magnitude: pick(random, [0.1, between(random, 6, 12)]) }
-      : kind === 'spike' ? { duration: 1 + Math.floor(random() * 3), magnitude: between(random, 4, 8) }
-        : { duration: Math.floor(between(random, 3, 20)), magnitude: between(random, 0.05, 0.25) });
+    kind === 'levelShift'
+      ? { duration: Infinity, magnitude: pick(random, [0.1, between(random, 6, 12)]) }
+      : kind === 'spike'
+        ? { duration: 1 + Math.floor(random() * 3), magnitude: between(random, 4, 8) }
+        : { duration: Math.floor(between(random, 3, 20)), magnitude: between(random, 0.05, 0.25) },
+  );
   let ar = 0;
   const values = times.map((_, i) => {
     ar = wander * ar + Math.sqrt(1 - wander * wander) * gaussian(random);
@@ -233,8 +253,11 @@ function constant(random: RandomSource): Body {
   const probation = Math.floor(length * 0.15);
   const slot = length - probation;
   const shiftAt = probation + Math.floor(between(random, 0.1, 0.45) * slot);
-  const events: PlannedEvent[] = [{ kind: 'levelShift', at: shiftAt, duration: Infinity, magnitude: value === 0 ? 1 : value * pick(random, [0.5, 2]) }];
-  if (random() < 0.6) events.push({ kind: 'spike', at: shiftAt + Math.floor(between(random, 0.55, 0.9) * (length - shiftAt)), duration: 1, magnitude: 0 });
+  const events: PlannedEvent[] = [
+    { kind: 'levelShift', at: shiftAt, duration: Infinity, magnitude: value === 0 ? 1 : value * pick(random, [0.5, 2]) },
+  ];
+  if (random() < 0.6)
+    events.push({ kind: 'spike', at: shiftAt + Math.floor(between(random, 0.55, 0.9) * (length - shiftAt)), duration: 1, magnitude: 0 });
   const values = times.map((_, i) => {
     const shifted = active(events, i, 'levelShift');
     const level = shifted ? shifted.event.magnitude : value;
@@ -249,8 +272,10 @@ function queueDepth(random: RandomSource): Body {
   const times = regularTimes(random, length, pick(random, [60_000, 300_000]));
   const mean = between(random, 0.5, 6);
   const events = plan(random, length, Math.floor(length * 0.15), ['levelShift', 'spike'], (kind) =>
-    kind === 'levelShift' ? { duration: Infinity, magnitude: between(random, 4, 8) }
-      : { duration: 1 + Math.floor(random() * 3), magnitude: between(random, 20, 40) });
+    kind === 'levelShift'
+      ? { duration: Infinity, magnitude: between(random, 4, 8) }
+      : { duration: 1 + Math.floor(random() * 3), magnitude: between(random, 20, 40) },
+  );
   let depth = Math.round(mean);
   const values = times.map((_, i) => {
     const target = mean + (active(events, i, 'levelShift')?.event.magnitude ?? 0);
@@ -267,18 +292,24 @@ function irregular(random: RandomSource): Body {
   const level = Math.log(pick(random, [15, 80, 300]));
   const sigma = between(random, 0.05, 0.25);
   const events = plan(random, length, Math.floor(length * 0.15), ['spike', 'levelShift', 'slowPeriod'], (kind) =>
-    kind === 'spike' ? { duration: 1 + Math.floor(random() * 2), magnitude: between(random, 1.6, 3) }
-      : kind === 'levelShift' ? { duration: Infinity, magnitude: between(random, 0.5, 1.1) }
-        : { duration: Math.floor(between(random, 10, 50)), magnitude: between(random, 0.7, 1.5) });
+    kind === 'spike'
+      ? { duration: 1 + Math.floor(random() * 2), magnitude: between(random, 1.6, 3) }
+      : kind === 'levelShift'
+        ? { duration: Infinity, magnitude: between(random, 0.5, 1.1) }
+        : { duration: Math.floor(between(random, 10, 50)), magnitude: between(random, 0.7, 1.5) },
+  );
   const times: number[] = [];
   let time = Date.UTC(2026, 0, 5) + Math.floor(random() * 24) * HOUR_MS;
   let interval = 60_000;
   for (let i = 0; i < length; i++) {
     if (random() < 0.004) interval = interval === 60_000 ? 300_000 : 60_000;
     const r = random();
-    if (r < 0.0015) time += Math.floor(between(random, 1, 8) * HOUR_MS); // the laptop slept
-    else if (r < 0.006) time += 0; // the same row written twice
-    else if (r < 0.008) time -= Math.floor(between(random, 1, 10) * 60_000); // a clock correction
+    if (r < 0.0015)
+      time += Math.floor(between(random, 1, 8) * HOUR_MS); // the laptop slept
+    else if (r < 0.006)
+      time += 0; // the same row written twice
+    else if (r < 0.008)
+      time -= Math.floor(between(random, 1, 10) * 60_000); // a clock correction
     else time += interval + Math.floor(gaussian(random) * 1500);
     times.push(time);
   }
@@ -301,16 +332,20 @@ function loadAverage(random: RandomSource): Body {
   const amplitude = random() < 0.6 ? between(random, 0.3, 0.9) : 0;
   const sigma = between(random, 0.1, 0.3);
   const events = plan(random, length, Math.floor(length * 0.15), ['spike', 'levelShift', 'drift'], (kind) =>
-    kind === 'spike' ? { duration: 1 + Math.floor(random() * 2), magnitude: between(random, 4, 10) }
-      : kind === 'levelShift' ? { duration: Infinity, magnitude: between(random, 2, 3.5) }
-        : { duration: Math.floor(between(random, 200, 500)), magnitude: between(random, 2.5, 4) });
+    kind === 'spike'
+      ? { duration: 1 + Math.floor(random() * 2), magnitude: between(random, 4, 10) }
+      : kind === 'levelShift'
+        ? { duration: Infinity, magnitude: between(random, 2, 3.5) }
+        : { duration: Math.floor(between(random, 200, 500)), magnitude: between(random, 2.5, 4) },
+  );
   let ar = 0;
   const values = times.map((time, i) => {
     ar = 0.85 * ar + 0.53 * gaussian(random);
     let value = base * Math.exp(amplitude * dailyWave(time, 11) + sigma * ar);
     value *= active(events, i, 'spike')?.event.magnitude ?? 1;
     value *= active(events, i, 'levelShift')?.event.magnitude ?? 1;
-    for (const event of events) if (event.kind === 'drift' && i >= event.at) value *= 1 + (event.magnitude - 1) * Math.min(1, (i - event.at) / event.duration);
+    for (const event of events)
+      if (event.kind === 'drift' && i >= event.at) value *= 1 + (event.magnitude - 1) * Math.min(1, (i - event.at) / event.duration);
     return Math.max(0, quantise(value, 0.01));
   });
   return { times, values, events };
@@ -333,8 +368,10 @@ function seasonal(random: RandomSource): Body {
   // Events start where they are out of place: "missedDip" near the trough, "dayDrop" near the peak.
   const probation = Math.floor(length * 0.15);
   const events = plan(random, length, probation + Math.ceil(dayChecks), ['missedDip', 'dayDrop', 'spike'], (kind) =>
-    kind === 'spike' ? { duration: 1 + Math.floor(random() * 2), magnitude: between(random, 0.8, 1.4) }
-      : { duration: Math.floor(dayChecks * between(random, 0.1, 0.2)), magnitude: 0 });
+    kind === 'spike'
+      ? { duration: 1 + Math.floor(random() * 2), magnitude: between(random, 0.8, 1.4) }
+      : { duration: Math.floor(dayChecks * between(random, 0.1, 0.2)), magnitude: 0 },
+  );
   for (const event of events) {
     if (event.kind === 'spike') continue;
     const wanted = event.kind === 'missedDip' ? peakHour + 12 : peakHour;
@@ -393,5 +430,7 @@ export function generateGenericSeries(family: GenericFamily, seed: number): Labe
  * held-out half and even seeds the tuning half, so each family is in both halves.
  */
 export function generateGenericSet(perFamily: number): LabelledSeries[] {
-  return GENERIC_FAMILIES.flatMap((family, f) => Array.from({ length: perFamily }, (_, i) => generateGenericSeries(family, 1000 * (f + 1) + i + 1)));
+  return GENERIC_FAMILIES.flatMap((family, f) =>
+    Array.from({ length: perFamily }, (_, i) => generateGenericSeries(family, 1000 * (f + 1) + i + 1)),
+  );
 }

@@ -37,10 +37,14 @@ export function generatePhaseSeries(seed: number): LabelledSeries {
     // Hidden slowdowns add about half the total's spread: invisible in the total alone.
     const spread = serverMs * serverSigma;
     const magnitude =
-      kind === 'dnsSlow' ? between(random, 0.4, 0.8) * spread
-        : kind === 'connectSlow' ? between(random, 0.4, 0.8) * spread
-          : kind === 'tlsSlow' ? between(random, 0.4, 0.8) * spread
-            : kind === 'slowPeriod' ? between(random, 0.7, 1.4)
+      kind === 'dnsSlow'
+        ? between(random, 0.4, 0.8) * spread
+        : kind === 'connectSlow'
+          ? between(random, 0.4, 0.8) * spread
+          : kind === 'tlsSlow'
+            ? between(random, 0.4, 0.8) * spread
+            : kind === 'slowPeriod'
+              ? between(random, 0.7, 1.4)
               : between(random, 1.6, 3);
     const duration = kind === 'spike' ? 1 + Math.floor(random() * 2) : Math.floor(between(random, 30, 150));
     events.push({ kind, at, duration, magnitude });
@@ -61,7 +65,12 @@ export function generatePhaseSeries(seed: number): LabelledSeries {
       for (const event of events) if (event.kind === kind && i >= event.at && i < event.at + event.duration) return event.magnitude;
       return 0;
     };
-    const lookup = cacheMissRate === 0 ? dnsBase * Math.exp(0.3 * gaussian(random)) : random() < cacheMissRate ? lookupMs * Math.exp(0.3 * gaussian(random)) : 0.05;
+    const lookup =
+      cacheMissRate === 0
+        ? dnsBase * Math.exp(0.3 * gaussian(random))
+        : random() < cacheMissRate
+          ? lookupMs * Math.exp(0.3 * gaussian(random))
+          : 0.05;
     const dns = dnsBase === 0 ? 0 : lookup + extra('dnsSlow');
     const connect = rtt * Math.exp(0.15 * gaussian(random)) + extra('connectSlow');
     const tls = 2 * rtt * Math.exp(0.15 * gaussian(random)) + 1.5 + extra('tlsSlow');
@@ -70,12 +79,22 @@ export function generatePhaseSeries(seed: number): LabelledSeries {
     firstByte += rtt;
     const transfer = transferMs * Math.exp(0.3 * gaussian(random));
     const round = (ms: number) => Math.round(ms * 100) / 100;
-    const timing: PhaseTimings = { dns: round(dns), connect: round(connect), tls: round(tls), firstByte: round(firstByte), transfer: round(transfer) };
+    const timing: PhaseTimings = {
+      dns: round(dns),
+      connect: round(connect),
+      tls: round(tls),
+      firstByte: round(firstByte),
+      transfer: round(transfer),
+    };
     phases.push(timing);
     values.push(round(timing.dns + timing.connect + timing.tls + timing.firstByte + timing.transfer));
   }
   const windowChecks = Math.floor((length * 0.1) / events.length);
-  const windows = events.map((event): LabelWindow => ({ kind: event.kind, start: times[event.at]!, end: times[Math.min(length - 1, event.at + windowChecks - 1)]! }));
+  const windows = events.map((event): LabelWindow => ({
+    kind: event.kind,
+    start: times[event.at]!,
+    end: times[Math.min(length - 1, event.at + windowChecks - 1)]!,
+  }));
   return { name: `phases-${seed}`, seed, times, values, phases, windows, probation };
 }
 

@@ -10,7 +10,9 @@ export interface BenchEndpoint {
 
 /** Starts bench/support/endpointProcess.ts in a child process on 127.0.0.1. */
 export async function startBenchEndpoint(): Promise<BenchEndpoint> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'endpointProcess.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'endpointProcess.ts')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
     child.once('exit', (code) => reject(new Error(`bench endpoint exited with ${code}`)));

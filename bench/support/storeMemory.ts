@@ -7,12 +7,18 @@
 import { SqlJsHistoryStore } from '../../src/core/store/sqlJsHistoryStore';
 
 const [directory, role, now] = process.argv.slice(2);
-if (!directory || (role !== 'writer' && role !== 'reader') || !now) throw new Error('usage: storeMemory.ts <directory> writer|reader <now>');
+if (!directory || (role !== 'writer' && role !== 'reader') || !now)
+  throw new Error('usage: storeMemory.ts <directory> writer|reader <now>');
 
 const collect = (): void => (globalThis as { gc?: () => void }).gc?.();
 
 void (async () => {
-  const store = await SqlJsHistoryStore.open({ directory, readOnly: role === 'reader', now: () => Number(now), snapshotIntervalMs: 3_600_000 });
+  const store = await SqlJsHistoryStore.open({
+    directory,
+    readOnly: role === 'reader',
+    now: () => Number(now),
+    snapshotIntervalMs: 3_600_000,
+  });
   // A query as the dashboard makes, so what it needs is loaded.
   store.series('t1', { from: Number(now) - 30 * 86_400_000, to: Number(now), maxPoints: 300 });
   collect();

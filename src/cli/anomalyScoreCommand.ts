@@ -19,7 +19,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { AnomalyDetector } from '../core/anomaly/anomalyDetector';
 import type { PhaseTimings } from '../core/probes/checkResult';
 
-export const ANOMALY_SCORE_USAGE = 'Usage: network-monitor anomaly-score < history.csv (a CSV whose header is "timestamp,value", or a history export).';
+export const ANOMALY_SCORE_USAGE =
+  'Usage: network-monitor anomaly-score < history.csv (a CSV whose header is "timestamp,value", or a history export).';
 
 const TIME_NAMES = ['timestamp', 'time'];
 const VALUE_NAMES = ['value', 'total_ms'];
@@ -48,7 +49,13 @@ function findColumns(names: readonly string[]): Columns | undefined {
   const value = first(VALUE_NAMES);
   if (time < 0 || value < 0) return undefined;
   const phases = PHASE_COLUMNS.map(([phase, name]): [keyof PhaseTimings, number] => [phase, names.indexOf(name)]);
-  return { time, value, status: names.indexOf('status'), target: names.indexOf('target_id'), phases: phases.every(([, index]) => index >= 0) ? phases : [] };
+  return {
+    time,
+    value,
+    status: names.indexOf('status'),
+    target: names.indexOf('target_id'),
+    phases: phases.every(([, index]) => index >= 0) ? phases : [],
+  };
 }
 
 function readPhases(fields: readonly string[], columns: Columns['phases']): PhaseTimings | undefined {
@@ -147,7 +154,9 @@ export async function runAnomalyScore(
         if (!columns) {
           const line = fields.join(',');
           const shown = line.length > 80 ? `${line.slice(0, 80)}...` : line;
-          errors.write(`network-monitor anomaly-score: the first line must be the header "timestamp,value" (or name a "time" and a "total_ms" column), but it is "${shown}". ${ANOMALY_SCORE_USAGE}\n`);
+          errors.write(
+            `network-monitor anomaly-score: the first line must be the header "timestamp,value" (or name a "time" and a "total_ms" column), but it is "${shown}". ${ANOMALY_SCORE_USAGE}\n`,
+          );
           return 2;
         }
         continue;
@@ -176,7 +185,9 @@ export async function runAnomalyScore(
     output.off('error', onOutputError);
   }
   if (!columns) {
-    errors.write(`network-monitor anomaly-score: the input is empty; it needs the header "timestamp,value" and one row per check. ${ANOMALY_SCORE_USAGE}\n`);
+    errors.write(
+      `network-monitor anomaly-score: the input is empty; it needs the header "timestamp,value" and one row per check. ${ANOMALY_SCORE_USAGE}\n`,
+    );
     return 2;
   }
   return 0;

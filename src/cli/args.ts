@@ -19,8 +19,11 @@ export type OptionKinds = Readonly<Record<string, 'flag' | 'value' | 'values'>>;
 export class UsageError extends Error {}
 
 export function parseArgs(argv: readonly string[], kinds: OptionKinds): ParsedArgs {
-  const options: Record<string, { type: 'boolean' | 'string'; multiple?: boolean; short?: string }> = { help: { type: 'boolean', short: 'h' } };
-  for (const [name, kind] of Object.entries(kinds)) options[name] = { type: kind === 'flag' ? 'boolean' : 'string', multiple: kind === 'values' };
+  const options: Record<string, { type: 'boolean' | 'string'; multiple?: boolean; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const [name, kind] of Object.entries(kinds))
+    options[name] = { type: kind === 'flag' ? 'boolean' : 'string', multiple: kind === 'values' };
   let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
   try {
     parsed = parseNodeArgs({ args: [...argv], options, strict: true, allowPositionals: true });

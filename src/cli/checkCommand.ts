@@ -68,8 +68,20 @@ function invalidLine(input: string, error: string, seq?: number): CheckLine {
   };
 }
 
-export async function runCheckCommand(argv: readonly string[], input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<number> {
-  const args = parseArgs(argv, { stdin: 'flag', insecure: 'flag', timeout: 'value', concurrency: 'value', 'max-body': 'value', header: 'values', config: 'value' });
+export async function runCheckCommand(
+  argv: readonly string[],
+  input: NodeJS.ReadableStream,
+  output: NodeJS.WritableStream,
+): Promise<number> {
+  const args = parseArgs(argv, {
+    stdin: 'flag',
+    insecure: 'flag',
+    timeout: 'value',
+    concurrency: 'value',
+    'max-body': 'value',
+    header: 'values',
+    config: 'value',
+  });
   if (args.options.has('help')) {
     output.write(CHECK_USAGE + '\n');
     return 0;
@@ -87,16 +99,21 @@ export async function runCheckCommand(argv: readonly string[], input: NodeJS.Rea
     return resolved.ok ? { ok: true, value: withCommandLineHeaders(resolved.value, headers) } : resolved;
   };
   const configFile = args.options.get('config');
-  const configured = typeof configFile === 'string'
-    ? loadConfigTargets(configFile, defaults, Object.keys(headers)).map((target) => withCommandLineHeaders(insecure && target.http ? { ...target, http: { ...target.http, tlsVerify: false } } : target, headers))
-    : [];
+  const configured =
+    typeof configFile === 'string'
+      ? loadConfigTargets(configFile, defaults, Object.keys(headers)).map((target) =>
+          withCommandLineHeaders(insecure && target.http ? { ...target, http: { ...target.http, tlsVerify: false } } : target, headers),
+        )
+      : [];
 
   if (args.options.has('stdin')) {
-    if (args.positionals.length > 0 || configFile !== undefined) throw new UsageError('Give targets either as arguments and --config, or with --stdin, not both.');
+    if (args.positionals.length > 0 || configFile !== undefined)
+      throw new UsageError('Give targets either as arguments and --config, or with --stdin, not both.');
     const concurrency = numberOption(args, 'concurrency', 10, { min: 1, integer: true });
     return checkStream(input, output, prober, toTarget, concurrency);
   }
-  if (args.positionals.length === 0 && configured.length === 0) throw new UsageError('Name at least one target to check, or use --config or --stdin.');
+  if (args.positionals.length === 0 && configured.length === 0)
+    throw new UsageError('Name at least one target to check, or use --config or --stdin.');
   const targets: Target[] = [];
   for (const spec of args.positionals) {
     const resolved = toTarget(spec);

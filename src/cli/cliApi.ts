@@ -54,7 +54,9 @@ export async function readOrCreateTokenFile(path: string): Promise<{ token: stri
   if (narrowed) await fs.chmod(path, 0o600);
   const token = (await fs.readFile(path, 'utf8')).trim();
   if (!/^[\w.~+/=-]{16,512}$/.test(token)) {
-    throw new Error(`The API token file ${path} does not hold a token (16 to 512 letters, digits or -._~+/=). Delete it and a new token is made on the next start.`);
+    throw new Error(
+      `The API token file ${path} does not hold a token (16 to 512 letters, digits or -._~+/=). Delete it and a new token is made on the next start.`,
+    );
   }
   return { token, created: false, narrowed };
 }

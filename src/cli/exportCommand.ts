@@ -32,7 +32,9 @@ export function parseTimeOption(name: string, raw: string, now: number): number 
   // Date.parse also takes loose forms like "1"; only ISO 8601 dates and times are meant here.
   const parsed = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw) ? Date.parse(raw) : Number.NaN;
   if (!Number.isFinite(parsed)) {
-    throw new UsageError(`--${name} "${raw}" is not a time: give an ISO 8601 date or time (2026-12-01T08:00:00Z), epoch milliseconds, or a time ago (90m, 24h, 7d).`);
+    throw new UsageError(
+      `--${name} "${raw}" is not a time: give an ISO 8601 date or time (2026-12-01T08:00:00Z), epoch milliseconds, or a time ago (90m, 24h, 7d).`,
+    );
   }
   return parsed;
 }
@@ -43,13 +45,19 @@ export interface ExportDependencies {
   now?: () => number;
 }
 
-export async function runExportCommand(argv: readonly string[], output: Writable, errors: Writable, dependencies: ExportDependencies = {}): Promise<number> {
+export async function runExportCommand(
+  argv: readonly string[],
+  output: Writable,
+  errors: Writable,
+  dependencies: ExportDependencies = {},
+): Promise<number> {
   const args = parseArgs(argv, { 'data-dir': 'value', format: 'value', target: 'value', from: 'value', to: 'value' });
   if (args.options.has('help')) {
     output.write(EXPORT_USAGE + '\n');
     return 0;
   }
-  if (args.positionals.length > 0) throw new UsageError(`export takes no arguments (got "${args.positionals[0]}"); a target goes in --target.`);
+  if (args.positionals.length > 0)
+    throw new UsageError(`export takes no arguments (got "${args.positionals[0]}"); a target goes in --target.`);
 
   const format = (textOption(args, 'format') ?? 'csv') as ExportFormat;
   if (format !== 'csv' && format !== 'json') throw new UsageError(`--format must be csv or json (got "${format}").`);
@@ -59,17 +67,26 @@ export async function runExportCommand(argv: readonly string[], output: Writable
   const from = fromRaw === undefined ? 0 : parseTimeOption('from', fromRaw, now);
   // The end is exclusive; by default one millisecond past now, so a check made this instant is in.
   const to = toRaw === undefined ? now + 1 : parseTimeOption('to', toRaw, now);
-  if (from >= to) throw new UsageError(`--from must be before --to (${new Date(from).toISOString()} is not before ${new Date(to).toISOString()}).`);
+  if (from >= to)
+    throw new UsageError(`--from must be before --to (${new Date(from).toISOString()} is not before ${new Date(to).toISOString()}).`);
 
   const dataDir = resolve(textOption(args, 'data-dir') ?? join(homedir(), '.network-monitor'));
   const folder = await stat(dataDir).catch(() => undefined);
-  if (!folder?.isDirectory()) throw new UsageError(`There is no history folder at ${dataDir}: give the folder a watch ran with (--data-dir), or the editor's global storage folder.`);
+  if (!folder?.isDirectory())
+    throw new UsageError(
+      `There is no history folder at ${dataDir}: give the folder a watch ran with (--data-dir), or the editor's global storage folder.`,
+    );
 
   const problems: StoreProblem[] = [];
   // Read-only: never takes the writer's place, never moves a damaged file aside, never writes.
   let store: SqlJsHistoryStore;
   try {
-    store = await SqlJsHistoryStore.open({ directory: dataDir, readOnly: true, wasmPath: dependencies.wasmPath, onProblem: (problem) => problems.push(problem) });
+    store = await SqlJsHistoryStore.open({
+      directory: dataDir,
+      readOnly: true,
+      wasmPath: dependencies.wasmPath,
+      onProblem: (problem) => problems.push(problem),
+    });
   } catch (error) {
     // A history that cannot be read now (or was written by a newer version) is left as it is.
     errors.write(`network-monitor: ${(error as Error).message}\n`);
@@ -81,7 +98,15 @@ export async function runExportCommand(argv: readonly string[], output: Writable
     const wanted = textOption(args, 'target');
     if (wanted !== undefined) {
       const target = store.targets().find((candidate) => candidate.id === wanted || candidate.url === wanted);
-      if (!target) throw new UsageError(`No target "${wanted}" in the history at ${dataDir}. Known: ${store.targets().map((known) => known.url).join(', ') || 'none'}.`);
+      if (!target)
+        throw new UsageError(
+          `No target "${wanted}" in the history at ${dataDir}. Known: ${
+            store
+              .targets()
+              .map((known) => known.url)
+              .join(', ') || 'none'
+          }.`,
+        );
       targetIds = [target.id];
     }
     output.write(store.exportRange(targetIds, { from, to }, format));

@@ -24,10 +24,12 @@ export function runImportCommand(argv: readonly string[], stdout: NodeJS.Writabl
     stdout.write(IMPORT_USAGE + '\n');
     return 0;
   }
-  if (args.positionals.length !== 1) throw new UsageError('import takes one FILE: an Uptime Kuma backup (.json) or a Gatus configuration (.yaml).');
+  if (args.positionals.length !== 1)
+    throw new UsageError('import takes one FILE: an Uptime Kuma backup (.json) or a Gatus configuration (.yaml).');
   const file = args.positionals[0]!;
   const format = textOption(args, 'format');
-  if (format !== undefined && format !== 'uptime-kuma' && format !== 'gatus') throw new UsageError('--format must be uptime-kuma or gatus.');
+  if (format !== undefined && format !== 'uptime-kuma' && format !== 'gatus')
+    throw new UsageError('--format must be uptime-kuma or gatus.');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -42,12 +44,23 @@ export function runImportCommand(argv: readonly string[], stdout: NodeJS.Writabl
     throw error;
   }
   const say = (line: string): void => void stderr.write(line + '\n');
-  say(`${preview.targets.length} target(s) imported from ${preview.format === 'gatus' ? 'Gatus' : 'Uptime Kuma'}, ${preview.skipped.length} not:`);
-  for (const imported of preview.targets) say(`  ${imported.source}: ${imported.entry.url}${imported.notes.length > 0 ? ` (${imported.notes.join('; ')})` : ''}`);
+  say(
+    `${preview.targets.length} target(s) imported from ${preview.format === 'gatus' ? 'Gatus' : 'Uptime Kuma'}, ${preview.skipped.length} not:`,
+  );
+  for (const imported of preview.targets)
+    say(`  ${imported.source}: ${imported.entry.url}${imported.notes.length > 0 ? ` (${imported.notes.join('; ')})` : ''}`);
   for (const skipped of preview.skipped) say(`  ${skipped.source}: not imported, ${skipped.reason}`);
   if (preview.secrets.length > 0) {
-    say(`Credentials left out of the list, to pass with --header or keep with the editor's Store Secret: ${preview.secrets.map((secret) => `${secret.name} (for ${secret.origin})`).join(', ')}`);
+    say(
+      `Credentials left out of the list, to pass with --header or keep with the editor's Store Secret: ${preview.secrets.map((secret) => `${secret.name} (for ${secret.origin})`).join(', ')}`,
+    );
   }
-  stdout.write(JSON.stringify(preview.targets.map((imported) => imported.entry), null, 2) + '\n');
+  stdout.write(
+    JSON.stringify(
+      preview.targets.map((imported) => imported.entry),
+      null,
+      2,
+    ) + '\n',
+  );
   return preview.targets.length > 0 ? 0 : 1;
 }

@@ -11,7 +11,10 @@ export const PROXY_USAGE = `Proxy: http(s) targets go through $https_proxy / $ht
   subdomains, host:port, IP addresses, CIDR ranges, or *) are reached directly. tcp:// and dns://
   targets never use a proxy.`;
 
-export function cliProxySettings(env: NodeJS.ProcessEnv = process.env, warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): () => ProxySettings {
+export function cliProxySettings(
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): () => ProxySettings {
   const { settings, problems } = proxySettingsFromEnvironment(env);
   for (const problem of problems) warn(`note: ${problem} Checking without that proxy.`);
   return () => settings;

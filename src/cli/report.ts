@@ -22,10 +22,17 @@ export function describeLocation(location: GeoLocation | null | undefined): stri
 
 const ms = (value: number | null): string => (value === null ? '-' : `${value.toFixed(2)}ms`);
 
-export function buildReport(store: HistoryQueries, targets: readonly Target[], since: number, until: number, anomalyThreshold: number): ReportRow[] {
+export function buildReport(
+  store: HistoryQueries,
+  targets: readonly Target[],
+  since: number,
+  until: number,
+  anomalyThreshold: number,
+): ReportRow[] {
   const range = { from: since, to: until };
   const anomalyCounts = new Map<string, number>();
-  for (const hit of store.anomalies(range, anomalyThreshold, 100_000)) anomalyCounts.set(hit.targetId, (anomalyCounts.get(hit.targetId) ?? 0) + 1);
+  for (const hit of store.anomalies(range, anomalyThreshold, 100_000))
+    anomalyCounts.set(hit.targetId, (anomalyCounts.get(hit.targetId) ?? 0) + 1);
   return targets.map((target) => {
     const uptime = store.uptime(target.id, since, until);
     const stats = store.latencyStats(target.id, range);
@@ -37,7 +44,9 @@ export function buildReport(store: HistoryQueries, targets: readonly Target[], s
       p95: ms(stats.p95),
       location: describeLocation(latest?.location),
       anomalies: String(anomalyCounts.get(target.id) ?? 0),
-      lastStatus: latest ? `${latest.status}${latest.statusCode !== null ? ` ${latest.statusCode}` : latest.reason ? ` ${latest.reason}` : ''}` : 'UNKNOWN',
+      lastStatus: latest
+        ? `${latest.status}${latest.statusCode !== null ? ` ${latest.statusCode}` : latest.reason ? ` ${latest.reason}` : ''}`
+        : 'UNKNOWN',
     };
   });
 }
@@ -55,6 +64,14 @@ const HEADERS: Record<keyof ReportRow, string> = {
 export function formatReportTable(rows: readonly ReportRow[]): string {
   const columns = Object.keys(HEADERS) as (keyof ReportRow)[];
   const widths = columns.map((column) => Math.max(HEADERS[column].length, ...rows.map((row) => row[column].length)));
-  const line = (cells: string[]): string => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(columns.map((column) => HEADERS[column])), line(widths.map((width) => '-'.repeat(width))), ...rows.map((row) => line(columns.map((column) => row[column])))].join('\n');
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(columns.map((column) => HEADERS[column])),
+    line(widths.map((width) => '-'.repeat(width))),
+    ...rows.map((row) => line(columns.map((column) => row[column]))),
+  ].join('\n');
 }

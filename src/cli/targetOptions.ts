@@ -9,7 +9,15 @@
  * Authorization, and an https-to-http redirect carrying it is refused (core/probes/networkPolicy.ts).
  */
 import { readFileSync } from 'node:fs';
-import { entryShapeError, parseHeaderLine, resolveTarget, secretHeadersIn, type Target, type TargetDefaults, type TargetEntry } from '../core/targets/target';
+import {
+  entryShapeError,
+  parseHeaderLine,
+  resolveTarget,
+  secretHeadersIn,
+  type Target,
+  type TargetDefaults,
+  type TargetEntry,
+} from '../core/targets/target';
 import { UsageError, type ParsedArgs } from './args';
 
 export const TARGET_OPTIONS_USAGE = `  --header 'Name: value'  send this header with every http(s) target (repeatable); it overrides
@@ -50,7 +58,9 @@ export function loadConfigTargets(file: string, defaults: TargetDefaults, overri
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`--config ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? (error as Error).message})`}.`);
+    throw new UsageError(
+      `--config ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? (error as Error).message})`}.`,
+    );
   }
   let entries: unknown;
   try {
@@ -58,7 +68,8 @@ export function loadConfigTargets(file: string, defaults: TargetDefaults, overri
   } catch (error) {
     throw new UsageError(`--config ${file}: not valid JSON (${(error as Error).message}).`);
   }
-  if (!Array.isArray(entries)) throw new UsageError(`--config ${file}: must be a JSON array of URLs or target objects, as in networkMonitor.targets.`);
+  if (!Array.isArray(entries))
+    throw new UsageError(`--config ${file}: must be a JSON array of URLs or target objects, as in networkMonitor.targets.`);
   const targets: Target[] = [];
   const positions = new Map<string, number>();
   for (const [index, raw] of (entries as unknown[]).entries()) {
@@ -68,13 +79,16 @@ export function loadConfigTargets(file: string, defaults: TargetDefaults, overri
     const entry = raw as TargetEntry;
     const unresolved = secretHeadersIn(entry).filter((name) => !overridden.includes(name));
     if (unresolved.length > 0) {
-      throw refuse(`uses \${secret:...} in header "${unresolved[0]}", which only the editor's Secret Storage holds; pass the value with --header '${unresolved[0]}: VALUE' instead.`);
+      throw refuse(
+        `uses \${secret:...} in header "${unresolved[0]}", which only the editor's Secret Storage holds; pass the value with --header '${unresolved[0]}: VALUE' instead.`,
+      );
     }
     const built = resolveTarget(entry, defaults);
     if (!built.ok) throw refuse(`is not usable: ${built.error}`);
     const target = built.value;
     const earlier = positions.get(target.id);
-    if (earlier !== undefined) throw refuse(`has the same id as entry [${earlier}] (${target.url}); remove one of them or give each an "id".`);
+    if (earlier !== undefined)
+      throw refuse(`has the same id as entry [${earlier}] (${target.url}); remove one of them or give each an "id".`);
     positions.set(target.id, index);
     targets.push(target);
   }

@@ -98,7 +98,8 @@ async function settingsFromArgs(args: ParsedArgs, io: WatchIo): Promise<WatchSet
     }
     const prompt = createInterface({ input: io.input, output: io.output });
     try {
-      const answer = async (question: string, fallback: string): Promise<string> => (await prompt.question(`${question} [${fallback}]: `)).trim() || fallback;
+      const answer = async (question: string, fallback: string): Promise<string> =>
+        (await prompt.question(`${question} [${fallback}]: `)).trim() || fallback;
       specs = (await prompt.question('URLs to monitor (separated by spaces or commas): ')).split(/[\s,]+/).filter(Boolean);
       if (specs.length === 0) throw new UsageError('No targets given.');
       intervalSeconds = Number(await answer('Check interval in seconds', String(intervalSeconds)));
@@ -109,7 +110,8 @@ async function settingsFromArgs(args: ParsedArgs, io: WatchIo): Promise<WatchSet
     }
     if (!(intervalSeconds >= 1)) throw new UsageError('The interval must be at least 1 second.');
     if (!(durationSeconds >= 0)) throw new UsageError('The duration must be 0 or more seconds.');
-    if (!(threshold >= 1) || !Number.isInteger(threshold)) throw new UsageError('The alert threshold must be a whole number of at least 1.');
+    if (!(threshold >= 1) || !Number.isInteger(threshold))
+      throw new UsageError('The alert threshold must be a whole number of at least 1.');
   }
   const timeoutMs = numberOption(args, 'timeout', Math.min(DEFAULT_TARGET_DEFAULTS.timeoutMs, intervalSeconds * 1000), { min: 1 });
   const targets: Target[] = [];
@@ -126,7 +128,8 @@ async function settingsFromArgs(args: ParsedArgs, io: WatchIo): Promise<WatchSet
       targets.push(target);
     }
   }
-  if (targets.length === 0) throw new UsageError(`--config ${String(configFile)}: holds no targets; add entries or name URLs as arguments.`);
+  if (targets.length === 0)
+    throw new UsageError(`--config ${String(configFile)}: holds no targets; add entries or name URLs as arguments.`);
   return { targets: targets.map((target) => withCommandLineHeaders(target, headers)), intervalSeconds, durationSeconds, threshold };
 }
 
@@ -159,18 +162,39 @@ function alertChannelsFromArgs(args: ParsedArgs, environment: NodeJS.ProcessEnv)
     const format = spec.slice(0, Math.max(0, separator));
     const url = spec.slice(separator + 1);
     if (separator < 0 || !(ALERT_CHANNEL_FORMATS as readonly string[]).includes(format)) {
-      throw new UsageError(`--notify takes FORMAT=URL with FORMAT one of ${ALERT_CHANNEL_FORMATS.join(', ')}; got "${spec.slice(0, Math.max(0, separator)) || spec.slice(0, 20)}...".`);
+      throw new UsageError(
+        `--notify takes FORMAT=URL with FORMAT one of ${ALERT_CHANNEL_FORMATS.join(', ')}; got "${spec.slice(0, Math.max(0, separator)) || spec.slice(0, 20)}...".`,
+      );
     }
     const problem = alertChannelUrlProblem(url);
     if (problem) throw new UsageError(`--notify ${format}=...: ${problem}`);
-    return { name: `${format} ${index + 1}`, format: format as AlertChannelFormat, url, template: format === 'webhook' ? template : undefined };
+    return {
+      name: `${format} ${index + 1}`,
+      format: format as AlertChannelFormat,
+      url,
+      template: format === 'webhook' ? template : undefined,
+    };
   });
 }
 
-export async function runWatchCommand(argv: readonly string[], io: WatchIo, files: WatchFiles = {}, environment: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runWatchCommand(
+  argv: readonly string[],
+  io: WatchIo,
+  files: WatchFiles = {},
+  environment: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const args = parseArgs(argv, {
-    interval: 'value', duration: 'value', threshold: 'value', timeout: 'value', retries: 'value', 'data-dir': 'value', 'api-port': 'value', header: 'values', config: 'value',
-    notify: 'values', 'notify-template': 'value',
+    interval: 'value',
+    duration: 'value',
+    threshold: 'value',
+    timeout: 'value',
+    retries: 'value',
+    'data-dir': 'value',
+    'api-port': 'value',
+    header: 'values',
+    config: 'value',
+    notify: 'values',
+    'notify-template': 'value',
   });
   if (args.options.has('help')) {
     io.output.write(WATCH_USAGE + '\n');
@@ -201,16 +225,29 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo, file
     staggerFirstChecks: false,
   });
   const geo = files.geoDatabasePath ? new GeoLocator({ databasePath: files.geoDatabasePath }) : undefined;
-  const engine = new MonitorEngine({ scheduler, store, geo, anomalyThreshold: DEFAULT_ANOMALY_THRESHOLD, onProblem: (message) => write(`   note: ${message}`) });
+  const engine = new MonitorEngine({
+    scheduler,
+    store,
+    geo,
+    anomalyThreshold: DEFAULT_ANOMALY_THRESHOLD,
+    onProblem: (message) => write(`   note: ${message}`),
+  });
   engine.onDidRecordCheck(({ target, record, anomalous }) => {
     const detail = record.statusCode !== null ? ` ${record.statusCode}` : record.reason ? ` ${record.reason}` : '';
-    write(`${clockTime(record.startedAt)} - ${target.url} ${record.status}${detail} ${record.totalMs.toFixed(2)}ms${anomalous ? ` (anomaly ${record.anomalyScore!.toFixed(2)})` : ''}${record.status === 'UP' ? '' : ` - ${record.message}`}`);
+    write(
+      `${clockTime(record.startedAt)} - ${target.url} ${record.status}${detail} ${record.totalMs.toFixed(2)}ms${anomalous ? ` (anomaly ${record.anomalyScore!.toFixed(2)})` : ''}${record.status === 'UP' ? '' : ` - ${record.message}`}`,
+    );
   });
   engine.onEvent((event) => {
     const line = formatEvent(event);
     if (line) write(line);
   });
-  const delivery = new AlertDelivery(channels, { proxy, onProblem: (problem) => write(`   note: ${problem}`), onDelivered: (channel, message) => write(`   sent the ${message.kind === 'alert' ? 'alert' : 'recovery'} of ${message.targetName} to ${channel}`) });
+  const delivery = new AlertDelivery(channels, {
+    proxy,
+    onProblem: (problem) => write(`   note: ${problem}`),
+    onDelivered: (channel, message) =>
+      write(`   sent the ${message.kind === 'alert' ? 'alert' : 'recovery'} of ${message.targetName} to ${channel}`),
+  });
   engine.onEvent((event) => delivery.handle(event));
 
   let api: CliApi | undefined;
@@ -220,7 +257,13 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo, file
         port: apiPort,
         dataDirectory: dataDir,
         print: write,
-        source: createApiDataSource({ store, scheduler, getTargets: () => settings.targets, isWriter: () => true, anomalyThreshold: () => engine.threshold }),
+        source: createApiDataSource({
+          store,
+          scheduler,
+          getTargets: () => settings.targets,
+          isWriter: () => true,
+          anomalyThreshold: () => engine.threshold,
+        }),
       });
     } catch (error) {
       delivery.dispose();
@@ -233,13 +276,18 @@ export async function runWatchCommand(argv: readonly string[], io: WatchIo, file
   }
 
   const startedAt = Date.now();
-  write(`Watching ${settings.targets.length} target${settings.targets.length === 1 ? '' : 's'} every ${settings.intervalSeconds} s${settings.durationSeconds > 0 ? ` for ${settings.durationSeconds} s` : ''} (Ctrl+C to stop); history in ${dataDir}${channels.length > 0 ? `; alerts also to ${channels.map((channel) => channel.name).join(', ')}` : ''}`);
+  write(
+    `Watching ${settings.targets.length} target${settings.targets.length === 1 ? '' : 's'} every ${settings.intervalSeconds} s${settings.durationSeconds > 0 ? ` for ${settings.durationSeconds} s` : ''} (Ctrl+C to stop); history in ${dataDir}${channels.length > 0 ? `; alerts also to ${channels.map((channel) => channel.name).join(', ')}` : ''}`,
+  );
   // Warnings (very short intervals...) arrive as events, printed above.
   engine.setTargets(settings.targets);
   scheduler.start();
 
   let durationTimer: NodeJS.Timeout | undefined;
-  const finished = settings.durationSeconds > 0 ? new Promise<void>((done) => (durationTimer = setTimeout(done, settings.durationSeconds * 1000))) : new Promise<void>(() => {});
+  const finished =
+    settings.durationSeconds > 0
+      ? new Promise<void>((done) => (durationTimer = setTimeout(done, settings.durationSeconds * 1000)))
+      : new Promise<void>(() => {});
   await Promise.race([finished, io.interrupted]);
   clearTimeout(durationTimer);
 

@@ -130,7 +130,11 @@ export class MonitorEngine implements Disposable {
   /** Failed checks are not response times: the detector treats them explicitly (never as 0 ms). */
   private score(target: Target, result: CheckResult): number | null {
     const answered = result.status !== 'DOWN';
-    const score = this.detectors.score(target.id, { time: result.startedAt, value: answered ? result.totalMs : null, phases: result.phases });
+    const score = this.detectors.score(target.id, {
+      time: result.startedAt,
+      value: answered ? result.totalMs : null,
+      phases: result.phases,
+    });
     return answered ? score : null;
   }
 
@@ -151,7 +155,8 @@ export class MonitorEngine implements Disposable {
 
   private recordStateChange(event: StateChangedEvent): void {
     if (!this.store) return;
-    const message = event.result?.message ?? (event.to === 'PAUSED' ? 'Paused by the user.' : event.from === 'PAUSED' ? 'Resumed by the user.' : '');
+    const message =
+      event.result?.message ?? (event.to === 'PAUSED' ? 'Paused by the user.' : event.from === 'PAUSED' ? 'Resumed by the user.' : '');
     try {
       this.store.recordStateChange({
         targetId: event.target.id,

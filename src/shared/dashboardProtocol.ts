@@ -186,7 +186,9 @@ function isRequestId(value: unknown): value is number {
 }
 
 function isIdList(value: unknown): value is string[] {
-  return Array.isArray(value) && value.length <= MAX_IDS && value.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 200);
+  return (
+    Array.isArray(value) && value.length <= MAX_IDS && value.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 200)
+  );
 }
 
 function isMaxPoints(value: unknown): value is number {
@@ -219,15 +221,22 @@ export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMe
     case 'ready': {
       const series = value['series'];
       if (series === undefined) return true;
-      return isObject(series) && isRequestId(series['requestId']) && (series['targetIds'] === null || isIdList(series['targetIds']))
-        && isTimeRange(series['range']) && isMaxPoints(series['maxPoints']);
+      return (
+        isObject(series) &&
+        isRequestId(series['requestId']) &&
+        (series['targetIds'] === null || isIdList(series['targetIds'])) &&
+        isTimeRange(series['range']) &&
+        isMaxPoints(series['maxPoints'])
+      );
     }
     case 'selectTargets':
       return isIdList(value['targetIds']);
     case 'setRange':
       return isTimeRange(value['range']);
     case 'requestSeries':
-      return isRequestId(value['requestId']) && isIdList(value['targetIds']) && isTimeRange(value['range']) && isMaxPoints(value['maxPoints']);
+      return (
+        isRequestId(value['requestId']) && isIdList(value['targetIds']) && isTimeRange(value['range']) && isMaxPoints(value['maxPoints'])
+      );
     case 'requestReport':
       return isRequestId(value['requestId']) && isTimeRange(value['range']);
     case 'exportReport':
@@ -240,21 +249,41 @@ export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMe
 }
 
 export function isMapLocation(value: unknown): value is MapLocation {
-  return isObject(value) && typeof value['local'] === 'boolean'
-    && isStringOrNull(value['country']) && isStringOrNull(value['countryCode']) && isStringOrNull(value['city'])
-    && isStringOrNull(value['isp']) && isNumberOrNull(value['asn']) && isNumberOrNull(value['lat']) && isNumberOrNull(value['lon']);
+  return (
+    isObject(value) &&
+    typeof value['local'] === 'boolean' &&
+    isStringOrNull(value['country']) &&
+    isStringOrNull(value['countryCode']) &&
+    isStringOrNull(value['city']) &&
+    isStringOrNull(value['isp']) &&
+    isNumberOrNull(value['asn']) &&
+    isNumberOrNull(value['lat']) &&
+    isNumberOrNull(value['lon'])
+  );
 }
 
 export function isDashboardTarget(value: unknown): value is DashboardTarget {
-  return isObject(value) && typeof value['id'] === 'string' && typeof value['name'] === 'string' && typeof value['url'] === 'string'
-    && (value['kind'] === 'http' || value['kind'] === 'tcp' || value['kind'] === 'dns')
-    && isStringOrNull(value['address']) && (value['location'] === null || isMapLocation(value['location']));
+  return (
+    isObject(value) &&
+    typeof value['id'] === 'string' &&
+    typeof value['name'] === 'string' &&
+    typeof value['url'] === 'string' &&
+    (value['kind'] === 'http' || value['kind'] === 'tcp' || value['kind'] === 'dns') &&
+    isStringOrNull(value['address']) &&
+    (value['location'] === null || isMapLocation(value['location']))
+  );
 }
 
 export function isDashboardTargetState(value: unknown): value is DashboardTargetState {
-  return isObject(value) && typeof value['targetId'] === 'string' && STATUSES.includes(value['status'] as string)
-    && isNumberOrNull(value['since']) && isNumberOrNull(value['lastCheckAt']) && isNumberOrNull(value['lastTotalMs'])
-    && isStringOrNull(value['message']);
+  return (
+    isObject(value) &&
+    typeof value['targetId'] === 'string' &&
+    STATUSES.includes(value['status'] as string) &&
+    isNumberOrNull(value['since']) &&
+    isNumberOrNull(value['lastCheckAt']) &&
+    isNumberOrNull(value['lastTotalMs']) &&
+    isStringOrNull(value['message'])
+  );
 }
 
 export function isSeriesColumns(value: unknown): value is SeriesColumns {
@@ -263,23 +292,42 @@ export function isSeriesColumns(value: unknown): value is SeriesColumns {
   const t = value['t'];
   if (!Array.isArray(t)) return false;
   const length = t.length;
-  return isNumberArray(t, length)
-    && isNullableNumberArray(value['avg'], length) && isNullableNumberArray(value['max'], length)
-    && (['dns', 'connect', 'tls', 'firstByte', 'transfer', 'checks', 'down', 'degraded', 'anomalies'] as const)
-      .every((column) => isNumberArray(value[column], length));
+  return (
+    isNumberArray(t, length) &&
+    isNullableNumberArray(value['avg'], length) &&
+    isNullableNumberArray(value['max'], length) &&
+    (['dns', 'connect', 'tls', 'firstByte', 'transfer', 'checks', 'down', 'degraded', 'anomalies'] as const).every((column) =>
+      isNumberArray(value[column], length),
+    )
+  );
 }
 
 export function isLiveCheck(value: unknown): value is LiveCheck {
-  return isObject(value) && typeof value['targetId'] === 'string' && typeof value['startedAt'] === 'number'
-    && OUTCOMES.includes(value['status'] as string) && isNumberOrNull(value['totalMs'])
-    && isNumberArray(value['phases'], 5) && typeof value['anomaly'] === 'boolean';
+  return (
+    isObject(value) &&
+    typeof value['targetId'] === 'string' &&
+    typeof value['startedAt'] === 'number' &&
+    OUTCOMES.includes(value['status'] as string) &&
+    isNumberOrNull(value['totalMs']) &&
+    isNumberArray(value['phases'], 5) &&
+    typeof value['anomaly'] === 'boolean'
+  );
 }
 
 export function isReportRow(value: unknown): value is ReportRow {
-  return isObject(value) && typeof value['targetId'] === 'string' && typeof value['name'] === 'string' && typeof value['url'] === 'string'
-    && isNumberOrNull(value['availability']) && isNumberOrNull(value['avgMs']) && isNumberOrNull(value['p95Ms'])
-    && isStringOrNull(value['location']) && typeof value['anomalies'] === 'number' && STATUSES.includes(value['lastStatus'] as string)
-    && isNumberOrNull(value['certDaysLeft']);
+  return (
+    isObject(value) &&
+    typeof value['targetId'] === 'string' &&
+    typeof value['name'] === 'string' &&
+    typeof value['url'] === 'string' &&
+    isNumberOrNull(value['availability']) &&
+    isNumberOrNull(value['avgMs']) &&
+    isNumberOrNull(value['p95Ms']) &&
+    isStringOrNull(value['location']) &&
+    typeof value['anomalies'] === 'number' &&
+    STATUSES.includes(value['lastStatus'] as string) &&
+    isNumberOrNull(value['certDaysLeft'])
+  );
 }
 
 /** Validates what the webview receives from the host (the webview trusts nothing it did not check). */
@@ -287,12 +335,21 @@ export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMe
   if (!isObject(value)) return false;
   switch (value['type']) {
     case 'init':
-      return Array.isArray(value['targets']) && value['targets'].every(isDashboardTarget)
-        && Array.isArray(value['states']) && value['states'].every(isDashboardTargetState)
-        && isTimeRange(value['range']) && typeof value['now'] === 'number';
+      return (
+        Array.isArray(value['targets']) &&
+        value['targets'].every(isDashboardTarget) &&
+        Array.isArray(value['states']) &&
+        value['states'].every(isDashboardTargetState) &&
+        isTimeRange(value['range']) &&
+        typeof value['now'] === 'number'
+      );
     case 'targetsChanged':
-      return Array.isArray(value['targets']) && value['targets'].every(isDashboardTarget)
-        && Array.isArray(value['states']) && value['states'].every(isDashboardTargetState);
+      return (
+        Array.isArray(value['targets']) &&
+        value['targets'].every(isDashboardTarget) &&
+        Array.isArray(value['states']) &&
+        value['states'].every(isDashboardTargetState)
+      );
     case 'series':
       return isRequestId(value['requestId']) && Array.isArray(value['series']) && value['series'].every(isSeriesColumns);
     case 'checkAdded':
@@ -300,7 +357,9 @@ export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMe
     case 'stateChanged':
       return isDashboardTargetState(value['state']);
     case 'report':
-      return isRequestId(value['requestId']) && isTimeRange(value['range']) && Array.isArray(value['rows']) && value['rows'].every(isReportRow);
+      return (
+        isRequestId(value['requestId']) && isTimeRange(value['range']) && Array.isArray(value['rows']) && value['rows'].every(isReportRow)
+      );
     case 'error':
       return typeof value['message'] === 'string' && (value['requestId'] === undefined || isRequestId(value['requestId']));
     default:

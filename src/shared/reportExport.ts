@@ -2,7 +2,15 @@
 import type { ReportFormat, ReportRow, TimeRange } from './dashboardProtocol';
 
 export const REPORT_COLUMNS = [
-  'Target', 'URL', 'Availability %', 'Avg Response ms', 'p95 Response ms', 'Location', 'Anomalies', 'Last Status', 'Certificate Days Left',
+  'Target',
+  'URL',
+  'Availability %',
+  'Avg Response ms',
+  'p95 Response ms',
+  'Location',
+  'Anomalies',
+  'Last Status',
+  'Certificate Days Left',
 ] as const;
 
 function csvCell(value: string | number | null): string {
@@ -20,11 +28,21 @@ function round(value: number | null, digits: number): number | null {
 export function reportToCsv(rows: readonly ReportRow[]): string {
   const lines = [REPORT_COLUMNS.join(',')];
   for (const row of rows) {
-    lines.push([
-      row.name, row.url,
-      row.availability === null ? null : round(row.availability * 100, 3),
-      round(row.avgMs, 1), round(row.p95Ms, 1), row.location, row.anomalies, row.lastStatus, row.certDaysLeft,
-    ].map(csvCell).join(','));
+    lines.push(
+      [
+        row.name,
+        row.url,
+        row.availability === null ? null : round(row.availability * 100, 3),
+        round(row.avgMs, 1),
+        round(row.p95Ms, 1),
+        row.location,
+        row.anomalies,
+        row.lastStatus,
+        row.certDaysLeft,
+      ]
+        .map(csvCell)
+        .join(','),
+    );
   }
   return `${lines.join('\r\n')}\r\n`;
 }

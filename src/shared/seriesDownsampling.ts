@@ -65,9 +65,25 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const NICE_BUCKETS = [
-  SECOND, 5 * SECOND, 10 * SECOND, 15 * SECOND, 30 * SECOND,
-  MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE,
-  HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY,
+  SECOND,
+  5 * SECOND,
+  10 * SECOND,
+  15 * SECOND,
+  30 * SECOND,
+  MINUTE,
+  2 * MINUTE,
+  5 * MINUTE,
+  10 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  2 * HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  DAY,
+  2 * DAY,
+  7 * DAY,
 ];
 
 /**
@@ -89,9 +105,23 @@ export interface BuildSeriesOptions {
 
 function emptySeries(targetId: string, range: TimeRange, from: number, to: number, bucketMs: number): SeriesColumns {
   return {
-    targetId, range, from, to, bucketMs,
-    t: [], avg: [], max: [], dns: [], connect: [], tls: [], firstByte: [], transfer: [],
-    checks: [], down: [], degraded: [], anomalies: [],
+    targetId,
+    range,
+    from,
+    to,
+    bucketMs,
+    t: [],
+    avg: [],
+    max: [],
+    dns: [],
+    connect: [],
+    tls: [],
+    firstByte: [],
+    transfer: [],
+    checks: [],
+    down: [],
+    degraded: [],
+    anomalies: [],
   };
 }
 
@@ -115,8 +145,7 @@ function mergeIntoPoint(series: SeriesColumns, i: number, sample: SeriesSample):
   const oldAnswered = series.checks[i]! - series.down[i]!;
   const newAnswered = sample.checks - sample.down;
   const answered = oldAnswered + newAnswered;
-  const mean = (old: number, added: number): number =>
-    answered === 0 ? 0 : (old * oldAnswered + added * newAnswered) / answered;
+  const mean = (old: number, added: number): number => (answered === 0 ? 0 : (old * oldAnswered + added * newAnswered) / answered);
   if (newAnswered > 0 && sample.avgMs !== null) {
     const oldAvg = series.avg[i] ?? 0;
     series.avg[i] = mean(oldAvg, sample.avgMs);
@@ -161,13 +190,23 @@ export function buildSeries(samples: Iterable<SeriesSample>, options: BuildSerie
   const series = emptySeries(options.targetId, options.range, from, options.now, bucketMs);
   // Running sums per bucket, flushed when the bucket changes: the hot path for 30 days of raw checks.
   let bucket = Number.NaN;
-  let checks = 0, down = 0, degraded = 0, anomalies = 0, answered = 0, sum = 0, max = -Infinity;
+  let checks = 0,
+    down = 0,
+    degraded = 0,
+    anomalies = 0,
+    answered = 0,
+    sum = 0,
+    max = -Infinity;
   const phaseSums = [0, 0, 0, 0, 0];
   const flush = (): void => {
     if (checks === 0) return;
     const mean = (total: number): number => (answered > 0 ? total / answered : 0);
     pushSample(series, bucket, {
-      t: bucket, checks, down, degraded, anomalies,
+      t: bucket,
+      checks,
+      down,
+      degraded,
+      anomalies,
       avgMs: answered > 0 ? sum / answered : null,
       maxMs: answered > 0 ? max : null,
       phases: [mean(phaseSums[0]!), mean(phaseSums[1]!), mean(phaseSums[2]!), mean(phaseSums[3]!), mean(phaseSums[4]!)],

@@ -30,7 +30,9 @@ export async function buildE2eSuites() {
     external: ['vscode', 'mocha'],
     logLevel: 'warning',
   });
-  return Object.keys(entryPoints).filter((name) => name.startsWith('suite/')).map((name) => join(e2eOutDir, `${name}.js`));
+  return Object.keys(entryPoints)
+    .filter((name) => name.startsWith('suite/'))
+    .map((name) => join(e2eOutDir, `${name}.js`));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -61,7 +61,10 @@ function summarize(lines: readonly string[]): { passed: number; failed: number }
   // No closing line: the run was cut short; count what our reporter had reported so far.
   const reported = lines.filter((line) => /^ {2}(ok|FAIL) /.test(line));
   if (reported.length > 0) {
-    return { passed: reported.filter((line) => line.startsWith('  ok')).length, failed: reported.filter((line) => line.startsWith('  FAIL')).length };
+    return {
+      passed: reported.filter((line) => line.startsWith('  ok')).length,
+      failed: reported.filter((line) => line.startsWith('  FAIL')).length,
+    };
   }
   const text = lines.join('\n');
   const passing = /(\d+) passing/.exec(text);

@@ -32,7 +32,10 @@ class ClosingLineReporter extends Mocha.reporters.Base {
 }
 
 function indent(text: string): string {
-  return text.split('\n').map((line) => `       ${line}`).join('\n');
+  return text
+    .split('\n')
+    .map((line) => `       ${line}`)
+    .join('\n');
 }
 
 export function run(): Promise<void> {
@@ -40,7 +43,9 @@ export function run(): Promise<void> {
   const grep = process.env.NM_E2E_GREP;
   if (grep) mocha.grep(grep);
   const suiteDir = join(__dirname, 'suite');
-  const files = readdirSync(suiteDir).filter((name) => name.endsWith('.test.js')).sort();
+  const files = readdirSync(suiteDir)
+    .filter((name) => name.endsWith('.test.js'))
+    .sort();
   for (const name of files) mocha.addFile(join(suiteDir, name));
   return new Promise((resolve, reject) => {
     if (files.length === 0) {

@@ -29,7 +29,10 @@ function baseCertificate(publicKey: forge.pki.PublicKey, commonName: string, not
   cert.serialNumber = '01' + randomBytes(8).toString('hex');
   cert.validity.notBefore = notBefore;
   cert.validity.notAfter = notAfter;
-  cert.setSubject([{ name: 'commonName', value: commonName }, { name: 'organizationName', value: 'Network Monitor Tests' }]);
+  cert.setSubject([
+    { name: 'commonName', value: commonName },
+    { name: 'organizationName', value: 'Network Monitor Tests' },
+  ]);
   return cert;
 }
 
@@ -52,13 +55,21 @@ export function createTestCa(name = 'Network Monitor Test CA'): TestCa {
     cert: forge.pki.certificateToPem(caCert),
     issue({ hosts, notBefore, notAfter, commonName }) {
       const leafKeys = newKeyPair();
-      const leaf = baseCertificate(leafKeys.publicKey, commonName ?? hosts[0] ?? 'localhost', notBefore ?? new Date(now - DAY_MS), notAfter ?? new Date(now + 90 * DAY_MS));
+      const leaf = baseCertificate(
+        leafKeys.publicKey,
+        commonName ?? hosts[0] ?? 'localhost',
+        notBefore ?? new Date(now - DAY_MS),
+        notAfter ?? new Date(now + 90 * DAY_MS),
+      );
       leaf.setIssuer(caCert.subject.attributes);
       leaf.setExtensions([
         { name: 'basicConstraints', cA: false },
         { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
         { name: 'extKeyUsage', serverAuth: true },
-        { name: 'subjectAltName', altNames: hosts.map((host) => (/^[\d.]+$|:/.test(host) ? { type: 7, ip: host } : { type: 2, value: host })) },
+        {
+          name: 'subjectAltName',
+          altNames: hosts.map((host) => (/^[\d.]+$|:/.test(host) ? { type: 7, ip: host } : { type: 2, value: host })),
+        },
       ]);
       leaf.sign(keys.privateKey as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
       return { key: leafKeys.privatePem, cert: forge.pki.certificateToPem(leaf) };
@@ -71,7 +82,9 @@ export function createSelfSigned(hosts: string[]): KeyAndCert {
   const now = Date.now();
   const cert = baseCertificate(keys.publicKey, hosts[0] ?? 'localhost', new Date(now - DAY_MS), new Date(now + 30 * DAY_MS));
   cert.setIssuer(cert.subject.attributes);
-  cert.setExtensions([{ name: 'subjectAltName', altNames: hosts.map((host) => (/^[\d.]+$/.test(host) ? { type: 7, ip: host } : { type: 2, value: host })) }]);
+  cert.setExtensions([
+    { name: 'subjectAltName', altNames: hosts.map((host) => (/^[\d.]+$/.test(host) ? { type: 7, ip: host } : { type: 2, value: host })) },
+  ]);
   cert.sign(keys.privateKey as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
   return { key: keys.privatePem, cert: forge.pki.certificateToPem(cert) };
 }

@@ -50,7 +50,8 @@ function findExecutable(candidates: readonly string[]): string | undefined {
 
 /** Why the Squid tests cannot run here, or undefined when they can. */
 export function squidUnavailable(): string | undefined {
-  if (!findExecutable(SQUID_CANDIDATES)) return 'squid is not installed (apt-get install squid); the checks through a real proxy are skipped';
+  if (!findExecutable(SQUID_CANDIDATES))
+    return 'squid is not installed (apt-get install squid); the checks through a real proxy are skipped';
   return undefined;
 }
 
@@ -69,7 +70,12 @@ export async function startSquid(options: SquidOptions): Promise<RunningSquid> {
     chmodSync(path, 0o644);
     return path;
   };
-  const hostsFile = write('hosts', Object.entries(options.hosts).map(([name, address]) => `${address} ${name}\n`).join(''));
+  const hostsFile = write(
+    'hosts',
+    Object.entries(options.hosts)
+      .map(([name, address]) => `${address} ${name}\n`)
+      .join(''),
+  );
   const accessLog = join(folder, 'access.log');
   const cacheLog = join(folder, 'cache.log');
   const lines = [
@@ -118,7 +124,9 @@ export async function startSquid(options: SquidOptions): Promise<RunningSquid> {
     accessLog: readAccessLog,
     waitForLogLine: async (text, skip) => {
       for (let attempt = 0; attempt < 40; attempt++) {
-        const line = readAccessLog().slice(skip).find((candidate) => candidate.includes(text));
+        const line = readAccessLog()
+          .slice(skip)
+          .find((candidate) => candidate.includes(text));
         if (line !== undefined) return line;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }

@@ -5,8 +5,15 @@
  */
 import type { PointElement } from 'chart.js';
 import {
-  DEFAULT_MAX_POINTS, RANGE_MS, isHostToWebviewMessage, type DashboardTarget, type DashboardTargetState,
-  type HostToWebviewMessage, type LiveCheck, type SeriesColumns, type TimeRange,
+  DEFAULT_MAX_POINTS,
+  RANGE_MS,
+  isHostToWebviewMessage,
+  type DashboardTarget,
+  type DashboardTargetState,
+  type HostToWebviewMessage,
+  type LiveCheck,
+  type SeriesColumns,
+  type TimeRange,
 } from '../../src/shared/dashboardProtocol';
 import { appendLiveCheck } from '../../src/shared/seriesDownsampling';
 import { el } from './dom';
@@ -38,7 +45,17 @@ export interface DashboardTestSnapshot {
   response: { targetId: string; label: string; drawnPoints: number; anomalies: number }[];
   phase: { targetId: string | null; drawnPoints: number };
   /** Per series held: its window, its points and the checks they stand for, its first and last point, and the spacing when all points are evenly spaced. */
-  series: { targetId: string; from: number; to: number; bucketMs: number; points: number; checks: number; first: number | null; last: number | null; evenStep: number | null }[];
+  series: {
+    targetId: string;
+    from: number;
+    to: number;
+    bucketMs: number;
+    points: number;
+    checks: number;
+    first: number | null;
+    last: number | null;
+    evenStep: number | null;
+  }[];
 }
 
 /**
@@ -77,12 +94,18 @@ export class DashboardApp {
   private reportTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly stopWatchingTheme: () => void;
 
-  constructor(private readonly host: HostConnection, root: HTMLElement) {
+  constructor(
+    private readonly host: HostConnection,
+    root: HTMLElement,
+  ) {
     performance.mark('nm-app-start');
     this.ui = restoreUiState(host.getState());
     const theme = readChartTheme();
     applyChartDefaults(theme);
-    this.controls = new ControlsView((range) => this.setRange(range), (id, shown) => this.toggle(id, shown));
+    this.controls = new ControlsView(
+      (range) => this.setRange(range),
+      (id, shown) => this.toggle(id, shown),
+    );
     this.banner = el('div', 'banner');
     this.banner.hidden = true;
     this.banner.setAttribute('role', 'alert');
@@ -128,7 +151,10 @@ export class DashboardApp {
   receive(message: unknown): void {
     if (!this.firstSeriesAt && (message as { type?: unknown } | null)?.type === 'series') markOnce('nm-series-arrived');
     if (!isHostToWebviewMessage(message)) {
-      this.host.post({ type: 'webviewError', message: `Ignored a malformed message from the extension: ${JSON.stringify(message)?.slice(0, 200)}` });
+      this.host.post({
+        type: 'webviewError',
+        message: `Ignored a malformed message from the extension: ${JSON.stringify(message)?.slice(0, 200)}`,
+      });
       return;
     }
     this.handle(message);
@@ -196,7 +222,10 @@ export class DashboardApp {
   }
 
   private shownIds(): string[] {
-    return shownTargetIds(this.ui, this.targets.map((t) => t.id));
+    return shownTargetIds(
+      this.ui,
+      this.targets.map((t) => t.id),
+    );
   }
 
   private drawControls(): void {
@@ -242,7 +271,14 @@ export class DashboardApp {
   }
 
   private toggle(targetId: string, shown: boolean): void {
-    this.saveUi(toggleTarget(this.ui, this.targets.map((t) => t.id), targetId, shown));
+    this.saveUi(
+      toggleTarget(
+        this.ui,
+        this.targets.map((t) => t.id),
+        targetId,
+        shown,
+      ),
+    );
     this.drawControls();
     this.announceSelection();
     this.requestSeries();
@@ -301,7 +337,14 @@ export class DashboardApp {
   private drawDetails(): void {
     const { shown, seriesList, from, to } = this.visibleWindow();
     const focused = this.ui.focused !== null && shown.includes(this.ui.focused) ? this.ui.focused : (shown[0] ?? null);
-    this.phaseChart.update(focused !== null ? this.series.get(focused) : undefined, shown.map((id) => this.targetsById.get(id)!).filter(Boolean), focused, this.ui.range, from, to);
+    this.phaseChart.update(
+      focused !== null ? this.series.get(focused) : undefined,
+      shown.map((id) => this.targetsById.get(id)!).filter(Boolean),
+      focused,
+      this.ui.range,
+      from,
+      to,
+    );
     this.timeline.update(seriesList, this.targetsById, from, to);
     document.body.dataset['drawn'] = String(Number(document.body.dataset['drawn'] ?? '0') + 1);
   }
@@ -310,7 +353,8 @@ export class DashboardApp {
   testSnapshot(): DashboardTestSnapshot {
     const response = this.responseChart.chartForTests;
     const phase = this.phaseChart.chartForTests;
-    const drawn = (chart: typeof response, index: number): number => chart.getDatasetMeta(index).data.filter((point) => !(point as PointElement).skip).length;
+    const drawn = (chart: typeof response, index: number): number =>
+      chart.getDatasetMeta(index).data.filter((point) => !(point as PointElement).skip).length;
     const data = document.body.dataset;
     return {
       range: this.ui.range,
@@ -329,8 +373,15 @@ export class DashboardApp {
         const step = t.length > 1 ? t[1]! - t[0]! : null;
         const even = step !== null && t.every((time, i) => i === 0 || time - t[i - 1]! === step);
         return {
-          targetId: series.targetId, from: series.from, to: series.to, bucketMs: series.bucketMs, points: t.length,
-          checks: series.checks.reduce((sum, count) => sum + count, 0), first: t[0] ?? null, last: t.at(-1) ?? null, evenStep: even ? step : null,
+          targetId: series.targetId,
+          from: series.from,
+          to: series.to,
+          bucketMs: series.bucketMs,
+          points: t.length,
+          checks: series.checks.reduce((sum, count) => sum + count, 0),
+          first: t[0] ?? null,
+          last: t.at(-1) ?? null,
+          evenStep: even ? step : null,
         };
       }),
     };

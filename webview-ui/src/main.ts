@@ -5,12 +5,17 @@ import { configureL10n } from './l10n';
 import { connectToHost } from './vscodeApi';
 
 const host = connectToHost();
-window.addEventListener('error', (event) => host.post({ type: 'webviewError', message: `${event.message} (${event.filename}:${event.lineno})` }));
+window.addEventListener('error', (event) =>
+  host.post({ type: 'webviewError', message: `${event.message} (${event.filename}:${event.lineno})` }),
+);
 window.addEventListener('unhandledrejection', (event) => host.post({ type: 'webviewError', message: String(event.reason) }));
 // Something blocked by the content security policy is a bug in the dashboard: log it in the
 // extension's log, and count it on the page for the end-to-end tests.
 document.addEventListener('securitypolicyviolation', (event) => {
-  host.post({ type: 'webviewError', message: `Blocked by the content security policy (${event.violatedDirective}): ${event.blockedURI || 'inline code'}` });
+  host.post({
+    type: 'webviewError',
+    message: `Blocked by the content security policy (${event.violatedDirective}): ${event.blockedURI || 'inline code'}`,
+  });
   document.body.dataset['cspViolations'] = String(Number(document.body.dataset['cspViolations'] ?? '0') + 1);
 });
 

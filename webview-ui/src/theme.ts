@@ -33,7 +33,16 @@ export function readChartTheme(): ChartTheme {
     muted: v('--vscode-descriptionForeground', foreground),
     grid: v('--vscode-charts-lines', 'rgba(128, 128, 128, 0.3)'),
     error: solid('--vscode-errorForeground', red),
-    series: [blue, orange, green, purple, yellow, red, solid('--vscode-terminal-ansiCyan', '#11a8cd'), solid('--vscode-terminal-ansiMagenta', '#bc3fbc')],
+    series: [
+      blue,
+      orange,
+      green,
+      purple,
+      yellow,
+      red,
+      solid('--vscode-terminal-ansiCyan', '#11a8cd'),
+      solid('--vscode-terminal-ansiMagenta', '#bc3fbc'),
+    ],
     phases: [purple, blue, yellow, orange, green],
     fontFamily: v('--vscode-font-family', 'sans-serif'),
   };
@@ -46,4 +55,3 @@ export function watchTheme(onChange: () => void): () => void {
   observer.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
   return () => observer.disconnect();
 }
-

@@ -65,7 +65,8 @@ class ChannelQueue {
 
   constructor(
     readonly channel: AlertChannel,
-    private readonly options: Required<Omit<AlertDeliveryOptions, 'onProblem' | 'onDelivered'>> & Pick<AlertDeliveryOptions, 'onProblem' | 'onDelivered'>,
+    private readonly options: Required<Omit<AlertDeliveryOptions, 'onProblem' | 'onDelivered'>> &
+      Pick<AlertDeliveryOptions, 'onProblem' | 'onDelivered'>,
     private readonly dispatcherFor: (url: string) => Dispatcher | undefined,
   ) {}
 
@@ -74,7 +75,9 @@ class ChannelQueue {
     this.queue.push(message);
     if (this.queue.length > this.options.maxQueued) {
       const dropped = this.queue.shift()!;
-      this.options.onProblem?.(`Alert channel "${this.channel.name}" has more than ${this.options.maxQueued} messages waiting; the oldest (${dropped.kind} of ${dropped.targetName}) was dropped.`);
+      this.options.onProblem?.(
+        `Alert channel "${this.channel.name}" has more than ${this.options.maxQueued} messages waiting; the oldest (${dropped.kind} of ${dropped.targetName}) was dropped.`,
+      );
     }
     this.running ??= this.drain().finally(() => {
       this.running = undefined;
@@ -124,7 +127,9 @@ class ChannelQueue {
       if (outcome.ok) return true;
       if (!outcome.retry || attempt === this.options.maxAttempts) {
         const what = message.kind === 'alert' ? `the alert for ${message.targetName}` : `the recovery of ${message.targetName}`;
-        this.options.onProblem?.(`Alert channel "${this.channel.name}" did not take ${what} after ${attempt} attempt(s): ${outcome.reason}`);
+        this.options.onProblem?.(
+          `Alert channel "${this.channel.name}" did not take ${what} after ${attempt} attempt(s): ${outcome.reason}`,
+        );
         return false;
       }
       await this.sleep(Math.min(this.options.maxRetryDelayMs, Math.max(delayMs, outcome.retryAfterMs ?? 0)));
@@ -133,7 +138,10 @@ class ChannelQueue {
     return false;
   }
 
-  private async post(body: string, id: string): Promise<{ ok: true } | { ok: false; retry: boolean; reason: string; retryAfterMs?: number }> {
+  private async post(
+    body: string,
+    id: string,
+  ): Promise<{ ok: true } | { ok: false; retry: boolean; reason: string; retryAfterMs?: number }> {
     try {
       const response = await request(this.channel.url, {
         dispatcher: this.dispatcherFor(this.channel.url),
@@ -147,9 +155,15 @@ class ChannelQueue {
       await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
       const status = response.statusCode;
       if (status >= 200 && status < 300) return { ok: true };
-      if (status >= 300 && status < 400) return { ok: false, retry: false, reason: `it answered ${status} (a redirect, not followed: the channel's address is sent nowhere else). Check the address.` };
+      if (status >= 300 && status < 400)
+        return {
+          ok: false,
+          retry: false,
+          reason: `it answered ${status} (a redirect, not followed: the channel's address is sent nowhere else). Check the address.`,
+        };
       const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
-      if (status === 408 || status === 429 || status >= 500) return { ok: false, retry: true, reason: `it answered ${status}.`, retryAfterMs };
+      if (status === 408 || status === 429 || status >= 500)
+        return { ok: false, retry: true, reason: `it answered ${status}.`, retryAfterMs };
       return { ok: false, retry: false, reason: `it answered ${status}. Check the channel's address and format.` };
     } catch (error) {
       return { ok: false, retry: true, reason: `${(error as Error).message}.` };
@@ -185,7 +199,8 @@ export function alertChannelUrlProblem(url: string): string | undefined {
   } catch {
     return 'The alert channel address is not a URL.';
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'The alert channel address must start with https:// (or http://).';
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    return 'The alert channel address must start with https:// (or http://).';
   return undefined;
 }
 
@@ -214,7 +229,13 @@ export class AlertDelivery implements Disposable {
   setChannels(channels: readonly AlertChannel[]): void {
     const next: ChannelQueue[] = [];
     for (const channel of channels) {
-      const existing = this.queues.find((queue) => queue.channel.name === channel.name && queue.channel.url === channel.url && queue.channel.format === channel.format && queue.channel.template === channel.template);
+      const existing = this.queues.find(
+        (queue) =>
+          queue.channel.name === channel.name &&
+          queue.channel.url === channel.url &&
+          queue.channel.format === channel.format &&
+          queue.channel.template === channel.template,
+      );
       next.push(existing ?? new ChannelQueue(channel, this.options, (url) => this.dispatcherFor(url)));
     }
     for (const queue of this.queues) if (!next.includes(queue)) queue.stop();

@@ -54,7 +54,9 @@ export function alertMessageFrom(event: AlertEvent | RecoveredEvent): AlertMessa
     status: result.status === 'DEGRADED' ? 'DEGRADED' : 'UP',
     consecutiveFailures: null,
     downtimeMs: event.downtimeMs,
-    text: clip(`🟢 ${target.name} is back ${result.status === 'DEGRADED' ? '(degraded) ' : ''}after ${formatDowntime(event.downtimeMs)} down: ${result.message} (${target.url})`),
+    text: clip(
+      `🟢 ${target.name} is back ${result.status === 'DEGRADED' ? '(degraded) ' : ''}after ${formatDowntime(event.downtimeMs)} down: ${result.message} (${target.url})`,
+    ),
   };
 }
 
@@ -71,7 +73,20 @@ function formatDowntime(ms: number): string {
 }
 
 /** The fields a generic webhook's template may use, as `{{name}}` inside its string values. */
-export const TEMPLATE_FIELDS = ['id', 'kind', 'targetId', 'targetName', 'url', 'status', 'detail', 'at', 'time', 'consecutiveFailures', 'downtimeMs', 'text'] as const;
+export const TEMPLATE_FIELDS = [
+  'id',
+  'kind',
+  'targetId',
+  'targetName',
+  'url',
+  'status',
+  'detail',
+  'at',
+  'time',
+  'consecutiveFailures',
+  'downtimeMs',
+  'text',
+] as const;
 
 /**
  * Checks a generic webhook's body template: JSON whose string values may hold `{{field}}`
@@ -86,10 +101,12 @@ export function templateProblem(template: string): string | undefined {
   }
   const unknown = new Set<string>();
   walkStrings(parsed, (value) => {
-    for (const [, name] of value.matchAll(/\{\{\s*(\w+)\s*\}\}/g)) if (!(TEMPLATE_FIELDS as readonly string[]).includes(name!)) unknown.add(name!);
+    for (const [, name] of value.matchAll(/\{\{\s*(\w+)\s*\}\}/g))
+      if (!(TEMPLATE_FIELDS as readonly string[]).includes(name!)) unknown.add(name!);
     return value;
   });
-  if (unknown.size > 0) return `The webhook body template uses unknown fields: ${[...unknown].join(', ')}. Known fields: ${TEMPLATE_FIELDS.join(', ')}.`;
+  if (unknown.size > 0)
+    return `The webhook body template uses unknown fields: ${[...unknown].join(', ')}. Known fields: ${TEMPLATE_FIELDS.join(', ')}.`;
   return undefined;
 }
 
@@ -144,7 +161,9 @@ function fillTemplate(template: string, message: AlertMessage): unknown {
   return walkStrings(JSON.parse(template), (value) => {
     const whole = /^\{\{\s*(\w+)\s*\}\}$/.exec(value);
     if (whole && whole[1]! in fields) return fields[whole[1]!] ?? null;
-    return value.replace(/\{\{\s*(\w+)\s*\}\}/g, (placeholder, name: string) => (name in fields ? String(fields[name] ?? '') : placeholder));
+    return value.replace(/\{\{\s*(\w+)\s*\}\}/g, (placeholder, name: string) =>
+      name in fields ? String(fields[name] ?? '') : placeholder,
+    );
   });
 }
 

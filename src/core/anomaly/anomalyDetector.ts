@@ -167,17 +167,40 @@ export class AnomalyDetector {
       components: { ...DEFAULT_ANOMALY_DETECTOR_OPTIONS.components, ...options.components },
     };
     const o = this.options;
-    if (!(o.scaleChecks >= 1 && o.fullScoreSurprise > 0 && o.dampingFactor >= 0 && o.dampingFactor <= 1 && o.rangeDecay >= 0 && o.rangeDecay <= 1)) {
-      throw new Error('Anomaly detector options out of range: scaleChecks >= 1, fullScoreSurprise > 0, dampingFactor and rangeDecay in [0, 1].');
+    if (!(
+      o.scaleChecks >= 1 &&
+      o.fullScoreSurprise > 0 &&
+      o.dampingFactor >= 0 &&
+      o.dampingFactor <= 1 &&
+      o.rangeDecay >= 0 &&
+      o.rangeDecay <= 1
+    )) {
+      throw new Error(
+        'Anomaly detector options out of range: scaleChecks >= 1, fullScoreSurprise > 0, dampingFactor and rangeDecay in [0, 1].',
+      );
     }
     this.valueScale = new ValueScale({ decideAfter: o.scaleChecks, kneeFraction: o.kneeFraction });
     this.prediction = new PredictionError({
-      levelWeight: o.levelWeight, errorWeight: o.errorWeight, updateClip: o.updateClip, rawCap: o.rawCap,
+      levelWeight: o.levelWeight,
+      errorWeight: o.errorWeight,
+      updateClip: o.updateClip,
+      rawCap: o.rawCap,
     });
     // Novelty is a single-check event: no averaging, which would delay it.
-    this.noveltyLikelihood = new AnomalyLikelihood({ historySize: o.likelihoodHistory, minHistory: o.likelihoodMinHistory, shortSize: 1, minDeviation: o.noveltyMinDeviation });
+    this.noveltyLikelihood = new AnomalyLikelihood({
+      historySize: o.likelihoodHistory,
+      minHistory: o.likelihoodMinHistory,
+      shortSize: 1,
+      minDeviation: o.noveltyMinDeviation,
+    });
     this.calibration = new SurpriseCalibration({ historySize: o.calibrationHistory, priorWeight: o.calibrationPrior });
-    this.levelLikelihood = new AnomalyLikelihood({ historySize: o.levelHistory, shortSize: o.levelShort, minHistory: o.likelihoodMinHistory, minDeviation: 1e-9, twoSided: true });
+    this.levelLikelihood = new AnomalyLikelihood({
+      historySize: o.levelHistory,
+      shortSize: o.levelShort,
+      minHistory: o.likelihoodMinHistory,
+      minDeviation: 1e-9,
+      twoSided: true,
+    });
   }
 
   /** Scores one check; call in check order. Returns a number in [0, 1]. */
@@ -239,7 +262,13 @@ export class AnomalyDetector {
 
   /** Bytes held by every array the detector keeps; bounded by the options, whatever the number of checks. */
   get byteSize(): number {
-    return this.noveltyLikelihood.byteSize + this.levelLikelihood.byteSize + this.calibration.byteSize + this.surprises.byteLength + 8 * this.options.scaleChecks;
+    return (
+      this.noveltyLikelihood.byteSize +
+      this.levelLikelihood.byteSize +
+      this.calibration.byteSize +
+      this.surprises.byteLength +
+      8 * this.options.scaleChecks
+    );
   }
 
   /** How far beyond the decaying range of past values, in units of that range (0 inside it); then learns the value. */

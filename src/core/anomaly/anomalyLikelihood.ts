@@ -35,8 +35,16 @@ export class AnomalyLikelihood {
   private recentSum = 0;
 
   constructor(private readonly options: AnomalyLikelihoodOptions) {
-    if (!(options.historySize >= 2 && options.shortSize >= 1 && options.shortSize <= options.historySize && options.minHistory >= 2 && options.minDeviation > 0)) {
-      throw new Error('Anomaly likelihood options out of range: historySize >= 2, 1 <= shortSize <= historySize, minHistory >= 2, minDeviation > 0.');
+    if (!(
+      options.historySize >= 2 &&
+      options.shortSize >= 1 &&
+      options.shortSize <= options.historySize &&
+      options.minHistory >= 2 &&
+      options.minDeviation > 0
+    )) {
+      throw new Error(
+        'Anomaly likelihood options out of range: historySize >= 2, 1 <= shortSize <= historySize, minHistory >= 2, minDeviation > 0.',
+      );
     }
     this.history = new Float64Array(options.historySize);
     this.recent = new Float64Array(options.shortSize);
@@ -113,7 +121,17 @@ export function upperTailSurprise(z: number): number {
   // error below 1.2e-7 everywhere, computed in log form so large z does not underflow to 0.
   const x = z / Math.SQRT2;
   const t = 1 / (1 + 0.5 * x);
-  const logErfc = Math.log(t) - x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  const logErfc =
+    Math.log(t) -
+    x * x -
+    1.26551223 +
+    t *
+      (1.00002368 +
+        t *
+          (0.37409196 +
+            t *
+              (0.09678418 +
+                t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
   // P(Z > z) = erfc(x) / 2.
   return -(logErfc - Math.LN2) / Math.LN10;
 }

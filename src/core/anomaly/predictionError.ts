@@ -60,7 +60,10 @@ export class PredictionError {
     const raw = this.checks > 2 ? Math.min(this.options.rawCap, Math.abs(error) / scale) : 0;
 
     const clip = this.options.updateClip * scale;
-    this.typicalError = this.checks === 2 ? Math.abs(error) : this.typicalError + this.options.errorWeight * (Math.min(Math.abs(error), clip) - this.typicalError);
+    this.typicalError =
+      this.checks === 2
+        ? Math.abs(error)
+        : this.typicalError + this.options.errorWeight * (Math.min(Math.abs(error), clip) - this.typicalError);
     this.longRunError += LONG_RUN_WEIGHT * (this.typicalError - this.longRunError);
     this.level += this.options.levelWeight * clamp(error, clip);
     return raw;

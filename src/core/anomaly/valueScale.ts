@@ -107,7 +107,8 @@ export class ValueScale {
     const typical = nonZero.length * 2 > magnitudes.length ? median(magnitudes) : median(nonZero);
     // No value is negative here, so the sorted magnitudes are the sorted values.
     let resolution = Infinity;
-    for (let i = 1; i < magnitudes.length; i++) if (magnitudes[i]! > magnitudes[i - 1]!) resolution = Math.min(resolution, magnitudes[i]! - magnitudes[i - 1]!);
+    for (let i = 1; i < magnitudes.length; i++)
+      if (magnitudes[i]! > magnitudes[i - 1]!) resolution = Math.min(resolution, magnitudes[i]! - magnitudes[i - 1]!);
     this.knee = Math.max(typical * this.options.kneeFraction, Number.isFinite(resolution) ? Math.min(resolution, typical) : 0);
   }
 }

@@ -44,7 +44,9 @@ export class ApiError extends Error {
 /** The port is held by another program (or another window of this extension). */
 export class ApiPortInUseError extends Error {
   constructor(readonly port: number) {
-    super(`Port ${port} on 127.0.0.1 is already in use, so the Network Monitor API cannot listen there. Stop the program using it or choose another port.`);
+    super(
+      `Port ${port} on 127.0.0.1 is already in use, so the Network Monitor API cannot listen there. Stop the program using it or choose another port.`,
+    );
     this.name = 'ApiPortInUseError';
   }
 }

@@ -12,8 +12,18 @@ import type { ReportRow } from '../../shared/dashboardProtocol';
 import type { ApiDataSource } from './apiDataSource';
 import { ApiError } from './apiErrors';
 import {
-  checkView, currentStatusView, iso, locationLine, locationView, ms, newestCheck, percent, seriesPointView, statsView,
-  type CurrentStatusView, type StatsView,
+  checkView,
+  currentStatusView,
+  iso,
+  locationLine,
+  locationView,
+  ms,
+  newestCheck,
+  percent,
+  seriesPointView,
+  statsView,
+  type CurrentStatusView,
+  type StatsView,
 } from './apiViews';
 import { IDENTIFY_SERVICE, isValidNonce } from './identityChallenge';
 import openApiDocument from './openapi.json';
@@ -138,7 +148,12 @@ export class ApiRouter {
       pid: process.pid,
       targets: this.source.targets().length,
       store: store
-        ? { read_only: store.readOnly, last_sequence: store.lastSequence, pending_writes: store.pendingWrites, write_error: store.writeError }
+        ? {
+            read_only: store.readOnly,
+            last_sequence: store.lastSequence,
+            pending_writes: store.pendingWrites,
+            write_error: store.writeError,
+          }
         : null,
       message: writer
         ? 'This process runs the checks and writes the history.'
@@ -162,7 +177,8 @@ export class ApiRouter {
     const window = parseWindow(request.params.get('window'));
     const now = this.source.now();
     const cached = this.statusCache.get(window);
-    if (cached && now - cached.at < this.statusCacheMs && now >= cached.at) return { status: 200, contentType: JSON_CONTENT_TYPE, body: cached.body };
+    if (cached && now - cached.at < this.statusCacheMs && now >= cached.at)
+      return { status: 200, contentType: JSON_CONTENT_TYPE, body: cached.body };
     const body = JSON.stringify(await this.computeStatus(window));
     if (this.statusCacheMs > 0) this.statusCache.set(window, { body, at: now });
     return { status: 200, contentType: JSON_CONTENT_TYPE, body };
@@ -181,7 +197,13 @@ export class ApiRouter {
       const state = this.source.state(target.id);
       current[target.url] = currentStatusView(target, state, newestCheck(record, state));
       const figures = stats.get(target.id);
-      byUrl[target.url] = statsView(window, figures?.uptime ?? null, figures?.latency ?? NO_LATENCY, record?.location, figures?.anomalies ?? 0);
+      byUrl[target.url] = statsView(
+        window,
+        figures?.uptime ?? null,
+        figures?.latency ?? NO_LATENCY,
+        record?.location,
+        figures?.anomalies ?? 0,
+      );
     }
     return {
       targets: targets.map((target) => target.url),
@@ -208,7 +230,7 @@ export class ApiRouter {
           interval_ms: target.intervalMs,
           timeout_ms: target.timeoutMs,
           paused: state ? state.status === 'PAUSED' : target.paused,
-          status: state?.status ?? (target.paused ? 'PAUSED' : check?.status ?? 'UNKNOWN'),
+          status: state?.status ?? (target.paused ? 'PAUSED' : (check?.status ?? 'UNKNOWN')),
           status_since: iso(state?.statusSince),
           consecutive_failures: state?.consecutiveFailures ?? null,
           checking: state?.checking ?? false,
@@ -226,9 +248,15 @@ export class ApiRouter {
       case 'unknown-target':
         throw new ApiError('not_found', `No target has the id "${id}". GET /api/targets lists the ids.`);
       case 'not-writer':
-        throw new ApiError('conflict', 'This window does not run the checks: another Network Monitor window (or the CLI) does. Send check-now requests to the API of that window, or close the other windows so this one takes over.');
+        throw new ApiError(
+          'conflict',
+          'This window does not run the checks: another Network Monitor window (or the CLI) does. Send check-now requests to the API of that window, or close the other windows so this one takes over.',
+        );
       case 'abandoned':
-        throw new ApiError('conflict', `The check of "${id}" was abandoned because the target was paused or removed, or monitoring stopped. Resume it and try again.`);
+        throw new ApiError(
+          'conflict',
+          `The check of "${id}" was abandoned because the target was paused or removed, or monitoring stopped. Resume it and try again.`,
+        );
       case 'checked': {
         this.invalidate();
         const target = this.source.targets().find((candidate) => candidate.id === id);
@@ -261,7 +289,12 @@ export class ApiRouter {
    * store exports whole ranges, so the range is read backwards from its end in growing spans: a
    * week of one-second checks would otherwise be parsed to return the last thousand.
    */
-  private newestChecks(history: HistoryQueries, targetId: string, range: TimeRange, limit: number): { checks: ExportedCheck[]; truncated: boolean } {
+  private newestChecks(
+    history: HistoryQueries,
+    targetId: string,
+    range: TimeRange,
+    limit: number,
+  ): { checks: ExportedCheck[]; truncated: boolean } {
     const intervalMs = this.source.targets().find((candidate) => candidate.id === targetId)?.intervalMs ?? 1_000;
     let span = Math.max(60_000, limit * intervalMs * 1.5);
     for (;;) {
@@ -286,7 +319,10 @@ export class ApiRouter {
     const wanted = only ? this.findTarget(history, only).id : undefined;
     const names = new Map<string, { url: string; name: string }>(history.targets().map((t) => [t.id, t]));
     for (const target of this.source.targets()) names.set(target.id, target);
-    const hits = history.anomalies(range, minScore, wanted ? MAX_ANOMALIES : limit).filter((hit) => !wanted || hit.targetId === wanted).slice(0, limit);
+    const hits = history
+      .anomalies(range, minScore, wanted ? MAX_ANOMALIES : limit)
+      .filter((hit) => !wanted || hit.targetId === wanted)
+      .slice(0, limit);
     return json(200, {
       from: iso(range.from),
       to: iso(range.to),
@@ -327,7 +363,7 @@ export class ApiRouter {
         latency,
         anomalies: figures?.anomalies ?? 0,
         incidents: targetIncidents,
-        status: state?.status ?? (target.paused ? 'PAUSED' : check?.status ?? 'UNKNOWN'),
+        status: state?.status ?? (target.paused ? 'PAUSED' : (check?.status ?? 'UNKNOWN')),
         certDaysLeft: check?.tls?.daysLeft ?? null,
       };
     });
@@ -396,7 +432,10 @@ export class ApiRouter {
       const byUrl = configured.find((t) => t.url === normalised) ?? stored.find((t) => t.url === normalised);
       if (byUrl) return byUrl;
     }
-    throw new ApiError('not_found', `No target has the id or URL "${clip(key)}". GET /api/targets lists them; URL-encode a URL in the path.`);
+    throw new ApiError(
+      'not_found',
+      `No target has the id or URL "${clip(key)}". GET /api/targets lists them; URL-encode a URL in the path.`,
+    );
   }
 }
 
@@ -443,7 +482,10 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 function downtimeMs(incidents: readonly Incident[], range: { from: number; to: number }): number {
   return incidents
     .filter((incident) => incident.worst === 'DOWN')
-    .reduce((sum, incident) => sum + Math.max(0, Math.min(incident.endedAt ?? range.to, range.to) - Math.max(incident.startedAt, range.from)), 0);
+    .reduce(
+      (sum, incident) => sum + Math.max(0, Math.min(incident.endedAt ?? range.to, range.to) - Math.max(incident.startedAt, range.from)),
+      0,
+    );
 }
 
 function clip(text: string): string {

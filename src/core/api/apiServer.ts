@@ -54,7 +54,9 @@ export function validateCorsOrigin(origin: string): string {
     parsed = undefined;
   }
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.origin !== origin) {
-    throw new Error(`"${origin}" is not an origin. Write a scheme, host and optional port with no path or trailing slash, like http://localhost:3000.`);
+    throw new Error(
+      `"${origin}" is not an origin. Write a scheme, host and optional port with no path or trailing slash, like http://localhost:3000.`,
+    );
   }
   return origin;
 }
@@ -118,8 +120,17 @@ export class ApiServer {
         this.server.off('listening', onListening);
         if (error.code === 'EADDRINUSE') reject(new ApiPortInUseError(this.options.port));
         else if (error.code === 'EACCES') {
-          reject(new ApiListenError(this.options.port, error.code, `Port ${this.options.port} needs administrator rights. Choose a port above 1023.`));
-        } else reject(new ApiListenError(this.options.port, error.code, `The API cannot listen on 127.0.0.1:${this.options.port}: ${error.message}`));
+          reject(
+            new ApiListenError(
+              this.options.port,
+              error.code,
+              `Port ${this.options.port} needs administrator rights. Choose a port above 1023.`,
+            ),
+          );
+        } else
+          reject(
+            new ApiListenError(this.options.port, error.code, `The API cannot listen on 127.0.0.1:${this.options.port}: ${error.message}`),
+          );
       };
       const onListening = (): void => {
         this.server.off('error', onError);
@@ -155,7 +166,12 @@ export class ApiServer {
     const timer = setTimeout(() => {
       if (done) return;
       done = true;
-      this.sendError(request, response, new ApiError('request_timeout', `The request was not received within ${this.requestTimeoutMs} ms. Send it again in one go.`), true);
+      this.sendError(
+        request,
+        response,
+        new ApiError('request_timeout', `The request was not received within ${this.requestTimeoutMs} ms. Send it again in one go.`),
+        true,
+      );
     }, this.requestTimeoutMs);
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
@@ -180,13 +196,19 @@ export class ApiServer {
   }
 
   private tooLarge(): ApiError {
-    return new ApiError('payload_too_large', `The request body is larger than ${this.maxBodyBytes} bytes. The API needs no body; send none.`);
+    return new ApiError(
+      'payload_too_large',
+      `The request body is larger than ${this.maxBodyBytes} bytes. The API needs no body; send none.`,
+    );
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const port = this.listeningPort ?? this.options.port;
     if (!isAllowedHost(request.headers.host, port)) {
-      throw new ApiError('forbidden_host', `Requests must be addressed to localhost:${port} or 127.0.0.1:${port}; the Host header "${clip(request.headers.host ?? '')}" is refused to protect the API from DNS rebinding.`);
+      throw new ApiError(
+        'forbidden_host',
+        `Requests must be addressed to localhost:${port} or 127.0.0.1:${port}; the Host header "${clip(request.headers.host ?? '')}" is refused to protect the API from DNS rebinding.`,
+      );
     }
     const target = request.url ?? '';
     if (!target.startsWith('/')) throw new ApiError('bad_request', 'The request target must be a path starting with "/".');
@@ -206,14 +228,17 @@ export class ApiServer {
     const match = this.router.match(method, rawPath);
     const exempt = match?.access === 'public' || (match?.access === 'metrics' && this.options.allowUnauthenticatedMetrics);
     if (!exempt && !bearerTokenMatches(request.headers.authorization, this.token)) {
-      const message = this.token === undefined
-        ? 'The API has no token yet, so it accepts no requests. Enable the API in the settings and run "Network Monitor: Copy API Token".'
-        : 'This request needs the API token: send "Authorization: Bearer <token>". Copy it with the command "Network Monitor: Copy API Token" (the CLI prints where its token file is).';
+      const message =
+        this.token === undefined
+          ? 'The API has no token yet, so it accepts no requests. Enable the API in the settings and run "Network Monitor: Copy API Token".'
+          : 'This request needs the API token: send "Authorization: Bearer <token>". Copy it with the command "Network Monitor: Copy API Token" (the CLI prints where its token file is).';
       throw new ApiError('unauthorized', message, { 'WWW-Authenticate': 'Bearer realm="network-monitor"' });
     }
     if (!match) throw new ApiError('not_found', `There is no endpoint at ${clip(rawPath)}. GET /api/openapi.json describes the API.`);
     if (!match.handler) {
-      throw new ApiError('method_not_allowed', `${clip(method)} is not allowed on ${clip(rawPath)}; use ${match.allow.join(' or ')}.`, { Allow: match.allow.join(', ') });
+      throw new ApiError('method_not_allowed', `${clip(method)} is not allowed on ${clip(rawPath)}; use ${match.allow.join(' or ')}.`, {
+        Allow: match.allow.join(', '),
+      });
     }
     const params = new URLSearchParams(queryAt < 0 ? '' : target.slice(queryAt + 1));
     const result: RouteResponse = await match.handler({ params, captures: match.captures });
@@ -221,7 +246,11 @@ export class ApiServer {
   }
 
   private isPreflight(request: IncomingMessage): boolean {
-    return this.corsOrigin !== undefined && request.headers.origin === this.corsOrigin && request.headers['access-control-request-method'] !== undefined;
+    return (
+      this.corsOrigin !== undefined &&
+      request.headers.origin === this.corsOrigin &&
+      request.headers['access-control-request-method'] !== undefined
+    );
   }
 
   private fail(request: IncomingMessage, response: ServerResponse, error: unknown): void {
@@ -230,12 +259,23 @@ export class ApiServer {
       return;
     }
     this.options.onError?.(error);
-    this.sendError(request, response, new ApiError('internal_error', 'The API failed to answer this request. The Network Monitor log has the details.'), false);
+    this.sendError(
+      request,
+      response,
+      new ApiError('internal_error', 'The API failed to answer this request. The Network Monitor log has the details.'),
+      false,
+    );
   }
 
   private sendError(request: IncomingMessage, response: ServerResponse, error: ApiError, closeConnection: boolean): void {
     const body = JSON.stringify({ error: error.code, message: error.message });
-    this.send(request, response, error.status, { contentType: JSON_CONTENT_TYPE, body }, { ...error.headers, ...(closeConnection ? { Connection: 'close' } : {}) });
+    this.send(
+      request,
+      response,
+      error.status,
+      { contentType: JSON_CONTENT_TYPE, body },
+      { ...error.headers, ...(closeConnection ? { Connection: 'close' } : {}) },
+    );
     // A client still sending a refused body is cut off instead of being read to the end.
     if (closeConnection) response.on('finish', () => request.socket.destroySoon());
   }

@@ -113,9 +113,13 @@ export function newestCheck(record: CheckRecord | undefined, state: ApiTargetSta
   return record;
 }
 
-export function currentStatusView(target: Target, state: ApiTargetState | undefined, check: CheckRecord | CheckResult | undefined): CurrentStatusView {
+export function currentStatusView(
+  target: Target,
+  state: ApiTargetState | undefined,
+  check: CheckRecord | CheckResult | undefined,
+): CurrentStatusView {
   const record = check && 'anomalyScore' in check ? check : undefined;
-  const status = state?.status ?? (target.paused ? 'PAUSED' : check?.status ?? 'UNKNOWN');
+  const status = state?.status ?? (target.paused ? 'PAUSED' : (check?.status ?? 'UNKNOWN'));
   return {
     id: target.id,
     name: target.name,
@@ -133,7 +137,13 @@ export function currentStatusView(target: Target, state: ApiTargetState | undefi
   };
 }
 
-export function statsView(window: string, uptime: number | null, latency: LatencyStats, lastLocation: GeoLocation | null | undefined, anomalies: number): StatsView {
+export function statsView(
+  window: string,
+  uptime: number | null,
+  latency: LatencyStats,
+  lastLocation: GeoLocation | null | undefined,
+  anomalies: number,
+): StatsView {
   return {
     window,
     availability: percent(uptime),

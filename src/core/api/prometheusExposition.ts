@@ -72,9 +72,21 @@ export function renderMetrics(source: ApiDataSource, uptime: UptimeByWindow): st
   const history = source.history();
   const targets = source.targets();
   out.add('networkmonitor_info', 'Network Monitor version; always 1.', 'gauge', { version }, 1);
-  out.add('networkmonitor_writer', 'Whether this process runs the checks (1) or only reads the shared history (0).', 'gauge', {}, source.isWriter() ? 1 : 0);
+  out.add(
+    'networkmonitor_writer',
+    'Whether this process runs the checks (1) or only reads the shared history (0).',
+    'gauge',
+    {},
+    source.isWriter() ? 1 : 0,
+  );
   out.add('networkmonitor_targets', 'Targets configured.', 'gauge', {}, targets.length);
-  out.add('networkmonitor_anomaly_threshold', 'Anomaly score at or above which a check counts as an anomaly.', 'gauge', {}, source.anomalyThreshold());
+  out.add(
+    'networkmonitor_anomaly_threshold',
+    'Anomaly score at or above which a check counts as an anomaly.',
+    'gauge',
+    {},
+    source.anomalyThreshold(),
+  );
   for (const target of targets) addTarget(out, source, uptime, target, history?.latest(target.id));
   return out.toString();
 }
@@ -90,26 +102,82 @@ function addTarget(
   const state = source.state(target.id);
   const check = newestCheck(record, state);
   if (check) {
-    out.add('probe_success', 'Whether the last check succeeded (1) or failed (0); a slow but correct answer counts as success.', 'gauge', labels, check.status === 'DOWN' ? 0 : 1);
+    out.add(
+      'probe_success',
+      'Whether the last check succeeded (1) or failed (0); a slow but correct answer counts as success.',
+      'gauge',
+      labels,
+      check.status === 'DOWN' ? 0 : 1,
+    );
     out.add('probe_duration_seconds', 'How long the last check took, in seconds.', 'gauge', labels, check.totalMs / 1000);
-    out.add('probe_dns_lookup_time_seconds', 'Time the last check spent resolving the host name, in seconds.', 'gauge', labels, check.phases.dns / 1000);
+    out.add(
+      'probe_dns_lookup_time_seconds',
+      'Time the last check spent resolving the host name, in seconds.',
+      'gauge',
+      labels,
+      check.phases.dns / 1000,
+    );
     if (target.kind === 'http') {
-      out.add('probe_http_status_code', 'HTTP status code of the last check; 0 when no response came.', 'gauge', labels, check.statusCode ?? 0);
+      out.add(
+        'probe_http_status_code',
+        'HTTP status code of the last check; 0 when no response came.',
+        'gauge',
+        labels,
+        check.statusCode ?? 0,
+      );
       for (const [phase, key] of HTTP_PHASES) {
-        out.add('probe_http_duration_seconds', 'Duration of each phase of the last HTTP check, in seconds.', 'gauge', { ...labels, phase }, check.phases[key] / 1000);
+        out.add(
+          'probe_http_duration_seconds',
+          'Duration of each phase of the last HTTP check, in seconds.',
+          'gauge',
+          { ...labels, phase },
+          check.phases[key] / 1000,
+        );
       }
     }
     const expiry = check.tls ? Date.parse(check.tls.validTo) : NaN;
     if (Number.isFinite(expiry)) {
-      out.add('probe_ssl_earliest_cert_expiry', 'When the server certificate expires, in unix seconds.', 'gauge', labels, Math.floor(expiry / 1000));
+      out.add(
+        'probe_ssl_earliest_cert_expiry',
+        'When the server certificate expires, in unix seconds.',
+        'gauge',
+        labels,
+        Math.floor(expiry / 1000),
+      );
     }
-    out.add('networkmonitor_last_check_timestamp_seconds', 'When the last check started, in unix seconds.', 'gauge', labels, check.startedAt / 1000);
+    out.add(
+      'networkmonitor_last_check_timestamp_seconds',
+      'When the last check started, in unix seconds.',
+      'gauge',
+      labels,
+      check.startedAt / 1000,
+    );
     const score = 'anomalyScore' in check ? check.anomalyScore : null;
-    if (score !== null) out.add('networkmonitor_anomaly_score', 'Anomaly score of the last check, 0 to 1; the alert threshold is networkmonitor_anomaly_threshold.', 'gauge', labels, score);
+    if (score !== null)
+      out.add(
+        'networkmonitor_anomaly_score',
+        'Anomaly score of the last check, 0 to 1; the alert threshold is networkmonitor_anomaly_threshold.',
+        'gauge',
+        labels,
+        score,
+      );
   }
-  out.add('networkmonitor_target_paused', 'Whether the target is paused (1) or checked (0).', 'gauge', labels, (state?.status ?? (target.paused ? 'PAUSED' : '')) === 'PAUSED' ? 1 : 0);
+  out.add(
+    'networkmonitor_target_paused',
+    'Whether the target is paused (1) or checked (0).',
+    'gauge',
+    labels,
+    (state?.status ?? (target.paused ? 'PAUSED' : '')) === 'PAUSED' ? 1 : 0,
+  );
   for (const window of Object.keys(WINDOWS) as WindowName[]) {
     const ratio = uptime.get(window)?.get(target.id)?.uptime ?? null;
-    if (ratio !== null) out.add('networkmonitor_uptime_ratio', 'Share of checks that were up or degraded over the window, 0 to 1.', 'gauge', { ...labels, window }, ratio);
+    if (ratio !== null)
+      out.add(
+        'networkmonitor_uptime_ratio',
+        'Share of checks that were up or degraded over the window, 0 to 1.',
+        'gauge',
+        { ...labels, window },
+        ratio,
+      );
   }
 }

@@ -15,7 +15,10 @@ export function parseTime(name: string, text: string | null): number | undefined
     const parsed = Date.parse(text);
     if (Number.isFinite(parsed)) return parsed;
   }
-  throw new ApiError('bad_request', `"${name}" must be epoch milliseconds or an ISO 8601 date like 2026-01-31T12:00:00Z (got "${clip(text)}").`);
+  throw new ApiError(
+    'bad_request',
+    `"${name}" must be epoch milliseconds or an ISO 8601 date like 2026-01-31T12:00:00Z (got "${clip(text)}").`,
+  );
 }
 
 /** `[from, to)`, by default the `defaultSpanMs` before now; `from` must be before `to`. */

@@ -11,15 +11,15 @@ import { createIdentifyNonce, IDENTIFY_PATH, IDENTIFY_SERVICE, proofMatches } fr
 export type SiblingProbeResult =
   | { sibling: true }
   | {
-    sibling: false;
-    /**
-     * `wrong-proof`: a well-formed Network Monitor answer with another token (the CLI, another
-     * profile, or a window still serving the token just replaced); the rest: not our API at all.
-     */
-    reason: 'no-answer' | 'timeout' | 'http-status' | 'too-large' | 'not-json' | 'not-network-monitor' | 'wrong-proof';
-    /** One sentence for the log. */
-    detail: string;
-  };
+      sibling: false;
+      /**
+       * `wrong-proof`: a well-formed Network Monitor answer with another token (the CLI, another
+       * profile, or a window still serving the token just replaced); the rest: not our API at all.
+       */
+      reason: 'no-answer' | 'timeout' | 'http-status' | 'too-large' | 'not-json' | 'not-network-monitor' | 'wrong-proof';
+      /** One sentence for the log. */
+      detail: string;
+    };
 
 export interface SiblingProbeOptions {
   port: number;
@@ -100,7 +100,11 @@ function judge(text: string, token: string, port: number, nonce: string): Siblin
     return { sibling: false, reason: 'not-network-monitor', detail: `Its answer to ${IDENTIFY_PATH} is not a Network Monitor identity.` };
   }
   if (!proofMatches(proof, token, port, nonce)) {
-    return { sibling: false, reason: 'wrong-proof', detail: 'It answers like a Network Monitor API but cannot prove it holds this editor\'s token.' };
+    return {
+      sibling: false,
+      reason: 'wrong-proof',
+      detail: "It answers like a Network Monitor API but cannot prove it holds this editor's token.",
+    };
   }
   return { sibling: true };
 }

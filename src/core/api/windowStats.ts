@@ -73,7 +73,8 @@ export class WindowStatsCache {
         const current = this.entries.get(window);
         const wouldDowngrade = current?.depth === 'full' && depth === 'uptime' && current.at >= now;
         // Figures begun before a clear() may predate the change that caused it: use, don't keep.
-        if (generation === this.generation && this.ttlMs[window] > 0 && !wouldDowngrade) this.entries.set(window, { at: now, depth, stats });
+        if (generation === this.generation && this.ttlMs[window] > 0 && !wouldDowngrade)
+          this.entries.set(window, { at: now, depth, stats });
         return stats;
       });
       const settled = running.finally(() => {
@@ -115,7 +116,9 @@ export async function computeStats(source: ApiDataSource, range: TimeRange, dept
     });
   } catch (error) {
     if (error instanceof ApiError) throw error;
-    throw new ApiError('unavailable', `The history changed while the statistics were computed (${(error as Error).message}). Try again.`, { 'Retry-After': '1' });
+    throw new ApiError('unavailable', `The history changed while the statistics were computed (${(error as Error).message}). Try again.`, {
+      'Retry-After': '1',
+    });
   }
   return stats;
 }
@@ -123,6 +126,7 @@ export async function computeStats(source: ApiDataSource, range: TimeRange, dept
 /** The store may be swapped (reopened read-only, or for writing) between two slices. */
 function currentHistory(source: ApiDataSource, started: HistoryQueries): HistoryQueries {
   const current = source.history();
-  if (current !== started) throw new ApiError('unavailable', 'The history was reopened while the statistics were computed. Try again.', { 'Retry-After': '1' });
+  if (current !== started)
+    throw new ApiError('unavailable', 'The history was reopened while the statistics were computed. Try again.', { 'Retry-After': '1' });
   return current;
 }

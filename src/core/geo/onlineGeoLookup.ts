@@ -138,9 +138,8 @@ export function parseIpWhoIsResponse(body: unknown): OnlineGeoDetail | null {
   if (typeof body !== 'object' || body === null) return null;
   const record = body as Record<string, unknown>;
   if (record['success'] !== true) return null;
-  const connection = typeof record['connection'] === 'object' && record['connection'] !== null
-    ? (record['connection'] as Record<string, unknown>)
-    : {};
+  const connection =
+    typeof record['connection'] === 'object' && record['connection'] !== null ? (record['connection'] as Record<string, unknown>) : {};
   const countryCode = text(record['country_code'])?.toUpperCase() ?? null;
   const asnValue = typeof connection['asn'] === 'string' ? Number(connection['asn'].replace(/^AS/i, '')) : connection['asn'];
   const detail: OnlineGeoDetail = {

@@ -9,7 +9,9 @@ export class TokenBucket {
     private readonly now: () => number = Date.now,
   ) {
     if (!(capacity >= 1) || !(refillPerMinute > 0)) {
-      throw new RangeError(`A token bucket needs a capacity of at least 1 and a positive refill rate (got ${capacity}, ${refillPerMinute}).`);
+      throw new RangeError(
+        `A token bucket needs a capacity of at least 1 and a positive refill rate (got ${capacity}, ${refillPerMinute}).`,
+      );
     }
     this.tokens = capacity;
     this.lastRefill = now();

@@ -48,7 +48,9 @@ export class CheckRun {
       phases: roundPhases(this.clock.phases),
       tls: this.tls,
       addresses: this.addresses,
-      ...(this.proxy ? { proxy: { url: this.proxy.url, connectMs: round3(this.proxy.connectMs), tunnelMs: round3(this.proxy.tunnelMs) } } : {}),
+      ...(this.proxy
+        ? { proxy: { url: this.proxy.url, connectMs: round3(this.proxy.connectMs), tunnelMs: round3(this.proxy.tunnelMs) } }
+        : {}),
     };
   }
 

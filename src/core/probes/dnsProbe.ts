@@ -12,7 +12,11 @@ export async function checkDns(target: Target, env: ProbeEnvironment, signal: Ab
     run.clock.lap('dns');
     run.addresses = resolution.addresses;
     const count = resolution.addresses.length;
-    return run.result({ status: 'UP', reason: null, message: `${target.host} resolved to ${count} address${count === 1 ? '' : 'es'} in ${run.clock.totalMs.toFixed(1)} ms.` });
+    return run.result({
+      status: 'UP',
+      reason: null,
+      message: `${target.host} resolved to ${count} address${count === 1 ? '' : 'es'} in ${run.clock.totalMs.toFixed(1)} ms.`,
+    });
   } catch (error) {
     run.clock.lap('dns');
     if (run.deadline.expired) return run.timedOut(`${target.host} did not resolve within ${target.timeoutMs} ms.`);

@@ -124,7 +124,10 @@ export class DnsResolver {
     const failure = [v4, v6].find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as NodeJS.ErrnoException | undefined;
     if (this.useSystemFallback) {
       const system = await dns.lookup(name, { all: true, verbatim: true }).catch(() => []);
-      const addresses = system.filter((a) => a.family === 4).concat(system.filter((a) => a.family === 6)).map((a) => a.address);
+      const addresses = system
+        .filter((a) => a.family === 4)
+        .concat(system.filter((a) => a.family === 6))
+        .map((a) => a.address);
       if (addresses.length > 0) return { addresses, ttlMs: this.fallbackTtlMs };
     }
     throw describeDnsFailure(name, failure?.code);

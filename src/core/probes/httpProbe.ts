@@ -79,7 +79,12 @@ export async function checkHttp(target: Target, env: ProbeEnvironment, signal: A
       const statusCode = response.statusCode;
       const next = new URL(response.location!, url);
       if (visited.has(next.href)) {
-        return run.result({ status: 'DOWN', reason: 'REDIRECT_LOOP', statusCode, message: `Redirect loop: ${next.href} was already visited.` });
+        return run.result({
+          status: 'DOWN',
+          reason: 'REDIRECT_LOOP',
+          statusCode,
+          message: `Redirect loop: ${next.href} was already visited.`,
+        });
       }
       if (hop + 1 > MAX_REDIRECTS) {
         return run.result({ status: 'DOWN', reason: 'REDIRECT_LOOP', statusCode, message: `More than ${MAX_REDIRECTS} redirects.` });
@@ -88,7 +93,12 @@ export async function checkHttp(target: Target, env: ProbeEnvironment, signal: A
         return run.result({ status: 'DOWN', reason: 'ERROR', statusCode, message: `Redirected to an unsupported URL: ${next.href}` });
       }
       if (url.protocol === 'https:' && next.protocol === 'http:' && carriesSecrets(headers, options.secretHeaderNames)) {
-        return run.result({ status: 'DOWN', reason: 'BLOCKED', statusCode, message: `Redirected from HTTPS to plain HTTP (${next.origin}) with a secret header attached; not followed, so the secret is not sent unencrypted. Point the target at the final URL.` });
+        return run.result({
+          status: 'DOWN',
+          reason: 'BLOCKED',
+          statusCode,
+          message: `Redirected from HTTPS to plain HTTP (${next.origin}) with a secret header attached; not followed, so the secret is not sent unencrypted. Point the target at the final URL.`,
+        });
       }
       headers = headersForRedirect(headers, options.secretHeaderNames, url, next);
       visited.add(next.href);
@@ -102,7 +112,10 @@ export async function checkHttp(target: Target, env: ProbeEnvironment, signal: A
   } catch (error) {
     run.clock.lap(progress.stage);
     if (run.deadline.expired) {
-      return run.timedOut(`No complete response within ${target.timeoutMs} ms (timed out while ${STAGE_DESCRIPTIONS[progress.stage]}).`, progress.statusCode);
+      return run.timedOut(
+        `No complete response within ${target.timeoutMs} ms (timed out while ${STAGE_DESCRIPTIONS[progress.stage]}).`,
+        progress.statusCode,
+      );
     }
     const failure = classifyError(error, progress.peer ?? new URL(target.url).host);
     return run.result({ status: 'DOWN', reason: failure.reason, message: failure.message });
@@ -121,16 +134,25 @@ function judge(response: HopResponse, options: HttpOptions, totalMs: number): Ou
   if (response.body) {
     const text = response.body.toString('utf8');
     const scope = response.truncated ? ` (in the first ${response.body.length} bytes)` : '';
-    if (options.bodyContains && !options.bodyContains.test(text)) return down('ASSERTION_FAILED', `The body does not contain ${options.bodyContains.source}${scope}.`);
-    if (options.bodyNotContains && options.bodyNotContains.test(text)) return down('ASSERTION_FAILED', `The body contains ${options.bodyNotContains.source}${scope}.`);
+    if (options.bodyContains && !options.bodyContains.test(text))
+      return down('ASSERTION_FAILED', `The body does not contain ${options.bodyContains.source}${scope}.`);
+    if (options.bodyNotContains && options.bodyNotContains.test(text))
+      return down('ASSERTION_FAILED', `The body contains ${options.bodyNotContains.source}${scope}.`);
     if (options.jsonPath !== undefined) {
       const failure = checkJsonPath(text, options.jsonPath, options.equals, response.truncated);
       if (failure) return down('ASSERTION_FAILED', failure);
     }
   }
-  const truncatedNote = response.truncated ? ` Body larger than ${formatBytes(options.maxBodyBytes)}: read that much and closed the connection.` : '';
+  const truncatedNote = response.truncated
+    ? ` Body larger than ${formatBytes(options.maxBodyBytes)}: read that much and closed the connection.`
+    : '';
   if (options.latencyBudgetMs !== undefined && totalMs > options.latencyBudgetMs) {
-    return { status: 'DEGRADED', reason: 'SLOW', statusCode, message: `HTTP ${statusCode} in ${totalMs.toFixed(0)} ms, slower than the ${options.latencyBudgetMs} ms budget.${truncatedNote}` };
+    return {
+      status: 'DEGRADED',
+      reason: 'SLOW',
+      statusCode,
+      message: `HTTP ${statusCode} in ${totalMs.toFixed(0)} ms, slower than the ${options.latencyBudgetMs} ms budget.${truncatedNote}`,
+    };
   }
   return { status: 'UP', reason: null, statusCode, message: `HTTP ${statusCode} in ${totalMs.toFixed(1)} ms.${truncatedNote}` };
 }
@@ -146,7 +168,8 @@ function checkJsonPath(text: string, path: string, expected: unknown, truncated:
   }
   const result = evaluateJsonPath(document, steps);
   if (!result.found) return `${path} is not present in the JSON body.`;
-  if (!isDeepStrictEqual(result.value, expected)) return `${path} is ${JSON.stringify(result.value)}, expected ${JSON.stringify(expected)}.`;
+  if (!isDeepStrictEqual(result.value, expected))
+    return `${path} is ${JSON.stringify(result.value)}, expected ${JSON.stringify(expected)}.`;
   return undefined;
 }
 
@@ -197,7 +220,14 @@ async function requestOnce(
 }
 
 /** The TLS handshake with the target (directly or inside a proxy's tunnel), its certificate recorded and judged. */
-async function handshakeWithTarget(socket: Socket, host: string, options: HttpOptions, env: ProbeEnvironment, run: CheckRun, progress: CheckProgress): Promise<TLSSocket> {
+async function handshakeWithTarget(
+  socket: Socket,
+  host: string,
+  options: HttpOptions,
+  env: ProbeEnvironment,
+  run: CheckRun,
+  progress: CheckProgress,
+): Promise<TLSSocket> {
   progress.stage = 'tls';
   let secureContext;
   try {
@@ -278,7 +308,10 @@ async function requestThroughProxy(
 
   if (!https) {
     progress.stage = 'firstByte';
-    return await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress, { origin: proxyUrl.origin, authorization });
+    return await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress, {
+      origin: proxyUrl.origin,
+      authorization,
+    });
   }
 
   const tunnelStartedMs = clock.phases.connect;

@@ -26,7 +26,8 @@ export function evaluateJsonPath(document: unknown, steps: readonly (string | nu
       if (!Array.isArray(current) || step >= current.length) return { found: false };
       current = current[step];
     } else {
-      if (current === null || typeof current !== 'object' || Array.isArray(current) || !Object.hasOwn(current, step)) return { found: false };
+      if (current === null || typeof current !== 'object' || Array.isArray(current) || !Object.hasOwn(current, step))
+        return { found: false };
       current = (current as Record<string, unknown>)[step];
     }
   }

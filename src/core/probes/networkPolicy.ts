@@ -31,7 +31,10 @@ export function assertAddressesAllowed(addresses: readonly string[], host: strin
   const blocked = addresses.find(isLinkLocalOrMetadata);
   if (blocked === undefined) return;
   const named = blocked === host ? blocked : `${host} (${blocked})`;
-  throw new ProbeFailure('BLOCKED', `Not checked: ${named} is a link-local or cloud metadata address (${LINK_LOCAL_RANGES}), which a target from workspace or folder settings may not reach. Add the target to your user settings if you mean it.`);
+  throw new ProbeFailure(
+    'BLOCKED',
+    `Not checked: ${named} is a link-local or cloud metadata address (${LINK_LOCAL_RANGES}), which a target from workspace or folder settings may not reach. Add the target to your user settings if you mean it.`,
+  );
 }
 
 /** Headers that carry credentials by their nature, whatever their value. */
@@ -43,7 +46,12 @@ const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorizat
  * browsers and curl do: the credential headers above and every header whose value came from
  * Secret Storage.
  */
-export function headersForRedirect(headers: Readonly<Record<string, string>>, secretHeaderNames: readonly string[], current: URL, next: URL): Record<string, string> {
+export function headersForRedirect(
+  headers: Readonly<Record<string, string>>,
+  secretHeaderNames: readonly string[],
+  current: URL,
+  next: URL,
+): Record<string, string> {
   if (current.origin === next.origin) return { ...headers };
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {

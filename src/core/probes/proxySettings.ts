@@ -108,7 +108,10 @@ function splitHostPort(text: string): { host: string | undefined; port?: number 
 }
 
 function normaliseHost(host: string): string {
-  return host.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  return host
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
 }
 
 function sameAddress(a: string, b: string): boolean {
@@ -122,7 +125,10 @@ function sameAddress(a: string, b: string): boolean {
 
 /** Splits a noProxy text (NO_PROXY, or a list item holding several) at commas and whitespace. */
 export function splitNoProxy(text: string | undefined): string[] {
-  return (text ?? '').split(/[\s,]+/).map((part) => part.trim()).filter(Boolean);
+  return (text ?? '')
+    .split(/[\s,]+/)
+    .map((part) => part.trim())
+    .filter(Boolean);
 }
 
 export type ParsedProxyUrl = { ok: true; server: ProxyServer } | { ok: false; error: string };
@@ -165,7 +171,8 @@ function safeDecode(text: string): string {
 
 /** The Proxy-Authorization value for this proxy: Basic from its credentials, else the ready value, else none. */
 export function proxyAuthorization(server: ProxyServer): string | undefined {
-  if (server.credentials) return `Basic ${Buffer.from(`${server.credentials.username}:${server.credentials.password}`, 'utf8').toString('base64')}`;
+  if (server.credentials)
+    return `Basic ${Buffer.from(`${server.credentials.username}:${server.credentials.password}`, 'utf8').toString('base64')}`;
   return server.authorization;
 }
 

@@ -14,7 +14,14 @@ const MAX_RESPONSE_HEAD_BYTES = 16 * 1024;
  * Asks the proxy for a tunnel to `host:port` and resolves with the same socket once the proxy
  * answered 2xx. `authorization` is the Proxy-Authorization value, for this proxy only.
  */
-export function openTunnel(socket: Socket, host: string, port: number, authorization: string | undefined, proxyName: string, deadline: Deadline): Promise<Socket> {
+export function openTunnel(
+  socket: Socket,
+  host: string,
+  port: number,
+  authorization: string | undefined,
+  proxyName: string,
+  deadline: Deadline,
+): Promise<Socket> {
   const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const lines = [`CONNECT ${authority} HTTP/1.1`, `Host: ${authority}`];
   // Written as raw bytes, so a value that could end the header block is refused here.
@@ -44,12 +51,16 @@ export function openTunnel(socket: Socket, host: string, port: number, authoriza
       socket.destroy();
       reject(error);
     };
-    const onEnd = (): void => finish(new ProbeFailure('ERROR', `The proxy ${proxyName} closed the connection instead of answering CONNECT.`));
+    const onEnd = (): void =>
+      finish(new ProbeFailure('ERROR', `The proxy ${proxyName} closed the connection instead of answering CONNECT.`));
     const onData = (chunk: Buffer): void => {
       received = Buffer.concat([received, chunk]);
       const headEnd = received.indexOf('\r\n\r\n');
       if (headEnd === -1) {
-        if (received.length > MAX_RESPONSE_HEAD_BYTES) finish(new ProbeFailure('ERROR', `The proxy ${proxyName} sent an answer to CONNECT larger than ${MAX_RESPONSE_HEAD_BYTES} bytes.`));
+        if (received.length > MAX_RESPONSE_HEAD_BYTES)
+          finish(
+            new ProbeFailure('ERROR', `The proxy ${proxyName} sent an answer to CONNECT larger than ${MAX_RESPONSE_HEAD_BYTES} bytes.`),
+          );
         return;
       }
       // Pause before giving the socket back, so no byte of the target's is read and lost.
@@ -71,14 +82,21 @@ export function openTunnel(socket: Socket, host: string, port: number, authoriza
 function tunnelFailure(head: string, authority: string, sentCredentials: boolean, proxyName: string): ProbeFailure | undefined {
   const statusLine = head.split('\r\n', 1)[0] ?? '';
   const match = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(statusLine);
-  if (!match) return new ProbeFailure('ERROR', `The proxy ${proxyName} did not answer CONNECT with HTTP (${JSON.stringify(statusLine.slice(0, 80))}).`);
+  if (!match)
+    return new ProbeFailure(
+      'ERROR',
+      `The proxy ${proxyName} did not answer CONNECT with HTTP (${JSON.stringify(statusLine.slice(0, 80))}).`,
+    );
   const status = Number(match[1]);
   if (status >= 200 && status < 300) return undefined;
   const said = `${status}${match[2] ? ` ${match[2].slice(0, 80)}` : ''}`;
   if (status === 407) {
-    return new ProbeFailure('ERROR', sentCredentials
-      ? `The proxy ${proxyName} rejected the stored proxy credentials (${said}).`
-      : `The proxy ${proxyName} asks for credentials (${said}); store them for this proxy.`);
+    return new ProbeFailure(
+      'ERROR',
+      sentCredentials
+        ? `The proxy ${proxyName} rejected the stored proxy credentials (${said}).`
+        : `The proxy ${proxyName} asks for credentials (${said}); store them for this proxy.`,
+    );
   }
   return new ProbeFailure('ERROR', `The proxy ${proxyName} could not open a tunnel to ${authority} (${said}).`);
 }

@@ -19,11 +19,17 @@ export async function checkTcp(target: Target, env: ProbeEnvironment, signal: Ab
     const socket = await connectTcp(run.addresses, target.port, run.deadline);
     run.clock.lap('connect');
     socket.destroy();
-    return run.result({ status: 'UP', reason: null, message: `Port ${target.port} accepted a connection in ${run.clock.totalMs.toFixed(1)} ms.` });
+    return run.result({
+      status: 'UP',
+      reason: null,
+      message: `Port ${target.port} accepted a connection in ${run.clock.totalMs.toFixed(1)} ms.`,
+    });
   } catch (error) {
     run.clock.lap(stage);
     if (run.deadline.expired) {
-      return run.timedOut(`No connection within ${target.timeoutMs} ms (timed out while ${stage === 'dns' ? 'resolving the name' : 'connecting'}).`);
+      return run.timedOut(
+        `No connection within ${target.timeoutMs} ms (timed out while ${stage === 'dns' ? 'resolving the name' : 'connecting'}).`,
+      );
     }
     const failure = classifyError(error, `${target.host}:${target.port}`);
     return run.result({ status: 'DOWN', reason: failure.reason, message: failure.message });

@@ -20,7 +20,13 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 
 /** Where Linux distributions keep the bundle of trusted roots, in the order OpenSSL builds look. */
-const LINUX_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/ca-bundle.pem', '/etc/pki/tls/cacert.pem', '/etc/ssl/cert.pem'];
+const LINUX_BUNDLES = [
+  '/etc/ssl/certs/ca-certificates.crt',
+  '/etc/pki/tls/certs/ca-bundle.crt',
+  '/etc/ssl/ca-bundle.pem',
+  '/etc/pki/tls/cacert.pem',
+  '/etc/ssl/cert.pem',
+];
 const MAC_KEYCHAINS = ['/System/Library/Keychains/SystemRootCertificates.keychain', '/Library/Keychains/System.keychain'];
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
@@ -71,7 +77,9 @@ export class TrustStore {
 
   private systemCertificates(): Promise<string[]> {
     this.system ??= this.loadSystemCertificates().catch((error: unknown) => {
-      this.options.onProblem?.(`The system's trusted certificates could not be read (${(error as Error).message}); HTTPS checks trust Node's bundled roots only.`);
+      this.options.onProblem?.(
+        `The system's trusted certificates could not be read (${(error as Error).message}); HTTPS checks trust Node's bundled roots only.`,
+      );
       return [];
     });
     return this.system;
@@ -83,7 +91,9 @@ export class TrustStore {
     const nodeReader = (tls as { getCACertificates?: (type: 'system') => string[] }).getCACertificates;
     if (typeof nodeReader === 'function') return nodeReader('system');
     if (process.platform === 'darwin') {
-      const { stdout } = await execFileAsync('security', ['find-certificate', '-a', '-p', ...MAC_KEYCHAINS], { maxBuffer: 32 * 1024 * 1024 });
+      const { stdout } = await execFileAsync('security', ['find-certificate', '-a', '-p', ...MAC_KEYCHAINS], {
+        maxBuffer: 32 * 1024 * 1024,
+      });
       return certificatesIn(stdout);
     }
     if (process.platform === 'win32') {
@@ -116,10 +126,13 @@ export class TrustStore {
     }
     const cached = this.caFiles.get(caFile);
     if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.certificates;
-    if (stat.size > 4 * 1024 * 1024) throw new CaFileError(`the CA file ${caFile} is larger than 4 MB; it should hold PEM certificates only`);
-    const certificates = certificatesIn(await fs.readFile(path, 'utf8').catch((error: Error) => {
-      throw new CaFileError(`the CA file ${caFile} cannot be read (${error.message})`);
-    }));
+    if (stat.size > 4 * 1024 * 1024)
+      throw new CaFileError(`the CA file ${caFile} is larger than 4 MB; it should hold PEM certificates only`);
+    const certificates = certificatesIn(
+      await fs.readFile(path, 'utf8').catch((error: Error) => {
+        throw new CaFileError(`the CA file ${caFile} cannot be read (${error.message})`);
+      }),
+    );
     if (certificates.length === 0) throw new CaFileError(`the CA file ${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
     this.caFiles.set(caFile, { mtimeMs: stat.mtimeMs, size: stat.size, certificates });
     return certificates;

@@ -26,7 +26,8 @@ export class ConcurrencyLimiter implements Disposable {
   }
 
   private static checkLimit(limit: number): void {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`The concurrency limit must be a whole number of at least 1 (got ${limit}).`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`The concurrency limit must be a whole number of at least 1 (got ${limit}).`);
   }
 
   get running(): number {

@@ -183,7 +183,11 @@ export class Scheduler implements Disposable {
     const events: MonitorEvent[] = [];
     for (const target of targets) {
       if (next.has(target.id)) {
-        warnings.push({ type: 'warning', target, message: `Two targets share the id "${target.id}"; only the first (${next.get(target.id)!.target.url}) is checked. Give each target its own id.` });
+        warnings.push({
+          type: 'warning',
+          target,
+          message: `Two targets share the id "${target.id}"; only the first (${next.get(target.id)!.target.url}) is checked. Give each target its own id.`,
+        });
         continue;
       }
       const existing = this.entries.get(target.id);
@@ -316,9 +320,17 @@ export class Scheduler implements Disposable {
     const changed = !existing || existing.target.intervalMs !== asked;
     if (!changed) return intervalMs;
     if (!Number.isFinite(asked) || asked < minimum) {
-      warnings.push({ type: 'warning', target, message: `"${target.name}" asks to be checked every ${formatSeconds(asked)}; the shortest interval is ${formatSeconds(minimum)}, so it is checked every ${formatSeconds(intervalMs)}. Set its interval to ${minimum / 1000} or more.` });
+      warnings.push({
+        type: 'warning',
+        target,
+        message: `"${target.name}" asks to be checked every ${formatSeconds(asked)}; the shortest interval is ${formatSeconds(minimum)}, so it is checked every ${formatSeconds(intervalMs)}. Set its interval to ${minimum / 1000} or more.`,
+      });
     } else if (intervalMs < SHORT_INTERVAL_WARNING_MS) {
-      warnings.push({ type: 'warning', target, message: `"${target.name}" is checked every ${formatSeconds(intervalMs)}. Intervals under 10 s add load on the server and your network; use 10 s or more unless you need faster detection.` });
+      warnings.push({
+        type: 'warning',
+        target,
+        message: `"${target.name}" is checked every ${formatSeconds(intervalMs)}. Intervals under 10 s add load on the server and your network; use 10 s or more unless you need faster detection.`,
+      });
     }
     return intervalMs;
   }
@@ -347,16 +359,19 @@ export class Scheduler implements Disposable {
   private arm(entry: ScheduledTarget, plannedAt: number): void {
     const wanted = Math.max(0, plannedAt - this.clock.now());
     const capped = wanted > MAX_TIMER_DELAY_MS;
-    entry.timer = this.clock.setTimer(() => {
-      entry.timer = undefined;
-      if (this.disposed) return;
-      if (capped) {
-        this.arm(entry, plannedAt);
-        return;
-      }
-      entry.lastPlannedAt = plannedAt;
-      void this.startRun(entry, plannedAt);
-    }, capped ? MAX_TIMER_DELAY_MS : wanted);
+    entry.timer = this.clock.setTimer(
+      () => {
+        entry.timer = undefined;
+        if (this.disposed) return;
+        if (capped) {
+          this.arm(entry, plannedAt);
+          return;
+        }
+        entry.lastPlannedAt = plannedAt;
+        void this.startRun(entry, plannedAt);
+      },
+      capped ? MAX_TIMER_DELAY_MS : wanted,
+    );
   }
 
   private clearTimer(entry: ScheduledTarget): void {
@@ -377,7 +392,11 @@ export class Scheduler implements Disposable {
     const promise = this.execute(entry, plannedAt, controller.signal)
       .catch((error: unknown) => {
         // Only a bug gets here; the target must keep being checked and the process must not die.
-        this.emit({ type: 'warning', target: entry.target, message: `Checking "${entry.target.name}" went wrong (${error instanceof Error ? error.message : String(error)}). This is a bug in Network Monitor: please report it.` });
+        this.emit({
+          type: 'warning',
+          target: entry.target,
+          message: `Checking "${entry.target.name}" went wrong (${error instanceof Error ? error.message : String(error)}). This is a bug in Network Monitor: please report it.`,
+        });
         return undefined;
       })
       .finally(() => {
@@ -476,7 +495,11 @@ export class Scheduler implements Disposable {
       let overran = false;
       const countAsTimeout = (): void => {
         if (settled) return;
-        this.emit({ type: 'warning', target, message: `The check of "${target.name}" did not stop when its time ran out; it is counted as a timeout. This is a bug in Network Monitor: please report it.` });
+        this.emit({
+          type: 'warning',
+          target,
+          message: `The check of "${target.name}" did not stop when its time ran out; it is counted as a timeout. This is a bug in Network Monitor: please report it.`,
+        });
         finish(failedResult(target, attemptStartedAt, this.clock.now(), 'TIMEOUT', `No answer within ${target.timeoutMs} ms.`));
       };
       timer = this.clock.setTimer(() => {
@@ -501,7 +524,11 @@ export class Scheduler implements Disposable {
           return;
         }
         const detail = error instanceof Error ? error.message : String(error);
-        this.emit({ type: 'warning', target, message: `The check of "${target.name}" failed unexpectedly (${detail}); it is counted as down. This is a bug in Network Monitor: please report it.` });
+        this.emit({
+          type: 'warning',
+          target,
+          message: `The check of "${target.name}" failed unexpectedly (${detail}); it is counted as down. This is a bug in Network Monitor: please report it.`,
+        });
         finish(failedResult(target, attemptStartedAt, this.clock.now(), 'ERROR', `The check could not run: ${detail}`));
       });
     });

@@ -94,8 +94,40 @@ class Aggregate {
 
   addRollup(row: SqlValue[]): void {
     // Columns in ROLLUP_COLUMNS order, after the bucket.
-    const [count, up, degraded, down, minUs, maxUs, sumUs, dns, connect, tls, firstByte, transfer, anomalyE4, hist, maintenanceCount, maintenanceAnswered] = row as [
-      number, number, number, number, number | null, number | null, number, number, number, number, number, number, number | null, Uint8Array | null, number, number,
+    const [
+      count,
+      up,
+      degraded,
+      down,
+      minUs,
+      maxUs,
+      sumUs,
+      dns,
+      connect,
+      tls,
+      firstByte,
+      transfer,
+      anomalyE4,
+      hist,
+      maintenanceCount,
+      maintenanceAnswered,
+    ] = row as [
+      number,
+      number,
+      number,
+      number,
+      number | null,
+      number | null,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number | null,
+      Uint8Array | null,
+      number,
+      number,
     ];
     this.count += count;
     this.maintenanceCount += maintenanceCount;
@@ -155,7 +187,8 @@ class Aggregate {
   }
 }
 
-const ROLLUP_COLUMNS = 'count, up, degraded, down, min_us, max_us, sum_us, dns_sum_us, connect_sum_us, tls_sum_us, first_byte_sum_us, transfer_sum_us, anomaly_max_e4, hist, maint_count, maint_answered';
+const ROLLUP_COLUMNS =
+  'count, up, degraded, down, min_us, max_us, sum_us, dns_sum_us, connect_sum_us, tls_sum_us, first_byte_sum_us, transfer_sum_us, anomaly_max_e4, hist, maint_count, maint_answered';
 const RAW_COLUMNS = 'status, total_us, dns_us, connect_us, tls_us, first_byte_us, transfer_us, anomaly_e4, maint';
 
 export class HistoryDatabase {
@@ -247,10 +280,14 @@ export class HistoryDatabase {
         first_byte_us, transfer_us, anomaly_e4, eid, message, maint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       upsertRollup: ROLLUP_LEVELS.map(rollupUpsert),
       selectRollupHistogram: ROLLUP_LEVELS.map((level) => this.db.prepare(`SELECT hist FROM ${level.table} WHERE tid = ? AND bucket = ?`)),
-      insertStateChange: this.db.prepare(`INSERT OR REPLACE INTO state_changes (seq, tid, at, from_state, to_state, reason, message) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      insertStateChange: this.db.prepare(
+        `INSERT OR REPLACE INTO state_changes (seq, tid, at, from_state, to_state, reason, message) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
       upsertTarget: this.db.prepare(`INSERT INTO targets (id, url, name, first_seen_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET url = excluded.url, name = excluded.name`),
-      insertTargetIfMissing: this.db.prepare(`INSERT INTO targets (id, url, name, first_seen_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
+      insertTargetIfMissing: this.db.prepare(
+        `INSERT INTO targets (id, url, name, first_seen_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      ),
       selectTid: this.db.prepare('SELECT tid, url FROM targets WHERE id = ?'),
       selectEndpoint: this.db.prepare('SELECT eid FROM endpoints WHERE address = ? AND location = ?'),
       insertEndpoint: this.db.prepare('INSERT INTO endpoints (address, location) VALUES (?, ?)'),
@@ -361,11 +398,23 @@ export class HistoryDatabase {
     const status = STATUS_CODES[record.status];
     const answered = status !== STATUS_CODES.DOWN;
     const totalUs = toUs(record.totalMs);
-    const phasesUs = [record.phases.dns, record.phases.connect, record.phases.tls, record.phases.firstByte, record.phases.transfer].map(toUs);
+    const phasesUs = [record.phases.dns, record.phases.connect, record.phases.tls, record.phases.firstByte, record.phases.transfer].map(
+      toUs,
+    );
     const anomalyE4 = toE4(record.anomalyScore);
     this.statements.insertCheck.run([
-      sequence, tid, record.startedAt, status, record.reason, record.statusCode, totalUs, ...phasesUs, anomalyE4,
-      this.endpointFor(record), record.status === 'UP' ? null : record.message, record.maintenance ? 1 : null,
+      sequence,
+      tid,
+      record.startedAt,
+      status,
+      record.reason,
+      record.statusCode,
+      totalUs,
+      ...phasesUs,
+      anomalyE4,
+      this.endpointFor(record),
+      record.status === 'UP' ? null : record.message,
+      record.maintenance ? 1 : null,
     ] as SqlValue[]);
     const maintenance = record.maintenance ? 1 : 0;
 
@@ -378,11 +427,19 @@ export class HistoryDatabase {
         hist = histogram.encode();
       }
       this.statements.upsertRollup[index]!.run([
-        tid, bucket,
-        status === STATUS_CODES.UP ? 1 : 0, status === STATUS_CODES.DEGRADED ? 1 : 0, answered ? 0 : 1,
-        answered ? totalUs : null, answered ? totalUs : null, answered ? totalUs : 0,
+        tid,
+        bucket,
+        status === STATUS_CODES.UP ? 1 : 0,
+        status === STATUS_CODES.DEGRADED ? 1 : 0,
+        answered ? 0 : 1,
+        answered ? totalUs : null,
+        answered ? totalUs : null,
+        answered ? totalUs : 0,
         ...phasesUs.map((us) => (answered ? us : 0)),
-        anomalyE4, hist, maintenance, answered ? maintenance : 0,
+        anomalyE4,
+        hist,
+        maintenance,
+        answered ? maintenance : 0,
       ] as SqlValue[]);
     });
 
@@ -445,7 +502,9 @@ export class HistoryDatabase {
   exportImage(): { image: Uint8Array; sequence: number } {
     this.db.exec('BEGIN');
     try {
-      const upsertLatest = this.db.prepare('INSERT INTO latest (tid, record) VALUES (?, ?) ON CONFLICT (tid) DO UPDATE SET record = excluded.record');
+      const upsertLatest = this.db.prepare(
+        'INSERT INTO latest (tid, record) VALUES (?, ?) ON CONFLICT (tid) DO UPDATE SET record = excluded.record',
+      );
       try {
         for (const targetId of this.dirtyLatest) {
           const record = this.latestByTarget.get(targetId);
@@ -455,7 +514,9 @@ export class HistoryDatabase {
       } finally {
         upsertLatest.free();
       }
-      this.db.run("INSERT INTO meta (key, value) VALUES ('last_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [this.sequence]);
+      this.db.run("INSERT INTO meta (key, value) VALUES ('last_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [
+        this.sequence,
+      ]);
       this.db.exec('COMMIT');
     } catch (error) {
       this.db.exec('ROLLBACK');
@@ -611,7 +672,13 @@ export class HistoryDatabase {
         statement.bind([tid, from, to]);
         while (statement.step()) {
           const [at, status, totalUs, dns, connect, tls, firstByte, transfer, anomalyE4, maint] = statement.get() as number[];
-          aggregateAt(Math.floor((at! - origin) / width)).addRaw(status!, totalUs!, [dns!, connect!, tls!, firstByte!, transfer!], anomalyE4 ?? null, maint === 1);
+          aggregateAt(Math.floor((at! - origin) / width)).addRaw(
+            status!,
+            totalUs!,
+            [dns!, connect!, tls!, firstByte!, transfer!],
+            anomalyE4 ?? null,
+            maint === 1,
+          );
         }
       } finally {
         statement.free();
@@ -619,7 +686,9 @@ export class HistoryDatabase {
     } else {
       origin = alignDown(from, level.widthMs);
       width = widthOf(level.widthMs, origin);
-      const statement = this.db.prepare(`SELECT bucket, ${ROLLUP_COLUMNS} FROM ${level.table} WHERE tid = ? AND bucket >= ? AND bucket < ?`);
+      const statement = this.db.prepare(
+        `SELECT bucket, ${ROLLUP_COLUMNS} FROM ${level.table} WHERE tid = ? AND bucket >= ? AND bucket < ?`,
+      );
       try {
         statement.bind([tid, origin / level.widthMs, Math.ceil(to / level.widthMs)]);
         while (statement.step()) {
@@ -647,7 +716,8 @@ export class HistoryDatabase {
     const rawCovers = this.coverageStart('raw') <= from;
     if (rawCovers) {
       if (covering.length === 0) return undefined;
-      const count = (this.rows('SELECT count(*) FROM checks WHERE tid = ? AND at >= ? AND at < ?', [tid, from, to])[0]?.[0] as number | undefined) ?? 0;
+      const count =
+        (this.rows('SELECT count(*) FROM checks WHERE tid = ? AND at >= ? AND at < ?', [tid, from, to])[0]?.[0] as number | undefined) ?? 0;
       if (count <= RAW_ROWS_PER_POINT_LIMIT * maxPoints) return undefined;
     }
     // Fewer points than asked, from a level that keeps the whole range.
@@ -659,9 +729,10 @@ export class HistoryDatabase {
     const incidents: Incident[] = [];
     for (const tid of tids) {
       const id = this.targetByTid.get(tid)!.id;
-      const changes = this.rows('SELECT at, to_state, reason, message FROM state_changes WHERE tid = ? AND at < ? ORDER BY at, seq', [tid, range.to]) as [
-        number, string, string | null, string,
-      ][];
+      const changes = this.rows('SELECT at, to_state, reason, message FROM state_changes WHERE tid = ? AND at < ? ORDER BY at, seq', [
+        tid,
+        range.to,
+      ]) as [number, string, string | null, string][];
       let open: Incident | undefined;
       for (const [at, to, reason, message] of changes) {
         if (to === 'DOWN' || to === 'DEGRADED') {
@@ -688,11 +759,16 @@ export class HistoryDatabase {
     const minE4 = toE4(minScore) ?? 0;
     const hour = ROLLUP_LEVELS[1];
     const hits: AnomalyHit[] = [];
-    const select = this.db.prepare('SELECT at, anomaly_e4, status, total_us FROM checks WHERE tid = ? AND at >= ? AND at < ? AND anomaly_e4 >= ?');
+    const select = this.db.prepare(
+      'SELECT at, anomaly_e4, status, total_us FROM checks WHERE tid = ? AND at >= ? AND at < ? AND anomaly_e4 >= ?',
+    );
     try {
       for (const [tid, target] of this.targetByTid) {
         const hours = this.rows(`SELECT bucket FROM ${hour.table} WHERE tid = ? AND bucket >= ? AND bucket < ? AND anomaly_max_e4 >= ?`, [
-          tid, Math.floor(range.from / hour.widthMs), Math.ceil(range.to / hour.widthMs), minE4,
+          tid,
+          Math.floor(range.from / hour.widthMs),
+          Math.ceil(range.to / hour.widthMs),
+          minE4,
         ]);
         for (const [bucket] of hours as [number][]) {
           select.bind([tid, Math.max(range.from, bucket * hour.widthMs), Math.min(range.to, (bucket + 1) * hour.widthMs), minE4]);
@@ -723,9 +799,44 @@ export class HistoryDatabase {
       [range.from, range.to, ...(tids ?? [])],
     );
     const records = rows.map((row) => {
-      const [id, url, name, at, status, reason, code, total, dns, connect, tls, firstByte, transfer, anomalyE4, address, location, message, maint] = row as [
-        string, string, string, number, number, string | null, number | null, number, number, number, number, number, number, number | null,
-        string | null, string | null, string | null, number | null,
+      const [
+        id,
+        url,
+        name,
+        at,
+        status,
+        reason,
+        code,
+        total,
+        dns,
+        connect,
+        tls,
+        firstByte,
+        transfer,
+        anomalyE4,
+        address,
+        location,
+        message,
+        maint,
+      ] = row as [
+        string,
+        string,
+        string,
+        number,
+        number,
+        string | null,
+        number | null,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number | null,
+        string | null,
+        string | null,
+        string | null,
+        number | null,
       ];
       return {
         targetId: id,
@@ -746,16 +857,50 @@ export class HistoryDatabase {
     });
     if (format === 'json') return JSON.stringify({ from: range.from, to: range.to, checks: records }, null, 1);
     const header = [
-      'time', 'started_at_ms', 'target_id', 'target', 'name', 'status', 'reason', 'status_code', 'total_ms', 'dns_ms', 'connect_ms', 'tls_ms',
-      'first_byte_ms', 'transfer_ms', 'anomaly_score', 'address', 'country_code', 'city', 'message', 'maintenance',
+      'time',
+      'started_at_ms',
+      'target_id',
+      'target',
+      'name',
+      'status',
+      'reason',
+      'status_code',
+      'total_ms',
+      'dns_ms',
+      'connect_ms',
+      'tls_ms',
+      'first_byte_ms',
+      'transfer_ms',
+      'anomaly_score',
+      'address',
+      'country_code',
+      'city',
+      'message',
+      'maintenance',
     ];
     const lines = [header.join(',')];
     for (const r of records) {
       lines.push(
         [
-          new Date(r.startedAt).toISOString(), r.startedAt, csvText(r.targetId), csvText(r.target), csvText(r.name), r.status, r.reason ?? '',
-          r.statusCode ?? '', r.totalMs, r.phases.dns, r.phases.connect, r.phases.tls, r.phases.firstByte, r.phases.transfer, r.anomalyScore ?? '',
-          r.address ?? '', csvText(r.location?.countryCode ?? ''), csvText(r.location?.city ?? ''), csvText(r.message),
+          new Date(r.startedAt).toISOString(),
+          r.startedAt,
+          csvText(r.targetId),
+          csvText(r.target),
+          csvText(r.name),
+          r.status,
+          r.reason ?? '',
+          r.statusCode ?? '',
+          r.totalMs,
+          r.phases.dns,
+          r.phases.connect,
+          r.phases.tls,
+          r.phases.firstByte,
+          r.phases.transfer,
+          r.anomalyScore ?? '',
+          r.address ?? '',
+          csvText(r.location?.countryCode ?? ''),
+          csvText(r.location?.city ?? ''),
+          csvText(r.message),
           r.maintenance ? 'true' : '',
         ].join(','),
       );

@@ -17,9 +17,7 @@ import type { CheckRecord, StateChangeRecord, TargetInfo } from './checkRecord';
 import { openPrivateExclusive, syncDirectory } from './privateFiles';
 
 export type JournalEntry =
-  | { q: number; c: CheckRecord }
-  | { q: number; s: StateChangeRecord }
-  | { q: number; t: TargetInfo & { at: number } };
+  { q: number; c: CheckRecord } | { q: number; s: StateChangeRecord } | { q: number; t: TargetInfo & { at: number } };
 
 /** `journal-<first sequence>-e<epoch>-<attempt>.log`; names without an epoch are from before epochs (0). */
 const SEGMENT_NAME = /^journal-(\d{16})-(?:e(\d+)-)?(\d+)\.log$/;

@@ -97,7 +97,11 @@ export async function stagePrivateFile(path: string, data: Uint8Array | string, 
  * Replaces `path` as a whole: writes a private temporary file, then renames it over `path`, so a
  * reader never sees half a file. With `durable`, the data and the rename are synced to disk.
  */
-export async function writePrivateFileAtomically(path: string, data: Uint8Array | string, options: { durable?: boolean } = {}): Promise<void> {
+export async function writePrivateFileAtomically(
+  path: string,
+  data: Uint8Array | string,
+  options: { durable?: boolean } = {},
+): Promise<void> {
   await (await stagePrivateFile(path, data, options)).commit();
 }
 

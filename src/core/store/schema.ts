@@ -160,7 +160,9 @@ export class NewerSchemaError extends Error {}
 export function migrate(db: Database): { from: number; to: number } {
   const from = schemaVersion(db);
   if (from > SCHEMA_VERSION) {
-    throw new NewerSchemaError(`The history database has schema version ${from}, newer than this version of Network Monitor understands (${SCHEMA_VERSION}): it was written by a newer version, perhaps in another window. Update the extension (or reload the windows that run an older one).`);
+    throw new NewerSchemaError(
+      `The history database has schema version ${from}, newer than this version of Network Monitor understands (${SCHEMA_VERSION}): it was written by a newer version, perhaps in another window. Update the extension (or reload the windows that run an older one).`,
+    );
   }
   for (let version = from; version < SCHEMA_VERSION; version++) {
     const migration = MIGRATIONS[version];

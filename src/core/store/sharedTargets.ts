@@ -141,26 +141,28 @@ export class SharedTargetsBoard implements Disposable {
 
   /** Whole-file replace by rename, so a reader never sees half a file. Writes run one at a time. */
   publish(): Promise<void> {
-    this.writing = this.writing.then(async () => {
-      if (this.disposed) return;
-      // Always a new stamp, so the file changes at every heartbeat whatever the clock does.
-      this.lastHeartbeatAt = Math.max(this.now(), this.lastHeartbeatAt + 1);
-      const content: WindowTargets = {
-        windowId: this.windowId,
-        pid: process.pid,
-        host: THIS_HOST,
-        heartbeatAt: this.lastHeartbeatAt,
-        targets: this.targets,
-        checkRequests: Object.fromEntries(this.checkRequests),
-      };
-      try {
-        await writePrivateFileAtomically(this.ownFile, JSON.stringify(content));
-      } catch (error) {
-        // The folder was removed under us (a user cleaning up): recreate it at the next heartbeat.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') await ensurePrivateDirectory(this.folder).catch(() => undefined);
-        else throw error;
-      }
-    }).catch(() => undefined);
+    this.writing = this.writing
+      .then(async () => {
+        if (this.disposed) return;
+        // Always a new stamp, so the file changes at every heartbeat whatever the clock does.
+        this.lastHeartbeatAt = Math.max(this.now(), this.lastHeartbeatAt + 1);
+        const content: WindowTargets = {
+          windowId: this.windowId,
+          pid: process.pid,
+          host: THIS_HOST,
+          heartbeatAt: this.lastHeartbeatAt,
+          targets: this.targets,
+          checkRequests: Object.fromEntries(this.checkRequests),
+        };
+        try {
+          await writePrivateFileAtomically(this.ownFile, JSON.stringify(content));
+        } catch (error) {
+          // The folder was removed under us (a user cleaning up): recreate it at the next heartbeat.
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') await ensurePrivateDirectory(this.folder).catch(() => undefined);
+          else throw error;
+        }
+      })
+      .catch(() => undefined);
     return this.writing;
   }
 
@@ -178,10 +180,12 @@ export class SharedTargetsBoard implements Disposable {
     outbox.splice(0, Math.max(0, outbox.length - NOTICES_KEPT));
     this.outboxes.set(windowId, outbox);
     const content = JSON.stringify(outbox);
-    this.writing = this.writing.then(async () => {
-      if (this.disposed) return;
-      await writePrivateFileAtomically(join(this.folder, `${windowId}${NOTICES_SUFFIX}`), content);
-    }).catch(() => undefined);
+    this.writing = this.writing
+      .then(async () => {
+        if (this.disposed) return;
+        await writePrivateFileAtomically(join(this.folder, `${windowId}${NOTICES_SUFFIX}`), content);
+      })
+      .catch(() => undefined);
     return this.writing;
   }
 
@@ -195,7 +199,10 @@ export class SharedTargetsBoard implements Disposable {
     }
     if (!Array.isArray(raw)) return [];
     return raw
-      .filter((notice): notice is Notice => typeof notice === 'object' && notice !== null && typeof (notice as Notice).seq === 'number' && (notice as Notice).seq > afterSeq)
+      .filter(
+        (notice): notice is Notice =>
+          typeof notice === 'object' && notice !== null && typeof (notice as Notice).seq === 'number' && (notice as Notice).seq > afterSeq,
+      )
       .sort((a, b) => a.seq - b.seq);
   }
 
@@ -228,12 +235,14 @@ export class SharedTargetsBoard implements Disposable {
     } catch {
       watcher = undefined;
     }
-    const stop = { dispose: (): void => {
-      watcher?.close();
-      if (debounce) clearTimeout(debounce);
-      debounce = undefined;
-      this.watchers.delete(stop);
-    } };
+    const stop = {
+      dispose: (): void => {
+        watcher?.close();
+        if (debounce) clearTimeout(debounce);
+        debounce = undefined;
+        this.watchers.delete(stop);
+      },
+    };
     this.watchers.add(stop);
     return stop;
   }
@@ -272,7 +281,8 @@ export async function readLiveWindows(folder: string, watch: HeartbeatWatch): Pr
   for (const name of names) {
     if (name.endsWith(NOTICES_SUFFIX)) {
       // Notices for a window that is gone (its targets file was removed): nobody will read them.
-      if (!names.includes(`${name.slice(0, -NOTICES_SUFFIX.length)}.json`) && (await unchangedTooLong(name))) await fs.rm(join(folder, name), { force: true });
+      if (!names.includes(`${name.slice(0, -NOTICES_SUFFIX.length)}.json`) && (await unchangedTooLong(name)))
+        await fs.rm(join(folder, name), { force: true });
       continue;
     }
     if (!name.endsWith('.json')) continue;
@@ -305,7 +315,12 @@ async function readWindowFile(file: string): Promise<WindowTargets | undefined> 
   if (typeof value.windowId !== 'string' || typeof value.heartbeatAt !== 'number' || !Array.isArray(value.targets)) return undefined;
   const targets = value.targets.filter(
     (target): target is PublishedTarget =>
-      typeof target === 'object' && target !== null && typeof target.id === 'string' && (typeof target.entry === 'string' || (typeof target.entry === 'object' && target.entry !== null)) && typeof target.defaults === 'object' && target.defaults !== null,
+      typeof target === 'object' &&
+      target !== null &&
+      typeof target.id === 'string' &&
+      (typeof target.entry === 'string' || (typeof target.entry === 'object' && target.entry !== null)) &&
+      typeof target.defaults === 'object' &&
+      target.defaults !== null,
   );
   const checkRequests: Record<string, number> = {};
   if (typeof value.checkRequests === 'object' && value.checkRequests !== null) {

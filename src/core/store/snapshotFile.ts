@@ -49,7 +49,8 @@ export async function decodeSnapshot(bytes: Buffer): Promise<Uint8Array> {
     } catch (error) {
       throw new CorruptSnapshotError(`The snapshot does not decompress: ${(error as Error).message}`);
     }
-    if (!image.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) throw new CorruptSnapshotError('The snapshot is not an SQLite database.');
+    if (!image.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC))
+      throw new CorruptSnapshotError('The snapshot is not an SQLite database.');
     return image;
   }
   if (bytes.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) return bytes;

@@ -37,9 +37,28 @@ import {
   type StoreStatus,
   type TimeRange,
 } from './historyStore';
-import { encodeEntry, fenceLimit, type JournalEntry, JournalWriter, parseJournal, parseSegmentName, readSegment, type SegmentFile, type SnapshotMark } from './journal';
+import {
+  encodeEntry,
+  fenceLimit,
+  type JournalEntry,
+  JournalWriter,
+  parseJournal,
+  parseSegmentName,
+  readSegment,
+  type SegmentFile,
+  type SnapshotMark,
+} from './journal';
 import { ensurePrivateDirectory, stagePrivateFile } from './privateFiles';
-import { CorruptSnapshotError, decodeSnapshot, encodeSnapshot, moveAside, parseSnapshotName, SNAPSHOT_FILE, SNAPSHOT_TEMPORARY_NAME, snapshotName } from './snapshotFile';
+import {
+  CorruptSnapshotError,
+  decodeSnapshot,
+  encodeSnapshot,
+  moveAside,
+  parseSnapshotName,
+  SNAPSHOT_FILE,
+  SNAPSHOT_TEMPORARY_NAME,
+  snapshotName,
+} from './snapshotFile';
 import { loadSqlJs } from './sqlJsLoader';
 
 export { SNAPSHOT_FILE } from './snapshotFile';
@@ -243,7 +262,8 @@ export class SqlJsHistoryStore implements HistoryStore {
     for (const name of names.filter((candidate) => SNAPSHOT_TEMPORARY_NAME.test(candidate))) {
       const path = join(this.options.directory, name);
       const stat = await fs.lstat(path).catch(() => undefined);
-      if (stat?.isFile() && Date.now() - stat.mtimeMs > LEFTOVER_TEMPORARY_AGE_MS) await fs.rm(path, { force: true }).catch(() => undefined);
+      if (stat?.isFile() && Date.now() - stat.mtimeMs > LEFTOVER_TEMPORARY_AGE_MS)
+        await fs.rm(path, { force: true }).catch(() => undefined);
     }
   }
 
@@ -286,7 +306,9 @@ export class SqlJsHistoryStore implements HistoryStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         // A file that cannot be read is not a damaged file: it is never moved aside or replaced.
-        throw this.unreadable(`The history database ${this.snapshotPath} cannot be read (${(error as Error).message}). It was left as it is; ${this.readOnly ? 'the history shows again once it can be read' : 'checks go on without being recorded until the window reloads'}.`);
+        throw this.unreadable(
+          `The history database ${this.snapshotPath} cannot be read (${(error as Error).message}). It was left as it is; ${this.readOnly ? 'the history shows again once it can be read' : 'checks go on without being recorded until the window reloads'}.`,
+        );
       }
     }
     this.loadedSnapshot = identity;
@@ -296,7 +318,9 @@ export class SqlJsHistoryStore implements HistoryStore {
       return HistoryDatabase.open(this.sql, image, this.retention, this.now);
     } catch (error) {
       if (error instanceof NewerSchemaError) {
-        throw this.unreadable(`${error.message} The file was left as it is; ${this.readOnly ? 'this window shows no history' : 'checks in this window go on without being recorded'}.`);
+        throw this.unreadable(
+          `${error.message} The file was left as it is; ${this.readOnly ? 'this window shows no history' : 'checks in this window go on without being recorded'}.`,
+        );
       }
       const damaged = error instanceof CorruptSnapshotError || error instanceof CorruptDatabaseError;
       const reason = damaged ? (error as Error).message : `It cannot be used: ${(error as Error).message}`;
@@ -393,10 +417,13 @@ export class SqlJsHistoryStore implements HistoryStore {
     every(this.options.flushIntervalMs ?? 500, () => void this.flushQuietly());
     every(this.options.snapshotIntervalMs ?? 300_000, () => void this.snapshot().catch(() => undefined));
     const retentionEvery = this.options.retentionIntervalMs ?? 3_600_000;
-    const first = setTimeout(() => {
-      void this.runMaintenance().catch(() => undefined);
-      every(retentionEvery, () => void this.runMaintenance().catch(() => undefined));
-    }, Math.min(FIRST_RETENTION_DELAY_MS, retentionEvery));
+    const first = setTimeout(
+      () => {
+        void this.runMaintenance().catch(() => undefined);
+        every(retentionEvery, () => void this.runMaintenance().catch(() => undefined));
+      },
+      Math.min(FIRST_RETENTION_DELAY_MS, retentionEvery),
+    );
     first.unref();
     this.timers.push(first);
   }
@@ -512,7 +539,14 @@ export class SqlJsHistoryStore implements HistoryStore {
     this.backoffMs = Math.min(this.backoffMs * 2, MAX_WRITE_BACKOFF_MS);
     if (this.writeError !== null) return;
     this.writeError = detail;
-    const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EACCES' || code === 'EPERM' ? 'permission was denied' : code === 'EROFS' ? 'the disk is read-only' : 'of an error';
+    const why =
+      code === 'ENOSPC'
+        ? 'the disk is full'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission was denied'
+          : code === 'EROFS'
+            ? 'the disk is read-only'
+            : 'of an error';
     this.report({
       kind: 'write-failed',
       code,
@@ -525,7 +559,10 @@ export class SqlJsHistoryStore implements HistoryStore {
     this.backoffMs = 1000;
     if (this.writeError === null) return;
     this.writeError = null;
-    this.report({ kind: 'write-recovered', message: 'Monitoring history is being saved again; nothing recorded in the meantime was lost.' });
+    this.report({
+      kind: 'write-recovered',
+      message: 'Monitoring history is being saved again; nothing recorded in the meantime was lost.',
+    });
   }
 
   /**
@@ -630,7 +667,8 @@ export class SqlJsHistoryStore implements HistoryStore {
     }
     const loaded = this.loadedSnapshot;
     const snapshotChanged =
-      stat !== undefined && (!loaded || loaded.name !== stat.name || loaded.ino !== stat.ino || loaded.size !== stat.size || loaded.mtimeMs !== stat.mtimeMs);
+      stat !== undefined &&
+      (!loaded || loaded.name !== stat.name || loaded.ino !== stat.ino || loaded.size !== stat.size || loaded.mtimeMs !== stat.mtimeMs);
     if (snapshotChanged) {
       await this.load();
     } else {

@@ -182,7 +182,14 @@ export class WriterLease implements Disposable {
     if (floor < this.currentEpoch) return this.currentEpoch;
     const epoch = floor + 1;
     const advanced = await this.whileCurrent(this.currentEpoch, async () => {
-      await this.writeLease({ ownerId: this.ownerId, pid: process.pid, host: THIS_HOST, acquiredAt: this.acquiredAt, heartbeatAt: this.now(), epoch });
+      await this.writeLease({
+        ownerId: this.ownerId,
+        pid: process.pid,
+        host: THIS_HOST,
+        acquiredAt: this.acquiredAt,
+        heartbeatAt: this.now(),
+        epoch,
+      });
       this.currentEpoch = epoch;
       this.confirmedAt = this.monotonicNow();
     });
@@ -226,7 +233,14 @@ export class WriterLease implements Disposable {
     this.acquiredAt = this.now();
     const epoch = (previous?.epoch ?? 0) + 1;
     this.tookOverFromWriter = previous !== undefined && !previous.released && previous.ownerId !== this.ownerId;
-    await this.writeLease({ ownerId: this.ownerId, pid: process.pid, host: THIS_HOST, acquiredAt: this.acquiredAt, heartbeatAt: this.acquiredAt, epoch });
+    await this.writeLease({
+      ownerId: this.ownerId,
+      pid: process.pid,
+      host: THIS_HOST,
+      acquiredAt: this.acquiredAt,
+      heartbeatAt: this.acquiredAt,
+      epoch,
+    });
     if (this.disposed) return;
     this.currentEpoch = epoch;
     this.holding = true;
@@ -247,7 +261,14 @@ export class WriterLease implements Disposable {
     }
     // A heartbeat always changes the file, even when the wall clock was set back to an earlier stamp.
     const heartbeatAt = Math.max(this.now(), current.heartbeatAt + 1);
-    await this.writeLease({ ownerId: this.ownerId, pid: process.pid, host: THIS_HOST, acquiredAt: this.acquiredAt, heartbeatAt, epoch: this.currentEpoch });
+    await this.writeLease({
+      ownerId: this.ownerId,
+      pid: process.pid,
+      host: THIS_HOST,
+      acquiredAt: this.acquiredAt,
+      heartbeatAt,
+      epoch: this.currentEpoch,
+    });
     this.confirmedAt = this.monotonicNow();
   }
 

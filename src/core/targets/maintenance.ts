@@ -30,14 +30,19 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 export function parseMaintenanceWindows(value: unknown): Parsed<MaintenanceWindow[]> {
   if (value === undefined) return { ok: true, value: [] };
-  if (!Array.isArray(value)) return { ok: false, error: '"maintenance" must be a list of windows like { "days": ["sun"], "from": "02:00", "to": "04:00" }.' };
+  if (!Array.isArray(value))
+    return { ok: false, error: '"maintenance" must be a list of windows like { "days": ["sun"], "from": "02:00", "to": "04:00" }.' };
   const windows: MaintenanceWindow[] = [];
   for (const [index, raw] of value.entries()) {
     const window = raw as { days?: unknown; from?: unknown; to?: unknown } | null;
     const where = `"maintenance"[${index}]`;
     if (!window || typeof window !== 'object') return { ok: false, error: `${where} must be an object with "days", "from" and "to".` };
     const days = window.days === undefined ? [...WEEKDAYS] : window.days;
-    if (!Array.isArray(days) || days.length === 0 || days.some((day) => typeof day !== 'string' || !(WEEKDAYS as readonly string[]).includes(day.toLowerCase().slice(0, 3)))) {
+    if (
+      !Array.isArray(days) ||
+      days.length === 0 ||
+      days.some((day) => typeof day !== 'string' || !(WEEKDAYS as readonly string[]).includes(day.toLowerCase().slice(0, 3)))
+    ) {
       return { ok: false, error: `${where}.days must list days such as "mon", "sat", "sun" (or be left out for every day).` };
     }
     const from = typeof window.from === 'string' ? TIME.exec(window.from) : null;

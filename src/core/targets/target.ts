@@ -191,9 +191,10 @@ export function parseTargetSpec(input: string): ParseResult<ParsedSpec> {
     return { ok: true, value: { kind: 'dns', url: `dns://${name}`, host: name, port: 0, assumedHttps: false } };
   }
   if (scheme !== undefined) {
-    const hint = scheme === 'icmp' || scheme === 'ping'
-      ? ' ICMP ping needs raw sockets, which an editor extension does not have; use tcp://host:port instead.'
-      : '';
+    const hint =
+      scheme === 'icmp' || scheme === 'ping'
+        ? ' ICMP ping needs raw sockets, which an editor extension does not have; use tcp://host:port instead.'
+        : '';
     return { ok: false, error: `Unsupported scheme "${scheme}://".${hint} ${ACCEPTED_FORMS}` };
   }
   const hostPort = splitHostPort(text);
@@ -235,7 +236,10 @@ function parseHttpUrl(text: string, assumedHttps: boolean): ParseResult<ParsedSp
 /** Parses `"200-299,401"` into ranges. */
 export function parseStatusRanges(text: string): ParseResult<StatusRange[]> {
   const ranges: StatusRange[] = [];
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const match = /^(\d{3})(?:\s*-\s*(\d{3}))?$/.exec(part);
     if (!match) return { ok: false, error: `"${part}" in expectStatus is not a status code or a range like 200-299.` };
     const from = Number(match[1]);
@@ -263,13 +267,19 @@ export function parseTextMatcher(source: string): ParseResult<TextMatcher> {
   const regex = /^\/(.+)\/([dgimsuvy]*)$/s.exec(source);
   if (!regex) return { ok: true, value: { source, test: (text) => text.includes(source) } };
   const flags = regex[2]!;
-  const re2Flags = (flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0) | (flags.includes('m') ? RE2JS.MULTILINE : 0) | (flags.includes('s') ? RE2JS.DOTALL : 0);
+  const re2Flags =
+    (flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0) |
+    (flags.includes('m') ? RE2JS.MULTILINE : 0) |
+    (flags.includes('s') ? RE2JS.DOTALL : 0);
   try {
     const pattern = RE2JS.compile(regex[1]!, re2Flags);
     return { ok: true, value: { source, test: (text) => pattern.matcher(text).find() } };
   } catch (error) {
     const detail = (error as Error).message;
-    return { ok: false, error: `${source} is not a regular expression this monitor can run (${detail}). Back-references and look-arounds are not supported, because matching must finish in linear time; use a plain substring or a simpler pattern.` };
+    return {
+      ok: false,
+      error: `${source} is not a regular expression this monitor can run (${detail}). Back-references and look-arounds are not supported, because matching must finish in linear time; use a plain substring or a simpler pattern.`,
+    };
   }
 }
 
@@ -318,7 +328,8 @@ export function parseHeaderLine(text: string): ParseResult<{ name: string; value
   const name = text.slice(0, colon).trim();
   const value = text.slice(colon + 1).trim();
   if (!isValidHeaderName(name)) return { ok: false, error: `"${name}" is not a valid header name (in "${text}").` };
-  if (/[\r\n\0]/.test(value)) return { ok: false, error: `The value of header "${name}" contains a line break or NUL, which HTTP does not allow.` };
+  if (/[\r\n\0]/.test(value))
+    return { ok: false, error: `The value of header "${name}" contains a line break or NUL, which HTTP does not allow.` };
   return { ok: true, value: { name: name.toLowerCase(), value } };
 }
 
@@ -360,8 +371,9 @@ export function resolveTarget(entry: TargetEntry, defaults: TargetDefaults = DEF
     if (!built.ok) return built;
     http = built.value;
   } else if (object) {
-    const httpOnly = (['method', 'headers', 'body', 'expectStatus', 'bodyContains', 'bodyNotContains', 'jsonPath', 'latencyBudgetMs'] as const)
-      .filter((key) => object[key] !== undefined);
+    const httpOnly = (
+      ['method', 'headers', 'body', 'expectStatus', 'bodyContains', 'bodyNotContains', 'jsonPath', 'latencyBudgetMs'] as const
+    ).filter((key) => object[key] !== undefined);
     if (httpOnly.length > 0) return { ok: false, error: `${httpOnly.join(', ')} only apply to http(s) targets, not ${kind}://.` };
   }
 
@@ -413,13 +425,18 @@ function resolveHttpOptions(object: TargetEntryObject | undefined, defaults: Tar
     matchers[key] = matcher.value;
   }
   if (object?.jsonPath !== undefined && typeof object.jsonPath !== 'string') return { ok: false, error: '"jsonPath" must be a string.' };
-  if (object?.jsonPath !== undefined && object.equals === undefined) return { ok: false, error: '"jsonPath" needs an "equals" value to compare with.' };
+  if (object?.jsonPath !== undefined && object.equals === undefined)
+    return { ok: false, error: '"jsonPath" needs an "equals" value to compare with.' };
   const budget = object?.latencyBudgetMs;
   if (budget !== undefined && (typeof budget !== 'number' || !(budget > 0))) {
     return { ok: false, error: '"latencyBudgetMs" must be a positive number of milliseconds.' };
   }
-  if (object?.tlsVerify !== undefined && typeof object.tlsVerify !== 'boolean') return { ok: false, error: '"tlsVerify" must be true or false.' };
-  if (object?.ca !== undefined && (typeof object.ca !== 'string' || !(object.ca.startsWith('/') || object.ca.startsWith('~/') || /^[A-Za-z]:[\\/]/.test(object.ca)))) {
+  if (object?.tlsVerify !== undefined && typeof object.tlsVerify !== 'boolean')
+    return { ok: false, error: '"tlsVerify" must be true or false.' };
+  if (
+    object?.ca !== undefined &&
+    (typeof object.ca !== 'string' || !(object.ca.startsWith('/') || object.ca.startsWith('~/') || /^[A-Za-z]:[\\/]/.test(object.ca)))
+  ) {
     return { ok: false, error: '"ca" must be the absolute path of a PEM file (or start with ~/).' };
   }
   return {

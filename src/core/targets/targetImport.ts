@@ -59,7 +59,11 @@ class SecretCollector {
 
   /** Keeps `value` as a secret for `origin` and returns its reference. */
   reference(source: string, what: string, value: string, origin: string): string {
-    const base = `${source}-${what}`.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 56) || 'imported';
+    const base =
+      `${source}-${what}`
+        .replace(/[^\w.-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 56) || 'imported';
     let name = base;
     for (let n = 2; this.secrets.some((secret) => secret.name === name); n++) name = `${base}-${n}`;
     this.secrets.push({ name, value, origin });
@@ -67,7 +71,12 @@ class SecretCollector {
   }
 
   /** The headers with every credential replaced by a reference. */
-  headers(source: string, headers: Record<string, string>, origin: string | undefined, notes: string[]): Record<string, string> | undefined {
+  headers(
+    source: string,
+    headers: Record<string, string>,
+    origin: string | undefined,
+    notes: string[],
+  ): Record<string, string> | undefined {
     const result: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) {
       if (SECRET_HEADER.test(name)) {
@@ -150,11 +159,15 @@ export function importUptimeKuma(text: string): ImportPreview {
   } catch (error) {
     throw new ImportError(`This is not an Uptime Kuma backup: it is not JSON (${(error as Error).message}).`);
   }
-  if (!backup || !Array.isArray(backup.monitorList)) throw new ImportError('This is not an Uptime Kuma backup: it has no "monitorList". Export one from Settings → Backup.');
+  if (!backup || !Array.isArray(backup.monitorList))
+    throw new ImportError('This is not an Uptime Kuma backup: it has no "monitorList". Export one from Settings → Backup.');
   const preview: ImportPreview = { format: 'uptime-kuma', targets: [], skipped: [], secrets: [] };
   const collector = new SecretCollector();
   for (const raw of backup.monitorList as KumaMonitor[]) {
-    const source = typeof raw?.name === 'string' && raw.name.trim() ? raw.name.trim() : `monitor ${String(raw?.id ?? preview.targets.length + preview.skipped.length + 1)}`;
+    const source =
+      typeof raw?.name === 'string' && raw.name.trim()
+        ? raw.name.trim()
+        : `monitor ${String(raw?.id ?? preview.targets.length + preview.skipped.length + 1)}`;
     const type = String(raw?.type ?? 'http');
     if (KUMA_UNSUPPORTED[type]) {
       preview.skipped.push({ source, reason: KUMA_UNSUPPORTED[type]! });
@@ -178,7 +191,8 @@ export function importUptimeKuma(text: string): ImportPreview {
       if (raw.headers) {
         try {
           const parsed = JSON.parse(raw.headers) as unknown;
-          if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) headers = Object.fromEntries(Object.entries(parsed).map(([name, value]) => [name, String(value)]));
+          if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+            headers = Object.fromEntries(Object.entries(parsed).map(([name, value]) => [name, String(value)]));
         } catch {
           notes.push('its headers were not JSON and were left out');
         }
@@ -284,10 +298,13 @@ export function importGatus(text: string): ImportPreview {
       applyGatusConditions(entry, raw.conditions ?? [], notes);
     } else if (/^tcp:\/\//i.test(url)) {
       entry = { url, name: raw.name ?? source };
-      if ((raw.conditions ?? []).some((condition) => !/^\s*\[CONNECTED\]\s*==\s*true\s*$/.test(String(condition)))) notes.push('only the connection is checked; its other conditions were left out');
+      if ((raw.conditions ?? []).some((condition) => !/^\s*\[CONNECTED\]\s*==\s*true\s*$/.test(String(condition))))
+        notes.push('only the connection is checked; its other conditions were left out');
     } else if (raw?.dns?.['query-name']) {
       entry = { url: `dns://${raw.dns['query-name']}`, name: raw.name ?? source };
-      notes.push(`resolved with the system resolver, not ${url || 'the server it named'}${raw.dns['query-type'] && raw.dns['query-type'] !== 'A' ? `, and as an address lookup rather than ${raw.dns['query-type']}` : ''}`);
+      notes.push(
+        `resolved with the system resolver, not ${url || 'the server it named'}${raw.dns['query-type'] && raw.dns['query-type'] !== 'A' ? `, and as an address lookup rather than ${raw.dns['query-type']}` : ''}`,
+      );
     } else {
       const scheme = /^(\w+):\/\//.exec(url)?.[1] ?? 'this';
       const reasons: Record<string, string> = {
@@ -326,8 +343,15 @@ function applyGatusConditions(entry: TargetEntryObject, conditions: unknown[], n
     else if ((match = /^\s*\[BODY\]\.([\w.[\]]+)\s*==\s*(.+?)\s*$/.exec(condition))) {
       entry.jsonPath = `$.${match[1]}`;
       const expected = match[2]!;
-      entry.equals = /^-?\d+(\.\d+)?$/.test(expected) ? Number(expected) : expected === 'true' ? true : expected === 'false' ? false : expected.replace(/^"(.*)"$/, '$1');
-    } else if (/^\s*\[CERTIFICATE_EXPIRATION\]/.test(condition)) notes.push('certificate expiry is watched by networkMonitor.certificates.warningDays rather than per target');
+      entry.equals = /^-?\d+(\.\d+)?$/.test(expected)
+        ? Number(expected)
+        : expected === 'true'
+          ? true
+          : expected === 'false'
+            ? false
+            : expected.replace(/^"(.*)"$/, '$1');
+    } else if (/^\s*\[CERTIFICATE_EXPIRATION\]/.test(condition))
+      notes.push('certificate expiry is watched by networkMonitor.certificates.warningDays rather than per target');
     else notes.push(`condition "${condition}" has no counterpart and was left out`);
   }
   if (statuses.length > 0) entry.expectStatus = statuses.join(',');

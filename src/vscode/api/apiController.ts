@@ -97,9 +97,11 @@ export class ApiController implements vscode.Disposable {
     const token = await this.token();
     await vscode.env.clipboard.writeText(token);
     const api = this.options.settings.api;
-    void vscode.window.showInformationMessage(api.enabled
-      ? vscode.l10n.t('API token copied. Send it as "Authorization: Bearer <token>" to http://127.0.0.1:{0}/api/status.', api.port)
-      : vscode.l10n.t('API token copied. The local API is off: turn on the setting networkMonitor.api.enabled to use it.'));
+    void vscode.window.showInformationMessage(
+      api.enabled
+        ? vscode.l10n.t('API token copied. Send it as "Authorization: Bearer <token>" to http://127.0.0.1:{0}/api/status.', api.port)
+        : vscode.l10n.t('API token copied. The local API is off: turn on the setting networkMonitor.api.enabled to use it.'),
+    );
   }
 
   /**
@@ -114,7 +116,9 @@ export class ApiController implements vscode.Disposable {
     const api = this.options.settings.api;
     const message = api.enabled
       ? vscode.l10n.t('A new API token is in use on port {0}; the old one is refused. Scripts and Prometheus need the new one.', api.port)
-      : vscode.l10n.t('A new API token is stored; the old one will not be accepted. The local API is off: turn on the setting networkMonitor.api.enabled to use it.');
+      : vscode.l10n.t(
+          'A new API token is stored; the old one will not be accepted. The local API is off: turn on the setting networkMonitor.api.enabled to use it.',
+        );
     // Not awaited: the command is done once the token is replaced, whether or not the user copies it.
     void vscode.window.showInformationMessage(message, COPY_TOKEN).then(async (choice) => {
       if (choice === COPY_TOKEN) await vscode.env.clipboard.writeText(await this.token());
@@ -123,9 +127,11 @@ export class ApiController implements vscode.Disposable {
 
   /** Queued, so quick successive setting changes apply in order and never run two servers. */
   private update(): Promise<void> {
-    const next = this.queue.then(() => this.apply()).catch((error: unknown) => {
-      this.options.log.error(`The local API could not be updated: ${(error as Error).message}`);
-    });
+    const next = this.queue
+      .then(() => this.apply())
+      .catch((error: unknown) => {
+        this.options.log.error(`The local API could not be updated: ${(error as Error).message}`);
+      });
     this.queue = next;
     return next;
   }
@@ -174,7 +180,9 @@ export class ApiController implements vscode.Disposable {
       this.server = server;
       this.running = wanted;
       this.shownProblem = undefined;
-      this.options.log.info(`Local API listening on http://127.0.0.1:${port} (${this.options.source.isWriter() ? 'this window runs the checks' : 'answering from the shared history; another window runs the checks'}). /metrics ${wanted.allowUnauthenticatedMetrics ? 'needs no token' : 'needs the token'}.`);
+      this.options.log.info(
+        `Local API listening on http://127.0.0.1:${port} (${this.options.source.isWriter() ? 'this window runs the checks' : 'answering from the shared history; another window runs the checks'}). /metrics ${wanted.allowUnauthenticatedMetrics ? 'needs no token' : 'needs the token'}.`,
+      );
     } catch (error) {
       await server.dispose();
       await this.handleStartFailure(error, wanted);
@@ -188,7 +196,9 @@ export class ApiController implements vscode.Disposable {
       if (holder === 'sibling') {
         if (this.shownProblem !== `window:${wanted.port}`) {
           this.shownProblem = `window:${wanted.port}`;
-          this.options.log.info(`Another Network Monitor window serves the local API on port ${wanted.port} (it proved it holds the shared token); this window takes over if that one closes.`);
+          this.options.log.info(
+            `Another Network Monitor window serves the local API on port ${wanted.port} (it proved it holds the shared token); this window takes over if that one closes.`,
+          );
         }
         this.retryTimer = setTimeout(() => void this.update(), this.options.takeOverRetryMs ?? 15_000);
         return;
@@ -196,15 +206,23 @@ export class ApiController implements vscode.Disposable {
       if (this.shownProblem !== `port:${wanted.port}`) this.options.log.warn(`${error.message} ${holder}`);
       // Told once; meanwhile the port is tried again quietly, in case that program goes away.
       this.retryTimer = setTimeout(() => void this.update(), this.options.takeOverRetryMs ?? 15_000);
-      this.showProblem(`port:${wanted.port}`, vscode.l10n.t(
-        'The Network Monitor API cannot start: port {0} on 127.0.0.1 is already used by another program. Choose a free port in the setting networkMonitor.api.port, or stop that program.',
-        wanted.port,
-      ), true);
+      this.showProblem(
+        `port:${wanted.port}`,
+        vscode.l10n.t(
+          'The Network Monitor API cannot start: port {0} on 127.0.0.1 is already used by another program. Choose a free port in the setting networkMonitor.api.port, or stop that program.',
+          wanted.port,
+        ),
+        true,
+      );
       return;
     }
     const message = error instanceof ApiListenError ? error.message : (error as Error).message;
     this.options.log.error(`The local API cannot start: ${message}`);
-    this.showProblem(`listen:${wanted.port}:${message}`, vscode.l10n.t('The Network Monitor API cannot start: {0}', message), error instanceof ApiListenError);
+    this.showProblem(
+      `listen:${wanted.port}:${message}`,
+      vscode.l10n.t('The Network Monitor API cannot start: {0}', message),
+      error instanceof ApiListenError,
+    );
   }
 
   /**
@@ -228,10 +246,14 @@ export class ApiController implements vscode.Disposable {
       return validateCorsOrigin(origin);
     } catch (error) {
       this.options.log.warn(`networkMonitor.api.corsOrigin: ${(error as Error).message} The API runs without CORS until it is fixed.`);
-      this.showProblem(`cors:${origin}`, vscode.l10n.t(
-        'The setting networkMonitor.api.corsOrigin ("{0}") is not an origin like http://localhost:3000, so browsers get no CORS access. Fix or clear it.',
-        origin,
-      ), false);
+      this.showProblem(
+        `cors:${origin}`,
+        vscode.l10n.t(
+          'The setting networkMonitor.api.corsOrigin ("{0}") is not an origin like http://localhost:3000, so browsers get no CORS access. Fix or clear it.',
+          origin,
+        ),
+        false,
+      );
       return undefined;
     }
   }
@@ -288,5 +310,10 @@ export class ApiController implements vscode.Disposable {
 }
 
 function sameConfig(a: RunningConfig, b: RunningConfig): boolean {
-  return a.port === b.port && a.token === b.token && a.allowUnauthenticatedMetrics === b.allowUnauthenticatedMetrics && a.corsOrigin === b.corsOrigin;
+  return (
+    a.port === b.port &&
+    a.token === b.token &&
+    a.allowUnauthenticatedMetrics === b.allowUnauthenticatedMetrics &&
+    a.corsOrigin === b.corsOrigin
+  );
 }

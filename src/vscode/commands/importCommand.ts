@@ -53,7 +53,8 @@ export async function importTargetsCommand(
   const alreadyThere = preview.targets.length - fresh.length;
   let chosen = fresh;
   if (!args?.all) {
-    const skippedText = preview.skipped.length > 0 ? vscode.l10n.t('; {0} cannot be imported (see the log)', String(preview.skipped.length)) : '';
+    const skippedText =
+      preview.skipped.length > 0 ? vscode.l10n.t('; {0} cannot be imported (see the log)', String(preview.skipped.length)) : '';
     const items = fresh.map((imported) => ({
       label: imported.entry.name ?? imported.source,
       description: imported.entry.url,
@@ -62,8 +63,17 @@ export async function importTargetsCommand(
       imported,
     }));
     const picked = await vscode.window.showQuickPick(items, {
-      title: vscode.l10n.t('Import {0} of {1} from {2}{3}', String(fresh.length), String(preview.targets.length + preview.skipped.length), preview.format === 'gatus' ? 'Gatus' : 'Uptime Kuma', skippedText),
-      placeHolder: alreadyThere > 0 ? vscode.l10n.t('{0} already configured and left out', String(alreadyThere)) : vscode.l10n.t('Uncheck what you do not want'),
+      title: vscode.l10n.t(
+        'Import {0} of {1} from {2}{3}',
+        String(fresh.length),
+        String(preview.targets.length + preview.skipped.length),
+        preview.format === 'gatus' ? 'Gatus' : 'Uptime Kuma',
+        skippedText,
+      ),
+      placeHolder:
+        alreadyThere > 0
+          ? vscode.l10n.t('{0} already configured and left out', String(alreadyThere))
+          : vscode.l10n.t('Uncheck what you do not want'),
       canPickMany: true,
       matchOnDescription: true,
       ignoreFocusOut: true,
@@ -81,7 +91,11 @@ export async function importTargetsCommand(
   }
   await targets.addAll(chosen.map((imported) => imported.entry));
   void vscode.window.showInformationMessage(
-    vscode.l10n.t('Imported {0} target(s) into your user settings{1}.', String(chosen.length), preview.skipped.length > 0 ? vscode.l10n.t('; {0} could not be imported (see the log)', String(preview.skipped.length)) : ''),
+    vscode.l10n.t(
+      'Imported {0} target(s) into your user settings{1}.',
+      String(chosen.length),
+      preview.skipped.length > 0 ? vscode.l10n.t('; {0} could not be imported (see the log)', String(preview.skipped.length)) : '',
+    ),
   );
   return chosen.length;
 }

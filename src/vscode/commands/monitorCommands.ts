@@ -145,7 +145,9 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     }));
     log.info(`Edited ${configured.target.name}.`);
     // The id follows the URL unless the entry names one.
-    return targets.targets.find((candidate) => candidate.origin.level === configured.origin.level && candidate.origin.index === configured.origin.index)?.target.id;
+    return targets.targets.find(
+      (candidate) => candidate.origin.level === configured.origin.level && candidate.origin.index === configured.origin.index,
+    )?.target.id;
   }
 
   async function removeTarget(argument: TargetArgument, options?: { confirm?: boolean }): Promise<boolean> {
@@ -168,8 +170,12 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
   }
 
   async function setPaused(argument: TargetArgument, paused: boolean): Promise<void> {
-    const id = await targetIdFrom(argument, monitor, paused ? vscode.l10n.t('Which target do you want to pause?') : vscode.l10n.t('Which target do you want to resume?'),
-      (snapshot) => (snapshot.status === 'PAUSED') !== paused);
+    const id = await targetIdFrom(
+      argument,
+      monitor,
+      paused ? vscode.l10n.t('Which target do you want to pause?') : vscode.l10n.t('Which target do you want to resume?'),
+      (snapshot) => (snapshot.status === 'PAUSED') !== paused,
+    );
     if (!id) return;
     await targets.setPaused([id], paused);
     log.info(`${paused ? 'Paused' : 'Resumed'} ${nameOf(id)}.`);
@@ -182,7 +188,8 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
   async function snoozeTarget(argument: TargetArgument, until?: number | string): Promise<void> {
     const id = await targetIdFrom(argument, monitor, vscode.l10n.t('Which target do you want to snooze?'));
     if (!id) return;
-    let end: number | undefined = typeof until === 'number' ? Date.now() + until * 60_000 : typeof until === 'string' ? Date.parse(until) : undefined;
+    let end: number | undefined =
+      typeof until === 'number' ? Date.now() + until * 60_000 : typeof until === 'string' ? Date.parse(until) : undefined;
     if (until === undefined) end = await askSnoozeEnd();
     if (end === undefined) return;
     if (!Number.isFinite(end) || end <= Date.now()) throw new Error(vscode.l10n.t('A snooze must end in the future.'));
@@ -192,8 +199,12 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
   }
 
   async function endSnooze(argument: TargetArgument): Promise<void> {
-    const id = await targetIdFrom(argument, monitor, vscode.l10n.t('End the snooze of which target?'),
-      (snapshot) => snapshot.configured.target.quiet.snoozeUntil !== null);
+    const id = await targetIdFrom(
+      argument,
+      monitor,
+      vscode.l10n.t('End the snooze of which target?'),
+      (snapshot) => snapshot.configured.target.quiet.snoozeUntil !== null,
+    );
     if (!id) return;
     await targets.update(id, (entry) => {
       const { snoozeUntil: _ended, ...rest } = entry;
@@ -203,7 +214,10 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
   }
 
   async function setAllPaused(paused: boolean): Promise<void> {
-    await targets.setPaused(targets.targets.map((configured) => configured.target.id), paused);
+    await targets.setPaused(
+      targets.targets.map((configured) => configured.target.id),
+      paused,
+    );
     log.info(paused ? 'Paused every target.' : 'Resumed every target.');
   }
 
@@ -224,20 +238,36 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
       if (!id) return;
       ids = [id];
     }
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Checking {0}', ids.length === 1 ? nameOf(ids[0]!) : vscode.l10n.t('{0} targets', ids.length)) }, async () => {
-      const results = await Promise.all(ids.map((id) => monitor.checkNow(id)));
-      if (ids.length === 1 && results[0]) {
-        const result = results[0];
-        vscode.window.setStatusBarMessage(`$(pulse) ${nameOf(ids[0]!)}: ${result.status} · ${result.status === 'DOWN' ? result.message : formatLatency(result.totalMs)}`, 8_000);
-      }
-    });
+    await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Window,
+        title: vscode.l10n.t('Checking {0}', ids.length === 1 ? nameOf(ids[0]!) : vscode.l10n.t('{0} targets', ids.length)),
+      },
+      async () => {
+        const results = await Promise.all(ids.map((id) => monitor.checkNow(id)));
+        if (ids.length === 1 && results[0]) {
+          const result = results[0];
+          vscode.window.setStatusBarMessage(
+            `$(pulse) ${nameOf(ids[0]!)}: ${result.status} · ${result.status === 'DOWN' ? result.message : formatLatency(result.totalMs)}`,
+            8_000,
+          );
+        }
+      },
+    );
   }
 
   async function pickRange(placeHolder: string): Promise<TimeRange | undefined> {
     const labels: Record<TimeRange, string> = {
-      '1h': vscode.l10n.t('Last hour'), '24h': vscode.l10n.t('Last 24 hours'), '7d': vscode.l10n.t('Last 7 days'), '30d': vscode.l10n.t('Last 30 days'), '1y': vscode.l10n.t('Last year'),
+      '1h': vscode.l10n.t('Last hour'),
+      '24h': vscode.l10n.t('Last 24 hours'),
+      '7d': vscode.l10n.t('Last 7 days'),
+      '30d': vscode.l10n.t('Last 30 days'),
+      '1y': vscode.l10n.t('Last year'),
     };
-    const chosen = await vscode.window.showQuickPick((Object.keys(labels) as TimeRange[]).map((range) => ({ label: labels[range], range })), { placeHolder });
+    const chosen = await vscode.window.showQuickPick(
+      (Object.keys(labels) as TimeRange[]).map((range) => ({ label: labels[range], range })),
+      { placeHolder },
+    );
     return chosen?.range;
   }
 
@@ -246,13 +276,19 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     const lines = [
       `# ${vscode.l10n.t('Network Monitor report')}`,
       '',
-      vscode.l10n.t('{0} to {1}', new Date(now - RANGE_MS[range]).toLocaleString(vscode.env.language), new Date(now).toLocaleString(vscode.env.language)),
+      vscode.l10n.t(
+        '{0} to {1}',
+        new Date(now - RANGE_MS[range]).toLocaleString(vscode.env.language),
+        new Date(now).toLocaleString(vscode.env.language),
+      ),
       '',
       `| ${vscode.l10n.t('Target')} | ${vscode.l10n.t('Status')} | ${vscode.l10n.t('Availability')} | ${vscode.l10n.t('Average')} | p95 | ${vscode.l10n.t('Anomalies')} | ${vscode.l10n.t('Certificate')} | ${vscode.l10n.t('Location')} |`,
       '|---|---|---:|---:|---:|---:|---:|---|',
     ];
     for (const row of rows) {
-      lines.push(`| ${cell(row.name)} | ${row.lastStatus} | ${row.availability === null ? '–' : formatUptime(row.availability)} | ${row.avgMs === null ? '–' : formatLatency(row.avgMs)} | ${row.p95Ms === null ? '–' : formatLatency(row.p95Ms)} | ${row.anomalies} | ${row.certDaysLeft === null ? '–' : vscode.l10n.t('{0} days', row.certDaysLeft)} | ${cell(row.location ?? '–')} |`);
+      lines.push(
+        `| ${cell(row.name)} | ${row.lastStatus} | ${row.availability === null ? '–' : formatUptime(row.availability)} | ${row.avgMs === null ? '–' : formatLatency(row.avgMs)} | ${row.p95Ms === null ? '–' : formatLatency(row.p95Ms)} | ${row.anomalies} | ${row.certDaysLeft === null ? '–' : vscode.l10n.t('{0} days', row.certDaysLeft)} | ${cell(row.location ?? '–')} |`,
+      );
     }
     if (rows.length === 0) lines.push('', vscode.l10n.t('No targets yet.'));
     return `${lines.join('\n')}\n`;
@@ -267,15 +303,24 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     await vscode.window.showTextDocument(document, { preview: false });
   }
 
-  async function exportHistory(args?: { format: 'csv' | 'json'; range: TimeRange; targetIds?: string[]; file: vscode.Uri }): Promise<vscode.Uri | undefined> {
+  async function exportHistory(args?: {
+    format: 'csv' | 'json';
+    range: TimeRange;
+    targetIds?: string[];
+    file: vscode.Uri;
+  }): Promise<vscode.Uri | undefined> {
     const history = monitor.history;
-    if (!history) throw new Error(vscode.l10n.t('The history is not open yet (or could not be opened). Try again in a moment, or see the log.'));
+    if (!history)
+      throw new Error(vscode.l10n.t('The history is not open yet (or could not be opened). Try again in a moment, or see the log.'));
     let format = args?.format;
     if (!format) {
-      const picked = await vscode.window.showQuickPick([
-        { label: 'CSV', description: vscode.l10n.t('for spreadsheets'), format: 'csv' as const },
-        { label: 'JSON', description: vscode.l10n.t('for scripts'), format: 'json' as const },
-      ], { placeHolder: vscode.l10n.t('Export the history as…') });
+      const picked = await vscode.window.showQuickPick(
+        [
+          { label: 'CSV', description: vscode.l10n.t('for spreadsheets'), format: 'csv' as const },
+          { label: 'JSON', description: vscode.l10n.t('for scripts'), format: 'json' as const },
+        ],
+        { placeHolder: vscode.l10n.t('Export the history as…') },
+      );
       if (!picked) return undefined;
       format = picked.format;
     }
@@ -284,7 +329,9 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
     let targetIds = args?.targetIds;
     if (!args) {
       const all = { label: `$(list-flat) ${vscode.l10n.t('All targets')}`, targetId: '' };
-      const picked = await vscode.window.showQuickPick([all, ...monitor.snapshots().map(targetPickItem)], { placeHolder: vscode.l10n.t('Export which targets?') });
+      const picked = await vscode.window.showQuickPick([all, ...monitor.snapshots().map(targetPickItem)], {
+        placeHolder: vscode.l10n.t('Export which targets?'),
+      });
       if (!picked) return undefined;
       targetIds = picked === all ? undefined : [picked.targetId];
     }
@@ -313,8 +360,12 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
   }
 
   async function setMuted(argument: TargetArgument, muted: boolean): Promise<void> {
-    const id = await targetIdFrom(argument, monitor, muted ? vscode.l10n.t('Mute notifications of which target?') : vscode.l10n.t('Unmute which target?'),
-      (snapshot) => mutes.isMuted(snapshot.configured.target.id) !== muted);
+    const id = await targetIdFrom(
+      argument,
+      monitor,
+      muted ? vscode.l10n.t('Mute notifications of which target?') : vscode.l10n.t('Unmute which target?'),
+      (snapshot) => mutes.isMuted(snapshot.configured.target.id) !== muted,
+    );
     if (!id) return;
     await mutes.setMuted(id, muted);
     log.info(`${muted ? 'Muted' : 'Unmuted'} notifications of ${nameOf(id)}.`);
@@ -337,8 +388,14 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
       { label: `$(graph-line) ${vscode.l10n.t('Open Dashboard')}`, run: () => vscode.commands.executeCommand(CommandId.OpenDashboard) },
       { label: `$(edit) ${vscode.l10n.t('Edit Target')}`, run: () => vscode.commands.executeCommand(CommandId.EditTarget, id) },
       mutes.isMuted(id)
-        ? { label: `$(bell) ${vscode.l10n.t('Unmute Notifications')}`, run: () => vscode.commands.executeCommand(CommandId.UnmuteTarget, id) }
-        : { label: `$(bell-slash) ${vscode.l10n.t('Mute Notifications')}`, run: () => vscode.commands.executeCommand(CommandId.MuteTarget, id) },
+        ? {
+            label: `$(bell) ${vscode.l10n.t('Unmute Notifications')}`,
+            run: () => vscode.commands.executeCommand(CommandId.UnmuteTarget, id),
+          }
+        : {
+            label: `$(bell-slash) ${vscode.l10n.t('Mute Notifications')}`,
+            run: () => vscode.commands.executeCommand(CommandId.MuteTarget, id),
+          },
       { label: `$(trash) ${vscode.l10n.t('Remove Target')}`, run: () => vscode.commands.executeCommand(CommandId.RemoveTarget, id) },
     ];
     const action = await vscode.window.showQuickPick(actions, { placeHolder: nameOf(id) });
@@ -380,8 +437,9 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
 async function askSnoozeEnd(): Promise<number | undefined> {
   const now = new Date();
   const morning = (daysAhead: number): number => new Date(now.getFullYear(), now.getMonth(), now.getDate() + daysAhead, 9, 0).getTime();
-  const daysToMonday = ((8 - now.getDay()) % 7) || 7;
-  const format = (at: number): string => new Date(at).toLocaleString(vscode.env.language, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+  const daysToMonday = (8 - now.getDay()) % 7 || 7;
+  const format = (at: number): string =>
+    new Date(at).toLocaleString(vscode.env.language, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
   const choices = [
     { label: vscode.l10n.t('For 1 hour'), end: now.getTime() + 3_600_000 },
     { label: vscode.l10n.t('For 4 hours'), end: now.getTime() + 4 * 3_600_000 },

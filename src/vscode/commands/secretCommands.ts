@@ -34,14 +34,17 @@ export class SecretCommands {
     if (name === undefined) {
       name = await vscode.window.showInputBox({
         title: vscode.l10n.t('Store Secret (1/3)'),
-        prompt: vscode.l10n.t('A name for the secret, used in settings as ${secret:NAME} inside a header value. An existing name replaces that secret.'),
+        prompt: vscode.l10n.t(
+          'A name for the secret, used in settings as ${secret:NAME} inside a header value. An existing name replaces that secret.',
+        ),
         placeHolder: 'apiToken',
         ignoreFocusOut: true,
         validateInput: (text) => (SECRET_NAME.test(text) ? undefined : vscode.l10n.t('Use 1 to 64 letters, digits, ".", "_" or "-".')),
       });
       if (!name) return;
     }
-    if (!SECRET_NAME.test(name)) throw new Error(vscode.l10n.t('"{0}" is not a valid secret name: use 1 to 64 letters, digits, ".", "_" or "-".', name));
+    if (!SECRET_NAME.test(name))
+      throw new Error(vscode.l10n.t('"{0}" is not a valid secret name: use 1 to 64 letters, digits, ".", "_" or "-".', name));
     const existing = await this.read(name);
     let value = args?.value;
     if (value === undefined) {
@@ -62,7 +65,13 @@ export class SecretCommands {
     await this.write(name, { value, origins });
     this.log.info(`Stored the secret "${name}" for ${origins.length > 0 ? origins.join(', ') : 'user settings only (no origin)'}.`);
     if (!args) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Secret "{0}" stored for {1}. Use it in a target\'s headers, e.g. "Authorization": "Bearer ${secret:{0}}".', name, origins.join(', ')));
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t(
+          'Secret "{0}" stored for {1}. Use it in a target\'s headers, e.g. "Authorization": "Bearer ${secret:{0}}".',
+          name,
+          origins.join(', '),
+        ),
+      );
     }
   }
 
@@ -85,7 +94,10 @@ export class SecretCommands {
         detail: users.length > 0 ? vscode.l10n.t('Used by {0}', users.join(', ')) : vscode.l10n.t('Not used by any target'),
       });
     }
-    const chosen = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Stored Secrets'), placeHolder: vscode.l10n.t('Pick a secret to replace, re-bind or delete') });
+    const chosen = await vscode.window.showQuickPick(items, {
+      title: vscode.l10n.t('Stored Secrets'),
+      placeHolder: vscode.l10n.t('Pick a secret to replace, re-bind or delete'),
+    });
     if (!chosen) return;
     const actions = [
       { label: `$(edit) ${vscode.l10n.t('Replace Value or Origins')}`, run: () => this.store(undefined, chosen.name) },
@@ -101,12 +113,16 @@ export class SecretCommands {
     if (!chosen) return;
     const users = this.targetsUsing(chosen);
     const remove = vscode.l10n.t('Delete');
-    const warning = users.length > 0
-      ? vscode.l10n.t('Delete the secret "{0}"? {1} will stop being checked until it is stored again.', chosen, users.join(', '))
-      : vscode.l10n.t('Delete the secret "{0}"?', chosen);
+    const warning =
+      users.length > 0
+        ? vscode.l10n.t('Delete the secret "{0}"? {1} will stop being checked until it is stored again.', chosen, users.join(', '))
+        : vscode.l10n.t('Delete the secret "{0}"?', chosen);
     if (name === undefined || (await vscode.window.showWarningMessage(warning, { modal: true }, remove)) === remove) {
       await this.secrets.delete(secretStorageKey(chosen));
-      await this.globalState.update(SECRET_NAMES_KEY, this.names().filter((known) => known !== chosen));
+      await this.globalState.update(
+        SECRET_NAMES_KEY,
+        this.names().filter((known) => known !== chosen),
+      );
       this.log.info(`Deleted the secret "${chosen}".`);
     }
   }
@@ -127,7 +143,8 @@ export class SecretCommands {
   }
 
   private targetsUsing(name: string): string[] {
-    return this.targets.rawEntries()
+    return this.targets
+      .rawEntries()
       .filter(({ entry }) => secretNamesIn(entry).includes(name))
       .map(({ entry }) => (typeof entry === 'string' ? entry : (entry.name ?? entry.url)));
   }
@@ -139,14 +156,18 @@ export class SecretCommands {
    * pressing Enter cannot bind a secret to a repository's choice of host.
    */
   private async askOrigins(name: string, existing: StoredSecret | undefined): Promise<string[] | undefined> {
-    const used = this.targets.rawEntries()
+    const used = this.targets
+      .rawEntries()
       .filter(({ entry, level }) => level === 'user' && typeof entry === 'object' && secretNamesIn(entry).includes(name))
       .map(({ entry }) => parseOrigin(typeof entry === 'string' ? entry : entry.url))
       .flatMap((parsed) => (parsed.ok ? [parsed.origin] : []));
     const offered = existing && existing.origins.length > 0 ? existing.origins : [...new Set(used)];
     const answer = await vscode.window.showInputBox({
       title: vscode.l10n.t('Store Secret (3/3)'),
-      prompt: vscode.l10n.t('Where may "{0}" be sent? Origins (scheme, host and port), separated by commas. A target for any other origin cannot use it.', name),
+      prompt: vscode.l10n.t(
+        'Where may "{0}" be sent? Origins (scheme, host and port), separated by commas. A target for any other origin cannot use it.',
+        name,
+      ),
       placeHolder: 'https://api.example.com',
       value: offered.join(', '),
       ignoreFocusOut: true,
@@ -158,7 +179,10 @@ export class SecretCommands {
 }
 
 function splitOrigins(text: string): string[] {
-  return text.split(',').map((part) => part.trim()).filter(Boolean);
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
 }
 
 function originsProblem(text: string): string | undefined {

@@ -35,18 +35,33 @@ export function checkTargetUrl(text: string, existing: readonly ConfiguredTarget
   if (!parsed.ok) return { severity: 'error', message: parsed.error };
   const { url, assumedHttps } = parsed.value;
   const id = targetIdFor(url);
-  const duplicate = existing.find((configured) => configured.target.id !== ownId && (configured.target.url === url || configured.target.id === id));
+  const duplicate = existing.find(
+    (configured) => configured.target.id !== ownId && (configured.target.url === url || configured.target.id === id),
+  );
   if (duplicate) {
-    return { severity: 'error', message: vscode.l10n.t('{0} is already monitored as "{1}". Enter another URL, or edit that target instead.', url, duplicate.target.name) };
+    return {
+      severity: 'error',
+      message: vscode.l10n.t(
+        '{0} is already monitored as "{1}". Enter another URL, or edit that target instead.',
+        url,
+        duplicate.target.name,
+      ),
+    };
   }
-  if (assumedHttps) return { severity: 'info', message: vscode.l10n.t('No scheme given, so https:// is assumed: {0} will be checked. Type http:// to check over plain HTTP.', url), url };
+  if (assumedHttps)
+    return {
+      severity: 'info',
+      message: vscode.l10n.t('No scheme given, so https:// is assumed: {0} will be checked. Type http:// to check over plain HTTP.', url),
+      url,
+    };
   return { severity: 'ok', url };
 }
 
 export function checkInterval(text: string): string | undefined {
   if (text.trim() === '') return undefined;
   const seconds = Number(text.trim());
-  if (!Number.isFinite(seconds) || seconds < 1) return vscode.l10n.t('Enter a number of seconds, 1 or more, or leave it empty for the default.');
+  if (!Number.isFinite(seconds) || seconds < 1)
+    return vscode.l10n.t('Enter a number of seconds, 1 or more, or leave it empty for the default.');
   return undefined;
 }
 
@@ -76,9 +91,13 @@ function inputStep(options: InputStepOptions): Promise<StepResult<string>> {
   const validate = (value: string): boolean => {
     const problem = options.validate(value);
     // An empty message blocks Enter without a red box, so an empty field shows the prompt.
-    box.validationMessage = problem && problem.message !== ''
-      ? { message: problem.message, severity: problem.severity === 'error' ? vscode.InputBoxValidationSeverity.Error : vscode.InputBoxValidationSeverity.Info }
-      : undefined;
+    box.validationMessage =
+      problem && problem.message !== ''
+        ? {
+            message: problem.message,
+            severity: problem.severity === 'error' ? vscode.InputBoxValidationSeverity.Error : vscode.InputBoxValidationSeverity.Info,
+          }
+        : undefined;
     return problem?.severity !== 'error';
   };
   validate(box.value);
@@ -115,7 +134,11 @@ function levelStep(title: string, step: number, totalSteps: number): Promise<Ste
   pick.buttons = [vscode.QuickInputButtons.Back];
   pick.items = [
     { label: '$(account) ' + vscode.l10n.t('User settings'), description: vscode.l10n.t('only you, in every workspace'), level: 'user' },
-    { label: '$(folder) ' + vscode.l10n.t('Workspace settings'), description: vscode.l10n.t('.vscode/settings.json, shared with your team if committed'), level: 'workspace' },
+    {
+      label: '$(folder) ' + vscode.l10n.t('Workspace settings'),
+      description: vscode.l10n.t('.vscode/settings.json, shared with your team if committed'),
+      level: 'workspace',
+    },
   ];
   return new Promise((resolve) => {
     let settled = false;
@@ -148,11 +171,14 @@ export async function askForTarget(options: TargetInputOptions): Promise<TargetI
   let interval = editing?.interval !== undefined ? String(editing.interval) : '';
   let level: SaveLevel = editing?.level ?? 'user';
   let normalized = url;
-  for (let step = 1; step <= totalSteps; ) {
+  for (let step = 1; step <= totalSteps;) {
     let result: { kind: 'value' | 'back' | 'cancel' };
     if (step === 1) {
       const answer = await inputStep({
-        title: options.title, step, totalSteps, value: url,
+        title: options.title,
+        step,
+        totalSteps,
+        value: url,
         placeholder: 'https://example.com/health',
         prompt: vscode.l10n.t('URL to check: https://host/path, http://…, host:port (TCP) or dns://name'),
         validate: (value) => {
@@ -169,7 +195,10 @@ export async function askForTarget(options: TargetInputOptions): Promise<TargetI
       }
     } else if (step === 2) {
       const answer = await inputStep({
-        title: options.title, step, totalSteps, value: name,
+        title: options.title,
+        step,
+        totalSteps,
+        value: name,
         placeholder: normalized,
         prompt: vscode.l10n.t('Optional: a name shown in the sidebar and in notifications. Leave empty to use the URL.'),
         validate: () => undefined,
@@ -178,7 +207,10 @@ export async function askForTarget(options: TargetInputOptions): Promise<TargetI
       if (answer.kind === 'value') name = answer.value;
     } else if (step === 3) {
       const answer = await inputStep({
-        title: options.title, step, totalSteps, value: interval,
+        title: options.title,
+        step,
+        totalSteps,
+        value: interval,
         placeholder: vscode.l10n.t('{0} (default)', options.defaultIntervalSeconds),
         prompt: vscode.l10n.t('Optional: seconds between checks. Leave empty for the default of {0} s.', options.defaultIntervalSeconds),
         validate: (value) => {

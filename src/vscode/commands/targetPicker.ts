@@ -23,7 +23,10 @@ export function targetPickItem(snapshot: TargetSnapshot): vscode.QuickPickItem &
   return {
     label: `$(${STATUS_CODICON[snapshot.status]}) ${target.name}`,
     description: statusWord(snapshot.status),
-    detail: target.name === target.url ? (snapshot.lastRecord?.message ?? undefined) : `${target.url}${snapshot.lastRecord ? ` · ${snapshot.lastRecord.message}` : ''}`,
+    detail:
+      target.name === target.url
+        ? (snapshot.lastRecord?.message ?? undefined)
+        : `${target.url}${snapshot.lastRecord ? ` · ${snapshot.lastRecord.message}` : ''}`,
     targetId: target.id,
   };
 }
@@ -40,11 +43,17 @@ export async function targetIdFrom(
   if (argument && typeof argument === 'object' && typeof argument.targetId === 'string') return argument.targetId;
   const candidates = monitor.snapshots().filter(include);
   if (candidates.length === 0) {
-    void vscode.window.showInformationMessage(monitor.targets.length === 0
-      ? vscode.l10n.t('No targets yet. Run "Network Monitor: Add Target" to add one.')
-      : vscode.l10n.t('No target fits this command right now.'));
+    void vscode.window.showInformationMessage(
+      monitor.targets.length === 0
+        ? vscode.l10n.t('No targets yet. Run "Network Monitor: Add Target" to add one.')
+        : vscode.l10n.t('No target fits this command right now.'),
+    );
     return undefined;
   }
-  const chosen = await vscode.window.showQuickPick(candidates.map(targetPickItem), { placeHolder: placeholder, matchOnDescription: true, matchOnDetail: true });
+  const chosen = await vscode.window.showQuickPick(candidates.map(targetPickItem), {
+    placeHolder: placeholder,
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
   return chosen?.targetId;
 }

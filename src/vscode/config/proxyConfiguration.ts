@@ -83,25 +83,42 @@ export class ProxyConfiguration implements vscode.Disposable {
     const origins = proxyOrigins(this.readValues(), this.env);
     if (args) {
       const origin = args.origin ?? origins[0];
-      if (!origin || !origins.includes(origin)) throw new Error(vscode.l10n.t('Credentials can be stored only for a proxy in use ({0}).', origins.join(', ') || vscode.l10n.t('none is set')));
-      await this.secrets.store(proxyCredentialsKey(origin), serializeProxyCredentials({ origin, username: args.username, password: args.password }));
+      if (!origin || !origins.includes(origin))
+        throw new Error(
+          vscode.l10n.t('Credentials can be stored only for a proxy in use ({0}).', origins.join(', ') || vscode.l10n.t('none is set')),
+        );
+      await this.secrets.store(
+        proxyCredentialsKey(origin),
+        serializeProxyCredentials({ origin, username: args.username, password: args.password }),
+      );
       this.log.info(`Stored credentials of "${args.username}" for the proxy ${origin}.`);
       await this.reload();
       return;
     }
     if (origins.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('No proxy is set: the checks connect directly. Set "http.proxy" in your user settings (or HTTPS_PROXY in the environment) first.'));
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t(
+          'No proxy is set: the checks connect directly. Set "http.proxy" in your user settings (or HTTPS_PROXY in the environment) first.',
+        ),
+      );
       return;
     }
-    const origin = origins.length === 1
-      ? origins[0]!
-      : await vscode.window.showQuickPick(origins, { title: vscode.l10n.t('Set Proxy Credentials'), placeHolder: vscode.l10n.t('For which proxy?') });
+    const origin =
+      origins.length === 1
+        ? origins[0]!
+        : await vscode.window.showQuickPick(origins, {
+            title: vscode.l10n.t('Set Proxy Credentials'),
+            placeHolder: vscode.l10n.t('For which proxy?'),
+          });
     if (!origin) return;
     const key = proxyCredentialsKey(origin);
     const existing = parseProxyCredentials(await this.secrets.get(key));
     const username = await vscode.window.showInputBox({
       title: vscode.l10n.t('Set Proxy Credentials (1/2)'),
-      prompt: vscode.l10n.t('User name for the proxy {0}. They are sent to this proxy only. Leave empty to remove the stored credentials.', origin),
+      prompt: vscode.l10n.t(
+        'User name for the proxy {0}. They are sent to this proxy only. Leave empty to remove the stored credentials.',
+        origin,
+      ),
       value: existing?.username ?? '',
       ignoreFocusOut: true,
     });
@@ -115,7 +132,7 @@ export class ProxyConfiguration implements vscode.Disposable {
     }
     const password = await vscode.window.showInputBox({
       title: vscode.l10n.t('Set Proxy Credentials (2/2)'),
-      prompt: vscode.l10n.t('Password of {0} for the proxy {1}. It is kept in the editor\'s secret storage.', username, origin),
+      prompt: vscode.l10n.t("Password of {0} for the proxy {1}. It is kept in the editor's secret storage.", username, origin),
       password: true,
       ignoreFocusOut: true,
     });
@@ -153,7 +170,10 @@ export class ProxyConfiguration implements vscode.Disposable {
 
 /** One log line saying where the checks go, without credentials. */
 function describe(settings: ProxySettings): string {
-  const name = (server: ProxySettings['http']) => (server ? `${redactCredentials(server.url)}${server.credentials || server.authorization !== undefined ? ' (with credentials)' : ''}` : 'directly');
+  const name = (server: ProxySettings['http']) =>
+    server
+      ? `${redactCredentials(server.url)}${server.credentials || server.authorization !== undefined ? ' (with credentials)' : ''}`
+      : 'directly';
   if (!settings.http && !settings.https) return 'HTTP(S) checks connect directly (no proxy is set).';
   const bypass = settings.noProxy.length > 0 ? `; directly for ${settings.noProxy.join(', ')}` : '';
   return `HTTP checks go through ${name(settings.http)}, HTTPS checks through ${name(settings.https)}${bypass}.`;

@@ -11,7 +11,14 @@
  * the proxy origin they were stored for and sent to that origin only. Imports no `vscode`, so the
  * unit tests run it under plain Node.
  */
-import { NO_PROXY, parseProxyUrl, proxySettingsFromEnvironment, splitNoProxy, type ProxyServer, type ProxySettings } from '../../core/probes/proxySettings';
+import {
+  NO_PROXY,
+  parseProxyUrl,
+  proxySettingsFromEnvironment,
+  splitNoProxy,
+  type ProxyServer,
+  type ProxySettings,
+} from '../../core/probes/proxySettings';
 
 /** The parts of `WorkspaceConfiguration.inspect()` this file reads. */
 export interface InspectedValue<T> {
@@ -102,19 +109,30 @@ export function editorProxySettings(
       problems.push('http.proxyAuthorization holds a line break or NUL, which a header cannot; it is not sent.');
       authorization = undefined;
     }
-    const server: ProxyServer | undefined = parsed.ok && !parsed.server.credentials && authorization ? { ...parsed.server, authorization } : parsed.ok ? parsed.server : undefined;
+    const server: ProxyServer | undefined =
+      parsed.ok && !parsed.server.credentials && authorization
+        ? { ...parsed.server, authorization }
+        : parsed.ok
+          ? parsed.server
+          : undefined;
     settings = server
       ? { http: server, https: server, strictSSL: values.strictSSL, noProxy: values.noProxy.flatMap(splitNoProxy) }
       : { strictSSL: values.strictSSL, noProxy: [] };
   } else {
     const fromEnv = proxySettingsFromEnvironment(env);
     problems.push(...fromEnv.problems.map((problem) => `${problem} Checking without that proxy.`));
-    settings = { ...fromEnv.settings, strictSSL: values.strictSSL, noProxy: [...values.noProxy.flatMap(splitNoProxy), ...fromEnv.settings.noProxy] };
+    settings = {
+      ...fromEnv.settings,
+      strictSSL: values.strictSSL,
+      noProxy: [...values.noProxy.flatMap(splitNoProxy), ...fromEnv.settings.noProxy],
+    };
   }
   const withCredentials = (server: ProxyServer | undefined): ProxyServer | undefined => {
     if (!server || server.credentials || server.authorization !== undefined) return server;
     const kept = stored(server.url);
-    return kept && kept.origin === server.url ? { url: server.url, credentials: { username: kept.username, password: kept.password } } : server;
+    return kept && kept.origin === server.url
+      ? { url: server.url, credentials: { username: kept.username, password: kept.password } }
+      : server;
   };
   const http = withCredentials(settings.http);
   const https = withCredentials(settings.https);

@@ -10,8 +10,18 @@ import { DEFAULT_TARGET_DEFAULTS } from '../../core/targets/target';
 import type { MonitorSettings } from './monitorSettings';
 import { SETTINGS_SECTION } from './monitorSettings';
 import {
-  collectTargets, compactEntry, entryAsObject, entryLabel, parseStoredSecret, type ConfiguredTarget, type EntryList, type EntryOrigin, type EntryProblem,
-  type HeldEntry, type SecretLookup, type SettingsLevel,
+  collectTargets,
+  compactEntry,
+  entryAsObject,
+  entryLabel,
+  parseStoredSecret,
+  type ConfiguredTarget,
+  type EntryList,
+  type EntryOrigin,
+  type EntryProblem,
+  type HeldEntry,
+  type SecretLookup,
+  type SettingsLevel,
 } from './targetEntries';
 
 const TARGETS_KEY = 'targets';
@@ -99,14 +109,19 @@ export class TargetConfiguration implements vscode.Disposable {
       const { targets, problems } = await collectTargets(checked, this.defaults, secretLookupFrom(this.secrets));
       const waitingForTrust = trusted ? [] : await untrustedEntryLists();
       if (generation !== this.generation) return;
-      const untrusted: HeldEntry[] = waitingForTrust.flatMap((list) => (Array.isArray(list.entries) ? list.entries : [])
-        .map((entry, index) => ({
+      const untrusted: HeldEntry[] = waitingForTrust.flatMap((list) =>
+        (Array.isArray(list.entries) ? list.entries : []).map((entry, index) => ({
           origin: { level: list.level, folder: list.folder, index },
           label: entryLabel(entry),
           kind: 'untrusted' as const,
           reason: vscode.l10n.t('Not checked until you trust this workspace: its settings come from the folder you opened, not from you.'),
-        })));
-      const refused: HeldEntry[] = problems.flatMap((problem) => (problem.refused ? [{ origin: problem.origin, label: problem.refused.label, kind: 'refused' as const, reason: problem.refused.reason }] : []));
+        })),
+      );
+      const refused: HeldEntry[] = problems.flatMap((problem) =>
+        problem.refused
+          ? [{ origin: problem.origin, label: problem.refused.label, kind: 'refused' as const, reason: problem.refused.reason }]
+          : [],
+      );
       this.currentHeld = [...untrusted, ...refused];
       for (const problem of problems) {
         if (this.reportedProblems.has(problem.key)) continue;
@@ -124,9 +139,15 @@ export class TargetConfiguration implements vscode.Disposable {
 
   /** Every entry as written, valid or not, with its level: for listings such as which targets use a secret. */
   rawEntries(): { entry: TargetEntry; level: SettingsLevel }[] {
-    return this.entryLists().flatMap((list) => (Array.isArray(list.entries) ? list.entries : [])
-      .filter((entry): entry is TargetEntry => typeof entry === 'string' || (typeof entry === 'object' && entry !== null && typeof (entry as { url?: unknown }).url === 'string'))
-      .map((entry) => ({ entry, level: list.level })));
+    return this.entryLists().flatMap((list) =>
+      (Array.isArray(list.entries) ? list.entries : [])
+        .filter(
+          (entry): entry is TargetEntry =>
+            typeof entry === 'string' ||
+            (typeof entry === 'object' && entry !== null && typeof (entry as { url?: unknown }).url === 'string'),
+        )
+        .map((entry) => ({ entry, level: list.level })),
+    );
   }
 
   private entryLists(): EntryList[] {
@@ -201,7 +222,8 @@ export class TargetConfiguration implements vscode.Disposable {
 
   private require(targetId: string): ConfiguredTarget {
     const configured = this.find(targetId);
-    if (!configured) throw new Error(`No target with id "${targetId}" is configured; it may have been removed from the settings meanwhile.`);
+    if (!configured)
+      throw new Error(`No target with id "${targetId}" is configured; it may have been removed from the settings meanwhile.`);
     return configured;
   }
 
@@ -218,7 +240,12 @@ export class TargetConfiguration implements vscode.Disposable {
     const work = this.writing.then(async () => {
       const { config, target } = this.scopeOf(origin.level, origin.folder?.uri);
       const inspected = config.inspect<unknown>(TARGETS_KEY);
-      const value = origin.level === 'user' ? inspected?.globalValue : origin.level === 'workspace' ? inspected?.workspaceValue : inspected?.workspaceFolderValue;
+      const value =
+        origin.level === 'user'
+          ? inspected?.globalValue
+          : origin.level === 'workspace'
+            ? inspected?.workspaceValue
+            : inspected?.workspaceFolderValue;
       const entries = Array.isArray(value) ? value : [];
       await config.update(TARGETS_KEY, change(entries), target);
       await this.reload();
@@ -227,12 +254,21 @@ export class TargetConfiguration implements vscode.Disposable {
     return work;
   }
 
-  private scopeOf(level: SettingsLevel, folderUri: string | undefined): { config: vscode.WorkspaceConfiguration; target: vscode.ConfigurationTarget } {
+  private scopeOf(
+    level: SettingsLevel,
+    folderUri: string | undefined,
+  ): { config: vscode.WorkspaceConfiguration; target: vscode.ConfigurationTarget } {
     if (level === 'folder' && folderUri) {
-      return { config: vscode.workspace.getConfiguration(SETTINGS_SECTION, vscode.Uri.parse(folderUri)), target: vscode.ConfigurationTarget.WorkspaceFolder };
+      return {
+        config: vscode.workspace.getConfiguration(SETTINGS_SECTION, vscode.Uri.parse(folderUri)),
+        target: vscode.ConfigurationTarget.WorkspaceFolder,
+      };
     }
     if (level === 'workspace') {
-      if (!this.hasWorkspace) throw new Error('No folder or workspace is open, so there are no workspace settings to write to. Save the target to your user settings instead.');
+      if (!this.hasWorkspace)
+        throw new Error(
+          'No folder or workspace is open, so there are no workspace settings to write to. Save the target to your user settings instead.',
+        );
       return { config: vscode.workspace.getConfiguration(SETTINGS_SECTION), target: vscode.ConfigurationTarget.Workspace };
     }
     return { config: vscode.workspace.getConfiguration(SETTINGS_SECTION), target: vscode.ConfigurationTarget.Global };
@@ -264,13 +300,18 @@ async function untrustedEntryLists(): Promise<EntryList[]> {
     }
   } else if (folders.length === 1) {
     // A single folder's settings are its workspace settings.
-    lists.push({ level: 'workspace', entries: targetsIn(await readJsoncObject(vscode.Uri.joinPath(folders[0]!.uri, '.vscode', 'settings.json'))) });
+    lists.push({
+      level: 'workspace',
+      entries: targetsIn(await readJsoncObject(vscode.Uri.joinPath(folders[0]!.uri, '.vscode', 'settings.json'))),
+    });
   }
   return lists;
 }
 
 function targetsIn(settings: unknown): unknown {
-  return typeof settings === 'object' && settings !== null ? (settings as Record<string, unknown>)[`${SETTINGS_SECTION}.${TARGETS_KEY}`] : undefined;
+  return typeof settings === 'object' && settings !== null
+    ? (settings as Record<string, unknown>)[`${SETTINGS_SECTION}.${TARGETS_KEY}`]
+    : undefined;
 }
 
 async function readJsoncObject(uri: vscode.Uri): Promise<Record<string, unknown> | undefined> {
@@ -278,7 +319,9 @@ async function readJsoncObject(uri: vscode.Uri): Promise<Record<string, unknown>
     const stat = await vscode.workspace.fs.stat(uri);
     if (stat.size > MAX_UNTRUSTED_SETTINGS_BYTES) return undefined;
     const errors: ParseError[] = [];
-    const parsed: unknown = parseJsonc(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), errors, { allowTrailingComma: true });
+    const parsed: unknown = parseJsonc(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), errors, {
+      allowTrailingComma: true,
+    });
     return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
   } catch {
     return undefined;

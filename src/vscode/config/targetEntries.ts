@@ -15,7 +15,17 @@
  * to none) serves the user's own settings only. Targets from workspace and folder settings may
  * not reach link-local or cloud metadata addresses (core/probes/networkPolicy.ts).
  */
-import { entryShapeError, parseTargetSpec, resolveTarget, SECRET_REFERENCE, secretNamesIn, type Target, type TargetDefaults, type TargetEntry, type TargetEntryObject } from '../../core/targets/target';
+import {
+  entryShapeError,
+  parseTargetSpec,
+  resolveTarget,
+  SECRET_REFERENCE,
+  secretNamesIn,
+  type Target,
+  type TargetDefaults,
+  type TargetEntry,
+  type TargetEntryObject,
+} from '../../core/targets/target';
 
 export type SettingsLevel = 'user' | 'workspace' | 'folder';
 
@@ -116,12 +126,18 @@ export function serializeStoredSecret(secret: StoredSecret): string {
 export function parseOrigin(text: string): { ok: true; origin: string } | { ok: false; error: string } {
   const spec = parseTargetSpec(text);
   if (!spec.ok) return { ok: false, error: spec.error };
-  if (spec.value.kind !== 'http') return { ok: false, error: `A secret is sent in HTTP headers, so it needs an http:// or https:// origin, not ${spec.value.url}.` };
+  if (spec.value.kind !== 'http')
+    return { ok: false, error: `A secret is sent in HTTP headers, so it needs an http:// or https:// origin, not ${spec.value.url}.` };
   return { ok: true, origin: new URL(spec.value.url).origin };
 }
 
 export function describeOrigin(origin: EntryOrigin): string {
-  const where = origin.level === 'user' ? 'User settings' : origin.level === 'workspace' ? 'Workspace settings' : `the settings of folder "${origin.folder?.name ?? '?'}"`;
+  const where =
+    origin.level === 'user'
+      ? 'User settings'
+      : origin.level === 'workspace'
+        ? 'Workspace settings'
+        : `the settings of folder "${origin.folder?.name ?? '?'}"`;
   return `networkMonitor.targets[${origin.index}] in ${where}`;
 }
 
@@ -137,13 +153,24 @@ async function withSecrets(entry: TargetEntry, level: SettingsLevel, lookup: Sec
   for (const name of names) {
     const secret = await lookup(name);
     if (secret === undefined) {
-      return { ok: false, error: `A header refers to the secret "${name}", which is not stored yet. Run "Network Monitor: Store Secret" and enter it under that name.` };
+      return {
+        ok: false,
+        error: `A header refers to the secret "${name}", which is not stored yet. Run "Network Monitor: Store Secret" and enter it under that name.`,
+      };
     }
     if (secret.origins.length === 0 && level !== 'user') {
-      return { ok: false, refused: true, error: `refused: the secret "${name}" is not bound to any origin, so only your user settings may use it. No request is sent. Run "Network Monitor: Store Secret" again for "${name}" and allow ${origin.origin}.` };
+      return {
+        ok: false,
+        refused: true,
+        error: `refused: the secret "${name}" is not bound to any origin, so only your user settings may use it. No request is sent. Run "Network Monitor: Store Secret" again for "${name}" and allow ${origin.origin}.`,
+      };
     }
     if (secret.origins.length > 0 && !secret.origins.includes(origin.origin)) {
-      return { ok: false, refused: true, error: `refused: the secret "${name}" is stored for ${secret.origins.join(', ')}, not for ${origin.origin}, where this entry would send it. No request is sent. If you trust ${origin.origin} with it, run "Network Monitor: Store Secret" for "${name}" and add that origin.` };
+      return {
+        ok: false,
+        refused: true,
+        error: `refused: the secret "${name}" is stored for ${secret.origins.join(', ')}, not for ${origin.origin}, where this entry would send it. No request is sent. If you trust ${origin.origin} with it, run "Network Monitor: Store Secret" for "${name}" and add that origin.`,
+      };
     }
     values.set(name, secret.value);
   }
@@ -163,7 +190,11 @@ async function withSecrets(entry: TargetEntry, level: SettingsLevel, lookup: Sec
 
 const LEVEL_RANK: Record<SettingsLevel, number> = { user: 0, workspace: 1, folder: 2 };
 
-export async function collectTargets(lists: readonly EntryList[], defaults: TargetDefaults, lookup: SecretLookup): Promise<{ targets: ConfiguredTarget[]; problems: EntryProblem[] }> {
+export async function collectTargets(
+  lists: readonly EntryList[],
+  defaults: TargetDefaults,
+  lookup: SecretLookup,
+): Promise<{ targets: ConfiguredTarget[]; problems: EntryProblem[] }> {
   const problems: EntryProblem[] = [];
   const byId = new Map<string, ConfiguredTarget>();
   const ordered = [...lists].sort((a, b) => LEVEL_RANK[a.level] - LEVEL_RANK[b.level]);
@@ -172,7 +203,11 @@ export async function collectTargets(lists: readonly EntryList[], defaults: Targ
     if (!Array.isArray(list.entries)) {
       const origin: EntryOrigin = { level: list.level, folder: list.folder, index: 0 };
       const where = describeOrigin(origin).replace('[0]', '');
-      problems.push({ origin, key: `${where}|not-array|${JSON.stringify(list.entries)}`, message: `${where} must be a list of URLs or target objects; it is ignored until it is one.` });
+      problems.push({
+        origin,
+        key: `${where}|not-array|${JSON.stringify(list.entries)}`,
+        message: `${where} must be a list of URLs or target objects; it is ignored until it is one.`,
+      });
       continue;
     }
     for (const [index, raw] of (list.entries as unknown[]).entries()) {
@@ -209,7 +244,9 @@ export async function collectTargets(lists: readonly EntryList[], defaults: Targ
       const configured: ConfiguredTarget = { target, entry, origin };
       const existing = byId.get(built.value.id);
       if (existing && existing.origin.level === list.level && existing.origin.folder?.uri === list.folder?.uri) {
-        report(`it has the same id as ${describeOrigin(existing.origin)} (${existing.target.url}); remove one of them or give each an "id".`);
+        report(
+          `it has the same id as ${describeOrigin(existing.origin)} (${existing.target.url}); remove one of them or give each an "id".`,
+        );
         continue;
       }
       // Map keeps the first insertion's position; a more specific level replaces the value.

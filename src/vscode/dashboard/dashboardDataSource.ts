@@ -1,8 +1,6 @@
 /** What the dashboard needs from the engine; the composition root implements it over the store and scheduler. */
 import type { Disposable } from '../../core/disposable';
-import type {
-  DashboardTarget, DashboardTargetState, LiveCheck, ReportRow, SeriesColumns, TimeRange,
-} from '../../shared/dashboardProtocol';
+import type { DashboardTarget, DashboardTargetState, LiveCheck, ReportRow, SeriesColumns, TimeRange } from '../../shared/dashboardProtocol';
 
 export interface DashboardDataSource {
   targets(): DashboardTarget[];

@@ -5,7 +5,12 @@
  */
 import type { Disposable } from '../../core/disposable';
 import {
-  DEFAULT_MAX_POINTS, isWebviewToHostMessage, pointBudgetPerTarget, type HostToWebviewMessage, type ReportFormat, type TimeRange,
+  DEFAULT_MAX_POINTS,
+  isWebviewToHostMessage,
+  pointBudgetPerTarget,
+  type HostToWebviewMessage,
+  type ReportFormat,
+  type TimeRange,
 } from '../../shared/dashboardProtocol';
 import { formatReport } from '../../shared/reportExport';
 import { roundSeriesForTransfer } from '../../shared/seriesDownsampling';
@@ -52,7 +57,12 @@ export class DashboardSession implements Disposable {
         const first = message.series;
         if (first) {
           const targetIds = first.targetIds ?? this.dataSource.targets().map((target) => target.id);
-          await this.answerSeries(first.requestId, targetIds, first.range, Math.min(first.maxPoints, pointBudgetPerTarget(targetIds.length)));
+          await this.answerSeries(
+            first.requestId,
+            targetIds,
+            first.range,
+            Math.min(first.maxPoints, pointBudgetPerTarget(targetIds.length)),
+          );
         }
         return;
       }
@@ -84,7 +94,10 @@ export class DashboardSession implements Disposable {
           const rows = await this.dataSource.report(message.range, now);
           await this.host.saveReport(formatReport(rows, message.format, message.range, now), message.format, message.range);
         } catch (error) {
-          this.fail(undefined, `The report could not be saved: ${(error as Error).message}. Check that the folder is writable and try again.`);
+          this.fail(
+            undefined,
+            `The report could not be saved: ${(error as Error).message}. Check that the folder is writable and try again.`,
+          );
         }
         return;
       }

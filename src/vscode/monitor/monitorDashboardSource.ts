@@ -8,7 +8,13 @@ import type { Disposable } from '../../core/disposable';
 import type { GeoLocation } from '../../shared/geoLocation';
 import type { SeriesPoint } from '../../core/store/historyStore';
 import {
-  RANGE_MS, type DashboardTarget, type DashboardTargetState, type LiveCheck, type ReportRow, type SeriesColumns, type TimeRange,
+  RANGE_MS,
+  type DashboardTarget,
+  type DashboardTargetState,
+  type LiveCheck,
+  type ReportRow,
+  type SeriesColumns,
+  type TimeRange,
 } from '../../shared/dashboardProtocol';
 import { buildSeries, type SeriesSample } from '../../shared/seriesDownsampling';
 import type { DashboardDataSource } from '../dashboard/dashboardDataSource';

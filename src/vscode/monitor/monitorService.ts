@@ -177,9 +177,14 @@ export class MonitorService implements vscode.Disposable {
     if (this.started || this.disposed) return;
     this.started = true;
     try {
-      this.board = await SharedTargetsBoard.start({ directory: this.options.storageDirectory, heartbeatMs: this.heartbeatMs }, this.published());
+      this.board = await SharedTargetsBoard.start(
+        { directory: this.options.storageDirectory, heartbeatMs: this.heartbeatMs },
+        this.published(),
+      );
     } catch (error) {
-      this.options.log.warn(`Could not tell other windows which targets this window's settings define (${(error as Error).message}); they are checked only while this window checks.`);
+      this.options.log.warn(
+        `Could not tell other windows which targets this window's settings define (${(error as Error).message}); they are checked only while this window checks.`,
+      );
     }
     if (this.disposed) {
       await this.board?.dispose();
@@ -188,7 +193,9 @@ export class MonitorService implements vscode.Disposable {
     try {
       this.lease = await WriterLease.start({ directory: this.options.storageDirectory, heartbeatMs: this.options.leaseHeartbeatMs });
     } catch (error) {
-      this.options.log.error(`Could not share the history with other windows (${(error as Error).message}); this window checks its targets on its own.`);
+      this.options.log.error(
+        `Could not share the history with other windows (${(error as Error).message}); this window checks its targets on its own.`,
+      );
       await this.queue(() => this.becomeWriter());
       return;
     }
@@ -206,16 +213,26 @@ export class MonitorService implements vscode.Disposable {
   }
 
   private queue(step: () => Promise<void>): Promise<void> {
-    this.transitions = this.transitions.then(() => (this.disposed ? undefined : step())).catch((error: unknown) => {
-      this.options.log.error(`Network Monitor could not switch between checking and showing another window's checks: ${(error as Error).stack ?? error}`);
-    });
+    this.transitions = this.transitions
+      .then(() => (this.disposed ? undefined : step()))
+      .catch((error: unknown) => {
+        this.options.log.error(
+          `Network Monitor could not switch between checking and showing another window's checks: ${(error as Error).stack ?? error}`,
+        );
+      });
     return this.transitions;
   }
 
   private setRole(role: MonitorRole): void {
     if (this.currentRole === role) return;
     this.currentRole = role;
-    this.options.log.info(role === 'writer' ? 'This window checks the targets and records the history.' : role === 'reader' ? 'Another window checks the targets; this one shows what it records.' : `Monitoring ${role}.`);
+    this.options.log.info(
+      role === 'writer'
+        ? 'This window checks the targets and records the history.'
+        : role === 'reader'
+          ? 'Another window checks the targets; this one shows what it records.'
+          : `Monitoring ${role}.`,
+    );
     this.roleEmitter.fire(role);
   }
 
@@ -262,7 +279,15 @@ export class MonitorService implements vscode.Disposable {
       anomalyThreshold: values.anomaly.threshold,
       onProblem: (message) => log.warn(message),
     });
-    const parts: WriterParts = { scheduler, engine, store, geo, subscriptions: [], sharedTimer: undefined, requests: new CheckRequestTracker(2 * this.heartbeatMs) };
+    const parts: WriterParts = {
+      scheduler,
+      engine,
+      store,
+      geo,
+      subscriptions: [],
+      sharedTimer: undefined,
+      requests: new CheckRequestTracker(2 * this.heartbeatMs),
+    };
     parts.subscriptions.push(
       engine.onEvent((event) => this.handleEvent(event)),
       engine.onDidRecordCheck((recorded) => {
@@ -300,7 +325,9 @@ export class MonitorService implements vscode.Disposable {
     try {
       await fs.access(this.options.geoDatabasePath);
     } catch {
-      this.options.log.warn(`The location database ${this.options.geoDatabasePath} is missing, so servers are not located. Reinstall the extension to restore it.`);
+      this.options.log.warn(
+        `The location database ${this.options.geoDatabasePath} is missing, so servers are not located. Reinstall the extension to restore it.`,
+      );
       return undefined;
     }
     return new GeoLocator({
@@ -373,7 +400,9 @@ export class MonitorService implements vscode.Disposable {
         this.eventEmitter.fire(eventFromNotice(event, configured.target));
       }
     })()
-      .catch((error: unknown) => this.options.log.warn(`Could not read the alerts the checking window passed on: ${(error as Error).message}`))
+      .catch((error: unknown) =>
+        this.options.log.warn(`Could not read the alerts the checking window passed on: ${(error as Error).message}`),
+      )
       .finally(() => {
         this.readingNotices = undefined;
       });
@@ -415,7 +444,8 @@ export class MonitorService implements vscode.Disposable {
     const { log } = this.options;
     if (event.target && !this.isOwn(event.target.id)) {
       // Another window's target: its own window notifies; this one logs state changes.
-      if (event.type === 'stateChanged') log.info(`${event.target.name} (a target of another window) is now ${event.to} (was ${event.from}).`);
+      if (event.type === 'stateChanged')
+        log.info(`${event.target.name} (a target of another window) is now ${event.to} (was ${event.from}).`);
       const windowIds = this.foreign.get(event.target.id)?.windowIds ?? [];
       if (FORWARDED_EVENTS.has(event.type)) for (const windowId of windowIds) void this.board?.deliver(windowId, [noticeOf(event)]);
       return;
@@ -423,14 +453,20 @@ export class MonitorService implements vscode.Disposable {
     switch (event.type) {
       case 'checkCompleted': {
         const { result } = event;
-        log.trace(`${event.target.name}: ${result.status} in ${result.totalMs.toFixed(0)} ms${result.reason ? ` (${result.reason}: ${result.message})` : ''}`);
+        log.trace(
+          `${event.target.name}: ${result.status} in ${result.totalMs.toFixed(0)} ms${result.reason ? ` (${result.reason}: ${result.message})` : ''}`,
+        );
         break;
       }
       case 'checkRetrying':
-        log.trace(`${event.target.name}: attempt ${event.attempt} failed (${event.result.message}); retrying in ${Math.round(event.retryInMs / 1000)} s.`);
+        log.trace(
+          `${event.target.name}: attempt ${event.attempt} failed (${event.result.message}); retrying in ${Math.round(event.retryInMs / 1000)} s.`,
+        );
         break;
       case 'stateChanged':
-        log.info(`${event.target.name} is now ${event.to} (was ${event.from})${event.result && event.to !== 'UP' ? `: ${event.result.message}` : '.'}`);
+        log.info(
+          `${event.target.name} is now ${event.to} (was ${event.from})${event.result && event.to !== 'UP' ? `: ${event.result.message}` : '.'}`,
+        );
         this.targetEmitter.fire(event.target.id);
         break;
       case 'warning':
@@ -465,7 +501,8 @@ export class MonitorService implements vscode.Disposable {
       // A target the user just added is checked at once instead of waiting for its slot.
       for (const entry of configured) {
         const previousUrl = before.get(entry.target.id);
-        if ((previousUrl === undefined || previousUrl !== entry.target.url) && !entry.target.paused) void writer.scheduler.checkNow(entry.target.id);
+        if ((previousUrl === undefined || previousUrl !== entry.target.url) && !entry.target.paused)
+          void writer.scheduler.checkNow(entry.target.id);
       }
     }
     this.listEmitter.fire();
@@ -489,7 +526,13 @@ export class MonitorService implements vscode.Disposable {
     const lastRecord = this.lastRecords.get(target.id);
     const state = this.writer?.scheduler.state(target.id);
     if (state) {
-      return { configured, status: target.paused ? 'PAUSED' : state.status, consecutiveFailures: state.consecutiveFailures, lastRecord, statusSince: state.statusSince };
+      return {
+        configured,
+        status: target.paused ? 'PAUSED' : state.status,
+        consecutiveFailures: state.consecutiveFailures,
+        lastRecord,
+        statusSince: state.statusSince,
+      };
     }
     const status: TargetStatus = target.paused ? 'PAUSED' : (lastRecord?.status ?? 'UNKNOWN');
     return { configured, status, consecutiveFailures: lastRecord?.status === 'DOWN' ? 1 : 0, lastRecord, statusSince: null };
@@ -538,7 +581,9 @@ export class MonitorService implements vscode.Disposable {
         return latest;
       }
     }
-    this.options.log.warn(`The window that checks the targets did not run the check of ${target.name} in time; checking it from this window without recording it.`);
+    this.options.log.warn(
+      `The window that checks the targets did not run the check of ${target.name} in time; checking it from this window without recording it.`,
+    );
     return undefined;
   }
 
@@ -563,7 +608,9 @@ export class MonitorService implements vscode.Disposable {
     this.syncing = (async () => {
       for (let round = 0; round < 5; round++) {
         this.syncAgain = false;
-        await this.syncOnce().catch((error: unknown) => this.options.log.warn(`Could not read the targets other windows want checked: ${(error as Error).message}`));
+        await this.syncOnce().catch((error: unknown) =>
+          this.options.log.warn(`Could not read the targets other windows want checked: ${(error as Error).message}`),
+        );
         if (!this.syncAgain || !this.writer) break;
       }
     })().finally(() => {
@@ -601,13 +648,19 @@ export class MonitorService implements vscode.Disposable {
       this.foreign.clear();
       for (const [id, entry] of next) this.foreign.set(id, entry);
       this.applyUnion(writer);
-      if (added.length > 0 || gone.length > 0) this.options.log.info(`Checking ${this.foreign.size} target(s) for other windows${added.length ? `; added ${added.join(', ')}` : ''}${gone.length ? `; dropped ${gone.join(', ')}` : ''}.`);
+      if (added.length > 0 || gone.length > 0)
+        this.options.log.info(
+          `Checking ${this.foreign.size} target(s) for other windows${added.length ? `; added ${added.join(', ')}` : ''}${gone.length ? `; dropped ${gone.join(', ')}` : ''}.`,
+        );
       for (const id of added) {
         const target = this.foreign.get(id)?.target;
         if (target && !target.paused && !this.hasHistory(writer, id)) void writer.scheduler.checkNow(id);
       }
     }
-    for (const id of writer.requests.newRequests(windows.filter((window) => window.windowId !== board.windowId), Date.now())) {
+    for (const id of writer.requests.newRequests(
+      windows.filter((window) => window.windowId !== board.windowId),
+      Date.now(),
+    )) {
       void writer.scheduler.checkNow(id);
     }
   }
@@ -626,7 +679,9 @@ export class MonitorService implements vscode.Disposable {
     const key = `${published.id}|${JSON.stringify(published.entry)}|${resolved.error}`;
     if (!this.unresolvable.has(key)) {
       this.unresolvable.add(key);
-      this.options.log.warn(`Another window wants the target "${published.id}" checked, but the checking window cannot check it: ${resolved.error}`);
+      this.options.log.warn(
+        `Another window wants the target "${published.id}" checked, but the checking window cannot check it: ${resolved.error}`,
+      );
     }
     return undefined;
   }
@@ -687,9 +742,9 @@ export class MonitorService implements vscode.Disposable {
       await this.board?.dispose();
       await this.lease?.dispose();
       this.currentRole = 'stopped';
-      for (const emitter of [this.targetEmitter, this.listEmitter, this.eventEmitter, this.recordEmitter, this.roleEmitter]) emitter.dispose();
+      for (const emitter of [this.targetEmitter, this.listEmitter, this.eventEmitter, this.recordEmitter, this.roleEmitter])
+        emitter.dispose();
     })();
     return this.disposing;
   }
 }
-

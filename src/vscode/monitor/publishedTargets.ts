@@ -16,7 +16,11 @@ export function publishTargets(configured: readonly ConfiguredTarget[]): Publish
     entry,
     level: origin.level,
     // The resolved values are this window's defaults wherever the entry does not override them.
-    defaults: { intervalMs: target.intervalMs, timeoutMs: target.timeoutMs, maxBodyBytes: target.http?.maxBodyBytes ?? DEFAULT_TARGET_DEFAULTS.maxBodyBytes },
+    defaults: {
+      intervalMs: target.intervalMs,
+      timeoutMs: target.timeoutMs,
+      maxBodyBytes: target.http?.maxBodyBytes ?? DEFAULT_TARGET_DEFAULTS.maxBodyBytes,
+    },
     paused: target.paused,
   }));
 }
@@ -26,7 +30,11 @@ export async function resolvePublishedTarget(published: PublishedTarget, lookup:
   const level = published.level === 'user' || published.level === 'folder' ? published.level : 'workspace';
   const { targets, problems } = await collectTargets([{ level, entries: [published.entry] }], published.defaults, lookup);
   const built = targets[0]?.target;
-  if (!built) return { ok: false, error: (problems[0]?.message ?? 'the entry could not be read.').replace(/^networkMonitor\.targets\[0\] in .*? is skipped: /, '') };
+  if (!built)
+    return {
+      ok: false,
+      error: (problems[0]?.message ?? 'the entry could not be read.').replace(/^networkMonitor\.targets\[0\] in .*? is skipped: /, ''),
+    };
   if (built.id !== published.id) return { ok: false, error: `its entry resolves to the id "${built.id}" here, not "${published.id}".` };
   return { ok: true, value: { ...built, paused: published.paused } };
 }

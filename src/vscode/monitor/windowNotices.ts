@@ -21,9 +21,15 @@ export function noticeOf(event: MonitorEvent): unknown {
 
 /** The event a notice stands for, on this window's own target; the phases and TLS details are not passed on. */
 export function eventFromNotice(notice: Partial<MonitorEvent>, target: Target): MonitorEvent {
-  const result = 'result' in notice && notice.result
-    ? { ...(notice.result as object), phases: { dns: 0, connect: 0, tls: 0, firstByte: 0, transfer: 0 }, tls: null, addresses: [], target: target.url }
-    : undefined;
+  const result =
+    'result' in notice && notice.result
+      ? {
+          ...(notice.result as object),
+          phases: { dns: 0, connect: 0, tls: 0, firstByte: 0, transfer: 0 },
+          tls: null,
+          addresses: [],
+          target: target.url,
+        }
+      : undefined;
   return { ...notice, target, ...(result ? { result } : {}) } as MonitorEvent;
 }
-

@@ -51,7 +51,10 @@ export class AlertChannelController implements vscode.Disposable {
     this.delivery = new AlertDelivery([], {
       proxy,
       onProblem: (problem) => this.reportProblem(problem),
-      onDelivered: (channel, message) => this.log.info(`Sent the ${message.kind === 'alert' ? 'alert' : 'recovery'} of ${message.targetName} to alert channel "${channel}".`),
+      onDelivered: (channel, message) =>
+        this.log.info(
+          `Sent the ${message.kind === 'alert' ? 'alert' : 'recovery'} of ${message.targetName} to alert channel "${channel}".`,
+        ),
     });
     this.subscriptions = [
       monitor.onEvent((event) => {
@@ -74,7 +77,12 @@ export class AlertChannelController implements vscode.Disposable {
       for (const entry of this.entries()) {
         const url = await this.secrets.get(SECRET_PREFIX + entry.name);
         if (!url) {
-          this.reportProblem(vscode.l10n.t('Alert channel "{0}" has no address in this editor\'s secret storage; run Add Alert Channel again with that name.', entry.name));
+          this.reportProblem(
+            vscode.l10n.t(
+              'Alert channel "{0}" has no address in this editor\'s secret storage; run Add Alert Channel again with that name.',
+              entry.name,
+            ),
+          );
           continue;
         }
         channels.push({ name: entry.name, format: entry.format, url, template: entry.format === 'webhook' ? entry.template : undefined });
@@ -88,7 +96,8 @@ export class AlertChannelController implements vscode.Disposable {
   async add(args?: AddAlertChannelArguments): Promise<void> {
     const format = args?.format ?? (await this.askFormat());
     if (!format) return;
-    if (!(ALERT_CHANNEL_FORMATS as readonly string[]).includes(format)) throw new Error(vscode.l10n.t('"{0}" is not an alert channel format: use webhook, slack, teams or discord.', String(format)));
+    if (!(ALERT_CHANNEL_FORMATS as readonly string[]).includes(format))
+      throw new Error(vscode.l10n.t('"{0}" is not an alert channel format: use webhook, slack, teams or discord.', String(format)));
     const name =
       args?.name ??
       (await vscode.window.showInputBox({
@@ -96,15 +105,17 @@ export class AlertChannelController implements vscode.Disposable {
         prompt: vscode.l10n.t('A name for the channel, shown in messages about it. An existing name replaces that channel.'),
         placeHolder: 'team-ops',
         ignoreFocusOut: true,
-        validateInput: (text) => (CHANNEL_NAME.test(text) ? undefined : vscode.l10n.t('Use 1 to 64 letters, digits, spaces, ".", "_" or "-".')),
+        validateInput: (text) =>
+          CHANNEL_NAME.test(text) ? undefined : vscode.l10n.t('Use 1 to 64 letters, digits, spaces, ".", "_" or "-".'),
       }));
     if (!name) return;
-    if (!CHANNEL_NAME.test(name)) throw new Error(vscode.l10n.t('"{0}" is not a valid channel name: use 1 to 64 letters, digits, spaces, ".", "_" or "-".', name));
+    if (!CHANNEL_NAME.test(name))
+      throw new Error(vscode.l10n.t('"{0}" is not a valid channel name: use 1 to 64 letters, digits, spaces, ".", "_" or "-".', name));
     const url =
       args?.url ??
       (await vscode.window.showInputBox({
         title: vscode.l10n.t('Add Alert Channel (3/3)'),
-        prompt: vscode.l10n.t('The address messages are posted to. It is kept in the editor\'s secret storage, never in settings files.'),
+        prompt: vscode.l10n.t("The address messages are posted to. It is kept in the editor's secret storage, never in settings files."),
         password: true,
         ignoreFocusOut: true,
         validateInput: (text) => alertChannelUrlProblem(text.trim()),
@@ -129,7 +140,11 @@ export class AlertChannelController implements vscode.Disposable {
     const chosen = name ?? (await vscode.window.showQuickPick(this.channelNames, { title: vscode.l10n.t('Remove Alert Channel') }));
     if (!chosen) return;
     await this.secrets.delete(SECRET_PREFIX + chosen);
-    await vscode.workspace.getConfiguration(SECTION).update(SETTING, this.entries().filter((entry) => entry.name !== chosen), vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration(SECTION).update(
+      SETTING,
+      this.entries().filter((entry) => entry.name !== chosen),
+      vscode.ConfigurationTarget.Global,
+    );
     await this.reload();
   }
 
@@ -156,7 +171,12 @@ export class AlertChannelController implements vscode.Disposable {
     };
     this.delivery.send(message);
     await this.delivery.idle();
-    void vscode.window.showInformationMessage(vscode.l10n.t('A test message was sent to {0} alert channel(s); problems, if any, are in the log.', String(this.delivery.channelCount)));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t(
+        'A test message was sent to {0} alert channel(s); problems, if any, are in the log.',
+        String(this.delivery.channelCount),
+      ),
+    );
   }
 
   /** The user's own entries: a workspace value is never read, since it could add channels a user did not. */
@@ -166,12 +186,26 @@ export class AlertChannelController implements vscode.Disposable {
     const entries: ChannelEntry[] = [];
     for (const item of raw) {
       const entry = item as Partial<ChannelEntry> | null;
-      if (!entry || typeof entry.name !== 'string' || !CHANNEL_NAME.test(entry.name) || !(ALERT_CHANNEL_FORMATS as readonly string[]).includes(String(entry.format))) {
-        this.reportProblem(vscode.l10n.t('An entry of networkMonitor.alertChannels is not usable (it needs a "name" and a "format" of webhook, slack, teams or discord) and was skipped: {0}', JSON.stringify(item)));
+      if (
+        !entry ||
+        typeof entry.name !== 'string' ||
+        !CHANNEL_NAME.test(entry.name) ||
+        !(ALERT_CHANNEL_FORMATS as readonly string[]).includes(String(entry.format))
+      ) {
+        this.reportProblem(
+          vscode.l10n.t(
+            'An entry of networkMonitor.alertChannels is not usable (it needs a "name" and a "format" of webhook, slack, teams or discord) and was skipped: {0}',
+            JSON.stringify(item),
+          ),
+        );
         continue;
       }
       if (entry.template !== undefined && (typeof entry.template !== 'string' || templateProblem(entry.template))) {
-        this.reportProblem(typeof entry.template === 'string' ? `${entry.name}: ${templateProblem(entry.template)!}` : vscode.l10n.t('{0}: "template" must be a JSON text.', entry.name));
+        this.reportProblem(
+          typeof entry.template === 'string'
+            ? `${entry.name}: ${templateProblem(entry.template)!}`
+            : vscode.l10n.t('{0}: "template" must be a JSON text.', entry.name),
+        );
         continue;
       }
       entries.push({ name: entry.name, format: entry.format as AlertChannelFormat, template: entry.template });
@@ -194,7 +228,12 @@ export class AlertChannelController implements vscode.Disposable {
       { label: 'Discord', description: vscode.l10n.t('a channel webhook'), format: 'discord' },
       { label: vscode.l10n.t('Webhook'), description: vscode.l10n.t('any URL that takes a JSON POST'), format: 'webhook' },
     ];
-    return (await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Add Alert Channel (1/3)'), placeHolder: vscode.l10n.t('Where alerts go') }))?.format;
+    return (
+      await vscode.window.showQuickPick(items, {
+        title: vscode.l10n.t('Add Alert Channel (1/3)'),
+        placeHolder: vscode.l10n.t('Where alerts go'),
+      })
+    )?.format;
   }
 
   dispose(): void {

@@ -20,7 +20,8 @@ const ANOMALY_INTERVAL_MS = 30 * 60_000;
 const MAX_ANOMALY_NOTICES = 3;
 const MAX_KEPT = 50;
 
-export type NotificationKind = 'down' | 'downSummary' | 'recovered' | 'recoveredSummary' | 'reminder' | 'certificate' | 'anomaly' | 'warning';
+export type NotificationKind =
+  'down' | 'downSummary' | 'recovered' | 'recoveredSummary' | 'reminder' | 'certificate' | 'anomaly' | 'warning';
 
 export interface ShownNotification {
   kind: NotificationKind;
@@ -69,7 +70,12 @@ export class NotificationController implements vscode.Disposable {
         break;
       case 'reminder':
         if (values.down && !this.mutes.isMuted(event.target.id)) {
-          const message = vscode.l10n.t('{0} is still down after {1}: {2}', event.target.name, formatDuration(event.downForMs), event.result.message);
+          const message = vscode.l10n.t(
+            '{0} is still down after {1}: {2}',
+            event.target.name,
+            formatDuration(event.downForMs),
+            event.result.message,
+          );
           this.show('reminder', [event.target.id], message, 'warning', this.targetActions(event.target.id));
         }
         break;
@@ -78,9 +84,15 @@ export class NotificationController implements vscode.Disposable {
         if (this.certificateNoticed.has(key) || !values.certificates || this.mutes.isMuted(event.target.id)) break;
         this.certificateNoticed.add(key);
         const date = event.validTo.slice(0, 10);
-        const message = event.daysLeft < 0
-          ? vscode.l10n.t('The certificate of {0} expired on {1}. Renew it, or visitors get security errors.', event.target.name, date)
-          : vscode.l10n.t('The certificate of {0} expires in {1} days ({2}). Renew it before then.', event.target.name, event.daysLeft, date);
+        const message =
+          event.daysLeft < 0
+            ? vscode.l10n.t('The certificate of {0} expired on {1}. Renew it, or visitors get security errors.', event.target.name, date)
+            : vscode.l10n.t(
+                'The certificate of {0} expires in {1} days ({2}). Renew it before then.',
+                event.target.name,
+                event.daysLeft,
+                date,
+              );
         this.show('certificate', [event.target.id], message, 'warning', this.targetActions(event.target.id));
         break;
       }
@@ -99,23 +111,48 @@ export class NotificationController implements vscode.Disposable {
   private handleAnomaly(check: RecordedCheck): void {
     if (!check.anomalous || !this.settings.values.notifications.anomalies || this.mutes.isMuted(check.target.id)) return;
     if (!this.anomalyLimiter.allow(check.target.id, Date.now())) return;
-    const message = vscode.l10n.t('{0} answered unusually: {1} ms (anomaly score {2}).', check.target.name, Math.round(check.record.totalMs), (check.record.anomalyScore ?? 0).toFixed(2));
-    this.show('anomaly', [check.target.id], message, 'info', [{ title: vscode.l10n.t('Open Dashboard'), run: () => vscode.commands.executeCommand(CommandId.OpenDashboard) }]);
+    const message = vscode.l10n.t(
+      '{0} answered unusually: {1} ms (anomaly score {2}).',
+      check.target.name,
+      Math.round(check.record.totalMs),
+      (check.record.anomalyScore ?? 0).toFixed(2),
+    );
+    this.show('anomaly', [check.target.id], message, 'info', [
+      { title: vscode.l10n.t('Open Dashboard'), run: () => vscode.commands.executeCommand(CommandId.OpenDashboard) },
+    ]);
   }
 
   private showDown(alerts: AlertEvent[]): void {
     if (alerts.length === 1) {
       const alert = alerts[0]!;
-      const message = vscode.l10n.t('{0} is down: {1} ({2} failed checks in a row)', alert.target.name, alert.result.message, alert.consecutiveFailures);
+      const message = vscode.l10n.t(
+        '{0} is down: {1} ({2} failed checks in a row)',
+        alert.target.name,
+        alert.result.message,
+        alert.consecutiveFailures,
+      );
       this.show('down', [alert.target.id], message, 'warning', this.targetActions(alert.target.id));
       return;
     }
     const names = alerts.map((alert) => alert.target.name);
-    const message = vscode.l10n.t('{0} targets are down: {1}. Your network may be down, or a shared dependency.', alerts.length, listNames(names));
-    this.show('downSummary', alerts.map((alert) => alert.target.id), message, 'warning', [
-      { title: vscode.l10n.t('Open Dashboard'), run: () => vscode.commands.executeCommand(CommandId.OpenDashboard) },
-      { title: vscode.l10n.t('Check Now'), run: () => Promise.all(alerts.map((alert) => vscode.commands.executeCommand(CommandId.CheckNow, alert.target.id))) },
-    ]);
+    const message = vscode.l10n.t(
+      '{0} targets are down: {1}. Your network may be down, or a shared dependency.',
+      alerts.length,
+      listNames(names),
+    );
+    this.show(
+      'downSummary',
+      alerts.map((alert) => alert.target.id),
+      message,
+      'warning',
+      [
+        { title: vscode.l10n.t('Open Dashboard'), run: () => vscode.commands.executeCommand(CommandId.OpenDashboard) },
+        {
+          title: vscode.l10n.t('Check Now'),
+          run: () => Promise.all(alerts.map((alert) => vscode.commands.executeCommand(CommandId.CheckNow, alert.target.id))),
+        },
+      ],
+    );
   }
 
   private showRecovered(recoveries: RecoveredEvent[]): void {
@@ -125,8 +162,18 @@ export class NotificationController implements vscode.Disposable {
       this.show('recovered', [recovered.target.id], message, 'info', []);
       return;
     }
-    const message = vscode.l10n.t('{0} targets are back up: {1}.', recoveries.length, listNames(recoveries.map((event) => event.target.name)));
-    this.show('recoveredSummary', recoveries.map((event) => event.target.id), message, 'info', []);
+    const message = vscode.l10n.t(
+      '{0} targets are back up: {1}.',
+      recoveries.length,
+      listNames(recoveries.map((event) => event.target.name)),
+    );
+    this.show(
+      'recoveredSummary',
+      recoveries.map((event) => event.target.id),
+      message,
+      'info',
+      [],
+    );
   }
 
   private targetActions(targetId: string): { title: string; run: () => Thenable<unknown> }[] {
@@ -137,11 +184,20 @@ export class NotificationController implements vscode.Disposable {
     ];
   }
 
-  private show(kind: NotificationKind, targetIds: string[], message: string, severity: 'info' | 'warning', actions: { title: string; run: () => Thenable<unknown> }[]): void {
+  private show(
+    kind: NotificationKind,
+    targetIds: string[],
+    message: string,
+    severity: 'info' | 'warning',
+    actions: { title: string; run: () => Thenable<unknown> }[],
+  ): void {
     this.shown.push({ kind, message, targetIds, at: Date.now() });
     if (this.shown.length > MAX_KEPT) this.shown.splice(0, this.shown.length - MAX_KEPT);
     const titles = actions.map((action) => action.title);
-    const shown = severity === 'warning' ? vscode.window.showWarningMessage(message, ...titles) : vscode.window.showInformationMessage(message, ...titles);
+    const shown =
+      severity === 'warning'
+        ? vscode.window.showWarningMessage(message, ...titles)
+        : vscode.window.showInformationMessage(message, ...titles);
     void shown.then((choice) => actions.find((action) => action.title === choice)?.run());
   }
 

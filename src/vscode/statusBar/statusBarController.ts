@@ -70,20 +70,29 @@ export class StatusBarController implements vscode.Disposable {
     const snapshots = this.monitor.snapshots();
     const counts = countStatuses(snapshots.map((snapshot) => snapshot.status));
     this.item.text = `$(pulse) ${summaryText(counts)}`;
-    this.item.backgroundColor = counts.DOWN > 0
-      ? new vscode.ThemeColor('statusBarItem.errorBackground')
-      : counts.DEGRADED > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.backgroundColor =
+      counts.DOWN > 0
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : counts.DEGRADED > 0
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${vscode.l10n.t('Network Monitor')}**\n\n`);
     const down = snapshots.filter((snapshot) => snapshot.status === 'DOWN');
     const degraded = snapshots.filter((snapshot) => snapshot.status === 'DEGRADED');
     if (snapshots.length === 0) tooltip.appendMarkdown(vscode.l10n.t('No targets yet. Click to add one.'));
     else if (down.length === 0 && degraded.length === 0) tooltip.appendMarkdown(vscode.l10n.t('Nothing is down.'));
-    for (const [title, list] of [[vscode.l10n.t('Down'), down], [vscode.l10n.t('Degraded'), degraded]] as const) {
+    for (const [title, list] of [
+      [vscode.l10n.t('Down'), down],
+      [vscode.l10n.t('Degraded'), degraded],
+    ] as const) {
       if (list.length === 0) continue;
       tooltip.appendMarkdown(`${title}:\n\n`);
       for (const snapshot of list) {
-        tooltip.appendMarkdown('- ').appendText(`${snapshot.configured.target.name}: ${snapshot.lastRecord?.message ?? ''}`).appendMarkdown('\n');
+        tooltip
+          .appendMarkdown('- ')
+          .appendText(`${snapshot.configured.target.name}: ${snapshot.lastRecord?.message ?? ''}`)
+          .appendMarkdown('\n');
       }
       tooltip.appendMarkdown('\n');
     }

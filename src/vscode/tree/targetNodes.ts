@@ -102,18 +102,27 @@ export class TargetNode {
   }
 
   children(): IncidentNode[] {
-    return this.incidents().slice(0, MAX_INCIDENT_CHILDREN).map((incident) => new IncidentNode(this, incident));
+    return this.incidents()
+      .slice(0, MAX_INCIDENT_CHILDREN)
+      .map((incident) => new IncidentNode(this, incident));
   }
 
   description(now = Date.now()): string {
     const { status, lastRecord } = this.snapshot;
     const parts: string[] = [statusWord(status)];
-    if (status === 'DOWN' && lastRecord) parts.push(lastRecord.message.length > 48 ? `${lastRecord.message.slice(0, 47)}…` : lastRecord.message);
+    if (status === 'DOWN' && lastRecord)
+      parts.push(lastRecord.message.length > 48 ? `${lastRecord.message.slice(0, 47)}…` : lastRecord.message);
     else if (status !== 'PAUSED' && lastRecord && lastRecord.status !== 'DOWN') parts.push(formatLatency(lastRecord.totalMs));
     const uptime = this.uptime24h(now);
     if (uptime !== null) parts.push(vscode.l10n.t('{0} 24 h', formatUptime(uptime)));
     const snoozedUntil = this.snoozedUntil(now);
-    if (snoozedUntil !== null) parts.push(vscode.l10n.t('snoozed until {0}', new Date(snoozedUntil).toLocaleString(vscode.env.language, { weekday: 'short', hour: '2-digit', minute: '2-digit' })));
+    if (snoozedUntil !== null)
+      parts.push(
+        vscode.l10n.t(
+          'snoozed until {0}',
+          new Date(snoozedUntil).toLocaleString(vscode.env.language, { weekday: 'short', hour: '2-digit', minute: '2-digit' }),
+        ),
+      );
     else if (this.snapshot.lastRecord?.maintenance === true) parts.push(vscode.l10n.t('maintenance'));
     return parts.join(' · ');
   }
@@ -122,7 +131,10 @@ export class TargetNode {
     const { target } = this.snapshot.configured;
     const now = Date.now();
     const incidents = this.incidents(now);
-    const item = new vscode.TreeItem(target.name, incidents.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      target.name,
+      incidents.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     item.id = `target:${target.id}`;
     item.iconPath = statusIcon(this.snapshot.status);
     item.description = this.description(now);
@@ -136,13 +148,22 @@ export class TargetNode {
     const { configured, status, lastRecord, consecutiveFailures } = this.snapshot;
     const { target } = configured;
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`$(${STATUS_ICONS[status].icon}) **`).appendText(target.name).appendMarkdown(`** — ${statusWord(status)}\n\n`);
+    md.appendMarkdown(`$(${STATUS_ICONS[status].icon}) **`)
+      .appendText(target.name)
+      .appendMarkdown(`** — ${statusWord(status)}\n\n`);
     md.appendMarkdown('`').appendText(target.url).appendMarkdown('`\n\n');
     if (this.context.isMuted(target.id)) md.appendMarkdown(`$(bell-slash) ${vscode.l10n.t('Notifications muted')}\n\n`);
     const snoozedUntil = this.snoozedUntil(now);
-    if (snoozedUntil !== null) md.appendMarkdown(`$(clock) ${vscode.l10n.t('Snoozed until {0}: checked, but no alert is sent and uptime leaves these checks out.', new Date(snoozedUntil).toLocaleString(vscode.env.language))}\n\n`);
-    if (target.quiet.maintenance.length > 0) md.appendMarkdown(`$(tools) ${vscode.l10n.t('Maintenance windows: {0}', target.quiet.maintenance.map(describeWindow).join('; '))}\n\n`);
-    if (this.context.readOnly()) md.appendMarkdown(`$(info) ${vscode.l10n.t('Checked by another VS Code window; this one shows its results.')}\n\n`);
+    if (snoozedUntil !== null)
+      md.appendMarkdown(
+        `$(clock) ${vscode.l10n.t('Snoozed until {0}: checked, but no alert is sent and uptime leaves these checks out.', new Date(snoozedUntil).toLocaleString(vscode.env.language))}\n\n`,
+      );
+    if (target.quiet.maintenance.length > 0)
+      md.appendMarkdown(
+        `$(tools) ${vscode.l10n.t('Maintenance windows: {0}', target.quiet.maintenance.map(describeWindow).join('; '))}\n\n`,
+      );
+    if (this.context.readOnly())
+      md.appendMarkdown(`$(info) ${vscode.l10n.t('Checked by another VS Code window; this one shows its results.')}\n\n`);
     md.appendMarkdown(`${checkOriginMarkdown()}\n\n`);
     if (!lastRecord) {
       md.appendMarkdown(vscode.l10n.t('Not checked yet.'));
@@ -155,19 +176,27 @@ export class TargetNode {
     if (lastRecord.status !== 'UP') md.appendText(lastRecord.message).appendMarkdown('\n\n');
     if (consecutiveFailures > 1) md.appendMarkdown(`${vscode.l10n.t('{0} failed checks in a row', consecutiveFailures)}\n\n`);
     const p = lastRecord.phases;
-    md.appendMarkdown(`| DNS | ${vscode.l10n.t('Connect')} | TLS | ${vscode.l10n.t('First byte')} | ${vscode.l10n.t('Transfer')} |\n|---:|---:|---:|---:|---:|\n`);
+    md.appendMarkdown(
+      `| DNS | ${vscode.l10n.t('Connect')} | TLS | ${vscode.l10n.t('First byte')} | ${vscode.l10n.t('Transfer')} |\n|---:|---:|---:|---:|---:|\n`,
+    );
     md.appendMarkdown(`| ${[p.dns, p.connect, p.tls, p.firstByte, p.transfer].map((ms) => formatLatency(ms)).join(' | ')} |\n\n`);
     if (lastRecord.proxy) {
       // Connect through a proxy includes the proxy's own work; say how much, so a slow proxy is not taken for a slow server.
       const route = lastRecord.proxy;
       const parts = [vscode.l10n.t('{0} to connect to it', formatLatency(route.connectMs))];
       if (route.tunnelMs > 0) parts.push(vscode.l10n.t('{0} for its tunnel to the target', formatLatency(route.tunnelMs)));
-      md.appendMarkdown(`$(shield) ${vscode.l10n.t('Through the proxy')} `).appendText(route.url).appendMarkdown(`: ${parts.join(', ')}\n\n`);
+      md.appendMarkdown(`$(shield) ${vscode.l10n.t('Through the proxy')} `)
+        .appendText(route.url)
+        .appendMarkdown(`: ${parts.join(', ')}\n\n`);
     }
     if (lastRecord.tls) {
       const days = lastRecord.tls.daysLeft;
       const until = lastRecord.tls.validTo.slice(0, 10);
-      md.appendMarkdown(days >= 0 ? vscode.l10n.t('Certificate: {0} days left (until {1})', days, until) : vscode.l10n.t('Certificate: expired on {0}', until));
+      md.appendMarkdown(
+        days >= 0
+          ? vscode.l10n.t('Certificate: {0} days left (until {1})', days, until)
+          : vscode.l10n.t('Certificate: expired on {0}', until),
+      );
       md.appendMarkdown('\n\n');
     }
     const location = lastRecord.location;
@@ -184,7 +213,9 @@ export class TargetNode {
     }
     if (lastIncident) {
       const length = formatDuration((lastIncident.endedAt ?? now) - lastIncident.startedAt);
-      md.appendMarkdown(`${vscode.l10n.t('Last incident')}: ${lastIncident.worst} ${new Date(lastIncident.startedAt).toLocaleString(vscode.env.language)}, `);
+      md.appendMarkdown(
+        `${vscode.l10n.t('Last incident')}: ${lastIncident.worst} ${new Date(lastIncident.startedAt).toLocaleString(vscode.env.language)}, `,
+      );
       md.appendMarkdown(lastIncident.endedAt === null ? vscode.l10n.t('ongoing for {0}', length) : vscode.l10n.t('lasted {0}', length));
       if (lastIncident.message) md.appendMarkdown(' — ').appendText(lastIncident.message);
     }
@@ -204,7 +235,10 @@ export class IncidentNode {
     const { incident } = this;
     const now = Date.now();
     const length = formatDuration((incident.endedAt ?? now) - incident.startedAt);
-    const label = incident.endedAt === null ? vscode.l10n.t('{0} now, for {1}', incident.worst, length) : vscode.l10n.t('{0} for {1}', incident.worst, length);
+    const label =
+      incident.endedAt === null
+        ? vscode.l10n.t('{0} now, for {1}', incident.worst, length)
+        : vscode.l10n.t('{0} for {1}', incident.worst, length);
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     item.id = `incident:${incident.targetId}:${incident.startedAt}`;
     item.iconPath = statusIcon(incident.worst);
@@ -225,7 +259,10 @@ export class HeldNode {
     const { held } = this;
     const item = new vscode.TreeItem(held.label, vscode.TreeItemCollapsibleState.None);
     item.id = `held:${held.origin.level}:${held.origin.folder?.uri ?? ''}:${held.origin.index}:${held.label}`;
-    item.iconPath = new vscode.ThemeIcon(held.kind === 'untrusted' ? 'workspace-untrusted' : 'shield', new vscode.ThemeColor('networkMonitor.unknown'));
+    item.iconPath = new vscode.ThemeIcon(
+      held.kind === 'untrusted' ? 'workspace-untrusted' : 'shield',
+      new vscode.ThemeColor('networkMonitor.unknown'),
+    );
     item.description = held.kind === 'untrusted' ? vscode.l10n.t('not checked until you trust this workspace') : vscode.l10n.t('refused');
     item.tooltip = new vscode.MarkdownString().appendText(`${held.label}\n\n${held.reason}`);
     item.contextValue = `held+${held.kind}`;

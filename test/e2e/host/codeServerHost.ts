@@ -107,35 +107,61 @@ export class CodeServerHost {
     const { profileDir } = options;
     const userDataDir = join(profileDir, 'user-data');
     const extensionsDir = join(profileDir, 'extensions');
-    for (const dir of [join(userDataDir, 'User'), extensionsDir, join(profileDir, 'xdg-config'), join(profileDir, 'xdg-data'), join(profileDir, 'tmp')]) {
+    for (const dir of [
+      join(userDataDir, 'User'),
+      extensionsDir,
+      join(profileDir, 'xdg-config'),
+      join(profileDir, 'xdg-data'),
+      join(profileDir, 'tmp'),
+    ]) {
       mkdirSync(dir, { recursive: true });
     }
     // No start-up prompt: the folder opens restricted and the walk grants trust when it chooses.
-    const trustSettings = options.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {};
-    writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_USER_SETTINGS, ...trustSettings, ...options.userSettings }, null, 2));
+    const trustSettings = options.workspaceTrust
+      ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' }
+      : {};
+    writeFileSync(
+      join(userDataDir, 'User', 'settings.json'),
+      JSON.stringify({ ...QUIET_USER_SETTINGS, ...trustSettings, ...options.userSettings }, null, 2),
+    );
     const configFile = join(profileDir, 'config.yaml');
     writeFileSync(configFile, '');
 
     for (const folder of options.linkedExtensions ?? []) {
-      const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+      const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as {
+        publisher: string;
+        name: string;
+        version: string;
+      };
       symlinkSync(folder, join(extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`), 'dir');
     }
 
     const paths = vscodeHostPaths();
-    const env = serverEnvironment(profileDir, paths.nodeBinDir, { ...options.env, ...(options.password ? { PASSWORD: options.password } : {}) });
+    const env = serverEnvironment(profileDir, paths.nodeBinDir, {
+      ...options.env,
+      ...(options.password ? { PASSWORD: options.password } : {}),
+    });
     const common = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--config', configFile];
 
     for (const vsix of options.vsixFiles ?? []) {
-      const installed = spawnSync(paths.codeServer, [...common, '--install-extension', vsix, '--force'], { env, encoding: 'utf8', timeout: 120_000 });
+      const installed = spawnSync(paths.codeServer, [...common, '--install-extension', vsix, '--force'], {
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
       if (installed.status !== 0) {
-        throw new Error(`code-server could not install ${vsix} (exit ${installed.status ?? installed.signal}):\n${installed.stdout}${installed.stderr}`);
+        throw new Error(
+          `code-server could not install ${vsix} (exit ${installed.status ?? installed.signal}):\n${installed.stdout}${installed.stderr}`,
+        );
       }
     }
 
     const args = [
       ...common,
-      '--bind-addr', `127.0.0.1:${options.port ?? 0}`,
-      '--auth', options.password ? 'password' : 'none',
+      '--bind-addr',
+      `127.0.0.1:${options.port ?? 0}`,
+      '--auth',
+      options.password ? 'password' : 'none',
       '--disable-telemetry',
       '--disable-update-check',
       ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
@@ -235,7 +261,11 @@ function waitForListening(server: ChildProcess, timeoutMs: number, logFile: stri
         return output.slice(-3000);
       }
     };
-    const timer = setTimeout(() => finish(new Error(`code-server did not start listening within ${timeoutMs / 1000} s. Its log (${logFile}) ends with:\n${tail()}`)), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        finish(new Error(`code-server did not start listening within ${timeoutMs / 1000} s. Its log (${logFile}) ends with:\n${tail()}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       const match = LISTENING.exec(output);

@@ -126,7 +126,15 @@ describe('A stored secret leaves no trace', function () {
   const otherOrigin = new RecordingSite();
   let board: SharedTargetsBoard | undefined;
   const exportDir = mkdtempSync(join(tmpdir(), 'nm-canary-'));
-  const settingKeys = ['targets', 'defaults.interval', 'defaults.timeout', 'defaults.retries', 'defaults.alertThreshold', 'api.enabled', 'api.port'];
+  const settingKeys = [
+    'targets',
+    'defaults.interval',
+    'defaults.timeout',
+    'defaults.retries',
+    'defaults.alertThreshold',
+    'api.enabled',
+    'api.port',
+  ];
 
   before(async () => {
     await secretSite.start();
@@ -152,27 +160,54 @@ describe('A stored secret leaves no trace', function () {
     await config().update('defaults.timeout', 2_000, global);
     await config().update('defaults.retries', 0, global);
     await config().update('defaults.alertThreshold', 2, global);
-    await vscode.commands.executeCommand('networkMonitor.storeSecret', { name: SECRET_NAME, value: SECRET_VALUE, origins: [secretSite.origin] });
-    await config().update('targets', [
-      { id: 'canary-header', name: 'Canary header', url: `${secretSite.origin}/status`, headers: { 'X-Api-Key': `\${secret:${SECRET_NAME}}` } },
-      { id: 'canary-redirect', name: 'Canary redirect', url: `${secretSite.origin}/moved`, headers: { Authorization: `Bearer \${secret:${SECRET_NAME}}` } },
-    ], global);
+    await vscode.commands.executeCommand('networkMonitor.storeSecret', {
+      name: SECRET_NAME,
+      value: SECRET_VALUE,
+      origins: [secretSite.origin],
+    });
+    await config().update(
+      'targets',
+      [
+        {
+          id: 'canary-header',
+          name: 'Canary header',
+          url: `${secretSite.origin}/status`,
+          headers: { 'X-Api-Key': `\${secret:${SECRET_NAME}}` },
+        },
+        {
+          id: 'canary-redirect',
+          name: 'Canary redirect',
+          url: `${secretSite.origin}/moved`,
+          headers: { Authorization: `Bearer \${secret:${SECRET_NAME}}` },
+        },
+      ],
+      global,
+    );
 
     // A second window, as another VS Code window publishes its workspace's target: the writer
     // (this window) resolves the secret for it and writes its alerts to its notices file.
     const globalStorage = join(profileDir, 'user-data', 'User', 'globalStorage', EXTENSION_ID);
     assert.ok(existsSync(globalStorage), `No global storage at ${globalStorage}.`);
-    board = await SharedTargetsBoard.start({ directory: globalStorage, heartbeatMs: 1_000 }, [{
-      id: 'canary-second-window',
-      entry: { id: 'canary-second-window', name: 'Canary second window', url: `${secretSite.origin}/second`, headers: { 'X-Api-Key': `\${secret:${SECRET_NAME}}` } },
-      defaults: { ...DEFAULT_TARGET_DEFAULTS, intervalMs: 1_000, timeoutMs: 2_000 },
-      paused: false,
-      level: 'workspace',
-    }]);
+    board = await SharedTargetsBoard.start({ directory: globalStorage, heartbeatMs: 1_000 }, [
+      {
+        id: 'canary-second-window',
+        entry: {
+          id: 'canary-second-window',
+          name: 'Canary second window',
+          url: `${secretSite.origin}/second`,
+          headers: { 'X-Api-Key': `\${secret:${SECRET_NAME}}` },
+        },
+        defaults: { ...DEFAULT_TARGET_DEFAULTS, intervalMs: 1_000, timeoutMs: 2_000 },
+        paused: false,
+        level: 'workspace',
+      },
+    ]);
 
     // The secret goes where it was stored for, on every target, and a redirect to another origin arrives without it.
     for (const path of ['/status', '/moved', '/second']) {
-      await eventually(`the secret site to receive the secret on ${path}`, () => secretSite.received.some((entry) => entry.url === path && JSON.stringify(entry.headers).includes(SECRET_VALUE)));
+      await eventually(`the secret site to receive the secret on ${path}`, () =>
+        secretSite.received.some((entry) => entry.url === path && JSON.stringify(entry.headers).includes(SECRET_VALUE)),
+      );
     }
     await eventually('the redirect to arrive at the other origin', () => otherOrigin.received.some((entry) => entry.url === '/landing'));
     await eventually('the redirected target to be UP', () => monitor.monitor.snapshot('canary-redirect')?.status === 'UP');
@@ -180,18 +215,29 @@ describe('A stored secret leaves no trace', function () {
     // An outage and a recovery: alerts in this window, notices for the second.
     const shownBefore = monitor.notifications.shown.length;
     secretSite.failing = true;
-    await eventually('a down alert for the header target', () => monitor.notifications.shown.slice(shownBefore).some((shown) => (shown.kind === 'down' || shown.kind === 'downSummary') && shown.targetIds.includes('canary-header')));
-    const downNotice = await eventually('a notice of the outage to the second window', async () => (await board!.readNotices(0)).find((notice) => JSON.stringify(notice.payload).includes('"DOWN"')));
+    await eventually('a down alert for the header target', () =>
+      monitor.notifications.shown
+        .slice(shownBefore)
+        .some((shown) => (shown.kind === 'down' || shown.kind === 'downSummary') && shown.targetIds.includes('canary-header')),
+    );
+    const downNotice = await eventually('a notice of the outage to the second window', async () =>
+      (await board!.readNotices(0)).find((notice) => JSON.stringify(notice.payload).includes('"DOWN"')),
+    );
     secretSite.failing = false;
-    await eventually('the recovery alert', () => monitor.notifications.shown.slice(shownBefore).some((shown) => (shown.kind === 'recovered' || shown.kind === 'recoveredSummary')));
-    await eventually('the second window to be told of the recovery', async () => (await board!.readNotices(downNotice.seq)).some((notice) => JSON.stringify(notice.payload).includes('"UP"')) || undefined);
+    await eventually('the recovery alert', () =>
+      monitor.notifications.shown.slice(shownBefore).some((shown) => shown.kind === 'recovered' || shown.kind === 'recoveredSummary'),
+    );
+    await eventually(
+      'the second window to be told of the recovery',
+      async () => (await board!.readNotices(downNotice.seq)).some((notice) => JSON.stringify(notice.payload).includes('"UP"')) || undefined,
+    );
 
     // Exports, as CSV and as JSON.
     const csvFile = vscode.Uri.file(join(exportDir, 'history.csv'));
     const jsonFile = vscode.Uri.file(join(exportDir, 'history.json'));
     await vscode.commands.executeCommand('networkMonitor.exportHistory', { format: 'csv', range: '1h', file: csvFile });
     await vscode.commands.executeCommand('networkMonitor.exportHistory', { format: 'json', range: '1h', file: jsonFile });
-    assert.match(readFileSync(csvFile.fsPath, 'utf8'), /canary-header/, 'The export holds the targets\' checks.');
+    assert.match(readFileSync(csvFile.fsPath, 'utf8'), /canary-header/, "The export holds the targets' checks.");
 
     // The local API, every route.
     const port = await freePort();
@@ -201,11 +247,24 @@ describe('A stored secret leaves no trace', function () {
     await vscode.commands.executeCommand('networkMonitor.copyApiToken');
     const token = await vscode.env.clipboard.readText();
     const answers: string[] = [];
-    for (const path of ['/api/health', '/api/status', '/api/targets', '/api/history/canary-header', '/api/history/canary-redirect?format=csv', '/api/history/canary-second-window', '/api/anomalies', '/api/report', '/metrics']) {
+    for (const path of [
+      '/api/health',
+      '/api/status',
+      '/api/targets',
+      '/api/history/canary-header',
+      '/api/history/canary-redirect?format=csv',
+      '/api/history/canary-second-window',
+      '/api/anomalies',
+      '/api/report',
+      '/metrics',
+    ]) {
       const answer = await get(port, path, token);
       answers.push(`${path} ${answer.status}\n${answer.body}`);
     }
-    assert.ok(answers.some((answer) => answer.startsWith('/api/status 200') && answer.includes('canary-header')), `The API answers with the targets:\n${answers.join('\n').slice(0, 2_000)}`);
+    assert.ok(
+      answers.some((answer) => answer.startsWith('/api/status 200') && answer.includes('canary-header')),
+      `The API answers with the targets:\n${answers.join('\n').slice(0, 2_000)}`,
+    );
 
     // The scan. A file planted with the value proves the scan finds it.
     const planted = join(exportDir, 'planted-control.txt');
@@ -217,11 +276,25 @@ describe('A stored secret leaves no trace', function () {
     assert.ok(logFiles.length > 0, `No log of the extension among ${written.length} files.`);
     const log = logFiles.map((file) => readFileSync(file, 'utf8')).join('\n');
     assert.match(log, /Canary header: (UP|DOWN) in \d+ ms/, 'The log has no trace line of the checks, so trace logging is not on.');
-    assert.ok(written.some((file) => file.startsWith(globalStorage)), 'Global storage was not scanned.');
-    assert.ok(written.some((file) => file.endsWith('.notices')), 'No notices file for the second window was scanned.');
+    assert.ok(
+      written.some((file) => file.startsWith(globalStorage)),
+      'Global storage was not scanned.',
+    );
+    assert.ok(
+      written.some((file) => file.endsWith('.notices')),
+      'No notices file for the second window was scanned.',
+    );
 
-    assert.deepEqual(filesHolding([...written, csvFile.fsPath, jsonFile.fsPath], SECRET_VALUE), [], 'The secret\'s value is in these files.');
-    assert.deepEqual(answers.filter((answer) => answer.includes(SECRET_VALUE)), [], 'The secret\'s value is in these API answers.');
+    assert.deepEqual(
+      filesHolding([...written, csvFile.fsPath, jsonFile.fsPath], SECRET_VALUE),
+      [],
+      "The secret's value is in these files.",
+    );
+    assert.deepEqual(
+      answers.filter((answer) => answer.includes(SECRET_VALUE)),
+      [],
+      "The secret's value is in these API answers.",
+    );
     assert.equal(otherOrigin.carrying(SECRET_VALUE), 0, 'The redirect carried the secret to another origin.');
     const snapshotText = JSON.stringify(['canary-header', 'canary-redirect'].map((id) => monitor.monitor.snapshot(id)?.lastRecord ?? null));
     assert.ok(!snapshotText.includes(SECRET_VALUE), 'A check result holds the secret.');

@@ -12,7 +12,11 @@ export const WAIT_MS = 45_000;
  * Polls `probe` (which may be async) every 50 ms until it returns something other than `undefined` or `false`, and
  * returns that; fails with "Timed out ... waiting until <what>" after `timeoutMs`.
  */
-export async function eventually<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = WAIT_MS): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = WAIT_MS,
+): Promise<T> {
   const started = Date.now();
   for (;;) {
     const value = await probe();

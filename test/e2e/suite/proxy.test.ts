@@ -59,10 +59,16 @@ describe('Behind a proxy', function () {
     const url = `http://proxy-only.test:${port}/`;
     await targets().update('targets', [url], vscode.ConfigurationTarget.Global);
     const snapshot = () => monitor.monitor.snapshots().find((candidate) => candidate.configured.target.url === url);
-    await eventually('the proxy refuses the check without credentials', () => snapshot()?.lastRecord?.statusCode === 407 || snapshot()?.lastRecord?.message.includes('407'));
+    await eventually(
+      'the proxy refuses the check without credentials',
+      () => snapshot()?.lastRecord?.statusCode === 407 || snapshot()?.lastRecord?.message.includes('407'),
+    );
     await vscode.commands.executeCommand('networkMonitor.setProxyCredentials', { username: 'editor', password: 'proxy-pass' });
     await eventually('the target is UP through the proxy', () => snapshot()?.status === 'UP');
-    assert.ok(received.length > 0 && received.every((headers) => headers['proxy-authorization'] === undefined), 'the proxy credentials stay with the proxy');
+    assert.ok(
+      received.length > 0 && received.every((headers) => headers['proxy-authorization'] === undefined),
+      'the proxy credentials stay with the proxy',
+    );
   });
 
   it('a target in http.noProxy is reached directly', async () => {
@@ -70,8 +76,17 @@ describe('Behind a proxy', function () {
     const url = `http://127.0.0.1:${port}/direct`;
     await http().update('noProxy', ['127.0.0.1'], vscode.ConfigurationTarget.Global);
     await targets().update('targets', [url], vscode.ConfigurationTarget.Global);
-    await eventually('the direct target is UP', () => monitor.monitor.snapshots().find((candidate) => candidate.configured.target.url === url)?.status === 'UP');
+    await eventually(
+      'the direct target is UP',
+      () => monitor.monitor.snapshots().find((candidate) => candidate.configured.target.url === url)?.status === 'UP',
+    );
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    assert.ok(!squid!.accessLog().slice(before).some((line) => line.includes('/direct')), 'the proxy saw nothing of it');
+    assert.ok(
+      !squid!
+        .accessLog()
+        .slice(before)
+        .some((line) => line.includes('/direct')),
+      'the proxy saw nothing of it',
+    );
   });
 });

@@ -27,8 +27,6 @@ async function api(): Promise<NetworkMonitorApi> {
   return exports;
 }
 
-
-
 function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
 }
@@ -86,14 +84,19 @@ describe('Targets through the commands', function () {
   it('this window checks the targets (it holds the writer lease)', async () => {
     assert.equal(monitor.monitor.role, 'writer');
     // A figure for the record, not an assertion: activate() itself must stay cheap.
-    console.log(`    activate() took ${monitor.timings.activateMs.toFixed(1)} ms; monitoring was running ${monitor.timings.readyMs?.toFixed(0)} ms after it began`);
+    console.log(
+      `    activate() took ${monitor.timings.activateMs.toFixed(1)} ms; monitoring was running ${monitor.timings.readyMs?.toFixed(0)} ms after it began`,
+    );
   });
 
   it('Add Target saves the entry to user settings and the tree shows it UP', async () => {
     const id = await vscode.commands.executeCommand<string>('networkMonitor.addTarget', { url: site.url, name: 'local site' });
     assert.ok(id, 'Add Target returned no id.');
     assert.deepEqual(userTargets(), [{ url: site.url, name: 'local site' }]);
-    assert.deepEqual(nodes(monitor).map((node) => node.snapshot.configured.target.name), ['local site']);
+    assert.deepEqual(
+      nodes(monitor).map((node) => node.snapshot.configured.target.name),
+      ['local site'],
+    );
     await eventually('the tree shows the new target UP', () => item(monitor, id)?.contextValue === 'target+up');
     const treeItem = item(monitor, id)!;
     assert.equal(iconColor(treeItem), 'networkMonitor.up');
@@ -103,11 +106,15 @@ describe('Targets through the commands', function () {
     assert.equal(monitor.statusBar.background, undefined);
     // Both tooltips name the machine the checks leave from. code-server serves the workbench to a
     // browser, so to VS Code this window is remote (its remoteName is the server's address).
-    const onThisComputer = vscode.env.remoteName === undefined
-      ? `Checks run on this computer (${hostname()})`
-      : `Checks run on the remote machine ${hostname()} (`;
+    const onThisComputer =
+      vscode.env.remoteName === undefined
+        ? `Checks run on this computer (${hostname()})`
+        : `Checks run on the remote machine ${hostname()} (`;
     const unescaped = (markdown: string): string => markdown.replace(/\\/g, '').replace(/&nbsp;/g, ' ');
-    assert.ok(unescaped((treeItem.tooltip as vscode.MarkdownString).value).includes(onThisComputer), (treeItem.tooltip as vscode.MarkdownString).value);
+    assert.ok(
+      unescaped((treeItem.tooltip as vscode.MarkdownString).value).includes(onThisComputer),
+      (treeItem.tooltip as vscode.MarkdownString).value,
+    );
     assert.ok(unescaped(monitor.statusBar.tooltipMarkdown).includes(onThisComputer), monitor.statusBar.tooltipMarkdown);
   });
 
@@ -164,24 +171,42 @@ describe('Targets through the commands', function () {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/services/T0/B0/secret-part`;
     await vscode.commands.executeCommand('networkMonitor.addAlertChannel', { name: 'team', format: 'slack', url: hookUrl });
-    assert.deepEqual(config().inspect('alertChannels')?.globalValue, [{ name: 'team', format: 'slack' }], 'the settings hold the name and format, not the address');
+    assert.deepEqual(
+      config().inspect('alertChannels')?.globalValue,
+      [{ name: 'team', format: 'slack' }],
+      'the settings hold the name and format, not the address',
+    );
     assert.deepEqual(monitor.alertChannels.channelNames, ['team']);
 
     await site.stop();
     await eventually('the tree shows it DOWN', () => item(monitor, id)?.contextValue === 'target+down');
     assert.equal(iconColor(item(monitor, id)), 'networkMonitor.down');
-    await eventually('the status bar says 1 down on the error background', () => monitor.statusBar.text === '$(pulse) 1 down' && monitor.statusBar.background === 'error');
-    await eventually('a down notification is shown', () => monitor.notifications.shown.slice(shownBefore).some((shown) => shown.kind === 'down' && shown.targetIds.includes(id)));
+    await eventually(
+      'the status bar says 1 down on the error background',
+      () => monitor.statusBar.text === '$(pulse) 1 down' && monitor.statusBar.background === 'error',
+    );
+    await eventually('a down notification is shown', () =>
+      monitor.notifications.shown.slice(shownBefore).some((shown) => shown.kind === 'down' && shown.targetIds.includes(id)),
+    );
 
     await site.start();
     await eventually('the tree shows it UP again', () => item(monitor, id)?.contextValue === 'target+up');
-    await eventually('the status bar is back to 1 up', () => monitor.statusBar.text === '$(pulse) 1 up' && monitor.statusBar.background === undefined);
-    await eventually('a recovery notification is shown', () => monitor.notifications.shown.slice(shownBefore).some((shown) => shown.kind === 'recovered'));
+    await eventually(
+      'the status bar is back to 1 up',
+      () => monitor.statusBar.text === '$(pulse) 1 up' && monitor.statusBar.background === undefined,
+    );
+    await eventually('a recovery notification is shown', () =>
+      monitor.notifications.shown.slice(shownBefore).some((shown) => shown.kind === 'recovered'),
+    );
     const downs = monitor.notifications.shown.slice(shownBefore).filter((shown) => shown.kind === 'down');
     assert.equal(downs.length, 1, 'one outage, one down notification');
     try {
       await eventually('the alert channel got the alert and the recovery', () => posted.length >= 2);
-      assert.deepEqual(posted.map((message) => message.text.slice(0, 2)), ['🔴', '🟢'], 'one alert, one recovery, in order');
+      assert.deepEqual(
+        posted.map((message) => message.text.slice(0, 2)),
+        ['🔴', '🟢'],
+        'one alert, one recovery, in order',
+      );
     } finally {
       await vscode.commands.executeCommand('networkMonitor.removeAlertChannel', 'team');
       receiver.close();
@@ -196,15 +221,27 @@ describe('Targets through the commands', function () {
     await vscode.commands.executeCommand('networkMonitor.snoozeTarget', id, 60);
     const written = userTargets()[0] as { snoozeUntil?: string };
     assert.ok(written.snoozeUntil && Date.parse(written.snoozeUntil) > Date.now() + 50 * 60_000, 'the snooze is written to the entry');
-    await eventually('the tree says it is snoozed', () => item(monitor, id)?.contextValue?.endsWith('+snoozed') && String(item(monitor, id)?.description).includes('snoozed until'));
+    await eventually(
+      'the tree says it is snoozed',
+      () => item(monitor, id)?.contextValue?.endsWith('+snoozed') && String(item(monitor, id)?.description).includes('snoozed until'),
+    );
     const shownBefore = monitor.notifications.shown.length;
     await site.stop();
     try {
-      await eventually('it has failed past the alert threshold while snoozed', () => (monitor.monitor.snapshot(id)?.consecutiveFailures ?? 0) >= 3);
-      assert.equal(monitor.notifications.shown.slice(shownBefore).filter((shown) => shown.kind === 'down').length, 0, 'no alert while snoozed');
+      await eventually(
+        'it has failed past the alert threshold while snoozed',
+        () => (monitor.monitor.snapshot(id)?.consecutiveFailures ?? 0) >= 3,
+      );
+      assert.equal(
+        monitor.notifications.shown.slice(shownBefore).filter((shown) => shown.kind === 'down').length,
+        0,
+        'no alert while snoozed',
+      );
       assert.equal(monitor.monitor.snapshot(id)?.lastRecord?.maintenance, true, 'its checks are recorded as made during maintenance');
       await vscode.commands.executeCommand('networkMonitor.endSnooze', id);
-      await eventually('the outage is announced once the snooze ends', () => monitor.notifications.shown.slice(shownBefore).some((shown) => shown.kind === 'down' && shown.targetIds.includes(id)));
+      await eventually('the outage is announced once the snooze ends', () =>
+        monitor.notifications.shown.slice(shownBefore).some((shown) => shown.kind === 'down' && shown.targetIds.includes(id)),
+      );
     } finally {
       await site.start();
     }
@@ -221,13 +258,24 @@ describe('Targets through the commands', function () {
       assert.match(lines[0]!, /^time,started_at_ms,target_id,target,name,status,/);
       const statuses = new Set(lines.slice(1).map((line) => line.split(',')[5]));
       assert.ok(statuses.has('UP') && statuses.has('DOWN'), `The export holds the outage and the recovery: ${[...statuses].join(', ')}`);
-      assert.ok(lines.slice(1).every((line) => line.split(',')[2] === id), 'Only the chosen target is exported.');
+      assert.ok(
+        lines.slice(1).every((line) => line.split(',')[2] === id),
+        'Only the chosen target is exported.',
+      );
 
       const jsonFile = vscode.Uri.joinPath(folder, 'history.json');
-      await vscode.commands.executeCommand('networkMonitor.exportHistory', { format: 'json', range: '1h', targetIds: [id], file: jsonFile });
+      await vscode.commands.executeCommand('networkMonitor.exportHistory', {
+        format: 'json',
+        range: '1h',
+        targetIds: [id],
+        file: jsonFile,
+      });
       const exported = JSON.parse(readFileSync(jsonFile.fsPath, 'utf8')) as { checks: { targetId: string }[] };
       // Other suites in this extension host leave history of their own targets: compare the chosen one's.
-      assert.ok(exported.checks.every((check) => check.targetId === id), 'Only the chosen target is exported as JSON.');
+      assert.ok(
+        exported.checks.every((check) => check.targetId === id),
+        'Only the chosen target is exported as JSON.',
+      );
       assert.equal(exported.checks.length, lines.length - 1);
     } finally {
       rmSync(folder.fsPath, { recursive: true, force: true });
@@ -246,7 +294,8 @@ describe('Targets through the commands', function () {
 
   it('Open Dashboard opens the dashboard webview', async () => {
     await vscode.commands.executeCommand('networkMonitor.openDashboard');
-    const isDashboard = (tab: vscode.Tab): boolean => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('networkMonitor.dashboard');
+    const isDashboard = (tab: vscode.Tab): boolean =>
+      tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('networkMonitor.dashboard');
     await eventually('a dashboard tab is open', () => vscode.window.tabGroups.all.some((group) => group.tabs.some(isDashboard)));
     const tab = vscode.window.tabGroups.all.flatMap((group) => group.tabs).find(isDashboard)!;
     await vscode.window.tabGroups.close(tab);
@@ -273,7 +322,10 @@ describe('Targets through the commands', function () {
   it('user and workspace lists are merged, the workspace entry winning for the same target', async () => {
     await config().update('targets', [site.url, 'tcp://127.0.0.1:9'], vscode.ConfigurationTarget.Global);
     await config().update('targets', [{ url: site.url, name: 'team site' }], vscode.ConfigurationTarget.Workspace);
-    await eventually('both lists are read', () => nodes(monitor).length === 2 && nodes(monitor).some((node) => node.snapshot.configured.target.name === 'team site'));
+    await eventually(
+      'both lists are read',
+      () => nodes(monitor).length === 2 && nodes(monitor).some((node) => node.snapshot.configured.target.name === 'team site'),
+    );
     const names = nodes(monitor).map((node) => node.snapshot.configured.target.name);
     assert.deepEqual(names, ['team site', 'tcp://127.0.0.1:9']);
     await vscode.commands.executeCommand('networkMonitor.addTarget', { url: 'tcp://127.0.0.1:10', level: 'workspace' });
@@ -284,11 +336,18 @@ describe('Targets through the commands', function () {
 
   it('a malformed entry is reported once with its position and skipped; the others run', async () => {
     const reportedBefore = monitor.targets.reported.length;
-    await config().update('targets', [site.url, 'ftp://127.0.0.1/', { url: 'tcp://127.0.0.1:11', interval: -5 }], vscode.ConfigurationTarget.Global);
+    await config().update(
+      'targets',
+      [site.url, 'ftp://127.0.0.1/', { url: 'tcp://127.0.0.1:11', interval: -5 }],
+      vscode.ConfigurationTarget.Global,
+    );
     await eventually('the good entry is in the tree', () => nodes(monitor).length === 1);
     assert.equal(nodes(monitor)[0]!.snapshot.configured.target.url, site.url);
     const reported = monitor.targets.reported.slice(reportedBefore);
-    assert.deepEqual(reported.map((problem) => problem.origin.index), [1, 2]);
+    assert.deepEqual(
+      reported.map((problem) => problem.origin.index),
+      [1, 2],
+    );
     assert.match(reported[0]!.message, /^networkMonitor\.targets\[1\] in User settings is skipped: Unsupported scheme "ftp:\/\/"/);
     assert.match(reported[1]!.message, /^networkMonitor\.targets\[2\] in User settings is skipped: "interval"/);
 
@@ -300,10 +359,17 @@ describe('Targets through the commands', function () {
   });
 
   it('a secret header is resolved from SecretStorage for the origin it was stored for, and never written to settings', async () => {
-    await vscode.commands.executeCommand('networkMonitor.storeSecret', { name: 'suiteToken', value: 'abc123', origins: [new URL(site.url).origin] });
+    await vscode.commands.executeCommand('networkMonitor.storeSecret', {
+      name: 'suiteToken',
+      value: 'abc123',
+      origins: [new URL(site.url).origin],
+    });
     const entry = { url: `${site.url}private`, headers: { Authorization: 'Bearer ${secret:suiteToken}' } };
     await config().update('targets', [entry], vscode.ConfigurationTarget.Global);
-    await eventually('the target is read', () => nodes(monitor).length === 1 && nodes(monitor)[0]!.snapshot.configured.target.url === entry.url);
+    await eventually(
+      'the target is read',
+      () => nodes(monitor).length === 1 && nodes(monitor)[0]!.snapshot.configured.target.url === entry.url,
+    );
     const target = nodes(monitor)[0]!.snapshot.configured.target;
     assert.equal(target.http?.headers.authorization, 'Bearer abc123');
     assert.deepEqual(userTargets(), [entry]);
@@ -314,15 +380,24 @@ describe('Targets through the commands', function () {
     await elsewhere.start();
     try {
       await config().update('targets', undefined, vscode.ConfigurationTarget.Global);
-      await vscode.commands.executeCommand('networkMonitor.storeSecret', { name: 'suiteToken', value: 'abc123', origins: [new URL(site.url).origin] });
+      await vscode.commands.executeCommand('networkMonitor.storeSecret', {
+        name: 'suiteToken',
+        value: 'abc123',
+        origins: [new URL(site.url).origin],
+      });
       const entry = { url: elsewhere.url, name: 'repository target', headers: { 'X-Token': '${secret:suiteToken}' } };
       await config().update('targets', [entry], vscode.ConfigurationTarget.Workspace);
-      const held = await eventually('the entry is held back as refused', () => monitor.tree.getChildren().find((node) => node.kind === 'held' && node.held.label === 'repository target'));
+      const held = await eventually('the entry is held back as refused', () =>
+        monitor.tree.getChildren().find((node) => node.kind === 'held' && node.held.label === 'repository target'),
+      );
       const item = monitor.tree.getTreeItem(held);
       assert.equal(item.contextValue, 'held+refused');
-      assert.match((item.tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' '), /The secret "suiteToken" is stored for http:\/\/127\.0\.0\.1:\d+, not for http:\/\/127\.0\.0\.1:\d+/);
+      assert.match(
+        (item.tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' '),
+        /The secret "suiteToken" is stored for http:\/\/127\.0\.0\.1:\d+, not for http:\/\/127\.0\.0\.1:\d+/,
+      );
       assert.equal(nodes(monitor).length, 0);
-      assert.equal(elsewhere.hits, 0, 'the refused target\'s server got no request');
+      assert.equal(elsewhere.hits, 0, "the refused target's server got no request");
     } finally {
       await config().update('targets', undefined, vscode.ConfigurationTarget.Workspace);
       await elsewhere.stop();
@@ -333,19 +408,44 @@ describe('Targets through the commands', function () {
     await resetSettings();
     const folder = mkdtempSync(join(tmpdir(), 'nm-import-'));
     const backup = join(folder, 'kuma-backup.json');
-    writeFileSync(backup, JSON.stringify({
-      version: '1.23.16',
-      monitorList: [
-        { id: 1, name: 'Imported site', type: 'http', url: `${site.url}imported`, interval: 1, accepted_statuscodes: ['200-299'], active: true, headers: '{"Authorization": "Bearer from-kuma"}' },
-        { id: 2, name: 'Router', type: 'ping', hostname: '192.0.2.1' },
-      ],
-    }));
+    writeFileSync(
+      backup,
+      JSON.stringify({
+        version: '1.23.16',
+        monitorList: [
+          {
+            id: 1,
+            name: 'Imported site',
+            type: 'http',
+            url: `${site.url}imported`,
+            interval: 1,
+            accepted_statuscodes: ['200-299'],
+            active: true,
+            headers: '{"Authorization": "Bearer from-kuma"}',
+          },
+          { id: 2, name: 'Router', type: 'ping', hostname: '192.0.2.1' },
+        ],
+      }),
+    );
     try {
       const hitsBefore = site.receivedHeaders.length;
       const imported = await vscode.commands.executeCommand<number>('networkMonitor.importTargets', { file: backup, all: true });
       assert.equal(imported, 1, 'the ping monitor cannot be imported');
-      assert.deepEqual(userTargets(), [{ url: `${site.url}imported`, name: 'Imported site', headers: { Authorization: '${secret:Imported-site-Authorization}' }, interval: 1 }], 'no credential in the settings');
-      await eventually('the imported target is checked with its credential', () => site.receivedHeaders.slice(hitsBefore).some((headers) => headers.authorization === 'Bearer from-kuma'));
+      assert.deepEqual(
+        userTargets(),
+        [
+          {
+            url: `${site.url}imported`,
+            name: 'Imported site',
+            headers: { Authorization: '${secret:Imported-site-Authorization}' },
+            interval: 1,
+          },
+        ],
+        'no credential in the settings',
+      );
+      await eventually('the imported target is checked with its credential', () =>
+        site.receivedHeaders.slice(hitsBefore).some((headers) => headers.authorization === 'Bearer from-kuma'),
+      );
     } finally {
       rmSync(folder, { recursive: true, force: true });
       await resetSettings();

@@ -18,9 +18,13 @@ test('the installed extension shows in the activity bar and runs its commands fr
     const channelPicker = workbench.page.locator('.part.panel select.monaco-select-box').first();
     await workbench.waitFor(channelPicker, 'the Output panel to open after "Network Monitor: Show Log"');
     const shownChannel = async (): Promise<string> => (await channelPicker.locator('option:checked').textContent()) ?? '';
-    await workbench.waitUntil('the Output panel to show the Network Monitor log', async () => (await shownChannel()) === 'Network Monitor', {
-      describe: async () => `It shows "${await shownChannel()}".`,
-    });
+    await workbench.waitUntil(
+      'the Output panel to show the Network Monitor log',
+      async () => (await shownChannel()) === 'Network Monitor',
+      {
+        describe: async () => `It shows "${await shownChannel()}".`,
+      },
+    );
     await workbench.screenshot('show-log');
   });
 });

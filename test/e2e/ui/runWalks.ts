@@ -37,10 +37,15 @@ function main(): number {
   const failed = outcomes.filter((outcome) => !outcome.passed);
   console.log('\n=== UI walks ===');
   for (const outcome of outcomes) {
-    const verdict = !outcome.passed ? 'FAILED twice' : outcome.attempts === 2 ? 'passed on its second attempt (FLAKY: the first failed, see above)' : 'passed';
+    const verdict = !outcome.passed
+      ? 'FAILED twice'
+      : outcome.attempts === 2
+        ? 'passed on its second attempt (FLAKY: the first failed, see above)'
+        : 'passed';
     console.log(`${basename(outcome.walk)}: ${verdict}`);
   }
-  if (flaky.length > 0) console.log(`${flaky.length} walk(s) passed only when retried: ${flaky.map((outcome) => basename(outcome.walk)).join(', ')}`);
+  if (flaky.length > 0)
+    console.log(`${flaky.length} walk(s) passed only when retried: ${flaky.map((outcome) => basename(outcome.walk)).join(', ')}`);
   console.log(`walks: ${outcomes.length - failed.length} passed, ${failed.length} failed`);
   return failed.length === 0 ? 0 : 1;
 }

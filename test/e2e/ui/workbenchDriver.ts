@@ -30,7 +30,8 @@ export const WAIT_MS = 60_000;
 export const STARTUP_WAIT_MS = 120_000;
 
 /** Set by runWalks on a second attempt, so the first attempt's screenshots and logs are kept. */
-const ATTEMPT_SUFFIX = process.env.NM_E2E_WALK_ATTEMPT && process.env.NM_E2E_WALK_ATTEMPT !== '1' ? `-attempt${process.env.NM_E2E_WALK_ATTEMPT}` : '';
+const ATTEMPT_SUFFIX =
+  process.env.NM_E2E_WALK_ATTEMPT && process.env.NM_E2E_WALK_ATTEMPT !== '1' ? `-attempt${process.env.NM_E2E_WALK_ATTEMPT}` : '';
 
 export interface WorkbenchOptions {
   /** Names the walk's folder under test-results/ui/. */
@@ -138,7 +139,17 @@ export class WorkbenchDriver {
     page.on('pageerror', (error) => consoleLog.write(`[pageerror] ${error.message}\n`));
     await page.goto(this.host.workbenchUrl({ folder: workspaceFolder }));
     await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: STARTUP_WAIT_MS });
-    return new WorkbenchDriver(page, resultsDir, workspaceFolder, this.browser, this.host, this.profileDir, consoleLog, this.timeoutMs, false);
+    return new WorkbenchDriver(
+      page,
+      resultsDir,
+      workspaceFolder,
+      this.browser,
+      this.host,
+      this.profileDir,
+      consoleLog,
+      this.timeoutMs,
+      false,
+    );
   }
 
   /** Where extensions keep their global state; every window of this server shares it. */
@@ -178,7 +189,9 @@ export class WorkbenchDriver {
   /** Runs a command from the command palette by its full title, e.g. 'Network Monitor: Check Now'. */
   async runCommand(title: string): Promise<void> {
     await this.startCommand(title);
-    await this.waitFor(this.page.locator('.quick-input-widget'), `the command palette to close after running "${title}"`, { state: 'hidden' });
+    await this.waitFor(this.page.locator('.quick-input-widget'), `the command palette to close after running "${title}"`, {
+      state: 'hidden',
+    });
   }
 
   /**
@@ -217,11 +230,23 @@ export class WorkbenchDriver {
     await this.waitFor(rows.filter({ has: this.page.locator('.label-name', { hasText: exactly }) }).first(), what);
     const focusedRow = this.page.locator('.quick-input-list .monaco-list-row.focused');
     const focused = focusedRow.locator('.label-name', { hasText: exactly });
-    await this.waitUntil(what, async () => {
-      if ((await focused.count()) > 0) return true;
-      await this.page.keyboard.press('ArrowDown');
-      return false;
-    }, { describe: async () => `The focused row is "${(await focusedRow.first().textContent().catch(() => null)) ?? 'none'}".` });
+    await this.waitUntil(
+      what,
+      async () => {
+        if ((await focused.count()) > 0) return true;
+        await this.page.keyboard.press('ArrowDown');
+        return false;
+      },
+      {
+        describe: async () =>
+          `The focused row is "${
+            (await focusedRow
+              .first()
+              .textContent()
+              .catch(() => null)) ?? 'none'
+          }".`,
+      },
+    );
     await this.page.keyboard.press('Enter');
   }
 
@@ -240,7 +265,11 @@ export class WorkbenchDriver {
    * Waits for a locator (visible unless another state is asked for). On a timeout the error says
    * what the walk was waiting for, in words, before Playwright's own account of the selector.
    */
-  async waitFor(locator: Locator, what: string, options: { state?: 'attached' | 'detached' | 'visible' | 'hidden'; timeoutMs?: number } = {}): Promise<void> {
+  async waitFor(
+    locator: Locator,
+    what: string,
+    options: { state?: 'attached' | 'detached' | 'visible' | 'hidden'; timeoutMs?: number } = {},
+  ): Promise<void> {
     const timeout = options.timeoutMs ?? this.timeoutMs;
     try {
       await locator.waitFor({ state: options.state ?? 'visible', timeout });
@@ -256,7 +285,11 @@ export class WorkbenchDriver {
    */
   async hoverUntil(target: Locator, shown: Locator, what: string, options: { timeoutMs?: number } = {}): Promise<void> {
     const timeout = options.timeoutMs ?? this.timeoutMs;
-    const shownWithin = (ms: number): Promise<boolean> => shown.waitFor({ state: 'visible', timeout: ms }).then(() => true, () => false);
+    const shownWithin = (ms: number): Promise<boolean> =>
+      shown.waitFor({ state: 'visible', timeout: ms }).then(
+        () => true,
+        () => false,
+      );
     const hovered = await waitUntil(async () => {
       await this.page.mouse.move(0, 0);
       await target.hover({ timeout: 5_000 }).catch(() => undefined);
@@ -266,7 +299,11 @@ export class WorkbenchDriver {
   }
 
   /** Polls a condition until it holds; on a timeout, fails saying what it was waiting for and what `describe` reports then. */
-  async waitUntil(what: string, condition: () => Promise<boolean>, options: { timeoutMs?: number; describe?: () => Promise<string> } = {}): Promise<void> {
+  async waitUntil(
+    what: string,
+    condition: () => Promise<boolean>,
+    options: { timeoutMs?: number; describe?: () => Promise<string> } = {},
+  ): Promise<void> {
     const timeout = options.timeoutMs ?? this.timeoutMs;
     if (await waitUntil(condition, timeout)) return;
     const detail = options.describe ? await options.describe().catch((error: Error) => `(could not be read: ${error.message})`) : undefined;
@@ -307,12 +344,14 @@ export class WorkbenchDriver {
     await new Promise<void>((resolve) => this.consoleLog.write('', () => resolve()));
     const consoleFile = join(this.resultsDir, 'workbench-console.log');
     const consoleTail = existsSync(consoleFile) ? readFileSync(consoleFile, 'utf8').trimEnd().split('\n').slice(-25).join('\n') : '';
-    console.error([
-      `[walk ${walkName}] failed: ${(error as Error).message?.split('\n')[0] ?? error}`,
-      `[walk ${walkName}] screenshot: ${shot ?? 'none'}; logs: ${this.resultsDir}`,
-      `[walk ${walkName}] the workbench console ends with:`,
-      consoleTail || '  (nothing)',
-    ].join('\n'));
+    console.error(
+      [
+        `[walk ${walkName}] failed: ${(error as Error).message?.split('\n')[0] ?? error}`,
+        `[walk ${walkName}] screenshot: ${shot ?? 'none'}; logs: ${this.resultsDir}`,
+        `[walk ${walkName}] the workbench console ends with:`,
+        consoleTail || '  (nothing)',
+      ].join('\n'),
+    );
   }
 
   async dispose(): Promise<void> {
@@ -357,7 +396,11 @@ export async function waitUntil(condition: () => Promise<boolean>, timeoutMs: nu
 
 /** A wait that ran out: says, in words, what the walk was waiting for. */
 export class WaitTimeoutError extends Error {
-  constructor(readonly what: string, timeoutMs: number, cause?: unknown) {
+  constructor(
+    readonly what: string,
+    timeoutMs: number,
+    cause?: unknown,
+  ) {
     const detail = cause instanceof Error ? cause.message : cause;
     super(`Timed out after ${timeoutMs / 1000} s waiting for ${what}.${detail ? `\n${detail}` : ''}`);
     this.name = 'WaitTimeoutError';

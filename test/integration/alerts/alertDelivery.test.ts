@@ -20,7 +20,10 @@ interface Received {
 }
 
 /** A receiver that records every request and answers with what `answer` says for it (default 200). */
-async function receiver(t: TestContext, answer: (request: Received, index: number, response: ServerResponse) => boolean | void = () => undefined): Promise<{ url: string; received: Received[] }> {
+async function receiver(
+  t: TestContext,
+  answer: (request: Received, index: number, response: ServerResponse) => boolean | void = () => undefined,
+): Promise<{ url: string; received: Received[] }> {
   const received: Received[] = [];
   const server: Server = createServer((request, response) => {
     let text = '';
@@ -41,12 +44,33 @@ async function receiver(t: TestContext, answer: (request: Received, index: numbe
 }
 
 const target = makeTarget('api', { name: 'API @everyone' });
-const alert: AlertEvent = { type: 'alert', target, result: makeResult(target, 'DOWN', Date.UTC(2026, 11, 7, 9, 0, 0)), consecutiveFailures: 3 };
-const recovered: RecoveredEvent = { type: 'recovered', target, result: makeResult(target, 'UP', Date.UTC(2026, 11, 7, 9, 5, 0)), downtimeMs: 300_000 };
+const alert: AlertEvent = {
+  type: 'alert',
+  target,
+  result: makeResult(target, 'DOWN', Date.UTC(2026, 11, 7, 9, 0, 0)),
+  consecutiveFailures: 3,
+};
+const recovered: RecoveredEvent = {
+  type: 'recovered',
+  target,
+  result: makeResult(target, 'UP', Date.UTC(2026, 11, 7, 9, 5, 0)),
+  downtimeMs: 300_000,
+};
 
 /** Delivery with short waits, for tests; problems are collected. */
-function delivery(t: TestContext, channels: AlertChannel[], problems: string[] = [], overrides: ConstructorParameters<typeof AlertDelivery>[1] = {}): AlertDelivery {
-  const instance = new AlertDelivery(channels, { retryDelayMs: 20, maxRetryDelayMs: 200, timeoutMs: 500, onProblem: (problem) => problems.push(problem), ...overrides });
+function delivery(
+  t: TestContext,
+  channels: AlertChannel[],
+  problems: string[] = [],
+  overrides: ConstructorParameters<typeof AlertDelivery>[1] = {},
+): AlertDelivery {
+  const instance = new AlertDelivery(channels, {
+    retryDelayMs: 20,
+    maxRetryDelayMs: 200,
+    timeoutMs: 500,
+    onProblem: (problem) => problems.push(problem),
+    ...overrides,
+  });
   t.after(() => instance.dispose());
   return instance;
 }
@@ -55,7 +79,12 @@ test('each format gets the body its receivers accept, and every channel gets the
   const hook = await receiver(t);
   const channels: AlertChannel[] = [
     { name: 'generic', format: 'webhook', url: `${hook.url}/generic` },
-    { name: 'templated', format: 'webhook', url: `${hook.url}/templated`, template: '{"summary": "{{targetName}} is {{status}}", "failures": "{{consecutiveFailures}}", "when": "{{time}}"}' },
+    {
+      name: 'templated',
+      format: 'webhook',
+      url: `${hook.url}/templated`,
+      template: '{"summary": "{{targetName}} is {{status}}", "failures": "{{consecutiveFailures}}", "when": "{{time}}"}',
+    },
     { name: 'slack', format: 'slack', url: `${hook.url}/slack` },
     { name: 'teams', format: 'teams', url: `${hook.url}/teams` },
     { name: 'discord', format: 'discord', url: `${hook.url}/discord` },
@@ -83,12 +112,20 @@ test('each format gets the body its receivers accept, and every channel gets the
   });
   assert.equal(generic!.headers['content-type'], 'application/json');
   assert.equal(generic!.headers['idempotency-key'], `api:alert:${alert.result.startedAt}`, 'receivers can dedupe on the message id');
-  assert.deepEqual(byPath('templated')[0]!.body, { summary: 'API @everyone is DOWN', failures: 3, when: '2026-12-07T09:00:00.000Z' }, 'a lone placeholder keeps its type');
+  assert.deepEqual(
+    byPath('templated')[0]!.body,
+    { summary: 'API @everyone is DOWN', failures: 3, when: '2026-12-07T09:00:00.000Z' },
+    'a lone placeholder keeps its type',
+  );
   assert.match((byPath('slack')[1]!.body as { text: string }).text, /^🟢 API @everyone is back after 5 min down/);
   const teams = byPath('teams')[0]!.body as { attachments: { contentType: string; content: { type: string; body: { text: string }[] } }[] };
   assert.equal(teams.attachments[0]!.contentType, 'application/vnd.microsoft.card.adaptive');
   assert.match(teams.attachments[0]!.content.body[0]!.text, /is DOWN/);
-  assert.deepEqual((byPath('discord')[0]!.body as { allowed_mentions: unknown }).allowed_mentions, { parse: [] }, 'no mention is ever pinged');
+  assert.deepEqual(
+    (byPath('discord')[0]!.body as { allowed_mentions: unknown }).allowed_mentions,
+    { parse: [] },
+    'no mention is ever pinged',
+  );
 });
 
 test('a receiver that fails for a while gets the message once it recovers, retried with backoff and Retry-After', async (t) => {
@@ -121,11 +158,16 @@ test('a refusal is not retried, a redirect is not followed, and a receiver that 
   });
   const hanging = await receiver(t, () => true);
   const problems: string[] = [];
-  const sender = delivery(t, [
-    { name: 'refusing', format: 'webhook', url: refusing.url },
-    { name: 'redirecting', format: 'webhook', url: redirecting.url },
-    { name: 'hanging', format: 'webhook', url: hanging.url },
-  ], problems, { maxAttempts: 3, timeoutMs: 150 });
+  const sender = delivery(
+    t,
+    [
+      { name: 'refusing', format: 'webhook', url: refusing.url },
+      { name: 'redirecting', format: 'webhook', url: redirecting.url },
+      { name: 'hanging', format: 'webhook', url: hanging.url },
+    ],
+    problems,
+    { maxAttempts: 3, timeoutMs: 150 },
+  );
   sender.handle(alert);
   await sender.idle();
   assert.equal(refusing.received.length, 1);
@@ -133,9 +175,18 @@ test('a refusal is not retried, a redirect is not followed, and a receiver that 
   assert.equal(elsewhere.received.length, 0, 'the channel address goes nowhere else');
   assert.equal(hanging.received.length, 3, 'a timeout is retried up to the attempts');
   assert.equal(problems.length, 3);
-  assert.match(problems.find((problem) => problem.includes('"refusing"'))!, /answered 404/);
-  assert.match(problems.find((problem) => problem.includes('"redirecting"'))!, /redirect, not followed/);
-  assert.match(problems.find((problem) => problem.includes('"hanging"'))!, /after 3 attempt/);
+  assert.match(
+    problems.find((problem) => problem.includes('"refusing"'))!,
+    /answered 404/,
+  );
+  assert.match(
+    problems.find((problem) => problem.includes('"redirecting"'))!,
+    /redirect, not followed/,
+  );
+  assert.match(
+    problems.find((problem) => problem.includes('"hanging"'))!,
+    /after 3 attempt/,
+  );
   for (const problem of problems) assert.ok(!problem.includes('/hook'), `a problem names the channel, not its address: ${problem}`);
 });
 
@@ -160,27 +211,36 @@ test('channel addresses and templates with mistakes get a clear message', () => 
   assert.match(templateProblem('{"text": "{{password}}"}')!, /unknown fields: password/);
 });
 
-test('behind a proxy, messages go through it with its credentials, which the receiver never sees', { skip: squidUnavailable() }, async (t) => {
-  const user = { name: 'alerts', password: 's3cret-proxy' };
-  const squid = await startSquid({ hosts: { 'hooks.proxy-only.test': '127.0.0.1' }, user });
-  t.after(() => squid.close());
-  const hook = await receiver(t);
-  // A name only the proxy can resolve: delivered only if the message went through it.
-  const url = hook.url.replace('127.0.0.1', 'hooks.proxy-only.test');
-  const problems: string[] = [];
-  const server = { url: squid.url, credentials: { username: user.name, password: user.password } };
-  const sender = delivery(t, [{ name: 'team', format: 'slack', url }], problems, { proxy: () => ({ http: server, https: server, strictSSL: true, noProxy: [] }) });
-  sender.handle(alert);
-  await sender.idle();
-  assert.deepEqual(problems, []);
-  assert.equal(hook.received.length, 1);
-  assert.equal(hook.received[0]!.headers['proxy-authorization'], undefined, 'the proxy credentials stay with the proxy');
+test(
+  'behind a proxy, messages go through it with its credentials, which the receiver never sees',
+  { skip: squidUnavailable() },
+  async (t) => {
+    const user = { name: 'alerts', password: 's3cret-proxy' };
+    const squid = await startSquid({ hosts: { 'hooks.proxy-only.test': '127.0.0.1' }, user });
+    t.after(() => squid.close());
+    const hook = await receiver(t);
+    // A name only the proxy can resolve: delivered only if the message went through it.
+    const url = hook.url.replace('127.0.0.1', 'hooks.proxy-only.test');
+    const problems: string[] = [];
+    const server = { url: squid.url, credentials: { username: user.name, password: user.password } };
+    const sender = delivery(t, [{ name: 'team', format: 'slack', url }], problems, {
+      proxy: () => ({ http: server, https: server, strictSSL: true, noProxy: [] }),
+    });
+    sender.handle(alert);
+    await sender.idle();
+    assert.deepEqual(problems, []);
+    assert.equal(hook.received.length, 1);
+    assert.equal(hook.received[0]!.headers['proxy-authorization'], undefined, 'the proxy credentials stay with the proxy');
 
-  // Wrong credentials: the proxy refuses, and the channel reports it.
-  const refused = delivery(t, [{ name: 'team', format: 'slack', url }], problems, { maxAttempts: 2, proxy: () => ({ http: { ...server, credentials: { username: user.name, password: 'wrong' } }, strictSSL: true, noProxy: [] }) });
-  refused.handle(recovered);
-  await refused.idle();
-  assert.equal(hook.received.length, 1);
-  assert.equal(problems.length, 1);
-  assert.match(problems[0]!, /"team" did not take the recovery/);
-});
+    // Wrong credentials: the proxy refuses, and the channel reports it.
+    const refused = delivery(t, [{ name: 'team', format: 'slack', url }], problems, {
+      maxAttempts: 2,
+      proxy: () => ({ http: { ...server, credentials: { username: user.name, password: 'wrong' } }, strictSSL: true, noProxy: [] }),
+    });
+    refused.handle(recovered);
+    await refused.idle();
+    assert.equal(hook.received.length, 1);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /"team" did not take the recovery/);
+  },
+);

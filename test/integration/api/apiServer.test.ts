@@ -16,7 +16,14 @@ import { createApiToken } from '../../../src/core/api/requestGuards';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import type { Target } from '../../../src/core/targets/target';
 import {
-  call, type CallOptions, closedPort, ControlledSite, type MonitoringStack, startMonitoringStack, targetFrom, tempDirectory,
+  call,
+  type CallOptions,
+  closedPort,
+  ControlledSite,
+  type MonitoringStack,
+  startMonitoringStack,
+  targetFrom,
+  tempDirectory,
 } from './apiTestSupport';
 import { type OpenApiDocument, OpenApiValidator } from './openApiValidator';
 import { createSeededRandom } from '../../../src/core/anomaly/seededRandom';
@@ -49,7 +56,6 @@ function rawExchange(port: number, bytes: string, timeoutMs = 5_000): Promise<st
     socket.write(bytes);
   });
 }
-
 
 describe('local API against a real monitor', () => {
   const directory = tempDirectory();
@@ -154,7 +160,15 @@ describe('local API against a real monitor', () => {
   });
 
   it('refuses a missing, wrong or malformed token with a JSON 401', async () => {
-    const cases: (string | undefined)[] = [undefined, `Bearer ${createApiToken()}`, 'Bearer short', `Basic ${token}`, `Bearer ${token}x`, 'Bearer', ''];
+    const cases: (string | undefined)[] = [
+      undefined,
+      `Bearer ${createApiToken()}`,
+      'Bearer short',
+      `Basic ${token}`,
+      `Bearer ${token}x`,
+      'Bearer',
+      '',
+    ];
     for (const authorization of cases) {
       const response = await call(port, { path: '/api/status', headers: authorization === undefined ? {} : { authorization } });
       assert.equal(response.status, 401, `authorization ${JSON.stringify(authorization)}`);
@@ -168,7 +182,15 @@ describe('local API against a real monitor', () => {
   });
 
   it('refuses a foreign or missing Host header with 403 before looking at the token', async () => {
-    for (const host of ['evil.example', `evil.example:${port}`, `localhost:${port + 1}`, '127.0.0.1', `127.0.0.2:${port}`, `[::1]:${port}`, `localhost.:${port}`]) {
+    for (const host of [
+      'evil.example',
+      `evil.example:${port}`,
+      `localhost:${port + 1}`,
+      '127.0.0.1',
+      `127.0.0.2:${port}`,
+      `[::1]:${port}`,
+      `localhost.:${port}`,
+    ]) {
       for (const withToken of [true, false]) {
         const response = await call(port, { path: '/api/status', host, token: withToken ? token : undefined });
         assert.equal(response.status, 403, `Host ${host}`);
@@ -187,8 +209,15 @@ describe('local API against a real monitor', () => {
   it('sends no CORS headers unless an origin is configured, and then only to that origin', async () => {
     const plain = await call(port, { path: '/api/status', token, headers: { origin: 'http://localhost:3000' } });
     assert.equal(plain.status, 200);
-    assert.deepEqual(Object.keys(plain.headers).filter((name) => name.startsWith('access-control-')), []);
-    const plainPreflight = await call(port, { method: 'OPTIONS', path: '/api/status', headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'GET' } });
+    assert.deepEqual(
+      Object.keys(plain.headers).filter((name) => name.startsWith('access-control-')),
+      [],
+    );
+    const plainPreflight = await call(port, {
+      method: 'OPTIONS',
+      path: '/api/status',
+      headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'GET' },
+    });
     assert.equal(plainPreflight.status, 401);
     assert.equal(plainPreflight.headers['access-control-allow-origin'], undefined);
 
@@ -199,15 +228,31 @@ describe('local API against a real monitor', () => {
     const other = await call(corsPort, { path: '/api/status', token, headers: { origin: 'http://evil.example' } });
     assert.equal(other.status, 200);
     assert.equal(other.headers['access-control-allow-origin'], undefined);
-    const preflight = await call(corsPort, { method: 'OPTIONS', path: '/api/status', headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    const preflight = await call(corsPort, {
+      method: 'OPTIONS',
+      path: '/api/status',
+      headers: {
+        origin: 'http://localhost:3000',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
+    });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers['access-control-allow-origin'], 'http://localhost:3000');
     assert.match(String(preflight.headers['access-control-allow-headers']), /Authorization/);
-    const otherPreflight = await call(corsPort, { method: 'OPTIONS', path: '/api/status', headers: { origin: 'http://evil.example', 'access-control-request-method': 'GET' } });
+    const otherPreflight = await call(corsPort, {
+      method: 'OPTIONS',
+      path: '/api/status',
+      headers: { origin: 'http://evil.example', 'access-control-request-method': 'GET' },
+    });
     assert.equal(otherPreflight.status, 401);
 
     for (const origin of ['*', 'http://localhost:3000/', 'localhost:3000', 'file:///x']) {
-      assert.throws(() => new ApiServer({ port: 0, token, allowUnauthenticatedMetrics: false, source: stack.source, corsOrigin: origin }), /is not an origin/, origin);
+      assert.throws(
+        () => new ApiServer({ port: 0, token, allowUnauthenticatedMetrics: false, source: stack.source, corsOrigin: origin }),
+        /is not an origin/,
+        origin,
+      );
     }
   });
 
@@ -218,7 +263,10 @@ describe('local API against a real monitor', () => {
     assert.equal(raw.target.id, 'up');
     assert.equal(raw.resolution, 'raw');
     assert.equal(raw.points.length, 3, 'two real checks and the anomalous one');
-    assert.deepEqual(raw.points.map((point) => point.anomaly_score !== null && point.anomaly_score >= 0.99), [false, false, true]);
+    assert.deepEqual(
+      raw.points.map((point) => point.anomaly_score !== null && point.anomaly_score >= 0.99),
+      [false, false, true],
+    );
 
     const byUrl = await api({ path: `/api/history/${encodeURIComponent(up.url)}?resolution=raw&limit=2` });
     const limited = byUrl.json() as { target: { id: string }; truncated: boolean; points: unknown[] };
@@ -226,15 +274,26 @@ describe('local API against a real monitor', () => {
     assert.equal(limited.points.length, 2);
     assert.equal(limited.truncated, true);
 
-    const reachingBack = (await api({ path: '/api/history/quoted?resolution=raw&limit=5' })).json() as { truncated: boolean; points: { timestamp_ms: number }[] };
+    const reachingBack = (await api({ path: '/api/history/quoted?resolution=raw&limit=5' })).json() as {
+      truncated: boolean;
+      points: { timestamp_ms: number }[];
+    };
     assert.equal(reachingBack.points.length, 3, 'the two recent checks and the one from three hours ago');
     assert.equal(reachingBack.truncated, false);
     assert.ok(reachingBack.points[0]!.timestamp_ms < Date.now() - 2 * 3_600_000);
 
     const summary = (await api({ path: '/api/history/down' })).json() as { points: { checks: number; down: number }[] };
-    assert.equal(summary.points.reduce((sum, point) => sum + point.checks, 0), 2);
-    assert.equal(summary.points.reduce((sum, point) => sum + point.down, 0), 2);
-    const hourly = (await api({ path: `/api/history/up?resolution=hour&from=${Date.now() - 6 * 3_600_000}` })).json() as { resolution: string };
+    assert.equal(
+      summary.points.reduce((sum, point) => sum + point.checks, 0),
+      2,
+    );
+    assert.equal(
+      summary.points.reduce((sum, point) => sum + point.down, 0),
+      2,
+    );
+    const hourly = (await api({ path: `/api/history/up?resolution=hour&from=${Date.now() - 6 * 3_600_000}` })).json() as {
+      resolution: string;
+    };
     assert.ok(['hour', 'minute', 'raw'].includes(hourly.resolution));
   });
 
@@ -268,7 +327,10 @@ describe('local API against a real monitor', () => {
 
   it('lists anomalies at or above the threshold, for all targets or one', async () => {
     const all = (await api({ path: '/api/anomalies' })).json() as { anomalies: { id: string; score: number; url: string }[] };
-    assert.deepEqual(all.anomalies.map((hit) => [hit.id, hit.score, hit.url]), [['up', 0.99, up.url]]);
+    assert.deepEqual(
+      all.anomalies.map((hit) => [hit.id, hit.score, hit.url]),
+      [['up', 0.99, up.url]],
+    );
     const other = (await api({ path: '/api/anomalies?target=down' })).json() as { anomalies: unknown[] };
     assert.deepEqual(other.anomalies, []);
     const high = (await api({ path: '/api/anomalies?min_score=0.995' })).json() as { anomalies: unknown[] };
@@ -276,7 +338,9 @@ describe('local API against a real monitor', () => {
   });
 
   it('reports every target as JSON or as the dashboard CSV', async () => {
-    const report = (await api({ path: '/api/report' })).json() as { targets: { id: string; availability: number | null; anomalies: number; incidents: number; downtime_ms: number }[] };
+    const report = (await api({ path: '/api/report' })).json() as {
+      targets: { id: string; availability: number | null; anomalies: number; incidents: number; downtime_ms: number }[];
+    };
     const byId = new Map(report.targets.map((row) => [row.id, row]));
     assert.equal(byId.get('up')?.availability, 100);
     assert.equal(byId.get('up')?.anomalies, 1);
@@ -292,8 +356,13 @@ describe('local API against a real monitor', () => {
   });
 
   it('lists the targets with their live state', async () => {
-    const body = (await api({ path: '/api/targets' })).json() as { targets: { id: string; status: string; paused: boolean; kind: string }[] };
-    assert.deepEqual(body.targets.map((target) => `${target.id}:${target.status}:${target.paused}`), ['up:UP:false', 'quoted:UP:false', 'down:DOWN:false', 'paused:PAUSED:true']);
+    const body = (await api({ path: '/api/targets' })).json() as {
+      targets: { id: string; status: string; paused: boolean; kind: string }[];
+    };
+    assert.deepEqual(
+      body.targets.map((target) => `${target.id}:${target.status}:${target.paused}`),
+      ['up:UP:false', 'quoted:UP:false', 'down:DOWN:false', 'paused:PAUSED:true'],
+    );
   });
 
   it('checks a target now on POST, and shows the new result at once', async () => {
@@ -305,7 +374,9 @@ describe('local API against a real monitor', () => {
 
     site.status = 503;
     try {
-      const failing = (await api({ method: 'POST', path: '/api/targets/up/check' })).json() as { check: { status: string; reason: string; status_code: number } };
+      const failing = (await api({ method: 'POST', path: '/api/targets/up/check' })).json() as {
+        check: { status: string; reason: string; status_code: number };
+      };
       assert.deepEqual([failing.check.status, failing.check.reason, failing.check.status_code], ['DOWN', 'HTTP_STATUS', 503]);
       const status = (await api({ path: '/api/status' })).json() as StatusBody;
       assert.equal(status.current_status[up.url]!.status, 'DOWN');
@@ -327,7 +398,12 @@ describe('local API against a real monitor', () => {
   });
 
   it('answers /api/health and serves its own OpenAPI document', async () => {
-    const health = (await api({ path: '/api/health' })).json() as { status: string; writer: boolean; targets: number; store: { read_only: boolean } };
+    const health = (await api({ path: '/api/health' })).json() as {
+      status: string;
+      writer: boolean;
+      targets: number;
+      store: { read_only: boolean };
+    };
     assert.deepEqual([health.status, health.writer, health.targets, health.store.read_only], ['ok', true, 4, false]);
     const document = (await api({ path: '/api/openapi.json' })).json() as { openapi: string };
     assert.equal(document.openapi, '3.0.3');
@@ -345,8 +421,16 @@ describe('local API against a real monitor', () => {
     // The proof is bound to the nonce and to the port: a proof for another nonce or port differs.
     assert.notEqual(identityProof(token, port, createIdentifyNonce()), identityProof(token, port, nonce));
     assert.notEqual(identityProof(token, port + 1, nonce), identityProof(token, port, nonce));
-    for (const bad of ['', 'nonce=', `nonce=${nonce.slice(1)}`, `nonce=${nonce}0`, `nonce=${nonce.toUpperCase()}`, `nonce=${'g'.repeat(64)}`,
-      `nonce=${nonce}&nonce=${nonce}`, `nonce=${'%20'.repeat(64)}`]) {
+    for (const bad of [
+      '',
+      'nonce=',
+      `nonce=${nonce.slice(1)}`,
+      `nonce=${nonce}0`,
+      `nonce=${nonce.toUpperCase()}`,
+      `nonce=${'g'.repeat(64)}`,
+      `nonce=${nonce}&nonce=${nonce}`,
+      `nonce=${'%20'.repeat(64)}`,
+    ]) {
       const refused = await api({ path: `/api/identify?${bad}`, token: undefined });
       assert.equal(refused.status, 400, `?${bad}: ${refused.text}`);
       assert.equal((refused.json() as { error: string }).error, 'bad_request');
@@ -367,16 +451,24 @@ describe('local API against a real monitor', () => {
     assert.equal(response.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
     const text = response.text;
     const sample = (name: string, id: string, extra = ''): string | undefined =>
-      text.split('\n').find((line) => line.startsWith(`${name}{`) && line.includes(`id="${id}"`) && line.includes(extra))?.split(' ').pop();
+      text
+        .split('\n')
+        .find((line) => line.startsWith(`${name}{`) && line.includes(`id="${id}"`) && line.includes(extra))
+        ?.split(' ')
+        .pop();
     assert.equal(sample('probe_success', 'up'), '1');
     assert.equal(sample('probe_success', 'down'), '0');
     assert.equal(sample('probe_http_status_code', 'up'), '200');
     assert.equal(sample('probe_http_status_code', 'down'), '0');
-    for (const phase of ['resolve', 'connect', 'tls', 'processing', 'transfer']) assert.ok(sample('probe_http_duration_seconds', 'up', `phase="${phase}"`) !== undefined, phase);
+    for (const phase of ['resolve', 'connect', 'tls', 'processing', 'transfer'])
+      assert.ok(sample('probe_http_duration_seconds', 'up', `phase="${phase}"`) !== undefined, phase);
     assert.ok(Number(sample('probe_duration_seconds', 'up')) > 0);
     assert.equal(sample('networkmonitor_uptime_ratio', 'down', 'window="24h"'), '0');
     assert.equal(sample('networkmonitor_target_paused', 'paused'), '1');
-    assert.ok(text.includes(`probe_success{target="${quoted.url}",name="Say \\"hi\\" \\\\ back\\nslash",id="quoted"} 1\n`), 'label values escape quote, backslash and newline');
+    assert.ok(
+      text.includes(`probe_success{target="${quoted.url}",name="Say \\"hi\\" \\\\ back\\nslash",id="quoted"} 1\n`),
+      'label values escape quote, backslash and newline',
+    );
     for (const family of ['probe_success', 'probe_http_duration_seconds', 'networkmonitor_uptime_ratio']) {
       assert.equal(text.split('\n').filter((line) => line === `# TYPE ${family} gauge`).length, 1, family);
       assert.equal(text.split('\n').filter((line) => line.startsWith(`# HELP ${family} `)).length, 1, family);
@@ -397,11 +489,17 @@ describe('local API against a real monitor', () => {
     assert.equal(declared.status, 413);
     assert.equal((declared.json() as { error: string }).error, 'payload_too_large');
 
-    const chunked = await rawExchange(port, `POST /api/targets/up/check HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\nTransfer-Encoding: chunked\r\n\r\n${'4000\r\n' + 'y'.repeat(0x4000) + '\r\n'}${'10\r\n' + 'z'.repeat(16) + '\r\n'}`);
+    const chunked = await rawExchange(
+      port,
+      `POST /api/targets/up/check HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\nTransfer-Encoding: chunked\r\n\r\n${'4000\r\n' + 'y'.repeat(0x4000) + '\r\n'}${'10\r\n' + 'z'.repeat(16) + '\r\n'}`,
+    );
     assert.match(chunked, /^HTTP\/1\.1 413 /);
 
     const slowPort = await extraServer({ requestTimeoutMs: 300 });
-    const slow = await rawExchange(slowPort, `POST /api/targets/up/check HTTP/1.1\r\nHost: 127.0.0.1:${slowPort}\r\nAuthorization: Bearer ${token}\r\nContent-Length: 10\r\n\r\nab`);
+    const slow = await rawExchange(
+      slowPort,
+      `POST /api/targets/up/check HTTP/1.1\r\nHost: 127.0.0.1:${slowPort}\r\nAuthorization: Bearer ${token}\r\nContent-Length: 10\r\n\r\nab`,
+    );
     assert.match(slow, /^HTTP\/1\.1 408 /);
     assert.match(slow, /"error":"request_timeout"/);
   });
@@ -410,17 +508,78 @@ describe('local API against a real monitor', () => {
     const random = createSeededRandom(7);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const methods = ['GET', 'GET', 'GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'PROPFIND', 'TRACE'];
-    const prefixes = ['/', '/api/', '/api/status', '/api/history/', '/api/history/up', '/api/targets/', '/api/targets/up/check', '/metrics', '/api/anomalies', '/api/report', '//', '/api//history'];
-    const pieces = ['%', '%2', '%zz', '%00', '%2F', '..', '.', '~', 'up', 'é', '%E2%82%AC', '%C0%AF', "'", '"', '<x>', ';', ',', '*', '@', '!', '$', '(', ')', ' ', '+', '\\'];
+    const prefixes = [
+      '/',
+      '/api/',
+      '/api/status',
+      '/api/history/',
+      '/api/history/up',
+      '/api/targets/',
+      '/api/targets/up/check',
+      '/metrics',
+      '/api/anomalies',
+      '/api/report',
+      '//',
+      '/api//history',
+    ];
+    const pieces = [
+      '%',
+      '%2',
+      '%zz',
+      '%00',
+      '%2F',
+      '..',
+      '.',
+      '~',
+      'up',
+      'é',
+      '%E2%82%AC',
+      '%C0%AF',
+      "'",
+      '"',
+      '<x>',
+      ';',
+      ',',
+      '*',
+      '@',
+      '!',
+      '$',
+      '(',
+      ')',
+      ' ',
+      '+',
+      '\\',
+    ];
     const params = ['from', 'to', 'limit', 'resolution', 'window', 'min_score', 'format', 'target', 'x'];
-    const values = ['', '0', '-1', '1e309', 'NaN', '99999999999999999999', '2026-02-30', 'raw', 'csv', '%', '%ff', 'up', '[]', '{}', 'a'.repeat(300)];
+    const values = [
+      '',
+      '0',
+      '-1',
+      '1e309',
+      'NaN',
+      '99999999999999999999',
+      '2026-02-30',
+      'raw',
+      'csv',
+      '%',
+      '%ff',
+      'up',
+      '[]',
+      '{}',
+      'a'.repeat(300),
+    ];
     const statuses = new Map<number, number>();
     for (let i = 0; i < 300; i++) {
       let path = pick(prefixes);
       const segments = random() < 0.5 ? 0 : 1 + Math.floor(random() * 3);
       for (let s = 0; s < segments; s++) path += (random() < 0.5 ? '/' : '') + pick(pieces);
       if (random() < 0.6) {
-        path += '?' + Array.from({ length: 1 + Math.floor(random() * 3) }, () => `${pick(params)}=${encodeURIComponent(pick(values)).replace(/%25/g, random() < 0.3 ? '%' : '%25')}`).join('&');
+        path +=
+          '?' +
+          Array.from(
+            { length: 1 + Math.floor(random() * 3) },
+            () => `${pick(params)}=${encodeURIComponent(pick(values)).replace(/%25/g, random() < 0.3 ? '%' : '%25')}`,
+          ).join('&');
       }
       path = path.replace(/ /g, '%20').replace(/[^\x21-\x7e]/g, (c) => encodeURIComponent(c));
       const headers: Record<string, string> = {};
@@ -441,7 +600,10 @@ describe('local API against a real monitor', () => {
       }
     }
     // The fuzz reached the handlers, not only the gates.
-    assert.ok((statuses.get(200) ?? 0) > 10 && (statuses.get(400) ?? 0) > 5 && (statuses.get(404) ?? 0) > 10, JSON.stringify([...statuses]));
+    assert.ok(
+      (statuses.get(200) ?? 0) > 10 && (statuses.get(400) ?? 0) > 5 && (statuses.get(404) ?? 0) > 10,
+      JSON.stringify([...statuses]),
+    );
   });
 
   it('answers from the shared history in a window that is not the writer', async () => {
@@ -470,8 +632,13 @@ describe('local API against a real monitor', () => {
   });
 
   it('covered every documented operation with a conforming 200', () => {
-    const documented = Object.entries(openApiDocument.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
-    assert.deepEqual(documented.filter((operation) => !covered.has(operation)), []);
+    const documented = Object.entries(openApiDocument.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    assert.deepEqual(
+      documented.filter((operation) => !covered.has(operation)),
+      [],
+    );
   });
 });
 
@@ -481,7 +648,11 @@ describe('API server lifecycle', () => {
     const first = new ApiServer({ port: 0, token: 't'.repeat(32), allowUnauthenticatedMetrics: false, source });
     const { port } = await first.start();
     const second = new ApiServer({ port, token: 't'.repeat(32), allowUnauthenticatedMetrics: false, source });
-    await assert.rejects(second.start(), (error: unknown) => error instanceof ApiPortInUseError && error.port === port && /Port \d+ on 127\.0\.0\.1 is already in use/.test(error.message));
+    await assert.rejects(
+      second.start(),
+      (error: unknown) =>
+        error instanceof ApiPortInUseError && error.port === port && /Port \d+ on 127\.0\.0\.1 is already in use/.test(error.message),
+    );
     await second.dispose();
 
     // A kept-alive connection must not hold the server open.

@@ -68,7 +68,12 @@ export interface MonitoringStack {
 export async function startMonitoringStack(directory: string, targets: Target[]): Promise<MonitoringStack> {
   const store = await SqlJsHistoryStore.open({ directory, flushIntervalMs: 50 });
   const prober = new Prober();
-  const scheduler = new Scheduler({ runCheck: (target, signal) => prober.check(target, signal), retries: 0, minIntervalMs: 10, staggerFirstChecks: false });
+  const scheduler = new Scheduler({
+    runCheck: (target, signal) => prober.check(target, signal),
+    retries: 0,
+    minIntervalMs: 10,
+    staggerFirstChecks: false,
+  });
   const engine = new MonitorEngine({ scheduler, store });
   engine.setTargets(targets);
   const source = createApiDataSource({ store, scheduler, getTargets: () => targets, isWriter: () => true });
@@ -119,7 +124,16 @@ export function call(port: number, options: CallOptions): Promise<ApiResponse> {
   if (options.host !== null) headers.host = options.host ?? `127.0.0.1:${port}`;
   return new Promise((resolve, reject) => {
     const request = httpRequest(
-      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers, agent: false, setHost: false, timeout: 10_000 },
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers,
+        agent: false,
+        setHost: false,
+        timeout: 10_000,
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -51,7 +51,12 @@ export class OpenApiValidator {
   constructor(private readonly document: OpenApiDocument) {
     this.templates = Object.keys(document.paths).map((template) => ({
       template,
-      pattern: new RegExp(`^${template.replace(/\./g, '\\.').replace(/\{target\}/g, '(.+)').replace(/\{[^}]+\}/g, '[^/]+')}$`),
+      pattern: new RegExp(
+        `^${template
+          .replace(/\./g, '\\.')
+          .replace(/\{target\}/g, '(.+)')
+          .replace(/\{[^}]+\}/g, '[^/]+')}$`,
+      ),
     }));
   }
 
@@ -111,11 +116,15 @@ export class OpenApiValidator {
       if (matching.length !== 1) errors.push(`${at} matches ${matching.length} of the oneOf schemas instead of one`);
       return;
     }
-    if (schema.enum && !schema.enum.includes(value)) errors.push(`${at} is ${JSON.stringify(value)}, not one of ${JSON.stringify(schema.enum)}`);
+    if (schema.enum && !schema.enum.includes(value))
+      errors.push(`${at} is ${JSON.stringify(value)}, not one of ${JSON.stringify(schema.enum)}`);
     switch (schema.type) {
       case 'string':
         if (typeof value !== 'string') errors.push(`${at} should be a string, is ${JSON.stringify(value)}`);
-        else if (schema.format === 'date-time' && !(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value) && Number.isFinite(Date.parse(value)))) {
+        else if (
+          schema.format === 'date-time' &&
+          !(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value) && Number.isFinite(Date.parse(value)))
+        ) {
           errors.push(`${at} is not an ISO 8601 date-time: ${value}`);
         }
         return;
@@ -145,7 +154,8 @@ export class OpenApiValidator {
           const property = schema.properties?.[key];
           if (property) this.check(property, item, `${at}.${key}`, errors);
           else if (schema.additionalProperties === false) errors.push(`${at}.${key} is not in the document`);
-          else if (typeof schema.additionalProperties === 'object') this.check(schema.additionalProperties, item, `${at}[${JSON.stringify(key)}]`, errors);
+          else if (typeof schema.additionalProperties === 'object')
+            this.check(schema.additionalProperties, item, `${at}[${JSON.stringify(key)}]`, errors);
         }
         return;
       }

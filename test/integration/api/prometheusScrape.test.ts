@@ -26,14 +26,22 @@ interface QueryResult {
 }
 
 async function query(prometheusPort: number, expression: string): Promise<QueryResult[]> {
-  const response = await fetch(`http://127.0.0.1:${prometheusPort}/api/v1/query?query=${encodeURIComponent(expression)}`, { signal: AbortSignal.timeout(5_000) });
+  const response = await fetch(`http://127.0.0.1:${prometheusPort}/api/v1/query?query=${encodeURIComponent(expression)}`, {
+    signal: AbortSignal.timeout(5_000),
+  });
   const body = (await response.json()) as { status: string; data?: { result: QueryResult[] }; error?: string };
   if (body.status !== 'success') throw new Error(`Prometheus refused ${expression}: ${body.error}`);
   return body.data!.result;
 }
 
 /** Polls the query API until `accept` holds; bounded in time and attempts. */
-async function waitForQuery(prometheusPort: number, expression: string, accept: (results: QueryResult[]) => boolean, what: string, timeoutMs = 30_000): Promise<QueryResult[]> {
+async function waitForQuery(
+  prometheusPort: number,
+  expression: string,
+  accept: (results: QueryResult[]) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<QueryResult[]> {
   const deadline = Date.now() + timeoutMs;
   let last: QueryResult[] | string = 'no answer yet';
   for (let attempt = 0; attempt < 300 && Date.now() < deadline; attempt++) {
@@ -74,30 +82,37 @@ describe('Prometheus scrapes the API', { skip }, () => {
     const tokenFile = join(directory.path, 'token');
     writeFileSync(tokenFile, token, { mode: 0o600 });
     const config = join(directory.path, 'prometheus.yml');
-    writeFileSync(config, [
-      'global:',
-      '  scrape_interval: 1s',
-      '  scrape_timeout: 1s',
-      '  evaluation_interval: 1s',
-      'scrape_configs:',
-      '  - job_name: networkmonitor',
-      '    authorization:',
-      '      type: Bearer',
-      `      credentials_file: ${tokenFile}`,
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${port}']`,
-      '  - job_name: without-token',
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${port}']`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      config,
+      [
+        'global:',
+        '  scrape_interval: 1s',
+        '  scrape_timeout: 1s',
+        '  evaluation_interval: 1s',
+        'scrape_configs:',
+        '  - job_name: networkmonitor',
+        '    authorization:',
+        '      type: Bearer',
+        `      credentials_file: ${tokenFile}`,
+        '    static_configs:',
+        `      - targets: ['127.0.0.1:${port}']`,
+        '  - job_name: without-token',
+        '    static_configs:',
+        `      - targets: ['127.0.0.1:${port}']`,
+        '',
+      ].join('\n'),
+    );
     prometheusPort = await closedPort();
-    prometheus = spawn('prometheus', [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(directory.path, 'tsdb')}`,
-      `--web.listen-address=127.0.0.1:${prometheusPort}`,
-      '--log.level=warn',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    prometheus = spawn(
+      'prometheus',
+      [
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${join(directory.path, 'tsdb')}`,
+        `--web.listen-address=127.0.0.1:${prometheusPort}`,
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const keepLog = (chunk: Buffer): void => {
       prometheusLog = (prometheusLog + chunk.toString('utf8')).slice(-4_000);
     };
@@ -128,7 +143,12 @@ describe('Prometheus scrapes the API', { skip }, () => {
       assert.equal(sample!.metric.name, QUOTED_NAME, 'quote, backslash and newline survive the exposition format');
       assert.equal(sample!.metric.job, 'networkmonitor');
 
-      const phases = await waitForQuery(prometheusPort, 'probe_http_duration_seconds{id="shop"}', (r) => r.length === 5, 'five HTTP phases');
+      const phases = await waitForQuery(
+        prometheusPort,
+        'probe_http_duration_seconds{id="shop"}',
+        (r) => r.length === 5,
+        'five HTTP phases',
+      );
       assert.deepEqual(phases.map((r) => r.metric.phase).sort(), ['connect', 'processing', 'resolve', 'tls', 'transfer']);
       await waitForQuery(prometheusPort, 'probe_http_status_code{id="shop"}', (r) => r[0]?.value[1] === '200', 'status code 200');
 
@@ -148,7 +168,12 @@ describe('Prometheus scrapes the API', { skip }, () => {
     site.status = 200;
     await stack.checkAll();
     await waitForQuery(prometheusPort, 'probe_success{id="shop"}', (r) => r[0]?.value[1] === '1', 'probe_success 1 after recovery');
-    const uptime = await waitForQuery(prometheusPort, 'networkmonitor_uptime_ratio{id="other",window="1h"}', (r) => r.length === 1, 'the uptime ratio');
+    const uptime = await waitForQuery(
+      prometheusPort,
+      'networkmonitor_uptime_ratio{id="other",window="1h"}',
+      (r) => r.length === 1,
+      'the uptime ratio',
+    );
     assert.equal(uptime[0]!.value[1], '1');
   });
 });

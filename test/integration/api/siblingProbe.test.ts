@@ -61,7 +61,9 @@ class Squatter {
 }
 
 function respond(socket: Socket, status: string, contentType: string, body: string): void {
-  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 async function answer(socket: Socket, mode: SquatterMode, head: string, relayTo: number | undefined): Promise<void> {
@@ -96,11 +98,14 @@ async function answer(socket: Socket, mode: SquatterMode, head: string, relayTo:
     case 'relay': {
       // Forwards the question to a real window listening on another port and hands back its answer.
       const body = await new Promise<string>((resolve, reject) => {
-        const forwarded = request({ host: '127.0.0.1', port: relayTo, path, headers: { host: `127.0.0.1:${relayTo}` }, agent: false }, (response) => {
-          let text = '';
-          response.on('data', (data: Buffer) => (text += data.toString('utf8')));
-          response.on('end', () => resolve(text));
-        });
+        const forwarded = request(
+          { host: '127.0.0.1', port: relayTo, path, headers: { host: `127.0.0.1:${relayTo}` }, agent: false },
+          (response) => {
+            let text = '';
+            response.on('data', (data: Buffer) => (text += data.toString('utf8')));
+            response.on('end', () => resolve(text));
+          },
+        );
         forwarded.on('error', reject);
         forwarded.end();
       });

@@ -18,7 +18,10 @@ test('anomaly-score prints one score in [0, 1] per row and flags a spike after a
   const scores = run.stdout.trim().split('\n').map(Number);
   assert.equal(scores.length, 401);
   assert.ok(scores.every((score) => score >= 0 && score <= 1));
-  assert.ok(scores.slice(100, 400).every((score) => score < 0.5), 'a steady history raises no flag');
+  assert.ok(
+    scores.slice(100, 400).every((score) => score < 0.5),
+    'a steady history raises no flag',
+  );
   assert.ok(scores[400]! >= 0.5, `the spike scored ${scores[400]}`);
 });
 
@@ -41,11 +44,18 @@ test('an exported history whose names and messages hold commas, quotes and line 
   for (let i = 0; i < 300; i++) {
     const target = targets[i % 2]!;
     const down = i === 151;
-    store.append(makeCheck({
-      targetId: target.id, target: target.url, startedAt: start + i * 1000, totalMs: 40 + (i % 5),
-      status: down ? 'DOWN' : 'UP', statusCode: down ? 503 : 200, reason: down ? 'HTTP_STATUS' : null,
-      message: down ? 'HTTP 503, "maintenance",\nback soon' : 'HTTP 200, fine',
-    }));
+    store.append(
+      makeCheck({
+        targetId: target.id,
+        target: target.url,
+        startedAt: start + i * 1000,
+        totalMs: 40 + (i % 5),
+        status: down ? 'DOWN' : 'UP',
+        statusCode: down ? 503 : 200,
+        reason: down ? 'HTTP_STATUS' : null,
+        message: down ? 'HTTP 503, "maintenance",\nback soon' : 'HTTP 200, fine',
+      }),
+    );
   }
   const csv = store.exportRange(undefined, { from: 0, to: Date.now() + 1 }, 'csv');
   await store.dispose();
@@ -61,5 +71,8 @@ test('an exported history whose names and messages hold commas, quotes and line 
   const apiOnly = csv.split('\r\n').filter((line, index) => index === 0 || line.includes(',api,'));
   const alone = await runCli(['anomaly-score'], { input: apiOnly.join('\r\n') });
   const apiScores = alone.stdout.trim().split('\n').map(Number);
-  assert.deepEqual(apiScores, scores.filter((_, index) => index % 2 === 0));
+  assert.deepEqual(
+    apiScores,
+    scores.filter((_, index) => index % 2 === 0),
+  );
 });

@@ -31,7 +31,10 @@ describe('network-monitor check', () => {
       else response.end('ok');
     });
     trusted = await startHttpsServer(ca.issue({ hosts: ['127.0.0.1', 'localhost'] }), (_q, s) => s.end('ok'));
-    expired = await startHttpsServer(ca.issue({ hosts: ['127.0.0.1'], notBefore: new Date(Date.now() - 400 * DAY_MS), notAfter: new Date(Date.now() - 30 * DAY_MS) }), (_q, s) => s.end('ok'));
+    expired = await startHttpsServer(
+      ca.issue({ hosts: ['127.0.0.1'], notBefore: new Date(Date.now() - 400 * DAY_MS), notAfter: new Date(Date.now() - 30 * DAY_MS) }),
+      (_q, s) => s.end('ok'),
+    );
     wrongHost = await startHttpsServer(ca.issue({ hosts: ['other.example.test'] }), (_q, s) => s.end('ok'));
   });
   after(async () => {
@@ -44,7 +47,17 @@ describe('network-monitor check', () => {
     assert.equal(run.code, 0, run.stderr);
     const lines = jsonLines(run.stdout);
     assert.equal(lines.length, 2);
-    assert.deepEqual(Object.keys(lines[0]!), ['target', 'status', 'reason', 'message', 'statusCode', 'totalMs', 'phases', 'tls', 'addresses']);
+    assert.deepEqual(Object.keys(lines[0]!), [
+      'target',
+      'status',
+      'reason',
+      'message',
+      'statusCode',
+      'totalMs',
+      'phases',
+      'tls',
+      'addresses',
+    ]);
     assert.equal(lines[0]!.target, `${http.origin}/`);
     assert.equal(lines[0]!.status, 'UP');
     assert.equal(lines[0]!.statusCode, 200);

@@ -23,7 +23,10 @@ describe('startApiForCli', () => {
       assert.equal(first.tokenFile, tokenFile);
       assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
       assert.equal(readFileSync(tokenFile, 'utf8').trim(), first.token);
-      assert.match(lines.join('\n'), new RegExp(`curl -H "Authorization: Bearer \\$\\(cat '${tokenFile}'\\)" http://127\\.0\\.0\\.1:${first.port}/api/status`));
+      assert.match(
+        lines.join('\n'),
+        new RegExp(`curl -H "Authorization: Bearer \\$\\(cat '${tokenFile}'\\)" http://127\\.0\\.0\\.1:${first.port}/api/status`),
+      );
       assert.match(lines[0]!, /token created in/);
       assert.equal((await call(first.port, { path: '/api/health', token: first.token })).status, 200);
       assert.equal((await call(first.port, { path: '/api/health' })).status, 401);

@@ -17,10 +17,12 @@ const DB = { id: 'db', url: 'tcp://127.0.0.1:5432', name: 'Database' };
 
 /** Name, size and modification time of every file: what a read-only export must leave alone. */
 function folderState(directory: string): string[] {
-  return readdirSync(directory).sort().map((name) => {
-    const info = statSync(join(directory, name));
-    return `${name} ${info.size} ${info.mtimeMs}`;
-  });
+  return readdirSync(directory)
+    .sort()
+    .map((name) => {
+      const info = statSync(join(directory, name));
+      return `${name} ${info.size} ${info.mtimeMs}`;
+    });
 }
 
 test('export prints the database file and the journal of a running writer as the editor exports them, and changes nothing', async (t) => {
@@ -31,7 +33,8 @@ test('export prints the database file and the journal of a running writer as the
   // A first session's checks end up in the database file when it closes.
   const first = await SqlJsHistoryStore.open({ directory });
   first.upsertTarget(SITE);
-  for (let i = 0; i < 5; i++) first.append(makeCheck({ targetId: SITE.id, target: SITE.url, startedAt: base + i * 60_000, totalMs: 40 + i }));
+  for (let i = 0; i < 5; i++)
+    first.append(makeCheck({ targetId: SITE.id, target: SITE.url, startedAt: base + i * 60_000, totalMs: 40 + i }));
   await first.dispose();
 
   // A second session is still writing: its checks are only in the journal.
@@ -45,12 +48,22 @@ test('export prints the database file and the journal of a running writer as the
 
 async function exportWhileWriting(writer: SqlJsHistoryStore, directory: string, base: number, to: number): Promise<void> {
   writer.upsertTarget(DB);
-  writer.append(makeCheck({ targetId: DB.id, target: DB.url, startedAt: base + HOUR_MS, status: 'DOWN', reason: 'CONNECTION_REFUSED', statusCode: null, message: 'Connection refused, "quoted", by 127.0.0.1' }));
+  writer.append(
+    makeCheck({
+      targetId: DB.id,
+      target: DB.url,
+      startedAt: base + HOUR_MS,
+      status: 'DOWN',
+      reason: 'CONNECTION_REFUSED',
+      statusCode: null,
+      message: 'Connection refused, "quoted", by 127.0.0.1',
+    }),
+  );
   writer.append(makeCheck({ targetId: SITE.id, target: SITE.url, startedAt: base + HOUR_MS + 1_000, totalMs: 90 }));
   await writer.flush();
   const before = folderState(directory);
   const snapshot = await openSnapshotDirectly(directory);
-  assert.deepEqual(queryRows(snapshot, 'SELECT count(*) FROM checks'), [[5]], 'the running session\'s checks are only in the journal');
+  assert.deepEqual(queryRows(snapshot, 'SELECT count(*) FROM checks'), [[5]], "the running session's checks are only in the journal");
   snapshot.close();
 
   const csv = await runCli(['export', '--data-dir', directory, '--to', String(to)]);
@@ -58,16 +71,32 @@ async function exportWhileWriting(writer: SqlJsHistoryStore, directory: string, 
   assert.equal(csv.stdout, writer.exportRange(undefined, { from: 0, to }, 'csv'));
   const rows = csv.stdout.trim().split('\r\n').slice(1);
   assert.equal(rows.length, 7, csv.stdout);
-  assert.ok(rows.some((row) => row.includes('Connection refused')), 'the journal-only check is exported');
+  assert.ok(
+    rows.some((row) => row.includes('Connection refused')),
+    'the journal-only check is exported',
+  );
 
   const json = await runCli(['export', '--data-dir', directory, '--format', 'json', '--target', DB.url, '--to', String(to)]);
   assert.equal(json.code, 0, json.stderr);
   assert.equal(json.stdout, writer.exportRange([DB.id], { from: 0, to }, 'json'));
   const exported = JSON.parse(json.stdout) as { checks: { targetId: string; status: string }[] };
-  assert.deepEqual(exported.checks.map((check) => [check.targetId, check.status]), [[DB.id, 'DOWN']]);
+  assert.deepEqual(
+    exported.checks.map((check) => [check.targetId, check.status]),
+    [[DB.id, 'DOWN']],
+  );
 
   // --from and --to keep [from, to): the second to fourth of the first session's checks.
-  const window = await runCli(['export', '--data-dir', directory, '--target', SITE.id, '--from', String(base + 60_000), '--to', new Date(base + 4 * 60_000).toISOString()]);
+  const window = await runCli([
+    'export',
+    '--data-dir',
+    directory,
+    '--target',
+    SITE.id,
+    '--from',
+    String(base + 60_000),
+    '--to',
+    new Date(base + 4 * 60_000).toISOString(),
+  ]);
   assert.equal(window.code, 0, window.stderr);
   assert.equal(window.stdout.trim().split('\r\n').length - 1, 3, window.stdout);
 
@@ -83,7 +112,10 @@ test('export refuses a missing folder, an unknown target, a bad format and a bad
 
   const cases: [string[], RegExp][] = [
     [['--data-dir', join(directory, 'nowhere')], /There is no history folder at .*nowhere/],
-    [['--data-dir', directory, '--target', 'http://127.0.0.1:1/'], /No target "http:\/\/127\.0\.0\.1:1\/" in the history .* Known: http:\/\/127\.0\.0\.1:8080\//],
+    [
+      ['--data-dir', directory, '--target', 'http://127.0.0.1:1/'],
+      /No target "http:\/\/127\.0\.0\.1:1\/" in the history .* Known: http:\/\/127\.0\.0\.1:8080\//,
+    ],
     [['--data-dir', directory, '--format', 'xml'], /--format must be csv or json \(got "xml"\)/],
     [['--data-dir', directory, '--from', 'yesterday'], /--from "yesterday" is not a time/],
     [['--data-dir', directory, '--from', '1d', '--to', '2d'], /--from must be before --to/],

@@ -72,14 +72,20 @@ describe('network-monitor check and watch with --header and --config', () => {
 
   test('--config checks every entry, with its own headers, and --header wins over an entry header of the same name', async () => {
     reset();
-    const file = configFile('two.json', JSON.stringify([
-      `${start.origin}/plain`,
-      { url: `${start.origin}/own`, name: 'with headers', headers: { 'X-Entry': 'entry-value', 'X-Shared': 'from-entry' } },
-    ]));
+    const file = configFile(
+      'two.json',
+      JSON.stringify([
+        `${start.origin}/plain`,
+        { url: `${start.origin}/own`, name: 'with headers', headers: { 'X-Entry': 'entry-value', 'X-Shared': 'from-entry' } },
+      ]),
+    );
     const run = await runCli(['check', '--config', file, '--header', 'X-Shared: from-command-line']);
     assert.equal(run.code, 0, run.stderr);
     const lines = jsonLines(run.stdout);
-    assert.deepEqual(lines.map((line) => line.target), [`${start.origin}/plain`, `${start.origin}/own`]);
+    assert.deepEqual(
+      lines.map((line) => line.target),
+      [`${start.origin}/plain`, `${start.origin}/own`],
+    );
     const byPath = new Map(start.received.map((request) => [request.url, request.headers]));
     assert.equal(byPath.size, 2);
     assert.equal(byPath.get('/plain')!['x-entry'], undefined);
@@ -92,13 +98,19 @@ describe('network-monitor check and watch with --header and --config', () => {
     reset('/landed');
     const run = await runCli(['check', `${start.origin}/go`, '--header', 'X-Token: t-123']);
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(start.received.map((request) => request.url), ['/go', '/landed']);
+    assert.deepEqual(
+      start.received.map((request) => request.url),
+      ['/go', '/landed'],
+    );
     assert.equal(start.received[1]!.headers['x-token'], 't-123');
   });
 
-  test('a redirect to another port drops the --header and Authorization, and keeps a config entry\'s plain header', async () => {
+  test("a redirect to another port drops the --header and Authorization, and keeps a config entry's plain header", async () => {
     reset(`${otherPort.origin}/`);
-    const file = configFile('redirect.json', JSON.stringify([{ url: `${start.origin}/go`, headers: { Authorization: 'Bearer from-config', 'X-Plain': 'plain' } }]));
+    const file = configFile(
+      'redirect.json',
+      JSON.stringify([{ url: `${start.origin}/go`, headers: { Authorization: 'Bearer from-config', 'X-Plain': 'plain' } }]),
+    );
     const run = await runCli(['check', '--config', file, '--header', 'X-Token: t-123']);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(start.received[0]!.headers['x-token'], 't-123');
@@ -121,7 +133,19 @@ describe('network-monitor check and watch with --header and --config', () => {
   test('watch sends --header to the targets of --config', async () => {
     reset();
     const file = configFile('watch.json', JSON.stringify([`${start.origin}/watched`]));
-    const run = await runCli(['watch', '--config', file, '--header', 'X-Token: w-789', '--duration', '1', '--interval', '5', '--data-dir', join(directory, 'data')]);
+    const run = await runCli([
+      'watch',
+      '--config',
+      file,
+      '--header',
+      'X-Token: w-789',
+      '--duration',
+      '1',
+      '--interval',
+      '5',
+      '--data-dir',
+      join(directory, 'data'),
+    ]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Watching 1 target/);
     const watched = start.received.filter((request) => request.url === '/watched');
@@ -130,14 +154,55 @@ describe('network-monitor check and watch with --header and --config', () => {
   });
 
   const refusals: { name: string; args: () => string[]; message: RegExp }[] = [
-    { name: 'a --header without a colon', args: () => ['check', `${start.origin}/`, '--header', 'X-Token t-123'], message: /--header: "X-Token t-123" is not a header; write it as 'Name: value'/ },
-    { name: 'a --header with an invalid name', args: () => ['check', `${start.origin}/`, '--header', 'Bad Name: x'], message: /--header: "Bad Name" is not a valid header name/ },
-    { name: 'a missing config file', args: () => ['check', '--config', join(directory, 'absent.json')], message: /--config .*absent\.json: no such file/ },
-    { name: 'a config file that is not JSON', args: () => ['check', '--config', configFile('broken.json', '[ "http://x.test/", ')], message: /--config .*broken\.json: not valid JSON/ },
-    { name: 'a config file that is not an array', args: () => ['check', '--config', configFile('object.json', '{"url": "http://x.test/"}')], message: /--config .*object\.json: must be a JSON array/ },
-    { name: 'a config file with a broken entry', args: () => ['check', '--config', configFile('bad-entry.json', JSON.stringify([`${start.origin}/fine`, { url: `${start.origin}/x`, timeout: -5 }]))], message: /--config .*bad-entry\.json: entry \[1\] is not usable: "timeout" must be/ },
-    { name: 'a config entry that is neither a URL nor an object', args: () => ['watch', '--config', configFile('number.json', JSON.stringify([`${start.origin}/fine`, 42])), '--duration', '1'], message: /entry \[1\] is not usable: an entry must be a URL string/ },
-    { name: 'a config entry using ${secret:NAME}', args: () => ['check', '--config', configFile('secret.json', JSON.stringify([{ url: `${start.origin}/s`, headers: { Authorization: 'Bearer ${secret:token}' } }]))], message: /entry \[0\] uses \$\{secret:\.\.\.\} in header "authorization", .*pass the value with --header 'authorization: VALUE' instead/ },
+    {
+      name: 'a --header without a colon',
+      args: () => ['check', `${start.origin}/`, '--header', 'X-Token t-123'],
+      message: /--header: "X-Token t-123" is not a header; write it as 'Name: value'/,
+    },
+    {
+      name: 'a --header with an invalid name',
+      args: () => ['check', `${start.origin}/`, '--header', 'Bad Name: x'],
+      message: /--header: "Bad Name" is not a valid header name/,
+    },
+    {
+      name: 'a missing config file',
+      args: () => ['check', '--config', join(directory, 'absent.json')],
+      message: /--config .*absent\.json: no such file/,
+    },
+    {
+      name: 'a config file that is not JSON',
+      args: () => ['check', '--config', configFile('broken.json', '[ "http://x.test/", ')],
+      message: /--config .*broken\.json: not valid JSON/,
+    },
+    {
+      name: 'a config file that is not an array',
+      args: () => ['check', '--config', configFile('object.json', '{"url": "http://x.test/"}')],
+      message: /--config .*object\.json: must be a JSON array/,
+    },
+    {
+      name: 'a config file with a broken entry',
+      args: () => [
+        'check',
+        '--config',
+        configFile('bad-entry.json', JSON.stringify([`${start.origin}/fine`, { url: `${start.origin}/x`, timeout: -5 }])),
+      ],
+      message: /--config .*bad-entry\.json: entry \[1\] is not usable: "timeout" must be/,
+    },
+    {
+      name: 'a config entry that is neither a URL nor an object',
+      args: () => ['watch', '--config', configFile('number.json', JSON.stringify([`${start.origin}/fine`, 42])), '--duration', '1'],
+      message: /entry \[1\] is not usable: an entry must be a URL string/,
+    },
+    {
+      name: 'a config entry using ${secret:NAME}',
+      args: () => [
+        'check',
+        '--config',
+        configFile('secret.json', JSON.stringify([{ url: `${start.origin}/s`, headers: { Authorization: 'Bearer ${secret:token}' } }])),
+      ],
+      message:
+        /entry \[0\] uses \$\{secret:\.\.\.\} in header "authorization", .*pass the value with --header 'authorization: VALUE' instead/,
+    },
   ];
   for (const refusal of refusals) {
     test(`${refusal.name} is refused with exit code 2, a one-line message and nothing checked`, async () => {
@@ -153,7 +218,10 @@ describe('network-monitor check and watch with --header and --config', () => {
 
   test('a ${secret:NAME} header replaced by --header is accepted, and the --header value is sent', async () => {
     reset();
-    const file = configFile('secret-given.json', JSON.stringify([{ url: `${start.origin}/s`, headers: { Authorization: 'Bearer ${secret:token}' } }]));
+    const file = configFile(
+      'secret-given.json',
+      JSON.stringify([{ url: `${start.origin}/s`, headers: { Authorization: 'Bearer ${secret:token}' } }]),
+    );
     const run = await runCli(['check', '--config', file, '--header', 'Authorization: Bearer given']);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(start.received[0]!.headers.authorization, 'Bearer given');

@@ -29,7 +29,9 @@ after(async () => {
 
 test('import turns a Gatus configuration into a --config that checks, with its credential left out', async () => {
   const gatus = join(folder, 'config.yaml');
-  writeFileSync(gatus, `
+  writeFileSync(
+    gatus,
+    `
 endpoints:
   - name: api
     url: "${site.origin}/health"
@@ -41,11 +43,22 @@ endpoints:
       - "[BODY].status == UP"
   - name: gateway
     url: "icmp://192.0.2.1"
-`);
+`,
+  );
   const imported = await runCli(['import', gatus]);
   assert.equal(imported.code, 0, imported.stderr);
   const entries = JSON.parse(imported.stdout) as Record<string, unknown>[];
-  assert.deepEqual(entries, [{ url: `${site.origin}/health`, name: 'api', headers: { 'X-Api-Key': '${secret:api-X-Api-Key}' }, expectStatus: '200', jsonPath: '$.status', equals: 'UP', interval: 30 }]);
+  assert.deepEqual(entries, [
+    {
+      url: `${site.origin}/health`,
+      name: 'api',
+      headers: { 'X-Api-Key': '${secret:api-X-Api-Key}' },
+      expectStatus: '200',
+      jsonPath: '$.status',
+      equals: 'UP',
+      interval: 30,
+    },
+  ]);
   assert.ok(!imported.stdout.includes('gatus-key') && !imported.stderr.includes('gatus-key'), 'the credential is never printed');
   assert.match(imported.stderr, /gateway: not imported, ICMP ping/);
   assert.match(imported.stderr, /api-X-Api-Key \(for http:\/\/127\.0\.0\.1:\d+\)/);

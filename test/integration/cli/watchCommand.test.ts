@@ -41,10 +41,28 @@ after(async () => {
 
 test('watch prints a line per check, one alert, one recovery and the report, and posts both to its alert channels', async () => {
   const url = `${site.origin}/`;
-  const run = await runCli(['watch', url, '--interval', '1', '--duration', '11.5', '--threshold', '3', '--retries', '0', '--data-dir', dataDir, '--notify', `webhook=${receiver.origin}/generic`], {
-    timeoutMs: 60_000,
-    env: { NETWORK_MONITOR_NOTIFY: `slack=${receiver.origin}/slack discord=${receiver.origin}/discord` },
-  });
+  const run = await runCli(
+    [
+      'watch',
+      url,
+      '--interval',
+      '1',
+      '--duration',
+      '11.5',
+      '--threshold',
+      '3',
+      '--retries',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--notify',
+      `webhook=${receiver.origin}/generic`,
+    ],
+    {
+      timeoutMs: 60_000,
+      env: { NETWORK_MONITOR_NOTIFY: `slack=${receiver.origin}/slack discord=${receiver.origin}/discord` },
+    },
+  );
   assert.equal(run.code, 0, run.stderr);
   const lines = run.stdout.split('\n');
   const checkLines = lines.filter((line) => /^\d\d:\d\d:\d\d - /.test(line));
@@ -69,19 +87,32 @@ test('watch prints a line per check, one alert, one recovery and the report, and
   const row = lines[header + 2]!;
   const total = checkLines.length;
   const expectedAvailability = (((total - 4) / total) * 100).toFixed(2);
-  assert.match(row, new RegExp(`^${url.replace(/[./]/g, '\\$&')}\\s+${expectedAvailability.replace('.', '\\.')}%\\s+\\d+\\.\\d\\dms\\s+\\d+\\.\\d\\dms\\s+Local network\\s+\\d+\\s+UP 200$`));
+  assert.match(
+    row,
+    new RegExp(
+      `^${url.replace(/[./]/g, '\\$&')}\\s+${expectedAvailability.replace('.', '\\.')}%\\s+\\d+\\.\\d\\dms\\s+\\d+\\.\\d\\dms\\s+Local network\\s+\\d+\\s+UP 200$`,
+    ),
+  );
   assert.ok(existsSync(join(dataDir, 'history.db.gz')) || existsSync(join(dataDir, 'history.db')), 'the history is saved in --data-dir');
 
   // The same alert and recovery reached every channel, once each, in order.
-  assert.deepEqual(delivered.filter((entry) => entry.path === '/generic').map((entry) => entry.body.event), ['alert', 'recovered']);
-  assert.deepEqual(delivered.filter((entry) => entry.path === '/slack').map((entry) => (entry.body.text as string).slice(0, 2)), ['🔴', '🟢']);
+  assert.deepEqual(
+    delivered.filter((entry) => entry.path === '/generic').map((entry) => entry.body.event),
+    ['alert', 'recovered'],
+  );
+  assert.deepEqual(
+    delivered.filter((entry) => entry.path === '/slack').map((entry) => (entry.body.text as string).slice(0, 2)),
+    ['🔴', '🟢'],
+  );
   assert.equal(delivered.filter((entry) => entry.path === '/discord').length, 2);
   assert.equal(lines.filter((line) => line.startsWith('   sent the ')).length, 6, run.stdout);
   assert.ok(!run.stdout.includes(receiver.origin), 'channel addresses are not printed');
 });
 
 test('watch refuses a --notify it cannot use, with a clear message', async () => {
-  const run = await runCli(['watch', `${site.origin}/`, '--notify', 'pager=https://example.test/', '--data-dir', dataDir], { timeoutMs: 30_000 });
+  const run = await runCli(['watch', `${site.origin}/`, '--notify', 'pager=https://example.test/', '--data-dir', dataDir], {
+    timeoutMs: 30_000,
+  });
   assert.equal(run.code, 2);
   assert.match(run.stderr, /--notify takes FORMAT=URL with FORMAT one of webhook, slack, teams, discord/);
 });
@@ -92,33 +123,37 @@ test('watch without targets and without a terminal says what is missing', async 
   assert.match(run.stderr, /No targets given/);
 });
 
-test('watch started with no targets in a terminal asks for them, as the seed does', { skip: !existsSync('/usr/bin/script') && 'needs util-linux script(1) for a pseudo-terminal' }, async () => {
-  const { spawn } = await import('node:child_process');
-  const { CLI_ENTRY } = await import('../../support/cli');
-  const command = `${process.execPath} --import tsx ${CLI_ENTRY} watch --data-dir ${dataDir}`;
-  // script(1) gives the CLI a real pseudo-terminal, so it takes the interactive path.
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const waitFor = async (pattern: RegExp): Promise<void> => {
-    for (let i = 0; i < 200 && !pattern.test(output); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.match(output, pattern);
-  };
-  try {
-    await waitFor(/URLs to monitor/);
-    child.stdin.write(`${site.origin}/\n`);
-    await waitFor(/Check interval in seconds \[60\]/);
-    child.stdin.write('1\n');
-    await waitFor(/Duration in seconds/);
-    child.stdin.write('2\n');
-    await waitFor(/Alert after how many consecutive failures \[3\]/);
-    child.stdin.write('\n');
-    await waitFor(/Watching 1 target every 1 s for 2 s/);
-    await waitFor(/Availability/);
-  } finally {
-    child.kill();
-  }
-});
+test(
+  'watch started with no targets in a terminal asks for them, as the seed does',
+  { skip: !existsSync('/usr/bin/script') && 'needs util-linux script(1) for a pseudo-terminal' },
+  async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI_ENTRY } = await import('../../support/cli');
+    const command = `${process.execPath} --import tsx ${CLI_ENTRY} watch --data-dir ${dataDir}`;
+    // script(1) gives the CLI a real pseudo-terminal, so it takes the interactive path.
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const waitFor = async (pattern: RegExp): Promise<void> => {
+      for (let i = 0; i < 200 && !pattern.test(output); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.match(output, pattern);
+    };
+    try {
+      await waitFor(/URLs to monitor/);
+      child.stdin.write(`${site.origin}/\n`);
+      await waitFor(/Check interval in seconds \[60\]/);
+      child.stdin.write('1\n');
+      await waitFor(/Duration in seconds/);
+      child.stdin.write('2\n');
+      await waitFor(/Alert after how many consecutive failures \[3\]/);
+      child.stdin.write('\n');
+      await waitFor(/Watching 1 target every 1 s for 2 s/);
+      await waitFor(/Availability/);
+    } finally {
+      child.kill();
+    }
+  },
+);
 
 test('watch --api-port serves the seed-shaped /api/status with the token from the data dir while it runs', async () => {
   const { spawn } = await import('node:child_process');
@@ -126,12 +161,17 @@ test('watch --api-port serves the seed-shaped /api/status with the token from th
   const { CLI_ENTRY } = await import('../../support/cli');
   const apiDir = mkdtempSync(join(tmpdir(), 'nm-watch-api-'));
   const url = `${site.origin}/`;
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'watch', url, '--interval', '1', '--duration', '6', '--api-port', '0', '--data-dir', apiDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', CLI_ENTRY, 'watch', url, '--interval', '1', '--duration', '6', '--api-port', '0', '--data-dir', apiDir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   try {
-    for (let i = 0; i < 200 && !/API listening on http:\/\/127\.0\.0\.1:\d+/.test(output); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 200 && !/API listening on http:\/\/127\.0\.0\.1:\d+/.test(output); i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const port = Number(/API listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
     assert.ok(port > 0, output);
     const token = readFileSync(join(apiDir, 'api-token'), 'utf8').trim();

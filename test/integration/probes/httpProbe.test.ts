@@ -101,7 +101,13 @@ describe('HTTP probe', () => {
 
   test('sends the product User-Agent and the configured method, headers and body', async () => {
     seenRequests.length = 0;
-    const result = await check({ url: `${app.origin}/echo`, method: 'POST', headers: { 'X-Probe': 'yes' }, body: 'ping', bodyContains: 'POST ping' });
+    const result = await check({
+      url: `${app.origin}/echo`,
+      method: 'POST',
+      headers: { 'X-Probe': 'yes' },
+      body: 'ping',
+      bodyContains: 'POST ping',
+    });
     assert.equal(result.status, 'UP', result.message);
     assert.equal(seenUserAgents.at(-1), USER_AGENT);
     assert.match(USER_AGENT, /^NetworkMonitor\/\d+\.\d+\.\d+/);

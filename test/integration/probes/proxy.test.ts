@@ -88,7 +88,10 @@ describe('checks through a real proxy (squid)', { skip }, () => {
 
   test('an HTTP target is UP through the proxy, asked for in absolute form, with the proxy connect timed', async () => {
     const before = open.accessLog().length;
-    const result = await check(prober(through(open)), { url: `http://${PROXY_ONLY_NAME}:${http.port}/plain?x=1`, bodyContains: 'plain hello' });
+    const result = await check(prober(through(open)), {
+      url: `http://${PROXY_ONLY_NAME}:${http.port}/plain?x=1`,
+      bodyContains: 'plain hello',
+    });
     assert.equal(result.status, 'UP', result.message);
     assert.equal(result.statusCode, 200);
     assert.ok(result.proxy, 'the result says it went through the proxy');
@@ -104,9 +107,13 @@ describe('checks through a real proxy (squid)', { skip }, () => {
     assert.equal(request.headers.host, `${PROXY_ONLY_NAME}:${http.port}`);
   });
 
-  test('an HTTPS target is UP through a CONNECT tunnel, with TLS inside it and the target\'s certificate read', async () => {
+  test("an HTTPS target is UP through a CONNECT tunnel, with TLS inside it and the target's certificate read", async () => {
     const before = open.accessLog().length;
-    const result = await check(prober(through(open)), { url: `https://${PROXY_ONLY_NAME}:${https.port}/secure`, tlsVerify: false, bodyContains: 'secure hello' });
+    const result = await check(prober(through(open)), {
+      url: `https://${PROXY_ONLY_NAME}:${https.port}/secure`,
+      tlsVerify: false,
+      bodyContains: 'secure hello',
+    });
     assert.equal(result.status, 'UP', result.message);
     assert.ok(result.proxy);
     assert.ok(result.proxy.connectMs > 0 && result.proxy.tunnelMs > 0, JSON.stringify(result.proxy));
@@ -136,7 +143,10 @@ describe('checks through a real proxy (squid)', { skip }, () => {
       assert.equal(result.status, 'UP', result.message);
       assert.equal(result.proxy, undefined, `noProxy ${noProxy.join(',')}`);
       assert.deepEqual(result.addresses, ['127.0.0.1']);
-      const logged = open.accessLog().slice(before).filter((line) => line.includes('/direct'));
+      const logged = open
+        .accessLog()
+        .slice(before)
+        .filter((line) => line.includes('/direct'));
       assert.deepEqual(logged, [], `noProxy ${noProxy.join(',')}: the proxy saw nothing`);
       assert.equal(seen.findLast((entry) => entry.url === '/direct')?.headers.via, undefined);
     }
@@ -145,7 +155,10 @@ describe('checks through a real proxy (squid)', { skip }, () => {
     assert.equal(viaProxy.status, 'UP', viaProxy.message);
     assert.ok(viaProxy.proxy);
     // Bypassed by its suffix, the proxy-only name is resolved by us, which cannot.
-    const bypassed = await check(prober(through(open, { noProxy: ['.test'] })), { url: `https://${PROXY_ONLY_NAME}:${https.port}/`, tlsVerify: false });
+    const bypassed = await check(prober(through(open, { noProxy: ['.test'] })), {
+      url: `https://${PROXY_ONLY_NAME}:${https.port}/`,
+      tlsVerify: false,
+    });
     assert.equal(bypassed.reason, 'DNS_ERROR');
   });
 
@@ -165,18 +178,28 @@ describe('checks through a real proxy (squid)', { skip }, () => {
     assert.equal(plain.status, 'UP', plain.message);
     const secure = await check(withCredentials, { url: secureUrl, tlsVerify: false });
     assert.equal(secure.status, 'UP', secure.message);
-    assert.ok(guarded.accessLog().some((line) => line.includes(` ${USER.name} `)), 'the proxy logged the user it authenticated');
+    assert.ok(
+      guarded.accessLog().some((line) => line.includes(` ${USER.name} `)),
+      'the proxy logged the user it authenticated',
+    );
 
-    const wrong = await check(prober({ ...through(guarded), http: { url: guarded.url, credentials: { username: USER.name, password: 'wrong' } } }), { url: plainUrl });
+    const wrong = await check(
+      prober({ ...through(guarded), http: { url: guarded.url, credentials: { username: USER.name, password: 'wrong' } } }),
+      { url: plainUrl },
+    );
     assert.equal(wrong.statusCode, 407);
 
     const atTargets = seen.filter((entry) => entry.url === '/guarded');
     assert.ok(atTargets.length >= 2);
-    for (const entry of atTargets) assert.equal(entry.headers['proxy-authorization'], undefined, `${entry.server} got no proxy credentials`);
+    for (const entry of atTargets)
+      assert.equal(entry.headers['proxy-authorization'], undefined, `${entry.server} got no proxy credentials`);
   });
 
   test('a redirect to another origin goes through the proxy too, and its target gets no proxy credentials either', async () => {
-    const result = await check(prober(through(guarded, {}, true)), { url: `http://${PROXY_ONLY_NAME}:${http.port}/elsewhere`, bodyContains: 'other origin' });
+    const result = await check(prober(through(guarded, {}, true)), {
+      url: `http://${PROXY_ONLY_NAME}:${http.port}/elsewhere`,
+      bodyContains: 'other origin',
+    });
     assert.equal(result.status, 'UP', result.message);
     const landed = seen.findLast((entry) => entry.server === 'other' && entry.url === '/landed');
     assert.ok(landed?.headers.via, 'the second hop went through the proxy');
@@ -185,7 +208,9 @@ describe('checks through a real proxy (squid)', { skip }, () => {
 
   test('a proxy that is not there is CONNECTION_REFUSED, naming the proxy', async () => {
     const gone = { url: 'http://127.0.0.1:1' };
-    const result = await check(prober({ http: gone, https: gone, strictSSL: true, noProxy: [] }), { url: `https://${PROXY_ONLY_NAME}:${https.port}/` });
+    const result = await check(prober({ http: gone, https: gone, strictSSL: true, noProxy: [] }), {
+      url: `https://${PROXY_ONLY_NAME}:${https.port}/`,
+    });
     assert.equal(result.status, 'DOWN');
     assert.equal(result.reason, 'CONNECTION_REFUSED');
     assert.match(result.message, /the proxy 127\.0\.0\.1:1/);
@@ -195,7 +220,13 @@ describe('checks through a real proxy (squid)', { skip }, () => {
     const before = guarded.accessLog().length;
     const withCredentials = `http://${USER.name}:${encodeURIComponent(USER.password)}@127.0.0.1:${guarded.port}`;
     const run = await runCli(
-      ['check', '--insecure', `http://${PROXY_ONLY_NAME}:${http.port}/cli`, `https://${PROXY_ONLY_NAME}:${https.port}/cli`, `http://127.0.0.1:${http.port}/cli-direct`],
+      [
+        'check',
+        '--insecure',
+        `http://${PROXY_ONLY_NAME}:${http.port}/cli`,
+        `https://${PROXY_ONLY_NAME}:${https.port}/cli`,
+        `http://127.0.0.1:${http.port}/cli-direct`,
+      ],
       { env: { HTTP_PROXY: withCredentials, https_proxy: withCredentials, NO_PROXY: 'localhost, 127.0.0.1' } },
     );
     assert.equal(run.code, 0, run.stdout + run.stderr);
@@ -205,12 +236,22 @@ describe('checks through a real proxy (squid)', { skip }, () => {
     assert.ok(secure?.proxy);
     assert.equal(direct?.proxy, undefined);
     assert.doesNotMatch(run.stdout + run.stderr, /s3cret/);
-    assert.ok(await guarded.waitForLogLine(`CONNECT ${PROXY_ONLY_NAME}:${https.port} ${USER.name} `, before), guarded.accessLog().join('\n'));
-    assert.deepEqual(guarded.accessLog().slice(before).filter((line) => line.includes('/cli-direct')), []);
-    for (const entry of seen.filter((candidate) => candidate.url.startsWith('/cli'))) assert.equal(entry.headers['proxy-authorization'], undefined);
+    assert.ok(
+      await guarded.waitForLogLine(`CONNECT ${PROXY_ONLY_NAME}:${https.port} ${USER.name} `, before),
+      guarded.accessLog().join('\n'),
+    );
+    assert.deepEqual(
+      guarded
+        .accessLog()
+        .slice(before)
+        .filter((line) => line.includes('/cli-direct')),
+      [],
+    );
+    for (const entry of seen.filter((candidate) => candidate.url.startsWith('/cli')))
+      assert.equal(entry.headers['proxy-authorization'], undefined);
   });
 
-  test('the editor\'s settings: credentials stored for this proxy reach it; stored for another origin, they are not sent', async () => {
+  test("the editor's settings: credentials stored for this proxy reach it; stored for another origin, they are not sent", async () => {
     const values = { proxy: guarded.url, strictSSL: true, noProxy: [], support: 'override' };
     const storedFor = (origin: string): StoredProxyCredentials => ({ origin, username: USER.name, password: USER.password });
     const url = `https://${PROXY_ONLY_NAME}:${https.port}/editor`;
@@ -287,14 +328,13 @@ describe('checks through an https:// proxy', () => {
     assert.match(result.message, /proxy 127\.0\.0\.1:\d+ rejected: self-signed/);
   });
 
-  test('with it off, the tunnel runs inside TLS to the proxy and the target\'s own certificate is read', async () => {
+  test("with it off, the tunnel runs inside TLS to the proxy and the target's own certificate is read", async () => {
     const before = tunnels.length;
     const result = await checkThrough(false);
     assert.equal(result.status, 'UP', result.message);
     assert.deepEqual(tunnels.slice(before), [`127.0.0.1:${target.port}`]);
-    assert.match(result.tls?.issuer ?? '', /Network Monitor Test CA/, 'the certificate is the target\'s, not the proxy\'s');
+    assert.match(result.tls?.issuer ?? '', /Network Monitor Test CA/, "the certificate is the target's, not the proxy's");
     assert.ok(result.proxy && result.proxy.connectMs > 0 && result.proxy.tunnelMs > 0);
     assertPhasesAddUp(result);
   });
 });
-

@@ -39,7 +39,7 @@ function checkThrough(server: RunningServer, timeoutMs = 3000): Promise<CheckRes
 }
 
 describe('the answer to CONNECT', () => {
-  test('the request names the target and carries the proxy credentials, and nothing else of the target\'s', async () => {
+  test("the request names the target and carries the proxy credentials, and nothing else of the target's", async () => {
     const { server, requests } = await fakeProxy((socket) => socket.end('HTTP/1.1 403 Forbidden\r\n\r\n'));
     const result = await checkThrough(server);
     assert.equal(result.status, 'DOWN');
@@ -51,14 +51,21 @@ describe('the answer to CONNECT', () => {
     assert.equal(lines.filter(Boolean).length, 3, requests[0]);
   });
 
-  test('a refusal is ERROR with the proxy\'s status, and 407 says the credentials were rejected', async () => {
+  test("a refusal is ERROR with the proxy's status, and 407 says the credentials were rejected", async () => {
     const refusing = await fakeProxy((socket) => socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n'));
     const refused = await checkThrough(refusing.server);
     assert.equal(refused.reason, 'ERROR');
-    assert.match(refused.message, new RegExp(`proxy 127\\.0\\.0\\.1:${refusing.server.port} could not open a tunnel to only-the-proxy-knows\\.test:8443 \\(502 Bad Gateway\\)`));
+    assert.match(
+      refused.message,
+      new RegExp(
+        `proxy 127\\.0\\.0\\.1:${refusing.server.port} could not open a tunnel to only-the-proxy-knows\\.test:8443 \\(502 Bad Gateway\\)`,
+      ),
+    );
     assert.equal(refused.tls, null);
 
-    const asking = await fakeProxy((socket) => socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="x"\r\n\r\n'));
+    const asking = await fakeProxy((socket) =>
+      socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="x"\r\n\r\n'),
+    );
     const rejected = await checkThrough(asking.server);
     assert.match(rejected.message, /rejected the stored proxy credentials \(407 Proxy Authentication Required\)/);
   });

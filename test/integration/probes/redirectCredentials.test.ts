@@ -22,7 +22,10 @@ interface RecordingServer extends RunningServer {
 }
 
 /** A server that records each request's headers and answers `/go` with a redirect to `redirectTo()`. */
-async function recordingServer(start: (handler: Parameters<typeof startHttpServer>[0]) => Promise<RunningServer>, redirectTo: () => string): Promise<RecordingServer> {
+async function recordingServer(
+  start: (handler: Parameters<typeof startHttpServer>[0]) => Promise<RunningServer>,
+  redirectTo: () => string,
+): Promise<RecordingServer> {
   const received: IncomingHttpHeaders[] = [];
   const server = await start((request, response) => {
     received.push(request.headers);
@@ -37,14 +40,27 @@ async function recordingServer(start: (handler: Parameters<typeof startHttpServe
 }
 
 function leaked(server: RecordingServer): string[] {
-  return server.received.flatMap((headers) => Object.entries(headers).filter(([, value]) => String(value).includes(SECRET_VALUE)).map(([name]) => name));
+  return server.received.flatMap((headers) =>
+    Object.entries(headers)
+      .filter(([, value]) => String(value).includes(SECRET_VALUE))
+      .map(([name]) => name),
+  );
 }
 
 /** A user-level target with the secret in `authorization` and a custom header, and a cookie. */
 async function targetWithSecret(url: string, level: 'user' | 'workspace' = 'user'): Promise<Target> {
   const lookup: SecretLookup = async () => ({ value: SECRET_VALUE, origins: [new URL(url).origin] });
-  const entry = { url, timeout: 3000, tlsVerify: false, headers: { Authorization: 'Bearer ${secret:token}', 'X-Api-Key': '${secret:token}', Cookie: 'session=plain-cookie', 'X-Trace': 'kept' } };
-  const { targets, problems } = await collectTargets([{ level, entries: [entry] }], { intervalMs: 60_000, timeoutMs: 3000, maxBodyBytes: 1024 * 1024 }, lookup);
+  const entry = {
+    url,
+    timeout: 3000,
+    tlsVerify: false,
+    headers: { Authorization: 'Bearer ${secret:token}', 'X-Api-Key': '${secret:token}', Cookie: 'session=plain-cookie', 'X-Trace': 'kept' },
+  };
+  const { targets, problems } = await collectTargets(
+    [{ level, entries: [entry] }],
+    { intervalMs: 60_000, timeoutMs: 3000, maxBodyBytes: 1024 * 1024 },
+    lookup,
+  );
   assert.deepEqual(problems, []);
   return targets[0]!.target;
 }
@@ -57,11 +73,23 @@ describe('credentials and redirects', () => {
   let redirectTarget = '';
 
   before(async () => {
-    final = await recordingServer((handler) => startHttpServer(handler), () => '/');
-    otherAddress = await recordingServer((handler) => startHttpServer(handler, '127.0.0.2'), () => '/');
-    start = await recordingServer((handler) => startHttpServer(handler), () => redirectTarget);
+    final = await recordingServer(
+      (handler) => startHttpServer(handler),
+      () => '/',
+    );
+    otherAddress = await recordingServer(
+      (handler) => startHttpServer(handler, '127.0.0.2'),
+      () => '/',
+    );
+    start = await recordingServer(
+      (handler) => startHttpServer(handler),
+      () => redirectTarget,
+    );
     const credentials = createSelfSigned(['127.0.0.1']);
-    secure = await recordingServer((handler) => startHttpsServer(credentials, handler), () => redirectTarget);
+    secure = await recordingServer(
+      (handler) => startHttpsServer(credentials, handler),
+      () => redirectTarget,
+    );
   });
 
   after(async () => {
@@ -137,7 +165,14 @@ describe('link-local and metadata addresses', () => {
     const url = 'http://[fe80::1]:9/';
     const lookup: SecretLookup = async () => undefined;
     const defaults = { intervalMs: 60_000, timeoutMs: 2000, maxBodyBytes: 1024 };
-    const { targets } = await collectTargets([{ level: 'workspace', entries: [url] }, { level: 'user', entries: [{ url, id: 'mine' }] }], defaults, lookup);
+    const { targets } = await collectTargets(
+      [
+        { level: 'workspace', entries: [url] },
+        { level: 'user', entries: [{ url, id: 'mine' }] },
+      ],
+      defaults,
+      lookup,
+    );
     const workspace = targets.find((configured) => configured.origin.level === 'workspace')!.target;
     const user = targets.find((configured) => configured.origin.level === 'user')!.target;
     assert.equal(workspace.blockLinkLocal, true);

@@ -19,7 +19,10 @@ function siteTarget(site: LoopbackSite, path: string, intervalMs: number, timeou
 }
 
 function ofType<T extends MonitorEvent['type']>(events: MonitorEvent[], type: T, targetId?: string): Extract<MonitorEvent, { type: T }>[] {
-  return events.filter((event): event is Extract<MonitorEvent, { type: T }> => event.type === type && (targetId === undefined || event.target?.id === targetId));
+  return events.filter(
+    (event): event is Extract<MonitorEvent, { type: T }> =>
+      event.type === type && (targetId === undefined || event.target?.id === targetId),
+  );
 }
 
 describe('Scheduler against real loopback sites', () => {
@@ -49,7 +52,9 @@ describe('Scheduler against real loopback sites', () => {
     const targets = Array.from({ length: 12 }, (_, i) => siteTarget(site, `/spread${i}`, 1_000));
     const startedAt = Date.now();
     startScheduler(targets);
-    await waitFor('a first check of every target', () => targets.every((target) => site.requestsTo(new URL(target.url).pathname).length > 0));
+    await waitFor('a first check of every target', () =>
+      targets.every((target) => site.requestsTo(new URL(target.url).pathname).length > 0),
+    );
     const firstArrivals = targets.map((target) => site.requestsTo(new URL(target.url).pathname)[0]!.at - startedAt);
     const span = Math.max(...firstArrivals) - Math.min(...firstArrivals);
     // All at once would be a span of a few milliseconds; spread by id it covers most of the second.
@@ -77,7 +82,10 @@ describe('Scheduler against real loopback sites', () => {
     assert.equal(completed?.result.status, 'UP');
     assert.equal(completed?.attempts, 2);
     assert.equal(site.requestsTo('/blip').length, 2);
-    assert.deepEqual(ofType(events, 'stateChanged').map((event) => `${event.from}>${event.to}`), ['UNKNOWN>UP']);
+    assert.deepEqual(
+      ofType(events, 'stateChanged').map((event) => `${event.from}>${event.to}`),
+      ['UNKNOWN>UP'],
+    );
   });
 
   it('alerts exactly once when a site goes down, and reports one recovery when it comes back', async () => {
@@ -88,7 +96,10 @@ describe('Scheduler against real loopback sites', () => {
     await site.down();
     await waitFor('an alert', () => ofType(events, 'alert').length > 0);
     const failuresAtAlert = ofType(events, 'alert')[0]!.consecutiveFailures;
-    await waitFor('three more failed checks after the alert', () => (scheduler!.state(target.id)?.consecutiveFailures ?? 0) >= failuresAtAlert + 3);
+    await waitFor(
+      'three more failed checks after the alert',
+      () => (scheduler!.state(target.id)?.consecutiveFailures ?? 0) >= failuresAtAlert + 3,
+    );
     assert.equal(ofType(events, 'alert').length, 1, 'no repeated alert while it stays down');
 
     await site.up();
@@ -100,8 +111,14 @@ describe('Scheduler against real loopback sites', () => {
     assert.ok(ofType(events, 'recovered')[0]!.downtimeMs > 0);
     const downChecks = ofType(events, 'checkCompleted').filter((event) => event.result.status === 'DOWN');
     assert.ok(downChecks.length >= 6);
-    assert.ok(downChecks.every((event) => event.result.reason === 'CONNECTION_REFUSED'), downChecks.map((event) => event.result.message).join('; '));
-    assert.deepEqual(ofType(events, 'stateChanged').map((event) => `${event.from}>${event.to}`), ['UNKNOWN>UP', 'UP>DOWN', 'DOWN>UP']);
+    assert.ok(
+      downChecks.every((event) => event.result.reason === 'CONNECTION_REFUSED'),
+      downChecks.map((event) => event.result.message).join('; '),
+    );
+    assert.deepEqual(
+      ofType(events, 'stateChanged').map((event) => `${event.from}>${event.to}`),
+      ['UNKNOWN>UP', 'UP>DOWN', 'DOWN>UP'],
+    );
   });
 
   it('raises a new alert for a new outage', async () => {
@@ -130,7 +147,10 @@ describe('Scheduler against real loopback sites', () => {
 
     assert.equal(ofType(events, 'flapping').length, 1);
     const duringFlapping = events.slice(flappingAt, events.indexOf(ofType(events, 'flappingSettled')[0]!));
-    assert.deepEqual(duringFlapping.filter((event) => event.type === 'alert' || event.type === 'recovered'), []);
+    assert.deepEqual(
+      duringFlapping.filter((event) => event.type === 'alert' || event.type === 'recovered'),
+      [],
+    );
     assert.equal(ofType(events, 'flappingSettled')[0]!.status, 'UP');
     // Before the fourth change made it flapping, alerts and recoveries were normal: two at most.
     assert.ok(ofType(events, 'alert').length <= 2);

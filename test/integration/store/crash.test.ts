@@ -61,14 +61,22 @@ test('a writer killed with SIGKILL at random moments never leaves a file that fa
     const store = await SqlJsHistoryStore.open({ directory, readOnly: true, onProblem: (p) => problems.push(p) });
     try {
       assert.deepEqual(problems, [], `after kill ${run} every file opens cleanly`);
-      const { checks } = JSON.parse(store.exportRange([`run-${run}`], { from: 0, to: Date.now() + 1000 }, 'json')) as { checks: { totalMs: number }[] };
+      const { checks } = JSON.parse(store.exportRange([`run-${run}`], { from: 0, to: Date.now() + 1000 }, 'json')) as {
+        checks: { totalMs: number }[];
+      };
       const indexes = checks.map((check) => check.totalMs);
-      assert.deepEqual(indexes, indexes.map((_, i) => i), `run ${run}: the checks kept are a prefix, without holes or duplicates`);
+      assert.deepEqual(
+        indexes,
+        indexes.map((_, i) => i),
+        `run ${run}: the checks kept are a prefix, without holes or duplicates`,
+      );
       assert.ok(indexes.length >= acknowledged, `run ${run}: ${indexes.length} checks kept, ${acknowledged} were reported durable`);
       if (acknowledged > 0) runsWithAcknowledgements++;
       kept.set(run, indexes.length);
       for (const [earlier, count] of kept) {
-        const stillThere = store.series(`run-${earlier}`, { from: 0, to: Date.now() + 1000, maxPoints: 1 }).points.reduce((sum, point) => sum + point.count, 0);
+        const stillThere = store
+          .series(`run-${earlier}`, { from: 0, to: Date.now() + 1000, maxPoints: 1 })
+          .points.reduce((sum, point) => sum + point.count, 0);
         assert.equal(stillThere, count, `run ${earlier}'s checks survive later kills`);
       }
     } finally {
@@ -76,6 +84,9 @@ test('a writer killed with SIGKILL at random moments never leaves a file that fa
     }
   }
   assert.ok(kills >= 10, `only ${kills} kills fitted in the time bound`);
-  assert.ok(runsWithAcknowledgements >= kills / 2, `the periodic flush made checks durable in ${runsWithAcknowledgements} of ${kills} runs`);
+  assert.ok(
+    runsWithAcknowledgements >= kills / 2,
+    `the periodic flush made checks durable in ${runsWithAcknowledgements} of ${kills} runs`,
+  );
   t.diagnostic(`${kills} kills in ${((Date.now() - started) / 1000).toFixed(1)} s; checks kept per run: ${[...kept.values()].join(' ')}`);
 });

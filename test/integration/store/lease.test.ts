@@ -28,8 +28,13 @@ class Contender {
   private readonly child: ChildProcess;
   private waiters: (() => void)[] = [];
 
-  constructor(directory: string, readonly name: string) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, directory, name, String(HEARTBEAT_MS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  constructor(
+    directory: string,
+    readonly name: string,
+  ) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, directory, name, String(HEARTBEAT_MS)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     let buffered = '';
     this.child.stdout!.on('data', (data: Buffer) => {
       buffered += data.toString();
@@ -46,7 +51,8 @@ class Contender {
     for (;;) {
       const found = this.messages.slice(after).find((message) => message.event === event);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`${this.name} did not report "${event}" within 20 s; got ${JSON.stringify(this.messages)}`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.name} did not report "${event}" within 20 s; got ${JSON.stringify(this.messages)}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 200);
         this.waiters.push(() => {
@@ -121,8 +127,15 @@ test('two processes contend for the writer lease; when the writer is killed the 
   await second.next('reader');
   // Several heartbeats pass: the live writer keeps the lease.
   await new Promise((resolve) => setTimeout(resolve, 4 * HEARTBEAT_MS));
-  assert.equal(second.messages.some((m) => m.event === 'writer'), false, 'no takeover while the writer beats');
-  assert.equal(first.messages.some((m) => m.event === 'lost'), false);
+  assert.equal(
+    second.messages.some((m) => m.event === 'writer'),
+    false,
+    'no takeover while the writer beats',
+  );
+  assert.equal(
+    first.messages.some((m) => m.event === 'lost'),
+    false,
+  );
 
   const lastBeat = (JSON.parse(readFileSync(join(directory, LEASE_FILE), 'utf8')) as { heartbeatAt: number }).heartbeatAt;
   const killedAt = Date.now();
@@ -150,7 +163,11 @@ test('two processes contend for the writer lease; when the writer is killed the 
 async function recordedChecks(directory: string): Promise<{ targetId: string; startedAt: number }[]> {
   const store = await SqlJsHistoryStore.open({ directory, readOnly: true });
   try {
-    return (JSON.parse(store.exportRange(undefined, { from: 0, to: Date.now() + 1 }, 'json')) as { checks: { targetId: string; startedAt: number }[] }).checks;
+    return (
+      JSON.parse(store.exportRange(undefined, { from: 0, to: Date.now() + 1 }, 'json')) as {
+        checks: { targetId: string; startedAt: number }[];
+      }
+    ).checks;
   } finally {
     await store.dispose();
   }
@@ -201,7 +218,10 @@ test('a writer frozen past its lease (SIGSTOP) is replaced, and once thawed writ
   const checks = await recordedChecks(directory);
   const late = checks.filter((check) => check.targetId === 'first' && check.startedAt >= takeover.at);
   assert.deepEqual(late, [], 'the frozen writer wrote checks after it was replaced');
-  assert.ok(checks.some((check) => check.targetId === 'first'), "the frozen writer's earlier checks are kept");
+  assert.ok(
+    checks.some((check) => check.targetId === 'first'),
+    "the frozen writer's earlier checks are kept",
+  );
   assert.ok(checks.filter((check) => check.targetId === 'second').length > 10, "the new writer's checks are kept");
 });
 
@@ -214,11 +234,21 @@ test('the system clock set an hour forward or back neither moves the lease nor k
     await first.setClockOffset(offset);
     await second.setClockOffset(offset);
     await sleep(4 * HEARTBEAT_MS);
-    assert.equal(second.messages.some((m) => m.event === 'writer'), false, `the reader took over after a jump of ${offset / HOUR_MS} h`);
-    assert.equal(first.messages.some((m) => m.event === 'lost'), false, `the writer stepped down after a jump of ${offset / HOUR_MS} h`);
+    assert.equal(
+      second.messages.some((m) => m.event === 'writer'),
+      false,
+      `the reader took over after a jump of ${offset / HOUR_MS} h`,
+    );
+    assert.equal(
+      first.messages.some((m) => m.event === 'lost'),
+      false,
+      `the writer stepped down after a jump of ${offset / HOUR_MS} h`,
+    );
   }
   const beforeFreeze = Date.now();
-  const written = (await recordedChecks(directory)).filter((check) => check.targetId === 'first' && check.startedAt > beforeFreeze - 2 * HEARTBEAT_MS);
+  const written = (await recordedChecks(directory)).filter(
+    (check) => check.targetId === 'first' && check.startedAt > beforeFreeze - 2 * HEARTBEAT_MS,
+  );
   assert.ok(written.length > 0, 'the writer kept recording after the clock went back');
 
   // A writer whose heartbeats are dated an hour ahead, then frozen: its lease still goes stale.
@@ -227,7 +257,7 @@ test('the system clock set an hour forward or back neither moves the lease nor k
   await sleep(2 * HEARTBEAT_MS);
   first.signal('SIGSTOP');
   const heartbeatAt = (JSON.parse(readFileSync(join(directory, LEASE_FILE), 'utf8')) as { heartbeatAt: number }).heartbeatAt;
-  assert.ok(heartbeatAt > Date.now() + HOUR_MS / 2, 'the frozen writer\'s last heartbeat is dated in the future');
+  assert.ok(heartbeatAt > Date.now() + HOUR_MS / 2, "the frozen writer's last heartbeat is dated in the future");
   const takeover = await second.next('writer');
   t.diagnostic(`took over ${takeover.at - beforeFreeze} ms after the writer with a clock an hour ahead was frozen`);
 });
@@ -265,7 +295,9 @@ for (const point of ['snapshot', 'flush'] as const) {
       const { through, count } = writer.lastDurable();
       const kept = checks.filter((check) => check.targetId === writer.name && check.startedAt <= through).length;
       assert.equal(kept, count, `every check ${writer.name} reported durable is in the history, once`);
-      t.diagnostic(`${writer.name}: ${count} checks reported durable, ${checks.filter((check) => check.targetId === writer.name).length} in the history`);
+      t.diagnostic(
+        `${writer.name}: ${count} checks reported durable, ${checks.filter((check) => check.targetId === writer.name).length} in the history`,
+      );
     }
     assert.ok(second.lastDurable().count > 10, 'the new writer recorded');
     const lateChecks = checks.filter((check) => check.targetId === 'first' && check.startedAt >= takeover.at);

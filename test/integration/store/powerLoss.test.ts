@@ -40,7 +40,12 @@ test('after a power cut at any moment, every check reported durable survives and
   let appended = 0;
   try {
     // No timers: the test decides when to flush and snapshot.
-    store = await SqlJsHistoryStore.open({ directory, flushIntervalMs: 3_600_000, snapshotIntervalMs: 3_600_000, retentionIntervalMs: 3_600_000 });
+    store = await SqlJsHistoryStore.open({
+      directory,
+      flushIntervalMs: 3_600_000,
+      snapshotIntervalMs: 3_600_000,
+      retentionIntervalMs: 3_600_000,
+    });
     const random = createSeededRandom(11);
     for (let round = 0; round < ROUNDS; round++) {
       const count = 1 + Math.floor(random() * 5);
@@ -78,13 +83,23 @@ test('after a power cut at any moment, every check reported durable survives and
       try {
         await PowerLossFileSystem.materialize(images[index]!, crashed, form === 0 ? undefined : random);
         const problems: StoreProblem[] = [];
-        const reopened = await SqlJsHistoryStore.open({ directory: crashed, readOnly: true, onProblem: (problem) => problems.push(problem) });
+        const reopened = await SqlJsHistoryStore.open({
+          directory: crashed,
+          readOnly: true,
+          onProblem: (problem) => problems.push(problem),
+        });
         try {
-          const { checks } = JSON.parse(reopened.exportRange(['t1'], { from: 0, to: T0 + 1e9 }, 'json')) as { checks: { totalMs: number }[] };
+          const { checks } = JSON.parse(reopened.exportRange(['t1'], { from: 0, to: T0 + 1e9 }, 'json')) as {
+            checks: { totalMs: number }[];
+          };
           const indexes = checks.map((check) => check.totalMs);
           const where = `step ${index} of ${images.length}, ${form === 0 ? 'unsynced writes dropped' : `disordered form ${form}`}`;
           assert.deepEqual(problems, [], `${where}: the history opens without complaint`);
-          assert.deepEqual(indexes, indexes.map((_, i) => i), `${where}: the checks kept are a prefix, without holes or duplicates`);
+          assert.deepEqual(
+            indexes,
+            indexes.map((_, i) => i),
+            `${where}: the checks kept are a prefix, without holes or duplicates`,
+          );
           assert.ok(indexes.length >= required, `${where}: ${indexes.length} checks kept, ${required} were reported durable`);
           if (indexes.length > required) survivorsBeyondDurable++;
         } finally {
@@ -97,5 +112,7 @@ test('after a power cut at any moment, every check reported durable survives and
     }
   }
   assert.ok(opened >= 3 * Math.min(STATES_CHECKED, images.length) * 0.9, `only ${opened} states were opened within the time bound`);
-  t.diagnostic(`${images.length} steps recorded; ${opened} power-cut states opened in ${((Date.now() - started) / 1000).toFixed(1)} s; ${survivorsBeyondDurable} kept more than was reported durable`);
+  t.diagnostic(
+    `${images.length} steps recorded; ${opened} power-cut states opened in ${((Date.now() - started) / 1000).toFixed(1)} s; ${survivorsBeyondDurable} kept more than was reported durable`,
+  );
 });

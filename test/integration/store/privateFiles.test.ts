@@ -28,38 +28,47 @@ function modesUnder(root: string): Map<string, { directory: boolean; mode: numbe
   return modes;
 }
 
-test('with a permissive umask, the history, the lease, the windows\' files, their notices and the API token are 0600 in 0700 folders', { skip: !POSIX }, async (t) => {
-  const parent = tempDirectory(t);
-  const storage = join(parent, 'globalStorage');
-  const previousUmask = process.umask(0o000);
-  try {
-    const lease = await WriterLease.start({ directory: storage, heartbeatMs: 200 });
-    const board = await SharedTargetsBoard.start({ directory: storage, windowId: 'window-a', heartbeatMs: 200 }, [{ id: 'site', entry: 'http://127.0.0.1:1/', defaults: DEFAULT_TARGET_DEFAULTS, paused: false }]);
-    await board.deliver('window-b', [{ type: 'note', text: 'hello' }]);
-    const store = await SqlJsHistoryStore.open({ directory: storage });
-    for (let i = 0; i < 5; i++) store.append(makeCheck({ startedAt: Date.now() - i * 1000 }));
-    await store.flush();
-    await store.snapshot();
-    store.append(makeCheck({ startedAt: Date.now() }));
-    await store.flush();
-    await readOrCreateTokenFile(join(storage, 'api-token'));
+test(
+  "with a permissive umask, the history, the lease, the windows' files, their notices and the API token are 0600 in 0700 folders",
+  { skip: !POSIX },
+  async (t) => {
+    const parent = tempDirectory(t);
+    const storage = join(parent, 'globalStorage');
+    const previousUmask = process.umask(0o000);
+    try {
+      const lease = await WriterLease.start({ directory: storage, heartbeatMs: 200 });
+      const board = await SharedTargetsBoard.start({ directory: storage, windowId: 'window-a', heartbeatMs: 200 }, [
+        { id: 'site', entry: 'http://127.0.0.1:1/', defaults: DEFAULT_TARGET_DEFAULTS, paused: false },
+      ]);
+      await board.deliver('window-b', [{ type: 'note', text: 'hello' }]);
+      const store = await SqlJsHistoryStore.open({ directory: storage });
+      for (let i = 0; i < 5; i++) store.append(makeCheck({ startedAt: Date.now() - i * 1000 }));
+      await store.flush();
+      await store.snapshot();
+      store.append(makeCheck({ startedAt: Date.now() }));
+      await store.flush();
+      await readOrCreateTokenFile(join(storage, 'api-token'));
 
-    const modes = modesUnder(storage);
-    const names = [...modes.keys()];
-    for (const expected of [LEASE_FILE, SNAPSHOT_FILE, 'windows', 'windows/window-a.json', 'windows/window-b.notices', 'api-token']) {
-      assert.ok(names.includes(expected), `${expected} was written (found ${names.join(', ')})`);
+      const modes = modesUnder(storage);
+      const names = [...modes.keys()];
+      for (const expected of [LEASE_FILE, SNAPSHOT_FILE, 'windows', 'windows/window-a.json', 'windows/window-b.notices', 'api-token']) {
+        assert.ok(names.includes(expected), `${expected} was written (found ${names.join(', ')})`);
+      }
+      assert.ok(
+        names.some((name) => name.startsWith('journal-')),
+        'a journal segment was written',
+      );
+      for (const [name, { directory, mode }] of modes) {
+        assert.equal(mode.toString(8), directory ? '700' : '600', `${name} has mode ${mode.toString(8)}`);
+      }
+      await store.dispose();
+      await board.dispose();
+      await lease.dispose();
+    } finally {
+      process.umask(previousUmask);
     }
-    assert.ok(names.some((name) => name.startsWith('journal-')), 'a journal segment was written');
-    for (const [name, { directory, mode }] of modes) {
-      assert.equal(mode.toString(8), directory ? '700' : '600', `${name} has mode ${mode.toString(8)}`);
-    }
-    await store.dispose();
-    await board.dispose();
-    await lease.dispose();
-  } finally {
-    process.umask(previousUmask);
-  }
-});
+  },
+);
 
 test('a storage folder made wider by someone else is narrowed to 0700, its parents left alone', { skip: !POSIX }, async (t) => {
   const parent = tempDirectory(t);

@@ -34,7 +34,9 @@ function window(windowId: string, targets: PublishedTarget[], checkRequests: Rec
 /** A window in another process: publishes one target and renews it until it exits or is killed. */
 async function runChildWindow(): Promise<void> {
   const [directory, windowId, targetId] = process.argv.slice(2) as [string, string, string];
-  const board = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId }, [published(targetId, 'http://127.0.0.1:9/')]);
+  const board = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId }, [
+    published(targetId, 'http://127.0.0.1:9/'),
+  ]);
   process.stdout.write('published\n');
   process.on('SIGTERM', () => void board.dispose().then(() => process.exit(0)));
   // Exits on its own after a minute, in case the test that started it is gone.
@@ -87,8 +89,13 @@ if (process.env[CHILD_MARKER]) {
 } else {
   test('each window publishes its targets and sees the others; a closed window removes its file', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'nm-shared-'));
-    const a = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'window-a' }, [published('shared', 'http://127.0.0.1:1/'), published('only-a', 'tcp://127.0.0.1:2')]);
-    const b = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'window-b' }, [published('shared', 'http://127.0.0.1:1/')]);
+    const a = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'window-a' }, [
+      published('shared', 'http://127.0.0.1:1/'),
+      published('only-a', 'tcp://127.0.0.1:2'),
+    ]);
+    const b = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'window-b' }, [
+      published('shared', 'http://127.0.0.1:1/'),
+    ]);
     try {
       const live = await a.liveWindows();
       assert.deepEqual(live.map((entry) => entry.windowId).sort(), ['window-a', 'window-b']);
@@ -96,11 +103,17 @@ if (process.env[CHILD_MARKER]) {
       assert.deepEqual(mergeForeignTargets(live, 'window-a', new Set(['shared', 'only-a'])), []);
       await b.setTargets([published('shared', 'http://127.0.0.1:1/'), published('only-b', 'dns://localhost')]);
       const foreign = mergeForeignTargets(await a.liveWindows(), 'window-a', new Set(['shared', 'only-a']));
-      assert.deepEqual(foreign.map((entry) => entry.published.id), ['only-b']);
+      assert.deepEqual(
+        foreign.map((entry) => entry.published.id),
+        ['only-b'],
+      );
       assert.deepEqual(foreign[0]!.published.entry, { url: 'dns://localhost', id: 'only-b' });
 
       await b.dispose();
-      assert.deepEqual((await a.liveWindows()).map((entry) => entry.windowId), ['window-a']);
+      assert.deepEqual(
+        (await a.liveWindows()).map((entry) => entry.windowId),
+        ['window-a'],
+      );
       assert.deepEqual(readdirSync(join(directory, SHARED_TARGETS_DIRECTORY)), ['window-a.json']);
     } finally {
       await a.dispose();
@@ -137,7 +150,9 @@ if (process.env[CHILD_MARKER]) {
   test('requestCheck publishes strictly increasing request times', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'nm-shared-'));
     let clock = 5_000;
-    const board = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'w', now: () => clock }, [published('t', 'http://127.0.0.1:1/')]);
+    const board = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'w', now: () => clock }, [
+      published('t', 'http://127.0.0.1:1/'),
+    ]);
     try {
       const first = await board.requestCheck('t');
       const second = await board.requestCheck('t');
@@ -154,11 +169,13 @@ if (process.env[CHILD_MARKER]) {
     }
   });
 
-  test('the writer hears of another window\'s check request without waiting for its poll', async () => {
+  test("the writer hears of another window's check request without waiting for its poll", async () => {
     const directory = mkdtempSync(join(tmpdir(), 'nm-shared-'));
     // Heartbeats far apart: only the file-change notice can explain a prompt call.
     const writer = await SharedTargetsBoard.start({ directory, heartbeatMs: 60_000, windowId: 'writer' });
-    const reader = await SharedTargetsBoard.start({ directory, heartbeatMs: 60_000, windowId: 'reader' }, [published('t', 'http://127.0.0.1:1/')]);
+    const reader = await SharedTargetsBoard.start({ directory, heartbeatMs: 60_000, windowId: 'reader' }, [
+      published('t', 'http://127.0.0.1:1/'),
+    ]);
     let calls = 0;
     const watching = writer.watch(() => calls++);
     try {
@@ -180,7 +197,7 @@ if (process.env[CHILD_MARKER]) {
     }
   });
 
-  test('the writer\'s notices reach their window once each, in order, across a change of writer', async () => {
+  test("the writer's notices reach their window once each, in order, across a change of writer", async () => {
     const directory = mkdtempSync(join(tmpdir(), 'nm-shared-'));
     let clock = 1_000;
     const now = (): number => clock;
@@ -189,22 +206,41 @@ if (process.env[CHILD_MARKER]) {
     let secondWriter: SharedTargetsBoard | undefined;
     try {
       assert.deepEqual(await reader.readNotices(0), []);
-      await firstWriter.deliver('reader', [{ type: 'alert', n: 1 }, { type: 'alert', n: 2 }]);
+      await firstWriter.deliver('reader', [
+        { type: 'alert', n: 1 },
+        { type: 'alert', n: 2 },
+      ]);
       const first = await reader.readNotices(0);
-      assert.deepEqual(first.map((notice) => notice.payload), [{ type: 'alert', n: 1 }, { type: 'alert', n: 2 }]);
+      assert.deepEqual(
+        first.map((notice) => notice.payload),
+        [
+          { type: 'alert', n: 1 },
+          { type: 'alert', n: 2 },
+        ],
+      );
       assert.deepEqual(await reader.readNotices(first.at(-1)!.seq), [], 'nothing new after the last one read');
       // The first writer closes; the next one numbers after it because its numbers start from the clock.
       await firstWriter.dispose();
       clock += 5;
       secondWriter = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'second', now });
       await secondWriter.deliver('reader', [{ type: 'recovered', n: 3 }]);
-      assert.deepEqual((await reader.readNotices(first.at(-1)!.seq)).map((notice) => notice.payload), [{ type: 'recovered', n: 3 }]);
-      await secondWriter.deliver('reader', Array.from({ length: 80 }, (_, n) => ({ type: 'alert', n })));
+      assert.deepEqual(
+        (await reader.readNotices(first.at(-1)!.seq)).map((notice) => notice.payload),
+        [{ type: 'recovered', n: 3 }],
+      );
+      await secondWriter.deliver(
+        'reader',
+        Array.from({ length: 80 }, (_, n) => ({ type: 'alert', n })),
+      );
       assert.equal((await reader.readNotices(0)).length, 50, 'only the last notices are kept');
       await secondWriter.deliver('../escape', [{ type: 'alert' }]);
       assert.deepEqual(readdirSync(directory).sort(), [SHARED_TARGETS_DIRECTORY], 'a window id never names a path outside the folder');
       await reader.dispose();
-      assert.deepEqual(readdirSync(join(directory, SHARED_TARGETS_DIRECTORY)).sort(), ['second.json'], 'a closed window takes its notices with it');
+      assert.deepEqual(
+        readdirSync(join(directory, SHARED_TARGETS_DIRECTORY)).sort(),
+        ['second.json'],
+        'a closed window takes its notices with it',
+      );
     } finally {
       await reader.dispose();
       await firstWriter.dispose();
@@ -217,8 +253,13 @@ if (process.env[CHILD_MARKER]) {
     const directory = mkdtempSync(join(tmpdir(), 'nm-shared-'));
     const HOUR_MS = 3_600_000;
     let offset = 0;
-    const writer = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'writer' }, [published('mine', 'http://127.0.0.1:1/')]);
-    const other = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'other', now: () => Date.now() + offset }, [published('theirs', 'http://127.0.0.1:1/t')]);
+    const writer = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'writer' }, [
+      published('mine', 'http://127.0.0.1:1/'),
+    ]);
+    const other = await SharedTargetsBoard.start(
+      { directory, heartbeatMs: HEARTBEAT_MS, windowId: 'other', now: () => Date.now() + offset },
+      [published('theirs', 'http://127.0.0.1:1/t')],
+    );
     try {
       const liveIds = async (): Promise<string[]> => (await writer.liveWindows()).map((entry) => entry.windowId).sort();
       for (const jump of [HOUR_MS, -HOUR_MS, 0]) {
@@ -230,7 +271,10 @@ if (process.env[CHILD_MARKER]) {
       }
       // A window frozen with its clock an hour ahead: its file stays as it was.
       await other.dispose();
-      writeFileSync(join(directory, SHARED_TARGETS_DIRECTORY, 'frozen.json'), JSON.stringify({ ...window('frozen', []), pid: process.pid, heartbeatAt: Date.now() + HOUR_MS }));
+      writeFileSync(
+        join(directory, SHARED_TARGETS_DIRECTORY, 'frozen.json'),
+        JSON.stringify({ ...window('frozen', []), pid: process.pid, heartbeatAt: Date.now() + HOUR_MS }),
+      );
       assert.deepEqual(await liveIds(), ['frozen', 'writer'], 'a heartbeat dated an hour ahead is live when first seen');
       const dropped = await waitFor(async () => !(await liveIds()).includes('frozen'), 20 * HEARTBEAT_MS);
       assert.notEqual(dropped, -1, 'a file dated in the future that stops changing is dropped');
@@ -244,16 +288,25 @@ if (process.env[CHILD_MARKER]) {
   test('damaged files are ignored, and removed once old', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'nm-shared-'));
     const folder = join(directory, SHARED_TARGETS_DIRECTORY);
-    const board = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'w' }, [published('t', 'http://127.0.0.1:1/')]);
+    const board = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'w' }, [
+      published('t', 'http://127.0.0.1:1/'),
+    ]);
     try {
       writeFileSync(join(folder, 'torn.json'), '{"windowId":"x","heart');
-      writeFileSync(join(folder, 'wrong.json'), JSON.stringify({ windowId: 'y', heartbeatAt: Date.now(), targets: [{ id: 3 }, published('ok', 'http://127.0.0.1:1/ok')] }));
+      writeFileSync(
+        join(folder, 'wrong.json'),
+        JSON.stringify({ windowId: 'y', heartbeatAt: Date.now(), targets: [{ id: 3 }, published('ok', 'http://127.0.0.1:1/ok')] }),
+      );
       // The reader's monotonic clock, moved by hand.
       let monotonic = 0;
       const watch = new HeartbeatWatch(2 * HEARTBEAT_MS, () => monotonic);
       const live = await readLiveWindows(folder, watch);
       assert.deepEqual(live.map((entry) => entry.windowId).sort(), ['w', 'y']);
-      assert.deepEqual(live.find((entry) => entry.windowId === 'y')?.targets.map((target) => target.id), ['ok'], 'a malformed target is skipped, the rest kept');
+      assert.deepEqual(
+        live.find((entry) => entry.windowId === 'y')?.targets.map((target) => target.id),
+        ['ok'],
+        'a malformed target is skipped, the rest kept',
+      );
       assert.ok(existsSync(join(folder, 'torn.json')), 'a fresh unreadable file may be a newer version still renewing it');
       monotonic += HEARTBEAT_MS;
       await readLiveWindows(folder, watch);
@@ -269,12 +322,17 @@ if (process.env[CHILD_MARKER]) {
 
   test('a crashed window (SIGKILL) is dropped after two heartbeats, a closed one (SIGTERM) at once; the survivor keeps its own', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'nm-shared-'));
-    const writer = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'writer' }, [published('mine', 'http://127.0.0.1:1/')]);
+    const writer = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'writer' }, [
+      published('mine', 'http://127.0.0.1:1/'),
+    ]);
     const crashing = new ChildWindow(directory, 'crashing', 'crash-target');
     const closing = new ChildWindow(directory, 'closing', 'close-target');
     try {
       await Promise.all([crashing.published, closing.published]);
-      const foreignIds = async (): Promise<string[]> => mergeForeignTargets(await writer.liveWindows(), 'writer', new Set(['mine'])).map((entry) => entry.published.id).sort();
+      const foreignIds = async (): Promise<string[]> =>
+        mergeForeignTargets(await writer.liveWindows(), 'writer', new Set(['mine']))
+          .map((entry) => entry.published.id)
+          .sort();
       assert.deepEqual(await foreignIds(), ['close-target', 'crash-target']);
 
       // Alive children keep renewing: still there well after two heartbeats.
@@ -287,8 +345,11 @@ if (process.env[CHILD_MARKER]) {
       await crashing.stop('SIGKILL');
       const droppedAfter = await waitFor(async () => (await foreignIds()).length === 0, 20 * HEARTBEAT_MS);
       assert.notEqual(droppedAfter, -1, 'the crashed window was never dropped');
-      assert.deepEqual(readdirSync(join(directory, SHARED_TARGETS_DIRECTORY)), ['writer.json'], 'the crashed window\'s file is removed');
-      assert.deepEqual((await writer.liveWindows()).map((entry) => entry.targets.map((target) => target.id)), [['mine']]);
+      assert.deepEqual(readdirSync(join(directory, SHARED_TARGETS_DIRECTORY)), ['writer.json'], "the crashed window's file is removed");
+      assert.deepEqual(
+        (await writer.liveWindows()).map((entry) => entry.targets.map((target) => target.id)),
+        [['mine']],
+      );
     } finally {
       await crashing.stop('SIGKILL');
       await closing.stop('SIGKILL');

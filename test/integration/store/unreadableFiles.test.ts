@@ -28,12 +28,20 @@ test('a snapshot that cannot be read for a moment (every file descriptor taken) 
   await seedHistory(directory, 20);
   const before = readdirSync(directory).sort();
 
-  const run = spawnSync('bash', ['-c', `ulimit -n 256 && exec "${process.execPath}" --import tsx "${FIXTURE}" "${directory}" 250`], { encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync('bash', ['-c', `ulimit -n 256 && exec "${process.execPath}" --import tsx "${FIXTURE}" "${directory}" 250`], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(run.status, 0, run.stderr);
   const outcome = JSON.parse(run.stdout.trim()) as { exhausted: boolean; checks?: number; error?: string };
   assert.equal(outcome.exhausted, true, 'the child could not take every file descriptor, so nothing was tried');
   assert.deepEqual(outcome, { exhausted: true, checks: 20 });
-  assert.deepEqual(readdirSync(directory).sort().filter((name) => name.includes('corrupt')), []);
+  assert.deepEqual(
+    readdirSync(directory)
+      .sort()
+      .filter((name) => name.includes('corrupt')),
+    [],
+  );
   assert.ok(before.includes(SNAPSHOT_FILE) && readdirSync(directory).includes(SNAPSHOT_FILE));
 });
 
@@ -43,8 +51,14 @@ test('a snapshot that stays unreadable is reported and left where it is, for the
   mkdirSync(join(directory, SNAPSHOT_FILE));
   for (const readOnly of [false, true]) {
     const problems: StoreProblem[] = [];
-    await assert.rejects(SqlJsHistoryStore.open({ directory, readOnly, onProblem: (problem) => problems.push(problem) }), /cannot be read \(EISDIR.*It was left as it is/);
-    assert.deepEqual(problems.map((problem) => problem.kind), ['unreadable']);
+    await assert.rejects(
+      SqlJsHistoryStore.open({ directory, readOnly, onProblem: (problem) => problems.push(problem) }),
+      /cannot be read \(EISDIR.*It was left as it is/,
+    );
+    assert.deepEqual(
+      problems.map((problem) => problem.kind),
+      ['unreadable'],
+    );
   }
   assert.deepEqual(readdirSync(directory), [SNAPSHOT_FILE]);
 });
@@ -53,14 +67,17 @@ test('a history written by a newer version is left as it is, with a message that
   const directory = tempDirectory(t);
   const sql = await loadSqlJs();
   const newer = new sql.Database();
-  newer.exec("CREATE TABLE checks (at INTEGER); INSERT INTO checks VALUES (1); PRAGMA user_version = 99;");
+  newer.exec('CREATE TABLE checks (at INTEGER); INSERT INTO checks VALUES (1); PRAGMA user_version = 99;');
   const bytes = gzipSync(newer.export());
   newer.close();
   writeFileSync(join(directory, SNAPSHOT_FILE), bytes);
 
   for (const readOnly of [false, true]) {
     const problems: StoreProblem[] = [];
-    await assert.rejects(SqlJsHistoryStore.open({ directory, readOnly, onProblem: (problem) => problems.push(problem) }), /schema version 99, newer than this version of Network Monitor understands .* The file was left as it is/);
+    await assert.rejects(
+      SqlJsHistoryStore.open({ directory, readOnly, onProblem: (problem) => problems.push(problem) }),
+      /schema version 99, newer than this version of Network Monitor understands .* The file was left as it is/,
+    );
     assert.equal(problems.length, 1);
     assert.equal(problems[0]!.kind, 'unreadable');
   }

@@ -27,8 +27,16 @@ test('a full disk keeps monitoring in memory, warns once, retries, and loses not
     journalBefore: string[];
     flushError: string | null;
     snapshotError: string | null;
-    during: { count: number; status: { writeError: string | null; pendingWrites: number; durableSequence: number }; journal: string[]; problems: number };
-    after: { status: { writeError: string | null; pendingWrites: number; durableSequence: number; lastSequence: number }; problems: string[] };
+    during: {
+      count: number;
+      status: { writeError: string | null; pendingWrites: number; durableSequence: number };
+      journal: string[];
+      problems: number;
+    };
+    after: {
+      status: { writeError: string | null; pendingWrites: number; durableSequence: number; lastSequence: number };
+      problems: string[];
+    };
     reopenedCount: number;
     messages: string[];
   };
@@ -37,7 +45,8 @@ test('a full disk keeps monitoring in memory, warns once, retries, and loses not
   assert.equal(result.during.count, 250, 'every check stays queryable in memory');
   assert.ok(result.during.status.writeError);
   assert.ok(result.during.status.pendingWrites > 0 && result.during.status.durableSequence < 250);
-  for (const name of result.journalBefore) assert.ok(result.during.journal.includes(name), 'the saved journal is never removed while the snapshot fails');
+  for (const name of result.journalBefore)
+    assert.ok(result.during.journal.includes(name), 'the saved journal is never removed while the snapshot fails');
   assert.equal(result.during.problems, 1, 'warned once, however many attempts failed');
   assert.match(result.messages[0]!, /disk is full/);
   assert.deepEqual(result.after.problems, ['write-failed', 'write-recovered']);

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AnomalyDetector, DEFAULT_ANOMALY_THRESHOLD, type AnomalyDetectorSettings, type AnomalySample } from '../../../src/core/anomaly/anomalyDetector';
+import {
+  AnomalyDetector,
+  DEFAULT_ANOMALY_THRESHOLD,
+  type AnomalyDetectorSettings,
+  type AnomalySample,
+} from '../../../src/core/anomaly/anomalyDetector';
 import { createSeededRandom, type RandomSource } from '../../../src/core/anomaly/seededRandom';
 import type { PhaseTimings } from '../../../src/core/probes/checkResult';
 
@@ -79,7 +84,10 @@ describe('AnomalyDetector', () => {
     const failed = scored.filter((_, i) => mixed[i]!.value === null || !Number.isFinite(mixed[i]!.value));
     assert.ok(failed.length > 60);
     assert.ok(failed.every((score) => score === 0));
-    assert.deepEqual(scored.filter((_, i) => mixed[i]!.value !== null && Number.isFinite(mixed[i]!.value)), expected);
+    assert.deepEqual(
+      scored.filter((_, i) => mixed[i]!.value !== null && Number.isFinite(mixed[i]!.value)),
+      expected,
+    );
     assert.ok(expected[900]! >= DEFAULT_ANOMALY_THRESHOLD, 'the spike among the failures was still found');
   });
 
@@ -103,7 +111,9 @@ describe('AnomalyDetector', () => {
   it('flags a slow drift before it has doubled the response time', () => {
     const random = createSeededRandom(21);
     // 200 ms with 5 % noise, then +1 % a check from check 1500: doubled after about 70 checks.
-    const values = Array.from({ length: 1800 }, (_, i) => Math.round(200 * Math.exp(0.05 * gaussian(random) + (i < 1500 ? 0 : Math.min(0.7, (i - 1500) * 0.01)))));
+    const values = Array.from({ length: 1800 }, (_, i) =>
+      Math.round(200 * Math.exp(0.05 * gaussian(random) + (i < 1500 ? 0 : Math.min(0.7, (i - 1500) * 0.01)))),
+    );
     const scores = scoreAll(new AnomalyDetector(), values);
     assert.ok(flags(scores, 0, 1500) <= 20, `${flags(scores, 0, 1500)} alerts before the drift`);
     const first = scores.findIndex((score, i) => i >= 1500 && score >= DEFAULT_ANOMALY_THRESHOLD);
@@ -112,11 +122,20 @@ describe('AnomalyDetector', () => {
 
   it('treats a series the same whatever its unit (x1000, x0.001)', () => {
     const random = createSeededRandom(41);
-    const values = Array.from({ length: 2500 }, (_, i) => 50 * Math.exp(0.1 * gaussian(random) + (i === 1800 ? 1.5 : 0) + (i >= 2100 ? 0.8 : 0)));
+    const values = Array.from(
+      { length: 2500 },
+      (_, i) => 50 * Math.exp(0.1 * gaussian(random) + (i === 1800 ? 1.5 : 0) + (i >= 2100 ? 0.8 : 0)),
+    );
     const base = scoreAll(new AnomalyDetector(), values);
     for (const factor of [1000, 0.001]) {
-      const scaled = scoreAll(new AnomalyDetector(), values.map((value) => value * factor));
-      assert.ok(scaled.every((score, i) => Math.abs(score - base[i]!) < 1e-6), `scores moved when the unit changed by ${factor}`);
+      const scaled = scoreAll(
+        new AnomalyDetector(),
+        values.map((value) => value * factor),
+      );
+      assert.ok(
+        scaled.every((score, i) => Math.abs(score - base[i]!) < 1e-6),
+        `scores moved when the unit changed by ${factor}`,
+      );
     }
     assert.ok(base[1800]! >= DEFAULT_ANOMALY_THRESHOLD && flags(base, 2100, 2110) >= 1);
   });

@@ -41,7 +41,10 @@ describe('AnomalyDetectorRegistry', () => {
     for (const id of ['a', 'b', 'c']) registry.score(id, { time: START, value: 10 });
     registry.forget('a');
     registry.retain(['b']);
-    assert.deepEqual(['a', 'b', 'c'].map((id) => registry.has(id)), [false, true, false]);
+    assert.deepEqual(
+      ['a', 'b', 'c'].map((id) => registry.has(id)),
+      [false, true, false],
+    );
     registry.dispose();
     assert.equal(registry.size, 0);
     assert.throws(() => new AnomalyDetectorRegistry({ maxDetectors: 0 }), /maxDetectors/);

@@ -44,7 +44,10 @@ describe('anomaly-score', () => {
     });
     assert.deepEqual(lines, expected);
     assert.ok(Number(lines.at(-1)) >= 0.5, `the 900 ms row scored ${lines.at(-1)}`);
-    assert.ok(lines.every((line) => /^(0|1|0\.\d{1,6})$/.test(line)), 'a score is not a number in [0, 1] with at most 6 decimals');
+    assert.ok(
+      lines.every((line) => /^(0|1|0\.\d{1,6})$/.test(line)),
+      'a score is not a number in [0, 1] with at most 6 decimals',
+    );
   });
 
   it('reads CRLF, a BOM, quotes, ISO times, extra columns, blank and non-numeric values, and clocks that step back', async () => {
@@ -65,7 +68,8 @@ describe('anomaly-score', () => {
   });
 
   it('scores a history export as the engine did: one detector per target, DOWN as failed, phases passed on', async () => {
-    const header = 'time,started_at_ms,target_id,target,name,status,reason,status_code,total_ms,dns_ms,connect_ms,tls_ms,first_byte_ms,transfer_ms,anomaly_score,address,country_code,city,message';
+    const header =
+      'time,started_at_ms,target_id,target,name,status,reason,status_code,total_ms,dns_ms,connect_ms,tls_ms,first_byte_ms,transfer_ms,anomaly_score,address,country_code,city,message';
     const lines: string[] = [header];
     const expected: string[] = [];
     const detectors = { api: new AnomalyDetector(), db: new AnomalyDetector() };
@@ -74,10 +78,37 @@ describe('anomaly-score', () => {
         const at = Date.UTC(2026, 0, 5) + i * 60_000;
         const down = id === 'db' && i % 50 === 7;
         // The api's resolver slows from check 300 while its total stays in the usual range.
-        const phases = { dns: (id === 'api' && i >= 300 ? 40 : 2) + (i % 3), connect: 10 + (i % 5), tls: 20, firstByte: 200 + ((i * 37) % 60) - (id === 'api' && i >= 300 ? 38 : 0), transfer: 3 };
+        const phases = {
+          dns: (id === 'api' && i >= 300 ? 40 : 2) + (i % 3),
+          connect: 10 + (i % 5),
+          tls: 20,
+          firstByte: 200 + ((i * 37) % 60) - (id === 'api' && i >= 300 ? 38 : 0),
+          transfer: 3,
+        };
         const total = phases.dns + phases.connect + phases.tls + phases.firstByte + phases.transfer;
-        lines.push([new Date(at).toISOString(), at, id, `https://${id}.test/`, id, down ? 'DOWN' : 'UP', down ? 'TIMEOUT' : '', down ? '' : 200, total,
-          phases.dns, phases.connect, phases.tls, phases.firstByte, phases.transfer, '', '127.0.0.1', '', '', down ? '"Timed out, after 10 s"' : 'OK'].join(','));
+        lines.push(
+          [
+            new Date(at).toISOString(),
+            at,
+            id,
+            `https://${id}.test/`,
+            id,
+            down ? 'DOWN' : 'UP',
+            down ? 'TIMEOUT' : '',
+            down ? '' : 200,
+            total,
+            phases.dns,
+            phases.connect,
+            phases.tls,
+            phases.firstByte,
+            phases.transfer,
+            '',
+            '127.0.0.1',
+            '',
+            '',
+            down ? '"Timed out, after 10 s"' : 'OK',
+          ].join(','),
+        );
         expected.push(formatScore(detectors[id].score({ time: at, value: down ? null : total, phases })));
       }
     }
@@ -86,7 +117,10 @@ describe('anomaly-score', () => {
     assert.equal(code, 0);
     assert.deepEqual(out.trimEnd().split('\n'), expected);
     const apiScores = expected.filter((_, row) => row % 2 === 0).map(Number);
-    assert.ok(apiScores.slice(300, 310).some((score) => score >= 0.5), 'the slow resolver was not flagged from the export');
+    assert.ok(
+      apiScores.slice(300, 310).some((score) => score >= 0.5),
+      'the slow resolver was not flagged from the export',
+    );
   });
 
   it('reads epoch seconds, epoch milliseconds and zone-less ISO times as the same instant', () => {

@@ -17,7 +17,10 @@ describe('IsolationForestModel', () => {
     const outlier = model.score([6, -6]);
     const inliers = rows.map((row) => model.score(row));
     assert.ok(outlier > 0.6, `outlier scored ${outlier}`);
-    assert.ok(inliers.every((score) => score < outlier), 'an inlier scored at least as high as the outlier');
+    assert.ok(
+      inliers.every((score) => score < outlier),
+      'an inlier scored at least as high as the outlier',
+    );
     assert.ok(model.score([0, 0]) < 0.55);
   });
 

@@ -33,10 +33,16 @@ describe('PredictionError', () => {
     for (const value of noise(300, 3)) forecaster.update(value);
     const after = noise(60, 4, 110).map((value) => forecaster.update(value));
     assert.ok(after[0]! >= 5, `the shift scored ${after[0]}`);
-    assert.ok(after.slice(-10).every((score) => score < 3), `still ${after.slice(-10).map((s) => s.toFixed(1)).join(' ')} at the new level`);
+    assert.ok(
+      after.slice(-10).every((score) => score < 3),
+      `still ${after
+        .slice(-10)
+        .map((s) => s.toFixed(1))
+        .join(' ')} at the new level`,
+    );
   });
 
-  it('uses the data\'s resolution as a floor, so a constant series does not make the next step infinite', () => {
+  it("uses the data's resolution as a floor, so a constant series does not make the next step infinite", () => {
     const forecaster = new PredictionError(options);
     for (let i = 0; i < 100; i++) forecaster.update(i % 10 === 0 ? 6 : 5);
     for (let i = 0; i < 100; i++) forecaster.update(5);

@@ -25,21 +25,36 @@ describe('the real-world labelled set', () => {
   it('keeps its halves apart and both of them labelled', () => {
     const heldOut = set.filter(isHeldOut);
     const tuning = set.filter((s) => !isHeldOut(s));
-    assert.deepEqual(heldOut.map((s) => s.name), manifest.filter((e) => e.split === 'heldOut').map((e) => e.name));
+    assert.deepEqual(
+      heldOut.map((s) => s.name),
+      manifest.filter((e) => e.split === 'heldOut').map((e) => e.name),
+    );
     for (const half of [tuning, heldOut]) assert.ok(half.filter((s) => s.windows.length > 0).length >= 10);
   });
 
   it('reads times in order, gaps as failed checks, and opens each window at its event', () => {
     for (const series of set) {
-      assert.ok(series.times.every((t, i) => Number.isFinite(t) && (i === 0 || t > series.times[i - 1]!)), `${series.name}: times out of order`);
+      assert.ok(
+        series.times.every((t, i) => Number.isFinite(t) && (i === 0 || t > series.times[i - 1]!)),
+        `${series.name}: times out of order`,
+      );
       for (const window of series.windows) {
         assert.ok(window.end > window.start, `${series.name}: an empty window`);
-        assert.ok(series.times.filter((t) => t >= window.start && t <= window.end).length >= 2, `${series.name}: a window holding fewer than two checks`);
+        assert.ok(
+          series.times.filter((t) => t >= window.start && t <= window.end).length >= 2,
+          `${series.name}: a window holding fewer than two checks`,
+        );
       }
     }
     const ozone = set.find((s) => s.name === 'new-york-ozone-daily')!;
-    assert.ok(ozone.values.some((v) => v === null), 'the ozone series has gaps in its source');
-    assert.deepEqual(readSeriesCsv('timestamp,value\n2000-01-01T00:00:00Z,5\n2000-01-02T00:00:00Z,\n'), { times: [Date.UTC(2000, 0, 1), Date.UTC(2000, 0, 2)], values: [5, null] });
+    assert.ok(
+      ozone.values.some((v) => v === null),
+      'the ozone series has gaps in its source',
+    );
+    assert.deepEqual(readSeriesCsv('timestamp,value\n2000-01-01T00:00:00Z,5\n2000-01-02T00:00:00Z,\n'), {
+      times: [Date.UTC(2000, 0, 1), Date.UTC(2000, 0, 2)],
+      values: [5, null],
+    });
   });
 
   it('gives a sudden event a tenth of the series over its number of events', () => {

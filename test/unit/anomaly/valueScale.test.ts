@@ -25,7 +25,7 @@ describe('ValueScale', () => {
     assert.ok(Math.abs(small.inverse(small.transform(0.0042)) - 0.0042) < 1e-12);
   });
 
-  it('keeps the knee at the data\'s resolution, so counts of 0, 1, 2 are comparable steps', () => {
+  it("keeps the knee at the data's resolution, so counts of 0, 1, 2 are comparable steps", () => {
     const scale = decided([0, 1, 0, 0, 2, 1, 0, 0, 0, 1, 0, 3]);
     assert.equal(scale.kneeValue, 1);
     const zeroToOne = scale.transform(1) - scale.transform(0);
@@ -37,7 +37,10 @@ describe('ValueScale', () => {
     const scale = decided([-2.5, 1.0, 0.4, -0.3, 2.2, -1.1, 0.0, 1.7]);
     assert.ok(scale.signed);
     const slopes = [-2.5, 0, 2.5].map((x) => scale.slope(x) * scale.kneeValue);
-    assert.ok(slopes.every((slope) => slope > 0.99), `slopes ${slopes.join(', ')}`);
+    assert.ok(
+      slopes.every((slope) => slope > 0.99),
+      `slopes ${slopes.join(', ')}`,
+    );
     scale.makeSigned(10);
     assert.equal(scale.kneeValue, 100);
   });

@@ -7,7 +7,14 @@ import { combine, scoreSeries, WEIGHTS } from '../../../bench/anomaly/windowMetr
 /** 100 checks a minute apart, probation 10, one window over checks 40..59. */
 function series(): LabelledSeries {
   const times = Array.from({ length: 100 }, (_, i) => i * 60_000);
-  return { name: 't', seed: 2, times, values: times.map(() => 10), windows: [{ kind: 'spike', start: times[40]!, end: times[59]! }], probation: 10 };
+  return {
+    name: 't',
+    seed: 2,
+    times,
+    values: times.map(() => 10),
+    windows: [{ kind: 'spike', start: times[40]!, end: times[59]! }],
+    probation: 10,
+  };
 }
 
 function flagsAt(...indices: number[]): boolean[] {

@@ -7,7 +7,10 @@ import { runCli } from '../../support/cli';
 const KINDS = { stdin: 'flag', timeout: 'value', header: 'values' } as const;
 
 test('values, flags, repeated options, -h and positionals after --', () => {
-  const args = parseArgs(['http://a/', '--timeout=500', '--stdin', '--header', 'A: 1', '--header', 'B: 2', '-h', '--', '--not-an-option'], KINDS);
+  const args = parseArgs(
+    ['http://a/', '--timeout=500', '--stdin', '--header', 'A: 1', '--header', 'B: 2', '-h', '--', '--not-an-option'],
+    KINDS,
+  );
   assert.deepEqual(args.positionals, ['http://a/', '--not-an-option']);
   assert.equal(textOption(args, 'timeout'), '500');
   assert.equal(numberOption(args, 'timeout', 1), 500);
@@ -26,10 +29,17 @@ test('an unknown option, a missing value, a value that looks like an option and 
     [['--stdin=yes'], '--stdin is a flag and takes no value.'],
   ];
   for (const [argv, message] of cases) {
-    assert.throws(() => parseArgs(argv, KINDS), (error: unknown) => error instanceof UsageError && error.message === message, argv.join(' '));
+    assert.throws(
+      () => parseArgs(argv, KINDS),
+      (error: unknown) => error instanceof UsageError && error.message === message,
+      argv.join(' '),
+    );
   }
   for (const bad of ['', 'soon', '-1']) {
-    assert.throws(() => numberOption(parseArgs([`--timeout=${bad}`], KINDS), 'timeout', 1, { min: 0 }), /--timeout must be a number of at least 0/);
+    assert.throws(
+      () => numberOption(parseArgs([`--timeout=${bad}`], KINDS), 'timeout', 1, { min: 0 }),
+      /--timeout must be a number of at least 0/,
+    );
   }
 });
 

@@ -41,7 +41,15 @@ test('the provider answer is parsed defensively', () => {
   assert.equal(parseIpWhoIsResponse({ success: false, message: 'You have reached your monthly limit' }), null);
   assert.equal(parseIpWhoIsResponse({ success: true }), null);
   assert.deepEqual(
-    parseIpWhoIsResponse({ success: true, country: '  France ', country_code: 'fr', city: '', latitude: '48.85', longitude: 999, connection: { asn: 'AS3215', org: 'Orange' } }),
+    parseIpWhoIsResponse({
+      success: true,
+      country: '  France ',
+      country_code: 'fr',
+      city: '',
+      latitude: '48.85',
+      longitude: 999,
+      connection: { asn: 'AS3215', org: 'Orange' },
+    }),
     { country: 'France', countryCode: 'FR', city: null, isp: 'Orange', asn: 3215, lat: 48.85, lon: null },
   );
   assert.deepEqual(

@@ -5,11 +5,26 @@ import { after, before, describe, test } from 'node:test';
 import { GeoLocator } from '../../../src/core/geo/geoLocator';
 import { startLocalHttpsServer, type LocalHttpsServer } from './localHttpsServer';
 
-const DATABASE = join(__dirname, '..', '..', '..', 'node_modules', '@ip-location-db', 'geo-whois-asn-country-mmdb', 'geo-whois-asn-country.mmdb');
+const DATABASE = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'node_modules',
+  '@ip-location-db',
+  'geo-whois-asn-country-mmdb',
+  'geo-whois-asn-country.mmdb',
+);
 
 function countingReader(): { reads: () => number; read: (path: string) => Promise<Buffer> } {
   let reads = 0;
-  return { reads: () => reads, read: (path) => { reads++; return readFile(path); } };
+  return {
+    reads: () => reads,
+    read: (path) => {
+      reads++;
+      return readFile(path);
+    },
+  };
 }
 
 describe('GeoLocator offline', () => {
@@ -44,7 +59,22 @@ describe('GeoLocator offline', () => {
   test('local-network addresses are "local" and do not load the database', async () => {
     const reader = countingReader();
     const locator = new GeoLocator({ databasePath: DATABASE, readDatabaseFile: reader.read });
-    for (const ip of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '100.64.0.1', '100.127.255.254', '169.254.1.1', '0.0.0.0', '::1', '::', 'fe80::1%eth0', 'fd12:3456::1', 'fc00::1']) {
+    for (const ip of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '100.64.0.1',
+      '100.127.255.254',
+      '169.254.1.1',
+      '0.0.0.0',
+      '::1',
+      '::',
+      'fe80::1%eth0',
+      'fd12:3456::1',
+      'fc00::1',
+    ]) {
       const location = await locator.locate(ip);
       assert.equal(location.local, true, ip);
       assert.equal(location.countryCode, null, ip);
@@ -72,7 +102,11 @@ describe('GeoLocator offline', () => {
   test('rejects input that is not an IP address, with a message naming it', async () => {
     const locator = new GeoLocator({ databasePath: DATABASE });
     for (const input of ['', 'example.com', '1.2.3', '256.1.1.1', '8.8.8.8:80', '1.2.3.4.5', '2001:db8::g', 'http://8.8.8.8/']) {
-      await assert.rejects(locator.locate(input), (error: Error) => error.message.includes('is not an IPv4 or IPv6 address'), JSON.stringify(input));
+      await assert.rejects(
+        locator.locate(input),
+        (error: Error) => error.message.includes('is not an IPv4 or IPv6 address'),
+        JSON.stringify(input),
+      );
     }
   });
 
@@ -104,10 +138,19 @@ describe('GeoLocator online lookup (local HTTPS server)', () => {
         response.end(JSON.stringify({ ip, success: false, message: 'Reserved range' }));
         return;
       }
-      response.end(JSON.stringify({
-        ip, success: true, type: 'IPv4', country: 'United States', country_code: 'US', city: 'Mountain View',
-        latitude: 37.386, longitude: -122.0838, connection: { asn: 15169, org: 'Google LLC', isp: 'Google LLC', domain: 'google.com' },
-      }));
+      response.end(
+        JSON.stringify({
+          ip,
+          success: true,
+          type: 'IPv4',
+          country: 'United States',
+          country_code: 'US',
+          city: 'Mountain View',
+          latitude: 37.386,
+          longitude: -122.0838,
+          connection: { asn: 15169, org: 'Google LLC', isp: 'Google LLC', domain: 'google.com' },
+        }),
+      );
     });
   });
   after(() => server.close());
@@ -117,7 +160,16 @@ describe('GeoLocator online lookup (local HTTPS server)', () => {
     const before = server.requests.length;
     const locator = new GeoLocator({ databasePath: DATABASE, onlineLookup: true, online: { endpoint: server.url, fetch: server.fetch } });
     const first = await locator.locate('8.8.8.8');
-    assert.deepEqual(first, { country: 'United States', countryCode: 'US', city: 'Mountain View', isp: 'Google LLC', asn: 15169, lat: 37.386, lon: -122.0838, local: false });
+    assert.deepEqual(first, {
+      country: 'United States',
+      countryCode: 'US',
+      city: 'Mountain View',
+      isp: 'Google LLC',
+      asn: 15169,
+      lat: 37.386,
+      lon: -122.0838,
+      local: false,
+    });
     const again = await Promise.all([locator.locate('8.8.8.8'), locator.locate('::ffff:8.8.8.8')]);
     assert.deepEqual(again, [first, first]);
     assert.deepEqual(server.requests.slice(before), ['/8.8.8.8']);
@@ -150,7 +202,8 @@ describe('GeoLocator online lookup (local HTTPS server)', () => {
     mode = 'ok';
     const before = server.requests.length;
     const locator = new GeoLocator({
-      databasePath: DATABASE, onlineLookup: true,
+      databasePath: DATABASE,
+      onlineLookup: true,
       online: { endpoint: server.url, fetch: server.fetch, burst: 2, requestsPerMinute: 1, now: () => 1_000 },
     });
     const results = [];
@@ -166,7 +219,12 @@ describe('GeoLocator online lookup (local HTTPS server)', () => {
     for (const failure of ['error500', 'fail', 'garbage'] as const) {
       mode = failure;
       const errors: string[] = [];
-      const locator = new GeoLocator({ databasePath: DATABASE, onlineLookup: true, online: { endpoint: server.url, fetch: server.fetch }, onError: (message) => errors.push(message) });
+      const locator = new GeoLocator({
+        databasePath: DATABASE,
+        onlineLookup: true,
+        online: { endpoint: server.url, fetch: server.fetch },
+        onError: (message) => errors.push(message),
+      });
       const location = await locator.locate('193.0.6.139');
       assert.equal(location.countryCode, 'NL', failure);
       assert.equal(location.city, null, failure);
@@ -179,7 +237,12 @@ describe('GeoLocator online lookup (local HTTPS server)', () => {
   test('a provider that never answers is given up on after the timeout', async () => {
     mode = 'hang';
     const errors: string[] = [];
-    const locator = new GeoLocator({ databasePath: DATABASE, onlineLookup: true, online: { endpoint: server.url, fetch: server.fetch, timeoutMs: 200 }, onError: (message) => errors.push(message) });
+    const locator = new GeoLocator({
+      databasePath: DATABASE,
+      onlineLookup: true,
+      online: { endpoint: server.url, fetch: server.fetch, timeoutMs: 200 },
+      onError: (message) => errors.push(message),
+    });
     const location = await locator.locate('8.8.8.8');
     assert.equal(location.countryCode, 'US');
     assert.match(errors[0] ?? '', /no answer within 200 ms/);

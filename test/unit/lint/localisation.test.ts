@@ -32,7 +32,18 @@ test('every manifest text comes from package.nls.json, and the translations tran
 test('l10n/bundle.l10n.json holds every string of the code, and its translations keep their placeholders', () => {
   const out = mkdtempSync(join(tmpdir(), 'nm-l10n-'));
   try {
-    execFileSync(process.execPath, [join(root, 'node_modules', '@vscode', 'l10n-dev', 'dist', 'cli.js'), 'export', '-o', out, join(root, 'src'), join(root, 'webview-ui', 'src')], { stdio: 'pipe' });
+    execFileSync(
+      process.execPath,
+      [
+        join(root, 'node_modules', '@vscode', 'l10n-dev', 'dist', 'cli.js'),
+        'export',
+        '-o',
+        out,
+        join(root, 'src'),
+        join(root, 'webview-ui', 'src'),
+      ],
+      { stdio: 'pipe' },
+    );
     const fresh = JSON.parse(readFileSync(join(out, 'bundle.l10n.json'), 'utf8')) as Record<string, string>;
     const committed = json('l10n/bundle.l10n.json');
     assert.deepEqual(Object.keys(committed).sort(), Object.keys(fresh).sort(), 'l10n/bundle.l10n.json is out of date: run npm run l10n');

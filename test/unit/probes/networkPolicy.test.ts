@@ -4,20 +4,44 @@ import { assertAddressesAllowed, headersForRedirect, isLinkLocalOrMetadata } fro
 
 describe('link-local and metadata addresses', () => {
   test('are recognised in every spelling', () => {
-    for (const address of ['169.254.169.254', '169.254.0.1', 'fe80::1', 'FE80::abcd', 'febf::1', 'fd00:ec2::254', 'fd00:0ec2:0000::0254', '::ffff:169.254.169.254', '[fe80::1]']) {
+    for (const address of [
+      '169.254.169.254',
+      '169.254.0.1',
+      'fe80::1',
+      'FE80::abcd',
+      'febf::1',
+      'fd00:ec2::254',
+      'fd00:0ec2:0000::0254',
+      '::ffff:169.254.169.254',
+      '[fe80::1]',
+    ]) {
       assert.equal(isLinkLocalOrMetadata(address), true, address);
     }
   });
 
   test('leave every other address alone', () => {
-    for (const address of ['127.0.0.1', '10.0.0.1', '169.253.255.255', '169.255.0.1', '::1', 'fec0::1', 'fd00:ec2::253', 'fd00::254', '::ffff:127.0.0.1', 'example.com']) {
+    for (const address of [
+      '127.0.0.1',
+      '10.0.0.1',
+      '169.253.255.255',
+      '169.255.0.1',
+      '::1',
+      'fec0::1',
+      'fd00:ec2::253',
+      'fd00::254',
+      '::ffff:127.0.0.1',
+      'example.com',
+    ]) {
       assert.equal(isLinkLocalOrMetadata(address), false, address);
     }
   });
 
   test('only a target that blocks them is refused, naming the host and the address', () => {
     assert.doesNotThrow(() => assertAddressesAllowed(['169.254.169.254'], 'metadata.internal', false));
-    assert.throws(() => assertAddressesAllowed(['127.0.0.1', '169.254.169.254'], 'metadata.internal', true), /metadata\.internal \(169\.254\.169\.254\) is a link-local/);
+    assert.throws(
+      () => assertAddressesAllowed(['127.0.0.1', '169.254.169.254'], 'metadata.internal', true),
+      /metadata\.internal \(169\.254\.169\.254\) is a link-local/,
+    );
     assert.doesNotThrow(() => assertAddressesAllowed(['127.0.0.1'], 'localhost', true));
   });
 });

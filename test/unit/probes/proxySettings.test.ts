@@ -49,9 +49,14 @@ describe('noProxy rules', () => {
 });
 
 describe('the proxy for a URL', () => {
-  const settings: ProxySettings = { http: { url: 'http://plain.proxy:3128' }, https: { url: 'http://tunnel.proxy:3128' }, strictSSL: true, noProxy: ['internal.example'] };
+  const settings: ProxySettings = {
+    http: { url: 'http://plain.proxy:3128' },
+    https: { url: 'http://tunnel.proxy:3128' },
+    strictSSL: true,
+    noProxy: ['internal.example'],
+  };
 
-  test('is chosen by the target\'s scheme, with the default port for noProxy rules', () => {
+  test("is chosen by the target's scheme, with the default port for noProxy rules", () => {
     assert.equal(proxyFor(new URL('http://a.example/'), settings)?.url, 'http://plain.proxy:3128');
     assert.equal(proxyFor(new URL('https://a.example/'), settings)?.url, 'http://tunnel.proxy:3128');
     assert.equal(proxyFor(new URL('https://x.internal.example/'), settings), undefined);
@@ -83,8 +88,14 @@ describe('proxy URLs', () => {
   });
 
   test('Basic credentials are base64 of user:password in UTF-8', () => {
-    assert.equal(proxyAuthorization({ url: 'http://p:1', credentials: { username: 'Aladdin', password: 'open sesame' } }), 'Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==');
-    assert.equal(proxyAuthorization({ url: 'http://p:1', credentials: { username: 'a', password: 'b' }, authorization: 'Negotiate x' }), 'Basic YTpi');
+    assert.equal(
+      proxyAuthorization({ url: 'http://p:1', credentials: { username: 'Aladdin', password: 'open sesame' } }),
+      'Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==',
+    );
+    assert.equal(
+      proxyAuthorization({ url: 'http://p:1', credentials: { username: 'a', password: 'b' }, authorization: 'Negotiate x' }),
+      'Basic YTpi',
+    );
     assert.equal(proxyAuthorization({ url: 'http://p:1', authorization: 'Negotiate x' }), 'Negotiate x');
     assert.equal(proxyAuthorization({ url: 'http://p:1' }), undefined);
   });

@@ -59,7 +59,12 @@ class ScriptedProbe {
 let current: Scheduler | undefined;
 afterEach(() => current?.dispose());
 
-function setup(options: Partial<SchedulerOptions> = {}): { clock: ManualClock; probe: ScriptedProbe; scheduler: Scheduler; events: MonitorEvent[] } {
+function setup(options: Partial<SchedulerOptions> = {}): {
+  clock: ManualClock;
+  probe: ScriptedProbe;
+  scheduler: Scheduler;
+  events: MonitorEvent[];
+} {
   const clock = new ManualClock();
   const probe = new ScriptedProbe(clock);
   const scheduler = new Scheduler({ runCheck: probe.run, clock, retries: 0, retryDelayMs: 500, ...options });
@@ -102,7 +107,10 @@ describe('Scheduler', () => {
     scheduler.start();
     const startedAt = clock.now();
     await clock.advance(10_000);
-    assert.deepEqual(probe.calls.map((call) => call.at - startedAt), [0, 0, 10_000, 10_000]);
+    assert.deepEqual(
+      probe.calls.map((call) => call.at - startedAt),
+      [0, 0, 10_000, 10_000],
+    );
   });
 
   it('does not start a second check of a target while one runs past its next slot', async () => {
@@ -119,7 +127,10 @@ describe('Scheduler', () => {
     assert.equal(ofType(events, 'checkCompleted').length, 1);
     // The next check is on the next slot after the long one ended, not a burst of missed ones.
     await clock.advance(1_000);
-    assert.deepEqual(probe.calls.map((call) => call.at - probe.calls[0]!.at), [0, 4_000]);
+    assert.deepEqual(
+      probe.calls.map((call) => call.at - probe.calls[0]!.at),
+      [0, 4_000],
+    );
   });
 
   it('runs no more checks at once than the cap, and serves waiting targets in the order they became due', async () => {
@@ -136,7 +147,10 @@ describe('Scheduler', () => {
     }
     probe.release();
     await settle();
-    assert.deepEqual(probe.calls.map((call) => call.targetId), ids);
+    assert.deepEqual(
+      probe.calls.map((call) => call.targetId),
+      ids,
+    );
     assert.equal(probe.maxRunning, 3);
   });
 
@@ -146,8 +160,14 @@ describe('Scheduler', () => {
     probe.script('a', ['DOWN', 'UP']);
     scheduler.start();
     await clock.advance(1_000);
-    assert.deepEqual(probe.calls.map((call) => call.at - probe.calls[0]!.at), [0, 500]);
-    assert.deepEqual(events.map((event) => event.type), ['checkRetrying', 'checkCompleted', 'stateChanged']);
+    assert.deepEqual(
+      probe.calls.map((call) => call.at - probe.calls[0]!.at),
+      [0, 500],
+    );
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ['checkRetrying', 'checkCompleted', 'stateChanged'],
+    );
     const completed = ofType(events, 'checkCompleted')[0]!;
     assert.equal(completed.result.status, 'UP');
     assert.equal(completed.attempts, 2);
@@ -163,7 +183,14 @@ describe('Scheduler', () => {
     scheduler.start();
     await clock.advance(25_000);
     const completed = ofType(events, 'checkCompleted');
-    assert.deepEqual(completed.map((event) => [event.result.status, event.attempts]), [['DOWN', 3], ['DOWN', 1], ['DOWN', 1]]);
+    assert.deepEqual(
+      completed.map((event) => [event.result.status, event.attempts]),
+      [
+        ['DOWN', 3],
+        ['DOWN', 1],
+        ['DOWN', 1],
+      ],
+    );
     assert.equal(ofType(events, 'checkRetrying').length, 2);
     assert.equal(probe.calls.length, 5);
     assert.equal(scheduler.state('a')?.consecutiveFailures, 3);
@@ -176,9 +203,15 @@ describe('Scheduler', () => {
     scheduler.start();
     await clock.advance(0);
     // a failed and waits 500 ms to retry; b ran meanwhile instead of waiting for a's retry.
-    assert.deepEqual(probe.calls.map((call) => call.targetId), ['a', 'b']);
+    assert.deepEqual(
+      probe.calls.map((call) => call.targetId),
+      ['a', 'b'],
+    );
     await clock.advance(500);
-    assert.deepEqual(probe.calls.map((call) => call.targetId), ['a', 'b', 'a']);
+    assert.deepEqual(
+      probe.calls.map((call) => call.targetId),
+      ['a', 'b', 'a'],
+    );
   });
 
   it('alerts once after the threshold of failed checks and reports the recovery with its downtime', async () => {
@@ -213,7 +246,10 @@ describe('Scheduler', () => {
     await clock.advance(60_000);
     assert.equal(probe.callsOf('a').length, 1);
     assert.equal(probe.callsOf('b').length, 7);
-    assert.deepEqual(ofType(events, 'checkCompleted').filter((event) => event.target.id === 'a'), []);
+    assert.deepEqual(
+      ofType(events, 'checkCompleted').filter((event) => event.target.id === 'a'),
+      [],
+    );
     assert.equal(scheduler.state('a')?.status, 'PAUSED');
     assert.equal(scheduler.state('a')?.nextCheckAt, null);
 
@@ -222,7 +258,12 @@ describe('Scheduler', () => {
     assert.equal(scheduler.state('a')?.status, 'UNKNOWN');
     await clock.advance(10_000);
     assert.equal(probe.callsOf('a').length, 2);
-    assert.deepEqual(ofType(events, 'stateChanged').filter((event) => event.target.id === 'a').map((event) => `${event.from}>${event.to}`), ['UNKNOWN>PAUSED', 'PAUSED>UNKNOWN', 'UNKNOWN>UP']);
+    assert.deepEqual(
+      ofType(events, 'stateChanged')
+        .filter((event) => event.target.id === 'a')
+        .map((event) => `${event.from}>${event.to}`),
+      ['UNKNOWN>PAUSED', 'PAUSED>UNKNOWN', 'UNKNOWN>UP'],
+    );
   });
 
   it('pauses and resumes every target at once', async () => {
@@ -267,7 +308,10 @@ describe('Scheduler', () => {
     const result = await scheduler.checkNow('a');
     assert.equal(result?.status, 'UP');
     assert.equal(scheduler.state('a')?.status, 'PAUSED');
-    assert.deepEqual(events.map((event) => event.type), ['checkCompleted']);
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ['checkCompleted'],
+    );
   });
 
   it('applies a new target list: keeps unchanged targets, starts new ones, stops removed ones, moves changed intervals', async () => {
@@ -296,13 +340,21 @@ describe('Scheduler', () => {
     const kept = scheduler.state('keep')!;
     assert.equal(kept.status, 'UP', 'the state of an unchanged id is kept');
     assert.equal(kept.nextCheckAt, clock.now() + 20_000, 'the changed interval applies from now');
-    assert.deepEqual(scheduler.states().map((state) => state.targetId), ['keep', 'added']);
+    assert.deepEqual(
+      scheduler.states().map((state) => state.targetId),
+      ['keep', 'added'],
+    );
 
     const before = probe.calls.length;
     await clock.advance(40_000);
     assert.equal(probe.calls.length - before - probe.callsOf('added').length, 2, 'keep is checked every 20 s now');
     assert.equal(probe.callsOf('gone').length, 2);
-    assert.equal(ofType(events, 'checkCompleted').filter((event) => event.target.id === 'keep').at(-1)?.target.name, 'Renamed');
+    assert.equal(
+      ofType(events, 'checkCompleted')
+        .filter((event) => event.target.id === 'keep')
+        .at(-1)?.target.name,
+      'Renamed',
+    );
   });
 
   it('pauses or resumes a target whose paused setting changes, and keeps a manual pause otherwise', async () => {
@@ -330,7 +382,10 @@ describe('Scheduler', () => {
     assert.match(warnings[0]!.message, /"Fast API" is checked every 2 s\. Intervals under 10 s/);
     assert.match(warnings[1]!.message, /every 0\.2 s; the shortest interval is 1 s/);
     assert.match(warnings[2]!.message, /Two targets share the id "fast"/);
-    assert.deepEqual(ofType(events, 'warning').map((event) => event.message), warnings.map((warning) => warning.message));
+    assert.deepEqual(
+      ofType(events, 'warning').map((event) => event.message),
+      warnings.map((warning) => warning.message),
+    );
     assert.deepEqual(scheduler.setTargets([fast, tooFast]), [], 'no repeat for unchanged intervals');
     scheduler.start();
     await clock.advance(4_000);
@@ -387,7 +442,8 @@ describe('Scheduler', () => {
       clock,
       retries: 0,
       checkGraceMs: 100,
-      runCheck: (_target, signal) => new Promise<CheckResult>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+      runCheck: (_target, signal) =>
+        new Promise<CheckResult>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
     });
     current = scheduler;
     const events: MonitorEvent[] = [];
@@ -398,7 +454,10 @@ describe('Scheduler', () => {
     await clock.advance(1_100);
     const result = await pending;
     assert.equal(result?.reason, 'TIMEOUT');
-    assert.deepEqual(ofType(events, 'warning').map((event) => /did not stop when its time ran out/.test(event.message)), [true]);
+    assert.deepEqual(
+      ofType(events, 'warning').map((event) => /did not stop when its time ran out/.test(event.message)),
+      [true],
+    );
   });
 
   it('applies new settings without losing state, and rejects impossible ones', async () => {
@@ -432,7 +491,10 @@ describe('Scheduler', () => {
     probe.release(1);
     await settle();
     assert.equal(ofType(events, 'checkRetrying').length, 1);
-    assert.deepEqual(probe.calls.map((call) => call.targetId), ['retrying', 'running']);
+    assert.deepEqual(
+      probe.calls.map((call) => call.targetId),
+      ['retrying', 'running'],
+    );
     const runningCall = probe.callsOf('running')[0]!;
     assert.ok(clock.pendingTimers > 0);
     const eventsBefore = events.length;
@@ -473,7 +535,10 @@ describe('Scheduler with targets that time out', () => {
     };
     const scheduler = new Scheduler({ runCheck, clock, retries: 0, concurrency: 4, staggerFirstChecks: false });
     current = scheduler;
-    scheduler.setTargets([...[...hanging].map((id) => makeTarget(id, { interval: 10, timeout: 5_000 })), makeTarget('fast', { interval: 10, timeout: 5_000 })]);
+    scheduler.setTargets([
+      ...[...hanging].map((id) => makeTarget(id, { interval: 10, timeout: 5_000 })),
+      makeTarget('fast', { interval: 10, timeout: 5_000 }),
+    ]);
     const startedAt = clock.now();
     scheduler.start();
     // First round: nobody is known to hang yet, so the hanging targets fill the slots.

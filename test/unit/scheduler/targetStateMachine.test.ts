@@ -6,7 +6,13 @@ import { type StateMachineSettings, TargetStateMachine } from '../../../src/core
 import { makeResult, makeTarget, makeTls } from './fixtures';
 
 const MINUTE = 60_000;
-const SETTINGS: StateMachineSettings = { alertThreshold: 3, reminderMs: 0, flapThreshold: 5, flapWindowMs: 10 * MINUTE, certExpiryDays: 14 };
+const SETTINGS: StateMachineSettings = {
+  alertThreshold: 3,
+  reminderMs: 0,
+  flapThreshold: 5,
+  flapWindowMs: 10 * MINUTE,
+  certExpiryDays: 14,
+};
 
 /** Feeds one check per minute and returns the events of each, as `type` or `type:detail` strings. */
 function feed(machine: TargetStateMachine, statuses: CheckStatus[], startAt = 0, stepMs = MINUTE): string[][] {
@@ -97,7 +103,10 @@ describe('TargetStateMachine', () => {
     const machine = new TargetStateMachine(makeTarget('a'), { ...SETTINGS, reminderMs: 5 * MINUTE });
     const events = feed(machine, Array<CheckStatus>(14).fill('DOWN')).flat();
     // Alert at minute 2; reminders at minutes 7 and 12, each saying how long since the outage began.
-    assert.deepEqual(events.filter((event) => !event.startsWith('stateChanged')), ['alert:3', `reminder:${7 * MINUTE}`, `reminder:${12 * MINUTE}`]);
+    assert.deepEqual(
+      events.filter((event) => !event.startsWith('stateChanged')),
+      ['alert:3', `reminder:${7 * MINUTE}`, `reminder:${12 * MINUTE}`],
+    );
   });
 
   it('gives one flapping event for a storm of changes and holds back alerts and recoveries during it', () => {
@@ -110,7 +119,10 @@ describe('TargetStateMachine', () => {
     const flappingAt = events.indexOf('flapping:5');
     assert.ok(flappingAt > 0);
     assert.ok(events.slice(0, flappingAt).includes('alert:1'));
-    assert.deepEqual(events.slice(flappingAt + 1).filter((event) => /^(alert|recovered|reminder)/.test(event)), []);
+    assert.deepEqual(
+      events.slice(flappingAt + 1).filter((event) => /^(alert|recovered|reminder)/.test(event)),
+      [],
+    );
     assert.equal(events.filter((event) => event.startsWith('stateChanged')).length, 20);
     assert.equal(machine.snapshot().flapping, true);
   });
@@ -144,7 +156,13 @@ describe('TargetStateMachine', () => {
     assert.deepEqual(events[2], ['alert:2']);
     // Changes at minutes 1 and 3 make it flapping; the recovery is held back.
     assert.deepEqual(events[3], ['stateChanged:DOWN>UP', 'flapping:2']);
-    assert.deepEqual(events.slice(4, 10).flat().filter((event) => !event.startsWith('stateChanged')), []);
+    assert.deepEqual(
+      events
+        .slice(4, 10)
+        .flat()
+        .filter((event) => !event.startsWith('stateChanged')),
+      [],
+    );
     // Up since minute 5; settles at minute 10; the outage ran from minute 1 to minute 5.
     assert.deepEqual(events[10], ['flappingSettled:UP', `recovered:${4 * MINUTE}`]);
   });
@@ -154,7 +172,10 @@ describe('TargetStateMachine', () => {
     const expiring = makeTls(10, '2026-01-11T00:00:00.000Z');
     const hour = 60 * MINUTE;
     const noticesAt = (at: number, tls = expiring): string[] =>
-      machine.apply(makeResult(machine.target, 'UP', at, tls)).map(describeEvent).filter((event) => event.startsWith('certificate'));
+      machine
+        .apply(makeResult(machine.target, 'UP', at, tls))
+        .map(describeEvent)
+        .filter((event) => event.startsWith('certificate'));
     assert.deepEqual(noticesAt(0), ['certificateExpiring:10']);
     assert.deepEqual(noticesAt(hour), []);
     assert.deepEqual(noticesAt(23 * hour), []);
@@ -166,9 +187,15 @@ describe('TargetStateMachine', () => {
   it('says nothing about a certificate with more days left than the threshold, or when the warning is off', () => {
     const target = makeTarget('a', { url: 'https://127.0.0.1:9/' });
     const machine = new TargetStateMachine(target, SETTINGS);
-    assert.deepEqual(machine.apply(makeResult(target, 'UP', 0, makeTls(15, '2026-01-16T00:00:00.000Z'))).filter((e) => e.type === 'certificateExpiring'), []);
+    assert.deepEqual(
+      machine.apply(makeResult(target, 'UP', 0, makeTls(15, '2026-01-16T00:00:00.000Z'))).filter((e) => e.type === 'certificateExpiring'),
+      [],
+    );
     const muted = new TargetStateMachine(target, { ...SETTINGS, certExpiryDays: -1 });
-    assert.deepEqual(muted.apply(makeResult(target, 'DOWN', 0, makeTls(-2, '2025-12-30T00:00:00.000Z'))).filter((e) => e.type === 'certificateExpiring'), []);
+    assert.deepEqual(
+      muted.apply(makeResult(target, 'DOWN', 0, makeTls(-2, '2025-12-30T00:00:00.000Z'))).filter((e) => e.type === 'certificateExpiring'),
+      [],
+    );
   });
 
   it('pauses, ignores checks while paused, and resumes to the status it had, outage included', () => {
@@ -197,7 +224,8 @@ describe('TargetStateMachine', () => {
 
   it('during maintenance the status follows the checks but nothing is announced; after it, the outage is', () => {
     const machine = new TargetStateMachine(makeTarget('m'), SETTINGS);
-    const apply = (status: CheckStatus, at: number, maintenance: boolean): string[] => machine.apply(makeResult(machine.target, status, at * MINUTE), maintenance).map(describeEvent);
+    const apply = (status: CheckStatus, at: number, maintenance: boolean): string[] =>
+      machine.apply(makeResult(machine.target, status, at * MINUTE), maintenance).map(describeEvent);
     assert.deepEqual(apply('UP', 0, false), ['stateChanged:UNKNOWN>UP']);
     assert.deepEqual(apply('DOWN', 1, true), ['stateChanged:UP>DOWN']);
     assert.deepEqual(apply('DOWN', 2, true), []);
@@ -209,6 +237,9 @@ describe('TargetStateMachine', () => {
     assert.deepEqual(apply('UP', 6, true), ['stateChanged:DOWN>UP'], 'the recovery waits for the end of the window');
     assert.deepEqual(apply('UP', 7, false), ['recovered:300000']);
     // Down and back within one window: nothing at all.
-    assert.deepEqual([apply('DOWN', 8, true), apply('DOWN', 9, true), apply('DOWN', 10, true), apply('UP', 11, true), apply('UP', 12, false)], [['stateChanged:UP>DOWN'], [], [], ['stateChanged:DOWN>UP'], []]);
+    assert.deepEqual(
+      [apply('DOWN', 8, true), apply('DOWN', 9, true), apply('DOWN', 10, true), apply('UP', 11, true), apply('UP', 12, false)],
+      [['stateChanged:UP>DOWN'], [], [], ['stateChanged:DOWN>UP'], []],
+    );
   });
 });

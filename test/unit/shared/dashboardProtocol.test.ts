@@ -12,12 +12,17 @@ test('the host accepts every well-formed webview message', () => {
     { type: 'requestReport', requestId: 2, range: '1y' },
     { type: 'exportReport', range: '24h', format: 'csv' },
     { type: 'webviewError', message: 'boom' },
-  ]) assert.equal(isWebviewToHostMessage(message), true, JSON.stringify(message));
+  ])
+    assert.equal(isWebviewToHostMessage(message), true, JSON.stringify(message));
 });
 
 test('the host rejects malformed webview messages', () => {
   for (const message of [
-    null, 'ready', [], {}, { type: 'nope' },
+    null,
+    'ready',
+    [],
+    {},
+    { type: 'nope' },
     { type: 'setRange', range: '2d' },
     { type: 'selectTargets', targetIds: 'a' },
     { type: 'selectTargets', targetIds: [1] },
@@ -28,12 +33,38 @@ test('the host rejects malformed webview messages', () => {
     { type: 'requestReport', requestId: '1', range: '1h' },
     { type: 'exportReport', range: '1h', format: 'xlsx' },
     { type: 'selectTargets', targetIds: new Array(1001).fill('x') },
-  ]) assert.equal(isWebviewToHostMessage(message), false, JSON.stringify(message));
+  ])
+    assert.equal(isWebviewToHostMessage(message), false, JSON.stringify(message));
 });
 
-const target = { id: 'a', name: 'A', url: 'https://a.test/', kind: 'http', address: '127.0.0.1', location: { country: null, countryCode: null, city: null, isp: null, asn: null, lat: null, lon: null, local: true } };
+const target = {
+  id: 'a',
+  name: 'A',
+  url: 'https://a.test/',
+  kind: 'http',
+  address: '127.0.0.1',
+  location: { country: null, countryCode: null, city: null, isp: null, asn: null, lat: null, lon: null, local: true },
+};
 const state = { targetId: 'a', status: 'UP', since: 1, lastCheckAt: 2, lastTotalMs: 30, message: 'OK' };
-const series = { targetId: 'a', range: '1h', from: 0, to: 10, bucketMs: 0, t: [1, 2], avg: [5, null], max: [5, null], dns: [1, 0], connect: [1, 0], tls: [0, 0], firstByte: [3, 0], transfer: [0, 0], checks: [1, 1], down: [0, 1], degraded: [0, 0], anomalies: [0, 0] };
+const series = {
+  targetId: 'a',
+  range: '1h',
+  from: 0,
+  to: 10,
+  bucketMs: 0,
+  t: [1, 2],
+  avg: [5, null],
+  max: [5, null],
+  dns: [1, 0],
+  connect: [1, 0],
+  tls: [0, 0],
+  firstByte: [3, 0],
+  transfer: [0, 0],
+  checks: [1, 1],
+  down: [0, 1],
+  degraded: [0, 0],
+  anomalies: [0, 0],
+};
 
 test('the webview accepts every well-formed host message', () => {
   const messages: HostToWebviewMessage[] = [
@@ -42,7 +73,25 @@ test('the webview accepts every well-formed host message', () => {
     { type: 'series', requestId: 3, series: [series as never] },
     { type: 'checkAdded', check: { targetId: 'a', startedAt: 1, status: 'DOWN', totalMs: null, phases: [0, 0, 0, 0, 0], anomaly: false } },
     { type: 'stateChanged', state: state as never },
-    { type: 'report', requestId: 4, range: '7d', rows: [{ targetId: 'a', name: 'A', url: 'u', availability: 0.99, avgMs: 1, p95Ms: 2, location: null, anomalies: 0, lastStatus: 'UP', certDaysLeft: null }] },
+    {
+      type: 'report',
+      requestId: 4,
+      range: '7d',
+      rows: [
+        {
+          targetId: 'a',
+          name: 'A',
+          url: 'u',
+          availability: 0.99,
+          avgMs: 1,
+          p95Ms: 2,
+          location: null,
+          anomalies: 0,
+          lastStatus: 'UP',
+          certDaysLeft: null,
+        },
+      ],
+    },
     { type: 'error', message: 'x' },
     { type: 'error', requestId: 4, message: 'x' },
   ];
@@ -57,13 +106,36 @@ test('the webview rejects host messages with columns of different lengths or wro
     { type: 'stateChanged', state: { ...state, status: 'SIDEWAYS' } },
     { type: 'checkAdded', check: { targetId: 'a', startedAt: 1, status: 'UP', totalMs: 5, phases: [0, 0], anomaly: false } },
     { type: 'error', requestId: -1, message: 'x' },
-  ]) assert.equal(isHostToWebviewMessage(message), false, JSON.stringify(message).slice(0, 80));
+  ])
+    assert.equal(isHostToWebviewMessage(message), false, JSON.stringify(message).slice(0, 80));
 });
 
 test('the CSV export quotes, rounds and defuses formula-like cells', () => {
   const csv = reportToCsv([
-    { targetId: 'a', name: 'Shop, EU', url: 'https://shop.test/', availability: 0.998765, avgMs: 123.456, p95Ms: 300, location: 'Paris, France', anomalies: 2, lastStatus: 'UP', certDaysLeft: 41 },
-    { targetId: 'b', name: '=HYPERLINK("x")', url: 'tcp://db:5432', availability: null, avgMs: null, p95Ms: null, location: null, anomalies: 0, lastStatus: 'UNKNOWN', certDaysLeft: null },
+    {
+      targetId: 'a',
+      name: 'Shop, EU',
+      url: 'https://shop.test/',
+      availability: 0.998765,
+      avgMs: 123.456,
+      p95Ms: 300,
+      location: 'Paris, France',
+      anomalies: 2,
+      lastStatus: 'UP',
+      certDaysLeft: 41,
+    },
+    {
+      targetId: 'b',
+      name: '=HYPERLINK("x")',
+      url: 'tcp://db:5432',
+      availability: null,
+      avgMs: null,
+      p95Ms: null,
+      location: null,
+      anomalies: 0,
+      lastStatus: 'UNKNOWN',
+      certDaysLeft: null,
+    },
   ]);
   const lines = csv.split('\r\n');
   assert.equal(lines[0], 'Target,URL,Availability %,Avg Response ms,p95 Response ms,Location,Anomalies,Last Status,Certificate Days Left');

@@ -15,14 +15,27 @@ test('a 30-day history of one check a minute is bounded to maxPoints aligned buc
   for (let t = NOW - RANGE_MS['30d'] + MINUTE; t <= NOW; t += MINUTE) checks.push(check(t, 100));
   checks.push(check(NOW - 3 * 24 * 60 * MINUTE + 30_000, 5000)); // one spike
   checks.push(check(NOW - 2 * 24 * 60 * MINUTE + 30_000, 0, 'DOWN')); // one failure
-  const series = buildSeries(checks.map((c) => sampleFromCheck(c)), { targetId: 'a', range: '30d', now: NOW, maxPoints: 500 });
+  const series = buildSeries(
+    checks.map((c) => sampleFromCheck(c)),
+    { targetId: 'a', range: '30d', now: NOW, maxPoints: 500 },
+  );
   assert.ok(series.t.length <= 500, `${series.t.length} points`);
   assert.ok(series.t.length > 250, 'not coarser than needed');
   assert.ok(isSeriesColumns(series));
   assert.equal(series.bucketMs, 2 * 60 * MINUTE);
-  assert.ok(series.t.every((t) => t % series.bucketMs === 0), 'buckets aligned to the epoch');
-  assert.equal(series.checks.reduce((a, b) => a + b, 0), checks.length, 'every check counted once');
-  assert.equal(series.down.reduce((a, b) => a + b, 0), 1);
+  assert.ok(
+    series.t.every((t) => t % series.bucketMs === 0),
+    'buckets aligned to the epoch',
+  );
+  assert.equal(
+    series.checks.reduce((a, b) => a + b, 0),
+    checks.length,
+    'every check counted once',
+  );
+  assert.equal(
+    series.down.reduce((a, b) => a + b, 0),
+    1,
+  );
   assert.equal(Math.max(...series.max.map((v) => v ?? 0)), 5000, 'the spike survives');
   const spikeBucket = series.max.indexOf(5000);
   assert.ok(Math.abs(series.avg[spikeBucket]! - (100 * 120 + 5000) / 121) < 1e-9, 'mean weighted by answered checks');
@@ -31,8 +44,12 @@ test('a 30-day history of one check a minute is bounded to maxPoints aligned buc
 });
 
 test('few checks are returned one point each, sorted, and only those inside the window', () => {
-  const samples = [check(NOW - 10 * MINUTE, 50), check(NOW - 30 * MINUTE, 70), check(NOW - 2 * 60 * MINUTE, 90), check(NOW + MINUTE, 10)]
-    .map((c) => sampleFromCheck(c));
+  const samples = [
+    check(NOW - 10 * MINUTE, 50),
+    check(NOW - 30 * MINUTE, 70),
+    check(NOW - 2 * 60 * MINUTE, 90),
+    check(NOW + MINUTE, 10),
+  ].map((c) => sampleFromCheck(c));
   const series = buildSeries(samples, { targetId: 'a', range: '1h', now: NOW, maxPoints: 500 });
   assert.equal(series.bucketMs, 0);
   assert.deepEqual(series.t, [NOW - 30 * MINUTE, NOW - 10 * MINUTE]);
@@ -54,7 +71,10 @@ function live(startedAt: number, totalMs: number | null, status: LiveCheck['stat
 }
 
 test('a live check is appended to a raw series and points that left the window are dropped', () => {
-  const series = buildSeries([check(NOW - 59 * MINUTE, 80), check(NOW - 30 * MINUTE, 90)].map((c) => sampleFromCheck(c)), { targetId: 'a', range: '1h', now: NOW, maxPoints: 500 });
+  const series = buildSeries(
+    [check(NOW - 59 * MINUTE, 80), check(NOW - 30 * MINUTE, 90)].map((c) => sampleFromCheck(c)),
+    { targetId: 'a', range: '1h', now: NOW, maxPoints: 500 },
+  );
   const later = NOW + 2 * MINUTE;
   assert.equal(appendLiveCheck(series, live(later, 120, 'UP', true), later, 500), true);
   assert.deepEqual(series.t, [NOW - 30 * MINUTE, later]);
@@ -92,5 +112,9 @@ test('a raw series that outgrows maxPoints through live checks is re-bucketed', 
     assert.ok(series.t.length <= 20, `after ${i + 1} checks: ${series.t.length}`);
   }
   assert.ok(series.bucketMs > 0);
-  assert.equal(series.checks.reduce((a, b) => a + b, 0), 200, 'all 200 checks (30 min) still inside the 1 h window');
+  assert.equal(
+    series.checks.reduce((a, b) => a + b, 0),
+    200,
+    'all 200 checks (30 min) still inside the 1 h window',
+  );
 });

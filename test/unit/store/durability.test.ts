@@ -151,12 +151,28 @@ test('state changes make incidents, and exports carry the checks of the range', 
   assert.equal(store.incidents(undefined, { from: T0 + 310_000, to: T0 + 390_000 }).length, 0);
 
   store.append(makeCheck({ startedAt: T0, totalMs: 12.34 }));
-  store.append(makeCheck({ startedAt: T0 + 1000, status: 'DOWN', reason: 'HTTP_STATUS', statusCode: 500, message: '=HYPERLINK("x"), "quoted"' }));
-  const csv = store.exportRange(['t1'], { from: T0, to: T0 + 2000 }, 'csv').trimEnd().split('\r\n');
+  store.append(
+    makeCheck({ startedAt: T0 + 1000, status: 'DOWN', reason: 'HTTP_STATUS', statusCode: 500, message: '=HYPERLINK("x"), "quoted"' }),
+  );
+  const csv = store
+    .exportRange(['t1'], { from: T0, to: T0 + 2000 }, 'csv')
+    .trimEnd()
+    .split('\r\n');
   assert.equal(csv.length, 3);
   assert.match(csv[0]!, /^time,started_at_ms,target_id,/);
   assert.match(csv[1]!, /,UP,,200,12\.34,/);
-  assert.ok(csv[2]!.endsWith(`"'=HYPERLINK(""x""), ""quoted""",`), 'formula-like text is neutralised and quoted; the maintenance column after it is empty');
-  const json = JSON.parse(store.exportRange(undefined, { from: T0, to: T0 + 2000 }, 'json')) as { checks: { status: string; statusCode: number }[] };
-  assert.deepEqual(json.checks.map((c) => [c.status, c.statusCode]), [['UP', 200], ['DOWN', 500]]);
+  assert.ok(
+    csv[2]!.endsWith(`"'=HYPERLINK(""x""), ""quoted""",`),
+    'formula-like text is neutralised and quoted; the maintenance column after it is empty',
+  );
+  const json = JSON.parse(store.exportRange(undefined, { from: T0, to: T0 + 2000 }, 'json')) as {
+    checks: { status: string; statusCode: number }[];
+  };
+  assert.deepEqual(
+    json.checks.map((c) => [c.status, c.statusCode]),
+    [
+      ['UP', 200],
+      ['DOWN', 500],
+    ],
+  );
 });

@@ -27,20 +27,32 @@ function label(targetId: string, q: number): string {
 }
 
 function checksOf(store: SqlJsHistoryStore): string[] {
-  const { checks } = JSON.parse(store.exportRange(undefined, { from: 0, to: T0 + 1e9 }, 'json')) as { checks: { targetId: string; startedAt: number }[] };
+  const { checks } = JSON.parse(store.exportRange(undefined, { from: 0, to: T0 + 1e9 }, 'json')) as {
+    checks: { targetId: string; startedAt: number }[];
+  };
   return checks.map((check) => label(check.targetId, (check.startedAt - T0) / 1000)).sort();
 }
 
-const expected = (targetId: string, from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => label(targetId, from + i));
+const expected = (targetId: string, from: number, to: number): string[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => label(targetId, from + i));
 
 test('segment names carry the epoch, and names from before epochs read as epoch 0', () => {
-  assert.deepEqual(parseSegmentName('/d', segmentName(42, 3, 1)), { name: 'journal-0000000000000042-e3-1.log', path: join('/d', 'journal-0000000000000042-e3-1.log'), firstSequence: 42, epoch: 3 });
+  assert.deepEqual(parseSegmentName('/d', segmentName(42, 3, 1)), {
+    name: 'journal-0000000000000042-e3-1.log',
+    path: join('/d', 'journal-0000000000000042-e3-1.log'),
+    firstSequence: 42,
+    epoch: 3,
+  });
   assert.equal(parseSegmentName('/d', 'journal-0000000000000042-0.log')?.epoch, 0);
   assert.equal(parseSegmentName('/d', 'history.db.gz'), undefined);
 });
 
 test('a lower epoch is replayed up to where a higher one took over: its first segment or its snapshot', () => {
-  const segments = [parseSegmentName('/d', segmentName(1, 1, 0))!, parseSegmentName('/d', segmentName(6, 2, 0))!, parseSegmentName('/d', segmentName(9, 2, 0))!];
+  const segments = [
+    parseSegmentName('/d', segmentName(1, 1, 0))!,
+    parseSegmentName('/d', segmentName(6, 2, 0))!,
+    parseSegmentName('/d', segmentName(9, 2, 0))!,
+  ];
   assert.equal(fenceLimit(1, segments, undefined), 5);
   assert.equal(fenceLimit(2, segments, undefined), Number.POSITIVE_INFINITY);
   assert.equal(fenceLimit(1, segments, { epoch: 3, sequence: 4 }), 4, 'a newer snapshot fences too');
@@ -77,7 +89,10 @@ test('a writer without a lease goes on under the highest epoch on disk', async (
   const writer = await SqlJsHistoryStore.open({ directory });
   writer.append(makeCheck({ targetId: 'new', startedAt: T0 + 9000 }));
   await writer.flush();
-  assert.ok(readdirSync(directory).includes(segmentName(9, 2, 0)), `the next line goes to an epoch 2 segment: ${readdirSync(directory).join(', ')}`);
+  assert.ok(
+    readdirSync(directory).includes(segmentName(9, 2, 0)),
+    `the next line goes to an epoch 2 segment: ${readdirSync(directory).join(', ')}`,
+  );
   await writer.dispose();
 
   const reopened = await SqlJsHistoryStore.open({ directory, readOnly: true });
@@ -93,7 +108,10 @@ test('with a lease, files carry its epoch; a lease file deleted by hand does not
   store.append(makeCheck({ targetId: 'a', startedAt: T0 + 1000 }));
   await store.dispose();
   await first.dispose();
-  assert.deepEqual(readdirSync(directory).filter((name) => name.startsWith('history')), ['history.e1.db.gz']);
+  assert.deepEqual(
+    readdirSync(directory).filter((name) => name.startsWith('history')),
+    ['history.e1.db.gz'],
+  );
 
   rmSync(join(directory, LEASE_FILE));
   const second = await WriterLease.start({ directory, heartbeatMs: 200 });
@@ -103,7 +121,11 @@ test('with a lease, files carry its epoch; a lease file deleted by hand does not
   assert.equal(second.epoch, 2, 'the store raised it past the epoch its files carry');
   reopened.append(makeCheck({ targetId: 'a', startedAt: T0 + 2000 }));
   await reopened.dispose();
-  assert.deepEqual(readdirSync(directory).filter((name) => name.startsWith('history')), ['history.e2.db.gz'], 'the outranked snapshot is gone');
+  assert.deepEqual(
+    readdirSync(directory).filter((name) => name.startsWith('history')),
+    ['history.e2.db.gz'],
+    'the outranked snapshot is gone',
+  );
 
   const reader = await SqlJsHistoryStore.open({ directory, readOnly: true });
   t.after(() => reader.dispose());

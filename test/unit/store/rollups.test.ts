@@ -70,11 +70,15 @@ test('rollups equal the aggregates of the raw rows at every level', async (t) =>
   }
 
   // p95 from merged histograms is within the 5 % bucket width of the exact nearest-rank p95.
-  const hourRows = queryRows(db, "SELECT c.total_us FROM checks c JOIN targets t USING (tid) WHERE t.id = 'a' AND status <> 2 AND at >= ? AND at < ?", [
-    NOW - 2 * DAY,
-    NOW - DAY,
-  ]);
-  const exact = exactPercentile(hourRows.map((row) => (row[0] as number) / 1000), 0.95)!;
+  const hourRows = queryRows(
+    db,
+    "SELECT c.total_us FROM checks c JOIN targets t USING (tid) WHERE t.id = 'a' AND status <> 2 AND at >= ? AND at < ?",
+    [NOW - 2 * DAY, NOW - DAY],
+  );
+  const exact = exactPercentile(
+    hourRows.map((row) => (row[0] as number) / 1000),
+    0.95,
+  )!;
   const reopened = await SqlJsHistoryStore.open({ directory, now: () => NOW, readOnly: true });
   t.after(() => reopened.dispose());
   const stats = reopened.latencyStats('a', { from: NOW - 2 * DAY, to: NOW - DAY });
@@ -160,10 +164,11 @@ test('retention deletes old rows per level and leaves the rest queryable', async
   // Three days ago is still answered, from the day rollups: both ends fall where only whole days
   // are kept, so the range widens to the two days that hold it.
   const firstDay = Math.floor((NOW - 3 * DAY) / DAY);
-  const [days] = queryRows(db, "SELECT sum(count), sum(up + degraded) FROM rollup_day JOIN targets USING (tid) WHERE id = 'a' AND bucket IN (?, ?)", [
-    firstDay,
-    firstDay + 1,
-  ]);
+  const [days] = queryRows(
+    db,
+    "SELECT sum(count), sum(up + degraded) FROM rollup_day JOIN targets USING (tid) WHERE id = 'a' AND bucket IN (?, ?)",
+    [firstDay, firstDay + 1],
+  );
   assert.equal(store.uptime('a', NOW - 3 * DAY, NOW - 2 * DAY - 2 * HOUR), (days![1] as number) / (days![0] as number));
 });
 
@@ -173,14 +178,23 @@ test('a version 1 database is migrated: data kept, histograms rebuilt from raw r
   const old = new sql.Database();
   old.exec(SCHEMA_V1_DDL);
   old.exec("INSERT INTO meta VALUES ('last_seq', 3); PRAGMA user_version = 1;");
-  old.exec(`INSERT INTO targets (tid, id, url, name, first_seen_at) VALUES (1, 'old', 'http://127.0.0.1/old', 'Old target', ${NOW - HOUR})`);
+  old.exec(
+    `INSERT INTO targets (tid, id, url, name, first_seen_at) VALUES (1, 'old', 'http://127.0.0.1/old', 'Old target', ${NOW - HOUR})`,
+  );
   const at = NOW - 30 * MINUTE;
   const totals = [10_000, 30_000, 20_000];
   totals.forEach((totalUs, i) => {
-    old.run('INSERT INTO checks VALUES (?, 1, ?, 0, NULL, 200, ?, 0, 1000, 0, ?, 0, NULL, NULL, NULL)', [i + 1, at + i * 1000, totalUs, totalUs - 1000]);
+    old.run('INSERT INTO checks VALUES (?, 1, ?, 0, NULL, 200, ?, 0, 1000, 0, ?, 0, NULL, NULL, NULL)', [
+      i + 1,
+      at + i * 1000,
+      totalUs,
+      totalUs - 1000,
+    ]);
   });
   for (const level of ROLLUP_LEVELS) {
-    old.run(`INSERT INTO ${level.table} VALUES (1, ?, 3, 3, 0, 0, 10000, 30000, 60000, 0, 3000, 0, 57000, 0, NULL)`, [Math.floor(at / level.widthMs)]);
+    old.run(`INSERT INTO ${level.table} VALUES (1, ?, 3, 3, 0, 0, 10000, 30000, 60000, 0, 3000, 0, 57000, 0, NULL)`, [
+      Math.floor(at / level.widthMs),
+    ]);
   }
   // A v1 file was a plain SQLite image: the loader accepts it as well as the gzip form.
   writeFileSync(join(directory, SNAPSHOT_FILE), old.export());
@@ -211,7 +225,9 @@ test('checks made during maintenance are kept and marked, and uptime leaves them
   // Three hours, one check a minute; the middle hour is a maintenance window in which it is down.
   for (let minute = 0; minute < 180; minute++) {
     const inWindow = minute >= 60 && minute < 120;
-    store.append(makeCheck({ startedAt: start + minute * 60_000, status: inWindow ? 'DOWN' : 'UP', ...(inWindow ? { maintenance: true } : {}) }));
+    store.append(
+      makeCheck({ startedAt: start + minute * 60_000, status: inWindow ? 'DOWN' : 'UP', ...(inWindow ? { maintenance: true } : {}) }),
+    );
   }
   await store.flush();
   // Whole hours read the hour rollups; a ragged range reads minutes and raw rows.
@@ -220,9 +236,14 @@ test('checks made during maintenance are kept and marked, and uptime leaves them
   assert.equal(store.uptime('t1', start + 60 * 60_000, start + 120 * 60_000), null, 'a range inside the window has nothing to count');
   assert.equal(store.latencyStats('t1', { from: start, to: start + 3 * HOUR }).count, 120, 'latency counts the answered checks as before');
 
-  const { checks } = JSON.parse(store.exportRange(['t1'], { from: start, to: start + 3 * HOUR }, 'json')) as { checks: { maintenance?: boolean }[] };
+  const { checks } = JSON.parse(store.exportRange(['t1'], { from: start, to: start + 3 * HOUR }, 'json')) as {
+    checks: { maintenance?: boolean }[];
+  };
   assert.equal(checks.filter((check) => check.maintenance === true).length, 60, 'each check of the window is marked');
-  const csv = store.exportRange(['t1'], { from: start + 60 * 60_000, to: start + 61 * 60_000 }, 'csv').trimEnd().split('\r\n');
+  const csv = store
+    .exportRange(['t1'], { from: start + 60 * 60_000, to: start + 61 * 60_000 }, 'csv')
+    .trimEnd()
+    .split('\r\n');
   assert.ok(csv[0]!.endsWith(',maintenance') && csv[1]!.endsWith(',true'));
 
   // Replayed from the journal alone, the marks are still there.

@@ -8,7 +8,6 @@ import type { CheckRecord } from '../../../src/core/store/checkRecord';
 import { loadSqlJs } from '../../../src/core/store/sqlJsLoader';
 import { SNAPSHOT_FILE } from '../../../src/core/store/sqlJsHistoryStore';
 
-
 export function makeCheck(overrides: Partial<CheckRecord> & { startedAt: number }): CheckRecord {
   const totalMs = overrides.totalMs ?? 50;
   return {
@@ -27,7 +26,6 @@ export function makeCheck(overrides: Partial<CheckRecord> & { startedAt: number 
     ...overrides,
   };
 }
-
 
 export function tempDirectory(t: { after: (fn: () => void) => void }): string {
   const directory = mkdtempSync(join(tmpdir(), 'nm-store-'));

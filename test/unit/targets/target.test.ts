@@ -17,7 +17,13 @@ function specError(input: string): string {
 
 describe('parseTargetSpec', () => {
   test('http and https URLs are kept, fragments dropped', () => {
-    assert.deepEqual(spec('https://example.com/health?x=1#top'), { kind: 'http', url: 'https://example.com/health?x=1', host: 'example.com', port: 443, assumedHttps: false });
+    assert.deepEqual(spec('https://example.com/health?x=1#top'), {
+      kind: 'http',
+      url: 'https://example.com/health?x=1',
+      host: 'example.com',
+      port: 443,
+      assumedHttps: false,
+    });
     assert.equal(spec('http://127.0.0.1:8080').url, 'http://127.0.0.1:8080/');
     assert.equal(spec('http://[::1]:8080/x').host, '::1');
   });
@@ -30,13 +36,25 @@ describe('parseTargetSpec', () => {
   });
 
   test('host:port and tcp://host:port are TCP connect checks', () => {
-    assert.deepEqual(spec('db.internal:5432'), { kind: 'tcp', url: 'tcp://db.internal:5432', host: 'db.internal', port: 5432, assumedHttps: false });
+    assert.deepEqual(spec('db.internal:5432'), {
+      kind: 'tcp',
+      url: 'tcp://db.internal:5432',
+      host: 'db.internal',
+      port: 5432,
+      assumedHttps: false,
+    });
     assert.equal(spec('tcp://127.0.0.1:6379').url, 'tcp://127.0.0.1:6379');
     assert.equal(spec('[::1]:22').url, 'tcp://[::1]:22');
   });
 
   test('dns://name is a DNS check', () => {
-    assert.deepEqual(spec('dns://Example.COM'), { kind: 'dns', url: 'dns://example.com', host: 'example.com', port: 0, assumedHttps: false });
+    assert.deepEqual(spec('dns://Example.COM'), {
+      kind: 'dns',
+      url: 'dns://example.com',
+      host: 'example.com',
+      port: 0,
+      assumedHttps: false,
+    });
   });
 
   test('anything else is refused with a message that names the problem and lists what is accepted', () => {
@@ -65,7 +83,16 @@ describe('resolveTarget', () => {
   });
 
   test('an object entry sets its own fields', () => {
-    const resolved = resolveTarget({ url: 'http://localhost:3000/health', name: 'API', interval: 5, timeout: 2000, method: 'post', expectStatus: '200-299,401', latencyBudgetMs: 300, tlsVerify: false });
+    const resolved = resolveTarget({
+      url: 'http://localhost:3000/health',
+      name: 'API',
+      interval: 5,
+      timeout: 2000,
+      method: 'post',
+      expectStatus: '200-299,401',
+      latencyBudgetMs: 300,
+      tlsVerify: false,
+    });
     assert.ok(resolved.ok);
     assert.equal(resolved.value.name, 'API');
     assert.equal(resolved.value.intervalMs, 5000);
@@ -125,7 +152,13 @@ describe('body patterns from settings', () => {
   });
 
   test('keep the JavaScript flags users write: i, m and s', () => {
-    const cases: [string, string, boolean][] = [['/ok/i', 'OK', true], ['/ok/', 'OK', false], ['/^b$/m', 'a\nb', true], ['/a.b/s', 'a\nb', true], ['/a.b/', 'a\nb', false]];
+    const cases: [string, string, boolean][] = [
+      ['/ok/i', 'OK', true],
+      ['/ok/', 'OK', false],
+      ['/^b$/m', 'a\nb', true],
+      ['/a.b/s', 'a\nb', true],
+      ['/a.b/', 'a\nb', false],
+    ];
     for (const [source, text, expected] of cases) {
       const matcher = parseTextMatcher(source);
       assert.ok(matcher.ok, source);

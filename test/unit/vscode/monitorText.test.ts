@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkOrigin, countStatuses, formatAgo, formatDuration, formatLatency, formatUptime, listNames, summaryText } from '../../../src/vscode/format/monitorText';
+import {
+  checkOrigin,
+  countStatuses,
+  formatAgo,
+  formatDuration,
+  formatLatency,
+  formatUptime,
+  listNames,
+  summaryText,
+} from '../../../src/vscode/format/monitorText';
 
 describe('monitor texts', () => {
   test('latency, uptime and durations read naturally', () => {

@@ -16,14 +16,25 @@ import {
   type StoredProxyCredentials,
 } from '../../../src/vscode/config/proxyEntries';
 
-const VALUES: EditorProxyValues = { proxy: 'http://proxy.corp:3128', strictSSL: true, noProxy: ['localhost', '.internal, 10.0.0.0/8'], support: 'override' };
+const VALUES: EditorProxyValues = {
+  proxy: 'http://proxy.corp:3128',
+  strictSSL: true,
+  noProxy: ['localhost', '.internal, 10.0.0.0/8'],
+  support: 'override',
+};
 const STORED: StoredProxyCredentials = { origin: 'http://proxy.corp:3128', username: 'me', password: 'pw' };
 const none = (): undefined => undefined;
 
-describe('the editor\'s proxy settings', () => {
+describe("the editor's proxy settings", () => {
   test('a workspace value of an application setting is never read', () => {
-    assert.equal(applicationValue({ defaultValue: '', workspaceValue: 'http://evil:1', workspaceFolderValue: 'http://evil:2' }, 'fallback'), '');
-    assert.equal(applicationValue({ defaultValue: '', globalValue: 'http://mine:1', workspaceValue: 'http://evil:1' }, ''), 'http://mine:1');
+    assert.equal(
+      applicationValue({ defaultValue: '', workspaceValue: 'http://evil:1', workspaceFolderValue: 'http://evil:2' }, 'fallback'),
+      '',
+    );
+    assert.equal(
+      applicationValue({ defaultValue: '', globalValue: 'http://mine:1', workspaceValue: 'http://evil:1' }, ''),
+      'http://mine:1',
+    );
     assert.equal(applicationValue(undefined, true), true);
     assert.equal(setByWorkspace({ globalValue: 'x' }), false);
     assert.equal(setByWorkspace({ workspaceFolderValue: 'x' }), true);
@@ -41,7 +52,11 @@ describe('the editor\'s proxy settings', () => {
   });
 
   test('with http.proxy empty the environment applies, and both noProxy lists count', () => {
-    const { settings } = editorProxySettings({ ...VALUES, proxy: '', strictSSL: false }, { HTTPS_PROXY: 'http://env:1', NO_PROXY: 'corp.example' }, none);
+    const { settings } = editorProxySettings(
+      { ...VALUES, proxy: '', strictSSL: false },
+      { HTTPS_PROXY: 'http://env:1', NO_PROXY: 'corp.example' },
+      none,
+    );
     assert.equal(settings.http, undefined);
     assert.equal(settings.https?.url, 'http://env:1');
     assert.equal(settings.strictSSL, false);
@@ -75,18 +90,26 @@ describe('proxy credentials', () => {
     assert.equal(samehostOtherPort.settings.https?.credentials, undefined);
   });
 
-  test('the URL\'s own credentials win over stored ones', () => {
+  test("the URL's own credentials win over stored ones", () => {
     const { settings } = editorProxySettings({ ...VALUES, proxy: 'http://url:secret@proxy.corp:3128' }, {}, () => STORED);
     assert.deepEqual(settings.https, { url: 'http://proxy.corp:3128', credentials: { username: 'url', password: 'secret' } });
   });
 
-  test('http.proxyAuthorization goes to the proxy in http.proxy, after the URL\'s own credentials and before stored ones', () => {
+  test("http.proxyAuthorization goes to the proxy in http.proxy, after the URL's own credentials and before stored ones", () => {
     const withHeader = editorProxySettings({ ...VALUES, authorization: 'Negotiate abc' }, {}, () => STORED).settings;
     assert.deepEqual(withHeader.https, { url: 'http://proxy.corp:3128', authorization: 'Negotiate abc' });
-    const withUrlCredentials = editorProxySettings({ ...VALUES, proxy: 'http://u:p@proxy.corp:3128', authorization: 'Negotiate abc' }, {}, none).settings;
+    const withUrlCredentials = editorProxySettings(
+      { ...VALUES, proxy: 'http://u:p@proxy.corp:3128', authorization: 'Negotiate abc' },
+      {},
+      none,
+    ).settings;
     assert.deepEqual(withUrlCredentials.https?.credentials, { username: 'u', password: 'p' });
     assert.equal(withUrlCredentials.https?.authorization, undefined);
-    const fromEnvironment = editorProxySettings({ ...VALUES, proxy: '', authorization: 'Negotiate abc' }, { HTTPS_PROXY: 'http://env:1' }, none).settings;
+    const fromEnvironment = editorProxySettings(
+      { ...VALUES, proxy: '', authorization: 'Negotiate abc' },
+      { HTTPS_PROXY: 'http://env:1' },
+      none,
+    ).settings;
     assert.equal(fromEnvironment.https?.authorization, undefined, 'not for a proxy the setting was not written for');
     const injected = editorProxySettings({ ...VALUES, authorization: 'Basic x\r\nX-Evil: 1' }, {}, none);
     assert.equal(injected.settings.https?.authorization, undefined);
@@ -103,7 +126,10 @@ describe('proxy credentials', () => {
 
   test('the origins to read credentials for are those the checks go to', () => {
     assert.deepEqual(proxyOrigins(VALUES, {}), ['http://proxy.corp:3128']);
-    assert.deepEqual(proxyOrigins({ ...VALUES, proxy: '' }, { HTTP_PROXY: 'http://a:1', HTTPS_PROXY: 'http://b:2' }), ['http://a:1', 'http://b:2']);
+    assert.deepEqual(proxyOrigins({ ...VALUES, proxy: '' }, { HTTP_PROXY: 'http://a:1', HTTPS_PROXY: 'http://b:2' }), [
+      'http://a:1',
+      'http://b:2',
+    ]);
     assert.deepEqual(proxyOrigins({ ...VALUES, proxy: '' }, {}), []);
   });
 });

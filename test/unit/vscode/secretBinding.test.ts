@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_TARGET_DEFAULTS } from '../../../src/core/targets/target';
-import { collectTargets, parseOrigin, parseStoredSecret, serializeStoredSecret, type SecretLookup, type SettingsLevel } from '../../../src/vscode/config/targetEntries';
+import {
+  collectTargets,
+  parseOrigin,
+  parseStoredSecret,
+  serializeStoredSecret,
+  type SecretLookup,
+  type SettingsLevel,
+} from '../../../src/vscode/config/targetEntries';
 import { publishTargets, resolvePublishedTarget } from '../../../src/vscode/monitor/publishedTargets';
 
 const entry = { url: 'https://api.test/health', headers: { Authorization: 'Bearer ${secret:token}', 'X-Plain': 'p' } };
@@ -30,9 +37,17 @@ describe('secret binding', () => {
 
   test('an entry whose origin the secret is not bound to is refused, naming both origins, and no target is built', async () => {
     for (const url of ['https://attacker.test/', 'http://api.test/', 'https://api.test:8443/']) {
-      const { targets, problems } = await collectTargets([{ level: 'workspace', entries: [{ ...entry, url }] }], DEFAULT_TARGET_DEFAULTS, lookupOf(['https://api.test']));
+      const { targets, problems } = await collectTargets(
+        [{ level: 'workspace', entries: [{ ...entry, url }] }],
+        DEFAULT_TARGET_DEFAULTS,
+        lookupOf(['https://api.test']),
+      );
       assert.equal(targets.length, 0, url);
-      assert.match(problems[0]!.message, /refused: the secret "token" is stored for https:\/\/api\.test, not for .*No request is sent/, url);
+      assert.match(
+        problems[0]!.message,
+        /refused: the secret "token" is stored for https:\/\/api\.test, not for .*No request is sent/,
+        url,
+      );
       assert.ok(!problems[0]!.message.includes('v4lue'));
     }
   });
@@ -44,7 +59,7 @@ describe('secret binding', () => {
     assert.match(workspace.problems[0]!.message, /not bound to any origin, so only your user settings may use it/);
   });
 
-  test('the writer applies the publishing window\'s level, and the stricter one when none is given', async () => {
+  test("the writer applies the publishing window's level, and the stricter one when none is given", async () => {
     const { targets } = await resolve('workspace', ['https://api.test']);
     const [published] = publishTargets(targets);
     assert.equal(published!.level, 'workspace');

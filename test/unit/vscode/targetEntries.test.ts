@@ -14,11 +14,14 @@ describe('collectTargets', () => {
     ];
     const { targets, problems } = await collectTargets(lists, DEFAULT_TARGET_DEFAULTS, noSecrets);
     assert.deepEqual(problems, []);
-    assert.deepEqual(targets.map((t) => [t.origin.level, t.origin.index, t.target.name]), [
-      ['user', 0, 'https://example.test/'],
-      ['workspace', 0, 'http://127.0.0.1:8080/'],
-      ['workspace', 1, 'db'],
-    ]);
+    assert.deepEqual(
+      targets.map((t) => [t.origin.level, t.origin.index, t.target.name]),
+      [
+        ['user', 0, 'https://example.test/'],
+        ['workspace', 0, 'http://127.0.0.1:8080/'],
+        ['workspace', 1, 'db'],
+      ],
+    );
   });
 
   test('the same target in user and workspace settings is one target, and the workspace entry wins', async () => {
@@ -37,11 +40,27 @@ describe('collectTargets', () => {
 
   test('a broken entry is reported with its position and skipped; the others are kept', async () => {
     const lists: EntryList[] = [
-      { level: 'user', entries: ['http://127.0.0.1:1/', 'ftp://files.test/', 42, { name: 'no url' }, { url: 'http://127.0.0.1:2/', interval: 0 }, 'http://127.0.0.1:3/'] },
+      {
+        level: 'user',
+        entries: [
+          'http://127.0.0.1:1/',
+          'ftp://files.test/',
+          42,
+          { name: 'no url' },
+          { url: 'http://127.0.0.1:2/', interval: 0 },
+          'http://127.0.0.1:3/',
+        ],
+      },
     ];
     const { targets, problems } = await collectTargets(lists, DEFAULT_TARGET_DEFAULTS, noSecrets);
-    assert.deepEqual(targets.map((t) => t.target.url), ['http://127.0.0.1:1/', 'http://127.0.0.1:3/']);
-    assert.deepEqual(problems.map((p) => p.origin.index), [1, 2, 3, 4]);
+    assert.deepEqual(
+      targets.map((t) => t.target.url),
+      ['http://127.0.0.1:1/', 'http://127.0.0.1:3/'],
+    );
+    assert.deepEqual(
+      problems.map((p) => p.origin.index),
+      [1, 2, 3, 4],
+    );
     assert.match(problems[0]!.message, /^networkMonitor\.targets\[1\] in User settings is skipped: Unsupported scheme "ftp:\/\/"/);
     assert.match(problems[2]!.message, /no "url"/);
     assert.match(problems[3]!.message, /"interval" must be a number of seconds/);
@@ -57,13 +76,21 @@ describe('collectTargets', () => {
   });
 
   test('a list that is not an array is reported, not thrown', async () => {
-    const { targets, problems } = await collectTargets([{ level: 'user', entries: 'http://127.0.0.1/' }], DEFAULT_TARGET_DEFAULTS, noSecrets);
+    const { targets, problems } = await collectTargets(
+      [{ level: 'user', entries: 'http://127.0.0.1/' }],
+      DEFAULT_TARGET_DEFAULTS,
+      noSecrets,
+    );
     assert.equal(targets.length, 0);
     assert.match(problems[0]!.message, /must be a list/);
   });
 
   test('two entries with one id at the same level: the second is reported', async () => {
-    const { targets, problems } = await collectTargets([{ level: 'user', entries: ['http://127.0.0.1:9/', 'http://127.0.0.1:9'] }], DEFAULT_TARGET_DEFAULTS, noSecrets);
+    const { targets, problems } = await collectTargets(
+      [{ level: 'user', entries: ['http://127.0.0.1:9/', 'http://127.0.0.1:9'] }],
+      DEFAULT_TARGET_DEFAULTS,
+      noSecrets,
+    );
     assert.equal(targets.length, 1);
     assert.match(problems[0]!.message, /same id as networkMonitor\.targets\[0\] in User settings/);
   });
@@ -87,8 +114,18 @@ describe('collectTargets', () => {
 
   test('defaults apply to entries that do not set their own interval and timeout', async () => {
     const defaults = { ...DEFAULT_TARGET_DEFAULTS, intervalMs: 2_000, timeoutMs: 500 };
-    const { targets } = await collectTargets([{ level: 'user', entries: ['tcp://127.0.0.1:80', { url: 'tcp://127.0.0.1:81', interval: 9 }] }], defaults, noSecrets);
-    assert.deepEqual(targets.map((t) => [t.target.intervalMs, t.target.timeoutMs]), [[2_000, 500], [9_000, 500]]);
+    const { targets } = await collectTargets(
+      [{ level: 'user', entries: ['tcp://127.0.0.1:80', { url: 'tcp://127.0.0.1:81', interval: 9 }] }],
+      defaults,
+      noSecrets,
+    );
+    assert.deepEqual(
+      targets.map((t) => [t.target.intervalMs, t.target.timeoutMs]),
+      [
+        [2_000, 500],
+        [9_000, 500],
+      ],
+    );
   });
 });
 
@@ -104,6 +141,9 @@ describe('entry helpers', () => {
   });
 
   test('describeOrigin names the folder for folder settings', () => {
-    assert.equal(describeOrigin({ level: 'folder', folder: { name: 'api', uri: 'file:///api' }, index: 2 }), 'networkMonitor.targets[2] in the settings of folder "api"');
+    assert.equal(
+      describeOrigin({ level: 'folder', folder: { name: 'api', uri: 'file:///api' }, index: 2 }),
+      'networkMonitor.targets[2] in the settings of folder "api"',
+    );
   });
 });

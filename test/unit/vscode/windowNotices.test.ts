@@ -6,7 +6,13 @@ import { resolveTarget } from '../../../src/core/targets/target';
 import { eventFromNotice, noticeOf } from '../../../src/vscode/monitor/windowNotices';
 
 test('a notice carries the target id, status and message only, never a header or body; the reader gets its own target back', async () => {
-  const built = resolveTarget({ url: 'http://127.0.0.1:9/', headers: { Authorization: 'Bearer n0tice-canary' }, body: 'body-canary', method: 'POST', timeout: 500 });
+  const built = resolveTarget({
+    url: 'http://127.0.0.1:9/',
+    headers: { Authorization: 'Bearer n0tice-canary' },
+    body: 'body-canary',
+    method: 'POST',
+    timeout: 500,
+  });
   assert.ok(built.ok);
   const target = built.value;
   const result = await new Prober().check(target);

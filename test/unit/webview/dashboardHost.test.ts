@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { toDisposable } from '../../../src/core/disposable';
-import type { DashboardTarget, DashboardTargetState, HostToWebviewMessage, LiveCheck, ReportFormat } from '../../../src/shared/dashboardProtocol';
+import type {
+  DashboardTarget,
+  DashboardTargetState,
+  HostToWebviewMessage,
+  LiveCheck,
+  ReportFormat,
+} from '../../../src/shared/dashboardProtocol';
 import { buildSeries, sampleFromCheck } from '../../../src/shared/seriesDownsampling';
 import type { DashboardDataSource } from '../../../src/vscode/dashboard/dashboardDataSource';
 import { contentSecurityPolicy, renderDashboardHtml } from '../../../src/vscode/dashboard/dashboardHtml';
@@ -19,16 +25,43 @@ function dataSource() {
   const seriesCalls: string[] = [];
   const source: DashboardDataSource = {
     targets: () => targets,
-    states: () => targets.map((t) => ({ targetId: t.id, status: 'UP', since: NOW - 1000, lastCheckAt: NOW, lastTotalMs: 20, message: null })),
+    states: () =>
+      targets.map((t) => ({ targetId: t.id, status: 'UP', since: NOW - 1000, lastCheckAt: NOW, lastTotalMs: 20, message: null })),
     series: async (targetId, range, maxPoints, now) => {
       seriesCalls.push(`${targetId}:${range}:${maxPoints}`);
       if (targetId === 'broken') throw new Error('database is locked');
-      const checks = [1, 2, 3].map((i) => sampleFromCheck({ startedAt: now - i * 60_000, status: 'UP', totalMs: 10 * i, phases: { dns: 0, connect: 1, tls: 2, firstByte: 3, transfer: 4 } }));
+      const checks = [1, 2, 3].map((i) =>
+        sampleFromCheck({
+          startedAt: now - i * 60_000,
+          status: 'UP',
+          totalMs: 10 * i,
+          phases: { dns: 0, connect: 1, tls: 2, firstByte: 3, transfer: 4 },
+        }),
+      );
       return buildSeries(checks, { targetId, range, now, maxPoints });
     },
-    report: async () => [{ targetId: 'a', name: 'A', url: 'https://a.test/', availability: 1, avgMs: 20, p95Ms: 30, location: 'Local network', anomalies: 0, lastStatus: 'UP', certDaysLeft: 12 }],
-    onCheck: (listener) => { checkListeners.add(listener); return toDisposable(() => checkListeners.delete(listener)); },
-    onStateChange: (listener) => { stateListeners.add(listener); return toDisposable(() => stateListeners.delete(listener)); },
+    report: async () => [
+      {
+        targetId: 'a',
+        name: 'A',
+        url: 'https://a.test/',
+        availability: 1,
+        avgMs: 20,
+        p95Ms: 30,
+        location: 'Local network',
+        anomalies: 0,
+        lastStatus: 'UP',
+        certDaysLeft: 12,
+      },
+    ],
+    onCheck: (listener) => {
+      checkListeners.add(listener);
+      return toDisposable(() => checkListeners.delete(listener));
+    },
+    onStateChange: (listener) => {
+      stateListeners.add(listener);
+      return toDisposable(() => stateListeners.delete(listener));
+    },
     onTargetsChange: () => toDisposable(() => undefined),
   };
   return { source, seriesCalls, checkListeners, stateListeners, emitCheck: (check: LiveCheck) => checkListeners.forEach((l) => l(check)) };
@@ -40,14 +73,24 @@ function session(source: DashboardDataSource) {
   const saved: { content: string; format: ReportFormat }[] = [];
   const s = new DashboardSession(source, {
     post: (m) => posted.push(m),
-    saveReport: async (content, format) => { saved.push({ content, format }); return true; },
+    saveReport: async (content, format) => {
+      saved.push({ content, format });
+      return true;
+    },
     log: (level, message) => logs.push(`${level}: ${message}`),
     now: () => NOW,
   });
   return { s, posted, logs, saved };
 }
 
-const live = (targetId: string): LiveCheck => ({ targetId, startedAt: NOW, status: 'UP', totalMs: 5, phases: [1, 1, 1, 1, 1], anomaly: false });
+const live = (targetId: string): LiveCheck => ({
+  targetId,
+  startedAt: NOW,
+  status: 'UP',
+  totalMs: 5,
+  phases: [1, 1, 1, 1, 1],
+  anomaly: false,
+});
 
 test('ready is answered with init, and live checks flow only after ready and only for selected targets', async () => {
   const ds = dataSource();
@@ -61,7 +104,10 @@ test('ready is answered with init, and live checks flow only after ready and onl
   await s.receive({ type: 'selectTargets', targetIds: ['a'] });
   ds.emitCheck(live('b'));
   ds.emitCheck(live('a'));
-  assert.deepEqual(posted.slice(1).map((m) => m.type === 'checkAdded' && m.check.targetId), ['b', 'a']);
+  assert.deepEqual(
+    posted.slice(1).map((m) => m.type === 'checkAdded' && m.check.targetId),
+    ['b', 'a'],
+  );
   // A second ready (the webview was hidden and rebuilt) must not double the subscriptions.
   await s.receive({ type: 'ready' });
   assert.equal(ds.checkListeners.size, 1);
@@ -79,7 +125,13 @@ test('requestSeries is answered with the same requestId, one series per target, 
   assert.equal(reply?.type, 'series');
   if (reply?.type !== 'series') return;
   assert.equal(reply.requestId, 7);
-  assert.deepEqual(reply.series.map((x) => [x.targetId, x.range]), [['a', '7d'], ['b', '7d']]);
+  assert.deepEqual(
+    reply.series.map((x) => [x.targetId, x.range]),
+    [
+      ['a', '7d'],
+      ['b', '7d'],
+    ],
+  );
   assert.ok(reply.series.every((x) => x.t.length <= 2));
   assert.deepEqual(ds.seriesCalls, ['a:7d:2', 'b:7d:2']);
 });
@@ -88,7 +140,11 @@ test('a failing request is answered with an error carrying its requestId, and lo
   const ds = dataSource();
   const { s, posted, logs } = session(ds.source);
   await s.receive({ type: 'requestSeries', requestId: 9, targetIds: ['broken'], range: '1h', maxPoints: 100 });
-  assert.deepEqual(posted.at(-1), { type: 'error', requestId: 9, message: 'The history for the chart could not be read: database is locked' });
+  assert.deepEqual(posted.at(-1), {
+    type: 'error',
+    requestId: 9,
+    message: 'The history for the chart could not be read: database is locked',
+  });
   assert.match(logs.at(-1) ?? '', /^error: .*database is locked/);
 });
 
@@ -114,7 +170,12 @@ test('report and export use the data source rows', async () => {
 });
 
 test('the HTML has the strict CSP, and the nonce on its only script', () => {
-  const html = renderDashboardHtml({ cspSource: 'https://x.vscode-cdn.net', scriptUri: 'https://x/dashboard.js', styleUri: 'https://x/dashboard.css', nonce: 'abc123' });
+  const html = renderDashboardHtml({
+    cspSource: 'https://x.vscode-cdn.net',
+    scriptUri: 'https://x/dashboard.js',
+    styleUri: 'https://x/dashboard.css',
+    nonce: 'abc123',
+  });
   assert.equal(
     contentSecurityPolicy('https://x.vscode-cdn.net', 'abc123'),
     "default-src 'none'; script-src 'nonce-abc123'; style-src https://x.vscode-cdn.net; img-src https://x.vscode-cdn.net data:; font-src https://x.vscode-cdn.net; connect-src 'none'",

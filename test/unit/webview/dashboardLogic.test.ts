@@ -1,18 +1,50 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DashboardTarget, MapLocation, SeriesColumns } from '../../../src/shared/dashboardProtocol';
-import { availability, cellStatus, findIncidents, formatDuration, formatMs, formatPercent, responsePoints } from '../../../webview-ui/src/logic/chartData';
+import {
+  availability,
+  cellStatus,
+  findIncidents,
+  formatDuration,
+  formatMs,
+  formatPercent,
+  responsePoints,
+} from '../../../webview-ui/src/logic/chartData';
 import { layoutMarkers, networkName, placeName } from '../../../webview-ui/src/logic/mapLayout';
 import { RequestTracker } from '../../../webview-ui/src/logic/requestTracker';
-import { DEFAULT_UI_STATE, MAP_HEIGHT, MAP_WIDTH, clampMapView, restoreUiState, shownTargetIds, toggleTarget, viewBoxOf, zoomMap } from '../../../webview-ui/src/logic/uiState';
+import {
+  DEFAULT_UI_STATE,
+  MAP_HEIGHT,
+  MAP_WIDTH,
+  clampMapView,
+  restoreUiState,
+  shownTargetIds,
+  toggleTarget,
+  viewBoxOf,
+  zoomMap,
+} from '../../../webview-ui/src/logic/uiState';
 import { withAlpha } from '../../../webview-ui/src/logic/color';
 
 function series(columns: Partial<SeriesColumns> & { t: number[] }): SeriesColumns {
   const zeros = columns.t.map(() => 0);
   return {
-    targetId: 'a', range: '1h', from: 0, to: 100, bucketMs: 0,
-    avg: columns.t.map(() => 10), max: columns.t.map(() => 10), dns: zeros, connect: zeros, tls: zeros, firstByte: zeros, transfer: zeros,
-    checks: columns.t.map(() => 1), down: zeros, degraded: zeros, anomalies: zeros, ...columns,
+    targetId: 'a',
+    range: '1h',
+    from: 0,
+    to: 100,
+    bucketMs: 0,
+    avg: columns.t.map(() => 10),
+    max: columns.t.map(() => 10),
+    dns: zeros,
+    connect: zeros,
+    tls: zeros,
+    firstByte: zeros,
+    transfer: zeros,
+    checks: columns.t.map(() => 1),
+    down: zeros,
+    degraded: zeros,
+    anomalies: zeros,
+    ...columns,
   };
 }
 
@@ -22,7 +54,11 @@ test('restoring UI state accepts a valid saved state and repairs anything else',
   const saved = { version: 1, selected: ['a'], range: '7d', focused: 'a', map: { zoom: 2, x: 300, y: 200 } };
   assert.deepEqual(restoreUiState(saved), saved);
   assert.deepEqual(restoreUiState({ selected: [1], range: '2w', map: { zoom: 99, x: -5, y: 'x' } }), {
-    version: 1, selected: null, range: '24h', focused: null, map: { zoom: 8, x: 0, y: MAP_HEIGHT / 2 },
+    version: 1,
+    selected: null,
+    range: '24h',
+    focused: null,
+    map: { zoom: 8, x: 0, y: MAP_HEIGHT / 2 },
   });
 });
 
@@ -66,10 +102,20 @@ test('only the latest request of a kind is accepted, once', () => {
 
 test('chart data: gaps where nothing answered, buckets drawn at their middle, statuses per cell', () => {
   const raw = series({ t: [10, 20, 30], avg: [5, null, 7], checks: [1, 1, 1], down: [0, 1, 0], degraded: [0, 0, 1] });
-  assert.deepEqual(responsePoints(raw), [{ x: 10, y: 5 }, { x: 20, y: null }, { x: 30, y: 7 }]);
-  assert.deepEqual([0, 1, 2].map((i) => cellStatus(raw, i)), ['up', 'down', 'degraded']);
+  assert.deepEqual(responsePoints(raw), [
+    { x: 10, y: 5 },
+    { x: 20, y: null },
+    { x: 30, y: 7 },
+  ]);
+  assert.deepEqual(
+    [0, 1, 2].map((i) => cellStatus(raw, i)),
+    ['up', 'down', 'degraded'],
+  );
   const buckets = series({ t: [0, 60], bucketMs: 60, checks: [10, 10], down: [3, 0], avg: [5, 6] });
-  assert.deepEqual(responsePoints(buckets).map((p) => p.x), [30, 90]);
+  assert.deepEqual(
+    responsePoints(buckets).map((p) => p.x),
+    [30, 90],
+  );
   assert.equal(cellStatus(buckets, 0), 'partial');
   assert.equal(availability(buckets), 17 / 20);
   assert.equal(availability(series({ t: [] })), null);
@@ -77,7 +123,10 @@ test('chart data: gaps where nothing answered, buckets drawn at their middle, st
 
 test('incidents join consecutive failing points and end where the next good one starts', () => {
   const raw = series({ t: [0, 10, 20, 30, 40, 50], down: [0, 1, 1, 0, 1, 0], checks: [1, 1, 1, 1, 1, 1] });
-  assert.deepEqual(findIncidents(raw), [{ from: 10, to: 30, failedChecks: 2 }, { from: 40, to: 50, failedChecks: 1 }]);
+  assert.deepEqual(findIncidents(raw), [
+    { from: 10, to: 30, failedChecks: 2 },
+    { from: 40, to: 50, failedChecks: 1 },
+  ]);
   const buckets = series({ t: [0, 60, 120], bucketMs: 60, down: [0, 4, 2], checks: [5, 5, 5] });
   assert.deepEqual(findIncidents(buckets), [{ from: 60, to: 180, failedChecks: 6 }]);
 });
@@ -95,21 +144,38 @@ test('numbers are formatted for people', () => {
 
 const place = (location: Partial<MapLocation> | null): MapLocation | null =>
   location && { country: null, countryCode: null, city: null, isp: null, asn: null, lat: null, lon: null, local: false, ...location };
-const target = (id: string, location: MapLocation | null): DashboardTarget => ({ id, name: id, url: `https://${id}/`, kind: 'http', address: null, location });
+const target = (id: string, location: MapLocation | null): DashboardTarget => ({
+  id,
+  name: id,
+  url: `https://${id}/`,
+  kind: 'http',
+  address: null,
+  location,
+});
 
 test('map layout: located targets become markers, overlapping ones are spread, local and unknown are listed', () => {
   const project = ([lon, lat]: [number, number]): [number, number] => [lon + 180, 90 - lat];
-  const layout = layoutMarkers([
-    target('us1', place({ country: 'United States', lat: 40, lon: -100 })),
-    target('us2', place({ country: 'United States', lat: 40, lon: -100 })),
-    target('jp', place({ country: 'Japan', lat: 36, lon: 138 })),
-    target('lan', place({ local: true })),
-    target('pending', null),
-    target('nowhere', place({ country: null })),
-  ], project, 7);
+  const layout = layoutMarkers(
+    [
+      target('us1', place({ country: 'United States', lat: 40, lon: -100 })),
+      target('us2', place({ country: 'United States', lat: 40, lon: -100 })),
+      target('jp', place({ country: 'Japan', lat: 36, lon: 138 })),
+      target('lan', place({ local: true })),
+      target('pending', null),
+      target('nowhere', place({ country: null })),
+    ],
+    project,
+    7,
+  );
   assert.deepEqual(layout.markers.map((m) => m.target.id).sort(), ['jp', 'us1', 'us2']);
-  assert.deepEqual(layout.local.map((t) => t.id), ['lan']);
-  assert.deepEqual(layout.unknown.map((t) => t.id), ['pending', 'nowhere']);
+  assert.deepEqual(
+    layout.local.map((t) => t.id),
+    ['lan'],
+  );
+  assert.deepEqual(
+    layout.unknown.map((t) => t.id),
+    ['pending', 'nowhere'],
+  );
   const [a, b] = layout.markers.filter((m) => m.target.id.startsWith('us'));
   assert.ok(Math.hypot(a!.x - b!.x, a!.y - b!.y) >= 13, 'the two US markers do not overlap');
   const jp = layout.markers.find((m) => m.target.id === 'jp')!;

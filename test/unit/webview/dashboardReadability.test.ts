@@ -25,11 +25,24 @@ function local(t: number): { minutes: number; hours: number; date: number } {
 
 test('time ticks fall on round local times, inside the range, never more than asked for', () => {
   const now = new Date(2026, 10, 24, 6, 57, 13).getTime();
-  for (const [span, maxTicks] of [[HOUR, 8], [DAY, 8], [DAY, 6], [7 * DAY, 8], [30 * DAY, 8], [365 * DAY, 8]] as const) {
+  for (const [span, maxTicks] of [
+    [HOUR, 8],
+    [DAY, 8],
+    [DAY, 6],
+    [7 * DAY, 8],
+    [30 * DAY, 8],
+    [365 * DAY, 8],
+  ] as const) {
     const ticks = timeTicks(now - span, now, maxTicks);
     assert.ok(ticks.length >= 2 && ticks.length <= maxTicks + 1, `${span / HOUR} h: ${ticks.length} ticks`);
-    assert.ok(ticks.every((t) => t >= now - span && t <= now), `${span / HOUR} h: a tick outside the range`);
-    assert.ok(ticks.every((t, i) => i === 0 || t > ticks[i - 1]!), `${span / HOUR} h: ticks out of order`);
+    assert.ok(
+      ticks.every((t) => t >= now - span && t <= now),
+      `${span / HOUR} h: a tick outside the range`,
+    );
+    assert.ok(
+      ticks.every((t, i) => i === 0 || t > ticks[i - 1]!),
+      `${span / HOUR} h: ticks out of order`,
+    );
     for (const t of ticks) {
       const { minutes, hours, date } = local(t);
       if (span <= HOUR) assert.equal(minutes % 10, 0, `1 h tick at ${new Date(t).toString()}`);

@@ -11,7 +11,13 @@ import { after, before, test } from 'node:test';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import {
-  RANGE_MS, type DashboardTarget, type DashboardTargetState, type HostToWebviewMessage, type MapLocation, type TimeRange, type WebviewToHostMessage,
+  RANGE_MS,
+  type DashboardTarget,
+  type DashboardTargetState,
+  type HostToWebviewMessage,
+  type MapLocation,
+  type TimeRange,
+  type WebviewToHostMessage,
 } from '../../../src/shared/dashboardProtocol';
 import { buildSeries, sampleFromCheck, type SeriesSample } from '../../../src/shared/seriesDownsampling';
 import { renderDashboardHtml } from '../../../src/vscode/dashboard/dashboardHtml';
@@ -43,8 +49,13 @@ const THEMES = {
 } as const;
 
 const COUNTRIES: [string, string, number, number][] = [
-  ['US', 'United States', 39.89, -98.82], ['DE', 'Germany', 51.03, 10.35], ['JP', 'Japan', 36.63, 137.88],
-  ['BR', 'Brazil', -10.69, -53.24], ['AU', 'Australia', -25.63, 134.21], ['SG', 'Singapore', 1.36, 103.82], ['ZA', 'South Africa', -28.97, 25.19],
+  ['US', 'United States', 39.89, -98.82],
+  ['DE', 'Germany', 51.03, 10.35],
+  ['JP', 'Japan', 36.63, 137.88],
+  ['BR', 'Brazil', -10.69, -53.24],
+  ['AU', 'Australia', -25.63, 134.21],
+  ['SG', 'Singapore', 1.36, 103.82],
+  ['ZA', 'South Africa', -28.97, 25.19],
 ];
 
 function makeTargets(): DashboardTarget[] {
@@ -53,8 +64,24 @@ function makeTargets(): DashboardTarget[] {
     const [code, country, lat, lon] = COUNTRIES[i % COUNTRIES.length]!;
     const location: MapLocation = local
       ? { country: null, countryCode: null, city: null, isp: null, asn: null, lat: null, lon: null, local: true }
-      : { country, countryCode: code, city: i === 0 ? 'Mountain View' : null, isp: i === 0 ? 'Google LLC' : null, asn: i === 0 ? 15169 : null, lat, lon, local: false };
-    return { id: `t${i}`, name: local ? `lan-${i}.internal` : `service-${i}.example`, url: `https://service-${i}.example/`, kind: 'http', address: local ? `192.168.1.${i}` : `203.0.113.${i}`, location };
+      : {
+          country,
+          countryCode: code,
+          city: i === 0 ? 'Mountain View' : null,
+          isp: i === 0 ? 'Google LLC' : null,
+          asn: i === 0 ? 15169 : null,
+          lat,
+          lon,
+          local: false,
+        };
+    return {
+      id: `t${i}`,
+      name: local ? `lan-${i}.internal` : `service-${i}.example`,
+      url: `https://service-${i}.example/`,
+      kind: 'http',
+      address: local ? `192.168.1.${i}` : `203.0.113.${i}`,
+      location,
+    };
   });
 }
 
@@ -66,10 +93,17 @@ function history(targetIndex: number, now: number): SeriesSample[] {
     const down = targetIndex < 2 && minute % 5000 < 40;
     const base = 45 + targetIndex * 6 + 15 * Math.sin(minute / 180);
     const spike = minute % 997 === targetIndex ? 600 : 0;
-    samples.push(sampleFromCheck({
-      startedAt: t, status: down ? 'DOWN' : 'UP', totalMs: base + spike,
-      phases: { dns: 2, connect: 8, tls: 12, firstByte: base + spike - 26, transfer: 4 }, // base >= 25
-    }, spike > 0));
+    samples.push(
+      sampleFromCheck(
+        {
+          startedAt: t,
+          status: down ? 'DOWN' : 'UP',
+          totalMs: base + spike,
+          phases: { dns: 2, connect: 8, tls: 12, firstByte: base + spike - 26, transfer: 4 }, // base >= 25
+        },
+        spike > 0,
+      ),
+    );
   }
   return samples;
 }
@@ -83,8 +117,14 @@ before(async () => {
   if (!existsSync(CHROMIUM)) return;
   buildDir = mkdtempSync(join(tmpdir(), 'dashboard-render-'));
   await esbuild.build({
-    entryPoints: { dashboard: join(ROOT, 'webview-ui', 'src', 'main.ts') }, outdir: buildDir, bundle: true,
-    format: 'esm', platform: 'browser', target: 'es2022', loader: { '.css': 'css' }, logLevel: 'silent',
+    entryPoints: { dashboard: join(ROOT, 'webview-ui', 'src', 'main.ts') },
+    outdir: buildDir,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    loader: { '.css': 'css' },
+    logLevel: 'silent',
   });
   server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0]!;
@@ -92,15 +132,26 @@ before(async () => {
     if (theme) {
       response.writeHead(200, { 'content-type': 'text/css' }).end(THEMES[theme]);
     } else if (path === '/dashboard.js' || path === '/dashboard.css') {
-      response.writeHead(200, { 'content-type': path.endsWith('.js') ? 'text/javascript' : 'text/css' }).end(readFileSync(join(buildDir, path)));
+      response
+        .writeHead(200, { 'content-type': path.endsWith('.js') ? 'text/javascript' : 'text/css' })
+        .end(readFileSync(join(buildDir, path)));
     } else if (path === '/light.html' || path === '/dark.html') {
-      const html = renderDashboardHtml({ cspSource: origin, scriptUri: `${origin}/dashboard.js`, styleUri: `${origin}/dashboard.css` })
-        .replace('</head>', `<link rel="stylesheet" href="${origin}/theme-${path.slice(1, -5)}.css">\n</head>`);
+      const html = renderDashboardHtml({
+        cspSource: origin,
+        scriptUri: `${origin}/dashboard.js`,
+        styleUri: `${origin}/dashboard.css`,
+      }).replace('</head>', `<link rel="stylesheet" href="${origin}/theme-${path.slice(1, -5)}.css">\n</head>`);
       response.writeHead(200, { 'content-type': 'text/html' }).end(html);
     } else if (path === '/de.html') {
       // The page as the extension renders it for an editor in German, with the German bundle.
       const bundle = JSON.parse(readFileSync(join(ROOT, 'l10n', 'bundle.l10n.de.json'), 'utf8')) as Record<string, string>;
-      const html = renderDashboardHtml({ cspSource: origin, scriptUri: `${origin}/dashboard.js`, styleUri: `${origin}/dashboard.css`, language: 'de', l10nBundle: bundle });
+      const html = renderDashboardHtml({
+        cspSource: origin,
+        scriptUri: `${origin}/dashboard.js`,
+        styleUri: `${origin}/dashboard.css`,
+        language: 'de',
+        l10nBundle: bundle,
+      });
       response.writeHead(200, { 'content-type': 'text/html' }).end(html);
     } else if (path === '/favicon.ico') {
       response.writeHead(204).end();
@@ -112,7 +163,16 @@ before(async () => {
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -176,10 +236,25 @@ async function waitForDraw(page: Page, previous: number): Promise<void> {
 }
 
 /** What the host would answer: the series message and the number of response-time points in it. */
-function seriesAnswer(request: WebviewToHostMessage, targets: DashboardTarget[], now: number): { message: HostToWebviewMessage; points: number } {
+function seriesAnswer(
+  request: WebviewToHostMessage,
+  targets: DashboardTarget[],
+  now: number,
+): { message: HostToWebviewMessage; points: number } {
   assert.ok(request.type === 'requestSeries');
-  const series = request.targetIds.map((id) => buildSeries(history(targets.findIndex((t) => t.id === id), now), { targetId: id, range: request.range, now, maxPoints: request.maxPoints }));
-  return { message: { type: 'series', requestId: request.requestId, series }, points: series.reduce((sum, s) => sum + s.avg.filter((v) => v !== null).length, 0) };
+  const series = request.targetIds.map((id) =>
+    buildSeries(
+      history(
+        targets.findIndex((t) => t.id === id),
+        now,
+      ),
+      { targetId: id, range: request.range, now, maxPoints: request.maxPoints },
+    ),
+  );
+  return {
+    message: { type: 'series', requestId: request.requestId, series },
+    points: series.reduce((sum, s) => sum + s.avg.filter((v) => v !== null).length, 0),
+  };
 }
 
 async function answerSeries(page: Page, request: WebviewToHostMessage, targets: DashboardTarget[], now: number): Promise<number> {
@@ -200,19 +275,44 @@ for (const theme of ['light', 'dark'] as const) {
       const now = Date.now();
       const targets = makeTargets();
       const states: DashboardTargetState[] = targets.map((target, i) => ({
-        targetId: target.id, status: i === 1 ? 'DOWN' : i === 2 ? 'DEGRADED' : 'UP', since: now - 3_600_000, lastCheckAt: now, lastTotalMs: 50, message: null,
+        targetId: target.id,
+        status: i === 1 ? 'DOWN' : i === 2 ? 'DEGRADED' : 'UP',
+        since: now - 3_600_000,
+        lastCheckAt: now,
+        lastTotalMs: 50,
+        message: null,
       }));
       const initAt = (await posted(page)).length;
       await send(page, { type: 'init', targets, states, range: '24h', now });
       // The first series request rides on ready, for all targets (the webview does not know them yet).
-      assert.ok(ready.type === 'ready' && ready.series && ready.series.targetIds === null && ready.series.range === '24h', JSON.stringify(ready));
+      assert.ok(
+        ready.type === 'ready' && ready.series && ready.series.targetIds === null && ready.series.range === '24h',
+        JSON.stringify(ready),
+      );
       const request: WebviewToHostMessage = { type: 'requestSeries', ...ready.series, targetIds: targets.map((target) => target.id) };
       const report = await waitForPosted(page, (m) => m.type === 'requestReport', initAt);
       // The report is asked for after init was handled: by then a second series request would have left.
-      assert.equal((await posted(page)).slice(initAt).filter((m) => m.type === 'requestSeries').length, 0, 'init does not ask for the series again');
+      assert.equal(
+        (await posted(page)).slice(initAt).filter((m) => m.type === 'requestSeries').length,
+        0,
+        'init does not ask for the series again',
+      );
       await send(page, {
-        type: 'report', requestId: report.type === 'requestReport' ? report.requestId : 0, range: '24h',
-        rows: targets.map((target, i) => ({ targetId: target.id, name: target.name, url: target.url, availability: i === 1 ? 0.9861 : 1, avgMs: 50 + i, p95Ms: 90 + i, location: target.location?.local ? 'Local network' : target.location?.country ?? null, anomalies: i % 3, lastStatus: states[i]!.status, certDaysLeft: i === 3 ? 9 : 60 })),
+        type: 'report',
+        requestId: report.type === 'requestReport' ? report.requestId : 0,
+        range: '24h',
+        rows: targets.map((target, i) => ({
+          targetId: target.id,
+          name: target.name,
+          url: target.url,
+          availability: i === 1 ? 0.9861 : 1,
+          avgMs: 50 + i,
+          p95Ms: 90 + i,
+          location: target.location?.local ? 'Local network' : (target.location?.country ?? null),
+          anomalies: i % 3,
+          lastStatus: states[i]!.status,
+          certDaysLeft: i === 3 ? 9 : 60,
+        })),
       });
       // The 24 h range first: 1440 checks per target, downsampled to at most 500 points.
       let drawn = await drawnCount(page);
@@ -257,7 +357,10 @@ for (const theme of ['light', 'dark'] as const) {
       assert.equal(Number(await page.getAttribute('#response-chart', 'data-points')), expected);
       const requestsBefore = (await posted(page)).filter((m) => m.type === 'requestSeries').length;
       drawn = await drawnCount(page);
-      await send(page, { type: 'checkAdded', check: { targetId: 't0', startedAt: Date.now() + 1000, status: 'UP', totalMs: 77, phases: [1, 2, 3, 67, 4], anomaly: false } });
+      await send(page, {
+        type: 'checkAdded',
+        check: { targetId: 't0', startedAt: Date.now() + 1000, status: 'UP', totalMs: 77, phases: [1, 2, 3, 67, 4], anomaly: false },
+      });
       await waitForDraw(page, drawn);
       assert.equal(Number(await page.getAttribute('#response-chart', 'data-points')), expected + 1);
       assert.equal((await posted(page)).filter((m) => m.type === 'requestSeries').length, requestsBefore, 'no polling');
@@ -285,7 +388,10 @@ test('anything the content security policy blocks is reported to the extension a
     // An inline style attribute, which the policy forbids ('unsafe-inline' is not allowed).
     await page.evaluate("document.getElementById('app').setAttribute('style', 'color: red')");
     const report = await waitForPosted(page, (m) => m.type === 'webviewError');
-    assert.ok(report.type === 'webviewError' && /^Blocked by the content security policy \(style-src-attr\)/.test(report.message), JSON.stringify(report));
+    assert.ok(
+      report.type === 'webviewError' && /^Blocked by the content security policy \(style-src-attr\)/.test(report.message),
+      JSON.stringify(report),
+    );
     assert.equal(await page.getAttribute('body', 'data-csp-violations'), '1');
   } finally {
     await page.close();

@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { toDisposable } from '../../../src/core/disposable';
 import {
-  DEFAULT_MAX_POINTS, MIN_POINTS_PER_TARGET, TOTAL_POINTS_BUDGET, isSeriesColumns, isWebviewToHostMessage, type HostToWebviewMessage, type SeriesColumns,
+  DEFAULT_MAX_POINTS,
+  MIN_POINTS_PER_TARGET,
+  TOTAL_POINTS_BUDGET,
+  isSeriesColumns,
+  isWebviewToHostMessage,
+  type HostToWebviewMessage,
+  type SeriesColumns,
 } from '../../../src/shared/dashboardProtocol';
 import { buildSeries, roundSeriesForTransfer, sampleFromCheck } from '../../../src/shared/seriesDownsampling';
 import type { DashboardDataSource } from '../../../src/vscode/dashboard/dashboardDataSource';
@@ -21,8 +27,19 @@ function series(statuses: string, bucketMs = 0, step = MINUTE): SeriesColumns {
   const of = (letter: string, counts: Record<string, number>): number => counts[letter] ?? 0;
   const zeros = t.map(() => 0);
   return {
-    targetId: 'a', range: '1h', from: NOW - 3_600_000, to: NOW, bucketMs, t,
-    avg: t.map(() => 20), max: t.map(() => 20), dns: zeros, connect: zeros, tls: zeros, firstByte: zeros, transfer: zeros,
+    targetId: 'a',
+    range: '1h',
+    from: NOW - 3_600_000,
+    to: NOW,
+    bucketMs,
+    t,
+    avg: t.map(() => 20),
+    max: t.map(() => 20),
+    dns: zeros,
+    connect: zeros,
+    tls: zeros,
+    firstByte: zeros,
+    transfer: zeros,
     checks: [...statuses].map((letter) => (letter === 'p' ? 2 : 1)),
     down: [...statuses].map((letter) => of(letter, { d: 1, p: 1 })),
     degraded: [...statuses].map((letter) => of(letter, { s: 1 })),
@@ -45,8 +62,14 @@ test('timeline cells: alike neighbours become one rectangle; failures and change
   const from = NOW - span;
   const xOf = (t: number): number => ((t - from) / span) * 1200;
   const runs = cellRuns(s, xOf, NOW, span, 1200);
-  assert.deepEqual(runs.map((run) => run.status), ['up', 'down', 'up', 'degraded', 'up']);
-  assert.deepEqual(runs.map((run) => Math.round(run.x)), [0, 400, 700, 1000, 1100]);
+  assert.deepEqual(
+    runs.map((run) => run.status),
+    ['up', 'down', 'up', 'degraded', 'up'],
+  );
+  assert.deepEqual(
+    runs.map((run) => Math.round(run.x)),
+    [0, 400, 700, 1000, 1100],
+  );
   assert.equal(Math.round(runs[1]!.end), 700, 'three failed checks in a row are one cell');
   assert.equal(Math.round(runs.at(-1)!.end), 1200, 'the last check covers the time up to now');
 
@@ -54,7 +77,10 @@ test('timeline cells: alike neighbours become one rectangle; failures and change
   const month = series('u'.repeat(500) + 'd' + 'u'.repeat(499));
   const monthSpan = 30 * 24 * 60 * MINUTE;
   const monthRuns = cellRuns(month, (t) => ((t - (NOW - monthSpan)) / monthSpan) * 1000, NOW, monthSpan, 1000);
-  assert.deepEqual(monthRuns.map((run) => run.status), ['up', 'down', 'up']);
+  assert.deepEqual(
+    monthRuns.map((run) => run.status),
+    ['up', 'down', 'up'],
+  );
   assert.ok(monthRuns[1]!.end - monthRuns[1]!.x >= 3);
 
   // Checks further apart than 1 % of the range leave the gap between them empty.
@@ -65,10 +91,14 @@ test('timeline cells: alike neighbours become one rectangle; failures and change
 });
 
 test('series are sent rounded to 0.1 ms: still valid, nulls kept, the original untouched, the message much smaller', () => {
-  const samples = Array.from({ length: 300 }, (_, i) => sampleFromCheck({
-    startedAt: NOW - i * MINUTE, status: i >= 100 && i < 120 ? 'DOWN' : 'UP', totalMs: 40 + Math.sin(i) * 7.123456,
-    phases: { dns: 1.23456, connect: 2.34567, tls: 3.45678, firstByte: 30.98765 + Math.cos(i), transfer: 0.456789 },
-  }));
+  const samples = Array.from({ length: 300 }, (_, i) =>
+    sampleFromCheck({
+      startedAt: NOW - i * MINUTE,
+      status: i >= 100 && i < 120 ? 'DOWN' : 'UP',
+      totalMs: 40 + Math.sin(i) * 7.123456,
+      phases: { dns: 1.23456, connect: 2.34567, tls: 3.45678, firstByte: 30.98765 + Math.cos(i), transfer: 0.456789 },
+    }),
+  );
   const original = buildSeries(samples, { targetId: 'a', range: '24h', now: NOW, maxPoints: 100 });
   const before = JSON.stringify(original);
   const rounded = roundSeriesForTransfer(original);
@@ -86,7 +116,7 @@ test('series are sent rounded to 0.1 ms: still valid, nulls kept, the original u
   assert.ok(ratio < 0.6, `the rounded message is ${(ratio * 100).toFixed(0)} % of the original`);
 });
 
-test('the chart\'s series, asked for right after the report, is answered first', async () => {
+test("the chart's series, asked for right after the report, is answered first", async () => {
   const source: DashboardDataSource = {
     targets: () => [],
     states: () => [],
@@ -97,12 +127,20 @@ test('the chart\'s series, asked for right after the report, is answered first',
     onTargetsChange: () => toDisposable(() => undefined),
   };
   const posted: HostToWebviewMessage[] = [];
-  const session = new DashboardSession(source, { post: (m) => posted.push(m), saveReport: async () => false, log: () => undefined, now: () => NOW });
+  const session = new DashboardSession(source, {
+    post: (m) => posted.push(m),
+    saveReport: async () => false,
+    log: () => undefined,
+    now: () => NOW,
+  });
   await Promise.all([
     session.receive({ type: 'requestReport', requestId: 1, range: '30d' }),
     session.receive({ type: 'requestSeries', requestId: 2, targetIds: ['a', 'b'], range: '30d', maxPoints: 100 }),
   ]);
-  assert.deepEqual(posted.map((m) => m.type), ['series', 'report']);
+  assert.deepEqual(
+    posted.map((m) => m.type),
+    ['series', 'report'],
+  );
   session.dispose();
 });
 
@@ -122,9 +160,17 @@ test('a series asked for with ready is answered right after init, for all target
     onTargetsChange: () => toDisposable(() => undefined),
   };
   const posted: HostToWebviewMessage[] = [];
-  const session = new DashboardSession(source, { post: (m) => posted.push(m), saveReport: async () => false, log: () => undefined, now: () => NOW });
+  const session = new DashboardSession(source, {
+    post: (m) => posted.push(m),
+    saveReport: async () => false,
+    log: () => undefined,
+    now: () => NOW,
+  });
   await session.receive({ type: 'ready', series: { requestId: 4, targetIds: null, range: '7d', maxPoints: 400 } });
-  assert.deepEqual(posted.map((m) => m.type), ['init', 'series']);
+  assert.deepEqual(
+    posted.map((m) => m.type),
+    ['init', 'series'],
+  );
   const reply = posted[1];
   assert.ok(reply?.type === 'series' && reply.requestId === 4 && reply.series.length === 200);
   assert.equal(calls[0], `t0:7d:${MIN_POINTS_PER_TARGET}`, '200 lines share the budget, down to the floor');
@@ -135,8 +181,13 @@ test('a series asked for with ready is answered right after init, for all target
   session.dispose();
 
   assert.ok(isWebviewToHostMessage({ type: 'ready' }), 'ready alone is still valid');
-  for (const series of [{ requestId: 0, targetIds: null, range: '1h', maxPoints: 100 }, { requestId: 1, targetIds: 'all', range: '1h', maxPoints: 100 },
-    { requestId: 1, targetIds: null, range: '2h', maxPoints: 100 }, { requestId: 1, targetIds: null, range: '1h', maxPoints: 1 }, null]) {
+  for (const series of [
+    { requestId: 0, targetIds: null, range: '1h', maxPoints: 100 },
+    { requestId: 1, targetIds: 'all', range: '1h', maxPoints: 100 },
+    { requestId: 1, targetIds: null, range: '2h', maxPoints: 100 },
+    { requestId: 1, targetIds: null, range: '1h', maxPoints: 1 },
+    null,
+  ]) {
     assert.ok(!isWebviewToHostMessage({ type: 'ready', series }), JSON.stringify(series));
   }
 });

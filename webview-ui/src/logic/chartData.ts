@@ -1,5 +1,12 @@
 /** Shapes series columns into what the charts and the timeline draw. Pure: tested under Node. */
-import { DEFAULT_MAX_POINTS, MIN_POINTS_PER_TARGET, RANGE_MS, pointBudgetPerTarget, type SeriesColumns, type TimeRange } from '../../../src/shared/dashboardProtocol';
+import {
+  DEFAULT_MAX_POINTS,
+  MIN_POINTS_PER_TARGET,
+  RANGE_MS,
+  pointBudgetPerTarget,
+  type SeriesColumns,
+  type TimeRange,
+} from '../../../src/shared/dashboardProtocol';
 
 /** Below the width of a line plus its gap to the next point, more points add nothing visible. */
 const PIXELS_PER_POINT = 4;

@@ -42,9 +42,10 @@ function finite(value: unknown, min: number, max: number, fallback: number): num
 export function restoreUiState(raw: unknown): UiState {
   if (typeof raw !== 'object' || raw === null) return structuredClone(DEFAULT_UI_STATE);
   const record = raw as Record<string, unknown>;
-  const selected = Array.isArray(record['selected']) && record['selected'].every((id) => typeof id === 'string')
-    ? (record['selected'] as string[]).slice(0, 1000)
-    : null;
+  const selected =
+    Array.isArray(record['selected']) && record['selected'].every((id) => typeof id === 'string')
+      ? (record['selected'] as string[]).slice(0, 1000)
+      : null;
   const map = typeof record['map'] === 'object' && record['map'] !== null ? (record['map'] as Record<string, unknown>) : {};
   return {
     version: 1,

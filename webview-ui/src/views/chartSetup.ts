@@ -19,7 +19,11 @@ export function applyChartDefaults(theme: ChartTheme): void {
 }
 
 /** The canvas of a chart, in its sized holder, labelled for screen readers. */
-export function chartCanvas(id: string, label: string, holderClass = 'chart-holder'): { holder: HTMLDivElement; canvas: HTMLCanvasElement } {
+export function chartCanvas(
+  id: string,
+  label: string,
+  holderClass = 'chart-holder',
+): { holder: HTMLDivElement; canvas: HTMLCanvasElement } {
   const holder = el('div', holderClass);
   const canvas = el('canvas');
   canvas.id = id;

@@ -10,7 +10,11 @@ import { el } from '../dom';
 
 /** Read when a chart is drawn, after the page's language is configured. */
 const phaseLabels = (): Record<PhaseName, string> => ({
-  dns: 'DNS', connect: l10n.t('Connect'), tls: 'TLS', firstByte: l10n.t('First byte'), transfer: l10n.t('Transfer'),
+  dns: 'DNS',
+  connect: l10n.t('Connect'),
+  tls: 'TLS',
+  firstByte: l10n.t('First byte'),
+  transfer: l10n.t('Transfer'),
 });
 
 export class PhaseChartView {
@@ -21,7 +25,10 @@ export class PhaseChartView {
   private range: TimeRange = '24h';
   private shownTargetId: string | null = null;
 
-  constructor(private theme: ChartTheme, onFocus: (targetId: string) => void) {
+  constructor(
+    private theme: ChartTheme,
+    onFocus: (targetId: string) => void,
+  ) {
     this.element = el('section', 'card');
     const header = el('div', 'card-header');
     header.append(el('h2', undefined, l10n.t('Response time by phase')));
@@ -42,7 +49,13 @@ export class PhaseChartView {
         interaction: { mode: 'index', intersect: false },
         scales: {
           x: timeAxis(6, () => this.range),
-          y: { type: 'linear', stacked: true, min: 0, title: { display: true, text: 'ms' }, ticks: { callback: (value) => formatAxisMs(Number(value)) } },
+          y: {
+            type: 'linear',
+            stacked: true,
+            min: 0,
+            title: { display: true, text: 'ms' },
+            ticks: { callback: (value) => formatAxisMs(Number(value)) },
+          },
         },
         plugins: {
           legend: { position: 'bottom', labels: { boxWidth: 12 } },
@@ -57,14 +70,23 @@ export class PhaseChartView {
     });
   }
 
-  update(series: SeriesColumns | undefined, shown: readonly DashboardTarget[], focusedId: string | null, range: TimeRange, from: number, to: number): void {
+  update(
+    series: SeriesColumns | undefined,
+    shown: readonly DashboardTarget[],
+    focusedId: string | null,
+    range: TimeRange,
+    from: number,
+    to: number,
+  ): void {
     this.range = range;
     this.shownTargetId = series?.targetId ?? null;
-    this.select.replaceChildren(...shown.map((target) => {
-      const option = el('option', undefined, target.name);
-      option.value = target.id;
-      return option;
-    }));
+    this.select.replaceChildren(
+      ...shown.map((target) => {
+        const option = el('option', undefined, target.name);
+        option.value = target.id;
+        return option;
+      }),
+    );
     if (focusedId !== null) this.select.value = focusedId;
     const answered = series ? series.t.map((_, i) => (series.checks[i] ?? 0) > (series.down[i] ?? 0)) : [];
     this.chart.data.datasets = PHASES.map((phase, index): ChartDataset<'line', XY[]> => {

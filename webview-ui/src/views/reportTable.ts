@@ -5,7 +5,16 @@ import { formatMs, formatPercent } from '../logic/chartData';
 import { el } from '../dom';
 
 /** Read when the table is built, after the page's language is configured. */
-const headers = (): string[] => [l10n.t('Target'), l10n.t('Availability'), l10n.t('Avg'), l10n.t('p95 Response'), l10n.t('Location'), l10n.t('Anomalies'), l10n.t('Last Status'), l10n.t('Certificate days left')];
+const headers = (): string[] => [
+  l10n.t('Target'),
+  l10n.t('Availability'),
+  l10n.t('Avg'),
+  l10n.t('p95 Response'),
+  l10n.t('Location'),
+  l10n.t('Anomalies'),
+  l10n.t('Last Status'),
+  l10n.t('Certificate days left'),
+];
 const NUMERIC = new Set([1, 2, 3, 5, 7]);
 
 export class ReportTableView {
@@ -49,26 +58,28 @@ export class ReportTableView {
   }
 
   update(rows: readonly ReportRow[]): void {
-    this.body.replaceChildren(...rows.map((row) => {
-      const tr = el('tr');
-      const cert = row.certDaysLeft;
-      const cells: [string, string | undefined][] = [
-        [row.name, undefined],
-        [formatPercent(row.availability), undefined],
-        [formatMs(row.avgMs), undefined],
-        [formatMs(row.p95Ms), undefined],
-        [row.location ?? '–', undefined],
-        [String(row.anomalies), row.anomalies > 0 ? 'warn' : undefined],
-        [row.lastStatus, `status-text status-${row.lastStatus.toLowerCase()}`],
-        [cert === null ? '–' : cert < 0 ? `expired ${-cert} days ago` : String(cert), cert !== null && cert <= 14 ? 'warn' : undefined],
-      ];
-      cells.forEach(([text, className], i) => {
-        const td = el('td', [NUMERIC.has(i) ? 'numeric' : '', className ?? ''].join(' ').trim() || undefined, text);
-        if (i === 0) td.title = row.url;
-        tr.append(td);
-      });
-      return tr;
-    }));
+    this.body.replaceChildren(
+      ...rows.map((row) => {
+        const tr = el('tr');
+        const cert = row.certDaysLeft;
+        const cells: [string, string | undefined][] = [
+          [row.name, undefined],
+          [formatPercent(row.availability), undefined],
+          [formatMs(row.avgMs), undefined],
+          [formatMs(row.p95Ms), undefined],
+          [row.location ?? '–', undefined],
+          [String(row.anomalies), row.anomalies > 0 ? 'warn' : undefined],
+          [row.lastStatus, `status-text status-${row.lastStatus.toLowerCase()}`],
+          [cert === null ? '–' : cert < 0 ? `expired ${-cert} days ago` : String(cert), cert !== null && cert <= 14 ? 'warn' : undefined],
+        ];
+        cells.forEach(([text, className], i) => {
+          const td = el('td', [NUMERIC.has(i) ? 'numeric' : '', className ?? ''].join(' ').trim() || undefined, text);
+          if (i === 0) td.title = row.url;
+          tr.append(td);
+        });
+        return tr;
+      }),
+    );
     this.note.textContent = rows.length === 0 ? 'No targets yet: add one with "Network Monitor: Add Target".' : '';
   }
 

@@ -67,7 +67,12 @@ export class ResponseChartView {
         elements: { point: { radius: 0, hoverRadius: 3 } },
         scales: {
           x: timeAxis(8, () => this.range),
-          y: { type: 'linear', beginAtZero: true, title: { display: true, text: 'ms' }, ticks: { callback: (value) => formatAxisMs(Number(value)) } },
+          y: {
+            type: 'linear',
+            beginAtZero: true,
+            title: { display: true, text: 'ms' },
+            ticks: { callback: (value) => formatAxisMs(Number(value)) },
+          },
         },
         plugins: {
           legend: { position: 'bottom', labels: { boxWidth: 12 } },
@@ -87,7 +92,13 @@ export class ResponseChartView {
     });
   }
 
-  update(seriesList: readonly SeriesColumns[], targets: ReadonlyMap<string, DashboardTarget>, range: TimeRange, from: number, to: number): void {
+  update(
+    seriesList: readonly SeriesColumns[],
+    targets: ReadonlyMap<string, DashboardTarget>,
+    range: TimeRange,
+    from: number,
+    to: number,
+  ): void {
     this.range = range;
     const theme = this.theme;
     let points = 0;

@@ -30,7 +30,12 @@ export class StatusTimelineView {
       const name = targets.get(series.targetId)?.name ?? series.targetId;
       const row = el('div', 'timeline-row');
       row.append(el('span', 'timeline-name', name));
-      const strip = svgEl('svg', { viewBox: `0 0 ${STRIP_WIDTH} ${STRIP_HEIGHT}`, preserveAspectRatio: 'none', class: 'timeline-strip', role: 'img' });
+      const strip = svgEl('svg', {
+        viewBox: `0 0 ${STRIP_WIDTH} ${STRIP_HEIGHT}`,
+        preserveAspectRatio: 'none',
+        class: 'timeline-strip',
+        role: 'img',
+      });
       strip.setAttribute('aria-label', `Status of ${name} over the range`);
       strip.append(svgEl('rect', { x: 0, y: 0, width: STRIP_WIDTH, height: STRIP_HEIGHT, class: 'cell-none' }));
       const runs = cellRuns(series, xOf, to, span, STRIP_WIDTH);
@@ -60,12 +65,15 @@ export class StatusTimelineView {
     for (const incident of allIncidents.slice(0, MAX_INCIDENTS)) {
       const item = el('li');
       item.append(el('span', 'status-dot status-down'));
-      item.append(document.createTextNode(
-        `${incident.name}: ${incident.failedChecks} failed check${incident.failedChecks === 1 ? '' : 's'} from ${formatTimestamp(incident.from)}, over ${formatDuration(Math.max(0, incident.to - incident.from))}`,
-      ));
+      item.append(
+        document.createTextNode(
+          `${incident.name}: ${incident.failedChecks} failed check${incident.failedChecks === 1 ? '' : 's'} from ${formatTimestamp(incident.from)}, over ${formatDuration(Math.max(0, incident.to - incident.from))}`,
+        ),
+      );
       list.append(item);
     }
     this.incidents.append(list);
-    if (allIncidents.length > MAX_INCIDENTS) this.incidents.append(el('p', 'muted', `…and ${allIncidents.length - MAX_INCIDENTS} earlier incidents.`));
+    if (allIncidents.length > MAX_INCIDENTS)
+      this.incidents.append(el('p', 'muted', `…and ${allIncidents.length - MAX_INCIDENTS} earlier incidents.`));
   }
 }

@@ -28,7 +28,10 @@ export class WorldMapView {
   private markers: { marker: PlacedMarker; circle: SVGCircleElement }[] = [];
   private readonly abort = new AbortController();
 
-  constructor(initialView: MapView, private readonly onViewChange: (view: MapView) => void) {
+  constructor(
+    initialView: MapView,
+    private readonly onViewChange: (view: MapView) => void,
+  ) {
     this.view = clampMapView(initialView);
     this.element = el('section', 'card');
     const header = el('div', 'card-header');
@@ -42,7 +45,13 @@ export class WorldMapView {
     const body = el('div', 'map-body');
     const frame = el('div', 'map-frame');
     this.svg = svgEl('svg', { class: 'world-map', role: 'img', 'aria-label': l10n.t('World map of target locations') });
-    this.projection = geoNaturalEarth1().fitExtent([[4, 4], [MAP_WIDTH - 4, MAP_HEIGHT - 4]], { type: 'Sphere' });
+    this.projection = geoNaturalEarth1().fitExtent(
+      [
+        [4, 4],
+        [MAP_WIDTH - 4, MAP_HEIGHT - 4],
+      ],
+      { type: 'Sphere' },
+    );
     this.svg.append(svgEl('path', { d: geoPath(this.projection)({ type: 'Sphere' }) ?? '', class: 'sphere' }));
     this.land = svgEl('g', { class: 'countries' });
     this.markerLayer = svgEl('g', { class: 'markers' });
@@ -82,7 +91,13 @@ export class WorldMapView {
     clear(this.markerLayer);
     this.markers = layout.markers.map((marker) => {
       const status = states.get(marker.target.id)?.status ?? 'UNKNOWN';
-      const circle = svgEl('circle', { cx: marker.x, cy: marker.y, r: MARKER_RADIUS / this.view.zoom, class: `marker status-${status.toLowerCase()}`, tabindex: 0 });
+      const circle = svgEl('circle', {
+        cx: marker.x,
+        cy: marker.y,
+        r: MARKER_RADIUS / this.view.zoom,
+        class: `marker status-${status.toLowerCase()}`,
+        tabindex: 0,
+      });
       circle.setAttribute('aria-label', `${marker.target.name}: ${status}, ${placeName(marker.location) ?? 'unknown location'}`);
       circle.dataset['targetId'] = marker.target.id;
       const show = (): void => this.showTooltip(marker, status, circle);
@@ -157,26 +172,38 @@ export class WorldMapView {
 
   private enablePanAndZoom(): void {
     const signal = this.abort.signal;
-    this.svg.addEventListener('wheel', (event) => {
-      event.preventDefault();
-      const [px, py] = this.toMapPoint(event.clientX, event.clientY);
-      this.setView(zoomMap(this.view, event.deltaY < 0 ? 1.25 : 0.8, px, py));
-    }, { passive: false, signal });
+    this.svg.addEventListener(
+      'wheel',
+      (event) => {
+        event.preventDefault();
+        const [px, py] = this.toMapPoint(event.clientX, event.clientY);
+        this.setView(zoomMap(this.view, event.deltaY < 0 ? 1.25 : 0.8, px, py));
+      },
+      { passive: false, signal },
+    );
     let drag: { x: number; y: number; view: MapView; scale: number } | null = null;
-    this.svg.addEventListener('pointerdown', (event) => {
-      if ((event.target as Element).classList.contains('marker')) return;
-      const rect = this.svg.getBoundingClientRect();
-      const [, , width, height] = viewBoxOf(this.view);
-      drag = { x: event.clientX, y: event.clientY, view: this.view, scale: Math.min(rect.width / width, rect.height / height) };
-      this.svg.setPointerCapture(event.pointerId);
-    }, { signal });
-    this.svg.addEventListener('pointermove', (event) => {
-      if (!drag) return;
-      const dx = (event.clientX - drag.x) / drag.scale;
-      const dy = (event.clientY - drag.y) / drag.scale;
-      this.view = clampMapView({ zoom: drag.view.zoom, x: drag.view.x - dx, y: drag.view.y - dy });
-      this.applyView();
-    }, { signal });
+    this.svg.addEventListener(
+      'pointerdown',
+      (event) => {
+        if ((event.target as Element).classList.contains('marker')) return;
+        const rect = this.svg.getBoundingClientRect();
+        const [, , width, height] = viewBoxOf(this.view);
+        drag = { x: event.clientX, y: event.clientY, view: this.view, scale: Math.min(rect.width / width, rect.height / height) };
+        this.svg.setPointerCapture(event.pointerId);
+      },
+      { signal },
+    );
+    this.svg.addEventListener(
+      'pointermove',
+      (event) => {
+        if (!drag) return;
+        const dx = (event.clientX - drag.x) / drag.scale;
+        const dy = (event.clientY - drag.y) / drag.scale;
+        this.view = clampMapView({ zoom: drag.view.zoom, x: drag.view.x - dx, y: drag.view.y - dy });
+        this.applyView();
+      },
+      { signal },
+    );
     const endDrag = (): void => {
       if (!drag) return;
       drag = null;

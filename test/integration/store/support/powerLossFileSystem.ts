@@ -23,9 +23,7 @@ interface FileModel {
 }
 
 type DirectoryOperation =
-  | { kind: 'create'; name: string; file: FileModel }
-  | { kind: 'rename'; from: string; to: string }
-  | { kind: 'remove'; name: string };
+  { kind: 'create'; name: string; file: FileModel } | { kind: 'rename'; from: string; to: string } | { kind: 'remove'; name: string };
 
 /** The disk's state at one moment, with what the test knew then. */
 export interface CrashImage<T> {
@@ -74,19 +72,23 @@ export class PowerLossFileSystem<T> {
     };
 
     const open = fs.open;
-    this.patch(fs, 'open', async (path: Parameters<typeof fs.open>[0], flags?: Parameters<typeof fs.open>[1], mode?: Parameters<typeof fs.open>[2]) => {
-      const handle = await open.call(fs, path, flags, mode);
-      const name = this.nameIn(path);
-      if (resolve(String(path)) === this.directory) this.handles.set(handle, 'directory');
-      else if (name !== undefined && creates(flags)) {
-        const file: FileModel = { bytes: Buffer.alloc(0), syncedLength: 0 };
-        this.current.set(name, file);
-        this.pending.push({ kind: 'create', name, file });
-        this.handles.set(handle, file);
-        this.snapshot();
-      }
-      return handle;
-    });
+    this.patch(
+      fs,
+      'open',
+      async (path: Parameters<typeof fs.open>[0], flags?: Parameters<typeof fs.open>[1], mode?: Parameters<typeof fs.open>[2]) => {
+        const handle = await open.call(fs, path, flags, mode);
+        const name = this.nameIn(path);
+        if (resolve(String(path)) === this.directory) this.handles.set(handle, 'directory');
+        else if (name !== undefined && creates(flags)) {
+          const file: FileModel = { bytes: Buffer.alloc(0), syncedLength: 0 };
+          this.current.set(name, file);
+          this.pending.push({ kind: 'create', name, file });
+          this.handles.set(handle, file);
+          this.snapshot();
+        }
+        return handle;
+      },
+    );
     const rename = fs.rename;
     this.patch(fs, 'rename', async (from: Parameters<typeof fs.rename>[0], to: Parameters<typeof fs.rename>[1]) => {
       await rename.call(fs, from, to);
@@ -186,10 +188,16 @@ export class PowerLossFileSystem<T> {
 
   /** Records the disk's state now; lengths are copied because files keep growing. */
   private snapshot(): void {
-    const lengths = (file: FileModel): { syncedLength: number; length: number } => ({ syncedLength: file.syncedLength, length: file.bytes.length });
+    const lengths = (file: FileModel): { syncedLength: number; length: number } => ({
+      syncedLength: file.syncedLength,
+      length: file.bytes.length,
+    });
     this.images.push({
       durableNames: new Map([...this.durable].map(([name, file]) => [name, { file, ...lengths(file) }])),
-      pendingOperations: this.pending.map((operation) => ({ operation, ...(operation.kind === 'create' ? lengths(operation.file) : { syncedLength: 0, length: 0 }) })),
+      pendingOperations: this.pending.map((operation) => ({
+        operation,
+        ...(operation.kind === 'create' ? lengths(operation.file) : { syncedLength: 0, length: 0 }),
+      })),
       label: this.label(),
     });
   }
