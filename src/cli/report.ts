@@ -1,5 +1,5 @@
 /** The report table the CLI prints at the end of a watch (the seed's columns). */
-import type { GeoLocation } from '../shared/geoLocation';
+import { placeName, type GeoLocation } from '../shared/geoLocation';
 import type { HistoryQueries } from '../core/store/historyStore';
 import type { Target } from '../core/targets/target';
 
@@ -14,10 +14,8 @@ export interface ReportRow {
 }
 
 export function describeLocation(location: GeoLocation | null | undefined): string {
-  if (!location) return 'Unknown';
-  if (location.local) return 'Local network';
-  const place = [location.city, location.country].filter(Boolean).join(', ');
-  return [place || 'Unknown', location.isp].filter(Boolean).join(' / ');
+  // The network is added for a person reading the table; the place reads as everywhere else.
+  return [placeName(location) ?? 'Unknown', location?.local ? null : location?.isp].filter(Boolean).join(' / ');
 }
 
 const ms = (value: number | null): string => (value === null ? '-' : `${value.toFixed(2)}ms`);

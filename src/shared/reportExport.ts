@@ -1,4 +1,5 @@
 /** The report as a file the user saves: CSV for spreadsheets, JSON for scripts. */
+import { csvCell } from './csv';
 import type { ReportFormat, ReportRow, TimeRange } from './dashboardProtocol';
 
 export const REPORT_COLUMNS = [
@@ -12,14 +13,6 @@ export const REPORT_COLUMNS = [
   'Last Status',
   'Certificate Days Left',
 ] as const;
-
-function csvCell(value: string | number | null): string {
-  if (value === null) return '';
-  const text = String(value);
-  // A leading = + - @ makes spreadsheets run the cell as a formula: prefix a quote to keep it text.
-  const safe = typeof value === 'string' && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
 
 function round(value: number | null, digits: number): number | null {
   return value === null ? null : Number(value.toFixed(digits));

@@ -4,6 +4,7 @@
  * would compute with them, durations are milliseconds.
  */
 import type { GeoLocation } from '../../shared/geoLocation';
+import { placeName } from '../../shared/geoLocation';
 import type { CheckResult, PhaseTimings } from '../probes/checkResult';
 import type { CheckRecord } from '../store/checkRecord';
 import type { LatencyStats, SeriesPoint } from '../store/historyStore';
@@ -84,13 +85,8 @@ export function locationView(location: GeoLocation | null | undefined): Location
   };
 }
 
-/** "City, Country", "Country", "Local network" or null: one line for a CSV cell. */
-export function locationLine(location: GeoLocation | null | undefined): string | null {
-  if (!location) return null;
-  if (location.local) return 'Local network';
-  if (location.city && location.country) return `${location.city}, ${location.country}`;
-  return location.country ?? location.countryCode ?? null;
-}
+/** One line for a CSV cell: the shared rule (geoLocation.ts). */
+export const locationLine = placeName;
 
 export function phasesView(phases: PhaseTimings): PhasesView {
   return {

@@ -4,6 +4,7 @@
  * queries. Synchronous and file-free: `SqlJsHistoryStore` owns the files and the timers.
  */
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+import { csvCell } from '../../shared/csv';
 import type { CheckRecord, StateChangeRecord, TargetInfo } from './checkRecord';
 import type {
   AnomalyHit,
@@ -884,9 +885,9 @@ export class HistoryDatabase {
         [
           new Date(r.startedAt).toISOString(),
           r.startedAt,
-          csvText(r.targetId),
-          csvText(r.target),
-          csvText(r.name),
+          csvCell(r.targetId),
+          csvCell(r.target),
+          csvCell(r.name),
           r.status,
           r.reason ?? '',
           r.statusCode ?? '',
@@ -898,22 +899,13 @@ export class HistoryDatabase {
           r.phases.transfer,
           r.anomalyScore ?? '',
           r.address ?? '',
-          csvText(r.location?.countryCode ?? ''),
-          csvText(r.location?.city ?? ''),
-          csvText(r.message),
+          csvCell(r.location?.countryCode ?? ''),
+          csvCell(r.location?.city ?? ''),
+          csvCell(r.message),
           r.maintenance ? 'true' : '',
         ].join(','),
       );
     }
     return `${lines.join('\r\n')}\r\n`;
   }
-}
-
-/**
- * Quotes a text field for CSV. Text a server controls (messages, names) that starts like a
- * formula gets a leading apostrophe, so a spreadsheet shows it instead of evaluating it.
- */
-function csvText(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

@@ -5,7 +5,7 @@
  * other window's writes arrive.
  */
 import type { Disposable } from '../../core/disposable';
-import type { GeoLocation } from '../../shared/geoLocation';
+import { placeName } from '../../shared/geoLocation';
 import type { SeriesPoint } from '../../core/store/historyStore';
 import {
   RANGE_MS,
@@ -19,12 +19,6 @@ import {
 import { buildSeries, type SeriesSample } from '../../shared/seriesDownsampling';
 import type { DashboardDataSource } from '../dashboard/dashboardDataSource';
 import type { MonitorService, TargetSnapshot } from './monitorService';
-
-function locationText(location: GeoLocation | null | undefined): string | null {
-  if (!location) return null;
-  if (location.local) return 'Local network';
-  return [location.city, location.country].filter(Boolean).join(', ') || null;
-}
 
 function sampleFromPoint(point: SeriesPoint, anomalyThreshold: number): SeriesSample {
   const phases = point.phases;
@@ -105,7 +99,7 @@ export class MonitorDashboardSource implements DashboardDataSource {
         availability: history?.uptime(target.id, period.from, period.to) ?? null,
         avgMs: stats?.avg ?? null,
         p95Ms: stats?.p95 ?? null,
-        location: locationText(snapshot.lastRecord?.location),
+        location: placeName(snapshot.lastRecord?.location),
         anomalies: anomalyCounts.get(target.id) ?? 0,
         lastStatus: snapshot.status,
         certDaysLeft: snapshot.lastRecord?.tls?.daysLeft ?? null,

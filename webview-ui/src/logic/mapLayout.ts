@@ -55,13 +55,8 @@ export function layoutMarkers(targets: readonly DashboardTarget[], project: Proj
   return layout;
 }
 
-/** "Mountain View, United States", "United States", or null. */
-export function placeName(location: MapLocation | null): string | null {
-  if (!location) return null;
-  if (location.local) return 'Local network';
-  if (location.city && location.country) return `${location.city}, ${location.country}`;
-  return location.country ?? location.city ?? null;
-}
+/** "Mountain View, United States", "United States", or null: the shared rule (geoLocation.ts). */
+export { placeName } from '../../../src/shared/geoLocation';
 
 /** "Google LLC (AS15169)", "AS15169", "Google LLC" or null. */
 export function networkName(location: MapLocation | null): string | null {
