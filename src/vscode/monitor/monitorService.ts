@@ -565,21 +565,39 @@ export class MonitorService implements vscode.Disposable {
     const reader = this.reader;
     if (!board || !reader) return undefined;
     const requestedAt = await board.requestCheck(target.id);
-    // The writer reads requests twice a heartbeat; the check then takes up to its timeout.
-    const deadline = Date.now() + target.timeoutMs + 2 * this.heartbeatMs + 2_000;
-    for (let attempt = 0; attempt < 10_000 && Date.now() < deadline && !this.disposed && this.reader === reader; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      await reader.refresh();
+    // The writer hears the request through its file watch (or reads requests twice a heartbeat);
+    // the check then takes up to its timeout. Its result arrives as a change of the history,
+    // which this window's store announces as soon as the journal line is written: no polling.
+    const deadline = target.timeoutMs + 2 * this.heartbeatMs + 2_000;
+    const answered = (): CheckRecord | undefined => {
       let latest: CheckRecord | undefined;
       try {
         latest = reader.latest(target.id);
       } catch {
         latest = undefined;
       }
-      if (latest && latest.startedAt >= requestedAt - 1) {
-        this.loadLatestFromHistory(true);
-        return latest;
-      }
+      return latest && latest.startedAt >= requestedAt - 1 ? latest : undefined;
+    };
+    const latest = await new Promise<CheckRecord | undefined>((resolve) => {
+      const finish = (record: CheckRecord | undefined): void => {
+        clearTimeout(timer);
+        subscription.dispose();
+        resolve(record);
+      };
+      const timer = setTimeout(() => finish(undefined), deadline);
+      const subscription = reader.onDidChange(() => {
+        const record = this.disposed || this.reader !== reader ? undefined : answered();
+        if (record || this.disposed || this.reader !== reader) finish(record);
+      });
+      // Already there (the writer was quick), or the store's watch missed it: look once now.
+      void reader.refresh().then(() => {
+        const record = answered();
+        if (record) finish(record);
+      });
+    });
+    if (latest) {
+      this.loadLatestFromHistory(true);
+      return latest;
     }
     this.options.log.warn(
       `The window that checks the targets did not run the check of ${target.name} in time; checking it from this window without recording it.`,
