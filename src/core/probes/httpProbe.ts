@@ -177,6 +177,12 @@ function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(bytes % (1024 * 1024) ? 1 : 0)} MiB` : `${Math.round(bytes / 1024)} KiB`;
 }
 
+/** Host (IPv6 without brackets), port and scheme of a target's or a proxy's URL. */
+function endpointOf(url: URL): { host: string; port: number; https: boolean } {
+  const https = url.protocol === 'https:';
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : https ? 443 : 80, https };
+}
+
 function needsBody(options: HttpOptions): boolean {
   return options.bodyContains !== undefined || options.bodyNotContains !== undefined || options.jsonPath !== undefined;
 }
@@ -193,9 +199,7 @@ async function requestOnce(
 ): Promise<HopResponse> {
   const options = target.http!;
   const { clock, deadline } = run;
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const https = url.protocol === 'https:';
-  const port = url.port ? Number(url.port) : https ? 443 : 80;
+  const { host, port, https } = endpointOf(url);
 
   const proxySettings = env.proxy();
   const proxy = proxyFor(url, proxySettings);
@@ -271,15 +275,12 @@ async function requestThroughProxy(
 ): Promise<HopResponse> {
   const options = target.http!;
   const { clock, deadline } = run;
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const https = url.protocol === 'https:';
-  const port = url.port ? Number(url.port) : https ? 443 : 80;
+  const { host, port, https } = endpointOf(url);
   // The proxy resolves names, so only an address written in the URL can be refused up front.
   if (isIP(host) !== 0) assertAddressesAllowed([host], host, target.blockLinkLocal);
 
   const proxyUrl = new URL(proxy.url);
-  const proxyHost = proxyUrl.hostname.replace(/^\[|\]$/g, '');
-  const proxyPort = proxyUrl.port ? Number(proxyUrl.port) : proxyUrl.protocol === 'https:' ? 443 : 80;
+  const { host: proxyHost, port: proxyPort } = endpointOf(proxyUrl);
   const proxyName = proxyUrl.host;
   progress.peer = `the proxy ${proxyName}`;
   const route = (run.proxy ??= { url: proxy.url, connectMs: 0, tunnelMs: 0 });
