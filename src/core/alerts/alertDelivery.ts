@@ -246,6 +246,10 @@ export class AlertDelivery implements Disposable {
     return this.queues.length;
   }
 
+  get channelNames(): string[] {
+    return this.queues.map((queue) => queue.channel.name);
+  }
+
   /** Hands alerts and recoveries to every channel; other events are ignored. */
   handle(event: MonitorEvent): void {
     if (event.type !== 'alert' && event.type !== 'recovered') return;

@@ -4,7 +4,6 @@
  * title), and appends the chosen targets to the user's settings. Credentials found in the file go
  * to Secret Storage, bound to the origin of the target they came with, as Store Secret does.
  */
-import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { ImportError, importTargets, type ImportFormat, type ImportPreview } from '../../core/targets/targetImport';
 import { resolveTarget } from '../../core/targets/target';
@@ -35,7 +34,8 @@ export async function importTargetsCommand(
     uri = picked?.[0];
     if (!uri) return 0;
   }
-  const text = await readFile(uri.fsPath, 'utf8');
+  // Through the editor's file system, so a file on a remote or virtual workspace is read too.
+  const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
   let preview: ImportPreview;
   try {
     preview = importTargets(text, args?.format);

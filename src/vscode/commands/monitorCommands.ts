@@ -203,7 +203,7 @@ export function registerCommands(services: CommandServices): vscode.Disposable[]
       argument,
       monitor,
       vscode.l10n.t('End the snooze of which target?'),
-      (snapshot) => snapshot.configured.target.quiet.snoozeUntil !== null,
+      (snapshot) => (snapshot.configured.target.quiet.snoozeUntil ?? 0) > Date.now(),
     );
     if (!id) return;
     await targets.update(id, (entry) => {

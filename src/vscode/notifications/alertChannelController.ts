@@ -67,7 +67,7 @@ export class AlertChannelController implements vscode.Disposable {
 
   /** The channels in force, by name (the test API reads them). */
   get channelNames(): string[] {
-    return this.entries().map((entry) => entry.name);
+    return this.delivery.channelNames;
   }
 
   /** Reads the channels from the settings and their addresses from Secret Storage. */
@@ -129,8 +129,11 @@ export class AlertChannelController implements vscode.Disposable {
       if (problem) throw new Error(problem);
     }
     await this.secrets.store(SECRET_PREFIX + name, url.trim());
-    const entries = this.entries().filter((entry) => entry.name !== name);
-    entries.push({ name, format, ...(template !== undefined && format === 'webhook' ? { template } : {}) });
+    // Other entries stay as the user wrote them, broken ones included: an edit loses nothing.
+    const entries = [
+      ...this.rawEntries().filter((entry) => !hasName(entry, name)),
+      { name, format, ...(template !== undefined && format === 'webhook' ? { template } : {}) },
+    ];
     await vscode.workspace.getConfiguration(SECTION).update(SETTING, entries, vscode.ConfigurationTarget.Global);
     await this.reload();
   }
@@ -142,7 +145,7 @@ export class AlertChannelController implements vscode.Disposable {
     await this.secrets.delete(SECRET_PREFIX + chosen);
     await vscode.workspace.getConfiguration(SECTION).update(
       SETTING,
-      this.entries().filter((entry) => entry.name !== chosen),
+      this.rawEntries().filter((entry) => !hasName(entry, chosen)),
       vscode.ConfigurationTarget.Global,
     );
     await this.reload();
@@ -180,11 +183,15 @@ export class AlertChannelController implements vscode.Disposable {
   }
 
   /** The user's own entries: a workspace value is never read, since it could add channels a user did not. */
-  private entries(): ChannelEntry[] {
+  private rawEntries(): unknown[] {
     const raw = vscode.workspace.getConfiguration(SECTION).inspect<unknown>(SETTING)?.globalValue;
-    if (!Array.isArray(raw)) return [];
+    return Array.isArray(raw) ? raw : [];
+  }
+
+  /** The usable entries; each unusable one is reported (once) and skipped, left in the settings. */
+  private entries(): ChannelEntry[] {
     const entries: ChannelEntry[] = [];
-    for (const item of raw) {
+    for (const item of this.rawEntries()) {
       const entry = item as Partial<ChannelEntry> | null;
       if (
         !entry ||
@@ -240,4 +247,8 @@ export class AlertChannelController implements vscode.Disposable {
     for (const subscription of this.subscriptions) subscription.dispose();
     this.delivery.dispose();
   }
+}
+
+function hasName(entry: unknown, name: string): boolean {
+  return typeof entry === 'object' && entry !== null && (entry as { name?: unknown }).name === name;
 }
