@@ -124,18 +124,28 @@ async function seedHistory(directory: string, now: number, targets: number): Pro
   db.exec('BEGIN');
   const keepMs = [2 * DAY, 90 * DAY, 5 * 365 * DAY];
   const insertTarget = db.prepare('INSERT INTO targets (tid, id, url, name, first_seen_at) VALUES (?, ?, ?, ?, ?)');
-  const insertRaw = db.prepare('INSERT INTO checks VALUES (NULL, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)');
+  const insertRaw = db.prepare('INSERT INTO checks VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)');
   const insertRollups = ROLLUP_LEVELS.map((level) =>
     db.prepare(`INSERT INTO ${level.table} VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`),
   );
   let rows = 0;
+  let sequence = 0;
   for (let index = 0; index < targets; index++) {
     const tid = index + 1;
     insertTarget.run([tid, `t${index}`, `https://service-${index}.example/health`, `Service ${index}`, now - 30 * DAY]);
     const buckets = ROLLUP_LEVELS.map(() => new Map<number, Bucket>());
     for (const check of minuteChecks(index, now - 30 * DAY, now)) {
       if (check.at >= now - 7 * DAY) {
-        insertRaw.run([tid, check.at, check.status, check.status === 2 ? null : 200, check.totalUs, ...check.phasesUs, check.anomalyE4]);
+        insertRaw.run([
+          ++sequence,
+          tid,
+          check.at,
+          check.status,
+          check.status === 2 ? null : 200,
+          check.totalUs,
+          ...check.phasesUs,
+          check.anomalyE4,
+        ]);
         rows++;
       }
       ROLLUP_LEVELS.forEach((level, i) => {
@@ -167,7 +177,7 @@ async function seedHistory(directory: string, now: number, targets: number): Pro
     });
   }
   for (const statement of [insertTarget, insertRaw, ...insertRollups]) statement.free();
-  db.run("INSERT INTO meta (key, value) VALUES ('last_seq', 0)");
+  db.run("INSERT INTO meta (key, value) VALUES ('last_seq', ?)", [sequence]);
   db.exec('COMMIT');
   writeFileSync(join(directory, SNAPSHOT_FILE), await encodeSnapshot(db.export()));
   db.close();

@@ -229,7 +229,10 @@ export class HistoryDatabase {
         const check = db.exec('PRAGMA quick_check')[0]?.values[0]?.[0];
         if (check !== 'ok') throw new CorruptDatabaseError(`The snapshot failed its integrity check: ${String(check)}`);
       }
-      migrate(db);
+      const { from, to } = migrate(db);
+      // A migration that rebuilt a table leaves the old one's pages free: give them back now, not
+      // at the next retention pass, since the database's file is held in memory.
+      if (image && from < to) db.exec('PRAGMA incremental_vacuum');
       return new HistoryDatabase(db, retention, now);
     } catch (error) {
       db.close();

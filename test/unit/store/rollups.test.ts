@@ -215,6 +215,21 @@ test('a version 1 database is migrated: data kept, histograms rebuilt from raw r
   assert.equal(queryRows(db, 'PRAGMA user_version')[0]![0], SCHEMA_VERSION);
   assert.equal(queryRows(db, 'SELECT count(*) FROM rollup_hour WHERE hist IS NOT NULL')[0]![0], 1);
   assert.equal(queryRows(db, 'SELECT count FROM rollup_minute')[0]![0], 4);
+  // Raw checks are stored in (target, time) order without a second index repeating the key.
+  assert.match(
+    String(queryRows(db, "SELECT sql FROM sqlite_schema WHERE name = 'checks'")[0]![0]),
+    /PRIMARY KEY \(tid, at, seq\)\s*\) WITHOUT ROWID/,
+  );
+  assert.deepEqual(
+    queryRows(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'checks'"),
+    [[0]],
+    'no index beside the table',
+  );
+  assert.deepEqual(
+    queryRows(db, 'SELECT seq, at, total_us FROM checks ORDER BY seq'),
+    [...totals.map((totalUs, i) => [i + 1, at + i * 1000, totalUs]), [4, at + 5000, 40_000]],
+    'the old rows kept, the new one after them',
+  );
 });
 
 test('checks made during maintenance are kept and marked, and uptime leaves them out at every level', async (t) => {
