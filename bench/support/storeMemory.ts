@@ -21,10 +21,15 @@ void (async () => {
   });
   // A query as the dashboard makes, so what it needs is loaded.
   store.series('t1', { from: Number(now) - 30 * 86_400_000, to: Number(now), maxPoints: 300 });
-  collect();
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  collect();
-  const usage = process.memoryUsage();
-  process.stdout.write(`${JSON.stringify({ heapUsed: usage.heapUsed, arrayBuffers: usage.arrayBuffers, rss: usage.rss })}\n`);
+  // Array buffers are freed by a sweeper that runs after a collection, so one reading can still
+  // count a buffer already let go (the gunzipped snapshot): what is held is the least of several.
+  let held: NodeJS.MemoryUsage | undefined;
+  for (let round = 0; round < 5; round++) {
+    collect();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const usage = process.memoryUsage();
+    if (!held || usage.heapUsed + usage.arrayBuffers < held.heapUsed + held.arrayBuffers) held = usage;
+  }
+  process.stdout.write(`${JSON.stringify({ heapUsed: held!.heapUsed, arrayBuffers: held!.arrayBuffers, rss: held!.rss })}\n`);
   await store.dispose();
 })();
