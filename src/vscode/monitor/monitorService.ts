@@ -23,8 +23,8 @@ import { Scheduler, type SchedulerSettings } from '../../core/scheduler/schedule
 import type { CheckRecord } from '../../core/store/checkRecord';
 import type { HistoryQueries, HistoryStore, RetentionPolicy, StoreProblem } from '../../core/store/historyStore';
 import { SqlJsHistoryStore } from '../../core/store/sqlJsHistoryStore';
-import { CheckRequestTracker, mergeForeignTargets, type PublishedTarget, SharedTargetsBoard } from '../../core/store/sharedTargets';
-import { WriterLease } from '../../core/store/writerLease';
+import { CheckRequestTracker, mergeForeignTargets, type PublishedTarget, SharedTargetsBoard } from '../../core/coordination/sharedTargets';
+import { WriterLease } from '../../core/coordination/writerLease';
 import type { Target } from '../../core/targets/target';
 import type { MonitorSettings, MonitorSettingsValues, SettingsArea } from '../config/monitorSettings';
 import type { ConfiguredTarget, SecretLookup } from '../config/targetEntries';
