@@ -14,11 +14,10 @@ import { createApiDataSource } from '../core/api/apiDataSource';
 import { ApiPortInUseError } from '../core/api/apiErrors';
 import { startApiForCli, type CliApi } from './cliApi';
 import { GeoLocator } from '../core/geo/geoLocator';
-import { MonitorEngine } from '../core/monitorEngine';
+import { createMonitorEngine } from '../core/monitorEngine';
 import { Prober } from '../core/probes/prober';
 import { cliProxySettings, PROXY_USAGE } from './proxyEnvironment';
 import type { MonitorEvent } from '../core/scheduler/monitorEvent';
-import { Scheduler } from '../core/scheduler/scheduler';
 import { SqlJsHistoryStore } from '../core/store/sqlJsHistoryStore';
 import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target } from '../core/targets/target';
 import { numberOption, parseArgs, textOption, UsageError, type ParsedArgs } from './args';
@@ -216,17 +215,16 @@ export async function runWatchCommand(
   });
   const proxy = cliProxySettings(environment, (line) => write(`   ${line}`));
   const prober = new Prober({ proxy });
-  const scheduler = new Scheduler({
-    runCheck: (target, signal) => prober.check(target, signal),
-    alertThreshold: settings.threshold,
-    retries,
-    retryDelayMs: Math.min(2_000, settings.intervalSeconds * 250),
-    // A person watching a terminal expects the first checks right away.
-    staggerFirstChecks: false,
-  });
   const geo = files.geoDatabasePath ? new GeoLocator({ databasePath: files.geoDatabasePath }) : undefined;
-  const engine = new MonitorEngine({
-    scheduler,
+  const engine = createMonitorEngine({
+    runCheck: (target, signal) => prober.check(target, signal),
+    scheduler: {
+      alertThreshold: settings.threshold,
+      retries,
+      retryDelayMs: Math.min(2_000, settings.intervalSeconds * 250),
+      // A person watching a terminal expects the first checks right away.
+      staggerFirstChecks: false,
+    },
     store,
     geo,
     anomalyThreshold: DEFAULT_ANOMALY_THRESHOLD,
@@ -259,7 +257,7 @@ export async function runWatchCommand(
         print: write,
         source: createApiDataSource({
           store,
-          scheduler,
+          scheduler: engine,
           getTargets: () => settings.targets,
           isWriter: () => true,
           anomalyThreshold: () => engine.threshold,
@@ -268,7 +266,6 @@ export async function runWatchCommand(
     } catch (error) {
       delivery.dispose();
       engine.dispose();
-      scheduler.dispose();
       await store.dispose();
       if (error instanceof ApiPortInUseError) throw new UsageError(error.message);
       throw error;
@@ -281,7 +278,7 @@ export async function runWatchCommand(
   );
   // Warnings (very short intervals...) arrive as events, printed above.
   engine.setTargets(settings.targets);
-  scheduler.start();
+  engine.start();
 
   let durationTimer: NodeJS.Timeout | undefined;
   const finished =
@@ -291,7 +288,7 @@ export async function runWatchCommand(
   await Promise.race([finished, io.interrupted]);
   clearTimeout(durationTimer);
 
-  scheduler.dispose();
+  engine.stop();
   await api?.dispose();
   await engine.settled();
   const rows = buildReport(store, settings.targets, startedAt, Date.now() + 1, engine.threshold);

@@ -1,7 +1,8 @@
 /**
  * The monitoring engine as the extension and the CLI use it: the scheduler checks, each counted
  * check is scored by its target's anomaly detector, located, recorded in the history, and
- * published as one `RecordedCheck` for the views, the notifications and the API.
+ * published as one `RecordedCheck` for the views, the notifications and the API. Both composition
+ * roots build it with `createMonitorEngine`, and drive the scheduler only through the engine.
  */
 import { DEFAULT_ANOMALY_THRESHOLD, type AnomalyDetectorSettings } from './anomaly/anomalyDetector';
 import { AnomalyDetectorRegistry } from './anomaly/anomalyDetectorRegistry';
@@ -10,7 +11,7 @@ import { Emitter, type Event } from './events';
 import type { GeoLocation } from '../shared/geoLocation';
 import type { GeoLocator } from './geo/geoLocator';
 import type { CheckResult } from './probes/checkResult';
-import type { Scheduler } from './scheduler/scheduler';
+import { Scheduler, type SchedulerOptions, type SchedulerSettings } from './scheduler/scheduler';
 import type { CheckCompletedEvent, MonitorEvent, StateChangedEvent, TargetState, WarningEvent } from './scheduler/monitorEvent';
 import type { CheckRecord } from './store/checkRecord';
 import type { HistoryStore } from './store/historyStore';
@@ -26,6 +27,7 @@ export interface RecordedCheck {
 }
 
 export interface MonitorEngineOptions {
+  /** The engine's own: it is disposed with the engine. */
   scheduler: Scheduler;
   /** Where checks are recorded; absent when history is not kept (a one-off run). */
   store?: HistoryStore;
@@ -35,6 +37,19 @@ export interface MonitorEngineOptions {
   detectorSettings?: AnomalyDetectorSettings;
   /** Hears problems the engine works around (a location lookup failed...). */
   onProblem?: (message: string) => void;
+}
+
+export interface CreateMonitorEngineOptions extends Omit<MonitorEngineOptions, 'scheduler'> {
+  /** Runs one check of a target (the prober's). */
+  runCheck: SchedulerOptions['runCheck'];
+  /** The scheduler's settings and clock; what is left out keeps its default. */
+  scheduler?: Omit<SchedulerOptions, 'runCheck'>;
+}
+
+/** The engine over a scheduler of its own, which it starts, stops and disposes. */
+export function createMonitorEngine(options: CreateMonitorEngineOptions): MonitorEngine {
+  const { runCheck, scheduler, ...engine } = options;
+  return new MonitorEngine({ ...engine, scheduler: new Scheduler({ ...scheduler, runCheck }) });
 }
 
 /** Locations are looked up once per address; the cache is bounded. */
@@ -94,6 +109,37 @@ export class MonitorEngine implements Disposable {
     }
     for (const target of targets) this.store?.upsertTarget({ id: target.id, url: target.url, name: target.name });
     return this.scheduler.setTargets(targets);
+  }
+
+  /** Starts the checks on each target's slots. */
+  start(): void {
+    this.scheduler.start();
+  }
+
+  /**
+   * Checks a target now, outside its slots (counted and recorded like any other check); resolves
+   * undefined for an unknown target or an abandoned check.
+   */
+  checkNow(id: string): Promise<CheckResult | undefined> {
+    return this.scheduler.checkNow(id);
+  }
+
+  /** A target's live state; undefined for an unknown target. */
+  state(id: string): TargetState | undefined {
+    return this.scheduler.state(id);
+  }
+
+  /** Changes the scheduler's settings (retries, alert threshold, reminders...) from now on. */
+  updateSettings(changes: Partial<SchedulerSettings>): void {
+    this.scheduler.updateSettings(changes);
+  }
+
+  /**
+   * Stops checking: no check starts after this and the running ones are abandoned; `settled`
+   * still waits for what was completed to be recorded. `dispose` stops it too.
+   */
+  stop(): void {
+    this.scheduler.dispose();
   }
 
   /** Resolves once every check completed so far is recorded (tests, shutdown). */
@@ -175,6 +221,7 @@ export class MonitorEngine implements Disposable {
     if (this.disposed) return;
     this.disposed = true;
     this.subscription.dispose();
+    this.scheduler.dispose();
     this.recordedEmitter.dispose();
     this.detectors.dispose();
     this.learnedUrls.clear();

@@ -41,8 +41,9 @@ export interface ApiDataSource {
 }
 
 /**
- * Who answers state and check-now requests: the `Scheduler` itself in the writer (and the CLI), or
- * an adapter in a window that forwards check-now requests to the writer window.
+ * Who answers state and check-now requests: the engine (over its scheduler) in the CLI, or in the
+ * extension an adapter over the monitor service, which forwards them to the writer window from a
+ * window that only reads the history.
  */
 export interface ApiScheduler {
   state(id: string): ApiTargetState | undefined;

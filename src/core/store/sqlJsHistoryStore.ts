@@ -63,7 +63,7 @@ import { loadSqlJs } from './sqlJsLoader';
 
 export { SNAPSHOT_FILE } from './snapshotFile';
 
-/** What the store needs of the writer lease (writerLease.ts). */
+/** What the store needs of the writer lease (coordination/writerLease.ts). */
 export interface StoreLease {
   readonly isWriter: boolean;
   readonly epoch: number;

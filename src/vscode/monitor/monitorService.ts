@@ -13,18 +13,18 @@
  */
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
-import { MonitorEngine, type RecordedCheck } from '../../core/monitorEngine';
+import { createMonitorEngine, type MonitorEngine, type RecordedCheck } from '../../core/monitorEngine';
 import { GeoLocator } from '../../core/geo/geoLocator';
 import type { CheckResult } from '../../core/probes/checkResult';
 import { Prober } from '../../core/probes/prober';
 import type { ProxySettings } from '../../core/probes/proxySettings';
 import type { MonitorEvent, TargetStatus } from '../../core/scheduler/monitorEvent';
-import { Scheduler, type SchedulerSettings } from '../../core/scheduler/scheduler';
+import type { SchedulerSettings } from '../../core/scheduler/scheduler';
 import type { CheckRecord } from '../../core/store/checkRecord';
 import type { HistoryQueries, HistoryStore, RetentionPolicy, StoreProblem } from '../../core/store/historyStore';
 import { SqlJsHistoryStore } from '../../core/store/sqlJsHistoryStore';
-import { CheckRequestTracker, mergeForeignTargets, type PublishedTarget, SharedTargetsBoard } from '../../core/store/sharedTargets';
-import { WriterLease } from '../../core/store/writerLease';
+import { CheckRequestTracker, mergeForeignTargets, type PublishedTarget, SharedTargetsBoard } from '../../core/coordination/sharedTargets';
+import { WriterLease } from '../../core/coordination/writerLease';
 import type { Target } from '../../core/targets/target';
 import type { MonitorSettings, MonitorSettingsValues, SettingsArea } from '../config/monitorSettings';
 import type { ConfiguredTarget, SecretLookup } from '../config/targetEntries';
@@ -83,7 +83,6 @@ interface ForeignEntry {
 const FORWARDED_EVENTS: ReadonlySet<MonitorEvent['type']> = new Set(['alert', 'recovered', 'reminder', 'certificateExpiring', 'warning']);
 
 interface WriterParts {
-  scheduler: Scheduler;
   engine: MonitorEngine;
   store: SqlJsHistoryStore | undefined;
   geo: GeoLocator | undefined;
@@ -271,16 +270,15 @@ export class MonitorService implements vscode.Disposable {
       return;
     }
     const geo = await this.createGeoLocator(values.geo.onlineLookup);
-    const scheduler = new Scheduler({ runCheck: (target, signal) => this.prober.check(target, signal), ...this.schedulerSettings(values) });
-    const engine = new MonitorEngine({
-      scheduler,
+    const engine = createMonitorEngine({
+      runCheck: (target, signal) => this.prober.check(target, signal),
+      scheduler: this.schedulerSettings(values),
       store,
       geo,
       anomalyThreshold: values.anomaly.threshold,
       onProblem: (message) => log.warn(message),
     });
     const parts: WriterParts = {
-      scheduler,
       engine,
       store,
       geo,
@@ -305,11 +303,11 @@ export class MonitorService implements vscode.Disposable {
     // Before the first tick, so the other windows' targets resume on their slots with the rest.
     await this.syncSharedTargets();
     if (this.writer !== parts) return;
-    scheduler.start();
+    engine.start();
     // A target never checked would show "pending" until its staggered slot, up to a whole
     // interval away; check those now. Targets with history keep their slots.
     for (const { target } of this.configured) {
-      if (!target.paused && !this.lastRecords.has(target.id)) void scheduler.checkNow(target.id);
+      if (!target.paused && !this.lastRecords.has(target.id)) void engine.checkNow(target.id);
     }
     if (this.board) {
       // Twice a heartbeat: a window's new target is checked, and a closed window's dropped, promptly.
@@ -370,7 +368,7 @@ export class MonitorService implements vscode.Disposable {
     await this.syncing;
     this.foreign.clear();
     for (const subscription of parts.subscriptions) subscription.dispose();
-    parts.scheduler.dispose();
+    parts.engine.stop();
     await parts.engine.settled();
     parts.engine.dispose();
     await parts.store?.dispose();
@@ -502,7 +500,7 @@ export class MonitorService implements vscode.Disposable {
       for (const entry of configured) {
         const previousUrl = before.get(entry.target.id);
         if ((previousUrl === undefined || previousUrl !== entry.target.url) && !entry.target.paused)
-          void writer.scheduler.checkNow(entry.target.id);
+          void writer.engine.checkNow(entry.target.id);
       }
     }
     this.listEmitter.fire();
@@ -524,7 +522,7 @@ export class MonitorService implements vscode.Disposable {
   private snapshotOf(configured: ConfiguredTarget): TargetSnapshot {
     const { target } = configured;
     const lastRecord = this.lastRecords.get(target.id);
-    const state = this.writer?.scheduler.state(target.id);
+    const state = this.writer?.engine.state(target.id);
     if (state) {
       return {
         configured,
@@ -544,7 +542,7 @@ export class MonitorService implements vscode.Disposable {
    */
   async checkNow(targetId: string): Promise<CheckResult | undefined> {
     const writer = this.writer;
-    if (writer) return writer.scheduler.checkNow(targetId);
+    if (writer) return writer.engine.checkNow(targetId);
     const configured = this.configured.find((entry) => entry.target.id === targetId);
     if (!configured) return undefined;
     const forwarded = await this.forwardCheck(configured.target);
@@ -672,14 +670,14 @@ export class MonitorService implements vscode.Disposable {
         );
       for (const id of added) {
         const target = this.foreign.get(id)?.target;
-        if (target && !target.paused && !this.hasHistory(writer, id)) void writer.scheduler.checkNow(id);
+        if (target && !target.paused && !this.hasHistory(writer, id)) void writer.engine.checkNow(id);
       }
     }
     for (const id of writer.requests.newRequests(
       windows.filter((window) => window.windowId !== board.windowId),
       Date.now(),
     )) {
-      void writer.scheduler.checkNow(id);
+      void writer.engine.checkNow(id);
     }
   }
 
@@ -723,7 +721,7 @@ export class MonitorService implements vscode.Disposable {
     if (!writer) return;
     if (areas.has('scheduler') || areas.has('notifications') || areas.has('defaults')) {
       try {
-        writer.scheduler.updateSettings(this.schedulerSettings(values));
+        writer.engine.updateSettings(this.schedulerSettings(values));
       } catch (error) {
         this.options.log.error(`A monitoring setting was not applied: ${(error as Error).message}`);
       }

@@ -5,7 +5,7 @@
  * Entries travel as written, `${secret:NAME}` references and all; the writer resolves them from
  * the secret storage every window shares, so no secret is ever written to the shared folder.
  */
-import type { PublishedTarget } from '../../core/store/sharedTargets';
+import type { PublishedTarget } from '../../core/coordination/sharedTargets';
 import { DEFAULT_TARGET_DEFAULTS, type ParseResult, type Target } from '../../core/targets/target';
 import { collectTargets, type ConfiguredTarget, type SecretLookup } from '../config/targetEntries';
 

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { NetworkMonitorApi } from '../../../src/extension';
-import { SharedTargetsBoard } from '../../../src/core/store/sharedTargets';
+import { SharedTargetsBoard } from '../../../src/core/coordination/sharedTargets';
 import { DEFAULT_TARGET_DEFAULTS } from '../../../src/core/targets/target';
 import { eventually, WAIT_MS } from './eventually';
 

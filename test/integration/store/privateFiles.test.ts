@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readOrCreateTokenFile } from '../../../src/cli/cliApi';
 import { ensurePrivateDirectory, openPrivateExclusive } from '../../../src/core/store/privateFiles';
-import { SharedTargetsBoard } from '../../../src/core/store/sharedTargets';
+import { SharedTargetsBoard } from '../../../src/core/coordination/sharedTargets';
 import { SNAPSHOT_FILE, SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
-import { LEASE_FILE, WriterLease } from '../../../src/core/store/writerLease';
+import { LEASE_FILE, WriterLease } from '../../../src/core/coordination/writerLease';
 import { DEFAULT_TARGET_DEFAULTS } from '../../../src/core/targets/target';
 import { makeCheck, tempDirectory } from '../../unit/store/storeTestSupport';
 

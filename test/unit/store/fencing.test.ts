@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { encodeEntry, fenceLimit, parseSegmentName, segmentName } from '../../../src/core/store/journal';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
-import { LEASE_FILE, WriterLease } from '../../../src/core/store/writerLease';
+import { LEASE_FILE, WriterLease } from '../../../src/core/coordination/writerLease';
 import { makeCheck, tempDirectory } from './storeTestSupport';
 
 const T0 = Date.UTC(2026, 11, 1, 8, 0, 0);

@@ -34,7 +34,7 @@ import { performance } from 'node:perf_hooks';
 import { type Disposable } from '../disposable';
 import { type Event, Emitter } from '../events';
 import { HeartbeatWatch, THIS_HOST } from './heartbeatWatch';
-import { ensurePrivateDirectory, openPrivateExclusive, writePrivateFileAtomically } from './privateFiles';
+import { ensurePrivateDirectory, openPrivateExclusive, writePrivateFileAtomically } from '../store/privateFiles';
 
 export const LEASE_FILE = 'lease.json';
 const LOCK_FILE = 'lease.lock';

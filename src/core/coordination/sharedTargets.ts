@@ -25,7 +25,7 @@ import { performance } from 'node:perf_hooks';
 import type { Disposable } from '../disposable';
 import type { TargetDefaults, TargetEntry } from '../targets/target';
 import { HeartbeatWatch, THIS_HOST } from './heartbeatWatch';
-import { ensurePrivateDirectory, writePrivateFileAtomically } from './privateFiles';
+import { ensurePrivateDirectory, writePrivateFileAtomically } from '../store/privateFiles';
 
 export const SHARED_TARGETS_DIRECTORY = 'windows';
 const NOTICES_SUFFIX = '.notices';

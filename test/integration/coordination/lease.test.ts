@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { parseSnapshotName } from '../../../src/core/store/snapshotFile';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { loadSqlJs } from '../../../src/core/store/sqlJsLoader';
-import { LEASE_FILE } from '../../../src/core/store/writerLease';
+import { LEASE_FILE } from '../../../src/core/coordination/writerLease';
 
 const FIXTURE = join(__dirname, 'fixtures', 'leaseHolder.ts');
 const HEARTBEAT_MS = 500;

@@ -16,8 +16,8 @@ import {
   SHARED_TARGETS_DIRECTORY,
   SharedTargetsBoard,
   type WindowTargets,
-} from '../../../src/core/store/sharedTargets';
-import { HeartbeatWatch } from '../../../src/core/store/heartbeatWatch';
+} from '../../../src/core/coordination/sharedTargets';
+import { HeartbeatWatch } from '../../../src/core/coordination/heartbeatWatch';
 import { DEFAULT_TARGET_DEFAULTS } from '../../../src/core/targets/target';
 
 const HEARTBEAT_MS = 200;
