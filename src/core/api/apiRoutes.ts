@@ -8,14 +8,13 @@ import type { CheckRecord } from '../store/checkRecord';
 import type { HistoryQueries, Incident, LatencyStats, StoredTarget, TimeRange } from '../store/historyStore';
 import { parseTargetSpec, type Target } from '../targets/target';
 import { reportToCsv } from '../../shared/reportExport';
-import type { ReportRow } from '../../shared/dashboardProtocol';
+import { buildReportRows } from '../report/reportRows';
 import type { ApiDataSource } from './apiDataSource';
 import { ApiError } from './apiErrors';
 import {
   checkView,
   currentStatusView,
   iso,
-  locationLine,
   locationView,
   ms,
   newestCheck,
@@ -368,18 +367,16 @@ export class ApiRouter {
       };
     });
     if (format === 'csv') {
-      const csvRows: ReportRow[] = rows.map((row) => ({
-        targetId: row.target.id,
-        name: row.target.name,
-        url: row.target.url,
-        availability: row.availability,
-        avgMs: row.latency.avg,
-        p95Ms: row.latency.p95,
-        location: locationLine(row.record?.location),
-        anomalies: row.anomalies,
-        lastStatus: row.status,
+      const figures = new Map(
+        rows.map((row) => [row.target.id, { availability: row.availability, latency: row.latency, anomalies: row.anomalies }]),
+      );
+      const subjects = rows.map((row) => ({
+        target: row.target,
+        status: row.status,
+        location: row.record?.location,
         certDaysLeft: row.certDaysLeft,
       }));
+      const csvRows = buildReportRows(history, subjects, range, { anomalyThreshold: this.source.anomalyThreshold(), figures });
       return { status: 200, contentType: 'text/csv; charset=utf-8', body: reportToCsv(csvRows) };
     }
     return json(200, {
