@@ -1,25 +1,17 @@
-/** The report table the CLI prints at the end of a watch (the seed's columns). */
+/** The report table the CLI prints at the end of a watch (the seed's columns), from the one report's rows. */
+import type { ReportRow } from '../shared/dashboardProtocol';
 import { placeName, type GeoLocation } from '../shared/geoLocation';
+import { buildReportRows } from '../core/report/reportRows';
+import type { CheckRecord } from '../core/store/checkRecord';
 import type { HistoryQueries } from '../core/store/historyStore';
 import type { Target } from '../core/targets/target';
-
-export interface ReportRow {
-  target: string;
-  availability: string;
-  avgResponse: string;
-  p95: string;
-  location: string;
-  anomalies: string;
-  lastStatus: string;
-}
 
 export function describeLocation(location: GeoLocation | null | undefined): string {
   // The network is added for a person reading the table; the place reads as everywhere else.
   return [placeName(location) ?? 'Unknown', location?.local ? null : location?.isp].filter(Boolean).join(' / ');
 }
 
-const ms = (value: number | null): string => (value === null ? '-' : `${value.toFixed(2)}ms`);
-
+/** The rows of the watch's report: the status is the newest stored check's. */
 export function buildReport(
   store: HistoryQueries,
   targets: readonly Target[],
@@ -27,49 +19,43 @@ export function buildReport(
   until: number,
   anomalyThreshold: number,
 ): ReportRow[] {
-  const range = { from: since, to: until };
-  const anomalyCounts = new Map<string, number>();
-  for (const hit of store.anomalies(range, anomalyThreshold, 100_000))
-    anomalyCounts.set(hit.targetId, (anomalyCounts.get(hit.targetId) ?? 0) + 1);
-  return targets.map((target) => {
-    const uptime = store.uptime(target.id, since, until);
-    const stats = store.latencyStats(target.id, range);
+  const subjects = targets.map((target) => {
     const latest = store.latest(target.id);
     return {
-      target: target.name,
-      availability: uptime === null ? '-' : `${(uptime * 100).toFixed(2)}%`,
-      avgResponse: ms(stats.avg),
-      p95: ms(stats.p95),
-      location: describeLocation(latest?.location),
-      anomalies: String(anomalyCounts.get(target.id) ?? 0),
-      lastStatus: latest
-        ? `${latest.status}${latest.statusCode !== null ? ` ${latest.statusCode}` : latest.reason ? ` ${latest.reason}` : ''}`
-        : 'UNKNOWN',
+      target,
+      status: latest?.status ?? ('UNKNOWN' as const),
+      location: latest?.location,
+      certDaysLeft: latest?.tls?.daysLeft ?? null,
     };
   });
+  return buildReportRows(store, subjects, { from: since, to: until }, { anomalyThreshold });
 }
 
-const HEADERS: Record<keyof ReportRow, string> = {
-  target: 'Target',
-  availability: 'Availability',
-  avgResponse: 'Avg Response',
-  p95: 'p95',
-  location: 'Location',
-  anomalies: 'Anomalies',
-  lastStatus: 'Last Status',
-};
+const ms = (value: number | null): string => (value === null ? '-' : `${value.toFixed(2)}ms`);
 
-export function formatReportTable(rows: readonly ReportRow[]): string {
-  const columns = Object.keys(HEADERS) as (keyof ReportRow)[];
-  const widths = columns.map((column) => Math.max(HEADERS[column].length, ...rows.map((row) => row[column].length)));
-  const line = (cells: string[]): string =>
-    cells
+const HEADERS = ['Target', 'Availability', 'Avg Response', 'p95', 'Location', 'Anomalies', 'Last Status'];
+
+/** The table for a terminal; `latest` adds what a person reading it wants beyond the row: the network, the status code or reason. */
+export function formatReportTable(rows: readonly ReportRow[], latest: (targetId: string) => CheckRecord | undefined): string {
+  const cells = rows.map((row) => {
+    const record = latest(row.targetId);
+    return [
+      row.name,
+      row.availability === null ? '-' : `${(row.availability * 100).toFixed(2)}%`,
+      ms(row.avgMs),
+      ms(row.p95Ms),
+      describeLocation(record?.location),
+      String(row.anomalies),
+      record
+        ? `${row.lastStatus}${record.statusCode !== null ? ` ${record.statusCode}` : record.reason ? ` ${record.reason}` : ''}`
+        : 'UNKNOWN',
+    ];
+  });
+  const widths = HEADERS.map((header, i) => Math.max(header.length, ...cells.map((row) => row[i]!.length)));
+  const line = (values: string[]): string =>
+    values
       .map((cell, i) => cell.padEnd(widths[i]!))
       .join('  ')
       .trimEnd();
-  return [
-    line(columns.map((column) => HEADERS[column])),
-    line(widths.map((width) => '-'.repeat(width))),
-    ...rows.map((row) => line(columns.map((column) => row[column]))),
-  ].join('\n');
+  return [line(HEADERS), line(widths.map((width) => '-'.repeat(width))), ...cells.map(line)].join('\n');
 }

@@ -292,7 +292,7 @@ export async function runWatchCommand(
   await api?.dispose();
   await engine.settled();
   const rows = buildReport(store, settings.targets, startedAt, Date.now() + 1, engine.threshold);
-  write('\n' + formatReportTable(rows));
+  write('\n' + formatReportTable(rows, (targetId) => store.latest(targetId)));
   // Alerts raised at the end still go out, within a bound.
   let graceTimer: NodeJS.Timeout | undefined;
   await Promise.race([delivery.idle(), new Promise<void>((done) => (graceTimer = setTimeout(done, DELIVERY_GRACE_MS)))]);

@@ -8,14 +8,13 @@ import type { CheckRecord } from '../store/checkRecord';
 import type { HistoryQueries, Incident, LatencyStats, StoredTarget, TimeRange } from '../store/historyStore';
 import { parseTargetSpec, type Target } from '../targets/target';
 import { reportToCsv } from '../../shared/reportExport';
-import type { ReportRow } from '../../shared/dashboardProtocol';
+import { buildReportRows } from '../report/reportRows';
 import type { ApiDataSource } from './apiDataSource';
 import { ApiError } from './apiErrors';
 import {
   checkView,
   currentStatusView,
   iso,
-  locationLine,
   locationView,
   ms,
   newestCheck,
@@ -349,59 +348,51 @@ export class ApiRouter {
     const stats = await computeStats(this.source, range, 'full');
     const history = this.requireHistory();
     const incidents = groupBy(history.incidents(undefined, range), (incident) => incident.targetId);
-    const rows = this.source.targets().map((target) => {
-      const figures = stats.get(target.id);
-      const latency = figures?.latency ?? NO_LATENCY;
-      const record = history.latest(target.id);
+    const targets = this.source.targets();
+    const subjects = targets.map((target) => {
       const state = this.source.state(target.id);
+      const record = history.latest(target.id);
       const check = newestCheck(record, state);
-      const targetIncidents = incidents.get(target.id) ?? [];
       return {
         target,
-        record,
-        availability: figures?.uptime ?? null,
-        latency,
-        anomalies: figures?.anomalies ?? 0,
-        incidents: targetIncidents,
         status: state?.status ?? (target.paused ? 'PAUSED' : (check?.status ?? 'UNKNOWN')),
+        location: record?.location,
         certDaysLeft: check?.tls?.daysLeft ?? null,
       };
     });
-    if (format === 'csv') {
-      const csvRows: ReportRow[] = rows.map((row) => ({
-        targetId: row.target.id,
-        name: row.target.name,
-        url: row.target.url,
-        availability: row.availability,
-        avgMs: row.latency.avg,
-        p95Ms: row.latency.p95,
-        location: locationLine(row.record?.location),
-        anomalies: row.anomalies,
-        lastStatus: row.status,
-        certDaysLeft: row.certDaysLeft,
-      }));
-      return { status: 200, contentType: 'text/csv; charset=utf-8', body: reportToCsv(csvRows) };
-    }
+    // The figures were computed in slices above; the rows are the report's, as everywhere else.
+    const figures = new Map(
+      targets.map((target) => {
+        const figure = stats.get(target.id);
+        return [target.id, figure && { availability: figure.uptime, latency: figure.latency ?? NO_LATENCY, anomalies: figure.anomalies }];
+      }),
+    );
+    const rows = buildReportRows(history, subjects, range, { anomalyThreshold: this.source.anomalyThreshold(), figures });
+    if (format === 'csv') return { status: 200, contentType: 'text/csv; charset=utf-8', body: reportToCsv(rows) };
     return json(200, {
       from: iso(range.from),
       to: iso(range.to),
       generated_at: iso(now),
-      targets: rows.map((row) => ({
-        id: row.target.id,
-        name: row.target.name,
-        url: row.target.url,
-        status: row.status,
-        availability: percent(row.availability),
-        mean_response: ms(row.latency.avg),
-        min_response: ms(row.latency.min),
-        max_response: ms(row.latency.max),
-        p95_response: ms(row.latency.p95),
-        anomalies: row.anomalies,
-        incidents: row.incidents.length,
-        downtime_ms: downtimeMs(row.incidents, range),
-        last_location: locationView(row.record?.location),
-        cert_days_left: row.certDaysLeft,
-      })),
+      targets: rows.map((row, i) => {
+        const latency = stats.get(row.targetId)?.latency ?? NO_LATENCY;
+        const targetIncidents = incidents.get(row.targetId) ?? [];
+        return {
+          id: row.targetId,
+          name: row.name,
+          url: row.url,
+          status: row.lastStatus,
+          availability: percent(row.availability),
+          mean_response: ms(row.avgMs),
+          min_response: ms(latency.min),
+          max_response: ms(latency.max),
+          p95_response: ms(row.p95Ms),
+          anomalies: row.anomalies,
+          incidents: targetIncidents.length,
+          downtime_ms: downtimeMs(targetIncidents, range),
+          last_location: locationView(subjects[i]!.location),
+          cert_days_left: row.certDaysLeft,
+        };
+      }),
     });
   }
 

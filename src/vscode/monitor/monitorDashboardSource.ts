@@ -5,7 +5,7 @@
  * other window's writes arrive.
  */
 import type { Disposable } from '../../core/disposable';
-import { placeName } from '../../shared/geoLocation';
+import { buildReportRows } from '../../core/report/reportRows';
 import type { SeriesPoint } from '../../core/store/historyStore';
 import {
   RANGE_MS,
@@ -81,30 +81,14 @@ export class MonitorDashboardSource implements DashboardDataSource {
   }
 
   async report(range: TimeRange, now: number): Promise<ReportRow[]> {
-    const history = this.monitor.history;
+    const subjects = this.monitor.snapshots().map((snapshot) => ({
+      target: snapshot.configured.target,
+      status: snapshot.status,
+      location: snapshot.lastRecord?.location,
+      certDaysLeft: snapshot.lastRecord?.tls?.daysLeft ?? null,
+    }));
     const period = { from: now - RANGE_MS[range], to: now + 1 };
-    const anomalyCounts = new Map<string, number>();
-    if (history) {
-      for (const hit of history.anomalies(period, this.monitor.anomalyThreshold, 100_000)) {
-        anomalyCounts.set(hit.targetId, (anomalyCounts.get(hit.targetId) ?? 0) + 1);
-      }
-    }
-    return this.monitor.snapshots().map((snapshot) => {
-      const { target } = snapshot.configured;
-      const stats = history?.latencyStats(target.id, period);
-      return {
-        targetId: target.id,
-        name: target.name,
-        url: target.url,
-        availability: history?.uptime(target.id, period.from, period.to) ?? null,
-        avgMs: stats?.avg ?? null,
-        p95Ms: stats?.p95 ?? null,
-        location: placeName(snapshot.lastRecord?.location),
-        anomalies: anomalyCounts.get(target.id) ?? 0,
-        lastStatus: snapshot.status,
-        certDaysLeft: snapshot.lastRecord?.tls?.daysLeft ?? null,
-      };
-    });
+    return buildReportRows(this.monitor.history, subjects, period, { anomalyThreshold: this.monitor.anomalyThreshold });
   }
 
   onCheck(listener: (check: LiveCheck) => void): Disposable {
