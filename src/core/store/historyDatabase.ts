@@ -4,7 +4,6 @@
  * queries. Synchronous and file-free: `SqlJsHistoryStore` owns the files and the timers.
  */
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
-import { csvCell } from '../../shared/csv';
 import type { CheckRecord, StateChangeRecord, TargetInfo } from './checkRecord';
 import type {
   AnomalyHit,
@@ -20,8 +19,10 @@ import type {
   StoredTarget,
   TimeRange,
 } from './historyStore';
+import { type ExportedCheck, formatExportedChecks } from './historyExport';
 import type { JournalEntry } from './journal';
 import { exactPercentile, LatencyHistogram } from './latencyHistogram';
+import { PACKED_LAYOUTS, PackedTable } from './packedTables';
 import { migrate, ROLLUP_LEVELS, type RollupLevel, STATUS_CODES, STATUS_NAMES } from './schema';
 
 export class CorruptDatabaseError extends Error {}
@@ -190,7 +191,30 @@ class Aggregate {
 
 const ROLLUP_COLUMNS =
   'count, up, degraded, down, min_us, max_us, sum_us, dns_sum_us, connect_sum_us, tls_sum_us, first_byte_sum_us, transfer_sum_us, anomaly_max_e4, hist, maint_count, maint_answered';
-const RAW_COLUMNS = 'status, total_us, dns_us, connect_us, tls_us, first_byte_us, transfer_us, anomaly_e4, maint';
+
+/** A raw check as `PackedTable` returns it, in `PACKED_LAYOUTS.checks.columns` order. */
+type RawRow = [
+  at: number,
+  seq: number,
+  status: number,
+  reason: string | null,
+  code: number | null,
+  totalUs: number,
+  dnsUs: number,
+  connectUs: number,
+  tlsUs: number,
+  firstByteUs: number,
+  transferUs: number,
+  anomalyE4: number | null,
+  eid: number | null,
+  message: string | null,
+  maint: number | null,
+];
+
+function addRawRow(aggregate: Aggregate, row: RawRow): void {
+  const [, , status, , , totalUs, dns, connect, tls, firstByte, transfer, anomalyE4, , , maint] = row;
+  aggregate.addRaw(status, totalUs, [dns, connect, tls, firstByte, transfer], anomalyE4, maint === 1);
+}
 
 export class HistoryDatabase {
   private statements!: Statements;
@@ -202,22 +226,36 @@ export class HistoryDatabase {
   /** The histogram of the newest bucket per level and target, so appends need not read it back. */
   private readonly openHistograms = new Map<string, { bucket: number; histogram: LatencyHistogram }>();
   private sequence = 0;
+  /** Raw checks, then the minute, hour and day rollups (in `ROLLUP_LEVELS` order), sealed spans packed. */
+  private readonly rawChecks: PackedTable;
+  private readonly rollups: readonly PackedTable[];
 
   private constructor(
     private readonly db: Database,
     private readonly retention: RetentionPolicy,
     private readonly now: () => number,
+    onDamage: (message: string) => void,
   ) {
     this.configureConnection();
     this.prepareStatements();
     this.loadCaches();
+    this.rawChecks = new PackedTable(db, PACKED_LAYOUTS.checks, onDamage);
+    this.rollups = [PACKED_LAYOUTS.minute, PACKED_LAYOUTS.hour, PACKED_LAYOUTS.day].map((layout) => new PackedTable(db, layout, onDamage));
+    // An older file, or one written before its newest spans were over: pack what is sealed now.
+    this.sealSpans();
   }
 
   /**
    * Opens an image (or a new database) and migrates it. Throws `CorruptDatabaseError` for an image
    * SQLite cannot read or that fails its integrity check.
    */
-  static open(sql: SqlJsStatic, image: Uint8Array | undefined, retention: RetentionPolicy, now: () => number): HistoryDatabase {
+  static open(
+    sql: SqlJsStatic,
+    image: Uint8Array | undefined,
+    retention: RetentionPolicy,
+    now: () => number,
+    onDamage: (message: string) => void = () => {},
+  ): HistoryDatabase {
     let db: Database;
     try {
       db = new sql.Database(image);
@@ -233,7 +271,7 @@ export class HistoryDatabase {
       // A migration that rebuilt a table leaves the old one's pages free: give them back now, not
       // at the next retention pass, since the database's file is held in memory.
       if (image && from < to) db.exec('PRAGMA incremental_vacuum');
-      return new HistoryDatabase(db, retention, now);
+      return new HistoryDatabase(db, retention, now, onDamage);
     } catch (error) {
       db.close();
       if (error instanceof CorruptDatabaseError) throw error;
@@ -406,6 +444,7 @@ export class HistoryDatabase {
       toUs,
     );
     const anomalyE4 = toE4(record.anomalyScore);
+    this.rawChecks.unpackSpanAt(tid, record.startedAt);
     this.statements.insertCheck.run([
       sequence,
       tid,
@@ -424,6 +463,7 @@ export class HistoryDatabase {
 
     ROLLUP_LEVELS.forEach((level, index) => {
       const bucket = Math.floor(record.startedAt / level.widthMs);
+      this.rollups[index]!.unpackSpanAt(tid, bucket);
       let hist: Uint8Array | null = null;
       if (answered) {
         const histogram = this.openHistogram(index, tid, bucket);
@@ -470,32 +510,42 @@ export class HistoryDatabase {
     this.statements.insertStateChange.run([sequence, tid, change.at, change.from, change.to, change.reason, change.message]);
   }
 
-  /** Deletes what is older than the retention policy and gives the freed pages back. */
+  /** Deletes what is older than the retention policy, packs the spans now over, and gives the freed pages back. */
   applyRetention(): void {
     const now = this.now();
-    this.db.exec('BEGIN');
-    try {
-      const deleteChecks = this.db.prepare('DELETE FROM checks WHERE tid = ? AND at < ?');
-      const deleteRollups = ROLLUP_LEVELS.map((level) => this.db.prepare(`DELETE FROM ${level.table} WHERE tid = ? AND bucket < ?`));
+    this.inTransaction(() => {
       const keepMs = [this.retention.minuteMs, this.retention.hourMs, this.retention.dayMs];
-      try {
-        for (const tid of this.targetByTid.keys()) {
-          deleteChecks.run([tid, now - this.retention.rawMs]);
-          ROLLUP_LEVELS.forEach((level, index) => {
-            deleteRollups[index]!.run([tid, Math.floor((now - keepMs[index]!) / level.widthMs)]);
-          });
-        }
-      } finally {
-        deleteChecks.free();
-        for (const statement of deleteRollups) statement.free();
+      for (const tid of this.targetByTid.keys()) {
+        this.rawChecks.deleteBefore(tid, now - this.retention.rawMs);
+        ROLLUP_LEVELS.forEach((level, index) => {
+          this.rollups[index]!.deleteBefore(tid, Math.floor((now - keepMs[index]!) / level.widthMs));
+        });
       }
       this.db.run('DELETE FROM state_changes WHERE at < ?', [now - this.retention.dayMs]);
+    });
+    this.sealSpans();
+    this.db.exec('PRAGMA incremental_vacuum');
+  }
+
+  /** Packs every span that is over (see packedTables.ts); gives the pages back when rows moved. */
+  sealSpans(): void {
+    const now = this.now();
+    let moved = 0;
+    this.inTransaction(() => {
+      for (const table of [this.rawChecks, ...this.rollups]) moved += table.seal(now);
+    });
+    if (moved > 0) this.db.exec('PRAGMA incremental_vacuum');
+  }
+
+  private inTransaction(task: () => void): void {
+    this.db.exec('BEGIN');
+    try {
+      task();
       this.db.exec('COMMIT');
     } catch (error) {
       this.db.exec('ROLLBACK');
       throw error;
     }
-    this.db.exec('PRAGMA incremental_vacuum');
   }
 
   /**
@@ -504,6 +554,7 @@ export class HistoryDatabase {
    * statement and resets connection settings, so both are set up again.
    */
   exportImage(): { image: Uint8Array; sequence: number } {
+    this.sealSpans();
     this.db.exec('BEGIN');
     try {
       const upsertLatest = this.db.prepare(
@@ -620,26 +671,15 @@ export class HistoryDatabase {
   }
 
   private addRawRows(aggregate: Aggregate, tid: number, from: number, to: number): void {
-    const statement = this.db.prepare(`SELECT ${RAW_COLUMNS} FROM checks WHERE tid = ? AND at >= ? AND at < ?`);
-    try {
-      statement.bind([tid, from, to]);
-      while (statement.step()) {
-        const [status, totalUs, dns, connect, tls, firstByte, transfer, anomalyE4, maint] = statement.get() as number[];
-        aggregate.addRaw(status!, totalUs!, [dns!, connect!, tls!, firstByte!, transfer!], anomalyE4 ?? null, maint === 1);
-      }
-    } finally {
-      statement.free();
-    }
+    for (const row of this.rawChecks.rows(tid, from, to)) addRawRow(aggregate, row as RawRow);
   }
 
   private addRollupRows(aggregate: Aggregate, level: RollupLevel, tid: number, fromBucket: number, toBucket: number): void {
-    const statement = this.db.prepare(`SELECT ${ROLLUP_COLUMNS} FROM ${level.table} WHERE tid = ? AND bucket >= ? AND bucket < ?`);
-    try {
-      statement.bind([tid, fromBucket, toBucket]);
-      while (statement.step()) aggregate.addRollup(statement.get());
-    } finally {
-      statement.free();
-    }
+    for (const row of this.rollupTable(level).rows(tid, fromBucket, toBucket)) aggregate.addRollup(row.slice(1));
+  }
+
+  private rollupTable(level: RollupLevel): PackedTable {
+    return this.rollups[ROLLUP_LEVELS.indexOf(level)]!;
   }
 
   /**
@@ -671,37 +711,13 @@ export class HistoryDatabase {
     if (level === undefined) {
       origin = from;
       width = widthOf(1, origin);
-      const statement = this.db.prepare(`SELECT at, ${RAW_COLUMNS} FROM checks WHERE tid = ? AND at >= ? AND at < ?`);
-      try {
-        statement.bind([tid, from, to]);
-        while (statement.step()) {
-          const [at, status, totalUs, dns, connect, tls, firstByte, transfer, anomalyE4, maint] = statement.get() as number[];
-          aggregateAt(Math.floor((at! - origin) / width)).addRaw(
-            status!,
-            totalUs!,
-            [dns!, connect!, tls!, firstByte!, transfer!],
-            anomalyE4 ?? null,
-            maint === 1,
-          );
-        }
-      } finally {
-        statement.free();
-      }
+      for (const row of this.rawChecks.rows(tid, from, to) as RawRow[]) addRawRow(aggregateAt(Math.floor((row[0] - origin) / width)), row);
     } else {
       origin = alignDown(from, level.widthMs);
       width = widthOf(level.widthMs, origin);
-      const statement = this.db.prepare(
-        `SELECT bucket, ${ROLLUP_COLUMNS} FROM ${level.table} WHERE tid = ? AND bucket >= ? AND bucket < ?`,
-      );
-      try {
-        statement.bind([tid, origin / level.widthMs, Math.ceil(to / level.widthMs)]);
-        while (statement.step()) {
-          const row = statement.get();
-          const start = (row[0] as number) * level.widthMs;
-          aggregateAt(Math.floor((start - origin) / width)).addRollup(row.slice(1));
-        }
-      } finally {
-        statement.free();
+      for (const row of this.rollupTable(level).rows(tid, origin / level.widthMs, Math.ceil(to / level.widthMs))) {
+        const start = (row[0] as number) * level.widthMs;
+        aggregateAt(Math.floor((start - origin) / width)).addRollup(row.slice(1));
       }
     }
     const sorted = [...points.entries()].sort((a, b) => a[0] - b[0]);
@@ -720,9 +736,7 @@ export class HistoryDatabase {
     const rawCovers = this.coverageStart('raw') <= from;
     if (rawCovers) {
       if (covering.length === 0) return undefined;
-      const count =
-        (this.rows('SELECT count(*) FROM checks WHERE tid = ? AND at >= ? AND at < ?', [tid, from, to])[0]?.[0] as number | undefined) ?? 0;
-      if (count <= RAW_ROWS_PER_POINT_LIMIT * maxPoints) return undefined;
+      if (this.rawChecks.count(tid, from, to) <= RAW_ROWS_PER_POINT_LIMIT * maxPoints) return undefined;
     }
     // Fewer points than asked, from a level that keeps the whole range.
     return covering[0] ?? (rawCovers ? undefined : ROLLUP_LEVELS[ROLLUP_LEVELS.length - 1]);
@@ -756,35 +770,16 @@ export class HistoryDatabase {
   }
 
   /**
-   * Scored checks at or above `minScore`, newest last. The hour rollups' maximum score finds the
-   * hours worth reading, so the raw rows of quiet hours are never visited.
+   * Scored checks at or above `minScore`, newest last. Each packed hour keeps its highest score,
+   * so the checks of quiet hours are never decoded.
    */
   anomalies(range: TimeRange, minScore: number, limit = 1000): AnomalyHit[] {
     const minE4 = toE4(minScore) ?? 0;
-    const hour = ROLLUP_LEVELS[1];
     const hits: AnomalyHit[] = [];
-    const select = this.db.prepare(
-      'SELECT at, anomaly_e4, status, total_us FROM checks WHERE tid = ? AND at >= ? AND at < ? AND anomaly_e4 >= ?',
-    );
-    try {
-      for (const [tid, target] of this.targetByTid) {
-        const hours = this.rows(`SELECT bucket FROM ${hour.table} WHERE tid = ? AND bucket >= ? AND bucket < ? AND anomaly_max_e4 >= ?`, [
-          tid,
-          Math.floor(range.from / hour.widthMs),
-          Math.ceil(range.to / hour.widthMs),
-          minE4,
-        ]);
-        for (const [bucket] of hours as [number][]) {
-          select.bind([tid, Math.max(range.from, bucket * hour.widthMs), Math.min(range.to, (bucket + 1) * hour.widthMs), minE4]);
-          while (select.step()) {
-            const [at, e4, status, totalUs] = select.get() as [number, number, number, number];
-            hits.push({ targetId: target.id, startedAt: at, score: e4 / 10_000, status: STATUS_NAMES[status]!, totalMs: totalUs / 1000 });
-          }
-          select.reset();
-        }
+    for (const [tid, target] of this.targetByTid) {
+      for (const [at, , status, , , totalUs, , , , , , e4] of this.rawChecks.rows(tid, range.from, range.to, minE4) as RawRow[]) {
+        hits.push({ targetId: target.id, startedAt: at, score: e4! / 10_000, status: STATUS_NAMES[status]!, totalMs: totalUs / 1000 });
       }
-    } finally {
-      select.free();
     }
     hits.sort((a, b) => a.startedAt - b.startedAt);
     return hits.slice(Math.max(0, hits.length - limit));
@@ -792,60 +787,29 @@ export class HistoryDatabase {
 
   /** The raw checks of a range (the level that keeps every field), oldest first. */
   exportRange(targetIds: readonly string[] | undefined, range: TimeRange, format: ExportFormat): string {
-    const tids = targetIds === undefined ? undefined : targetIds.map((id) => this.tidById.get(id)).filter((tid) => tid !== undefined);
-    // One target's range is read through the (tid, at) index, not by scanning every target.
-    const byTarget = tids === undefined ? '' : `AND c.tid IN (${tids.map(() => '?').join(', ') || 'NULL'})`;
-    const rows = this.rows(
-      `SELECT t.id, t.url, t.name, c.at, c.status, c.reason, c.code, c.total_us, c.dns_us, c.connect_us, c.tls_us, c.first_byte_us,
-         c.transfer_us, c.anomaly_e4, e.address, e.location, c.message, c.maint
-       FROM checks c JOIN targets t ON t.tid = c.tid LEFT JOIN endpoints e ON e.eid = c.eid
-       WHERE c.at >= ? AND c.at < ? ${byTarget} ORDER BY c.at, c.seq`,
-      [range.from, range.to, ...(tids ?? [])],
+    const tids =
+      targetIds === undefined
+        ? [...this.targetByTid.keys()]
+        : targetIds.map((id) => this.tidById.get(id)).filter((tid) => tid !== undefined);
+    const names = new Map(this.rows('SELECT tid, name FROM targets') as [number, string][]);
+    const endpoints = new Map(
+      (this.rows('SELECT eid, address, location FROM endpoints') as [number, string, string][]).map(([eid, address, location]) => [
+        eid,
+        { address, location: location ? (JSON.parse(location) as CheckRecord['location']) : null },
+      ]),
     );
-    const records = rows.map((row) => {
-      const [
-        id,
-        url,
-        name,
-        at,
-        status,
-        reason,
-        code,
-        total,
-        dns,
-        connect,
-        tls,
-        firstByte,
-        transfer,
-        anomalyE4,
-        address,
-        location,
-        message,
-        maint,
-      ] = row as [
-        string,
-        string,
-        string,
-        number,
-        number,
-        string | null,
-        number | null,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number | null,
-        string | null,
-        string | null,
-        string | null,
-        number | null,
-      ];
+    const checks: { tid: number; row: RawRow }[] = [];
+    for (const tid of new Set(tids))
+      for (const row of this.rawChecks.rows(tid, range.from, range.to)) checks.push({ tid, row: row as RawRow });
+    checks.sort((a, b) => a.row[0] - b.row[0] || a.row[1] - b.row[1]);
+    const records = checks.map(({ tid, row }): ExportedCheck => {
+      const [at, , status, reason, code, total, dns, connect, tls, firstByte, transfer, anomalyE4, eid, message, maint] = row;
+      const target = this.targetByTid.get(tid)!;
+      const endpoint = eid === null ? undefined : endpoints.get(eid);
       return {
-        targetId: id,
-        target: url,
-        name,
+        targetId: target.id,
+        target: target.url,
+        name: names.get(tid) ?? target.url,
         startedAt: at,
         status: STATUS_NAMES[status]!,
         reason,
@@ -853,62 +817,12 @@ export class HistoryDatabase {
         totalMs: total / 1000,
         phases: { dns: dns / 1000, connect: connect / 1000, tls: tls / 1000, firstByte: firstByte / 1000, transfer: transfer / 1000 },
         anomalyScore: anomalyE4 === null ? null : anomalyE4 / 10_000,
-        address,
-        location: location ? (JSON.parse(location) as CheckRecord['location']) : null,
+        address: endpoint?.address ?? null,
+        location: endpoint?.location ?? null,
         message: message ?? '',
         ...(maint === 1 ? { maintenance: true } : {}),
       };
     });
-    if (format === 'json') return JSON.stringify({ from: range.from, to: range.to, checks: records }, null, 1);
-    const header = [
-      'time',
-      'started_at_ms',
-      'target_id',
-      'target',
-      'name',
-      'status',
-      'reason',
-      'status_code',
-      'total_ms',
-      'dns_ms',
-      'connect_ms',
-      'tls_ms',
-      'first_byte_ms',
-      'transfer_ms',
-      'anomaly_score',
-      'address',
-      'country_code',
-      'city',
-      'message',
-      'maintenance',
-    ];
-    const lines = [header.join(',')];
-    for (const r of records) {
-      lines.push(
-        [
-          new Date(r.startedAt).toISOString(),
-          r.startedAt,
-          csvCell(r.targetId),
-          csvCell(r.target),
-          csvCell(r.name),
-          r.status,
-          r.reason ?? '',
-          r.statusCode ?? '',
-          r.totalMs,
-          r.phases.dns,
-          r.phases.connect,
-          r.phases.tls,
-          r.phases.firstByte,
-          r.phases.transfer,
-          r.anomalyScore ?? '',
-          r.address ?? '',
-          csvCell(r.location?.countryCode ?? ''),
-          csvCell(r.location?.city ?? ''),
-          csvCell(r.message),
-          r.maintenance ? 'true' : '',
-        ].join(','),
-      );
-    }
-    return `${lines.join('\r\n')}\r\n`;
+    return formatExportedChecks(records, range, format);
   }
 }

@@ -8,8 +8,9 @@
  */
 import type { Database } from 'sql.js';
 import { LatencyHistogram } from './latencyHistogram';
+import { PACKED_LAYOUTS, packedTableDdl } from './packedTables';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export const ROLLUP_LEVELS = [
   { name: 'minute', table: 'rollup_minute', widthMs: 60_000 },
@@ -126,6 +127,12 @@ const MIGRATIONS: Record<number, Migration> = {
     db.exec(`INSERT INTO checks_by_time SELECT ${CHECK_COLUMN_NAMES} FROM checks`);
     db.exec('DROP TABLE checks');
     db.exec('ALTER TABLE checks_by_time RENAME TO checks');
+  },
+  // Version 5: sealed spans (an hour of raw checks or minute rollups, a day of hour rollups, a
+  // month of day rollups) are kept packed, one row per target and span (see packedTables.ts).
+  // The rows move into their packs when the database is next opened.
+  4: (db) => {
+    for (const layout of Object.values(PACKED_LAYOUTS)) db.exec(packedTableDdl(layout));
   },
 };
 

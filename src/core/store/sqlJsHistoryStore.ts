@@ -315,7 +315,11 @@ export class SqlJsHistoryStore implements HistoryStore {
     if (!bytes) return HistoryDatabase.open(this.sql, undefined, this.retention, this.now);
     try {
       const image = await decodeSnapshot(bytes);
-      return HistoryDatabase.open(this.sql, image, this.retention, this.now);
+      // A damaged pack is one span of one target: it is left out and said once, the rest is used.
+      const snapshotPath = this.snapshotPath;
+      return HistoryDatabase.open(this.sql, image, this.retention, this.now, (message) =>
+        this.report({ kind: 'corrupt-file', file: snapshotPath, movedTo: null, message }),
+      );
     } catch (error) {
       if (error instanceof NewerSchemaError) {
         throw this.unreadable(

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Database } from 'sql.js';
 import type { CheckRecord } from '../../../src/core/store/checkRecord';
+import { PACKED_LAYOUTS, PackedTable } from '../../../src/core/store/packedTables';
+import { schemaVersion } from '../../../src/core/store/schema';
 import { loadSqlJs } from '../../../src/core/store/sqlJsLoader';
 import { SNAPSHOT_FILE } from '../../../src/core/store/sqlJsHistoryStore';
 
@@ -33,10 +35,15 @@ export function tempDirectory(t: { after: (fn: () => void) => void }): string {
   return directory;
 }
 
-/** Opens the snapshot file with sql.js directly, as any SQLite tool would after gunzip. */
+/**
+ * Opens the snapshot file with sql.js directly, as any SQLite tool would after gunzip, with the
+ * packed spans moved back into their plain tables so a test can query every row with SQL.
+ */
 export async function openSnapshotDirectly(directory: string): Promise<Database> {
   const sql = await loadSqlJs();
-  return new sql.Database(gunzipSync(readFileSync(join(directory, SNAPSHOT_FILE))));
+  const db = new sql.Database(gunzipSync(readFileSync(join(directory, SNAPSHOT_FILE))));
+  if (schemaVersion(db) >= 5) for (const layout of Object.values(PACKED_LAYOUTS)) new PackedTable(db, layout).unpackAll();
+  return db;
 }
 
 export function queryRows(db: Database, sql: string, params: (number | string)[] = []): (number | string | null)[][] {
