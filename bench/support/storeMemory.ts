@@ -1,7 +1,9 @@
 /**
  * Child process for the store bench: opens the history in a folder as the checking window
  * (`writer`) or as a reading window (`reader`), collects garbage, and prints on one line what the
- * process holds: V8 heap in use and array buffers (sql.js's WebAssembly memory is one).
+ * process holds: V8 heap in use and array buffers. sql.js keeps the database file in JavaScript
+ * buffers (its in-memory file system), so the file is counted there; its WebAssembly memory (the
+ * SQLite page cache and work space) is not, which is why the resident set is printed beside.
  * Usage: node --import tsx --expose-gc storeMemory.ts <directory> writer|reader <now>
  */
 import { SqlJsHistoryStore } from '../../src/core/store/sqlJsHistoryStore';
