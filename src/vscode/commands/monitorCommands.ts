@@ -1,6 +1,6 @@
 /**
- * Registers every command. Each runs inside `runCommand`: a failure is logged with its detail and
- * shown as an error message with a Show Log action, never swallowed.
+ * Registers every command. Each runs through `commandRegistrar` (commandRunner.ts), so a failure is
+ * logged and shown, never swallowed.
  */
 import * as vscode from 'vscode';
 import type { ApiController } from '../api/apiController';
@@ -15,14 +15,13 @@ import type { MonitorDashboardSource } from '../monitor/monitorDashboardSource';
 import type { MonitorService } from '../monitor/monitorService';
 import type { MuteList } from '../notifications/muteList';
 import { CommandId } from './commandIds';
+import { commandRegistrar } from './commandRunner';
 import { askForTarget, checkInterval, checkTargetUrl } from './targetInput';
 import type { SecretCommands, StoreSecretArguments } from './secretCommands';
 import type { ProxyConfiguration } from '../config/proxyConfiguration';
 import type { AddAlertChannelArguments, AlertChannelController } from '../notifications/alertChannelController';
 import { importTargetsCommand, type ImportTargetsArguments } from './importCommand';
-import { targetIdFrom, targetPickItem, type TargetArgument } from './targetPicker';
-
-/** The secret the local API checks bearer tokens against. */
+import { targetIdFrom, targetName, targetPickItem, type TargetArgument } from './targetPicker';
 
 export interface CommandServices {
   log: vscode.LogOutputChannel;
@@ -56,31 +55,12 @@ export interface EditTargetChanges {
   interval?: number;
 }
 
-/** Shows a failure the way every command does: logged in full, summarised with Show Log. */
-export function reportFailure(log: vscode.LogOutputChannel, what: string, error: unknown): void {
-  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  log.error(`${what} failed: ${detail}`);
-  const message = error instanceof Error ? error.message : String(error);
-  const showLog = vscode.l10n.t('Show Log');
-  void vscode.window.showErrorMessage(vscode.l10n.t('Network Monitor: {0}', message), showLog).then((choice) => {
-    if (choice === showLog) log.show();
-  });
-}
-
 export function registerCommands(services: CommandServices): vscode.Disposable[] {
   const { log, settings, targets, monitor, mutes, dashboard, dashboardSource, secretCommands, api, proxy, alertChannels } = services;
 
-  const register = (id: CommandId, handler: (...args: never[]) => unknown): vscode.Disposable =>
-    vscode.commands.registerCommand(id, async (...args: never[]) => {
-      try {
-        return await handler(...args);
-      } catch (error) {
-        reportFailure(log, `The command ${id}`, error);
-        return undefined;
-      }
-    });
+  const register = commandRegistrar(log);
 
-  const nameOf = (targetId: string): string => targets.find(targetId)?.target.name ?? targetId;
+  const nameOf = (targetId: string): string => targetName(targets, targetId);
 
   async function addTarget(args?: AddTargetArguments): Promise<string | undefined> {
     let values: { url: string; name?: string; interval?: number; level: SaveLevel } | undefined;
