@@ -3,6 +3,7 @@
  * (an id), or ask for it with a quick pick of the targets with their state.
  */
 import * as vscode from 'vscode';
+import type { TargetConfiguration } from '../config/targetConfiguration';
 import type { MonitorService, TargetSnapshot } from '../monitor/monitorService';
 import { statusWord } from '../tree/targetNodes';
 import { TargetNode } from '../tree/targetNodes';
@@ -56,4 +57,9 @@ export async function targetIdFrom(
     matchOnDetail: true,
   });
   return chosen?.targetId;
+}
+
+/** The name a message gives a target: its configured name, or its id once it has left the settings. */
+export function targetName(targets: TargetConfiguration, targetId: string): string {
+  return targets.find(targetId)?.target.name ?? targetId;
 }

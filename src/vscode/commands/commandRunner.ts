@@ -1,0 +1,33 @@
+/**
+ * How every command runs: a failure is logged with its detail and shown as an error message with
+ * a Show Log action, never swallowed.
+ */
+import * as vscode from 'vscode';
+import type { CommandId } from './commandIds';
+
+/** Registers one command; the handler's failure is reported, and the command then returns undefined. */
+export type RegisterCommand = (id: CommandId, handler: (...args: never[]) => unknown) => vscode.Disposable;
+
+/** Shows a failure the way every command does: logged in full, summarised with Show Log. */
+export function reportFailure(log: vscode.LogOutputChannel, what: string, error: unknown): void {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  log.error(`${what} failed: ${detail}`);
+  const message = error instanceof Error ? error.message : String(error);
+  const showLog = vscode.l10n.t('Show Log');
+  void vscode.window.showErrorMessage(vscode.l10n.t('Network Monitor: {0}', message), showLog).then((choice) => {
+    if (choice === showLog) log.show();
+  });
+}
+
+/** Registers commands whose failures go to this log. */
+export function commandRegistrar(log: vscode.LogOutputChannel): RegisterCommand {
+  return (id, handler) =>
+    vscode.commands.registerCommand(id, async (...args: never[]) => {
+      try {
+        return await handler(...args);
+      } catch (error) {
+        reportFailure(log, `The command ${id}`, error);
+        return undefined;
+      }
+    });
+}

@@ -1,0 +1,45 @@
+/**
+ * What the extension keeps in Secret Storage: the local API's token, the secrets header references
+ * use, the proxy's credentials, and the alert channels (a webhook's address is its credential).
+ * Each has its controller; these commands only hand it their arguments.
+ */
+import type * as vscode from 'vscode';
+import type { ApiController } from '../api/apiController';
+import type { ProxyConfiguration } from '../config/proxyConfiguration';
+import type { AddAlertChannelArguments, AlertChannelController } from '../notifications/alertChannelController';
+import { CommandId } from './commandIds';
+import { commandRegistrar } from './commandRunner';
+import type { SecretCommands, StoreSecretArguments } from './secretCommands';
+
+export interface CredentialCommandServices {
+  log: vscode.LogOutputChannel;
+  /** Store, manage and delete the secrets header references use. */
+  secretCommands: SecretCommands;
+  /** Owns the API token (made on first use, kept in SecretStorage) and the server. */
+  api: ApiController;
+  /** The proxy the checks go through, and its credentials in Secret Storage. */
+  proxy: ProxyConfiguration;
+  /** Where alerts are posted besides the editor. */
+  alertChannels: AlertChannelController;
+}
+
+export function registerCredentialCommands(services: CredentialCommandServices): vscode.Disposable[] {
+  const { log, secretCommands, api, proxy, alertChannels } = services;
+  const register = commandRegistrar(log);
+
+  function copyApiToken(): Promise<void> {
+    return api.copyToken();
+  }
+
+  return [
+    register(CommandId.CopyApiToken, copyApiToken),
+    register(CommandId.RotateApiToken, () => api.rotateToken()),
+    register(CommandId.StoreSecret, (args?: StoreSecretArguments) => secretCommands.store(args)),
+    register(CommandId.ManageSecrets, () => secretCommands.manage()),
+    register(CommandId.DeleteSecret, (name?: string) => secretCommands.delete(typeof name === 'string' ? name : undefined)),
+    register(CommandId.SetProxyCredentials, (args?: { username: string; password: string; origin?: string }) => proxy.setCredentials(args)),
+    register(CommandId.AddAlertChannel, (args?: AddAlertChannelArguments) => alertChannels.add(args)),
+    register(CommandId.RemoveAlertChannel, (name?: string) => alertChannels.remove(typeof name === 'string' ? name : undefined)),
+    register(CommandId.SendTestAlert, () => alertChannels.sendTest()),
+  ];
+}
