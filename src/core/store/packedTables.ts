@@ -77,15 +77,19 @@ export const PACKED_LAYOUTS = {
 
 /** The packed twin's layout, for the schema migration that creates it. */
 export function packedTableDdl(layout: PackedTableLayout): string {
+  // A rowid table, not WITHOUT ROWID: SQLite keeps up to about 4 KB of a rowid row on its page but
+  // only about 1 KB of a WITHOUT ROWID row, and a pack bigger than that would spill into an
+  // overflow page of its own, most of it empty. The rowid is the span key (see `spanKey`).
   return `CREATE TABLE ${layout.table}_packed (
-    tid INTEGER NOT NULL,
-    start INTEGER NOT NULL,
+    span_key INTEGER PRIMARY KEY,
     rows INTEGER NOT NULL,
     peak INTEGER,
-    data BLOB NOT NULL,
-    PRIMARY KEY (tid, start)
-  ) WITHOUT ROWID;`;
+    data BLOB NOT NULL
+  );`;
 }
+
+/** Spans a target can have: one target's packs are the key range [tid * SPANS_PER_TARGET, (tid + 1) * SPANS_PER_TARGET). */
+const SPANS_PER_TARGET = 2 ** 32;
 
 /**
  * A span is sealed this long after it ends: a check is recorded when it finishes, up to its
@@ -112,8 +116,25 @@ export class PackedTable {
     this.columnList = layout.columns.join(', ');
     this.timeColumn = layout.columns[0]!;
     this.peakIndex = layout.columns.indexOf(layout.peakColumn);
-    for (const [tid, start] of this.select(`SELECT tid, max(start) FROM ${this.packedTable} GROUP BY tid`, []) as [number, number][])
-      this.newestPackByTid.set(tid, start);
+    for (const [key] of this.select(`SELECT span_key FROM ${this.packedTable}`, []) as [number][]) {
+      const { tid, start } = this.spanOf(key);
+      if ((this.newestPackByTid.get(tid) ?? -Infinity) < start) this.newestPackByTid.set(tid, start);
+    }
+  }
+
+  /** The key of a target's span starting at `start` (a multiple of the span width). */
+  private spanKey(tid: number, start: number): number {
+    return tid * SPANS_PER_TARGET + start / this.layout.span;
+  }
+
+  private spanOf(key: number): { tid: number; start: number } {
+    const tid = Math.floor(key / SPANS_PER_TARGET);
+    return { tid, start: (key - tid * SPANS_PER_TARGET) * this.layout.span };
+  }
+
+  /** The keys of a target's packs that overlap `[from, to)`, as a half-open key range. */
+  private keysOverlapping(tid: number, from: number, to: number): [number, number] {
+    return [this.spanKey(tid, this.spanStart(from)), this.spanKey(tid, this.spanStart(to - 1)) + 1];
   }
 
   private spanStart(time: number): number {
@@ -180,9 +201,8 @@ export class PackedTable {
       const value = row[this.peakIndex];
       if (typeof value === 'number' && (peak === null || value > peak)) peak = value;
     }
-    this.db.run(`INSERT OR REPLACE INTO ${this.packedTable} (tid, start, rows, peak, data) VALUES (?, ?, ?, ?, ?)`, [
-      tid,
-      start,
+    this.db.run(`INSERT OR REPLACE INTO ${this.packedTable} (span_key, rows, peak, data) VALUES (?, ?, ?, ?)`, [
+      this.spanKey(tid, start),
       rows.length,
       peak,
       packRows(rows, this.layout.columns.length),
@@ -194,7 +214,7 @@ export class PackedTable {
   unpackSpanAt(tid: number, time: number): void {
     const start = this.spanStart(time);
     if ((this.newestPackByTid.get(tid) ?? -Infinity) < start) return;
-    const pack = this.select(`SELECT data FROM ${this.packedTable} WHERE tid = ? AND start = ?`, [tid, start])[0];
+    const pack = this.select(`SELECT data FROM ${this.packedTable} WHERE span_key = ?`, [this.spanKey(tid, start)])[0];
     if (!pack) return;
     const placeholders = this.layout.columns.map(() => '?').join(', ');
     const insert = this.db.prepare(`INSERT OR IGNORE INTO ${this.layout.table} (tid, ${this.columnList}) VALUES (?, ${placeholders})`);
@@ -203,7 +223,7 @@ export class PackedTable {
     } finally {
       insert.free();
     }
-    this.db.run(`DELETE FROM ${this.packedTable} WHERE tid = ? AND start = ?`, [tid, start]);
+    this.db.run(`DELETE FROM ${this.packedTable} WHERE span_key = ?`, [this.spanKey(tid, start)]);
   }
 
   /**
@@ -219,10 +239,11 @@ export class PackedTable {
       [tid, from, to],
     );
     const packs = this.select(
-      `SELECT start, data FROM ${this.packedTable} WHERE tid = ? AND start > ? AND start < ?${minPeak === undefined ? '' : ` AND peak >= ${Number(minPeak)}`}`,
-      [tid, from - this.layout.span, to],
+      `SELECT span_key, data FROM ${this.packedTable} WHERE span_key >= ? AND span_key < ?${minPeak === undefined ? '' : ` AND peak >= ${Number(minPeak)}`}`,
+      this.keysOverlapping(tid, from, to),
     ) as [number, Uint8Array][];
-    for (const [start, data] of packs) {
+    for (const [key, data] of packs) {
+      const { start } = this.spanOf(key);
       for (const row of this.decode(tid, start, data)) {
         const time = row[0] as number;
         if (time < from || time >= to) continue;
@@ -243,12 +264,12 @@ export class PackedTable {
       [tid, from, to],
     )[0]![0] as number;
     let packed = 0;
-    const packs = this.select(`SELECT start, rows FROM ${this.packedTable} WHERE tid = ? AND start > ? AND start < ?`, [
-      tid,
-      from - this.layout.span,
-      to,
-    ]) as [number, number][];
-    for (const [start, rows] of packs) {
+    const packs = this.select(
+      `SELECT span_key, rows FROM ${this.packedTable} WHERE span_key >= ? AND span_key < ?`,
+      this.keysOverlapping(tid, from, to),
+    ) as [number, number][];
+    for (const [key, rows] of packs) {
+      const { start } = this.spanOf(key);
       if (start >= from && start + this.layout.span <= to) packed += rows;
       else packed += this.rowsOfPack(tid, start).filter((row) => (row[0] as number) >= from && (row[0] as number) < to).length;
     }
@@ -256,27 +277,31 @@ export class PackedTable {
   }
 
   private rowsOfPack(tid: number, start: number): SqlValue[][] {
-    const pack = this.select(`SELECT data FROM ${this.packedTable} WHERE tid = ? AND start = ?`, [tid, start])[0];
+    const pack = this.select(`SELECT data FROM ${this.packedTable} WHERE span_key = ?`, [this.spanKey(tid, start)])[0];
     return pack ? this.decode(tid, start, pack[0] as Uint8Array) : [];
   }
 
   /** Deletes one target's rows older than `before` (time column unit), packed or not. */
   deleteBefore(tid: number, before: number): void {
     this.db.run(`DELETE FROM ${this.layout.table} WHERE tid = ? AND ${this.timeColumn} < ?`, [tid, before]);
-    this.db.run(`DELETE FROM ${this.packedTable} WHERE tid = ? AND start + ${this.layout.span} <= ?`, [tid, before]);
     const straddling = this.spanStart(before);
+    // Every pack of the target that ends at or before `before`: the spans before the straddling one.
+    this.db.run(`DELETE FROM ${this.packedTable} WHERE span_key >= ? AND span_key < ?`, [
+      this.spanKey(tid, 0),
+      this.spanKey(tid, straddling),
+    ]);
     if (straddling === before) return;
     const rows = this.rowsOfPack(tid, straddling);
     if (rows.length === 0) return;
     const kept = rows.filter((row) => (row[0] as number) >= before);
-    this.db.run(`DELETE FROM ${this.packedTable} WHERE tid = ? AND start = ?`, [tid, straddling]);
+    this.db.run(`DELETE FROM ${this.packedTable} WHERE span_key = ?`, [this.spanKey(tid, straddling)]);
     this.writePack(tid, straddling, kept);
   }
 
   /** Moves every packed row back into its plain table (a tool that reads the file with plain SQL). */
   unpackAll(): void {
-    for (const [tid, start] of this.select(`SELECT tid, start FROM ${this.packedTable}`, []) as [number, number][]) {
-      this.newestPackByTid.set(tid, Math.max(start, this.newestPackByTid.get(tid) ?? start));
+    for (const [key] of this.select(`SELECT span_key FROM ${this.packedTable}`, []) as [number][]) {
+      const { tid, start } = this.spanOf(key);
       this.unpackSpanAt(tid, start);
     }
   }
