@@ -171,26 +171,38 @@ export class PackedTable {
 
   /** Packs every span of plain rows that ended at least the seal delay before `nowMs`; returns the rows moved. */
   seal(nowMs: number): number {
-    const before = Math.floor((nowMs - SEAL_DELAY_MS) / this.layout.unitMs);
-    const spans = this.select(
-      `SELECT DISTINCT tid, (${this.timeColumn} / ${this.layout.span}) * ${this.layout.span} FROM ${this.layout.table} WHERE ${this.timeColumn} < ?`,
-      [this.spanStart(before)],
-    ) as [number, number][];
+    const before = this.spanStart(Math.floor((nowMs - SEAL_DELAY_MS) / this.layout.unitMs));
+    // One pass over the sealed rows in key order (target, time): each span's rows are consecutive.
+    const select = this.db.prepare(
+      `SELECT tid, ${this.columnList} FROM ${this.layout.table} WHERE ${this.timeColumn} < ? ORDER BY tid, ${this.timeColumn}`,
+    );
     let moved = 0;
-    for (const [tid, start] of spans) {
-      this.unpackSpanAt(tid, start);
-      const rows = this.select(
-        `SELECT ${this.columnList} FROM ${this.layout.table} WHERE tid = ? AND ${this.timeColumn} >= ? AND ${this.timeColumn} < ?`,
-        [tid, start, start + this.layout.span],
-      );
-      this.writePack(tid, start, rows);
-      this.db.run(`DELETE FROM ${this.layout.table} WHERE tid = ? AND ${this.timeColumn} >= ? AND ${this.timeColumn} < ?`, [
-        tid,
-        start,
-        start + this.layout.span,
-      ]);
-      moved += rows.length;
+    let span: { tid: number; start: number; rows: SqlValue[][] } | undefined;
+    const finishSpan = (): void => {
+      if (!span) return;
+      // A span packed before and then unpacked only in part (never, unless the file was edited):
+      // its pack's rows join the plain ones rather than being replaced by them.
+      const earlier = (this.newestPackByTid.get(span.tid) ?? -Infinity) >= span.start ? this.rowsOfPack(span.tid, span.start) : [];
+      const rows = earlier.length === 0 ? span.rows : [...earlier, ...span.rows].sort((a, b) => (a[0] as number) - (b[0] as number));
+      this.writePack(span.tid, span.start, rows);
+      moved += span.rows.length;
+    };
+    try {
+      select.bind([before]);
+      while (select.step()) {
+        const [tid, ...row] = select.get() as [number, ...SqlValue[]];
+        const start = this.spanStart(row[0] as number);
+        if (span?.tid !== tid || span.start !== start) {
+          finishSpan();
+          span = { tid, start, rows: [] };
+        }
+        span.rows.push(row);
+      }
+      finishSpan();
+    } finally {
+      select.free();
     }
+    if (moved > 0) this.db.run(`DELETE FROM ${this.layout.table} WHERE ${this.timeColumn} < ?`, [before]);
     return moved;
   }
 
