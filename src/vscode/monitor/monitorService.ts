@@ -29,7 +29,7 @@ import type { Target } from '../../core/targets/target';
 import type { MonitorSettings, MonitorSettingsValues, SettingsArea } from '../config/monitorSettings';
 import type { ConfiguredTarget, SecretLookup } from '../config/targetEntries';
 import { publishTargets, resolvePublishedTarget } from './publishedTargets';
-import { eventFromNotice, noticeOf } from './windowNotices';
+import { eventFromNotice, noticeOf } from '../../core/coordination/windowNotices';
 
 export type MonitorRole = 'starting' | 'writer' | 'reader' | 'stopped';
 
