@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { Prober } from '../../../src/core/probes/prober';
 import type { AlertEvent } from '../../../src/core/scheduler/monitorEvent';
 import { resolveTarget } from '../../../src/core/targets/target';
-import { eventFromNotice, noticeOf } from '../../../src/vscode/monitor/windowNotices';
+import { eventFromNotice, noticeOf } from '../../../src/core/coordination/windowNotices';
 
 test('a notice carries the target id, status and message only, never a header or body; the reader gets its own target back', async () => {
   const built = resolveTarget({

@@ -1,9 +1,9 @@
 /**
  * Alerts the checking window passes to the window whose target it is, through a notices file in
- * global storage. Free of `vscode`, so what goes on disk is tested under plain Node.
+ * global storage (`SharedTargetsBoard.deliver`), and what the receiving window makes of them.
  */
-import type { MonitorEvent } from '../../core/scheduler/monitorEvent';
-import type { Target } from '../../core/targets/target';
+import type { MonitorEvent } from '../scheduler/monitorEvent';
+import type { Target } from '../targets/target';
 
 /**
  * What the checking window writes to another window's notices file: the event with its target

@@ -1,0 +1,167 @@
+/**
+ * Two windows sharing one storage folder, in one process: real files in a temp folder, real
+ * sql.js histories, real checks of an HTTP server on 127.0.0.1. The first window to start checks
+ * for both; the second shows what it records, and takes over when the first closes.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { type CoordinatorLog, WindowCoordinator, type WindowRole } from '../../../src/core/coordination/windowCoordinator';
+import type { PublishedTarget } from '../../../src/core/coordination/sharedTargets';
+import { createMonitorEngine } from '../../../src/core/monitorEngine';
+import type { MonitorEvent } from '../../../src/core/scheduler/monitorEvent';
+import { Prober } from '../../../src/core/probes/prober';
+import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
+import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target, type TargetEntryObject } from '../../../src/core/targets/target';
+import { startHttpServer } from '../../support/servers';
+
+const HEARTBEAT_MS = 200;
+
+/** Keeps what a window logs, so a failing assertion can show it. */
+function logInto(lines: string[], window: string): CoordinatorLog {
+  const keep = (level: string) => (message: string) => lines.push(`${window} ${level}: ${message}`);
+  return { trace: () => undefined, info: keep('info'), warn: keep('warn'), error: keep('error') };
+}
+
+function windowAt(directory: string, windowId: string, lines: string[]): WindowCoordinator {
+  const prober = new Prober();
+  return new WindowCoordinator({
+    directory,
+    heartbeatMs: HEARTBEAT_MS,
+    windowId,
+    openHistory: (access) =>
+      access.readOnly
+        ? SqlJsHistoryStore.open({ directory, readOnly: true, refreshIntervalMs: 100 })
+        : SqlJsHistoryStore.open({ directory, lease: access.lease, flushIntervalMs: 50 }),
+    // One failed check is an outage, so an alert follows the first check of a failing target.
+    createEngine: async (store) =>
+      createMonitorEngine({
+        runCheck: (target, signal) => prober.check(target, signal),
+        store,
+        scheduler: { retries: 0, alertThreshold: 1 },
+      }),
+    prober,
+    resolvePublished: async (published) => resolveTarget(published.entry, published.defaults),
+    log: logInto(lines, windowId),
+  });
+}
+
+function entryFor(id: string, url: string): TargetEntryObject {
+  // An hour between scheduled checks: every check in the test is one it asked for or a first check.
+  return { id, url, interval: 3600, timeout: 2 };
+}
+
+function targetOf(entry: TargetEntryObject): Target {
+  const built = resolveTarget(entry);
+  assert.ok(built.ok, built.ok ? '' : built.error);
+  return built.value;
+}
+
+function publishedOf(entry: TargetEntryObject): PublishedTarget {
+  return { id: entry.id!, entry, defaults: DEFAULT_TARGET_DEFAULTS, paused: false };
+}
+
+/** Polls `condition` every 25 ms for at most `timeoutMs`. */
+async function waitFor(what: string, condition: () => boolean, timeoutMs: number, lines: string[]): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) assert.fail(`${what} within ${timeoutMs} ms; the windows logged:\n${lines.join('\n')}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+test('the first window checks for both; the second forwards its Check Now, and takes over when the first closes', async () => {
+  const hits = new Map<string, number>();
+  const server = await startHttpServer((request, response) => {
+    hits.set(request.url ?? '', (hits.get(request.url ?? '') ?? 0) + 1);
+    response.end('ok');
+  });
+  const directory = mkdtempSync(join(tmpdir(), 'nm-coordinator-'));
+  const lines: string[] = [];
+  const first = windowAt(directory, 'window-first', lines);
+  const second = windowAt(directory, 'window-second', lines);
+  try {
+    const firstEntry = entryFor('first-site', `${server.origin}/first`);
+    first.setTargets([targetOf(firstEntry)], [publishedOf(firstEntry)]);
+    await first.start();
+    assert.equal(first.role, 'writer');
+
+    const secondEntry = entryFor('second-site', `${server.origin}/second`);
+    const secondTarget = targetOf(secondEntry);
+    second.setTargets([secondTarget], [publishedOf(secondEntry)]);
+    const secondRoles: WindowRole[] = [];
+    second.onDidChangeRole((role) => secondRoles.push(role));
+    await second.start();
+    assert.equal(second.role, 'reader');
+    assert.equal(second.engine, undefined);
+
+    // The target only the second window's settings define is checked, and recorded, by the first.
+    await waitFor('the writer checked the reader’s target', () => first.history?.latest('second-site') !== undefined, 10_000, lines);
+    assert.equal(first.history?.latest('second-site')?.target, `${server.origin}/second`);
+
+    // Check Now in the reader: the writer runs it and records it, and the reader's history shows it.
+    const before = hits.get('/second') ?? 0;
+    const outcome = await second.checkNow('second-site');
+    assert.ok(outcome, 'the Check Now gave no result');
+    assert.equal(outcome.recorded, true, `the reader checked on its own; the windows logged:\n${lines.join('\n')}`);
+    assert.ok((hits.get('/second') ?? 0) > before, 'the check reached the server');
+    assert.equal(second.history?.latest('second-site')?.startedAt, outcome.result.startedAt);
+    assert.equal(first.history?.latest('second-site')?.startedAt, outcome.result.startedAt);
+
+    // The writer closes: it releases the lease, and the reader starts checking with the same history.
+    const tookOver = new Promise<void>((resolve) => second.onDidTakeRole((role) => role === 'writer' && resolve()));
+    await first.dispose();
+    await Promise.race([tookOver, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    assert.equal(second.role, 'writer', `the second window did not take over; the windows logged:\n${lines.join('\n')}`);
+    assert.deepEqual(secondRoles, ['reader', 'writer']);
+    assert.equal(second.history?.latest('second-site')?.startedAt, outcome.result.startedAt, 'the new writer reads the same history');
+    const own = await second.checkNow('second-site');
+    assert.equal(own?.recorded, true);
+    await second.flush();
+    assert.equal(second.writableStore?.latest('second-site')?.startedAt, own?.result.startedAt);
+  } finally {
+    await first.dispose();
+    await second.dispose();
+    await server.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+test('an alert for a target only the reading window defines reaches that window, on its own target', async () => {
+  const server = await startHttpServer((_request, response) => {
+    response.statusCode = 503;
+    response.end('down');
+  });
+  const directory = mkdtempSync(join(tmpdir(), 'nm-coordinator-'));
+  const lines: string[] = [];
+  const first = windowAt(directory, 'window-first', lines);
+  const second = windowAt(directory, 'window-second', lines);
+  try {
+    first.setTargets([], []);
+    await first.start();
+    assert.equal(first.role, 'writer');
+    const firstEvents: string[] = [];
+    first.onEvent((event) => firstEvents.push(event.type));
+
+    const entry = entryFor('failing-site', `${server.origin}/failing`);
+    const target = targetOf(entry);
+    second.setTargets([target], [publishedOf(entry)]);
+    const alerts: MonitorEvent[] = [];
+    second.onEvent((event) => event.type === 'alert' && alerts.push(event));
+    await second.start();
+    assert.equal(second.role, 'reader');
+
+    await waitFor('the reader heard the alert', () => alerts.length > 0, 10_000, lines);
+    const [alert] = alerts;
+    assert.equal(alert?.target, target, 'the alert is about the reader’s own target object');
+    assert.equal(alert?.type === 'alert' ? alert.result.status : undefined, 'DOWN');
+    assert.deepEqual(firstEvents, [], 'the checking window does not notify of another window’s target');
+  } finally {
+    await first.dispose();
+    await second.dispose();
+    await server.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
