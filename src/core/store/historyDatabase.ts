@@ -28,6 +28,8 @@ import { migrate, ROLLUP_LEVELS, type RollupLevel, STATUS_CODES, STATUS_NAMES } 
 export class CorruptDatabaseError extends Error {}
 
 const DEFAULT_MAX_POINTS = 300;
+/** Rows packed per step: about a tenth of a second of work, a few hours' checks of 100 targets. */
+const SEAL_BATCH_ROWS = 20_000;
 /** Read raw rows for a chart only while they are at most this many per point. */
 const RAW_ROWS_PER_POINT_LIMIT = 20;
 
@@ -241,8 +243,6 @@ export class HistoryDatabase {
     this.loadCaches();
     this.rawChecks = new PackedTable(db, PACKED_LAYOUTS.checks, onDamage);
     this.rollups = [PACKED_LAYOUTS.minute, PACKED_LAYOUTS.hour, PACKED_LAYOUTS.day].map((layout) => new PackedTable(db, layout, onDamage));
-    // An older file, or one written before its newest spans were over: pack what is sealed now.
-    this.sealSpans();
   }
 
   /**
@@ -527,14 +527,22 @@ export class HistoryDatabase {
     this.db.exec('PRAGMA incremental_vacuum');
   }
 
-  /** Packs every span that is over (see packedTables.ts); gives the pages back when rows moved. */
-  sealSpans(): void {
+  /**
+   * Packs spans that are over (see packedTables.ts), about `maxRows` rows at most, and gives the
+   * pages back when rows moved. Returns the rows moved: the store calls it again, a turn of the
+   * event loop later, until it returns 0, so a history from an older version is packed in steps.
+   */
+  sealSpans(maxRows = SEAL_BATCH_ROWS): number {
     const now = this.now();
     let moved = 0;
     this.inTransaction(() => {
-      for (const table of [this.rawChecks, ...this.rollups]) moved += table.seal(now);
+      for (const table of [this.rawChecks, ...this.rollups]) {
+        if (moved >= maxRows) break;
+        moved += table.seal(now, maxRows - moved);
+      }
     });
     if (moved > 0) this.db.exec('PRAGMA incremental_vacuum');
+    return moved;
   }
 
   private inTransaction(task: () => void): void {

@@ -169,41 +169,63 @@ export class PackedTable {
     }
   }
 
-  /** Packs every span of plain rows that ended at least the seal delay before `nowMs`; returns the rows moved. */
-  seal(nowMs: number): number {
+  /**
+   * Packs spans of plain rows that ended at least the seal delay before `nowMs`, about `maxRows`
+   * rows at most (a span is never split), and returns the rows moved: a history from an older
+   * version is packed a batch at a time, so no single call holds the extension host for long.
+   */
+  seal(nowMs: number, maxRows = Number.POSITIVE_INFINITY): number {
     const before = this.spanStart(Math.floor((nowMs - SEAL_DELAY_MS) / this.layout.unitMs));
+    const limit = Number.isFinite(maxRows) ? Math.max(1, Math.floor(maxRows)) + 1 : -1;
     // One pass over the sealed rows in key order (target, time): each span's rows are consecutive.
+    const spans: { tid: number; start: number; rows: SqlValue[][] }[] = [];
+    let read = 0;
     const select = this.db.prepare(
-      `SELECT tid, ${this.columnList} FROM ${this.layout.table} WHERE ${this.timeColumn} < ? ORDER BY tid, ${this.timeColumn}`,
+      `SELECT tid, ${this.columnList} FROM ${this.layout.table} WHERE ${this.timeColumn} < ? ORDER BY tid, ${this.timeColumn} LIMIT ?`,
     );
-    let moved = 0;
-    let span: { tid: number; start: number; rows: SqlValue[][] } | undefined;
-    const finishSpan = (): void => {
-      if (!span) return;
-      // A span packed before and then unpacked only in part (never, unless the file was edited):
-      // its pack's rows join the plain ones rather than being replaced by them.
-      const earlier = (this.newestPackByTid.get(span.tid) ?? -Infinity) >= span.start ? this.rowsOfPack(span.tid, span.start) : [];
-      const rows = earlier.length === 0 ? span.rows : [...earlier, ...span.rows].sort((a, b) => (a[0] as number) - (b[0] as number));
-      this.writePack(span.tid, span.start, rows);
-      moved += span.rows.length;
-    };
     try {
-      select.bind([before]);
+      select.bind([before, limit]);
       while (select.step()) {
         const [tid, ...row] = select.get() as [number, ...SqlValue[]];
         const start = this.spanStart(row[0] as number);
-        if (span?.tid !== tid || span.start !== start) {
-          finishSpan();
-          span = { tid, start, rows: [] };
-        }
-        span.rows.push(row);
+        const last = spans.at(-1);
+        if (last?.tid === tid && last.start === start) last.rows.push(row);
+        else spans.push({ tid, start, rows: [row] });
+        read++;
       }
-      finishSpan();
     } finally {
       select.free();
     }
-    if (moved > 0) this.db.run(`DELETE FROM ${this.layout.table} WHERE ${this.timeColumn} < ?`, [before]);
+    if (read === limit) {
+      // The batch ended inside a span: leave it for the next batch, unless it is the only one.
+      if (spans.length > 1) spans.pop();
+      else this.readWholeSpan(spans[0]!);
+    }
+    const deleteSpan = this.db.prepare(
+      `DELETE FROM ${this.layout.table} WHERE tid = ? AND ${this.timeColumn} >= ? AND ${this.timeColumn} < ?`,
+    );
+    let moved = 0;
+    try {
+      for (const span of spans) {
+        // A span packed before and later unpacked only in part (never, unless the file was
+        // edited): its pack's rows join the plain ones rather than being replaced by them.
+        const earlier = (this.newestPackByTid.get(span.tid) ?? -Infinity) >= span.start ? this.rowsOfPack(span.tid, span.start) : [];
+        const rows = earlier.length === 0 ? span.rows : [...earlier, ...span.rows].sort((a, b) => (a[0] as number) - (b[0] as number));
+        this.writePack(span.tid, span.start, rows);
+        deleteSpan.run([span.tid, span.start, span.start + this.layout.span]);
+        moved += span.rows.length;
+      }
+    } finally {
+      deleteSpan.free();
+    }
     return moved;
+  }
+
+  private readWholeSpan(span: { tid: number; start: number; rows: SqlValue[][] }): void {
+    span.rows = this.select(
+      `SELECT ${this.columnList} FROM ${this.layout.table} WHERE tid = ? AND ${this.timeColumn} >= ? AND ${this.timeColumn} < ?`,
+      [span.tid, span.start, span.start + this.layout.span],
+    );
   }
 
   private writePack(tid: number, start: number, rows: SqlValue[][]): void {

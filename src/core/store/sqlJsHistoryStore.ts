@@ -163,6 +163,7 @@ export class SqlJsHistoryStore implements HistoryStore {
   private watcher: FSWatcher | undefined;
   private refreshDebounce: NodeJS.Timeout | undefined;
   private disposed = false;
+  private packing: Promise<void> = Promise.resolve();
 
   private snapshotSequence = 0;
   /** The lease epoch this store writes under (with no lease, the highest found on disk). */
@@ -236,6 +237,30 @@ export class SqlJsHistoryStore implements HistoryStore {
       this.confirmedDurable = this.db.lastSequence;
       this.journal = new JournalWriter(this.options.directory, this.db.lastSequence + 1, this.epoch);
       if (this.needsSnapshot) await this.snapshot().catch(() => undefined);
+    }
+    this.packing = this.packInSteps(this.db);
+  }
+
+  /** Resolves once the spans that were over when the history was loaded are packed. */
+  whenPacked(): Promise<void> {
+    return this.packing;
+  }
+
+  /**
+   * Packs the spans that are over, a batch per turn of the event loop: a history from an older
+   * version holds a week of checks as plain rows, and packing it at once would hold the extension
+   * host for seconds. Bounded in steps; stops when this database is closed or replaced.
+   */
+  private async packInSteps(db: HistoryDatabase): Promise<void> {
+    for (let step = 0; step < 10_000; step++) {
+      if (this.disposed || this.db !== db) return;
+      try {
+        if (db.sealSpans() === 0) return;
+      } catch {
+        // Packing is an economy of memory: the rows stay as they are, and the next snapshot tries again.
+        return;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

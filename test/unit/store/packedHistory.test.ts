@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { HistoryDatabase } from '../../../src/core/store/historyDatabase';
 import type { StoreProblem } from '../../../src/core/store/historyStore';
 import { DamagedPackError, packRows, unpackRows } from '../../../src/core/store/packedRows';
 import { loadSqlJs } from '../../../src/core/store/sqlJsLoader';
@@ -137,4 +138,46 @@ test('a damaged pack is left out and said once; the rest of the history still an
   assert.ok((exported.match(/"startedAt"/g)?.length ?? 0) < 120, 'the damaged hour is left out');
   assert.equal(problems.length, 1);
   assert.match((problems[0] as { message: string }).message, /damaged and left out/);
+});
+
+test('a history of plain rows is packed in bounded steps after it opens, answering the same throughout', async (t) => {
+  const directory = tempDirectory(t);
+  // Recorded while every check was current, so the file holds them all as plain rows.
+  const before = await SqlJsHistoryStore.open({ directory, now: () => NOW - 3 * 24 * HOUR });
+  for (const check of twoDaysOfChecks()) before.append(check);
+  await before.dispose();
+  const range = { from: NOW - 40 * HOUR - 3 * MINUTE, to: NOW - HOUR };
+
+  const sql = await loadSqlJs();
+  const image = gunzipSync(readFileSync(join(directory, SNAPSHOT_FILE)));
+  const db = HistoryDatabase.open(
+    sql,
+    image,
+    { rawMs: 7 * 24 * HOUR, minuteMs: 2 * 24 * HOUR, hourMs: 90 * 24 * HOUR, dayMs: 365 * 24 * HOUR },
+    () => NOW,
+  );
+  t.after(() => db.close());
+  const expected = db.exportRange(undefined, range, 'csv');
+  const stats = db.latencyStats('a', range);
+  const steps: number[] = [];
+  for (let step = 0; step < 100; step++) {
+    const moved = db.sealSpans(500);
+    if (moved === 0) break;
+    steps.push(moved);
+    assert.equal(db.exportRange(undefined, range, 'csv'), expected, `the export is the same after step ${steps.length}`);
+  }
+  assert.ok(steps.length > 10, `packed in ${steps.length} steps`);
+  // A span is never split, so a step may pass the bound by one span: an hour holds 60 checks (or
+  // 60 minute rollups) of one target.
+  assert.ok(Math.max(...steps) <= 500 + 60, `no step moved much more than the bound (${Math.max(...steps)})`);
+  assert.deepEqual(db.latencyStats('a', range), stats);
+
+  const store = await SqlJsHistoryStore.open({ directory, now: () => NOW });
+  t.after(() => store.dispose());
+  await store.whenPacked();
+  await store.snapshot();
+  const packed = new sql.Database(gunzipSync(readFileSync(join(directory, SNAPSHOT_FILE))));
+  t.after(() => packed.close());
+  assert.ok((queryRows(packed, 'SELECT count(*) FROM checks')[0]![0] as number) < 2 * 60, 'only the current quarter hour is left as rows');
+  assert.equal(store.exportRange(undefined, range, 'csv'), expected);
 });
