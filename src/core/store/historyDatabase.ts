@@ -528,9 +528,11 @@ export class HistoryDatabase {
   }
 
   /**
-   * Packs spans that are over (see packedTables.ts), about `maxRows` rows at most, and gives the
-   * pages back when rows moved. Returns the rows moved: the store calls it again, a turn of the
-   * event loop later, until it returns 0, so a history from an older version is packed in steps.
+   * Packs spans that are over (see packedTables.ts), about `maxRows` rows at most. Returns the
+   * rows moved: the store calls it again, a turn of the event loop later, until it returns 0, so
+   * a history from an older version is packed in steps. The freed pages are given back once a
+   * call finds less than a batch to pack: giving them back is most of the cost of a step (on the
+   * bench's year, 250 ms a step with it, 45 ms without), and the packs reuse them meanwhile.
    */
   sealSpans(maxRows = SEAL_BATCH_ROWS): number {
     const now = this.now();
@@ -541,7 +543,7 @@ export class HistoryDatabase {
         moved += table.seal(now, maxRows - moved);
       }
     });
-    if (moved > 0) this.db.exec('PRAGMA incremental_vacuum');
+    if (moved > 0 && moved < maxRows) this.db.exec('PRAGMA incremental_vacuum');
     return moved;
   }
 
