@@ -364,7 +364,14 @@ test(
               `${seeded.target.name}: the spike flagged six hours ago is not marked on its line.`,
             );
           }
-          assert.ok(day.phase.drawnPoints > 0, 'The phase breakdown drew nothing.');
+          // The phases are painted one frame after the response times (the dashboard paints what it
+          // is opened for first), so the snapshot above may come before them.
+          let phaseShot = day;
+          const phasesDrawn = await waitUntil(async () => {
+            phaseShot = await snapshot(content);
+            return phaseShot.phase.drawnPoints > 0;
+          }, WAIT_MS);
+          assert.ok(phasesDrawn, `The phase breakdown drew nothing; the dashboard reports ${JSON.stringify(phaseShot.phase)}.`);
 
           // ---- The map: a marker per located target, coloured by state; local ones listed instead.
           const markers = content.locator('svg.world-map circle.marker');
