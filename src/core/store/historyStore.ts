@@ -179,3 +179,39 @@ export interface HistoryStore extends HistoryQueries {
   /** Resolves once everything appended so far is on disk (or rejects with the write error). */
   flush(): Promise<void>;
 }
+
+/**
+ * What the views ask, in every window. The writer answers from its own database
+ * (`readerOf(store)`); a reading window does not load the history file at all, it asks the writer
+ * (see `core/coordination/historyQueryChannel.ts`), so every answer arrives asynchronously.
+ */
+export interface HistoryReader {
+  /** Fires when newer checks can be read. */
+  readonly onDidChange: Event<void>;
+  latest(targetId: string): Promise<CheckRecord | undefined>;
+  latestAll(): Promise<CheckRecord[]>;
+  targets(): Promise<StoredTarget[]>;
+  /** As `HistoryQueries.uptime`. */
+  uptime(targetId: string, sinceMs: number, untilMs: number): Promise<number | null>;
+  latencyStats(targetId: string, range: TimeRange): Promise<LatencyStats>;
+  series(targetId: string, request: SeriesRequest): Promise<Series>;
+  incidents(targetId: string | undefined, range: TimeRange): Promise<Incident[]>;
+  anomalies(range: TimeRange, minScore: number, limit?: number): Promise<AnomalyHit[]>;
+  exportRange(targetIds: readonly string[] | undefined, range: TimeRange, format: ExportFormat): Promise<string>;
+}
+
+/** The reader of a history held in this process. */
+export function readerOf(queries: HistoryQueries): HistoryReader {
+  return {
+    onDidChange: queries.onDidChange,
+    latest: async (targetId) => queries.latest(targetId),
+    latestAll: async () => queries.latestAll(),
+    targets: async () => queries.targets(),
+    uptime: async (targetId, sinceMs, untilMs) => queries.uptime(targetId, sinceMs, untilMs),
+    latencyStats: async (targetId, range) => queries.latencyStats(targetId, range),
+    series: async (targetId, request) => queries.series(targetId, request),
+    incidents: async (targetId, range) => queries.incidents(targetId, range),
+    anomalies: async (range, minScore, limit) => queries.anomalies(range, minScore, limit),
+    exportRange: async (targetIds, range, format) => queries.exportRange(targetIds, range, format),
+  };
+}
