@@ -1,0 +1,494 @@
+/**
+ * How a reading window reads the history without loading it. sql.js holds a whole database file in
+ * memory, so a window that opened the history file to show it would hold tens of megabytes for a
+ * year of checks, once more per open window. Instead the window that records the history (the
+ * writer, which holds it anyway) answers the other windows' questions over a local socket:
+ *
+ * - The writer's `HistoryQueryServer` listens on a Unix socket (a named pipe on Windows) and
+ *   writes where it listens, with a random token, to `history-queries.json` in the shared storage
+ *   folder, a private file (0600 in a 0700 folder). Only a process that can read that file, that is
+ *   the same user's, can ask: the first line of every connection must carry the token.
+ * - A reading window's `RemoteHistory` reads that file, connects, and sends one JSON line per
+ *   question; the writer answers each with one JSON line from its own database, and sends a
+ *   `changed` line after every journal flush, so the reader's views refresh without polling.
+ * - When the writer goes (its window closed, or it crashed), the connection closes; the reader
+ *   reconnects on the next question or within a few seconds, whichever window writes by then, and
+ *   tells its views to ask again.
+ *
+ * Questions are checked as untrusted input (a method from the list, arguments of the right types
+ * and sizes); a line over its size limit closes the connection.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Disposable } from '../disposable';
+import { type Event, Emitter } from '../events';
+import type { CheckRecord } from '../store/checkRecord';
+import type {
+  AnomalyHit,
+  ExportFormat,
+  HistoryQueries,
+  HistoryReader,
+  Incident,
+  LatencyStats,
+  Series,
+  SeriesRequest,
+  StoredTarget,
+  TimeRange,
+} from '../store/historyStore';
+import { writePrivateFileAtomically } from '../store/privateFiles';
+
+/** Where the writer says it answers, in the shared storage folder. */
+export const QUERY_ADDRESS_FILE = 'history-queries.json';
+const SOCKET_FILE = 'history.sock';
+/** Unix socket paths are limited to about 104 bytes (macOS) or 108 (Linux). */
+const MAX_SOCKET_PATH_BYTES = 100;
+/** A question is a few hundred bytes; anything longer is not one. */
+const MAX_QUESTION_BYTES = 64 * 1024;
+/** An answer can be a week's export of every target: bounded, but generously. */
+const MAX_ANSWER_BYTES = 512 * 1024 * 1024;
+const MAX_CONNECTIONS = 64;
+/** A reader whose answers pile up unread is dropped rather than held in the writer's memory. */
+const MAX_UNREAD_ANSWER_BYTES = 256 * 1024 * 1024;
+const HELLO_TIMEOUT_MS = 3_000;
+const RECONNECT_DELAYS_MS = [500, 1_000, 2_000, 5_000];
+const MAX_TEXT = 2_048;
+const MAX_TARGET_IDS = 10_000;
+const MAX_POINTS = 20_000;
+
+interface QueryAddress {
+  socket: string;
+  token: string;
+  pid: number;
+}
+
+type QuestionMethod = keyof Omit<HistoryReader, 'onDidChange'>;
+
+// ---- Checking questions --------------------------------------------------------------------------
+
+class BadQuestion extends Error {}
+
+function text(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value.length > MAX_TEXT) throw new BadQuestion(`${what} must be a short string.`);
+  return value;
+}
+
+function finite(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new BadQuestion(`${what} must be a finite number.`);
+  return value;
+}
+
+function range(value: unknown): TimeRange {
+  const candidate = (value ?? {}) as Partial<TimeRange>;
+  return { from: finite(candidate.from, 'from'), to: finite(candidate.to, 'to') };
+}
+
+function optionalLimit(value: unknown, what: string): number | undefined {
+  return value === undefined || value === null ? undefined : Math.max(0, Math.floor(finite(value, what)));
+}
+
+/**
+ * Each question the writer answers: its arguments checked and rebuilt (nothing from the line is
+ * passed on as it came), then asked of the writer's own history.
+ */
+const ANSWERS: Record<QuestionMethod, (history: HistoryQueries, args: unknown[]) => unknown> = {
+  latest: (history, [targetId]) => history.latest(text(targetId, 'targetId')),
+  latestAll: (history) => history.latestAll(),
+  targets: (history) => history.targets(),
+  uptime: (history, [targetId, since, until]) => history.uptime(text(targetId, 'targetId'), finite(since, 'since'), finite(until, 'until')),
+  latencyStats: (history, [targetId, span]) => history.latencyStats(text(targetId, 'targetId'), range(span)),
+  series: (history, [targetId, request]) => {
+    const maxPoints = optionalLimit((request as Partial<SeriesRequest> | undefined)?.maxPoints, 'maxPoints');
+    return history.series(text(targetId, 'targetId'), {
+      ...range(request),
+      maxPoints: maxPoints === undefined ? undefined : Math.min(maxPoints, MAX_POINTS),
+    });
+  },
+  incidents: (history, [targetId, span]) =>
+    history.incidents(targetId === null || targetId === undefined ? undefined : text(targetId, 'targetId'), range(span)),
+  anomalies: (history, [span, minScore, limit]) =>
+    history.anomalies(range(span), finite(minScore, 'minScore'), optionalLimit(limit, 'limit')),
+  exportRange: (history, [targetIds, span, format]) => {
+    let ids: string[] | undefined;
+    if (targetIds !== null && targetIds !== undefined) {
+      if (!Array.isArray(targetIds) || targetIds.length > MAX_TARGET_IDS) throw new BadQuestion('targetIds must be a list of ids.');
+      ids = targetIds.map((id) => text(id, 'targetId'));
+    }
+    if (format !== 'csv' && format !== 'json') throw new BadQuestion('format must be csv or json.');
+    return history.exportRange(ids, range(span), format as ExportFormat);
+  },
+};
+
+function isQuestionMethod(value: unknown): value is QuestionMethod {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ANSWERS, value);
+}
+
+// ---- Lines on a socket ---------------------------------------------------------------------------
+
+/** Splits a socket's data into lines, and closes the socket when one outgrows `maxBytes`. */
+function readLines(socket: Socket, maxBytes: number, onLine: (line: string) => void): void {
+  let pending = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    pending += chunk;
+    let newline = pending.indexOf('\n');
+    while (newline >= 0) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      if (line.length > 0) onLine(line);
+      if (socket.destroyed) return;
+      newline = pending.indexOf('\n');
+    }
+    if (pending.length > maxBytes) socket.destroy();
+  });
+}
+
+function parse(line: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameToken(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** A socket path nobody else can predict or squat: in the private folder when it fits, else a random name. */
+function socketPathFor(directory: string): string {
+  const name = `network-monitor-${randomBytes(12).toString('hex')}`;
+  if (process.platform === 'win32') return `\\\\.\\pipe\\${name}`;
+  const inFolder = join(directory, SOCKET_FILE);
+  return Buffer.byteLength(inFolder) <= MAX_SOCKET_PATH_BYTES ? inFolder : join(tmpdir(), `${name}.sock`);
+}
+
+// ---- The writer's side ---------------------------------------------------------------------------
+
+export class HistoryQueryServer implements Disposable {
+  private readonly sockets = new Set<Socket>();
+  /** The connections that gave the token: only they hear of changes. */
+  private readonly greeted = new Set<Socket>();
+  private readonly listeners: Disposable[] = [];
+  private disposing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly directory: string,
+    private readonly history: HistoryQueries,
+    private readonly server: Server,
+    private readonly address: QueryAddress,
+  ) {
+    this.listeners.push(history.onDidChange(() => this.broadcast('{"event":"changed"}\n')));
+  }
+
+  /** Listens for the other windows' questions about `history`, and says where in the storage folder. */
+  static async start(directory: string, history: HistoryQueries): Promise<HistoryQueryServer> {
+    const socket = socketPathFor(directory);
+    if (socket.startsWith(directory)) await removeStaleSocket(socket);
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socket, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    // The extension host's scheduler keeps the process alive; a listening socket must not.
+    server.unref();
+    const address: QueryAddress = { socket, token: randomBytes(24).toString('hex'), pid: process.pid };
+    const channel = new HistoryQueryServer(directory, history, server, address);
+    server.on('connection', (connection) => channel.accept(connection));
+    server.on('error', () => undefined);
+    try {
+      await writePrivateFileAtomically(join(directory, QUERY_ADDRESS_FILE), JSON.stringify(address));
+    } catch (error) {
+      await channel.dispose();
+      throw error;
+    }
+    return channel;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.disposing || this.sockets.size >= MAX_CONNECTIONS) {
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      this.greeted.delete(socket);
+    });
+    socket.on('error', () => socket.destroy());
+    const helloTimer = setTimeout(() => socket.destroy(), HELLO_TIMEOUT_MS);
+    helloTimer.unref();
+    readLines(socket, MAX_QUESTION_BYTES, (line) => {
+      const message = parse(line);
+      if (!this.greeted.has(socket)) {
+        clearTimeout(helloTimer);
+        if (!message || !sameToken(message.token, this.address.token)) {
+          socket.destroy();
+          return;
+        }
+        this.greeted.add(socket);
+        socket.write('{"ready":true}\n');
+        return;
+      }
+      this.answer(socket, message);
+    });
+  }
+
+  private answer(socket: Socket, message: Record<string, unknown> | undefined): void {
+    const id = message?.id;
+    if (!message || typeof id !== 'number' || !Number.isSafeInteger(id)) {
+      socket.destroy();
+      return;
+    }
+    let reply: string;
+    try {
+      if (!isQuestionMethod(message.method)) throw new BadQuestion(`No such question: ${String(message.method).slice(0, 40)}.`);
+      const args = Array.isArray(message.args) ? (message.args as unknown[]) : [];
+      reply = JSON.stringify({ id, result: ANSWERS[message.method](this.history, args) });
+    } catch (error) {
+      reply = JSON.stringify({ id, error: (error as Error).message });
+    }
+    if (socket.writableLength > MAX_UNREAD_ANSWER_BYTES) {
+      socket.destroy();
+      return;
+    }
+    socket.write(`${reply}\n`);
+  }
+
+  private broadcast(line: string): void {
+    for (const socket of this.greeted) if (!socket.destroyed) socket.write(line);
+  }
+
+  /** Stops answering: closes every connection, and removes the address if it is still this server's. */
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      for (const listener of this.listeners) listener.dispose();
+      for (const socket of this.sockets) socket.destroy();
+      await new Promise<void>((resolve) => this.server.close(() => resolve()));
+      const addressFile = join(this.directory, QUERY_ADDRESS_FILE);
+      const current = await readAddress(this.directory);
+      if (current?.token === this.address.token) await fs.rm(addressFile, { force: true }).catch(() => undefined);
+    })();
+    return this.disposing;
+  }
+}
+
+/** A socket file left by a writer that crashed would stop the next one from listening. */
+async function removeStaleSocket(path: string): Promise<void> {
+  try {
+    if ((await fs.lstat(path)).isSocket()) await fs.rm(path, { force: true });
+  } catch {
+    // Nothing there.
+  }
+}
+
+async function readAddress(directory: string): Promise<QueryAddress | undefined> {
+  let raw: string;
+  try {
+    raw = await fs.readFile(join(directory, QUERY_ADDRESS_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const address = parse(raw);
+  if (!address || typeof address.socket !== 'string' || typeof address.token !== 'string') return undefined;
+  return { socket: address.socket, token: address.token, pid: typeof address.pid === 'number' ? address.pid : 0 };
+}
+
+// ---- A reading window's side ---------------------------------------------------------------------
+
+interface PendingQuestion {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export interface RemoteHistoryOptions {
+  /** How long one answer may take (default 15 s; an export gets four times as long). */
+  answerTimeoutMs?: number;
+}
+
+/** Raised when no window answers for the history (none records it right now, or it is busy). */
+export class HistoryUnavailableError extends Error {}
+
+export class RemoteHistory implements HistoryReader, Disposable {
+  private readonly changeEmitter = new Emitter<void>();
+  readonly onDidChange: Event<void> = this.changeEmitter.event;
+
+  private socket: Socket | undefined;
+  private connecting: Promise<Socket> | undefined;
+  private readonly pending = new Map<number, PendingQuestion>();
+  private nextId = 1;
+  private reconnectAttempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  /** A question failed or the writer went since the last connection: tell the views once it answers. */
+  private unanswered = false;
+  private disposed = false;
+  private readonly answerTimeoutMs: number;
+
+  constructor(
+    private readonly directory: string,
+    options: RemoteHistoryOptions = {},
+  ) {
+    this.answerTimeoutMs = options.answerTimeoutMs ?? 15_000;
+  }
+
+  latest(targetId: string): Promise<CheckRecord | undefined> {
+    // An absent answer comes back as no `result` at all.
+    return this.ask('latest', [targetId]).then((record) => (record ?? undefined) as CheckRecord | undefined);
+  }
+  latestAll(): Promise<CheckRecord[]> {
+    return this.ask('latestAll', []) as Promise<CheckRecord[]>;
+  }
+  targets(): Promise<StoredTarget[]> {
+    return this.ask('targets', []) as Promise<StoredTarget[]>;
+  }
+  uptime(targetId: string, sinceMs: number, untilMs: number): Promise<number | null> {
+    return this.ask('uptime', [targetId, sinceMs, untilMs]) as Promise<number | null>;
+  }
+  latencyStats(targetId: string, span: TimeRange): Promise<LatencyStats> {
+    return this.ask('latencyStats', [targetId, span]) as Promise<LatencyStats>;
+  }
+  series(targetId: string, request: SeriesRequest): Promise<Series> {
+    return this.ask('series', [targetId, request]) as Promise<Series>;
+  }
+  incidents(targetId: string | undefined, span: TimeRange): Promise<Incident[]> {
+    return this.ask('incidents', [targetId ?? null, span]) as Promise<Incident[]>;
+  }
+  anomalies(span: TimeRange, minScore: number, limit?: number): Promise<AnomalyHit[]> {
+    return this.ask('anomalies', [span, minScore, limit ?? null]) as Promise<AnomalyHit[]>;
+  }
+  exportRange(targetIds: readonly string[] | undefined, span: TimeRange, format: ExportFormat): Promise<string> {
+    return this.ask('exportRange', [targetIds ?? null, span, format], 4 * this.answerTimeoutMs) as Promise<string>;
+  }
+
+  private async ask(method: QuestionMethod, args: unknown[], timeoutMs = this.answerTimeoutMs): Promise<unknown> {
+    const socket = await this.connection();
+    const id = this.nextId++;
+    return new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        if (this.pending.size === 0) this.socket?.unref();
+        reject(new HistoryUnavailableError('The window that records the history did not answer in time.'));
+      }, timeoutMs);
+      timer.unref();
+      this.pending.set(id, { resolve, reject, timer });
+      // Waiting for an answer keeps the process alive; an idle connection does not.
+      socket.ref();
+      socket.write(`${JSON.stringify({ id, method, args })}\n`);
+    });
+  }
+
+  private connection(): Promise<Socket> {
+    if (this.disposed) return Promise.reject(new HistoryUnavailableError('This window no longer reads the history.'));
+    if (this.socket && !this.socket.destroyed) return Promise.resolve(this.socket);
+    this.connecting ??= this.connect()
+      .catch((error: unknown) => {
+        // Keep looking in the background, so the views hear when a writer answers again.
+        this.unanswered = true;
+        this.scheduleReconnect();
+        throw error;
+      })
+      .finally(() => {
+        this.connecting = undefined;
+      });
+    return this.connecting;
+  }
+
+  private async connect(): Promise<Socket> {
+    const address = await readAddress(this.directory);
+    if (!address) throw new HistoryUnavailableError('No window records the history right now.');
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const candidate = createConnection(address.socket);
+      let ready = false;
+      const fail = (error: Error): void => {
+        clearTimeout(timer);
+        candidate.destroy();
+        reject(new HistoryUnavailableError(`The window that records the history does not answer (${error.message}).`));
+      };
+      const timer = setTimeout(() => fail(new Error('no greeting')), HELLO_TIMEOUT_MS);
+      candidate.on('error', (error) => (ready ? candidate.destroy() : fail(error)));
+      candidate.on('close', () => (ready ? this.lost(candidate) : fail(new Error('closed'))));
+      candidate.once('connect', () => candidate.write(`${JSON.stringify({ token: address.token })}\n`));
+      readLines(candidate, MAX_ANSWER_BYTES, (line) => {
+        const message = parse(line);
+        if (ready) {
+          this.receive(message);
+          return;
+        }
+        if (message?.ready !== true) return fail(new Error('refused'));
+        clearTimeout(timer);
+        ready = true;
+        resolve(candidate);
+      });
+    });
+    if (this.disposed) {
+      socket.destroy();
+      throw new HistoryUnavailableError('This window no longer reads the history.');
+    }
+    this.socket = socket;
+    this.reconnectAttempt = 0;
+    socket.unref();
+    if (this.unanswered) {
+      // A writer answers again (perhaps another one), with checks the views have not shown yet.
+      this.unanswered = false;
+      queueMicrotask(() => this.changeEmitter.fire());
+    }
+    return socket;
+  }
+
+  private receive(message: Record<string, unknown> | undefined): void {
+    if (!message) return;
+    if (message.event === 'changed') {
+      this.changeEmitter.fire();
+      return;
+    }
+    const question = typeof message.id === 'number' ? this.pending.get(message.id) : undefined;
+    if (!question) return;
+    this.pending.delete(message.id as number);
+    clearTimeout(question.timer);
+    if (this.pending.size === 0) this.socket?.unref();
+    if (typeof message.error === 'string') question.reject(new Error(message.error));
+    else question.resolve(message.result);
+  }
+
+  /** The writer went: fail what waited for it, and find whichever window writes next. */
+  private lost(socket: Socket): void {
+    if (this.socket !== socket) return;
+    this.socket = undefined;
+    this.unanswered = true;
+    for (const [id, question] of this.pending) {
+      clearTimeout(question.timer);
+      question.reject(new HistoryUnavailableError('The window that records the history closed before answering.'));
+      this.pending.delete(id);
+    }
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.disposed || this.reconnectTimer) return;
+    const delay = RECONNECT_DELAYS_MS[Math.min(this.reconnectAttempt, RECONNECT_DELAYS_MS.length - 1)];
+    this.reconnectAttempt++;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.socket || this.disposed) return;
+      this.connection().catch(() => this.scheduleReconnect());
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.reconnectTimer);
+    this.socket?.destroy();
+    this.changeEmitter.dispose();
+  }
+}

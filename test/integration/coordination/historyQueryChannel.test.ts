@@ -1,0 +1,239 @@
+/**
+ * A reading window asks the recording window its history questions over a local socket. Real
+ * sql.js histories in a temp folder, a real socket: the answers must equal the writer's own, the
+ * token and the argument checks must hold against a hostile client, and a reader must follow the
+ * writer when it changes.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import {
+  HistoryQueryServer,
+  HistoryUnavailableError,
+  QUERY_ADDRESS_FILE,
+  RemoteHistory,
+} from '../../../src/core/coordination/historyQueryChannel';
+import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
+import { makeCheck, tempDirectory } from '../../unit/store/storeTestSupport';
+
+const HOUR = 3_600_000;
+const NOW = Date.UTC(2026, 11, 7, 12, 0, 0);
+
+/** A writer's history with a day of checks of two targets, one of them down for an hour. */
+async function recordedHistory(directory: string, now = () => NOW): Promise<SqlJsHistoryStore> {
+  const store = await SqlJsHistoryStore.open({ directory, flushIntervalMs: 20, now });
+  store.upsertTarget({ id: 't1', url: 'http://127.0.0.1:8080/', name: 'Local API' });
+  store.upsertTarget({ id: 't2', url: 'http://127.0.0.1:8081/', name: 'Local site' });
+  for (let minute = 0; minute < 24 * 60; minute += 10) {
+    const startedAt = NOW - 24 * HOUR + minute * 60_000;
+    const down = minute >= 600 && minute < 660;
+    store.append(
+      makeCheck({
+        startedAt,
+        targetId: 't1',
+        status: down ? 'DOWN' : 'UP',
+        totalMs: 40 + (minute % 7),
+        anomalyScore: minute === 300 ? 0.9 : 0.3,
+      }),
+    );
+    store.append(makeCheck({ startedAt, targetId: 't2', target: 'http://127.0.0.1:8081/', totalMs: 80 }));
+  }
+  store.recordStateChange({ targetId: 't1', at: NOW - 14 * HOUR, from: 'UP', to: 'DOWN', reason: 'TIMEOUT', message: 'No answer' });
+  store.recordStateChange({ targetId: 't1', at: NOW - 13 * HOUR, from: 'DOWN', to: 'UP', reason: null, message: 'Back' });
+  await store.flush();
+  return store;
+}
+
+/** Resolves on the next change the reader announces, or fails after `timeoutMs`. */
+function nextChange(reader: RemoteHistory, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      subscription.dispose();
+      reject(new Error(`no change announced within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const subscription = reader.onDidChange(() => {
+      clearTimeout(timer);
+      subscription.dispose();
+      resolve();
+    });
+  });
+}
+
+/** Connects to the writer's socket as any local process could, and collects what it is sent. */
+async function rawConnection(directory: string): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
+  const address = JSON.parse(readFileSync(join(directory, QUERY_ADDRESS_FILE), 'utf8')) as { socket: string };
+  const socket = createConnection(address.socket);
+  let data = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => (data += chunk));
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  return { socket, received: () => data, closed };
+}
+
+/** Waits for the socket to close, or fails after `timeoutMs`. */
+async function closesWithin(closed: Promise<void>, timeoutMs: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: the connection stayed open for ${timeoutMs} ms`)), timeoutMs);
+  });
+  await Promise.race([closed, timeout]).finally(() => clearTimeout(timer));
+}
+
+test('a reading window gets the same answers as the writer, without opening the history', async (t) => {
+  const directory = tempDirectory(t);
+  const store = await recordedHistory(directory);
+  const server = await HistoryQueryServer.start(directory, store);
+  const reader = new RemoteHistory(directory);
+  t.after(async () => {
+    reader.dispose();
+    await server.dispose();
+    await store.dispose();
+  });
+
+  const day = { from: NOW - 24 * HOUR, to: NOW + 1 };
+  assert.deepEqual(await reader.latest('t1'), store.latest('t1'));
+  assert.equal(await reader.latest('no-such-target'), undefined);
+  assert.deepEqual(await reader.latestAll(), store.latestAll());
+  assert.deepEqual(await reader.targets(), store.targets());
+  const uptime = await reader.uptime('t1', day.from, day.to);
+  assert.ok(uptime !== null && uptime < 1, `uptime ${uptime} counts the outage`);
+  assert.equal(uptime, store.uptime('t1', day.from, day.to));
+  assert.equal(await reader.uptime('t1', NOW + HOUR, NOW + 2 * HOUR), null, 'no check: null, not undefined');
+  assert.deepEqual(await reader.latencyStats('t2', day), store.latencyStats('t2', day));
+  assert.deepEqual(await reader.series('t1', { ...day, maxPoints: 48 }), store.series('t1', { ...day, maxPoints: 48 }));
+  const incidents = await reader.incidents(undefined, day);
+  assert.equal(incidents.length, 1);
+  assert.deepEqual(incidents, store.incidents(undefined, day));
+  const anomalies = await reader.anomalies(day, 0.8);
+  assert.equal(anomalies.length, 1);
+  assert.deepEqual(anomalies, store.anomalies(day, 0.8));
+  assert.equal(await reader.exportRange(['t2'], day, 'csv'), store.exportRange(['t2'], day, 'csv'));
+  assert.equal(await reader.exportRange(undefined, day, 'json'), store.exportRange(undefined, day, 'json'));
+});
+
+test('a check the writer records is announced to the reader, which then reads it', async (t) => {
+  const directory = tempDirectory(t);
+  const store = await recordedHistory(directory);
+  const server = await HistoryQueryServer.start(directory, store);
+  const reader = new RemoteHistory(directory);
+  t.after(async () => {
+    reader.dispose();
+    await server.dispose();
+    await store.dispose();
+  });
+
+  await reader.latest('t1');
+  const announced = nextChange(reader, 5_000);
+  store.append(makeCheck({ startedAt: NOW + 60_000, targetId: 't1', totalMs: 77 }));
+  await store.flush();
+  await announced;
+  assert.equal((await reader.latest('t1'))?.startedAt, NOW + 60_000);
+});
+
+test('only a process that read the private address file can ask, and only questions of the right shape', async (t) => {
+  const directory = tempDirectory(t);
+  const store = await recordedHistory(directory);
+  const server = await HistoryQueryServer.start(directory, store);
+  t.after(async () => {
+    await server.dispose();
+    await store.dispose();
+  });
+  if (process.platform !== 'win32') assert.equal(statSync(join(directory, QUERY_ADDRESS_FILE)).mode & 0o777, 0o600);
+
+  const wrongToken = await rawConnection(directory);
+  wrongToken.socket.write(
+    `${JSON.stringify({ token: 'guessed' })}\n${JSON.stringify({ id: 1, method: 'exportRange', args: [null, { from: 0, to: NOW + 1 }, 'csv'] })}\n`,
+  );
+  await closesWithin(wrongToken.closed, 5_000, 'a wrong token');
+  assert.equal(wrongToken.received(), '', 'nothing is answered without the token');
+
+  const questionFirst = await rawConnection(directory);
+  questionFirst.socket.write(`${JSON.stringify({ id: 1, method: 'latestAll', args: [] })}\n`);
+  await closesWithin(questionFirst.closed, 5_000, 'a question before the token');
+  assert.equal(questionFirst.received(), '');
+
+  const { token } = JSON.parse(readFileSync(join(directory, QUERY_ADDRESS_FILE), 'utf8')) as { token: string };
+  const hostile = await rawConnection(directory);
+  const questions = [
+    { id: 1, method: 'series', args: ['t1', { from: 'yesterday', to: NOW }] },
+    { id: 2, method: 'dispose', args: [] },
+    { id: 3, method: 'constructor', args: [] },
+    { id: 4, method: 'exportRange', args: [['t1'], { from: 0, to: NOW }, 'sql'] },
+    { id: 5, method: 'latest', args: [{ toString: 't1' }] },
+    { id: 6, method: 'latest', args: ['t1'] },
+  ];
+  hostile.socket.write(`${JSON.stringify({ token })}\n${questions.map((question) => JSON.stringify(question)).join('\n')}\n`);
+  const deadline = Date.now() + 5_000;
+  while (hostile.received().split('\n').filter(Boolean).length < questions.length + 1 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  const answers = hostile
+    .received()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { id?: number; ready?: boolean; error?: string; result?: unknown });
+  assert.deepEqual(answers[0], { ready: true });
+  for (const id of [1, 2, 3, 4, 5]) {
+    const answer = answers.find((candidate) => candidate.id === id);
+    assert.ok(
+      answer && typeof answer.error === 'string' && answer.result === undefined,
+      `question ${id} is refused: ${JSON.stringify(answer)}`,
+    );
+  }
+  assert.equal(
+    (answers.find((candidate) => candidate.id === 6)?.result as { targetId: string }).targetId,
+    't1',
+    'the connection still answers',
+  );
+
+  // A line longer than any question closes the connection instead of growing the writer's memory.
+  hostile.socket.write('x'.repeat(200 * 1024));
+  await closesWithin(hostile.closed, 5_000, 'an endless line');
+});
+
+test('when the writer goes, the reader says the history is unavailable, then follows the next writer', async (t) => {
+  const directory = tempDirectory(t);
+  const first = await recordedHistory(directory);
+  let server = await HistoryQueryServer.start(directory, first);
+  const reader = new RemoteHistory(directory);
+  t.after(async () => {
+    reader.dispose();
+    await server.dispose();
+  });
+  assert.equal((await reader.latest('t1'))?.startedAt, first.latest('t1')?.startedAt);
+
+  await server.dispose();
+  await first.dispose();
+  await assert.rejects(reader.latest('t1'), HistoryUnavailableError);
+
+  // The next window takes over the same history and records a newer check.
+  const second = await SqlJsHistoryStore.open({ directory, flushIntervalMs: 20, now: () => NOW });
+  t.after(() => second.dispose());
+  second.append(makeCheck({ startedAt: NOW + 120_000, targetId: 't1', totalMs: 55 }));
+  await second.flush();
+  const announced = nextChange(reader, 10_000);
+  server = await HistoryQueryServer.start(directory, second);
+  await announced;
+  assert.equal((await reader.latest('t1'))?.startedAt, NOW + 120_000);
+});
+
+test('a storage folder whose path is too long for a socket still answers, through a socket in the temp folder', async (t) => {
+  const directory = join(tempDirectory(t), 'a-storage-folder-as-long-as-some-editors-make-them'.repeat(2));
+  const store = await recordedHistory(directory);
+  const server = await HistoryQueryServer.start(directory, store);
+  const reader = new RemoteHistory(directory);
+  t.after(async () => {
+    reader.dispose();
+    await server.dispose();
+    await store.dispose();
+  });
+  const { socket } = JSON.parse(readFileSync(join(directory, QUERY_ADDRESS_FILE), 'utf8')) as { socket: string };
+  if (process.platform !== 'win32') assert.ok(!socket.startsWith(directory), `the socket ${socket} is outside the long folder`);
+  assert.deepEqual(await reader.targets(), store.targets());
+});
