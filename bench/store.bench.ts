@@ -3,7 +3,7 @@
  * size, snapshot and open times), the 30-day chart query, and the journal's cost per check on a
  * small and on a year-sized database. Ratios are against baselines measured in the same run.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,19 +45,48 @@ function check(targetId: string, startedAt: number): CheckRecord {
   };
 }
 
-/** What a fresh process holds with the history open as `role`: heap in use plus array buffers, and its resident set, in MB. */
-function processMemoryMb(directory: string, role: 'writer' | 'reader'): { heldMb: number; residentMb: number } {
-  const output = execFileSync(
-    process.execPath,
-    ['--import', 'tsx', '--expose-gc', join(__dirname, 'support', 'storeMemory.ts'), directory, role, String(YEAR_END)],
-    { encoding: 'utf8' },
-  );
-  const { heapUsed, arrayBuffers, rss } = JSON.parse(output.trim().split('\n').at(-1)!) as {
-    heapUsed: number;
-    arrayBuffers: number;
-    rss: number;
-  };
+interface ProcessMemory {
+  heldMb: number;
+  residentMb: number;
+}
+
+function memoryOf(line: string): ProcessMemory {
+  const { heapUsed, arrayBuffers, rss } = JSON.parse(line) as { heapUsed: number; arrayBuffers: number; rss: number };
   return { heldMb: (heapUsed + arrayBuffers) / 1e6, residentMb: rss / 1e6 };
+}
+
+/**
+ * What each kind of window holds, each in a fresh process: the checking window with the history
+ * open, answering questions; then a reading window asking it what its views show. Heap in use plus
+ * array buffers, and the resident set, in MB.
+ */
+async function windowMemoryMb(directory: string): Promise<{ writer: ProcessMemory; reader: ProcessMemory }> {
+  const args = (role: string) => [
+    '--import',
+    'tsx',
+    '--expose-gc',
+    join(__dirname, 'support', 'storeMemory.ts'),
+    directory,
+    role,
+    String(YEAR_END),
+  ];
+  const writerProcess = spawn(process.execPath, args('writer'), { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const writerLine = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      writerProcess.stdout.setEncoding('utf8');
+      writerProcess.stdout.on('data', (chunk: string) => {
+        output += chunk;
+        if (output.includes('\n')) resolve(output.split('\n')[0]!);
+      });
+      writerProcess.once('exit', (code) => reject(new Error(`the writer process exited (${code}) before measuring`)));
+    });
+    const readerOutput = execFileSync(process.execPath, args('reader'), { encoding: 'utf8', timeout: 120_000 });
+    return { writer: memoryOf(writerLine), reader: memoryOf(readerOutput.trim().split('\n').at(-1)!) };
+  } finally {
+    writerProcess.stdin.end();
+    await new Promise((resolve) => writerProcess.once('exit', resolve));
+  }
 }
 
 /** Every file the history keeps in its folder, in MB. */
@@ -245,9 +274,9 @@ void (async () => {
     await ingestStore.dispose();
     await year.dispose();
 
-    // Memory of each kind of window in a process of its own, against the targets.
-    const writer = processMemoryMb(directory, 'writer');
-    const reader = processMemoryMb(directory, 'reader');
+    // Memory of each kind of window in a process of its own, against the targets: a reading window
+    // does not open the history, it asks the checking window.
+    const { writer, reader } = await windowMemoryMb(directory);
     console.log(
       `store memory: writer ${writer.heldMb.toFixed(0)} MB, reader ${reader.heldMb.toFixed(0)} MB; disk ${diskMb(directory).toFixed(0)} MB (targets: writer 64, reader 16, disk 25)`,
     );
