@@ -6,6 +6,7 @@
  * SQLite page cache and work space) is not, which is why the resident set is printed beside.
  * Usage: node --import tsx --expose-gc storeMemory.ts <directory> writer|reader <now>
  */
+import { HistoryFollower } from '../../src/core/store/historyFollower';
 import { SqlJsHistoryStore } from '../../src/core/store/sqlJsHistoryStore';
 
 const [directory, role, now] = process.argv.slice(2);
@@ -15,12 +16,10 @@ if (!directory || (role !== 'writer' && role !== 'reader') || !now)
 const collect = (): void => (globalThis as { gc?: () => void }).gc?.();
 
 void (async () => {
-  const store = await SqlJsHistoryStore.open({
-    directory,
-    readOnly: role === 'reader',
-    now: () => Number(now),
-    snapshotIntervalMs: 3_600_000,
-  });
+  const store =
+    role === 'reader'
+      ? await HistoryFollower.open({ directory, now: () => Number(now) })
+      : await SqlJsHistoryStore.open({ directory, now: () => Number(now), snapshotIntervalMs: 3_600_000 });
   // A query as the dashboard makes, so what it needs is loaded.
   store.series('t1', { from: Number(now) - 30 * 86_400_000, to: Number(now), maxPoints: 300 });
   // Array buffers are freed by a sweeper that runs after a collection, so one reading can still

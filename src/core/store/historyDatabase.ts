@@ -1,7 +1,7 @@
 /**
  * The in-memory history database: applies journal entries (checks, state changes, targets),
  * keeps the minute / hour / day rollups up to date as each check arrives, and answers the
- * queries. Synchronous and file-free: `SqlJsHistoryStore` owns the files and the timers.
+ * queries. Synchronous and file-free: the writer (`SqlJsHistoryStore`) or a follower (`HistoryFollower`) owns the files and timers.
  */
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import type { CheckRecord, StateChangeRecord, TargetInfo } from './checkRecord';

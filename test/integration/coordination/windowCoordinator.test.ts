@@ -13,6 +13,7 @@ import type { PublishedTarget } from '../../../src/core/coordination/sharedTarge
 import { createMonitorEngine } from '../../../src/core/monitorEngine';
 import type { MonitorEvent } from '../../../src/core/scheduler/monitorEvent';
 import { Prober } from '../../../src/core/probes/prober';
+import { HistoryFollower, type OpenedHistory } from '../../../src/core/store/historyFollower';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target, type TargetEntryObject } from '../../../src/core/targets/target';
 import { startHttpServer } from '../../support/servers';
@@ -32,9 +33,9 @@ function windowAt(directory: string, windowId: string, lines: string[]): WindowC
     heartbeatMs: HEARTBEAT_MS,
     windowId,
     openHistory: (access) =>
-      access.readOnly
-        ? SqlJsHistoryStore.open({ directory, readOnly: true, refreshIntervalMs: 100 })
-        : SqlJsHistoryStore.open({ directory, lease: access.lease, flushIntervalMs: 50 }),
+      (access.readOnly
+        ? HistoryFollower.open({ directory, refreshIntervalMs: 100 })
+        : SqlJsHistoryStore.open({ directory, lease: access.lease, flushIntervalMs: 50 })) as Promise<OpenedHistory<typeof access>>,
     // One failed check is an outage, so an alert follows the first check of a failing target.
     createEngine: async (store) =>
       createMonitorEngine({

@@ -9,6 +9,7 @@ import { DamagedPackError, packRows, unpackRows } from '../../../src/core/store/
 import { PACKED_LAYOUTS, PackedTable } from '../../../src/core/store/packedTables';
 import { migrate } from '../../../src/core/store/schema';
 import { loadSqlJs } from '../../../src/core/store/sqlJsLoader';
+import { HistoryFollower } from '../../../src/core/store/historyFollower';
 import { SNAPSHOT_FILE, SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { makeCheck, openSnapshotDirectly, queryRows, tempDirectory } from './storeTestSupport';
 
@@ -107,7 +108,7 @@ test('a late check for a sealed hour is counted in that hour, and packed again a
   assert.equal(store.latencyStats('t1', hour).max, 1000);
   await store.dispose();
 
-  const reopened = await SqlJsHistoryStore.open({ directory, now: () => NOW, readOnly: true });
+  const reopened = await HistoryFollower.open({ directory, now: () => NOW });
   t.after(() => reopened.dispose());
   assert.equal(reopened.latencyStats('t1', hour).count, 61);
   assert.equal(reopened.exportRange(['t1'], hour, 'json').match(/"startedAt"/g)?.length, 61);
@@ -131,7 +132,7 @@ test('a damaged pack is left out and said once; the rest of the history still an
   db.close();
 
   const problems: StoreProblem[] = [];
-  const reopened = await SqlJsHistoryStore.open({ directory, now: () => NOW, readOnly: true, onProblem: (p) => problems.push(p) });
+  const reopened = await HistoryFollower.open({ directory, now: () => NOW, onProblem: (p) => problems.push(p) });
   t.after(() => reopened.dispose());
   const twoHours = { from: NOW - 5 * HOUR, to: NOW };
   const exported = reopened.exportRange(['t1'], twoHours, 'json');
