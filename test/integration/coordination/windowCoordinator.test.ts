@@ -114,7 +114,10 @@ test('the first window checks for both; the second forwards its Check Now, and t
     // The writer closes: it releases the lease, and the reader starts checking with the same history.
     const tookOver = new Promise<void>((resolve) => second.onDidTakeRole((role) => role === 'writer' && resolve()));
     await first.dispose();
-    await Promise.race([tookOver, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    // The bound's timer is cleared once the takeover came: left running, it kept the test process alive 10 s after the tests.
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([tookOver, new Promise((resolve) => (bound = setTimeout(resolve, 10_000)))]);
+    clearTimeout(bound);
     assert.equal(second.role, 'writer', `the second window did not take over; the windows logged:\n${lines.join('\n')}`);
     assert.deepEqual(secondRoles, ['reader', 'writer']);
     assert.equal(second.history?.latest('second-site')?.startedAt, outcome.result.startedAt, 'the new writer reads the same history');
