@@ -3,7 +3,7 @@
  * for 20 targets checked every minute, kept the way the store keeps it after 30 days (7 days of
  * raw checks, 2 days of minute, then hour and day rollups).
  *
- * Real parts end to end: the history is a snapshot opened by the real SqlJsHistoryStore; the
+ * Real parts end to end: the history is a snapshot opened by the real HistoryFollower; the
  * host side is the real DashboardSession over the real MonitorDashboardSource (the store's series
  * queries and the message building); the webview is the production bundle in headless Chromium
  * under the real CSP. Messages cross as JSON in both directions, as they do in VS Code. The
@@ -22,7 +22,8 @@ import { LatencyHistogram } from '../src/core/store/latencyHistogram';
 import { ROLLUP_LEVELS, migrate } from '../src/core/store/schema';
 import { encodeSnapshot } from '../src/core/store/snapshotFile';
 import { loadSqlJs } from '../src/core/store/sqlJsLoader';
-import { SNAPSHOT_FILE, SqlJsHistoryStore } from '../src/core/store/sqlJsHistoryStore';
+import { HistoryFollower } from '../src/core/store/historyFollower';
+import { SNAPSHOT_FILE } from '../src/core/store/sqlJsHistoryStore';
 import type { HostToWebviewMessage, TimeRange } from '../src/shared/dashboardProtocol';
 import { renderDashboardHtml } from '../src/vscode/dashboard/dashboardHtml';
 import { DashboardSession } from '../src/vscode/dashboard/dashboardSession';
@@ -185,7 +186,7 @@ async function seedHistory(directory: string, now: number, targets: number): Pro
 }
 
 /** The monitor as the dashboard source sees it: configured targets, their last check, the store. */
-function monitorOver(store: SqlJsHistoryStore, targets: number, now: number): MonitorService {
+function monitorOver(store: HistoryFollower, targets: number, now: number): MonitorService {
   const snapshots: TargetSnapshot[] = Array.from({ length: targets }, (_, index) => {
     const [countryCode, country, lat, lon] = PLACES[index % PLACES.length]!;
     const local = index >= targets - 2;
@@ -406,7 +407,7 @@ void (async () => {
   const emptyDir = join(scratch, 'empty');
   let browser: Browser | undefined;
   let server: Server | undefined;
-  const stores: SqlJsHistoryStore[] = [];
+  const stores: HistoryFollower[] = [];
   try {
     // The bundle as it ships: minified, like `npm run package`.
     await esbuild.build({
@@ -429,8 +430,8 @@ void (async () => {
     console.log(
       `history: ${TARGETS} targets x 30 days every minute, ${rows.toLocaleString('en')} rows kept (seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)} s); webview bundle ${(bundleBytes / 1024).toFixed(0)} KiB`,
     );
-    const full = await SqlJsHistoryStore.open({ directory: fullDir, readOnly: true });
-    const empty = await SqlJsHistoryStore.open({ directory: emptyDir, readOnly: true });
+    const full = await HistoryFollower.open({ directory: fullDir });
+    const empty = await HistoryFollower.open({ directory: emptyDir });
     stores.push(full, empty);
     const fullSource = new MonitorDashboardSource(monitorOver(full, TARGETS, now));
     const emptySource = new MonitorDashboardSource(monitorOver(empty, 0, now));

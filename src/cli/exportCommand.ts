@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { ExportFormat, StoreProblem } from '../core/store/historyStore';
-import { SqlJsHistoryStore } from '../core/store/sqlJsHistoryStore';
+import { HistoryFollower } from '../core/store/historyFollower';
 import { parseArgs, textOption, UsageError } from './args';
 
 export const EXPORT_USAGE = `Usage: network-monitor export [--data-dir DIR] [--format csv|json] [--target ID|URL]
@@ -79,11 +79,10 @@ export async function runExportCommand(
 
   const problems: StoreProblem[] = [];
   // Read-only: never takes the writer's place, never moves a damaged file aside, never writes.
-  let store: SqlJsHistoryStore;
+  let store: HistoryFollower;
   try {
-    store = await SqlJsHistoryStore.open({
+    store = await HistoryFollower.open({
       directory: dataDir,
-      readOnly: true,
       wasmPath: dependencies.wasmPath,
       onProblem: (problem) => problems.push(problem),
     });

@@ -19,6 +19,7 @@ import type { CheckResult } from '../probes/checkResult';
 import type { MonitorEvent } from '../scheduler/monitorEvent';
 import type { CheckRecord } from '../store/checkRecord';
 import type { HistoryQueries, HistoryStore } from '../store/historyStore';
+import type { HistoryFollower, OpenedHistory } from '../store/historyFollower';
 import type { SqlJsHistoryStore } from '../store/sqlJsHistoryStore';
 import type { ParseResult, Target } from '../targets/target';
 import { CheckRequestTracker, mergeForeignTargets, type PublishedTarget, SharedTargetsBoard } from './sharedTargets';
@@ -44,7 +45,7 @@ export interface WindowCoordinatorOptions {
   /** How often the writer renews its lease and every window its published targets (default 5 s). */
   heartbeatMs?: number;
   /** Opens the history; a failure is logged, and the writer then checks without recording. */
-  openHistory(access: HistoryAccess): Promise<SqlJsHistoryStore>;
+  openHistory<A extends HistoryAccess>(access: A): Promise<OpenedHistory<A>>;
   /** Builds the engine the writer runs over its store (`createMonitorEngine` with this window's settings). */
   createEngine(store: HistoryStore | undefined): Promise<MonitorEngine>;
   /** Checks a target from a reading window when the writer did not answer a Check Now in time. */
@@ -122,7 +123,7 @@ export class WindowCoordinator {
   private ownIds = new Set<string>();
   private published: readonly PublishedTarget[] = [];
   private writer: WriterParts | undefined;
-  private reader: SqlJsHistoryStore | undefined;
+  private reader: HistoryFollower | undefined;
   private readerSubscription: Disposable | undefined;
   private lease: WriterLease | undefined;
   private leaseSubscriptions: Disposable[] = [];

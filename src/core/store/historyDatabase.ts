@@ -1,7 +1,7 @@
 /**
  * The in-memory history database: applies journal entries (checks, state changes, targets),
  * keeps the minute / hour / day rollups up to date as each check arrives, and answers the
- * queries. Synchronous and file-free: `SqlJsHistoryStore` owns the files and the timers.
+ * queries. Synchronous and file-free: the writer (`SqlJsHistoryStore`) or a follower (`HistoryFollower`) owns the files and timers.
  */
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import type { CheckRecord, StateChangeRecord, TargetInfo } from './checkRecord';
@@ -22,6 +22,7 @@ import type { JournalEntry } from './journal';
 import { LatencyHistogram } from './latencyHistogram';
 import { Aggregate } from './rangeAggregate';
 import { PACKED_LAYOUTS, PackedTable } from './packedTables';
+import { selectRows } from './sqlRows';
 import { migrate, ROLLUP_LEVELS, type RollupLevel, STATUS_CODES, STATUS_NAMES } from './schema';
 
 export class CorruptDatabaseError extends Error {}
@@ -208,15 +209,7 @@ export class HistoryDatabase {
   }
 
   private rows(sql: string, params: SqlValue[] = []): SqlValue[][] {
-    const statement = this.db.prepare(sql);
-    try {
-      statement.bind(params);
-      const rows: SqlValue[][] = [];
-      while (statement.step()) rows.push(statement.get());
-      return rows;
-    } finally {
-      statement.free();
-    }
+    return selectRows(this.db, sql, params);
   }
 
   private firstValue(statement: Statement, params: SqlValue[]): SqlValue[] | undefined {

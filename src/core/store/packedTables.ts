@@ -13,6 +13,7 @@
  */
 import type { Database, SqlValue } from 'sql.js';
 import { DamagedPackError, packRows, unpackRows } from './packedRows';
+import { selectRows } from './sqlRows';
 
 export interface PackedTableLayout {
   /** The table whose rows are packed; its twin is `${table}_packed`. */
@@ -142,15 +143,7 @@ export class PackedTable {
   }
 
   private select(sql: string, params: SqlValue[]): SqlValue[][] {
-    const statement = this.db.prepare(sql);
-    try {
-      statement.bind(params);
-      const rows: SqlValue[][] = [];
-      while (statement.step()) rows.push(statement.get());
-      return rows;
-    } finally {
-      statement.free();
-    }
+    return selectRows(this.db, sql, params);
   }
 
   private decode(tid: number, start: number, data: Uint8Array): SqlValue[][] {

@@ -16,6 +16,7 @@ import type { MonitorEvent, TargetStatus } from '../../core/scheduler/monitorEve
 import type { SchedulerSettings } from '../../core/scheduler/scheduler';
 import type { CheckRecord } from '../../core/store/checkRecord';
 import type { HistoryQueries, HistoryStore, RetentionPolicy, StoreProblem } from '../../core/store/historyStore';
+import { HistoryFollower, type OpenedHistory } from '../../core/store/historyFollower';
 import { SqlJsHistoryStore } from '../../core/store/sqlJsHistoryStore';
 import type { MonitorSettings, MonitorSettingsValues, SettingsArea } from '../config/monitorSettings';
 import type { ConfiguredTarget, SecretLookup } from '../config/targetEntries';
@@ -145,12 +146,12 @@ export class MonitorService implements vscode.Disposable {
     return this.coordinator.start();
   }
 
-  private openHistory(access: HistoryAccess): Promise<SqlJsHistoryStore> {
+  private openHistory<A extends HistoryAccess>(access: A): Promise<OpenedHistory<A>> {
     const { storageDirectory: directory, wasmPath, onStoreProblem: onProblem } = this.options;
-    if (access.readOnly) return SqlJsHistoryStore.open({ directory, wasmPath, readOnly: true, onProblem });
+    if (access.readOnly) return HistoryFollower.open({ directory, wasmPath, onProblem }) as Promise<OpenedHistory<A>>;
     const values = this.options.settings.values;
     const retention: Partial<RetentionPolicy> = { rawMs: values.retention.rawDays * DAY_MS, hourMs: values.retention.hourlyDays * DAY_MS };
-    return SqlJsHistoryStore.open({ directory, wasmPath, retention, lease: access.lease, onProblem });
+    return SqlJsHistoryStore.open({ directory, wasmPath, retention, lease: access.lease, onProblem }) as Promise<OpenedHistory<A>>;
   }
 
   private async createEngine(store: HistoryStore | undefined): Promise<MonitorEngine> {

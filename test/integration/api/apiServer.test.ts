@@ -13,7 +13,7 @@ import { ApiServer, type ApiServerOptions } from '../../../src/core/api/apiServe
 import openApiDocument from '../../../src/core/api/openapi.json';
 import { createIdentifyNonce, identityProof } from '../../../src/core/api/identityChallenge';
 import { createApiToken } from '../../../src/core/api/requestGuards';
-import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
+import { HistoryFollower } from '../../../src/core/store/historyFollower';
 import type { Target } from '../../../src/core/targets/target';
 import {
   call,
@@ -607,7 +607,7 @@ describe('local API against a real monitor', () => {
   });
 
   it('answers from the shared history in a window that is not the writer', async () => {
-    const readOnly = await SqlJsHistoryStore.open({ directory: directory.path, readOnly: true });
+    const readOnly = await HistoryFollower.open({ directory: directory.path });
     try {
       const source = createApiDataSource({ store: readOnly, getTargets: () => stack.targets, isWriter: () => false });
       const reader = new ApiServer({ port: 0, token, allowUnauthenticatedMetrics: false, source });

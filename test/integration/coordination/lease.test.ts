@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { parseSnapshotName } from '../../../src/core/store/snapshotFile';
-import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
+import { HistoryFollower } from '../../../src/core/store/historyFollower';
 import { loadSqlJs } from '../../../src/core/store/sqlJsLoader';
 import { LEASE_FILE } from '../../../src/core/coordination/writerLease';
 
@@ -161,7 +161,7 @@ test('two processes contend for the writer lease; when the writer is killed the 
 
 /** Every check in the folder's history, read as another window would. */
 async function recordedChecks(directory: string): Promise<{ targetId: string; startedAt: number }[]> {
-  const store = await SqlJsHistoryStore.open({ directory, readOnly: true });
+  const store = await HistoryFollower.open({ directory });
   try {
     return (
       JSON.parse(store.exportRange(undefined, { from: 0, to: Date.now() + 1 }, 'json')) as {

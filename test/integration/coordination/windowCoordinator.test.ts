@@ -13,6 +13,7 @@ import type { PublishedTarget } from '../../../src/core/coordination/sharedTarge
 import { createMonitorEngine } from '../../../src/core/monitorEngine';
 import type { MonitorEvent } from '../../../src/core/scheduler/monitorEvent';
 import { Prober } from '../../../src/core/probes/prober';
+import { HistoryFollower, type OpenedHistory } from '../../../src/core/store/historyFollower';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target, type TargetEntryObject } from '../../../src/core/targets/target';
 import { startHttpServer } from '../../support/servers';
@@ -32,9 +33,9 @@ function windowAt(directory: string, windowId: string, lines: string[]): WindowC
     heartbeatMs: HEARTBEAT_MS,
     windowId,
     openHistory: (access) =>
-      access.readOnly
-        ? SqlJsHistoryStore.open({ directory, readOnly: true, refreshIntervalMs: 100 })
-        : SqlJsHistoryStore.open({ directory, lease: access.lease, flushIntervalMs: 50 }),
+      (access.readOnly
+        ? HistoryFollower.open({ directory, refreshIntervalMs: 100 })
+        : SqlJsHistoryStore.open({ directory, lease: access.lease, flushIntervalMs: 50 })) as Promise<OpenedHistory<typeof access>>,
     // One failed check is an outage, so an alert follows the first check of a failing target.
     createEngine: async (store) =>
       createMonitorEngine({
@@ -113,7 +114,10 @@ test('the first window checks for both; the second forwards its Check Now, and t
     // The writer closes: it releases the lease, and the reader starts checking with the same history.
     const tookOver = new Promise<void>((resolve) => second.onDidTakeRole((role) => role === 'writer' && resolve()));
     await first.dispose();
-    await Promise.race([tookOver, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    // The bound's timer is cleared once the takeover came: left running, it kept the test process alive 10 s after the tests.
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([tookOver, new Promise((resolve) => (bound = setTimeout(resolve, 10_000)))]);
+    clearTimeout(bound);
     assert.equal(second.role, 'writer', `the second window did not take over; the windows logged:\n${lines.join('\n')}`);
     assert.deepEqual(secondRoles, ['reader', 'writer']);
     assert.equal(second.history?.latest('second-site')?.startedAt, outcome.result.startedAt, 'the new writer reads the same history');

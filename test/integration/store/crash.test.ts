@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { StoreProblem } from '../../../src/core/store/historyStore';
-import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
+import { HistoryFollower } from '../../../src/core/store/historyFollower';
 import { createSeededRandom } from '../../../src/core/anomaly/seededRandom';
 
 const FIXTURE = join(__dirname, 'fixtures', 'crashWriter.ts');
@@ -58,7 +58,7 @@ test('a writer killed with SIGKILL at random moments never leaves a file that fa
     kills++;
 
     const problems: StoreProblem[] = [];
-    const store = await SqlJsHistoryStore.open({ directory, readOnly: true, onProblem: (p) => problems.push(p) });
+    const store = await HistoryFollower.open({ directory, onProblem: (p) => problems.push(p) });
     try {
       assert.deepEqual(problems, [], `after kill ${run} every file opens cleanly`);
       const { checks } = JSON.parse(store.exportRange([`run-${run}`], { from: 0, to: Date.now() + 1000 }, 'json')) as {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createSeededRandom } from '../../../src/core/anomaly/seededRandom';
 import type { StoreProblem } from '../../../src/core/store/historyStore';
+import { HistoryFollower } from '../../../src/core/store/historyFollower';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { makeCheck } from '../../unit/store/storeTestSupport';
 import { PowerLossFileSystem } from './support/powerLossFileSystem';
@@ -83,9 +84,8 @@ test('after a power cut at any moment, every check reported durable survives and
       try {
         await PowerLossFileSystem.materialize(images[index]!, crashed, form === 0 ? undefined : random);
         const problems: StoreProblem[] = [];
-        const reopened = await SqlJsHistoryStore.open({
+        const reopened = await HistoryFollower.open({
           directory: crashed,
-          readOnly: true,
           onProblem: (problem) => problems.push(problem),
         });
         try {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { StoreProblem } from '../../../src/core/store/historyStore';
+import { HistoryFollower } from '../../../src/core/store/historyFollower';
 import { SNAPSHOT_FILE, SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { loadSqlJs } from '../../../src/core/store/sqlJsLoader';
 import { runCli } from '../../support/cli';
@@ -49,10 +50,10 @@ test('a snapshot that stays unreadable is reported and left where it is, for the
   const directory = tempDirectory(t);
   // A folder where the file should be: every read fails with EISDIR, which does not pass.
   mkdirSync(join(directory, SNAPSHOT_FILE));
-  for (const readOnly of [false, true]) {
+  for (const open of [SqlJsHistoryStore.open, HistoryFollower.open]) {
     const problems: StoreProblem[] = [];
     await assert.rejects(
-      SqlJsHistoryStore.open({ directory, readOnly, onProblem: (problem) => problems.push(problem) }),
+      open({ directory, onProblem: (problem) => problems.push(problem) }),
       /cannot be read \(EISDIR.*It was left as it is/,
     );
     assert.deepEqual(
@@ -72,10 +73,10 @@ test('a history written by a newer version is left as it is, with a message that
   newer.close();
   writeFileSync(join(directory, SNAPSHOT_FILE), bytes);
 
-  for (const readOnly of [false, true]) {
+  for (const open of [SqlJsHistoryStore.open, HistoryFollower.open]) {
     const problems: StoreProblem[] = [];
     await assert.rejects(
-      SqlJsHistoryStore.open({ directory, readOnly, onProblem: (problem) => problems.push(problem) }),
+      open({ directory, onProblem: (problem) => problems.push(problem) }),
       /schema version 99, newer than this version of Network Monitor understands .* The file was left as it is/,
     );
     assert.equal(problems.length, 1);

@@ -8,6 +8,8 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { encodeEntry, fenceLimit, parseSegmentName, segmentName } from '../../../src/core/store/journal';
+import { HistoryFollower } from '../../../src/core/store/historyFollower';
+import type { HistoryQueries } from '../../../src/core/store/historyStore';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { LEASE_FILE, WriterLease } from '../../../src/core/coordination/writerLease';
 import { makeCheck, tempDirectory } from './storeTestSupport';
@@ -26,7 +28,7 @@ function label(targetId: string, q: number): string {
   return `${targetId}@${String(q).padStart(2, '0')}`;
 }
 
-function checksOf(store: SqlJsHistoryStore): string[] {
+function checksOf(store: HistoryQueries): string[] {
   const { checks } = JSON.parse(store.exportRange(undefined, { from: 0, to: T0 + 1e9 }, 'json')) as {
     checks: { targetId: string; startedAt: number }[];
   };
@@ -65,7 +67,7 @@ test('lines a replaced writer appended after the takeover are left out when the 
   // when it took over and numbered its own checks from 6.
   writeSegment(directory, 'journal-0000000000000001-0.log', 'old', 1, 10);
   writeSegment(directory, segmentName(6, 2, 0), 'new', 6, 8);
-  const store = await SqlJsHistoryStore.open({ directory, readOnly: true });
+  const store = await HistoryFollower.open({ directory });
   t.after(() => store.dispose());
   assert.deepEqual(checksOf(store), [...expected('new', 6, 8), ...expected('old', 1, 5)]);
 });
@@ -73,7 +75,7 @@ test('lines a replaced writer appended after the takeover are left out when the 
 test('a reading window that already showed the late lines reads the history again when the new writer appears', async (t) => {
   const directory = tempDirectory(t);
   writeSegment(directory, segmentName(1, 1, 0), 'old', 1, 10);
-  const reader = await SqlJsHistoryStore.open({ directory, readOnly: true, refreshIntervalMs: 3_600_000 });
+  const reader = await HistoryFollower.open({ directory, refreshIntervalMs: 3_600_000 });
   t.after(() => reader.dispose());
   assert.deepEqual(checksOf(reader), expected('old', 1, 10));
 
@@ -95,7 +97,7 @@ test('a writer without a lease goes on under the highest epoch on disk', async (
   );
   await writer.dispose();
 
-  const reopened = await SqlJsHistoryStore.open({ directory, readOnly: true });
+  const reopened = await HistoryFollower.open({ directory });
   t.after(() => reopened.dispose());
   assert.deepEqual(checksOf(reopened), [...expected('new', 6, 9), ...expected('old', 1, 5)]);
 });
@@ -127,7 +129,7 @@ test('with a lease, files carry its epoch; a lease file deleted by hand does not
     'the outranked snapshot is gone',
   );
 
-  const reader = await SqlJsHistoryStore.open({ directory, readOnly: true });
+  const reader = await HistoryFollower.open({ directory });
   t.after(() => reader.dispose());
   assert.deepEqual(checksOf(reader), [label('a', 1), label('a', 2)]);
 });

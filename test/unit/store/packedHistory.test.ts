@@ -6,7 +6,10 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { HistoryDatabase } from '../../../src/core/store/historyDatabase';
 import type { StoreProblem } from '../../../src/core/store/historyStore';
 import { DamagedPackError, packRows, unpackRows } from '../../../src/core/store/packedRows';
+import { PACKED_LAYOUTS, PackedTable } from '../../../src/core/store/packedTables';
+import { migrate } from '../../../src/core/store/schema';
 import { loadSqlJs } from '../../../src/core/store/sqlJsLoader';
+import { HistoryFollower } from '../../../src/core/store/historyFollower';
 import { SNAPSHOT_FILE, SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { makeCheck, openSnapshotDirectly, queryRows, tempDirectory } from './storeTestSupport';
 
@@ -105,7 +108,7 @@ test('a late check for a sealed hour is counted in that hour, and packed again a
   assert.equal(store.latencyStats('t1', hour).max, 1000);
   await store.dispose();
 
-  const reopened = await SqlJsHistoryStore.open({ directory, now: () => NOW, readOnly: true });
+  const reopened = await HistoryFollower.open({ directory, now: () => NOW });
   t.after(() => reopened.dispose());
   assert.equal(reopened.latencyStats('t1', hour).count, 61);
   assert.equal(reopened.exportRange(['t1'], hour, 'json').match(/"startedAt"/g)?.length, 61);
@@ -129,7 +132,7 @@ test('a damaged pack is left out and said once; the rest of the history still an
   db.close();
 
   const problems: StoreProblem[] = [];
-  const reopened = await SqlJsHistoryStore.open({ directory, now: () => NOW, readOnly: true, onProblem: (p) => problems.push(p) });
+  const reopened = await HistoryFollower.open({ directory, now: () => NOW, onProblem: (p) => problems.push(p) });
   t.after(() => reopened.dispose());
   const twoHours = { from: NOW - 5 * HOUR, to: NOW };
   const exported = reopened.exportRange(['t1'], twoHours, 'json');
@@ -180,4 +183,50 @@ test('a history of plain rows is packed in bounded steps after it opens, answeri
   t.after(() => packed.close());
   assert.ok((queryRows(packed, 'SELECT count(*) FROM checks')[0]![0] as number) < 2 * 60, 'only the current quarter hour is left as rows');
   assert.equal(store.exportRange(undefined, range, 'csv'), expected);
+});
+
+test('sealing a span that has a pack and plain rows too keeps every row of both, once', async (t) => {
+  const sql = await loadSqlJs();
+  const db = new sql.Database();
+  t.after(() => db.close());
+  migrate(db);
+  const checks = new PackedTable(db, PACKED_LAYOUTS.checks);
+  const hourStart = Math.floor((NOW - 3 * HOUR) / HOUR) * HOUR;
+  let seq = 0;
+  // Plain rows written straight into the table, as a hand-edited file (or a late check the store
+  // did not unpack first) would hold them.
+  const insert = (at: number): void => {
+    seq++;
+    db.run(
+      `INSERT INTO checks (seq, tid, at, status, total_us, dns_us, connect_us, tls_us, first_byte_us, transfer_us)
+       VALUES (?, 1, ?, 0, ?, 0, 0, 0, 0, 0)`,
+      [seq, at, seq * 10],
+    );
+  };
+  for (let minute = 0; minute < 60; minute += 2) insert(hourStart + minute * MINUTE);
+  assert.equal(checks.seal(NOW), 30);
+  assert.deepEqual(queryRows(db, 'SELECT count(*) FROM checks'), [[0]], 'the hour is packed');
+  for (let minute = 1; minute < 60; minute += 2) insert(hourStart + minute * MINUTE);
+  assert.equal(checks.seal(NOW), 30, 'only the plain rows are counted as moved');
+
+  assert.deepEqual(queryRows(db, 'SELECT count(*), sum(rows) FROM checks_packed'), [[1, 60]], 'one pack holds the hour');
+  const expectedSeqs = Array.from({ length: 60 }, (_, minute) => (minute % 2 === 0 ? minute / 2 + 1 : 30 + (minute + 1) / 2));
+  const read = checks.rows(1, hourStart, hourStart + HOUR);
+  assert.deepEqual(
+    read.map((row) => row[0]),
+    Array.from({ length: 60 }, (_, minute) => hourStart + minute * MINUTE),
+    'every minute, old and new, in time order',
+  );
+  assert.deepEqual(
+    read.map((row) => row[1]),
+    expectedSeqs,
+  );
+  assert.equal(checks.count(1, hourStart, hourStart + HOUR), 60);
+  checks.unpackAll();
+  assert.deepEqual(
+    queryRows(db, 'SELECT seq FROM checks ORDER BY at').map(([value]) => value),
+    expectedSeqs,
+    'unpacked, each row is there once',
+  );
+  assert.deepEqual(queryRows(db, 'SELECT count(*) FROM checks_packed'), [[0]]);
 });

@@ -6,6 +6,7 @@ import type { CheckRecord } from '../../../src/core/store/checkRecord';
 import { exactPercentile } from '../../../src/core/store/latencyHistogram';
 import { ROLLUP_LEVELS, SCHEMA_V1_DDL, SCHEMA_VERSION } from '../../../src/core/store/schema';
 import { loadSqlJs } from '../../../src/core/store/sqlJsLoader';
+import { HistoryFollower } from '../../../src/core/store/historyFollower';
 import { SNAPSHOT_FILE, SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { createSeededRandom } from '../../../src/core/anomaly/seededRandom';
 import { makeCheck, openSnapshotDirectly, queryRows, tempDirectory } from './storeTestSupport';
@@ -79,7 +80,7 @@ test('rollups equal the aggregates of the raw rows at every level', async (t) =>
     hourRows.map((row) => (row[0] as number) / 1000),
     0.95,
   )!;
-  const reopened = await SqlJsHistoryStore.open({ directory, now: () => NOW, readOnly: true });
+  const reopened = await HistoryFollower.open({ directory, now: () => NOW });
   t.after(() => reopened.dispose());
   const stats = reopened.latencyStats('a', { from: NOW - 2 * DAY, to: NOW - DAY });
   assert.equal(stats.count, hourRows.length);
