@@ -6,7 +6,7 @@
  */
 import type { Disposable } from '../../core/disposable';
 import { buildReportRows } from '../../core/report/reportRows';
-import type { SeriesPoint } from '../../core/store/historyStore';
+import { readerOf, type SeriesPoint } from '../../core/store/historyStore';
 import {
   RANGE_MS,
   type DashboardTarget,
@@ -88,7 +88,8 @@ export class MonitorDashboardSource implements DashboardDataSource {
       certDaysLeft: snapshot.lastRecord?.tls?.daysLeft ?? null,
     }));
     const period = { from: now - RANGE_MS[range], to: now + 1 };
-    return buildReportRows(this.monitor.history, subjects, period, { anomalyThreshold: this.monitor.anomalyThreshold });
+    const history = this.monitor.history;
+    return buildReportRows(history && readerOf(history), subjects, period, { anomalyThreshold: this.monitor.anomalyThreshold });
   }
 
   onCheck(listener: (check: LiveCheck) => void): Disposable {
