@@ -6,7 +6,7 @@
  */
 import type { Disposable } from '../../core/disposable';
 import { buildReportRows } from '../../core/report/reportRows';
-import { readerOf, type SeriesPoint } from '../../core/store/historyStore';
+import type { SeriesPoint } from '../../core/store/historyStore';
 import {
   RANGE_MS,
   type DashboardTarget,
@@ -71,7 +71,7 @@ export class MonitorDashboardSource implements DashboardDataSource {
     const history = this.monitor.history;
     const samples: SeriesSample[] = [];
     if (history) {
-      const stored = history.series(targetId, { from: now - RANGE_MS[range], to: now + 1, maxPoints });
+      const stored = await history.series(targetId, { from: now - RANGE_MS[range], to: now + 1, maxPoints });
       const threshold = this.monitor.anomalyThreshold;
       // A rollup bucket that began before the window may hold checks from before it, so it is left
       // out: the line starts at the first bucket wholly inside the window.
@@ -88,8 +88,7 @@ export class MonitorDashboardSource implements DashboardDataSource {
       certDaysLeft: snapshot.lastRecord?.tls?.daysLeft ?? null,
     }));
     const period = { from: now - RANGE_MS[range], to: now + 1 };
-    const history = this.monitor.history;
-    return buildReportRows(history && readerOf(history), subjects, period, { anomalyThreshold: this.monitor.anomalyThreshold });
+    return buildReportRows(this.monitor.history, subjects, period, { anomalyThreshold: this.monitor.anomalyThreshold });
   }
 
   onCheck(listener: (check: LiveCheck) => void): Disposable {

@@ -50,7 +50,7 @@ test('the CLI, the dashboard and the API report the same rows, built by the one 
   const cli = await buildReport(readerOf(store), targets, since, until, THRESHOLD);
 
   const monitor = {
-    history: store,
+    history: readerOf(store),
     anomalyThreshold: THRESHOLD,
     snapshots: () =>
       targets.map((target) => {
