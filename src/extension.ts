@@ -114,6 +114,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
     },
     source: createApiDataSource({
       store: () => monitor.history,
+      storeStatus: () => monitor.historyStatus,
       getTargets: () => monitor.snapshots().map((snapshot) => snapshot.configured.target),
       isWriter: () => monitor.role === 'writer',
       anomalyThreshold: () => monitor.anomalyThreshold,

@@ -3,7 +3,7 @@ import type { ReportRow } from '../shared/dashboardProtocol';
 import { placeName, type GeoLocation } from '../shared/geoLocation';
 import { buildReportRows } from '../core/report/reportRows';
 import type { CheckRecord } from '../core/store/checkRecord';
-import type { HistoryQueries } from '../core/store/historyStore';
+import type { HistoryReader } from '../core/store/historyStore';
 import type { Target } from '../core/targets/target';
 
 export function describeLocation(location: GeoLocation | null | undefined): string {
@@ -12,22 +12,23 @@ export function describeLocation(location: GeoLocation | null | undefined): stri
 }
 
 /** The rows of the watch's report: the status is the newest stored check's. */
-export function buildReport(
-  store: HistoryQueries,
+export async function buildReport(
+  store: HistoryReader,
   targets: readonly Target[],
   since: number,
   until: number,
   anomalyThreshold: number,
-): ReportRow[] {
-  const subjects = targets.map((target) => {
-    const latest = store.latest(target.id);
-    return {
+): Promise<ReportRow[]> {
+  const subjects = [];
+  for (const target of targets) {
+    const latest = await store.latest(target.id);
+    subjects.push({
       target,
       status: latest?.status ?? ('UNKNOWN' as const),
       location: latest?.location,
       certDaysLeft: latest?.tls?.daysLeft ?? null,
-    };
-  });
+    });
+  }
   return buildReportRows(store, subjects, { from: since, to: until }, { anomalyThreshold });
 }
 

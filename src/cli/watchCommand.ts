@@ -18,6 +18,7 @@ import { createMonitorEngine } from '../core/monitorEngine';
 import { Prober } from '../core/probes/prober';
 import { cliProxySettings, PROXY_USAGE } from './proxyEnvironment';
 import type { MonitorEvent } from '../core/scheduler/monitorEvent';
+import { readerOf } from '../core/store/historyStore';
 import { SqlJsHistoryStore } from '../core/store/sqlJsHistoryStore';
 import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target } from '../core/targets/target';
 import { numberOption, parseArgs, textOption, UsageError, type ParsedArgs } from './args';
@@ -291,7 +292,7 @@ export async function runWatchCommand(
   engine.stop();
   await api?.dispose();
   await engine.settled();
-  const rows = buildReport(store, settings.targets, startedAt, Date.now() + 1, engine.threshold);
+  const rows = await buildReport(readerOf(store), settings.targets, startedAt, Date.now() + 1, engine.threshold);
   write('\n' + formatReportTable(rows, (targetId) => store.latest(targetId)));
   // Alerts raised at the end still go out, within a bound.
   let graceTimer: NodeJS.Timeout | undefined;

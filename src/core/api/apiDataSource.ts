@@ -6,7 +6,7 @@
 import { DEFAULT_ANOMALY_THRESHOLD } from '../anomaly/anomalyDetector';
 import type { CheckResult } from '../probes/checkResult';
 import type { TargetState } from '../scheduler/monitorEvent';
-import type { HistoryQueries } from '../store/historyStore';
+import { type HistoryQueries, type HistoryReader, readerOf, type StoreStatus } from '../store/historyStore';
 import type { Target } from '../targets/target';
 
 /** Outcome of a check-now request. */
@@ -26,8 +26,10 @@ export type ApiTargetState = Pick<TargetState, 'status' | 'consecutiveFailures' 
   Partial<Pick<TargetState, 'lastResult' | 'nextCheckAt' | 'checking'>>;
 
 export interface ApiDataSource {
-  /** The shared history; every window can read it, writer or not. */
-  history(): HistoryQueries | undefined;
+  /** The shared history; every window can read it, writer or not. Its answers may come from another window. */
+  history(): HistoryReader | undefined;
+  /** The store's own figures (/api/health), where this process holds the history. */
+  storeStatus(): StoreStatus | undefined;
   /** The targets in the user's settings, in their order. */
   targets(): readonly Target[];
   /** Live state; undefined where this process knows only the history. */
@@ -54,7 +56,10 @@ export interface ApiScheduler {
 export type Live<T> = T | (() => T);
 
 export interface ApiDataSourceParts {
-  store: Live<HistoryQueries | undefined>;
+  /** The history: a store held in this process (the CLI's), read through `readerOf`, or a reader of it. */
+  store: Live<HistoryQueries | HistoryReader | undefined>;
+  /** The store's figures for /api/health when `store` gives a reader; a store gives its own. */
+  storeStatus?: () => StoreStatus | undefined;
   /** Absent (or a getter returning undefined) where nothing can run checks: check-now answers 409. */
   scheduler?: Live<ApiScheduler | undefined>;
   getTargets: () => readonly Target[];
@@ -67,10 +72,28 @@ function read<T>(live: Live<T>): T {
   return typeof live === 'function' ? (live as () => T)() : live;
 }
 
+/** Only a store has its own status; a reader only answers the views' questions. */
+function isStore(history: HistoryQueries | HistoryReader): history is HistoryQueries {
+  return typeof (history as Partial<HistoryQueries>).status === 'function';
+}
+
 export function createApiDataSource(parts: ApiDataSourceParts): ApiDataSource {
   const scheduler = (): ApiScheduler | undefined => (parts.scheduler === undefined ? undefined : read(parts.scheduler));
+  // One reader per store: the statistics tell a reopened history from the one they began with by identity.
+  const readers = new WeakMap<HistoryQueries, HistoryReader>();
+  const history = (): HistoryReader | undefined => {
+    const current = read(parts.store);
+    if (!current || !isStore(current)) return current;
+    let reader = readers.get(current);
+    if (!reader) readers.set(current, (reader = readerOf(current)));
+    return reader;
+  };
   return {
-    history: () => read(parts.store),
+    history,
+    storeStatus: () => {
+      const current = read(parts.store);
+      return current && isStore(current) ? current.status() : parts.storeStatus?.();
+    },
     targets: parts.getTargets,
     state: (targetId) => scheduler()?.state(targetId),
     async checkNow(targetId) {

@@ -5,7 +5,7 @@
  */
 import { version } from '../../../package.json';
 import type { CheckRecord } from '../store/checkRecord';
-import type { HistoryQueries, Incident, LatencyStats, StoredTarget, TimeRange } from '../store/historyStore';
+import type { HistoryReader, Incident, LatencyStats, StoredTarget, TimeRange } from '../store/historyStore';
 import { parseTargetSpec, type Target } from '../targets/target';
 import { reportToCsv } from '../../shared/reportExport';
 import { buildReportRows } from '../report/reportRows';
@@ -138,7 +138,7 @@ export class ApiRouter {
   private health(): RouteResponse {
     const history = this.source.history();
     const writer = this.source.isWriter();
-    const store = history?.status();
+    const store = history && this.source.storeStatus();
     return json(200, {
       status: history ? 'ok' : 'starting',
       service: 'network-monitor',
@@ -192,7 +192,7 @@ export class ApiRouter {
     const current: Record<string, CurrentStatusView> = {};
     const byUrl: Record<string, StatsView> = {};
     for (const target of targets) {
-      const record = history?.latest(target.id);
+      const record = await history?.latest(target.id);
       const state = this.source.state(target.id);
       current[target.url] = currentStatusView(target, state, newestCheck(record, state));
       const figures = stats.get(target.id);
@@ -214,13 +214,16 @@ export class ApiRouter {
     };
   }
 
-  private targetList(): RouteResponse {
+  private async targetList(): Promise<RouteResponse> {
     const history = this.source.history();
+    const targets = this.source.targets();
+    const latest: (CheckRecord | undefined)[] = [];
+    for (const target of targets) latest.push(await history?.latest(target.id));
     return json(200, {
       writer: this.source.isWriter(),
-      targets: this.source.targets().map((target) => {
+      targets: targets.map((target, i) => {
         const state = this.source.state(target.id);
-        const check = newestCheck(history?.latest(target.id), state);
+        const check = newestCheck(latest[i], state);
         return {
           id: target.id,
           name: target.name,
@@ -264,9 +267,9 @@ export class ApiRouter {
     }
   }
 
-  private history(request: RouteRequest): RouteResponse {
+  private async history(request: RouteRequest): Promise<RouteResponse> {
     const history = this.requireHistory();
-    const target = this.findTarget(history, request.captures[0] ?? '');
+    const target = await this.findTarget(history, request.captures[0] ?? '');
     const { params } = request;
     const now = this.source.now();
     const resolution = parseChoice('resolution', params.get('resolution'), RESOLUTIONS) ?? 'auto';
@@ -274,12 +277,12 @@ export class ApiRouter {
     const limit = parseInteger('limit', params.get('limit'), 1, MAX_POINTS) ?? (resolution === 'raw' ? 1000 : 300);
     const head = { target: { id: target.id, name: target.name, url: target.url }, from: iso(range.from), to: iso(range.to) };
     if (resolution === 'raw') {
-      const { checks, truncated } = this.newestChecks(history, target.id, range, limit);
+      const { checks, truncated } = await this.newestChecks(history, target.id, range, limit);
       return json(200, { ...head, resolution: 'raw', truncated, points: checks.map(exportedCheckView) });
     }
     const span = range.to - range.from;
     const maxPoints = resolution === 'auto' ? limit : Math.max(1, Math.min(limit, Math.ceil(span / RESOLUTION_MS[resolution])));
-    const series = history.series(target.id, { ...range, maxPoints });
+    const series = await history.series(target.id, { ...range, maxPoints });
     return json(200, { ...head, resolution: series.source, truncated: false, points: series.points.map(seriesPointView) });
   }
 
@@ -288,17 +291,17 @@ export class ApiRouter {
    * store exports whole ranges, so the range is read backwards from its end in growing spans: a
    * week of one-second checks would otherwise be parsed to return the last thousand.
    */
-  private newestChecks(
-    history: HistoryQueries,
+  private async newestChecks(
+    history: HistoryReader,
     targetId: string,
     range: TimeRange,
     limit: number,
-  ): { checks: ExportedCheck[]; truncated: boolean } {
+  ): Promise<{ checks: ExportedCheck[]; truncated: boolean }> {
     const intervalMs = this.source.targets().find((candidate) => candidate.id === targetId)?.intervalMs ?? 1_000;
     let span = Math.max(60_000, limit * intervalMs * 1.5);
     for (;;) {
       const from = Math.max(range.from, range.to - span);
-      const { checks } = JSON.parse(history.exportRange([targetId], { from, to: range.to }, 'json')) as { checks: ExportedCheck[] };
+      const { checks } = JSON.parse(await history.exportRange([targetId], { from, to: range.to }, 'json')) as { checks: ExportedCheck[] };
       if (checks.length >= limit || from === range.from) {
         // Reaching `limit` before the start of the range means older checks may remain.
         return { checks: checks.slice(-limit), truncated: checks.length > limit || (checks.length === limit && from > range.from) };
@@ -308,18 +311,17 @@ export class ApiRouter {
     }
   }
 
-  private anomalies(request: RouteRequest): RouteResponse {
+  private async anomalies(request: RouteRequest): Promise<RouteResponse> {
     const history = this.requireHistory();
     const { params } = request;
     const range = parseRange(params, this.source.now(), DAY_MS);
     const minScore = parseFraction('min_score', params.get('min_score')) ?? this.source.anomalyThreshold();
     const limit = parseInteger('limit', params.get('limit'), 1, MAX_ANOMALIES) ?? 1000;
     const only = params.get('target');
-    const wanted = only ? this.findTarget(history, only).id : undefined;
-    const names = new Map<string, { url: string; name: string }>(history.targets().map((t) => [t.id, t]));
+    const wanted = only ? (await this.findTarget(history, only)).id : undefined;
+    const names = new Map<string, { url: string; name: string }>((await history.targets()).map((t) => [t.id, t]));
     for (const target of this.source.targets()) names.set(target.id, target);
-    const hits = history
-      .anomalies(range, minScore, wanted ? MAX_ANOMALIES : limit)
+    const hits = (await history.anomalies(range, minScore, wanted ? MAX_ANOMALIES : limit))
       .filter((hit) => !wanted || hit.targetId === wanted)
       .slice(0, limit);
     return json(200, {
@@ -347,11 +349,13 @@ export class ApiRouter {
     const format = parseChoice('format', params.get('format'), ['json', 'csv'] as const) ?? 'json';
     const stats = await computeStats(this.source, range, 'full');
     const history = this.requireHistory();
-    const incidents = groupBy(history.incidents(undefined, range), (incident) => incident.targetId);
+    const incidents = groupBy(await history.incidents(undefined, range), (incident) => incident.targetId);
     const targets = this.source.targets();
-    const subjects = targets.map((target) => {
+    const records: (CheckRecord | undefined)[] = [];
+    for (const target of targets) records.push(await history.latest(target.id));
+    const subjects = targets.map((target, i) => {
       const state = this.source.state(target.id);
-      const record = history.latest(target.id);
+      const record = records[i];
       const check = newestCheck(record, state);
       return {
         target,
@@ -367,7 +371,7 @@ export class ApiRouter {
         return [target.id, figure && { availability: figure.uptime, latency: figure.latency ?? NO_LATENCY, anomalies: figure.anomalies }];
       }),
     );
-    const rows = buildReportRows(history, subjects, range, { anomalyThreshold: this.source.anomalyThreshold(), figures });
+    const rows = await buildReportRows(history, subjects, range, { anomalyThreshold: this.source.anomalyThreshold(), figures });
     if (format === 'csv') return { status: 200, contentType: 'text/csv; charset=utf-8', body: reportToCsv(rows) };
     return json(200, {
       from: iso(range.from),
@@ -399,21 +403,21 @@ export class ApiRouter {
   private async metrics(): Promise<RouteResponse> {
     const uptime = new Map<WindowName, ReadonlyMap<string, TargetWindowStats>>();
     for (const window of Object.keys(WINDOWS) as WindowName[]) uptime.set(window, await this.stats.get(window, 'uptime'));
-    return { status: 200, contentType: PROMETHEUS_CONTENT_TYPE, body: renderMetrics(this.source, uptime) };
+    return { status: 200, contentType: PROMETHEUS_CONTENT_TYPE, body: await renderMetrics(this.source, uptime) };
   }
 
   // ---- Helpers ---------------------------------------------------------------------------------
 
-  private requireHistory(): HistoryQueries {
+  private requireHistory(): HistoryReader {
     const history = this.source.history();
     if (!history) throw new ApiError('unavailable', 'The history is still loading. Try again in a few seconds.', { 'Retry-After': '2' });
     return history;
   }
 
   /** A target by id, by its exact URL, or by what the URL normalises to; removed targets keep their history. */
-  private findTarget(history: HistoryQueries, key: string): Pick<StoredTarget, 'id' | 'url' | 'name'> {
+  private async findTarget(history: HistoryReader, key: string): Promise<Pick<StoredTarget, 'id' | 'url' | 'name'>> {
     const configured = this.source.targets();
-    const stored = history.targets();
+    const stored = await history.targets();
     const byKey = (candidate: Pick<Target, 'id' | 'url'>): boolean => candidate.id === key || candidate.url === key;
     const found = configured.find(byKey) ?? stored.find(byKey);
     if (found) return found;

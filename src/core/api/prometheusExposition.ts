@@ -67,7 +67,7 @@ const HTTP_PHASES = [
 /** Uptime of each target (by id) over each window, as `WindowStatsCache` computes it. */
 export type UptimeByWindow = ReadonlyMap<WindowName, ReadonlyMap<string, TargetWindowStats>>;
 
-export function renderMetrics(source: ApiDataSource, uptime: UptimeByWindow): string {
+export async function renderMetrics(source: ApiDataSource, uptime: UptimeByWindow): Promise<string> {
   const out = new ExpositionBuilder();
   const history = source.history();
   const targets = source.targets();
@@ -87,7 +87,7 @@ export function renderMetrics(source: ApiDataSource, uptime: UptimeByWindow): st
     {},
     source.anomalyThreshold(),
   );
-  for (const target of targets) addTarget(out, source, uptime, target, history?.latest(target.id));
+  for (const target of targets) addTarget(out, source, uptime, target, await history?.latest(target.id));
   return out.toString();
 }
 

@@ -6,7 +6,7 @@
  * polling the API costs one computation per window per few seconds, not one per request.
  */
 import { performance } from 'node:perf_hooks';
-import type { HistoryQueries, LatencyStats, TimeRange } from '../store/historyStore';
+import type { HistoryReader, LatencyStats, TimeRange } from '../store/historyStore';
 import type { ApiDataSource } from './apiDataSource';
 import { ApiError } from './apiErrors';
 import { WINDOWS, type WindowName } from './queryParams';
@@ -25,11 +25,11 @@ export const DEFAULT_STATS_CACHE_MS: Readonly<Record<WindowName, number>> = { '1
 
 const SLICE_MS = 8;
 
-/** Runs `work` for each item, yielding to the event loop whenever a slice has used `SLICE_MS`. */
-export async function forEachSliced<T>(items: readonly T[], work: (item: T) => void): Promise<void> {
+/** Runs `work` for each item, one after the other, yielding to the event loop whenever a slice has used `SLICE_MS`. */
+export async function forEachSliced<T>(items: readonly T[], work: (item: T) => void | Promise<void>): Promise<void> {
   let sliceStart = performance.now();
   for (const item of items) {
-    work(item);
+    await work(item);
     if (performance.now() - sliceStart >= SLICE_MS) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       sliceStart = performance.now();
@@ -101,18 +101,16 @@ export async function computeStats(source: ApiDataSource, range: TimeRange, dept
   if (!history) return stats;
   const anomalies = new Map<string, number>();
   if (depth === 'full') {
-    for (const hit of history.anomalies(range, source.anomalyThreshold(), Number.MAX_SAFE_INTEGER)) {
+    for (const hit of await history.anomalies(range, source.anomalyThreshold(), Number.MAX_SAFE_INTEGER)) {
       anomalies.set(hit.targetId, (anomalies.get(hit.targetId) ?? 0) + 1);
     }
   }
   try {
-    await forEachSliced(source.targets(), (target) => {
+    await forEachSliced(source.targets(), async (target) => {
       const current = currentHistory(source, history);
-      stats.set(target.id, {
-        uptime: current.uptime(target.id, range.from, range.to),
-        latency: depth === 'full' ? current.latencyStats(target.id, range) : undefined,
-        anomalies: anomalies.get(target.id) ?? 0,
-      });
+      const uptime = await current.uptime(target.id, range.from, range.to);
+      const latency = depth === 'full' ? await current.latencyStats(target.id, range) : undefined;
+      stats.set(target.id, { uptime, latency, anomalies: anomalies.get(target.id) ?? 0 });
     });
   } catch (error) {
     if (error instanceof ApiError) throw error;
@@ -124,7 +122,7 @@ export async function computeStats(source: ApiDataSource, range: TimeRange, dept
 }
 
 /** The store may be swapped (reopened read-only, or for writing) between two slices. */
-function currentHistory(source: ApiDataSource, started: HistoryQueries): HistoryQueries {
+function currentHistory(source: ApiDataSource, started: HistoryReader): HistoryReader {
   const current = source.history();
   if (current !== started)
     throw new ApiError('unavailable', 'The history was reopened while the statistics were computed. Try again.', { 'Retry-After': '1' });

@@ -18,7 +18,7 @@ import type { MonitorEngine, RecordedCheck } from '../monitorEngine';
 import type { CheckResult } from '../probes/checkResult';
 import type { MonitorEvent } from '../scheduler/monitorEvent';
 import type { CheckRecord } from '../store/checkRecord';
-import type { HistoryQueries, HistoryStore } from '../store/historyStore';
+import { type HistoryQueries, type HistoryReader, type HistoryStore, readerOf, type StoreStatus } from '../store/historyStore';
 import type { HistoryFollower, OpenedHistory } from '../store/historyFollower';
 import type { SqlJsHistoryStore } from '../store/sqlJsHistoryStore';
 import type { ParseResult, Target } from '../targets/target';
@@ -62,7 +62,7 @@ export interface WindowCoordinatorOptions {
    * or one it ran while reading): such a target keeps its slot when this window starts checking,
    * the others are checked at once. By default, whether the history holds a check of it.
    */
-  shownBefore?: (targetId: string) => boolean;
+  shownBefore?: (targetId: string) => boolean | Promise<boolean>;
 }
 
 /** What a Check Now gave, and whether it went into the history. */
@@ -140,6 +140,8 @@ export class WindowCoordinator {
   private readingNotices: Promise<void> | undefined;
   private transitions: Promise<void> = Promise.resolve();
   private readonly now: () => number;
+  /** One reader per store, so the views' `onDidChange` subscriptions and identity checks see one object. */
+  private readonly readers = new WeakMap<HistoryQueries, HistoryReader>();
   private started = false;
   private disposed = false;
   private disposing: Promise<void> | undefined;
@@ -153,8 +155,20 @@ export class WindowCoordinator {
   }
 
   /** The history this window can read: the writer's own store, or a read-only view of it. */
-  get history(): HistoryQueries | undefined {
-    return this.writer?.store ?? this.reader;
+  get history(): HistoryReader | undefined {
+    const store = this.writer?.store ?? this.reader;
+    return store && this.readerFor(store);
+  }
+
+  /** The figures of the store this window holds (the API's health), writer or reader. */
+  get historyStatus(): StoreStatus | undefined {
+    return (this.writer?.store ?? this.reader)?.status();
+  }
+
+  private readerFor(store: HistoryQueries): HistoryReader {
+    let reader = this.readers.get(store);
+    if (!reader) this.readers.set(store, (reader = readerOf(store)));
+    return reader;
   }
 
   /** The writer's store (undefined in a reader window). */
@@ -295,7 +309,10 @@ export class WindowCoordinator {
     // A target never checked would show "pending" until its staggered slot, up to a whole
     // interval away; check those now. Targets with history keep their slots.
     const shownBefore = this.options.shownBefore ?? ((targetId: string) => this.hasHistory(parts, targetId));
-    for (const target of this.ownTargets) if (!target.paused && !shownBefore(target.id)) void engine.checkNow(target.id);
+    const targets = this.ownTargets;
+    const unseen = await Promise.all(targets.map(async (target) => !target.paused && !(await shownBefore(target.id))));
+    if (this.writer !== parts) return;
+    for (const [i, target] of targets.entries()) if (unseen[i]) void engine.checkNow(target.id);
     if (this.board) {
       // Twice a heartbeat: a window's new target is checked, and a closed window's dropped, promptly.
       parts.sharedTimer = setInterval(() => void this.syncSharedTargets(), Math.max(50, Math.floor(this.heartbeatMs / 2)));
@@ -476,31 +493,41 @@ export class WindowCoordinator {
     // the check then takes up to its timeout. Its result arrives as a change of the history,
     // which this window's store announces as soon as the journal line is written: no polling.
     const deadline = target.timeoutMs + 2 * this.heartbeatMs + 2_000;
-    const answered = (): CheckRecord | undefined => {
+    const history = this.readerFor(reader);
+    const answered = async (): Promise<CheckRecord | undefined> => {
       let latest: CheckRecord | undefined;
       try {
-        latest = reader.latest(target.id);
+        latest = await history.latest(target.id);
       } catch {
         latest = undefined;
       }
       return latest && latest.startedAt >= requestedAt - 1 ? latest : undefined;
     };
     const latest = await new Promise<CheckRecord | undefined>((resolve) => {
+      // The answers arrive after the change that prompted them: the first to settle wins.
+      let settled = false;
       const finish = (record: CheckRecord | undefined): void => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         subscription.dispose();
         resolve(record);
       };
+      const gone = (): boolean => this.disposed || this.reader !== reader;
       const timer = setTimeout(() => finish(undefined), deadline);
-      const subscription = reader.onDidChange(() => {
-        const record = this.disposed || this.reader !== reader ? undefined : answered();
-        if (record || this.disposed || this.reader !== reader) finish(record);
+      const subscription = history.onDidChange(() => {
+        if (gone()) return finish(undefined);
+        void answered().then((record) => {
+          if (record || gone()) finish(record);
+        });
       });
       // Already there (the writer was quick), or the store's watch missed it: look once now.
-      void reader.refresh().then(() => {
-        const record = answered();
-        if (record) finish(record);
-      });
+      void reader
+        .refresh()
+        .then(answered)
+        .then((record) => {
+          if (record) finish(record);
+        });
     });
     if (latest) {
       this.historyEmitter.fire();
@@ -574,7 +601,7 @@ export class WindowCoordinator {
         );
       for (const id of added) {
         const target = this.foreign.get(id)?.target;
-        if (target && !target.paused && !this.hasHistory(writer, id)) void writer.engine.checkNow(id);
+        if (target && !target.paused && !(await this.hasHistory(writer, id)) && this.writer === writer) void writer.engine.checkNow(id);
       }
     }
     for (const id of writer.requests.newRequests(
@@ -585,9 +612,10 @@ export class WindowCoordinator {
     }
   }
 
-  private hasHistory(writer: WriterParts, targetId: string): boolean {
+  private async hasHistory(writer: WriterParts, targetId: string): Promise<boolean> {
+    if (!writer.store) return false;
     try {
-      return writer.store?.latest(targetId) !== undefined;
+      return (await this.readerFor(writer.store).latest(targetId)) !== undefined;
     } catch {
       return false;
     }

@@ -6,7 +6,7 @@
  */
 import type { ReportRow, DashboardStatus } from '../../shared/dashboardProtocol';
 import { placeName, type GeoLocation } from '../../shared/geoLocation';
-import type { HistoryQueries, LatencyStats, TimeRange } from '../store/historyStore';
+import type { HistoryReader, LatencyStats, TimeRange } from '../store/historyStore';
 
 /** What the caller knows of a target beyond its history: who it is and how it stands now. */
 export interface ReportSubject {
@@ -38,40 +38,38 @@ export interface ReportOptions {
 const NO_LATENCY: LatencyStats = { count: 0, min: null, avg: null, p95: null, max: null };
 
 /** The figures of each target over the range, from the history. */
-export function reportFigures(
-  history: HistoryQueries,
+export async function reportFigures(
+  history: HistoryReader,
   targetIds: readonly string[],
   range: TimeRange,
   anomalyThreshold: number,
   anomalyLimit = 100_000,
-): Map<string, ReportFigures> {
+): Promise<Map<string, ReportFigures>> {
   const anomalyCounts = new Map<string, number>();
-  for (const hit of history.anomalies(range, anomalyThreshold, anomalyLimit))
+  for (const hit of await history.anomalies(range, anomalyThreshold, anomalyLimit))
     anomalyCounts.set(hit.targetId, (anomalyCounts.get(hit.targetId) ?? 0) + 1);
-  return new Map(
-    targetIds.map((id) => [
-      id,
-      {
-        availability: history.uptime(id, range.from, range.to),
-        latency: history.latencyStats(id, range),
-        anomalies: anomalyCounts.get(id) ?? 0,
-      },
-    ]),
-  );
+  const figures = new Map<string, ReportFigures>();
+  // One target after the other, in the order asked, as the synchronous queries ran.
+  for (const id of targetIds) {
+    const availability = await history.uptime(id, range.from, range.to);
+    const latency = await history.latencyStats(id, range);
+    figures.set(id, { availability, latency, anomalies: anomalyCounts.get(id) ?? 0 });
+  }
+  return figures;
 }
 
 /** The report's rows, in the order of `subjects`; without a history every figure is empty. */
-export function buildReportRows(
-  history: HistoryQueries | undefined,
+export async function buildReportRows(
+  history: HistoryReader | undefined,
   subjects: readonly ReportSubject[],
   range: TimeRange,
   options: ReportOptions,
-): ReportRow[] {
+): Promise<ReportRow[]> {
   const given = options.figures;
   const missing = subjects.map((subject) => subject.target.id).filter((id) => !given?.has(id));
   const queried =
     history && (missing.length > 0 || !given)
-      ? reportFigures(history, missing, range, options.anomalyThreshold, options.anomalyLimit)
+      ? await reportFigures(history, missing, range, options.anomalyThreshold, options.anomalyLimit)
       : undefined;
   return subjects.map(({ target, status, location, certDaysLeft }) => {
     const figures = given?.get(target.id) ?? queried?.get(target.id);

@@ -115,7 +115,7 @@ export function registerHistoryCommands(services: HistoryCommandServices): vscod
     }
     const now = Date.now();
     await monitor.flush();
-    const content = history.exportRange(targetIds, { from: now - RANGE_MS[range], to: now + 1 }, format);
+    const content = await history.exportRange(targetIds, { from: now - RANGE_MS[range], to: now + 1 }, format);
     await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(content));
     log.info(`Exported the history (${range}, ${format}) to ${file.fsPath}.`);
     if (!args) void vscode.window.showInformationMessage(vscode.l10n.t('History exported to {0}.', vscode.workspace.asRelativePath(file)));

@@ -71,7 +71,7 @@ export class MonitorDashboardSource implements DashboardDataSource {
     const history = this.monitor.history;
     const samples: SeriesSample[] = [];
     if (history) {
-      const stored = history.series(targetId, { from: now - RANGE_MS[range], to: now + 1, maxPoints });
+      const stored = await history.series(targetId, { from: now - RANGE_MS[range], to: now + 1, maxPoints });
       const threshold = this.monitor.anomalyThreshold;
       // A rollup bucket that began before the window may hold checks from before it, so it is left
       // out: the line starts at the first bucket wholly inside the window.

@@ -15,7 +15,7 @@ import type { ProxySettings } from '../../core/probes/proxySettings';
 import type { MonitorEvent, TargetStatus } from '../../core/scheduler/monitorEvent';
 import type { SchedulerSettings } from '../../core/scheduler/scheduler';
 import type { CheckRecord } from '../../core/store/checkRecord';
-import type { HistoryQueries, HistoryStore, RetentionPolicy, StoreProblem } from '../../core/store/historyStore';
+import type { HistoryReader, HistoryStore, RetentionPolicy, StoreProblem, StoreStatus } from '../../core/store/historyStore';
 import { HistoryFollower, type OpenedHistory } from '../../core/store/historyFollower';
 import { SqlJsHistoryStore } from '../../core/store/sqlJsHistoryStore';
 import type { MonitorSettings, MonitorSettingsValues, SettingsArea } from '../config/monitorSettings';
@@ -82,6 +82,8 @@ export class MonitorService implements vscode.Disposable {
 
   private configured: readonly ConfiguredTarget[] = [];
   private readonly lastRecords = new Map<string, CheckRecord>();
+  /** The last reading of the history's last checks, while it runs. */
+  private loadingLatest: Promise<void> = Promise.resolve();
   private readonly coordinator: WindowCoordinator;
   /** The writer's location lookup, told when the geo settings change. */
   private geo: GeoLocator | undefined;
@@ -103,14 +105,18 @@ export class MonitorService implements vscode.Disposable {
       createEngine: (store) => this.createEngine(store),
       prober: this.prober,
       resolvePublished: (published) => resolvePublishedTarget(published, options.secretLookup ?? (async () => undefined)),
-      shownBefore: (targetId) => this.lastRecords.has(targetId),
+      // After the last checks asked of the history have come in, so a target with history keeps its slot.
+      shownBefore: async (targetId) => {
+        await this.loadingLatest;
+        return this.lastRecords.has(targetId);
+      },
       log,
     });
     const coordinator = this.coordinator;
     this.settingsSubscription = options.settings.onDidChange((areas) => this.applySettings(areas));
     this.subscriptions = [
-      coordinator.onDidOpenHistory(() => this.loadLatestFromHistory()),
-      coordinator.onDidChangeHistory(() => this.loadLatestFromHistory(true)),
+      coordinator.onDidOpenHistory(() => void this.loadLatestFromHistory()),
+      coordinator.onDidChangeHistory(() => void this.loadLatestFromHistory()),
       coordinator.onDidChangeRole((role) => this.roleEmitter.fire(role)),
       coordinator.onDidTakeRole(() => this.listEmitter.fire()),
       coordinator.onDidRecordCheck((recorded) => {
@@ -130,8 +136,13 @@ export class MonitorService implements vscode.Disposable {
   }
 
   /** The history this window can read: the writer's own store, or a read-only view of it. */
-  get history(): HistoryQueries | undefined {
+  get history(): HistoryReader | undefined {
     return this.coordinator.history;
+  }
+
+  /** The figures of the store this window holds, for the API's health. */
+  get historyStatus(): StoreStatus | undefined {
+    return this.coordinator.historyStatus;
   }
 
   get anomalyThreshold(): number {
@@ -192,22 +203,39 @@ export class MonitorService implements vscode.Disposable {
     });
   }
 
-  /** Takes the last check of each target from the history; with `notify`, fires for the ones that moved. */
-  private loadLatestFromHistory(notify = false): void {
+  /**
+   * Takes the last check of each target from the history and fires for the ones that moved: the
+   * answers come after the views drew the list (which a synchronous reading came before), so every
+   * reading tells them. Never throws: a failed answer is logged and that target keeps what it showed.
+   */
+  private loadLatestFromHistory(): Promise<void> {
+    const loading = this.readLatest().catch((error: unknown) =>
+      this.options.log.warn(`Could not read the last checks from the history: ${(error as Error).message}`),
+    );
+    const previous = this.loadingLatest;
+    this.loadingLatest = Promise.all([previous, loading]).then(() => undefined);
+    return loading;
+  }
+
+  private async readLatest(): Promise<void> {
     const history = this.history;
     if (!history) return;
     for (const { target } of this.configured) {
       let latest: CheckRecord | undefined;
       try {
-        latest = history.latest(target.id);
+        latest = await history.latest(target.id);
       } catch (error) {
         this.options.log.warn(`Could not read the last check of ${target.name}: ${(error as Error).message}`);
         continue;
       }
+      // The history was reopened (or closed) meanwhile: the newer reading has the say.
+      if (this.history !== history) return;
+      // Removed meanwhile, or its URL changed: the old result no longer applies.
+      if (!this.configured.some((entry) => entry.target.id === target.id && entry.target.url === target.url)) continue;
       const known = this.lastRecords.get(target.id);
       if (latest && (!known || latest.startedAt > known.startedAt)) {
         this.lastRecords.set(target.id, latest);
-        if (notify) this.targetEmitter.fire(target.id);
+        this.targetEmitter.fire(target.id);
       }
     }
   }
@@ -222,7 +250,7 @@ export class MonitorService implements vscode.Disposable {
       // A changed URL keeps the id only when the user gave one; the old result no longer applies.
       if (record && record.target !== entry.target.url) this.lastRecords.delete(entry.target.id);
     }
-    this.loadLatestFromHistory();
+    void this.loadLatestFromHistory();
     this.coordinator.setTargets(
       configured.map((entry) => entry.target),
       publishTargets(configured),

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { describeWindow } from '../../core/targets/maintenance';
 import type { TargetStatus } from '../../core/scheduler/monitorEvent';
-import type { HistoryQueries, Incident } from '../../core/store/historyStore';
+import type { HistoryReader, Incident } from '../../core/store/historyStore';
 import { formatAgo, formatDuration, formatLatency, formatUptime } from '../format/monitorText';
 import type { HeldEntry } from '../config/targetEntries';
 import type { TargetSnapshot } from '../monitor/monitorService';
@@ -44,9 +44,46 @@ export function statusWord(status: TargetStatus): string {
   }
 }
 
-/** What the nodes need besides the snapshot. */
+/**
+ * What the history says of a target, asked before its node is drawn: the answers are
+ * asynchronous, and a tree item is built synchronously.
+ */
+export interface TargetHistorySummary {
+  /** Share of the last 24 hours' checks that were available; null without checks or when the history did not answer. */
+  uptime24h: number | null;
+  /** The last week's incidents, newest first; empty when the history did not answer. */
+  incidents: Incident[];
+}
+
+export const NO_HISTORY_SUMMARY: TargetHistorySummary = { uptime24h: null, incidents: [] };
+
+/** Asks the history for a target's summary; a question that fails leaves its part empty, as without a history. */
+export async function readHistorySummary(
+  history: HistoryReader | undefined,
+  targetId: string,
+  now = Date.now(),
+): Promise<TargetHistorySummary> {
+  if (!history) return NO_HISTORY_SUMMARY;
+  const [incidents, uptime24h] = await Promise.all([
+    answerOr(async () => {
+      const found = await history.incidents(targetId, { from: now - INCIDENT_WINDOW_MS, to: now + 1 });
+      return [...found].sort((a, b) => b.startedAt - a.startedAt);
+    }, []),
+    answerOr(() => history.uptime(targetId, now - DAY_MS, now + 1), null),
+  ]);
+  return { uptime24h, incidents };
+}
+
+async function answerOr<T>(ask: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await ask();
+  } catch {
+    return fallback;
+  }
+}
+
+/** What the nodes need besides the snapshot and the history's summary. */
 export interface NodeContext {
-  history(): HistoryQueries | undefined;
   isMuted(targetId: string): boolean;
   anomalyThreshold(): number;
   /** True when another window runs the checks (shown in the tooltip). */
@@ -61,6 +98,8 @@ export class TargetNode {
   constructor(
     public snapshot: TargetSnapshot,
     private readonly context: NodeContext,
+    /** Asked of the history by the tree before it draws the node. */
+    public summary: TargetHistorySummary = NO_HISTORY_SUMMARY,
   ) {}
 
   get targetId(): string {
@@ -84,21 +123,12 @@ export class TargetNode {
     return until !== null && until > now ? until : null;
   }
 
-  incidents(now = Date.now()): Incident[] {
-    try {
-      const incidents = this.context.history()?.incidents(this.targetId, { from: now - INCIDENT_WINDOW_MS, to: now + 1 }) ?? [];
-      return [...incidents].sort((a, b) => b.startedAt - a.startedAt);
-    } catch {
-      return [];
-    }
+  incidents(): Incident[] {
+    return this.summary.incidents;
   }
 
-  uptime24h(now = Date.now()): number | null {
-    try {
-      return this.context.history()?.uptime(this.targetId, now - DAY_MS, now + 1) ?? null;
-    } catch {
-      return null;
-    }
+  uptime24h(): number | null {
+    return this.summary.uptime24h;
   }
 
   children(): IncidentNode[] {
@@ -113,7 +143,7 @@ export class TargetNode {
     if (status === 'DOWN' && lastRecord)
       parts.push(lastRecord.message.length > 48 ? `${lastRecord.message.slice(0, 47)}…` : lastRecord.message);
     else if (status !== 'PAUSED' && lastRecord && lastRecord.status !== 'DOWN') parts.push(formatLatency(lastRecord.totalMs));
-    const uptime = this.uptime24h(now);
+    const uptime = this.uptime24h();
     if (uptime !== null) parts.push(vscode.l10n.t('{0} 24 h', formatUptime(uptime)));
     const snoozedUntil = this.snoozedUntil(now);
     if (snoozedUntil !== null)
@@ -130,7 +160,7 @@ export class TargetNode {
   toTreeItem(): vscode.TreeItem {
     const { target } = this.snapshot.configured;
     const now = Date.now();
-    const incidents = this.incidents(now);
+    const incidents = this.incidents();
     const item = new vscode.TreeItem(
       target.name,
       incidents.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,

@@ -1,12 +1,14 @@
 /**
  * The Targets view. Nodes are kept per target id, so a check refreshes only that target's node
  * (`onDidChangeTreeData(node)`); the whole tree is redrawn only when the list itself changes.
+ * The history answers asynchronously, so each node's uptime and incidents are asked for before
+ * the node is handed to VS Code (in `getChildren`, or before a node's refresh is announced).
  */
 import * as vscode from 'vscode';
 import type { MonitorService } from '../monitor/monitorService';
 import type { MuteList } from '../notifications/muteList';
 import type { HeldEntry } from '../config/targetEntries';
-import { HeldNode, type NodeContext, TargetNode, type TreeNode } from './targetNodes';
+import { HeldNode, type NodeContext, readHistorySummary, TargetNode, type TreeNode } from './targetNodes';
 
 /** The entries the configuration holds back, and when that list may have changed. */
 export interface HeldEntrySource {
@@ -23,6 +25,9 @@ export class TargetTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private heldNodes: HeldNode[] = [];
   private readonly context: NodeContext;
   private readonly subscriptions: vscode.Disposable[];
+  /** The latest summary asked for each node: an older answer arriving later is dropped. */
+  private readonly asking = new WeakMap<TargetNode, number>();
+  private asked = 0;
 
   constructor(
     private readonly monitor: MonitorService,
@@ -30,7 +35,6 @@ export class TargetTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     private readonly heldEntries: HeldEntrySource,
   ) {
     this.context = {
-      history: () => monitor.history,
       isMuted: (id) => mutes.isMuted(id),
       anomalyThreshold: () => monitor.anomalyThreshold,
       readOnly: () => monitor.role === 'reader',
@@ -41,8 +45,8 @@ export class TargetTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
         this.rebuild();
         this.changeEmitter.fire(undefined);
       }),
-      monitor.onDidChangeTarget((id) => this.refreshTarget(id)),
-      mutes.onDidChange((id) => this.refreshTarget(id)),
+      monitor.onDidChangeTarget((id) => void this.refreshTarget(id)),
+      mutes.onDidChange((id) => void this.refreshTarget(id)),
       heldEntries.onDidChange(() => {
         this.heldNodes = heldEntries.held.map((held) => new HeldNode(held));
         this.changeEmitter.fire(undefined);
@@ -61,12 +65,21 @@ export class TargetTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     this.nodes = next;
   }
 
-  private refreshTarget(id: string): void {
+  private async refreshTarget(id: string): Promise<void> {
     const node = this.nodes.get(id);
     const snapshot = this.monitor.snapshot(id);
     if (!node || !snapshot) return;
     node.snapshot = snapshot;
-    this.changeEmitter.fire(node);
+    if (await this.askSummary(node)) this.changeEmitter.fire(node);
+  }
+
+  /** Asks the history for the node's summary (an answer overtaken by a newer one is dropped); false when the node left the tree. */
+  private async askSummary(node: TargetNode): Promise<boolean> {
+    const ticket = ++this.asked;
+    this.asking.set(node, ticket);
+    const summary = await readHistorySummary(this.monitor.history, node.targetId);
+    if (this.asking.get(node) === ticket) node.summary = summary;
+    return this.nodes.get(node.targetId) === node;
   }
 
   /** The node of a target, for reveal and for tests. */
@@ -78,9 +91,16 @@ export class TargetTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     return node.toTreeItem();
   }
 
-  getChildren(node?: TreeNode): TreeNode[] {
-    if (!node) return [...this.nodes.values(), ...this.heldNodes];
-    return node instanceof TargetNode ? node.children() : [];
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    if (!node) {
+      const targets = [...this.nodes.values()];
+      const held = this.heldNodes;
+      await Promise.all(targets.map((target) => this.askSummary(target)));
+      return [...targets, ...held];
+    }
+    if (!(node instanceof TargetNode)) return [];
+    await this.askSummary(node);
+    return node.children();
   }
 
   getParent(node: TreeNode): TreeNode | undefined {

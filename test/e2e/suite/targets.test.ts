@@ -39,8 +39,8 @@ function workspaceTargets(): unknown[] {
   return (config().inspect<unknown[]>('targets')?.workspaceValue ?? []) as unknown[];
 }
 
-function nodes(monitor: NetworkMonitorApi): TargetNode[] {
-  return monitor.tree.getChildren().filter((node): node is TargetNode => node.kind === 'target');
+async function nodes(monitor: NetworkMonitorApi): Promise<TargetNode[]> {
+  return (await monitor.tree.getChildren()).filter((node): node is TargetNode => node.kind === 'target');
 }
 
 function item(monitor: NetworkMonitorApi, targetId: string): vscode.TreeItem | undefined {
@@ -94,7 +94,7 @@ describe('Targets through the commands', function () {
     assert.ok(id, 'Add Target returned no id.');
     assert.deepEqual(userTargets(), [{ url: site.url, name: 'local site' }]);
     assert.deepEqual(
-      nodes(monitor).map((node) => node.snapshot.configured.target.name),
+      (await nodes(monitor)).map((node) => node.snapshot.configured.target.name),
       ['local site'],
     );
     await eventually('the tree shows the new target UP', () => item(monitor, id)?.contextValue === 'target+up');
@@ -126,14 +126,14 @@ describe('Targets through the commands', function () {
   });
 
   it('Edit Target renames the entry where it lives and the tree follows', async () => {
-    const id = nodes(monitor)[0]!.targetId;
+    const id = (await nodes(monitor))[0]!.targetId;
     await vscode.commands.executeCommand('networkMonitor.editTarget', id, { name: 'renamed site', interval: 2 });
     assert.deepEqual(userTargets(), [{ url: site.url, name: 'renamed site', interval: 2 }]);
     assert.equal(item(monitor, id)?.label, 'renamed site');
   });
 
   it('Pause Target and Resume Target write `paused` and change the node and the status bar', async () => {
-    const id = nodes(monitor)[0]!.targetId;
+    const id = (await nodes(monitor))[0]!.targetId;
     await vscode.commands.executeCommand('networkMonitor.pauseTarget', id);
     assert.deepEqual(userTargets(), [{ url: site.url, name: 'renamed site', interval: 2, paused: true }]);
     await eventually('the node shows the pause', () => item(monitor, id)?.contextValue === 'target+up+paused');
@@ -153,7 +153,7 @@ describe('Targets through the commands', function () {
   });
 
   it('a server going down and coming back reaches the tree, the status bar, the notifications and an alert channel', async () => {
-    const id = nodes(monitor)[0]!.targetId;
+    const id = (await nodes(monitor))[0]!.targetId;
     await config().update('targets', [site.url], vscode.ConfigurationTarget.Global);
     await eventually('the target is UP', () => monitor.monitor.snapshot(id)?.status === 'UP');
     const shownBefore = monitor.notifications.shown.length;
@@ -212,12 +212,15 @@ describe('Targets through the commands', function () {
       receiver.close();
     }
     assert.deepEqual(monitor.alertChannels.channelNames, []);
-    await eventually('the outage is a child of the node', () => monitor.tree.getChildren(monitor.tree.node(id)).length > 0);
+    await eventually('the outage is a child of the node', async () => (await monitor.tree.getChildren(monitor.tree.node(id))).length > 0);
   });
 
   it('Snooze Target keeps checking a target that goes down but says nothing until the snooze ends', async () => {
     await config().update('targets', [site.url], vscode.ConfigurationTarget.Global);
-    const id = await eventually('the target is UP', () => nodes(monitor).find((node) => node.snapshot.status === 'UP')?.targetId);
+    const id = await eventually(
+      'the target is UP',
+      async () => (await nodes(monitor)).find((node) => node.snapshot.status === 'UP')?.targetId,
+    );
     await vscode.commands.executeCommand('networkMonitor.snoozeTarget', id, 60);
     const written = userTargets()[0] as { snoozeUntil?: string };
     assert.ok(written.snoozeUntil && Date.parse(written.snoozeUntil) > Date.now() + 50 * 60_000, 'the snooze is written to the entry');
@@ -249,7 +252,7 @@ describe('Targets through the commands', function () {
   });
 
   it('Export History writes the recorded checks of the target to the file given, as CSV and as JSON', async () => {
-    const id = nodes(monitor)[0]!.targetId;
+    const id = (await nodes(monitor))[0]!.targetId;
     const folder = vscode.Uri.file(mkdtempSync(join(tmpdir(), 'nm-export-')));
     try {
       const csvFile = vscode.Uri.joinPath(folder, 'history.csv');
@@ -302,7 +305,7 @@ describe('Targets through the commands', function () {
   });
 
   it('Mute Target silences a target and shows it in the context value', async () => {
-    const id = nodes(monitor)[0]!.targetId;
+    const id = (await nodes(monitor))[0]!.targetId;
     await vscode.commands.executeCommand('networkMonitor.muteTarget', id);
     assert.equal(monitor.mutes.isMuted(id), true);
     assert.equal(item(monitor, id)?.contextValue, 'target+up+muted');
@@ -311,11 +314,11 @@ describe('Targets through the commands', function () {
   });
 
   it('Remove Target deletes the entry and the node', async () => {
-    const id = nodes(monitor)[0]!.targetId;
+    const id = (await nodes(monitor))[0]!.targetId;
     const removed = await vscode.commands.executeCommand<boolean>('networkMonitor.removeTarget', id, { confirm: false });
     assert.equal(removed, true);
     assert.deepEqual(userTargets(), []);
-    assert.equal(nodes(monitor).length, 0);
+    assert.equal((await nodes(monitor)).length, 0);
     await eventually('the status bar says there are no targets', () => monitor.statusBar.text === '$(pulse) no targets');
   });
 
@@ -324,14 +327,15 @@ describe('Targets through the commands', function () {
     await config().update('targets', [{ url: site.url, name: 'team site' }], vscode.ConfigurationTarget.Workspace);
     await eventually(
       'both lists are read',
-      () => nodes(monitor).length === 2 && nodes(monitor).some((node) => node.snapshot.configured.target.name === 'team site'),
+      async () =>
+        (await nodes(monitor)).length === 2 && (await nodes(monitor)).some((node) => node.snapshot.configured.target.name === 'team site'),
     );
-    const names = nodes(monitor).map((node) => node.snapshot.configured.target.name);
+    const names = (await nodes(monitor)).map((node) => node.snapshot.configured.target.name);
     assert.deepEqual(names, ['team site', 'tcp://127.0.0.1:9']);
     await vscode.commands.executeCommand('networkMonitor.addTarget', { url: 'tcp://127.0.0.1:10', level: 'workspace' });
     assert.deepEqual(workspaceTargets(), [{ url: site.url, name: 'team site' }, 'tcp://127.0.0.1:10']);
     await resetSettings();
-    await eventually('the tree is empty again', () => nodes(monitor).length === 0);
+    await eventually('the tree is empty again', async () => (await nodes(monitor)).length === 0);
   });
 
   it('a malformed entry is reported once with its position and skipped; the others run', async () => {
@@ -341,8 +345,8 @@ describe('Targets through the commands', function () {
       [site.url, 'ftp://127.0.0.1/', { url: 'tcp://127.0.0.1:11', interval: -5 }],
       vscode.ConfigurationTarget.Global,
     );
-    await eventually('the good entry is in the tree', () => nodes(monitor).length === 1);
-    assert.equal(nodes(monitor)[0]!.snapshot.configured.target.url, site.url);
+    await eventually('the good entry is in the tree', async () => (await nodes(monitor)).length === 1);
+    assert.equal((await nodes(monitor))[0]!.snapshot.configured.target.url, site.url);
     const reported = monitor.targets.reported.slice(reportedBefore);
     assert.deepEqual(
       reported.map((problem) => problem.origin.index),
@@ -355,7 +359,7 @@ describe('Targets through the commands', function () {
     await config().update('defaults.timeout', 2_500, vscode.ConfigurationTarget.Global);
     await monitor.targets.reload();
     assert.equal(monitor.targets.reported.length, reportedBefore + 2);
-    await eventually('the good entry is UP', () => monitor.monitor.snapshot(nodes(monitor)[0]!.targetId)?.status === 'UP');
+    await eventually('the good entry is UP', async () => monitor.monitor.snapshot((await nodes(monitor))[0]!.targetId)?.status === 'UP');
   });
 
   it('a secret header is resolved from SecretStorage for the origin it was stored for, and never written to settings', async () => {
@@ -368,9 +372,9 @@ describe('Targets through the commands', function () {
     await config().update('targets', [entry], vscode.ConfigurationTarget.Global);
     await eventually(
       'the target is read',
-      () => nodes(monitor).length === 1 && nodes(monitor)[0]!.snapshot.configured.target.url === entry.url,
+      async () => (await nodes(monitor)).length === 1 && (await nodes(monitor))[0]!.snapshot.configured.target.url === entry.url,
     );
-    const target = nodes(monitor)[0]!.snapshot.configured.target;
+    const target = (await nodes(monitor))[0]!.snapshot.configured.target;
     assert.equal(target.http?.headers.authorization, 'Bearer abc123');
     assert.deepEqual(userTargets(), [entry]);
   });
@@ -387,8 +391,8 @@ describe('Targets through the commands', function () {
       });
       const entry = { url: elsewhere.url, name: 'repository target', headers: { 'X-Token': '${secret:suiteToken}' } };
       await config().update('targets', [entry], vscode.ConfigurationTarget.Workspace);
-      const held = await eventually('the entry is held back as refused', () =>
-        monitor.tree.getChildren().find((node) => node.kind === 'held' && node.held.label === 'repository target'),
+      const held = await eventually('the entry is held back as refused', async () =>
+        (await monitor.tree.getChildren()).find((node) => node.kind === 'held' && node.held.label === 'repository target'),
       );
       const item = monitor.tree.getTreeItem(held);
       assert.equal(item.contextValue, 'held+refused');
@@ -396,7 +400,7 @@ describe('Targets through the commands', function () {
         (item.tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' '),
         /The secret "suiteToken" is stored for http:\/\/127\.0\.0\.1:\d+, not for http:\/\/127\.0\.0\.1:\d+/,
       );
-      assert.equal(nodes(monitor).length, 0);
+      assert.equal((await nodes(monitor)).length, 0);
       assert.equal(elsewhere.hits, 0, "the refused target's server got no request");
     } finally {
       await config().update('targets', undefined, vscode.ConfigurationTarget.Workspace);

@@ -65,9 +65,9 @@ function publishedOf(entry: TargetEntryObject): PublishedTarget {
 }
 
 /** Polls `condition` every 25 ms for at most `timeoutMs`. */
-async function waitFor(what: string, condition: () => boolean, timeoutMs: number, lines: string[]): Promise<void> {
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number, lines: string[]): Promise<void> {
   const started = Date.now();
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() - started > timeoutMs) assert.fail(`${what} within ${timeoutMs} ms; the windows logged:\n${lines.join('\n')}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -99,8 +99,13 @@ test('the first window checks for both; the second forwards its Check Now, and t
     assert.equal(second.engine, undefined);
 
     // The target only the second window's settings define is checked, and recorded, by the first.
-    await waitFor('the writer checked the reader’s target', () => first.history?.latest('second-site') !== undefined, 10_000, lines);
-    assert.equal(first.history?.latest('second-site')?.target, `${server.origin}/second`);
+    await waitFor(
+      'the writer checked the reader’s target',
+      async () => (await first.history?.latest('second-site')) !== undefined,
+      10_000,
+      lines,
+    );
+    assert.equal((await first.history?.latest('second-site'))?.target, `${server.origin}/second`);
 
     // Check Now in the reader: the writer runs it and records it, and the reader's history shows it.
     const before = hits.get('/second') ?? 0;
@@ -108,8 +113,8 @@ test('the first window checks for both; the second forwards its Check Now, and t
     assert.ok(outcome, 'the Check Now gave no result');
     assert.equal(outcome.recorded, true, `the reader checked on its own; the windows logged:\n${lines.join('\n')}`);
     assert.ok((hits.get('/second') ?? 0) > before, 'the check reached the server');
-    assert.equal(second.history?.latest('second-site')?.startedAt, outcome.result.startedAt);
-    assert.equal(first.history?.latest('second-site')?.startedAt, outcome.result.startedAt);
+    assert.equal((await second.history?.latest('second-site'))?.startedAt, outcome.result.startedAt);
+    assert.equal((await first.history?.latest('second-site'))?.startedAt, outcome.result.startedAt);
 
     // The writer closes: it releases the lease, and the reader starts checking with the same history.
     const tookOver = new Promise<void>((resolve) => second.onDidTakeRole((role) => role === 'writer' && resolve()));
@@ -120,7 +125,11 @@ test('the first window checks for both; the second forwards its Check Now, and t
     clearTimeout(bound);
     assert.equal(second.role, 'writer', `the second window did not take over; the windows logged:\n${lines.join('\n')}`);
     assert.deepEqual(secondRoles, ['reader', 'writer']);
-    assert.equal(second.history?.latest('second-site')?.startedAt, outcome.result.startedAt, 'the new writer reads the same history');
+    assert.equal(
+      (await second.history?.latest('second-site'))?.startedAt,
+      outcome.result.startedAt,
+      'the new writer reads the same history',
+    );
     const own = await second.checkNow('second-site');
     assert.equal(own?.recorded, true);
     await second.flush();

@@ -10,6 +10,7 @@ import { buildReport } from '../../../src/cli/report';
 import { createApiDataSource } from '../../../src/core/api/apiDataSource';
 import { ApiRouter } from '../../../src/core/api/apiRoutes';
 import { buildReportRows } from '../../../src/core/report/reportRows';
+import { readerOf } from '../../../src/core/store/historyStore';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { RANGE_MS } from '../../../src/shared/dashboardProtocol';
 import { reportToCsv } from '../../../src/shared/reportExport';
@@ -46,10 +47,10 @@ test('the CLI, the dashboard and the API report the same rows, built by the one 
 
   const since = NOW - RANGE_MS['1h'];
   const until = NOW + 1;
-  const cli = buildReport(store, targets, since, until, THRESHOLD);
+  const cli = await buildReport(readerOf(store), targets, since, until, THRESHOLD);
 
   const monitor = {
-    history: store,
+    history: readerOf(store),
     anomalyThreshold: THRESHOLD,
     snapshots: () =>
       targets.map((target) => {
@@ -81,7 +82,7 @@ test('the CLI, the dashboard and the API report the same rows, built by the one 
       certDaysLeft: latest?.tls?.daysLeft ?? null,
     };
   });
-  const expected = buildReportRows(store, subjects, { from: since, to: until }, { anomalyThreshold: THRESHOLD });
+  const expected = await buildReportRows(readerOf(store), subjects, { from: since, to: until }, { anomalyThreshold: THRESHOLD });
 
   assert.deepEqual(cli, expected);
   assert.deepEqual(dashboard, expected);
