@@ -3,8 +3,9 @@
  * keeps the windows in step.
  *
  * Several VS Code windows share one global storage folder. The `WriterLease` picks one of them
- * to run the engine and write the history; the others open the history read-only and follow it.
- * When the writer goes away, another window takes over.
+ * to run the engine and write the history; the others do not load the history, they ask the
+ * writer (`historyQueryChannel.ts`), which also tells them when it recorded more. When the writer
+ * goes away, another window takes over.
  *
  * Workspace settings differ per window, so each window also publishes the targets its own
  * settings define (`SharedTargetsBoard`); the writer checks the union of every live window's
@@ -19,17 +20,14 @@ import type { CheckResult } from '../probes/checkResult';
 import type { MonitorEvent } from '../scheduler/monitorEvent';
 import type { CheckRecord } from '../store/checkRecord';
 import { type HistoryQueries, type HistoryReader, type HistoryStore, readerOf, type StoreStatus } from '../store/historyStore';
-import type { HistoryFollower, OpenedHistory } from '../store/historyFollower';
 import type { SqlJsHistoryStore } from '../store/sqlJsHistoryStore';
 import type { ParseResult, Target } from '../targets/target';
+import { HistoryQueryServer, RemoteHistory } from './historyQueryChannel';
 import { CheckRequestTracker, mergeForeignTargets, type PublishedTarget, SharedTargetsBoard } from './sharedTargets';
 import { eventFromNotice, noticeOf } from './windowNotices';
 import { WriterLease } from './writerLease';
 
 export type WindowRole = 'starting' | 'writer' | 'reader' | 'stopped';
-
-/** How the history is opened: for writing under the lease, or read-only while another window writes. */
-export type HistoryAccess = { readOnly: false; lease: WriterLease | undefined } | { readOnly: true };
 
 /** Where the coordinator reports what it did and what went wrong (the window's log). */
 export interface CoordinatorLog {
@@ -44,8 +42,11 @@ export interface WindowCoordinatorOptions {
   directory: string;
   /** How often the writer renews its lease and every window its published targets (default 5 s). */
   heartbeatMs?: number;
-  /** Opens the history; a failure is logged, and the writer then checks without recording. */
-  openHistory<A extends HistoryAccess>(access: A): Promise<OpenedHistory<A>>;
+  /**
+   * Opens the history for writing, under the lease when windows share it; a failure is logged, and
+   * the writer then checks without recording.
+   */
+  openHistory(lease: WriterLease | undefined): Promise<SqlJsHistoryStore>;
   /** Builds the engine the writer runs over its store (`createMonitorEngine` with this window's settings). */
   createEngine(store: HistoryStore | undefined): Promise<MonitorEngine>;
   /** Checks a target from a reading window when the writer did not answer a Check Now in time. */
@@ -89,6 +90,8 @@ const FORWARDED_EVENTS: ReadonlySet<MonitorEvent['type']> = new Set(['alert', 'r
 interface WriterParts {
   engine: MonitorEngine;
   store: SqlJsHistoryStore | undefined;
+  /** Answers the reading windows' history questions from `store`. */
+  queryServer: HistoryQueryServer | undefined;
   subscriptions: Disposable[];
   /** Reads the other windows' targets and check requests. */
   sharedTimer: NodeJS.Timeout | undefined;
@@ -123,7 +126,8 @@ export class WindowCoordinator {
   private ownIds = new Set<string>();
   private published: readonly PublishedTarget[] = [];
   private writer: WriterParts | undefined;
-  private reader: HistoryFollower | undefined;
+  /** A reading window's history: questions the writer answers. */
+  private reader: RemoteHistory | undefined;
   private readerSubscription: Disposable | undefined;
   private lease: WriterLease | undefined;
   private leaseSubscriptions: Disposable[] = [];
@@ -156,13 +160,13 @@ export class WindowCoordinator {
 
   /** The history this window can read: the writer's own store, or a read-only view of it. */
   get history(): HistoryReader | undefined {
-    const store = this.writer?.store ?? this.reader;
-    return store && this.readerFor(store);
+    const store = this.writer?.store;
+    return store ? this.readerFor(store) : this.reader;
   }
 
-  /** The figures of the store this window holds (the API's health), writer or reader. */
+  /** The figures of the store this window holds (the API's health); a reading window holds none. */
   get historyStatus(): StoreStatus | undefined {
-    return (this.writer?.store ?? this.reader)?.status();
+    return this.writer?.store?.status();
   }
 
   private readerFor(store: HistoryQueries): HistoryReader {
@@ -269,24 +273,37 @@ export class WindowCoordinator {
     const { log } = this.options;
     let store: SqlJsHistoryStore | undefined;
     try {
-      store = await this.options.openHistory({ readOnly: false, lease: this.lease });
+      store = await this.options.openHistory(this.lease);
     } catch (error) {
       log.error(`The history could not be opened, so checks run without being recorded: ${(error as Error).stack ?? error}`);
     }
-    if (this.disposed) {
+    let queryServer: HistoryQueryServer | undefined;
+    if (store && this.lease && !this.disposed) {
+      try {
+        queryServer = await HistoryQueryServer.start(this.options.directory, store);
+      } catch (error) {
+        log.warn(`Other windows cannot be shown the history, which this window records: ${(error as Error).message}`);
+      }
+    }
+    const closeHistory = async (): Promise<void> => {
+      await queryServer?.dispose();
       await store?.dispose();
+    };
+    if (this.disposed) {
+      await closeHistory();
       return;
     }
     let engine: MonitorEngine;
     try {
       engine = await this.options.createEngine(store);
     } catch (error) {
-      await store?.dispose();
+      await closeHistory();
       throw error;
     }
     const parts: WriterParts = {
       engine,
       store,
+      queryServer,
       subscriptions: [],
       sharedTimer: undefined,
       requests: new CheckRequestTracker(2 * this.heartbeatMs),
@@ -325,18 +342,10 @@ export class WindowCoordinator {
 
   private async becomeReader(): Promise<void> {
     await this.closeWriter();
-    if (this.reader) return;
-    try {
-      const store = await this.options.openHistory({ readOnly: true });
-      if (this.disposed) {
-        await store.dispose();
-        return;
-      }
-      this.reader = store;
-      this.readerSubscription = store.onDidChange(() => this.historyEmitter.fire());
-    } catch (error) {
-      this.options.log.error(`The history written by the other window could not be read: ${(error as Error).stack ?? error}`);
-    }
+    if (this.reader || this.disposed) return;
+    const reader = new RemoteHistory(this.options.directory);
+    this.reader = reader;
+    this.readerSubscription = reader.onDidChange(() => this.historyEmitter.fire());
     this.openedEmitter.fire();
     this.setRole('reader');
     this.followNotices();
@@ -354,6 +363,7 @@ export class WindowCoordinator {
     parts.engine.stop();
     await parts.engine.settled();
     parts.engine.dispose();
+    await parts.queryServer?.dispose();
     await parts.store?.dispose();
   }
 
@@ -398,7 +408,7 @@ export class WindowCoordinator {
     this.readerSubscription = undefined;
     const reader = this.reader;
     this.reader = undefined;
-    await reader?.dispose();
+    reader?.dispose();
   }
 
   private handleEvent(event: MonitorEvent): void {
@@ -493,7 +503,7 @@ export class WindowCoordinator {
     // the check then takes up to its timeout. Its result arrives as a change of the history,
     // which this window's store announces as soon as the journal line is written: no polling.
     const deadline = target.timeoutMs + 2 * this.heartbeatMs + 2_000;
-    const history = this.readerFor(reader);
+    const history = reader;
     const answered = async (): Promise<CheckRecord | undefined> => {
       let latest: CheckRecord | undefined;
       try {
@@ -521,13 +531,10 @@ export class WindowCoordinator {
           if (record || gone()) finish(record);
         });
       });
-      // Already there (the writer was quick), or the store's watch missed it: look once now.
-      void reader
-        .refresh()
-        .then(answered)
-        .then((record) => {
-          if (record) finish(record);
-        });
+      // Already there: the writer was quick.
+      void answered().then((record) => {
+        if (record) finish(record);
+      });
     });
     if (latest) {
       this.historyEmitter.fire();

@@ -1,6 +1,6 @@
 /**
- * A read-only follower of the history another process records (a window that does not hold the
- * writer lease, the CLI's export): it loads the same snapshot and journal as the writer
+ * A read-only follower of the history another process records (the CLI's export, which prints
+ * the checks a running editor or watch has recorded so far): it loads the same snapshot and journal as the writer
  * (`LoadedHistory`), never writes, moves or deletes a file, and picks up the writer's changes as
  * they reach the journal, reading each segment on from where it stopped. A file event or, failing
  * that, a periodic look triggers a refresh; a replaced snapshot or a takeover by a newer writer
@@ -12,11 +12,7 @@ import { type HistoryFiles, listHistoryFiles, readFrom, type SnapshotIdentity } 
 import type { HistoryQueries, StoreStatus } from './historyStore';
 import { fenceLimit, parseJournal, type SegmentFile } from './journal';
 import { LoadedHistory, type LoadedHistoryOptions } from './loadedHistory';
-import type { SqlJsHistoryStore } from './sqlJsHistoryStore';
 import { loadSqlJs } from './sqlJsLoader';
-
-/** What opening the history gives: the writer, or a follower when it is opened read-only. */
-export type OpenedHistory<Access extends { readOnly: boolean }> = Access extends { readOnly: true } ? HistoryFollower : SqlJsHistoryStore;
 
 export interface HistoryFollowerOptions extends LoadedHistoryOptions {
   /** How often to look for new data when no file event came (default 2 s). */
@@ -30,7 +26,7 @@ export class HistoryFollower extends LoadedHistory implements HistoryQueries {
 
   protected readonly consequences = {
     unreadable: 'the history shows again once it can be read',
-    newerSchema: 'this window shows no history',
+    newerSchema: 'no history can be shown from it',
   };
 
   private constructor(

@@ -4,8 +4,9 @@
  * database is written atomically every few minutes and at shutdown, after which the journal
  * segments it covers are deleted. Opening loads the snapshot and replays the journal (shared with
  * the read-only follower, `loadedHistory.ts`); a kill -9 at any moment loses at most the last
- * flush period. Windows that do not record open a `HistoryFollower` (historyFollower.ts) instead,
- * which reads the same files and never writes them.
+ * flush period. Windows that do not record ask this window instead (core/coordination/
+ * historyQueryChannel.ts); the CLI's export reads the files with a `HistoryFollower`, which never
+ * writes them.
  *
  * With a lease, the store writes under the lease's epoch (a fencing token): its snapshot and its
  * journal segments carry the epoch in their names, a snapshot replaces a file and old files are

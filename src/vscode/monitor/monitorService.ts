@@ -6,7 +6,8 @@
  */
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
-import { type HistoryAccess, WindowCoordinator, type WindowRole } from '../../core/coordination/windowCoordinator';
+import { WindowCoordinator, type WindowRole } from '../../core/coordination/windowCoordinator';
+import type { WriterLease } from '../../core/coordination/writerLease';
 import { GeoLocator } from '../../core/geo/geoLocator';
 import { createMonitorEngine, type MonitorEngine, type RecordedCheck } from '../../core/monitorEngine';
 import type { CheckResult } from '../../core/probes/checkResult';
@@ -16,7 +17,6 @@ import type { MonitorEvent, TargetStatus } from '../../core/scheduler/monitorEve
 import type { SchedulerSettings } from '../../core/scheduler/scheduler';
 import type { CheckRecord } from '../../core/store/checkRecord';
 import type { HistoryReader, HistoryStore, RetentionPolicy, StoreProblem, StoreStatus } from '../../core/store/historyStore';
-import { HistoryFollower, type OpenedHistory } from '../../core/store/historyFollower';
 import { SqlJsHistoryStore } from '../../core/store/sqlJsHistoryStore';
 import type { MonitorSettings, MonitorSettingsValues, SettingsArea } from '../config/monitorSettings';
 import type { ConfiguredTarget, SecretLookup } from '../config/targetEntries';
@@ -101,7 +101,7 @@ export class MonitorService implements vscode.Disposable {
     this.coordinator = new WindowCoordinator({
       directory: options.storageDirectory,
       heartbeatMs: options.leaseHeartbeatMs,
-      openHistory: (access) => this.openHistory(access),
+      openHistory: (lease) => this.openHistory(lease),
       createEngine: (store) => this.createEngine(store),
       prober: this.prober,
       resolvePublished: (published) => resolvePublishedTarget(published, options.secretLookup ?? (async () => undefined)),
@@ -157,12 +157,11 @@ export class MonitorService implements vscode.Disposable {
     return this.coordinator.start();
   }
 
-  private openHistory<A extends HistoryAccess>(access: A): Promise<OpenedHistory<A>> {
+  private openHistory(lease: WriterLease | undefined): Promise<SqlJsHistoryStore> {
     const { storageDirectory: directory, wasmPath, onStoreProblem: onProblem } = this.options;
-    if (access.readOnly) return HistoryFollower.open({ directory, wasmPath, onProblem }) as Promise<OpenedHistory<A>>;
     const values = this.options.settings.values;
     const retention: Partial<RetentionPolicy> = { rawMs: values.retention.rawDays * DAY_MS, hourMs: values.retention.hourlyDays * DAY_MS };
-    return SqlJsHistoryStore.open({ directory, wasmPath, retention, lease: access.lease, onProblem }) as Promise<OpenedHistory<A>>;
+    return SqlJsHistoryStore.open({ directory, wasmPath, retention, lease, onProblem });
   }
 
   private async createEngine(store: HistoryStore | undefined): Promise<MonitorEngine> {

@@ -13,7 +13,6 @@ import type { PublishedTarget } from '../../../src/core/coordination/sharedTarge
 import { createMonitorEngine } from '../../../src/core/monitorEngine';
 import type { MonitorEvent } from '../../../src/core/scheduler/monitorEvent';
 import { Prober } from '../../../src/core/probes/prober';
-import { HistoryFollower, type OpenedHistory } from '../../../src/core/store/historyFollower';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target, type TargetEntryObject } from '../../../src/core/targets/target';
 import { startHttpServer } from '../../support/servers';
@@ -26,16 +25,19 @@ function logInto(lines: string[], window: string): CoordinatorLog {
   return { trace: () => undefined, info: keep('info'), warn: keep('warn'), error: keep('error') };
 }
 
+/** How many times each window opened the history file: only as the writer, never to read. */
+const historyOpens = new Map<string, number>();
+
 function windowAt(directory: string, windowId: string, lines: string[]): WindowCoordinator {
   const prober = new Prober();
   return new WindowCoordinator({
     directory,
     heartbeatMs: HEARTBEAT_MS,
     windowId,
-    openHistory: (access) =>
-      (access.readOnly
-        ? HistoryFollower.open({ directory, refreshIntervalMs: 100 })
-        : SqlJsHistoryStore.open({ directory, lease: access.lease, flushIntervalMs: 50 })) as Promise<OpenedHistory<typeof access>>,
+    openHistory: (lease) => {
+      historyOpens.set(windowId, (historyOpens.get(windowId) ?? 0) + 1);
+      return SqlJsHistoryStore.open({ directory, lease, flushIntervalMs: 50 });
+    },
     // One failed check is an outage, so an alert follows the first check of a failing target.
     createEngine: async (store) =>
       createMonitorEngine({
@@ -115,6 +117,12 @@ test('the first window checks for both; the second forwards its Check Now, and t
     assert.ok((hits.get('/second') ?? 0) > before, 'the check reached the server');
     assert.equal((await second.history?.latest('second-site'))?.startedAt, outcome.result.startedAt);
     assert.equal((await first.history?.latest('second-site'))?.startedAt, outcome.result.startedAt);
+    // The reading window was answered by the writer: it never loaded the history itself.
+    assert.equal(historyOpens.get('window-second'), undefined);
+    assert.deepEqual(
+      await second.history?.series('second-site', { from: 0, to: Date.now() + 1 }),
+      await first.history?.series('second-site', { from: 0, to: Date.now() + 1 }),
+    );
 
     // The writer closes: it releases the lease, and the reader starts checking with the same history.
     const tookOver = new Promise<void>((resolve) => second.onDidTakeRole((role) => role === 'writer' && resolve()));
@@ -125,6 +133,7 @@ test('the first window checks for both; the second forwards its Check Now, and t
     clearTimeout(bound);
     assert.equal(second.role, 'writer', `the second window did not take over; the windows logged:\n${lines.join('\n')}`);
     assert.deepEqual(secondRoles, ['reader', 'writer']);
+    assert.equal(historyOpens.get('window-second'), 1, 'the new writer opened the history once');
     assert.equal(
       (await second.history?.latest('second-site'))?.startedAt,
       outcome.result.startedAt,
