@@ -219,18 +219,13 @@ export class MonitorService implements vscode.Disposable {
   private async readLatest(): Promise<void> {
     const history = this.history;
     if (!history) return;
+    // One question for every target: in a reading window each question crosses to the writer,
+    // and this runs after every flush the writer announces.
+    const latestByTarget = new Map((await history.latestAll()).map((record) => [record.targetId, record]));
+    // The history was reopened (or closed) meanwhile: the newer reading has the say.
+    if (this.history !== history) return;
     for (const { target } of this.configured) {
-      let latest: CheckRecord | undefined;
-      try {
-        latest = await history.latest(target.id);
-      } catch (error) {
-        this.options.log.warn(`Could not read the last check of ${target.name}: ${(error as Error).message}`);
-        continue;
-      }
-      // The history was reopened (or closed) meanwhile: the newer reading has the say.
-      if (this.history !== history) return;
-      // Removed meanwhile, or its URL changed: the old result no longer applies.
-      if (!this.configured.some((entry) => entry.target.id === target.id && entry.target.url === target.url)) continue;
+      const latest = latestByTarget.get(target.id);
       const known = this.lastRecords.get(target.id);
       if (latest && (!known || latest.startedAt > known.startedAt)) {
         this.lastRecords.set(target.id, latest);
