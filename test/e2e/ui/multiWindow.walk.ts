@@ -149,6 +149,15 @@ test("two windows share one monitor: the second window's own target is checked b
           await siteB.start();
           await windowB.notificationToast(/Site B is back up/).waitFor({ timeout: WAIT_MS });
           await windowB.screenshot('window-b-told-site-b-is-back');
+          // Window B holds no history: the day's availability it shows, outage counted, is the checking window's answer.
+          const availability = (text: string): number | undefined => {
+            const match = /([\d.]+)% 24 h/.exec(text);
+            return match ? Number(match[1]) : undefined;
+          };
+          assert.ok(
+            await waitUntil(async () => (availability(await rowText(windowB, 'Site B')) ?? 100) < 100, WAIT_MS),
+            `Window B's row says "${await rowText(windowB, 'Site B')}", without the outage in its 24-hour availability.`,
+          );
           assert.equal(await windowA.notificationToast(/Site B/).count(), 0, 'Window A notified of a target its settings do not define.');
 
           // Window A closes: window B takes over the lease and keeps checking its own target.
