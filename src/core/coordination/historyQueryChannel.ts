@@ -42,7 +42,8 @@ import { writePrivateFileAtomically } from '../store/privateFiles';
 
 /** Where the writer says it answers, in the shared storage folder. */
 export const QUERY_ADDRESS_FILE = 'history-queries.json';
-const SOCKET_FILE = 'history.sock';
+/** Each writer's socket in the storage folder: `history-<random>.sock`. */
+const SOCKET_FILE = /^history-[0-9a-f]+\.sock$/;
 /** Unix socket paths are limited to about 104 bytes (macOS) or 108 (Linux). */
 const MAX_SOCKET_PATH_BYTES = 100;
 /** A question is a few hundred bytes; anything longer is not one. */
@@ -161,12 +162,17 @@ function sameToken(given: unknown, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** A socket path nobody else can predict or squat: in the private folder when it fits, else a random name. */
+/**
+ * A socket path of this writer's own, which nobody else can predict or squat: in the private
+ * folder when it fits, else in the temp folder. Never a fixed name: closing a Unix socket server
+ * unlinks its path, so a writer that wakes from a freeze and closes must not remove the socket of
+ * the writer that took over.
+ */
 function socketPathFor(directory: string): string {
-  const name = `network-monitor-${randomBytes(12).toString('hex')}`;
-  if (process.platform === 'win32') return `\\\\.\\pipe\\${name}`;
-  const inFolder = join(directory, SOCKET_FILE);
-  return Buffer.byteLength(inFolder) <= MAX_SOCKET_PATH_BYTES ? inFolder : join(tmpdir(), `${name}.sock`);
+  const random = randomBytes(8).toString('hex');
+  if (process.platform === 'win32') return `\\\\.\\pipe\\network-monitor-${random}`;
+  const inFolder = join(directory, `history-${random}.sock`);
+  return Buffer.byteLength(inFolder) <= MAX_SOCKET_PATH_BYTES ? inFolder : join(tmpdir(), `network-monitor-${random}.sock`);
 }
 
 // ---- The writer's side ---------------------------------------------------------------------------
@@ -189,8 +195,8 @@ export class HistoryQueryServer implements Disposable {
 
   /** Listens for the other windows' questions about `history`, and says where in the storage folder. */
   static async start(directory: string, history: HistoryQueries): Promise<HistoryQueryServer> {
+    await removeStaleSockets(directory);
     const socket = socketPathFor(directory);
-    if (socket.startsWith(directory)) await removeStaleSocket(socket);
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -282,12 +288,24 @@ export class HistoryQueryServer implements Disposable {
   }
 }
 
-/** A socket file left by a writer that crashed would stop the next one from listening. */
-async function removeStaleSocket(path: string): Promise<void> {
+/**
+ * Removes the socket files earlier writers left in the folder (a crash leaves its file). One of a
+ * frozen writer that may wake up goes too: nobody reaches it any more, readers follow the address.
+ */
+async function removeStaleSockets(directory: string): Promise<void> {
+  let names: string[];
   try {
-    if ((await fs.lstat(path)).isSocket()) await fs.rm(path, { force: true });
+    names = await fs.readdir(directory);
   } catch {
-    // Nothing there.
+    return;
+  }
+  for (const name of names.filter((candidate) => SOCKET_FILE.test(candidate))) {
+    const path = join(directory, name);
+    try {
+      if ((await fs.lstat(path)).isSocket()) await fs.rm(path, { force: true });
+    } catch {
+      // Already gone.
+    }
   }
 }
 

@@ -158,7 +158,7 @@ export class WindowCoordinator {
     return this.currentRole;
   }
 
-  /** The history this window can read: the writer's own store, or a read-only view of it. */
+  /** The history this window can read: the writer's own store, or the writer's answers in a reading window. */
   get history(): HistoryReader | undefined {
     const store = this.writer?.store;
     return store ? this.readerFor(store) : this.reader;

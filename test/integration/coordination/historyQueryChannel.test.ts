@@ -237,3 +237,26 @@ test('a storage folder whose path is too long for a socket still answers, throug
   if (process.platform !== 'win32') assert.ok(!socket.startsWith(directory), `the socket ${socket} is outside the long folder`);
   assert.deepEqual(await reader.targets(), store.targets());
 });
+
+test('a writer that wakes from a freeze after another took over, and closes, leaves the new writer reachable', async (t) => {
+  const directory = tempDirectory(t);
+  const frozen = await recordedHistory(tempDirectory(t));
+  const frozenServer = await HistoryQueryServer.start(directory, frozen);
+  // The next writer takes over (its own history here, so the two never share files) and answers.
+  const next = await SqlJsHistoryStore.open({ directory: tempDirectory(t), flushIntervalMs: 20, now: () => NOW });
+  next.append(makeCheck({ startedAt: NOW + 180_000, targetId: 't1', totalMs: 61 }));
+  await next.flush();
+  const nextServer = await HistoryQueryServer.start(directory, next);
+  const reader = new RemoteHistory(directory);
+  t.after(async () => {
+    reader.dispose();
+    await nextServer.dispose();
+    await next.dispose();
+    await frozen.dispose();
+  });
+
+  // The frozen writer wakes up and closes: closing a socket server removes its file, never the next writer's.
+  await frozenServer.dispose();
+  assert.equal((await reader.latest('t1'))?.startedAt, NOW + 180_000);
+  assert.ok(JSON.parse(readFileSync(join(directory, QUERY_ADDRESS_FILE), 'utf8')), 'the next writer’s address stays');
+});
