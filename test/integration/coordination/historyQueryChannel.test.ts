@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import {
   HistoryQueryServer,
   HistoryUnavailableError,
@@ -44,6 +44,22 @@ async function recordedHistory(directory: string, now = () => NOW): Promise<SqlJ
   store.recordStateChange({ targetId: 't1', at: NOW - 13 * HOUR, from: 'DOWN', to: 'UP', reason: null, message: 'Back' });
   await store.flush();
   return store;
+}
+
+/** A writer's recorded history in `directory`, answering over its socket, and a reader asking it; all closed after the test. */
+async function servedHistory(
+  t: TestContext,
+  directory: string,
+): Promise<{ store: SqlJsHistoryStore; server: HistoryQueryServer; reader: RemoteHistory }> {
+  const store = await recordedHistory(directory);
+  const server = await HistoryQueryServer.start(directory, store);
+  const reader = new RemoteHistory(directory);
+  t.after(async () => {
+    reader.dispose();
+    await server.dispose();
+    await store.dispose();
+  });
+  return { store, server, reader };
 }
 
 /** Resolves on the next change the reader announces, or fails after `timeoutMs`. */
@@ -87,15 +103,7 @@ async function closesWithin(closed: Promise<void>, timeoutMs: number, what: stri
 }
 
 test('a reading window gets the same answers as the writer, without opening the history', async (t) => {
-  const directory = tempDirectory(t);
-  const store = await recordedHistory(directory);
-  const server = await HistoryQueryServer.start(directory, store);
-  const reader = new RemoteHistory(directory);
-  t.after(async () => {
-    reader.dispose();
-    await server.dispose();
-    await store.dispose();
-  });
+  const { store, reader } = await servedHistory(t, tempDirectory(t));
 
   const day = { from: NOW - 24 * HOUR, to: NOW + 1 };
   assert.deepEqual(await reader.latest('t1'), store.latest('t1'));
@@ -119,15 +127,7 @@ test('a reading window gets the same answers as the writer, without opening the 
 });
 
 test('a check the writer records is announced to the reader, which then reads it', async (t) => {
-  const directory = tempDirectory(t);
-  const store = await recordedHistory(directory);
-  const server = await HistoryQueryServer.start(directory, store);
-  const reader = new RemoteHistory(directory);
-  t.after(async () => {
-    reader.dispose();
-    await server.dispose();
-    await store.dispose();
-  });
+  const { store, reader } = await servedHistory(t, tempDirectory(t));
 
   await reader.latest('t1');
   const announced = nextChange(reader, 5_000);
@@ -225,14 +225,7 @@ test('when the writer goes, the reader says the history is unavailable, then fol
 
 test('a storage folder whose path is too long for a socket still answers, through a socket in the temp folder', async (t) => {
   const directory = join(tempDirectory(t), 'a-storage-folder-as-long-as-some-editors-make-them'.repeat(2));
-  const store = await recordedHistory(directory);
-  const server = await HistoryQueryServer.start(directory, store);
-  const reader = new RemoteHistory(directory);
-  t.after(async () => {
-    reader.dispose();
-    await server.dispose();
-    await store.dispose();
-  });
+  const { store, reader } = await servedHistory(t, directory);
   const { socket } = JSON.parse(readFileSync(join(directory, QUERY_ADDRESS_FILE), 'utf8')) as { socket: string };
   if (process.platform !== 'win32') assert.ok(!socket.startsWith(directory), `the socket ${socket} is outside the long folder`);
   assert.deepEqual(await reader.targets(), store.targets());
