@@ -19,7 +19,7 @@ import type { MonitorEngine, RecordedCheck } from '../monitorEngine';
 import type { CheckResult } from '../probes/checkResult';
 import type { MonitorEvent } from '../scheduler/monitorEvent';
 import type { CheckRecord } from '../store/checkRecord';
-import { type HistoryQueries, type HistoryReader, type HistoryStore, readerOf, type StoreStatus } from '../store/historyStore';
+import { type HistoryReader, type HistoryStore, readerOf, type StoreStatus } from '../store/historyStore';
 import type { SqlJsHistoryStore } from '../store/sqlJsHistoryStore';
 import type { ParseResult, Target } from '../targets/target';
 import { HistoryQueryServer, RemoteHistory } from './historyQueryChannel';
@@ -90,6 +90,8 @@ const FORWARDED_EVENTS: ReadonlySet<MonitorEvent['type']> = new Set(['alert', 'r
 interface WriterParts {
   engine: MonitorEngine;
   store: SqlJsHistoryStore | undefined;
+  /** The views' reader of `store`: one object per store, so their subscriptions and identity checks see one. */
+  history: HistoryReader | undefined;
   /** Answers the reading windows' history questions from `store`. */
   queryServer: HistoryQueryServer | undefined;
   subscriptions: Disposable[];
@@ -144,8 +146,6 @@ export class WindowCoordinator {
   private readingNotices: Promise<void> | undefined;
   private transitions: Promise<void> = Promise.resolve();
   private readonly now: () => number;
-  /** One reader per store, so the views' `onDidChange` subscriptions and identity checks see one object. */
-  private readonly readers = new WeakMap<HistoryQueries, HistoryReader>();
   private started = false;
   private disposed = false;
   private disposing: Promise<void> | undefined;
@@ -160,19 +160,12 @@ export class WindowCoordinator {
 
   /** The history this window can read: the writer's own store, or the writer's answers in a reading window. */
   get history(): HistoryReader | undefined {
-    const store = this.writer?.store;
-    return store ? this.readerFor(store) : this.reader;
+    return this.writer ? this.writer.history : this.reader;
   }
 
   /** The figures of the store this window holds (the API's health); a reading window holds none. */
   get historyStatus(): StoreStatus | undefined {
     return this.writer?.store?.status();
-  }
-
-  private readerFor(store: HistoryQueries): HistoryReader {
-    let reader = this.readers.get(store);
-    if (!reader) this.readers.set(store, (reader = readerOf(store)));
-    return reader;
   }
 
   /** The writer's store (undefined in a reader window). */
@@ -303,6 +296,7 @@ export class WindowCoordinator {
     const parts: WriterParts = {
       engine,
       store,
+      history: store && readerOf(store),
       queryServer,
       subscriptions: [],
       sharedTimer: undefined,
@@ -620,9 +614,9 @@ export class WindowCoordinator {
   }
 
   private async hasHistory(writer: WriterParts, targetId: string): Promise<boolean> {
-    if (!writer.store) return false;
+    if (!writer.history) return false;
     try {
-      return (await this.readerFor(writer.store).latest(targetId)) !== undefined;
+      return (await writer.history.latest(targetId)) !== undefined;
     } catch {
       return false;
     }
