@@ -3,7 +3,7 @@ import type { ReportRow } from '../shared/dashboardProtocol';
 import { placeName, type GeoLocation } from '../shared/geoLocation';
 import { buildReportRows } from '../core/report/reportRows';
 import type { CheckRecord } from '../core/store/checkRecord';
-import type { HistoryReader } from '../core/store/historyStore';
+import { type HistoryReader, latestChecks } from '../core/store/historyStore';
 import type { Target } from '../core/targets/target';
 
 export function describeLocation(location: GeoLocation | null | undefined): string {
@@ -19,16 +19,16 @@ export async function buildReport(
   until: number,
   anomalyThreshold: number,
 ): Promise<ReportRow[]> {
-  const subjects = [];
-  for (const target of targets) {
-    const latest = await store.latest(target.id);
-    subjects.push({
+  const latestByTarget = await latestChecks(store);
+  const subjects = targets.map((target) => {
+    const latest = latestByTarget.get(target.id);
+    return {
       target,
       status: latest?.status ?? ('UNKNOWN' as const),
       location: latest?.location,
       certDaysLeft: latest?.tls?.daysLeft ?? null,
-    });
-  }
+    };
+  });
   return buildReportRows(store, subjects, { from: since, to: until }, { anomalyThreshold });
 }
 

@@ -5,7 +5,14 @@
  */
 import { version } from '../../../package.json';
 import type { CheckRecord } from '../store/checkRecord';
-import type { HistoryReader, Incident, LatencyStats, StoredTarget, TimeRange } from '../store/historyStore';
+import {
+  type HistoryReader,
+  type Incident,
+  latestChecks,
+  type LatencyStats,
+  type StoredTarget,
+  type TimeRange,
+} from '../store/historyStore';
 import { parseTargetSpec, type Target } from '../targets/target';
 import { reportToCsv } from '../../shared/reportExport';
 import { buildReportRows } from '../report/reportRows';
@@ -191,8 +198,9 @@ export class ApiRouter {
     const targets = this.source.targets();
     const current: Record<string, CurrentStatusView> = {};
     const byUrl: Record<string, StatsView> = {};
+    const latest = await latestChecks(history);
     for (const target of targets) {
-      const record = await history?.latest(target.id);
+      const record = latest.get(target.id);
       const state = this.source.state(target.id);
       current[target.url] = currentStatusView(target, state, newestCheck(record, state));
       const figures = stats.get(target.id);
@@ -216,14 +224,12 @@ export class ApiRouter {
 
   private async targetList(): Promise<RouteResponse> {
     const history = this.source.history();
-    const targets = this.source.targets();
-    const latest: (CheckRecord | undefined)[] = [];
-    for (const target of targets) latest.push(await history?.latest(target.id));
+    const latest = await latestChecks(history);
     return json(200, {
       writer: this.source.isWriter(),
-      targets: targets.map((target, i) => {
+      targets: this.source.targets().map((target) => {
         const state = this.source.state(target.id);
-        const check = newestCheck(latest[i], state);
+        const check = newestCheck(latest.get(target.id), state);
         return {
           id: target.id,
           name: target.name,
@@ -351,11 +357,10 @@ export class ApiRouter {
     const history = this.requireHistory();
     const incidents = groupBy(await history.incidents(undefined, range), (incident) => incident.targetId);
     const targets = this.source.targets();
-    const records: (CheckRecord | undefined)[] = [];
-    for (const target of targets) records.push(await history.latest(target.id));
-    const subjects = targets.map((target, i) => {
+    const latest = await latestChecks(history);
+    const subjects = targets.map((target) => {
       const state = this.source.state(target.id);
-      const record = records[i];
+      const record = latest.get(target.id);
       const check = newestCheck(record, state);
       return {
         target,

@@ -6,6 +6,7 @@
 import { version } from '../../../package.json';
 import type { CheckRecord } from '../store/checkRecord';
 import type { Target } from '../targets/target';
+import { latestChecks } from '../store/historyStore';
 import type { ApiDataSource } from './apiDataSource';
 import { newestCheck } from './apiViews';
 import { WINDOWS, type WindowName } from './queryParams';
@@ -87,7 +88,8 @@ export async function renderMetrics(source: ApiDataSource, uptime: UptimeByWindo
     {},
     source.anomalyThreshold(),
   );
-  for (const target of targets) addTarget(out, source, uptime, target, await history?.latest(target.id));
+  const latest = await latestChecks(history);
+  for (const target of targets) addTarget(out, source, uptime, target, latest.get(target.id));
   return out.toString();
 }
 

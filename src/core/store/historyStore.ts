@@ -200,6 +200,15 @@ export interface HistoryReader {
   exportRange(targetIds: readonly string[] | undefined, range: TimeRange, format: ExportFormat): Promise<string>;
 }
 
+/**
+ * Every target's newest check, by target id, from one question: in a reading window each question
+ * goes to the recording window, so a list of targets must not ask once per target.
+ */
+export async function latestChecks(history: HistoryReader | undefined): Promise<Map<string, CheckRecord>> {
+  const records = history ? await history.latestAll() : [];
+  return new Map(records.map((record) => [record.targetId, record]));
+}
+
 /** The reader of a history held in this process. */
 export function readerOf(queries: HistoryQueries): HistoryReader {
   return {

@@ -16,7 +16,14 @@ import type { ProxySettings } from '../../core/probes/proxySettings';
 import type { MonitorEvent, TargetStatus } from '../../core/scheduler/monitorEvent';
 import type { SchedulerSettings } from '../../core/scheduler/scheduler';
 import type { CheckRecord } from '../../core/store/checkRecord';
-import type { HistoryReader, HistoryStore, RetentionPolicy, StoreProblem, StoreStatus } from '../../core/store/historyStore';
+import {
+  type HistoryReader,
+  type HistoryStore,
+  latestChecks,
+  type RetentionPolicy,
+  type StoreProblem,
+  type StoreStatus,
+} from '../../core/store/historyStore';
 import { SqlJsHistoryStore } from '../../core/store/sqlJsHistoryStore';
 import type { MonitorSettings, MonitorSettingsValues, SettingsArea } from '../config/monitorSettings';
 import type { ConfiguredTarget, SecretLookup } from '../config/targetEntries';
@@ -219,9 +226,8 @@ export class MonitorService implements vscode.Disposable {
   private async readLatest(): Promise<void> {
     const history = this.history;
     if (!history) return;
-    // One question for every target: in a reading window each question crosses to the writer,
-    // and this runs after every flush the writer announces.
-    const latestByTarget = new Map((await history.latestAll()).map((record) => [record.targetId, record]));
+    // This runs after every flush the writer announces: one question for all the targets.
+    const latestByTarget = await latestChecks(history);
     // The history was reopened (or closed) meanwhile: the newer reading has the say.
     if (this.history !== history) return;
     for (const { target } of this.configured) {
