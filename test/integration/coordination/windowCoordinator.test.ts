@@ -34,17 +34,17 @@ function logInto(lines: string[], window: string): CoordinatorLog {
 /** How many times each window opened the history file: only as the writer, never to read. */
 const historyOpens = new Map<string, number>();
 
-function windowAt(
-  directory: string,
-  windowId: string,
-  lines: string[],
-  resolvePublished: (published: PublishedTarget) => Promise<ParseResult<Target>> = async (published) =>
-    resolveTarget(published.entry, published.defaults),
-): WindowCoordinator {
+/** How a test window differs from the others: who resolves other windows' entries, how often it beats. */
+interface WindowOptions {
+  resolvePublished?: (published: PublishedTarget) => Promise<ParseResult<Target>>;
+  heartbeatMs?: number;
+}
+
+function windowAt(directory: string, windowId: string, lines: string[], options: WindowOptions = {}): WindowCoordinator {
   const prober = new Prober();
   return new WindowCoordinator({
     directory,
-    heartbeatMs: HEARTBEAT_MS,
+    heartbeatMs: options.heartbeatMs ?? HEARTBEAT_MS,
     windowId,
     openHistory: (lease) => {
       historyOpens.set(windowId, (historyOpens.get(windowId) ?? 0) + 1);
@@ -58,7 +58,7 @@ function windowAt(
         scheduler: { retries: 0, alertThreshold: 1 },
       }),
     prober,
-    resolvePublished,
+    resolvePublished: options.resolvePublished ?? (async (published) => resolveTarget(published.entry, published.defaults)),
     log: logInto(lines, windowId),
   });
 }
@@ -207,8 +207,9 @@ test('an entry another window moves from user to workspace settings is resolved 
   // As the extension's rules do for a secret or a metadata address: allowed to the user, not to a workspace.
   const userOnly = async (published: PublishedTarget): Promise<ParseResult<Target>> =>
     published.level === 'user' ? resolveTarget(published.entry, published.defaults) : { ok: false, error: 'only the user may add it.' };
-  const first = windowAt(directory, 'window-first', lines, userOnly);
-  const second = windowAt(directory, 'window-second', lines);
+  // A slower heartbeat, so a busy machine does not hand the writer's role to the second window.
+  const first = windowAt(directory, 'window-first', lines, { resolvePublished: userOnly, heartbeatMs: 1_000 });
+  const second = windowAt(directory, 'window-second', lines, { heartbeatMs: 1_000 });
   try {
     first.setTargets([], []);
     await first.start();
@@ -220,7 +221,7 @@ test('an entry another window moves from user to workspace settings is resolved 
     await waitFor(
       'the writer checks the user-level entry',
       () => lines.some((line) => line.includes('window-first info: Checking 1 target(s) for other windows; added moved-site')),
-      10_000,
+      30_000,
       lines,
     );
 
@@ -232,13 +233,13 @@ test('an entry another window moves from user to workspace settings is resolved 
         lines.some(
           (line) => line.includes('window-first warn:') && line.includes('"moved-site"') && line.includes('only the user may add it'),
         ),
-      10_000,
+      30_000,
       lines,
     );
     await waitFor(
       'the writer stops checking it',
       () => lines.some((line) => line.includes('window-first info: Checking 0 target(s) for other windows; dropped moved-site')),
-      10_000,
+      30_000,
       lines,
     );
   } finally {
