@@ -3,7 +3,6 @@
  * merged (`targetEntries.ts` has the rules), secret header references resolved from
  * SecretStorage, and edits written back to the level an entry came from.
  */
-import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import type { TargetDefaults, TargetEntry, TargetEntryObject } from '../../core/targets/target';
 import { DEFAULT_TARGET_DEFAULTS } from '../../core/targets/target';
@@ -23,10 +22,9 @@ import {
   type SecretLookup,
   type SettingsLevel,
 } from './targetEntries';
+import { MAX_UNTRUSTED_SETTINGS_BYTES, readUntrustedSettingsFile, settingsObjectIn } from './untrustedSettingsFile';
 
 const TARGETS_KEY = 'targets';
-/** A settings file larger than this is not read for the Restricted Mode listing. */
-const MAX_UNTRUSTED_SETTINGS_BYTES = 1024 * 1024;
 const SECRET_PREFIX = 'networkMonitor.secret.';
 
 export function secretStorageKey(name: string): string {
@@ -315,14 +313,12 @@ function targetsIn(settings: unknown): unknown {
 }
 
 async function readJsoncObject(uri: vscode.Uri): Promise<Record<string, unknown> | undefined> {
+  // Devices and FIFOs exist on disk only: a local file is read with the guards they need.
+  if (uri.scheme === 'file') return readUntrustedSettingsFile(uri.fsPath);
   try {
     const stat = await vscode.workspace.fs.stat(uri);
-    if (stat.size > MAX_UNTRUSTED_SETTINGS_BYTES) return undefined;
-    const errors: ParseError[] = [];
-    const parsed: unknown = parseJsonc(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), errors, {
-      allowTrailingComma: true,
-    });
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    if ((stat.type & vscode.FileType.File) === 0 || stat.size > MAX_UNTRUSTED_SETTINGS_BYTES) return undefined;
+    return settingsObjectIn(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
   } catch {
     return undefined;
   }
