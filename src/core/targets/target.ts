@@ -94,6 +94,8 @@ export interface HttpOptions {
   headers: Record<string, string>;
   /** Lower-case names of the headers whose values came from Secret Storage: dropped on a redirect to another origin. */
   secretHeaderNames: string[];
+  /** The values those headers took from Secret Storage (or the command line): hidden in every message a check produces. */
+  secretValues: string[];
   body: string | undefined;
   expectStatus: StatusRange[];
   bodyContains: TextMatcher | undefined;
@@ -467,6 +469,7 @@ function resolveHttpOptions(object: TargetEntryObject | undefined, defaults: Tar
       method,
       headers,
       secretHeaderNames: [],
+      secretValues: [],
       body: object?.body,
       expectStatus: expectStatus.value,
       bodyContains: matchers.bodyContains,

@@ -141,14 +141,15 @@ export function describeOrigin(origin: EntryOrigin): string {
   return `networkMonitor.targets[${origin.index}] in ${where}`;
 }
 
-type SecretResolution = { ok: true; entry: TargetEntry; secretHeaderNames: string[] } | { ok: false; error: string; refused?: boolean };
+type SecretResolution =
+  { ok: true; entry: TargetEntry; secretHeaderNames: string[]; secretValues: string[] } | { ok: false; error: string; refused?: boolean };
 
 async function withSecrets(entry: TargetEntry, level: SettingsLevel, lookup: SecretLookup): Promise<SecretResolution> {
   const names = secretNamesIn(entry);
-  if (names.length === 0 || typeof entry === 'string') return { ok: true, entry, secretHeaderNames: [] };
+  if (names.length === 0 || typeof entry === 'string') return { ok: true, entry, secretHeaderNames: [], secretValues: [] };
   const origin = typeof entry.url === 'string' ? parseOrigin(entry.url) : undefined;
   // A URL that cannot carry headers is reported by resolveTarget, in its own words.
-  if (!origin?.ok) return { ok: true, entry, secretHeaderNames: [] };
+  if (!origin?.ok) return { ok: true, entry, secretHeaderNames: [], secretValues: [] };
   const values = new Map<string, string>();
   for (const name of names) {
     const secret = await lookup(name);
@@ -185,7 +186,7 @@ async function withSecrets(entry: TargetEntry, level: SettingsLevel, lookup: Sec
     if (resolved !== value) secretHeaderNames.push(header.toLowerCase());
     headers[header] = resolved;
   }
-  return { ok: true, entry: { ...entry, headers }, secretHeaderNames };
+  return { ok: true, entry: { ...entry, headers }, secretHeaderNames, secretValues: [...values.values()] };
 }
 
 const LEVEL_RANK: Record<SettingsLevel, number> = { user: 0, workspace: 1, folder: 2 };
@@ -239,7 +240,11 @@ export async function collectTargets(
       const target: Target = {
         ...built.value,
         blockLinkLocal: list.level !== 'user',
-        http: built.value.http && { ...built.value.http, secretHeaderNames: resolved.secretHeaderNames },
+        http: built.value.http && {
+          ...built.value.http,
+          secretHeaderNames: resolved.secretHeaderNames,
+          secretValues: resolved.secretValues,
+        },
       };
       const configured: ConfiguredTarget = { target, entry, origin };
       const existing = byId.get(built.value.id);
