@@ -4,9 +4,10 @@
  * it the values `inspect()` returns.
  *
  * Rules: user entries come first, then workspace, then folder entries, in the order written. Two
- * entries with the same id are one target: the more specific level wins (a team's workspace entry
- * overrides a personal one), in the place of the first. A broken entry is reported with its
- * position and skipped; the others are monitored.
+ * entries with the same id at workspace and folder level are one target: the folder's wins, in
+ * the place of the first. A workspace or folder entry with the id of a user entry is refused: a
+ * repository's settings may not replace the user's target and inherit its history. A broken
+ * entry is reported with its position and skipped; the others are monitored.
  *
  * Secrets: `${secret:NAME}` in a header is replaced by the value kept in Secret Storage, and only
  * for the origins (scheme, host, port) the secret was stored for. A repository's workspace
@@ -251,6 +252,13 @@ export async function collectTargets(
       if (existing && existing.origin.level === list.level && existing.origin.folder?.uri === list.folder?.uri) {
         report(
           `it has the same id as ${describeOrigin(existing.origin)} (${existing.target.url}); remove one of them or give each an "id".`,
+        );
+        continue;
+      }
+      // A repository's entry may not take the place (and the history, alerts and mutes) of one the user wrote.
+      if (existing?.origin.level === 'user') {
+        report(
+          `it has the id "${built.value.id}" of a target in your User settings (${existing.target.url}), and an entry from workspace or folder settings may not replace yours or take over its history. Your target is checked; give this entry an "id" of its own.`,
         );
         continue;
       }
