@@ -86,6 +86,11 @@ export interface Target {
    * workspace or folder settings, which a cloned repository can write.
    */
   blockLinkLocal: boolean;
+  /**
+   * Refuse a write request (not GET or HEAD, or with a body) to loopback and private addresses
+   * (privateAddresses.ts): set for unapproved writes from workspace or folder settings.
+   */
+  writesNeedPublicAddress: boolean;
   http: HttpOptions | null;
 }
 
@@ -413,6 +418,7 @@ export function resolveTarget(entry: TargetEntry, defaults: TargetDefaults = DEF
       paused: object?.paused === true,
       quiet: { snoozeUntil: snoozeUntil.value, maintenance: maintenance.value },
       blockLinkLocal: false,
+      writesNeedPublicAddress: false,
       http,
     },
   };

@@ -7,7 +7,8 @@
  * entries with the same id at workspace and folder level are one target: the folder's wins, in
  * the place of the first. A workspace or folder entry with the id of a user entry is refused: a
  * repository's settings may not replace the user's target and inherit its history. A broken
- * entry is reported with its position and skipped; the others are monitored.
+ * entry is reported with its position and skipped; the others are monitored. What a workspace
+ * or folder entry may send is decided by core/targets/workspaceEntryPolicy.ts.
  *
  * Secrets: `${secret:NAME}` in a header is replaced by the value kept in Secret Storage, and only
  * for the origins (scheme, host, port) the secret was stored for. A repository's workspace
@@ -27,6 +28,7 @@ import {
   type TargetEntry,
   type TargetEntryObject,
 } from '../../core/targets/target';
+import { judgeEntry, NO_APPROVALS, type ApprovedEntries } from '../../core/targets/workspaceEntryPolicy';
 
 export type SettingsLevel = 'user' | 'workspace' | 'folder';
 
@@ -63,14 +65,21 @@ export interface EntryProblem {
    * secret is not bound to): the tree lists it with the reason, where the user looks for it.
    */
   refused?: { label: string; reason: string };
+  /**
+   * Set when the entry waits for the user's approval (workspaceEntryPolicy.ts): the key to
+   * remember the approval under, and the entry as written, to show before asking.
+   */
+  approval?: { key: string; entry: TargetEntry };
 }
 
-/** An entry that is not checked, listed in the tree with why: untrusted workspace, or refused. */
+/** An entry that is not checked, listed in the tree with why: untrusted workspace, refused, or waiting for approval. */
 export interface HeldEntry {
   origin: EntryOrigin;
   label: string;
-  kind: 'untrusted' | 'refused';
+  kind: 'untrusted' | 'refused' | 'approval';
   reason: string;
+  /** For `approval`: what to approve. */
+  approval?: { key: string; entry: TargetEntry };
 }
 
 function capitalise(text: string): string {
@@ -196,6 +205,7 @@ export async function collectTargets(
   lists: readonly EntryList[],
   defaults: TargetDefaults,
   lookup: SecretLookup,
+  approved: ApprovedEntries = NO_APPROVALS,
 ): Promise<{ targets: ConfiguredTarget[]; problems: EntryProblem[] }> {
   const problems: EntryProblem[] = [];
   const byId = new Map<string, ConfiguredTarget>();
@@ -214,12 +224,15 @@ export async function collectTargets(
     }
     for (const [index, raw] of (list.entries as unknown[]).entries()) {
       const origin: EntryOrigin = { level: list.level, folder: list.folder, index };
-      const report = (error: string, refused = false): void => {
+      const report = (error: string, refused = false, approval?: EntryProblem['approval']): void => {
         problems.push({
           origin,
           key: `${describeOrigin(origin)}|${JSON.stringify(raw)}|${error}`,
           message: `${describeOrigin(origin)} is skipped: ${error}`,
-          refused: refused ? { label: entryLabel(raw), reason: capitalise(error.replace(/^refused: /, '')) } : undefined,
+          refused: refused
+            ? { label: entryLabel(raw), reason: capitalise(error.replace(/^(refused|waiting for your approval): /, '')) }
+            : undefined,
+          approval,
         });
       };
       const shapeError = entryShapeError(raw);
@@ -228,6 +241,15 @@ export async function collectTargets(
         continue;
       }
       const entry = raw as TargetEntry;
+      const verdict = judgeEntry(entry, list.level === 'user', approved);
+      if (verdict.kind === 'refused') {
+        report(verdict.reason, true);
+        continue;
+      }
+      if (verdict.kind === 'needsApproval') {
+        report(verdict.reason, true, { key: verdict.key, entry });
+        continue;
+      }
       const resolved = await withSecrets(entry, list.level, lookup);
       if (!resolved.ok) {
         report(resolved.error, resolved.refused);
@@ -241,6 +263,7 @@ export async function collectTargets(
       const target: Target = {
         ...built.value,
         blockLinkLocal: list.level !== 'user',
+        writesNeedPublicAddress: verdict.writesNeedPublicAddress,
         http: built.value.http && {
           ...built.value.http,
           secretHeaderNames: resolved.secretHeaderNames,
