@@ -412,6 +412,35 @@ describe('Targets through the commands', function () {
     }
   });
 
+  it('a workspace entry that would POST a secret waits for approval, sends nothing, and a command cannot approve it without asking', async () => {
+    const api = new RestartableSite();
+    await api.start();
+    try {
+      await config().update('targets', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('networkMonitor.storeSecret', {
+        name: 'suiteToken',
+        value: 'abc123',
+        origins: [new URL(api.url).origin],
+      });
+      const entry = { url: api.url, name: 'repository write', method: 'POST', headers: { Authorization: 'Bearer ${secret:suiteToken}' } };
+      await config().update('targets', [entry], vscode.ConfigurationTarget.Workspace);
+      const held = await eventually('the entry is held back for approval', async () =>
+        (await monitor.tree.getChildren()).find((node) => node.kind === 'held' && node.held.label === 'repository write'),
+      );
+      assert.equal(monitor.tree.getTreeItem(held).contextValue, 'held+approval');
+      const key = held.kind === 'held' ? held.held.approval?.key : undefined;
+      assert.match(key ?? '', /^[0-9a-f]{64}$/);
+      // With the key as its argument (as a command link could give it), the command still asks; the test host declines.
+      await vscode.commands.executeCommand('networkMonitor.approveWorkspaceTarget', key);
+      await monitor.targets.reload();
+      assert.equal((await nodes(monitor)).length, 0, 'still not a target');
+      assert.equal(api.hits, 0, 'the server got no request');
+    } finally {
+      await config().update('targets', undefined, vscode.ConfigurationTarget.Workspace);
+      await api.stop();
+    }
+  });
+
   it('Import Targets reads an Uptime Kuma backup: the monitors that map join the user settings, their credentials go to Secret Storage', async () => {
     await resetSettings();
     const folder = mkdtempSync(join(tmpdir(), 'nm-import-'));
