@@ -212,7 +212,7 @@ async function requestOnce(
   if (run.addresses.length === 0) run.addresses = resolution.addresses;
   // Every hop, so a redirect cannot lead where the first URL could not.
   assertAddressesAllowed(resolution.addresses, host, target.blockLinkLocal);
-  assertWriteAllowed(resolution.addresses, host, isWriteRequest(method, body), target.writesNeedPublicAddress);
+  assertWriteAllowed(resolution.addresses, host, isWriteRequest(method, body, headers), target.writesNeedPublicAddress);
   // A cache hit costs microseconds; charge it to connect so dns reports only real lookups.
   if (resolution.measured) clock.lap('dns');
 
@@ -282,7 +282,7 @@ async function requestThroughProxy(
   // The proxy resolves names, so only an address written in the URL can be refused up front.
   if (isIP(host) !== 0) {
     assertAddressesAllowed([host], host, target.blockLinkLocal);
-    assertWriteAllowed([host], host, isWriteRequest(method, body), target.writesNeedPublicAddress);
+    assertWriteAllowed([host], host, isWriteRequest(method, body, headers), target.writesNeedPublicAddress);
   }
 
   const proxyUrl = new URL(proxy.url);

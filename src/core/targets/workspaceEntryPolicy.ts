@@ -7,9 +7,9 @@
  * - that sends a secret may not turn off certificate checks (`tlsVerify: false`) or trust an
  *   authority of its own (`ca`): either lets anyone on the path read the secret. Refused, with
  *   no way round it but moving the entry into the user's settings.
- * - that writes (any method but GET and HEAD, or a body) is repeated every interval: with the
- *   user's secret, or to a service on this machine or the private network, that is an action the
- *   user did not ask for. Such an entry waits until the user approves that exact entry once; the
+ * - that writes (any method but GET and HEAD, a body, or a method-override header) is repeated
+ *   every interval: with the user's secret, or to a service on this machine or the private
+ *   network, that is an action the user did not ask for. Such an entry waits until the user approves that exact entry once; the
  *   approval is remembered as a hash of the entry, so any change to it needs a new approval.
  *   A write without a secret to a host name may run unapproved, but the probe refuses it when the
  *   name resolves to a loopback or private address (core/probes/privateAddresses.ts).
@@ -53,16 +53,26 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** Whether an entry's request is a write: a method other than GET or HEAD, or a body. */
-export function isWriteEntry(entry: TargetEntry): boolean {
-  if (typeof entry === 'string') return false;
-  const method = typeof entry.method === 'string' ? entry.method.toUpperCase() : 'GET';
-  return !READ_METHODS.has(method) || entry.body !== undefined;
+/** Headers many web frameworks take as the request's real method, so a GET with one can be a DELETE. */
+const METHOD_OVERRIDE_HEADERS = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
+
+/**
+ * Whether a request is a write: a method other than GET or HEAD, a body, or a header that
+ * overrides the method with another one.
+ */
+export function isWriteRequest(method: string, body: string | undefined, headers: Readonly<Record<string, unknown>> = {}): boolean {
+  if (!READ_METHODS.has(method.toUpperCase()) || body !== undefined) return true;
+  return Object.entries(headers).some(
+    ([name, value]) => METHOD_OVERRIDE_HEADERS.has(name.toLowerCase()) && !READ_METHODS.has(String(value).trim().toUpperCase()),
+  );
 }
 
-/** Whether a request with this method and body is a write. */
-export function isWriteRequest(method: string, body: string | undefined): boolean {
-  return !READ_METHODS.has(method.toUpperCase()) || body !== undefined;
+/** Whether an entry's request is a write (isWriteRequest). */
+export function isWriteEntry(entry: TargetEntry): boolean {
+  if (typeof entry === 'string') return false;
+  const method = typeof entry.method === 'string' ? entry.method : 'GET';
+  const headers = typeof entry.headers === 'object' && entry.headers !== null ? entry.headers : {};
+  return isWriteRequest(method, entry.body, headers);
 }
 
 /** The URL's host when it names this machine or a private network by itself (an address or localhost). */

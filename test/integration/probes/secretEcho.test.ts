@@ -135,6 +135,12 @@ describe('secrets and writes of workspace entries, against a server that echoes 
     assert.equal(refused.reason, 'BLOCKED', refused.message);
     assert.match(refused.message, /dev-box\.test \(127\.0\.0\.1\) is on this machine or a private network/);
     assert.equal(echo.received.length, before, 'The write was not sent.');
+    const overridden = await collect('workspace', {
+      url: `http://dev-box.test:${echo.port}/users/1`,
+      headers: { 'X-HTTP-Method-Override': 'DELETE' },
+    });
+    assert.equal((await prober.check(overridden.targets[0]!.target)).reason, 'BLOCKED', 'A GET that says it is a DELETE is a write.');
+    assert.equal(echo.received.length, before);
 
     const read = await collect('workspace', `http://dev-box.test:${echo.port}/health`);
     assert.equal((await prober.check(read.targets[0]!.target)).status, 'UP', 'A GET from the workspace still goes through.');

@@ -53,6 +53,7 @@ describe('workspace entry policy', () => {
       { url: 'http://192.168.1.1/cgi-bin/reboot', method: 'POST' },
       { url: 'http://[::1]:9200/index', method: 'DELETE' },
       { url: 'http://[::ffff:10.1.2.3]/x', body: '{}' },
+      { url: 'http://127.0.0.1:8080/users/1', headers: { 'X-HTTP-Method-Override': 'DELETE' } },
     ];
     for (const entry of writes) {
       const verdict = fromWorkspace(entry);
