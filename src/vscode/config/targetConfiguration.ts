@@ -8,9 +8,12 @@ import type { TargetDefaults, TargetEntry, TargetEntryObject } from '../../core/
 import { DEFAULT_TARGET_DEFAULTS } from '../../core/targets/target';
 import type { MonitorSettings } from './monitorSettings';
 import { SETTINGS_SECTION } from './monitorSettings';
+import { entryApprovalKey } from '../../core/targets/workspaceEntryPolicy';
+import type { EntryApprovals, PendingApproval } from './entryApprovals';
 import {
   collectTargets,
   compactEntry,
+  describeOrigin,
   entryAsObject,
   entryLabel,
   parseStoredSecret,
@@ -56,6 +59,8 @@ export class TargetConfiguration implements vscode.Disposable {
   constructor(
     private readonly settings: MonitorSettings,
     private readonly secrets: vscode.SecretStorage,
+    /** The user's approvals of workspace entries that may not run on their own. */
+    private readonly approvals: EntryApprovals,
     /** Told about each broken entry once (a warning and a log line). */
     private readonly onProblem: (problem: EntryProblem) => void,
     /** Told when the settings could not be read at all (the previous list stays in force). */
@@ -71,6 +76,7 @@ export class TargetConfiguration implements vscode.Disposable {
       secrets.onDidChange((event) => {
         if (event.key.startsWith(SECRET_PREFIX)) reloadQuietly();
       }),
+      approvals.onDidChange(() => reloadQuietly()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => reloadQuietly()),
       // Held workspace targets start as soon as the user trusts the workspace, without a reload.
       vscode.workspace.onDidGrantWorkspaceTrust(() => reloadQuietly()),
@@ -104,7 +110,7 @@ export class TargetConfiguration implements vscode.Disposable {
       // Restricted Mode: a repository's settings are not the user's words until the workspace is trusted.
       const trusted = vscode.workspace.isTrusted;
       const checked = trusted ? lists : lists.filter((list) => list.level === 'user');
-      const { targets, problems } = await collectTargets(checked, this.defaults, secretLookupFrom(this.secrets));
+      const { targets, problems } = await collectTargets(checked, this.defaults, secretLookupFrom(this.secrets), this.approvals.approved);
       const waitingForTrust = trusted ? [] : await untrustedEntryLists();
       if (generation !== this.generation) return;
       const untrusted: HeldEntry[] = waitingForTrust.flatMap((list) =>
@@ -117,7 +123,15 @@ export class TargetConfiguration implements vscode.Disposable {
       );
       const refused: HeldEntry[] = problems.flatMap((problem) =>
         problem.refused
-          ? [{ origin: problem.origin, label: problem.refused.label, kind: 'refused' as const, reason: problem.refused.reason }]
+          ? [
+              {
+                origin: problem.origin,
+                label: problem.refused.label,
+                kind: problem.approval ? ('approval' as const) : ('refused' as const),
+                reason: problem.refused.reason,
+                approval: problem.approval,
+              },
+            ]
           : [],
       );
       this.currentHeld = [...untrusted, ...refused];
@@ -133,6 +147,29 @@ export class TargetConfiguration implements vscode.Disposable {
     // A failed read must not block the ones after it.
     this.reading = work.catch(() => undefined);
     return work;
+  }
+
+  /**
+   * The workspace entries the user may approve: those held until approved, and unapproved writes
+   * that run but are refused when their host resolves to a loopback or private address.
+   */
+  pendingApprovals(): PendingApproval[] {
+    const held = this.currentHeld.flatMap((entry) =>
+      entry.approval ? [{ ...entry.approval, where: describeOrigin(entry.origin), reason: entry.reason }] : [],
+    );
+    const unapprovedWrites = this.current
+      .filter((configured) => configured.target.writesNeedPublicAddress)
+      .map((configured) => ({
+        key: entryApprovalKey(configured.entry),
+        entry: configured.entry,
+        where: describeOrigin(configured.origin),
+        reason: vscode.l10n.t(
+          'It sends {0} with a body or a method other than GET and HEAD every interval; until you approve it, that request is not sent where {1} resolves to an address on this machine or your private network.',
+          configured.target.url,
+          configured.target.host,
+        ),
+      }));
+    return [...held, ...unapprovedWrites];
   }
 
   /** Every entry as written, valid or not, with its level: for listings such as which targets use a secret. */
