@@ -215,10 +215,24 @@ function parseTcp(hostPortText: string, original: string): ParseResult<ParsedSpe
   if (!parts) return { ok: false, error: `"${original}" needs a host and a port, like tcp://db.example.com:5432.` };
   const port = parsePort(parts.port);
   if (port === undefined) return { ok: false, error: `Port "${parts.port}" is not a number from 1 to 65535.` };
-  const host = parts.host.toLowerCase();
+  const host = normaliseHost(parts.host);
   if (!isValidHost(host)) return { ok: false, error: `"${parts.host}" is not a valid host name or IP address.` };
   const shown = host.includes(':') ? `[${host}]` : host;
   return { ok: true, value: { kind: 'tcp', url: `tcp://${shown}:${port}`, host, port, assumedHttps: false } };
+}
+
+/**
+ * A tcp:// host as the URL parser writes an http:// one: lower case, and a number the system
+ * resolver would read as an IPv4 address (`2852039166`, `0xa9.0xfe.0xa9.0xfe`, `0251.0376.0251.0376`)
+ * as the dotted quad it means, so the address policy and the user see the address itself.
+ */
+function normaliseHost(host: string): string {
+  if (host.includes(':')) return host.toLowerCase();
+  try {
+    return new URL(`http://${host}/`).hostname;
+  } catch {
+    return host.toLowerCase();
+  }
 }
 
 function parseHttpUrl(text: string, assumedHttps: boolean): ParseResult<ParsedSpec> {
