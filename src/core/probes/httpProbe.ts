@@ -16,6 +16,7 @@ import { type DnsResolver } from './dnsResolver';
 import { CheckRun, type Outcome } from './checkRun';
 import { classifyError, ProbeFailure } from './failure';
 import { evaluateJsonPath, parseJsonPath } from './jsonPath';
+import { PatternTooSlow } from './bodyPatterns';
 import { classifyAddress, type AddressClass } from './addressClass';
 import { assertAddressesAllowed, carriesSecrets, headersForRedirect, resendRefusal, type HopOrigin } from './networkPolicy';
 import { assertWriteAllowed } from './privateAddresses';
@@ -87,7 +88,7 @@ export async function checkHttp(target: Target, env: ProbeEnvironment, signal: A
       progress.peer = undefined;
       const response = await requestOnce(url, method, body, headers, origin, target, env, run, progress);
       const redirect = response.location !== undefined && response.statusCode >= 300 && response.statusCode < 400;
-      if (!redirect) return run.result(judge(response, options, run.clock.totalMs));
+      if (!redirect) return run.result(await judge(response, options, run.clock.totalMs));
       const statusCode = response.statusCode;
       const next = new URL(response.location!, url);
       if (visited.has(next.href)) {
@@ -142,7 +143,7 @@ export async function checkHttp(target: Target, env: ProbeEnvironment, signal: A
   }
 }
 
-function judge(response: HopResponse, options: HttpOptions, totalMs: number): Outcome {
+async function judge(response: HopResponse, options: HttpOptions, totalMs: number): Promise<Outcome> {
   const statusCode = response.statusCode;
   const down = (reason: 'HTTP_STATUS' | 'ASSERTION_FAILED', message: string) => ({ status: 'DOWN' as const, reason, message, statusCode });
   if (!statusAccepted(statusCode, options.expectStatus)) {
@@ -152,10 +153,18 @@ function judge(response: HopResponse, options: HttpOptions, totalMs: number): Ou
   if (response.body) {
     const text = response.body.toString('utf8');
     const scope = response.truncated ? ` (in the first ${response.body.length} bytes)` : '';
-    if (options.bodyContains && !options.bodyContains.test(text))
-      return down('ASSERTION_FAILED', `The body does not contain ${options.bodyContains.source}${scope}.`);
-    if (options.bodyNotContains && options.bodyNotContains.test(text))
-      return down('ASSERTION_FAILED', `The body contains ${options.bodyNotContains.source}${scope}.`);
+    try {
+      if (options.bodyContains && !(await options.bodyContains.matches(text)))
+        return down('ASSERTION_FAILED', `The body does not contain ${options.bodyContains.source}${scope}.`);
+      if (options.bodyNotContains && (await options.bodyNotContains.matches(text)))
+        return down('ASSERTION_FAILED', `The body contains ${options.bodyNotContains.source}${scope}.`);
+    } catch (error) {
+      if (!(error instanceof PatternTooSlow)) throw error;
+      return down(
+        'ASSERTION_FAILED',
+        `The body was not checked: ${error.message} (${response.body.length} bytes). Use a simpler pattern or a plain substring.`,
+      );
+    }
     if (options.jsonPath !== undefined) {
       const failure = checkJsonPath(text, options.jsonPath, options.equals, response.truncated);
       if (failure) return down('ASSERTION_FAILED', failure);
