@@ -18,6 +18,7 @@
 import { type Dispatcher, ProxyAgent, request } from 'undici';
 import { NO_PROXY, proxyAuthorization, proxyFor, type ProxySettings } from '../probes/proxySettings';
 import type { Disposable } from '../disposable';
+import { classifyAddress } from '../probes/addressClass';
 import type { MonitorEvent } from '../scheduler/monitorEvent';
 import { type AlertChannelFormat, alertBody, type AlertMessage, alertMessageFrom } from './alertMessages';
 
@@ -191,7 +192,11 @@ function parseRetryAfter(value: string | string[] | undefined): number | undefin
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/** A channel's URL must be http(s) and carry no credentials of its own in the clear. */
+/**
+ * A channel's URL must be https: the URL is the channel's credential, and the messages name the
+ * user's hosts and their failures, so neither may cross a network in the clear. Plain http is
+ * allowed to this machine only (a local relay, a test receiver).
+ */
 export function alertChannelUrlProblem(url: string): string | undefined {
   let parsed: URL;
   try {
@@ -199,9 +204,11 @@ export function alertChannelUrlProblem(url: string): string | undefined {
   } catch {
     return 'The alert channel address is not a URL.';
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-    return 'The alert channel address must start with https:// (or http://).';
-  return undefined;
+  if (parsed.protocol === 'https:') return undefined;
+  // localhost and its subdomains are this machine (RFC 6761), as the probes' resolver has it too.
+  const onThisMachine = /(^|\.)localhost$/.test(parsed.hostname) || classifyAddress(parsed.hostname) === 'loopback';
+  if (parsed.protocol === 'http:' && onThisMachine) return undefined;
+  return 'The alert channel address must start with https:// (http:// only to this machine, such as http://127.0.0.1 for a local relay).';
 }
 
 export class AlertDelivery implements Disposable {
@@ -229,6 +236,12 @@ export class AlertDelivery implements Disposable {
   setChannels(channels: readonly AlertChannel[]): void {
     const next: ChannelQueue[] = [];
     for (const channel of channels) {
+      // Checked here too, for a channel stored before the rule was as strict, or given by a caller.
+      const problem = alertChannelUrlProblem(channel.url);
+      if (problem !== undefined) {
+        this.options.onProblem?.(`Alert channel "${channel.name}" is not used: ${problem}`);
+        continue;
+      }
       const existing = this.queues.find(
         (queue) =>
           queue.channel.name === channel.name &&
