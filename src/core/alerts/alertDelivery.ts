@@ -15,8 +15,9 @@
  * ProxyAgent: a CONNECT tunnel, TLS to the receiver inside it, Proxy-Authorization to the proxy
  * only. The receiver's address never reaches the proxy but as the tunnel's host and port.
  */
-import { type Dispatcher, ProxyAgent, request } from 'undici';
-import { NO_PROXY, proxyAuthorization, proxyFor, type ProxySettings } from '../probes/proxySettings';
+import { type Dispatcher, request } from 'undici';
+import { ProxyAgents } from '../probes/proxyAgents';
+import { NO_PROXY, type ProxySettings } from '../probes/proxySettings';
 import type { Disposable } from '../disposable';
 import { classifyAddress } from '../probes/addressClass';
 import type { MonitorEvent } from '../scheduler/monitorEvent';
@@ -214,8 +215,7 @@ export function alertChannelUrlProblem(url: string): string | undefined {
 export class AlertDelivery implements Disposable {
   private queues: ChannelQueue[] = [];
   private readonly options: ConstructorParameters<typeof ChannelQueue>[1];
-  /** One agent per proxy and credentials, kept while they stay in force. */
-  private proxyAgent: { key: string; agent: ProxyAgent } | undefined;
+  private readonly proxyAgents: ProxyAgents;
 
   constructor(channels: readonly AlertChannel[], options: AlertDeliveryOptions = {}) {
     this.options = {
@@ -229,6 +229,7 @@ export class AlertDelivery implements Disposable {
       onDelivered: options.onDelivered,
       proxy: options.proxy ?? (() => NO_PROXY),
     };
+    this.proxyAgents = new ProxyAgents(this.options.proxy);
     this.setChannels(channels);
   }
 
@@ -249,7 +250,7 @@ export class AlertDelivery implements Disposable {
           queue.channel.format === channel.format &&
           queue.channel.template === channel.template,
       );
-      next.push(existing ?? new ChannelQueue(channel, this.options, (url) => this.dispatcherFor(url)));
+      next.push(existing ?? new ChannelQueue(channel, this.options, (url) => this.proxyAgents.dispatcherFor(url)));
     }
     for (const queue of this.queues) if (!next.includes(queue)) queue.stop();
     this.queues = next;
@@ -280,24 +281,9 @@ export class AlertDelivery implements Disposable {
     await Promise.all(this.queues.map((queue) => queue.idle()));
   }
 
-  /** The proxy agent for `url`, or undefined to connect directly. */
-  private dispatcherFor(url: string): Dispatcher | undefined {
-    const settings = this.options.proxy();
-    const server = proxyFor(new URL(url), settings);
-    if (!server) return undefined;
-    const token = proxyAuthorization(server);
-    const key = JSON.stringify([server.url, token, settings.strictSSL]);
-    if (this.proxyAgent?.key !== key) {
-      void this.proxyAgent?.agent.close().catch(() => undefined);
-      this.proxyAgent = { key, agent: new ProxyAgent({ uri: server.url, token, proxyTls: { rejectUnauthorized: settings.strictSSL } }) };
-    }
-    return this.proxyAgent.agent;
-  }
-
   dispose(): void {
     for (const queue of this.queues) queue.stop();
     this.queues = [];
-    void this.proxyAgent?.agent.close().catch(() => undefined);
-    this.proxyAgent = undefined;
+    this.proxyAgents.dispose();
   }
 }
