@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { GeoLocator } from '../../../src/core/geo/geoLocator';
-import { MAX_RESPONSE_BYTES } from '../../../src/core/geo/onlineGeoLookup';
+import { MAX_RESPONSE_BYTES, type OnlineGeoLookupOptions } from '../../../src/core/geo/onlineGeoLookup';
+import type { GeoLocation } from '../../../src/shared/geoLocation';
 import { startLocalHttpsServer, type LocalHttpsServer } from './localHttpsServer';
 
 const DATABASE = join(
@@ -235,53 +236,45 @@ describe('GeoLocator online lookup (local HTTPS server)', () => {
     locator.dispose();
   });
 
+  /** Locates `ip` once with a fresh locator that asks the test's provider, and the errors it reported. */
+  async function locateOnline(ip: string, online: OnlineGeoLookupOptions = {}): Promise<{ location: GeoLocation; errors: string[] }> {
+    const errors: string[] = [];
+    const locator = new GeoLocator({
+      databasePath: DATABASE,
+      onlineLookup: true,
+      online: { endpoint: server.url, fetch: server.fetch, ...online },
+      onError: (message) => errors.push(message),
+    });
+    try {
+      return { location: await locator.locate(ip), errors };
+    } finally {
+      locator.dispose();
+    }
+  }
+
   test('an HTTP error, an unsuccessful answer or a non-JSON body falls back to offline and is reported', async () => {
     for (const failure of ['error500', 'fail', 'garbage'] as const) {
       mode = failure;
-      const errors: string[] = [];
-      const locator = new GeoLocator({
-        databasePath: DATABASE,
-        onlineLookup: true,
-        online: { endpoint: server.url, fetch: server.fetch },
-        onError: (message) => errors.push(message),
-      });
-      const location = await locator.locate('193.0.6.139');
+      const { location, errors } = await locateOnline('193.0.6.139');
       assert.equal(location.countryCode, 'NL', failure);
       assert.equal(location.city, null, failure);
       assert.equal(errors.length, failure === 'fail' ? 0 : 1, failure);
       if (failure === 'error500') assert.match(errors[0]!, /failed \(the provider answered HTTP 500\)/);
-      locator.dispose();
     }
   });
 
   test('a provider that never answers is given up on after the timeout', async () => {
     mode = 'hang';
-    const errors: string[] = [];
-    const locator = new GeoLocator({
-      databasePath: DATABASE,
-      onlineLookup: true,
-      online: { endpoint: server.url, fetch: server.fetch, timeoutMs: 200 },
-      onError: (message) => errors.push(message),
-    });
-    const location = await locator.locate('8.8.8.8');
+    const { location, errors } = await locateOnline('8.8.8.8', { timeoutMs: 200 });
     assert.equal(location.countryCode, 'US');
     assert.match(errors[0] ?? '', /no answer within 200 ms/);
-    locator.dispose();
   });
 
   test('a huge answer is read only up to the bound, then the connection is dropped', async () => {
     mode = 'huge';
-    const errors: string[] = [];
-    const locator = new GeoLocator({
-      databasePath: DATABASE,
-      onlineLookup: true,
-      online: { endpoint: server.url, fetch: server.fetch },
-      onError: (message) => errors.push(message),
-    });
-    const location = await locator.locate('8.8.8.8');
+    const { location, errors } = await locateOnline('8.8.8.8');
     assert.equal(location.countryCode, 'US', 'the offline country');
     assert.match(errors[0] ?? '', new RegExp(`an answer larger than ${MAX_RESPONSE_BYTES / 1024} KiB`));
-    locator.dispose();
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.ok(hugeBytesSent < HUGE_ANSWER_BYTES / 2, `the server got ${hugeBytesSent} bytes out before the client stopped reading`);
   });
