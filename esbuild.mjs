@@ -28,7 +28,8 @@ const common = {
 
 const extensionContext = await esbuild.context({
   ...common,
-  entryPoints: { extension: 'src/extension.ts', cli: 'src/cli.ts' },
+  // The body pattern worker (src/core/probes/bodyPatterns.ts) runs from its own file beside them.
+  entryPoints: { extension: 'src/extension.ts', cli: 'src/cli.ts', bodyPatternWorker: 'src/core/probes/bodyPatternWorker.ts' },
   outdir: 'dist',
   format: 'cjs',
   platform: 'node',

@@ -19,7 +19,7 @@ const allowed = [
   /^NOTICE$/,
   /^media\/(icon\.png|pulse\.svg)$/,
   /^media\/walkthrough\/[\w-]+\.md$/,
-  /^dist\/(extension\.js|sql-wasm\.wasm|geo-whois-asn-country\.mmdb)$/,
+  /^dist\/(extension\.js|bodyPatternWorker\.js|sql-wasm\.wasm|geo-whois-asn-country\.mmdb)$/,
   /^dist\/webview\/dashboard\.(js|css)$/,
 ];
 const required = [
@@ -27,6 +27,7 @@ const required = [
   'package.nls.json',
   'l10n/bundle.l10n.json',
   'dist/extension.js',
+  'dist/bodyPatternWorker.js',
   'dist/sql-wasm.wasm',
   'dist/webview/dashboard.js',
   'media/icon.png',

@@ -15,9 +15,11 @@
  * ProxyAgent: a CONNECT tunnel, TLS to the receiver inside it, Proxy-Authorization to the proxy
  * only. The receiver's address never reaches the proxy but as the tunnel's host and port.
  */
-import { type Dispatcher, ProxyAgent, request } from 'undici';
-import { NO_PROXY, proxyAuthorization, proxyFor, type ProxySettings } from '../probes/proxySettings';
+import { type Dispatcher, request } from 'undici';
+import { ProxyAgents } from '../probes/proxyAgents';
+import { NO_PROXY, type ProxySettings } from '../probes/proxySettings';
 import type { Disposable } from '../disposable';
+import { classifyAddress } from '../probes/addressClass';
 import type { MonitorEvent } from '../scheduler/monitorEvent';
 import { type AlertChannelFormat, alertBody, type AlertMessage, alertMessageFrom } from './alertMessages';
 
@@ -191,7 +193,11 @@ function parseRetryAfter(value: string | string[] | undefined): number | undefin
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/** A channel's URL must be http(s) and carry no credentials of its own in the clear. */
+/**
+ * A channel's URL must be https: the URL is the channel's credential, and the messages name the
+ * user's hosts and their failures, so neither may cross a network in the clear. Plain http is
+ * allowed to this machine only (a local relay, a test receiver).
+ */
 export function alertChannelUrlProblem(url: string): string | undefined {
   let parsed: URL;
   try {
@@ -199,16 +205,17 @@ export function alertChannelUrlProblem(url: string): string | undefined {
   } catch {
     return 'The alert channel address is not a URL.';
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-    return 'The alert channel address must start with https:// (or http://).';
-  return undefined;
+  if (parsed.protocol === 'https:') return undefined;
+  // localhost and its subdomains are this machine (RFC 6761), as the probes' resolver has it too.
+  const onThisMachine = /(^|\.)localhost$/.test(parsed.hostname) || classifyAddress(parsed.hostname) === 'loopback';
+  if (parsed.protocol === 'http:' && onThisMachine) return undefined;
+  return 'The alert channel address must start with https:// (http:// only to this machine, such as http://127.0.0.1 for a local relay).';
 }
 
 export class AlertDelivery implements Disposable {
   private queues: ChannelQueue[] = [];
   private readonly options: ConstructorParameters<typeof ChannelQueue>[1];
-  /** One agent per proxy and credentials, kept while they stay in force. */
-  private proxyAgent: { key: string; agent: ProxyAgent } | undefined;
+  private readonly proxyAgents: ProxyAgents;
 
   constructor(channels: readonly AlertChannel[], options: AlertDeliveryOptions = {}) {
     this.options = {
@@ -222,6 +229,7 @@ export class AlertDelivery implements Disposable {
       onDelivered: options.onDelivered,
       proxy: options.proxy ?? (() => NO_PROXY),
     };
+    this.proxyAgents = new ProxyAgents(this.options.proxy);
     this.setChannels(channels);
   }
 
@@ -229,6 +237,12 @@ export class AlertDelivery implements Disposable {
   setChannels(channels: readonly AlertChannel[]): void {
     const next: ChannelQueue[] = [];
     for (const channel of channels) {
+      // Checked here too, for a channel stored before the rule was as strict, or given by a caller.
+      const problem = alertChannelUrlProblem(channel.url);
+      if (problem !== undefined) {
+        this.options.onProblem?.(`Alert channel "${channel.name}" is not used: ${problem}`);
+        continue;
+      }
       const existing = this.queues.find(
         (queue) =>
           queue.channel.name === channel.name &&
@@ -236,7 +250,7 @@ export class AlertDelivery implements Disposable {
           queue.channel.format === channel.format &&
           queue.channel.template === channel.template,
       );
-      next.push(existing ?? new ChannelQueue(channel, this.options, (url) => this.dispatcherFor(url)));
+      next.push(existing ?? new ChannelQueue(channel, this.options, (url) => this.proxyAgents.dispatcherFor(url)));
     }
     for (const queue of this.queues) if (!next.includes(queue)) queue.stop();
     this.queues = next;
@@ -267,24 +281,9 @@ export class AlertDelivery implements Disposable {
     await Promise.all(this.queues.map((queue) => queue.idle()));
   }
 
-  /** The proxy agent for `url`, or undefined to connect directly. */
-  private dispatcherFor(url: string): Dispatcher | undefined {
-    const settings = this.options.proxy();
-    const server = proxyFor(new URL(url), settings);
-    if (!server) return undefined;
-    const token = proxyAuthorization(server);
-    const key = JSON.stringify([server.url, token, settings.strictSSL]);
-    if (this.proxyAgent?.key !== key) {
-      void this.proxyAgent?.agent.close().catch(() => undefined);
-      this.proxyAgent = { key, agent: new ProxyAgent({ uri: server.url, token, proxyTls: { rejectUnauthorized: settings.strictSSL } }) };
-    }
-    return this.proxyAgent.agent;
-  }
-
   dispose(): void {
     for (const queue of this.queues) queue.stop();
     this.queues = [];
-    void this.proxyAgent?.agent.close().catch(() => undefined);
-    this.proxyAgent = undefined;
+    this.proxyAgents.dispose();
   }
 }

@@ -1,24 +1,32 @@
 /**
  * The optional online lookup for city-level detail, ISP and ASN. Off unless the user turns it on,
- * because it sends each target's IP address to a third party. HTTPS only; one request per IP per
- * day at most (cached), a token bucket caps bursts, and any failure falls back to the offline
+ * because it sends each target's IP address to a third party. HTTPS only, through the proxy the
+ * probes use (a company network may reach the internet only through it, and a user who set one
+ * expects every request to take it); one request per IP per day at most (cached), a token bucket
+ * caps bursts, the answer is read only up to a bound, and any failure falls back to the offline
  * country.
  */
+import { fetch as undiciFetch } from 'undici';
+import { ProxyAgents } from '../probes/proxyAgents';
+import { NO_PROXY, type ProxySettings } from '../probes/proxySettings';
 import { ExpiringLruCache } from './expiringLruCache';
 import { TokenBucket } from './tokenBucket';
 import type { GeoLocation } from '../../shared/geoLocation';
 
-/** The part of `fetch` this lookup uses, so tests can point it at a local HTTPS server. */
+/** The part of `fetch` this lookup uses, so tests can point it at a local HTTPS server they trust. */
 export type GeoFetch = (
   url: string,
   init: { signal: AbortSignal; headers: Record<string, string> },
-) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+) => Promise<{ ok: boolean; status: number; body: ReadableStream<Uint8Array> | null }>;
 
 /** What the provider said about one IP. Absent fields are null. */
 export type OnlineGeoDetail = Omit<GeoLocation, 'local'>;
 
 export interface OnlineGeoLookupOptions {
+  /** Replaces the request (and with it the proxy); for tests. */
   fetch?: GeoFetch;
+  /** The proxy settings in force, read at each request (default: none). */
+  proxy?: () => ProxySettings;
   /** Base URL the IP is appended to. Must be https://. */
   endpoint?: string;
   cacheSize?: number;
@@ -35,7 +43,7 @@ export interface OnlineGeoLookupOptions {
 export const DEFAULT_GEO_ENDPOINT = 'https://ipwho.is/';
 
 /** Responses are a few hundred bytes; anything far larger is not what we asked for. */
-const MAX_RESPONSE_CHARS = 64 * 1024;
+export const MAX_RESPONSE_BYTES = 64 * 1024;
 
 export class OnlineGeoLookup {
   private readonly fetch: GeoFetch;
@@ -44,6 +52,7 @@ export class OnlineGeoLookup {
   private readonly bucket: TokenBucket;
   private readonly inFlight = new Map<string, Promise<OnlineGeoDetail | null>>();
   private readonly aborts = new Set<AbortController>();
+  private readonly proxyAgents: ProxyAgents;
   private readonly cacheTtlMs: number;
   private readonly failureTtlMs: number;
   private readonly timeoutMs: number;
@@ -55,7 +64,10 @@ export class OnlineGeoLookup {
       throw new Error(`The online location lookup only uses HTTPS; "${endpoint}" is not an https:// URL.`);
     }
     this.endpoint = endpoint.endsWith('/') ? endpoint : `${endpoint}/`;
-    this.fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+    this.proxyAgents = new ProxyAgents(options.proxy ?? (() => NO_PROXY));
+    this.fetch =
+      options.fetch ??
+      ((url, init) => undiciFetch(url, { ...init, dispatcher: this.proxyAgents.dispatcherFor(url) }) as ReturnType<GeoFetch>);
     const now = options.now ?? Date.now;
     this.cache = new ExpiringLruCache(options.cacheSize ?? 512, now);
     this.bucket = new TokenBucket(options.burst ?? 5, options.requestsPerMinute ?? 30, now);
@@ -92,8 +104,7 @@ export class OnlineGeoLookup {
         headers: { accept: 'application/json' },
       });
       if (!response.ok) throw new Error(`the provider answered HTTP ${response.status}`);
-      const text = await response.text();
-      if (text.length > MAX_RESPONSE_CHARS) throw new Error('the provider sent an unexpectedly large answer');
+      const text = await readBounded(response.body, MAX_RESPONSE_BYTES);
       const detail = parseIpWhoIsResponse(JSON.parse(text));
       if (this.disposed) return null;
       this.cache.set(ip, detail, detail ? this.cacheTtlMs : this.failureTtlMs);
@@ -115,7 +126,27 @@ export class OnlineGeoLookup {
     for (const abort of this.aborts) abort.abort();
     this.aborts.clear();
     this.cache.clear();
+    this.proxyAgents.dispose();
   }
+}
+
+/** The body as text, read only up to `maxBytes`: past that, reading stops and the stream is cancelled. */
+async function readBounded(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<string> {
+  if (body === null) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error(`the provider sent an answer larger than ${maxBytes / 1024} KiB`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function text(value: unknown, maxLength = 200): string | null {

@@ -16,7 +16,9 @@ import { type DnsResolver } from './dnsResolver';
 import { CheckRun, type Outcome } from './checkRun';
 import { classifyError, ProbeFailure } from './failure';
 import { evaluateJsonPath, parseJsonPath } from './jsonPath';
-import { assertAddressesAllowed, carriesSecrets, headersForRedirect } from './networkPolicy';
+import { PatternTooSlow } from './bodyPatterns';
+import { classifyAddress, type AddressClass } from './addressClass';
+import { assertAddressesAllowed, carriesSecrets, headersForRedirect, resendRefusal, type HopOrigin } from './networkPolicy';
 import { assertWriteAllowed } from './privateAddresses';
 import { readTlsDetails } from './tlsDetails';
 import { isWriteRequest } from '../targets/workspaceEntryPolicy';
@@ -33,6 +35,8 @@ export interface ProbeEnvironment {
   proxy(): ProxySettings;
   /** The certificate authorities HTTPS checks trust. */
   trust: TrustStore;
+  /** Which network an address is in (addressClass.ts); a test may place a loopback server on the internet. */
+  classifyAddress?: (address: string) => AddressClass | undefined;
 }
 
 interface HopResponse {
@@ -43,6 +47,11 @@ interface HopResponse {
   bodyBytes: number;
   /** The body went past `maxBodyBytes`; reading stopped and the connection was closed. */
   truncated: boolean;
+}
+
+/** A hop's response and the address it came from (undefined when a proxy resolved the name). */
+interface HopResult extends HopResponse {
+  serverAddress: string | undefined;
 }
 
 /** Where the check is: to charge a failure's time to the right phase and say where a timeout hit. */
@@ -72,12 +81,14 @@ export async function checkHttp(target: Target, env: ProbeEnvironment, signal: A
     let body = options.body;
     let headers = options.headers;
     const visited = new Set([url.href]);
+    const classify = env.classifyAddress;
+    let origin: HopOrigin = { blockLinkLocal: target.blockLinkLocal, classify };
     for (let hop = 0; ; hop++) {
       progress.statusCode = null;
       progress.peer = undefined;
-      const response = await requestOnce(url, method, body, headers, target, env, run, progress);
+      const response = await requestOnce(url, method, body, headers, origin, target, env, run, progress);
       const redirect = response.location !== undefined && response.statusCode >= 300 && response.statusCode < 400;
-      if (!redirect) return run.result(judge(response, options, run.clock.totalMs));
+      if (!redirect) return run.result(await judge(response, options, run.clock.totalMs));
       const statusCode = response.statusCode;
       const next = new URL(response.location!, url);
       if (visited.has(next.href)) {
@@ -109,6 +120,12 @@ export async function checkHttp(target: Target, env: ProbeEnvironment, signal: A
         method = 'GET';
         body = undefined;
       }
+      const resendRefused = resendRefusal(method, body, url, next);
+      if (resendRefused !== undefined) return run.result({ status: 'DOWN', reason: 'BLOCKED', statusCode, message: resendRefused });
+      // Unknown behind a proxy (it resolved the name): judged as the internet, the strictest.
+      const redirectedFrom =
+        (response.serverAddress === undefined ? undefined : (classify ?? classifyAddress)(response.serverAddress)) ?? 'public';
+      origin = { blockLinkLocal: target.blockLinkLocal, classify, redirectedFrom };
       url = next;
     }
   } catch (error) {
@@ -126,7 +143,7 @@ export async function checkHttp(target: Target, env: ProbeEnvironment, signal: A
   }
 }
 
-function judge(response: HopResponse, options: HttpOptions, totalMs: number): Outcome {
+async function judge(response: HopResponse, options: HttpOptions, totalMs: number): Promise<Outcome> {
   const statusCode = response.statusCode;
   const down = (reason: 'HTTP_STATUS' | 'ASSERTION_FAILED', message: string) => ({ status: 'DOWN' as const, reason, message, statusCode });
   if (!statusAccepted(statusCode, options.expectStatus)) {
@@ -136,10 +153,18 @@ function judge(response: HopResponse, options: HttpOptions, totalMs: number): Ou
   if (response.body) {
     const text = response.body.toString('utf8');
     const scope = response.truncated ? ` (in the first ${response.body.length} bytes)` : '';
-    if (options.bodyContains && !options.bodyContains.test(text))
-      return down('ASSERTION_FAILED', `The body does not contain ${options.bodyContains.source}${scope}.`);
-    if (options.bodyNotContains && options.bodyNotContains.test(text))
-      return down('ASSERTION_FAILED', `The body contains ${options.bodyNotContains.source}${scope}.`);
+    try {
+      if (options.bodyContains && !(await options.bodyContains.matches(text)))
+        return down('ASSERTION_FAILED', `The body does not contain ${options.bodyContains.source}${scope}.`);
+      if (options.bodyNotContains && (await options.bodyNotContains.matches(text)))
+        return down('ASSERTION_FAILED', `The body contains ${options.bodyNotContains.source}${scope}.`);
+    } catch (error) {
+      if (!(error instanceof PatternTooSlow)) throw error;
+      return down(
+        'ASSERTION_FAILED',
+        `The body was not checked: ${error.message} (${response.body.length} bytes). Use a simpler pattern or a plain substring.`,
+      );
+    }
     if (options.jsonPath !== undefined) {
       const failure = checkJsonPath(text, options.jsonPath, options.equals, response.truncated);
       if (failure) return down('ASSERTION_FAILED', failure);
@@ -194,24 +219,41 @@ async function requestOnce(
   method: string,
   body: string | undefined,
   headers: Readonly<Record<string, string>>,
+  origin: HopOrigin,
   target: Target,
   env: ProbeEnvironment,
   run: CheckRun,
   progress: CheckProgress,
-): Promise<HopResponse> {
+): Promise<HopResult> {
   const options = target.http!;
   const { clock, deadline } = run;
   const { host, port, https } = endpointOf(url);
 
   const proxySettings = env.proxy();
   const proxy = proxyFor(url, proxySettings);
-  if (proxy) return await requestThroughProxy(proxy, proxySettings.strictSSL, url, method, body, headers, target, env, run, progress);
+  if (proxy) {
+    const response = await requestThroughProxy(
+      proxy,
+      proxySettings.strictSSL,
+      url,
+      method,
+      body,
+      headers,
+      origin,
+      target,
+      env,
+      run,
+      progress,
+    );
+    return { ...response, serverAddress: isIP(host) !== 0 ? host : undefined };
+  }
 
   progress.stage = 'dns';
   const resolution = env.resolver.resolveWithoutLookup(host) ?? (await deadline.race(env.resolver.resolve(host)));
   if (run.addresses.length === 0) run.addresses = resolution.addresses;
-  // Every hop, so a redirect cannot lead where the first URL could not.
-  assertAddressesAllowed(resolution.addresses, host, target.blockLinkLocal);
+  // Every hop, on the addresses the connection will use, so neither a redirect nor a name that
+  // resolves somewhere else this time leads where the policy forbids.
+  assertAddressesAllowed(resolution.addresses, host, origin);
   assertWriteAllowed(resolution.addresses, host, isWriteRequest(method, body, headers), target.writesNeedPublicAddress);
   // A cache hit costs microseconds; charge it to connect so dns reports only real lookups.
   if (resolution.measured) clock.lap('dns');
@@ -219,11 +261,12 @@ async function requestOnce(
   progress.stage = 'connect';
   let socket: Socket = await connectTcp(resolution.addresses, port, deadline);
   clock.lap('connect');
+  const serverAddress = socket.remoteAddress;
 
   if (https) socket = await handshakeWithTarget(socket, host, options, env, run, progress);
 
   progress.stage = 'firstByte';
-  return await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress);
+  return { ...(await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress)), serverAddress };
 }
 
 /** The TLS handshake with the target (directly or inside a proxy's tunnel), its certificate recorded and judged. */
@@ -271,6 +314,7 @@ async function requestThroughProxy(
   method: string,
   body: string | undefined,
   headers: Readonly<Record<string, string>>,
+  origin: HopOrigin,
   target: Target,
   env: ProbeEnvironment,
   run: CheckRun,
@@ -281,7 +325,7 @@ async function requestThroughProxy(
   const { host, port, https } = endpointOf(url);
   // The proxy resolves names, so only an address written in the URL can be refused up front.
   if (isIP(host) !== 0) {
-    assertAddressesAllowed([host], host, target.blockLinkLocal);
+    assertAddressesAllowed([host], host, origin);
     assertWriteAllowed([host], host, isWriteRequest(method, body, headers), target.writesNeedPublicAddress);
   }
 

@@ -8,37 +8,20 @@
  *
  * Link-local and cloud metadata addresses have their own, stricter rule (networkPolicy.ts).
  */
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { classifyAddress } from './addressClass';
 import { ProbeFailure } from './failure';
 
 /** The ranges, in words, for messages. */
 export const PRIVATE_RANGES =
-  '127.0.0.0/8, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 169.254.0.0/16, 0.0.0.0/8, ::1, fc00::/7 and fe80::/10';
+  '127.0.0.0/8, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 192.0.0.0/24, 169.254.0.0/16, 0.0.0.0/8, ::1, fc00::/7, fec0::/10 and fe80::/10';
 
-function privateRanges(): BlockList {
-  const list = new BlockList();
-  list.addSubnet('127.0.0.0', 8, 'ipv4');
-  list.addSubnet('10.0.0.0', 8, 'ipv4');
-  list.addSubnet('172.16.0.0', 12, 'ipv4');
-  list.addSubnet('192.168.0.0', 16, 'ipv4');
-  list.addSubnet('100.64.0.0', 10, 'ipv4');
-  list.addSubnet('169.254.0.0', 16, 'ipv4');
-  list.addSubnet('0.0.0.0', 8, 'ipv4');
-  list.addAddress('::1', 'ipv6');
-  list.addAddress('::', 'ipv6');
-  list.addSubnet('fc00::', 7, 'ipv6');
-  list.addSubnet('fe80::', 10, 'ipv6');
-  return list;
-}
-
-const PRIVATE = privateRanges();
-
-/** True for loopback, private, shared (CGNAT), link-local and unspecified addresses, in any spelling BlockList understands (IPv4-mapped IPv6 included). */
+/**
+ * True for loopback, private, shared (CGNAT), link-local, metadata and unspecified addresses, in
+ * every spelling addressClass.ts reads (an IPv4 address inside IPv6, mapped, compatible or NAT64).
+ */
 export function isLoopbackOrPrivate(address: string): boolean {
-  const plain = address.replace(/^\[|\]$/g, '').toLowerCase();
-  if (isIPv4(plain)) return PRIVATE.check(plain, 'ipv4');
-  if (isIPv6(plain)) return PRIVATE.check(plain, 'ipv6');
-  return false;
+  const kind = classifyAddress(address);
+  return kind !== undefined && kind !== 'public';
 }
 
 /** Throws the refusal when a write request of a target that needs public addresses would reach a private one. */

@@ -1,5 +1,6 @@
 /** One entry point for every kind of check, sharing a DNS cache across checks. */
 import { version } from '../../../package.json';
+import type { AddressClass } from './addressClass';
 import type { CheckResult } from './checkResult';
 import type { Target } from '../targets/target';
 import { checkDns } from './dnsProbe';
@@ -21,6 +22,8 @@ export interface ProberOptions {
   proxy?: () => ProxySettings;
   /** Which certificate authorities HTTPS checks trust besides Node's roots (trustStore.ts). */
   trust?: TrustStoreOptions;
+  /** Which network an address is in; addressClass.ts's table unless a test places a loopback server elsewhere. */
+  classifyAddress?: (address: string) => AddressClass | undefined;
 }
 
 export class Prober {
@@ -32,6 +35,7 @@ export class Prober {
       userAgent: options.userAgent ?? USER_AGENT,
       proxy: options.proxy ?? (() => NO_PROXY),
       trust: new TrustStore(options.trust),
+      classifyAddress: options.classifyAddress,
     };
   }
 

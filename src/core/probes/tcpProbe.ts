@@ -13,7 +13,7 @@ export async function checkTcp(target: Target, env: ProbeEnvironment, signal: Ab
   try {
     const resolution = env.resolver.resolveWithoutLookup(target.host) ?? (await run.deadline.race(env.resolver.resolve(target.host)));
     run.addresses = resolution.addresses;
-    assertAddressesAllowed(run.addresses, target.host, target.blockLinkLocal);
+    assertAddressesAllowed(run.addresses, target.host, { blockLinkLocal: target.blockLinkLocal, classify: env.classifyAddress });
     if (resolution.measured) run.clock.lap('dns');
     stage = 'connect';
     const socket = await connectTcp(run.addresses, target.port, run.deadline);

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { RE2JS } from 're2js';
+import { matchPattern } from '../probes/bodyPatterns';
 import { parseMaintenanceWindows, parseSnoozeUntil, type QuietPeriods } from './maintenance';
 
 export type TargetKind = 'http' | 'tcp' | 'dns';
@@ -123,7 +124,8 @@ export interface StatusRange {
 /** A substring or a regular expression, with the text the user wrote (for messages). */
 export interface TextMatcher {
   source: string;
-  test(text: string): boolean;
+  /** Rejects with PatternTooSlow (bodyPatterns.ts) when a regular expression ran past its time limit. */
+  matches(text: string): Promise<boolean>;
 }
 
 /** What a typed spec means: its kind and normalised form. */
@@ -215,10 +217,24 @@ function parseTcp(hostPortText: string, original: string): ParseResult<ParsedSpe
   if (!parts) return { ok: false, error: `"${original}" needs a host and a port, like tcp://db.example.com:5432.` };
   const port = parsePort(parts.port);
   if (port === undefined) return { ok: false, error: `Port "${parts.port}" is not a number from 1 to 65535.` };
-  const host = parts.host.toLowerCase();
+  const host = normaliseHost(parts.host);
   if (!isValidHost(host)) return { ok: false, error: `"${parts.host}" is not a valid host name or IP address.` };
   const shown = host.includes(':') ? `[${host}]` : host;
   return { ok: true, value: { kind: 'tcp', url: `tcp://${shown}:${port}`, host, port, assumedHttps: false } };
+}
+
+/**
+ * A tcp:// host as the URL parser writes an http:// one: lower case, and a number the system
+ * resolver would read as an IPv4 address (`2852039166`, `0xa9.0xfe.0xa9.0xfe`, `0251.0376.0251.0376`)
+ * as the dotted quad it means, so the address policy and the user see the address itself.
+ */
+function normaliseHost(host: string): string {
+  if (host.includes(':')) return host.toLowerCase();
+  try {
+    return new URL(`http://${host}/`).hostname;
+  } catch {
+    return host.toLowerCase();
+  }
 }
 
 function parseHttpUrl(text: string, assumedHttps: boolean): ParseResult<ParsedSpec> {
@@ -264,23 +280,36 @@ export function statusAccepted(code: number, ranges: readonly StatusRange[]): bo
   return ranges.some((r) => code >= r.from && code <= r.to);
 }
 
+/** The longest regular expression a body pattern may be: compiling it runs on the extension host's thread. */
+export const MAX_PATTERN_LENGTH = 256;
+/** The most RE2 instructions a compiled pattern may have (`\w{1000}` has about 1,000). */
+export const MAX_PATTERN_INSTRUCTIONS = 4000;
+
 /**
  * `/pattern/flags` is a regular expression; anything else is a plain substring. Expressions run
  * on RE2 (re2js), which matches in time linear in the body: a backtracking engine can be made to
  * run for hours by a pattern like `/(a+)+$/` on the wrong body, and these patterns come from
- * settings, which a repository can write, while the body comes from the server.
+ * settings, which a repository can write, while the body comes from the server. Linear is still
+ * body size × pattern size, so matching runs in a worker with a time limit (bodyPatterns.ts), and
+ * the pattern's size is capped so compiling it here stays cheap.
  */
 export function parseTextMatcher(source: string): ParseResult<TextMatcher> {
   const regex = /^\/(.+)\/([dgimsuvy]*)$/s.exec(source);
-  if (!regex) return { ok: true, value: { source, test: (text) => text.includes(source) } };
-  const flags = regex[2]!;
+  if (!regex) return { ok: true, value: { source, matches: async (text) => text.includes(source) } };
+  const [, pattern, flags] = regex as unknown as [string, string, string];
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    return {
+      ok: false,
+      error: `${source.slice(0, 40)}… is longer than ${MAX_PATTERN_LENGTH} characters; use a shorter pattern or a plain substring.`,
+    };
+  }
   const re2Flags =
     (flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0) |
     (flags.includes('m') ? RE2JS.MULTILINE : 0) |
     (flags.includes('s') ? RE2JS.DOTALL : 0);
+  let size: number;
   try {
-    const pattern = RE2JS.compile(regex[1]!, re2Flags);
-    return { ok: true, value: { source, test: (text) => pattern.matcher(text).find() } };
+    size = RE2JS.compile(pattern, re2Flags).programSize();
   } catch (error) {
     const detail = (error as Error).message;
     return {
@@ -288,6 +317,13 @@ export function parseTextMatcher(source: string): ParseResult<TextMatcher> {
       error: `${source} is not a regular expression this monitor can run (${detail}). Back-references and look-arounds are not supported, because matching must finish in linear time; use a plain substring or a simpler pattern.`,
     };
   }
+  if (size > MAX_PATTERN_INSTRUCTIONS) {
+    return {
+      ok: false,
+      error: `${source} is too large once compiled (${size} steps, at most ${MAX_PATTERN_INSTRUCTIONS}): every body byte costs that much. Use smaller repeat counts or a plain substring.`,
+    };
+  }
+  return { ok: true, value: { source, matches: (text) => matchPattern(pattern, re2Flags, text) } };
 }
 
 export function targetIdFor(url: string): string {

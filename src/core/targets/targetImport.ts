@@ -8,6 +8,11 @@
  * Credentials in the imported file (an Authorization or API-key header, Kuma's basic auth) never
  * go into the entries: each is replaced by a `${secret:NAME}` reference and handed back
  * separately, with the origin it belongs to, for the caller to keep in Secret Storage.
+ *
+ * A file is not the user's words, and imported entries land in the user's own settings, which may
+ * use the user's secrets: so a header that already refers to a secret (`${secret:github}`) is left
+ * out, with a note, and a credential from the file never replaces a stored secret of the same name
+ * unless the user says so (`settleSecretNames`).
  */
 import { parse as parseYaml } from 'yaml';
 import type { TargetEntryObject } from './target';
@@ -28,6 +33,8 @@ export interface ImportedTarget {
   entry: TargetEntryObject;
   /** What did not carry over exactly. */
   notes: string[];
+  /** Headers left out because they referred to one of the user's secrets. */
+  droppedSecretHeaders: string[];
 }
 
 export interface ImportPreview {
@@ -54,6 +61,16 @@ export function detectFormat(text: string): ImportFormat {
   return 'gatus';
 }
 
+/** A reference to a stored secret, however it is spelled; such a value is never imported. */
+const SECRET_REFERENCE_START = /\$\{\s*secret\s*:/i;
+
+/** `base`, or `base-2`, `base-3`... the first that `taken` does not hold. */
+function unusedName(base: string, taken: (name: string) => boolean): string {
+  let name = base;
+  for (let n = 2; taken(name); n++) name = `${base}-${n}`;
+  return name;
+}
+
 class SecretCollector {
   readonly secrets: ImportedSecret[] = [];
 
@@ -64,21 +81,29 @@ class SecretCollector {
         .replace(/[^\w.-]+/g, '-')
         .replace(/^-+|-+$/g, '')
         .slice(0, 56) || 'imported';
-    let name = base;
-    for (let n = 2; this.secrets.some((secret) => secret.name === name); n++) name = `${base}-${n}`;
+    const name = unusedName(base, (candidate) => this.secrets.some((secret) => secret.name === candidate));
     this.secrets.push({ name, value, origin });
     return `\${secret:${name}}`;
   }
 
-  /** The headers with every credential replaced by a reference. */
+  /**
+   * The headers with every credential replaced by a reference; a header that refers to a stored
+   * secret is left out and named in `dropped`.
+   */
   headers(
     source: string,
     headers: Record<string, string>,
     origin: string | undefined,
     notes: string[],
+    dropped: string[],
   ): Record<string, string> | undefined {
     const result: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) {
+      if (SECRET_REFERENCE_START.test(value)) {
+        dropped.push(name);
+        notes.push(`header ${name} left out: it refers to a secret in your Secret Storage, which an imported file may not use`);
+        continue;
+      }
       if (SECRET_HEADER.test(name)) {
         if (!origin) {
           notes.push(`header ${name} left out: it holds a credential and the target has no origin to bind it to`);
@@ -101,6 +126,54 @@ function originOf(url: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What the user chose for a credential from the file whose name a stored secret already has. */
+export type SecretClashChoice = 'replace' | 'keepBoth';
+
+/**
+ * The entries and secrets to save for the chosen targets: only the secrets they refer to, and for
+ * each whose name is already stored, what `ask` says: replace the stored one, or keep both (the
+ * file's gets the next free name, and its entries refer to that). Undefined when `ask` answers
+ * nothing: the user cancelled, and nothing is to be saved.
+ */
+export async function settleSecretNames(
+  chosen: readonly ImportedTarget[],
+  secrets: readonly ImportedSecret[],
+  storedNames: ReadonlySet<string>,
+  ask: (secret: ImportedSecret) => Promise<SecretClashChoice | undefined>,
+): Promise<{ entries: TargetEntryObject[]; secrets: ImportedSecret[] } | undefined> {
+  let entries = chosen.map((imported) => imported.entry);
+  const referenced = new Set(entries.flatMap((entry) => Object.values(entry.headers ?? {})));
+  const used = secrets.filter((secret) => referenced.has(`\${secret:${secret.name}}`));
+  const taken = new Set([...storedNames, ...secrets.map((secret) => secret.name)]);
+  const settled: ImportedSecret[] = [];
+  for (const secret of used) {
+    if (!storedNames.has(secret.name)) {
+      settled.push(secret);
+      continue;
+    }
+    const choice = await ask(secret);
+    if (choice === undefined) return undefined;
+    if (choice === 'replace') {
+      settled.push(secret);
+      continue;
+    }
+    const name = unusedName(secret.name, (candidate) => taken.has(candidate));
+    taken.add(name);
+    settled.push({ ...secret, name });
+    entries = entries.map((entry) => withSecretRenamed(entry, secret.name, name));
+  }
+  return { entries, secrets: settled };
+}
+
+function withSecretRenamed(entry: TargetEntryObject, from: string, to: string): TargetEntryObject {
+  if (!entry.headers) return entry;
+  const reference = `\${secret:${from}}`;
+  const headers = Object.fromEntries(
+    Object.entries(entry.headers).map(([name, value]) => [name, value === reference ? `\${secret:${to}}` : value]),
+  );
+  return { ...entry, headers };
 }
 
 // ---- Uptime Kuma ---------------------------------------------------------------------------------
@@ -174,6 +247,7 @@ export function importUptimeKuma(text: string): ImportPreview {
       continue;
     }
     const notes: string[] = [];
+    const droppedSecretHeaders: string[] = [];
     let entry: TargetEntryObject;
     if (type === 'http' || type === 'keyword' || type === 'json-query') {
       if (typeof raw.url !== 'string' || !/^https?:\/\//i.test(raw.url)) {
@@ -202,7 +276,7 @@ export function importUptimeKuma(text: string): ImportPreview {
       } else if (raw.authMethod && raw.authMethod !== 'null' && raw.authMethod !== 'basic') {
         notes.push(`its ${raw.authMethod} authentication is not supported and was left out`);
       }
-      const kept = collector.headers(source, headers, origin, notes);
+      const kept = collector.headers(source, headers, origin, notes, droppedSecretHeaders);
       if (kept) entry.headers = kept;
       if (type === 'keyword' && raw.keyword) {
         if (raw.invertKeyword === true || raw.invertKeyword === 1) entry.bodyNotContains = raw.keyword;
@@ -236,7 +310,7 @@ export function importUptimeKuma(text: string): ImportPreview {
     if (typeof raw.interval === 'number' && raw.interval > 0) entry.interval = raw.interval;
     if (typeof raw.timeout === 'number' && raw.timeout > 0) entry.timeout = Math.round(raw.timeout * 1000);
     if (raw.active === false || raw.active === 0) entry.paused = true;
-    preview.targets.push({ source, entry, notes });
+    preview.targets.push({ source, entry, notes, droppedSecretHeaders });
   }
   preview.secrets = collector.secrets;
   return preview;
@@ -284,6 +358,7 @@ export function importGatus(text: string): ImportPreview {
     const source = [raw?.group, raw?.name].filter((part) => typeof part === 'string' && part).join('/') || String(raw?.url ?? 'endpoint');
     const url = typeof raw?.url === 'string' ? raw.url.trim() : '';
     const notes: string[] = [];
+    const droppedSecretHeaders: string[] = [];
     let entry: TargetEntryObject;
     if (/^https?:\/\//i.test(url)) {
       entry = { url, name: raw.name ?? source };
@@ -291,7 +366,7 @@ export function importGatus(text: string): ImportPreview {
       if (raw.body) entry.body = raw.body;
       if (raw.headers) {
         const headers = Object.fromEntries(Object.entries(raw.headers).map(([name, value]) => [name, String(value)]));
-        const kept = collector.headers(source, headers, originOf(url), notes);
+        const kept = collector.headers(source, headers, originOf(url), notes, droppedSecretHeaders);
         if (kept) entry.headers = kept;
       }
       if (raw.client?.insecure) entry.tlsVerify = false;
@@ -325,7 +400,7 @@ export function importGatus(text: string): ImportPreview {
     const timeout = raw.client?.timeout ? parseGoDuration(raw.client.timeout) : undefined;
     if (timeout !== undefined) entry.timeout = Math.round(timeout);
     if (raw.enabled === false) entry.paused = true;
-    preview.targets.push({ source, entry, notes });
+    preview.targets.push({ source, entry, notes, droppedSecretHeaders });
   }
   preview.secrets = collector.secrets;
   return preview;

@@ -2,10 +2,20 @@
  * Import Targets: reads an Uptime Kuma backup (JSON) or a Gatus configuration (YAML), shows what
  * maps (checked), what maps in part (its notes beside it) and what cannot (in the log and the
  * title), and appends the chosen targets to the user's settings. Credentials found in the file go
- * to Secret Storage, bound to the origin of the target they came with, as Store Secret does.
+ * to Secret Storage, bound to the origin of the target they came with, as Store Secret does; one
+ * whose name a stored secret has replaces it only if the user says so. Headers in the file that
+ * refer to the user's secrets are left out, and the user is told which.
  */
 import * as vscode from 'vscode';
-import { ImportError, importTargets, type ImportFormat, type ImportPreview } from '../../core/targets/targetImport';
+import {
+  ImportError,
+  importTargets,
+  settleSecretNames,
+  type ImportedSecret,
+  type ImportFormat,
+  type ImportPreview,
+  type SecretClashChoice,
+} from '../../core/targets/targetImport';
 import { resolveTarget } from '../../core/targets/target';
 import type { TargetConfiguration } from '../config/targetConfiguration';
 import type { SecretCommands } from './secretCommands';
@@ -14,7 +24,7 @@ import type { SecretCommands } from './secretCommands';
 export interface ImportTargetsArguments {
   file: vscode.Uri | string;
   format?: ImportFormat;
-  /** Import every target that maps, without asking. */
+  /** Import every target that maps, without asking; a credential whose name is taken gets a new name. */
   all?: boolean;
 }
 
@@ -83,21 +93,54 @@ export async function importTargetsCommand(
   }
   if (chosen.length === 0) return 0;
 
+  const settled = await settleSecretNames(chosen, preview.secrets, new Set(secretCommands.names()), (secret) =>
+    args?.all ? Promise.resolve('keepBoth') : askAboutClash(secret),
+  );
+  if (!settled) return 0;
   // Credentials first, so no imported target is checked before its secret exists.
-  const references = new Set(chosen.flatMap((imported) => Object.values(imported.entry.headers ?? {})));
-  for (const secret of preview.secrets) {
-    if (!references.has(`\${secret:${secret.name}}`)) continue;
+  for (const secret of settled.secrets) {
     await secretCommands.store({ name: secret.name, value: secret.value, origins: [secret.origin] });
   }
-  await targets.addAll(chosen.map((imported) => imported.entry));
-  void vscode.window.showInformationMessage(
-    vscode.l10n.t(
-      'Imported {0} target(s) into your user settings{1}.',
-      String(chosen.length),
-      preview.skipped.length > 0 ? vscode.l10n.t('; {0} could not be imported (see the log)', String(preview.skipped.length)) : '',
-    ),
+  await targets.addAll(settled.entries);
+  const lostHeaders = chosen
+    .filter((imported) => imported.droppedSecretHeaders.length > 0)
+    .map((imported) => `${imported.entry.name ?? imported.source} (${imported.droppedSecretHeaders.join(', ')})`);
+  for (const lost of lostHeaders) log.warn(`Import: ${lost}: header left out, it referred to one of your secrets.`);
+  const imported = vscode.l10n.t(
+    'Imported {0} target(s) into your user settings{1}.',
+    String(chosen.length),
+    preview.skipped.length > 0 ? vscode.l10n.t('; {0} could not be imported (see the log)', String(preview.skipped.length)) : '',
   );
+  // The names come from the file: they go to the log, not into the notification's text.
+  if (lostHeaders.length === 0) void vscode.window.showInformationMessage(imported);
+  else
+    void vscode.window.showWarningMessage(
+      `${imported} ${vscode.l10n.t(
+        '{0} of them lost headers that referred to your stored secrets, which a file may not use (the log names them). Add those headers yourself if you trust the targets.',
+        String(lostHeaders.length),
+      )}`,
+    );
   return chosen.length;
+}
+
+/** Asks whether a credential from the file may replace the stored secret of the same name. */
+async function askAboutClash(secret: ImportedSecret): Promise<SecretClashChoice | undefined> {
+  const replace = vscode.l10n.t('Replace');
+  const keepBoth = vscode.l10n.t('Keep Both');
+  const answer = await vscode.window.showWarningMessage(
+    vscode.l10n.t(
+      'A secret named "{0}" is already stored. Replace it with the credential from the file, for {1}?',
+      secret.name,
+      secret.origin,
+    ),
+    {
+      modal: true,
+      detail: vscode.l10n.t("Keep Both stores the file's credential under a new name and leaves yours as it is. Cancel imports nothing."),
+    },
+    replace,
+    keepBoth,
+  );
+  return answer === replace ? 'replace' : answer === keepBoth ? 'keepBoth' : undefined;
 }
 
 function logPreview(log: vscode.LogOutputChannel, uri: vscode.Uri, preview: ImportPreview): void {

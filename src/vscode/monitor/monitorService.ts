@@ -209,6 +209,7 @@ export class MonitorService implements vscode.Disposable {
     return new GeoLocator({
       databasePath: this.options.geoDatabasePath,
       onlineLookup,
+      online: { ...(this.options.proxy ? { proxy: this.options.proxy } : {}) },
       onError: (message) => this.options.log.warn(`Online location lookup: ${message}`),
     });
   }

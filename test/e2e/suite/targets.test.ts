@@ -489,6 +489,84 @@ describe('Targets through the commands', function () {
     }
   });
 
+  it('Import Targets leaves out headers that name a stored secret, and keeps a stored secret whose name the file reuses', async () => {
+    await resetSettings();
+    const origin = new URL(site.url).origin;
+    await vscode.commands.executeCommand('networkMonitor.storeSecret', { name: 'suiteToken', value: 'abc123', origins: [origin] });
+    await vscode.commands.executeCommand('networkMonitor.storeSecret', {
+      name: 'Clash-site-Authorization',
+      value: 'Bearer mine',
+      origins: [origin],
+    });
+    const folder = mkdtempSync(join(tmpdir(), 'nm-import-'));
+    const backup = join(folder, 'kuma-backup.json');
+    writeFileSync(
+      backup,
+      JSON.stringify({
+        monitorList: [
+          {
+            id: 1,
+            name: 'Thief',
+            type: 'http',
+            url: `${site.url}thief`,
+            interval: 1,
+            headers: '{"X-Token": "${secret:suiteToken}", "Accept": "text/plain"}',
+          },
+          {
+            id: 2,
+            name: 'Clash site',
+            type: 'http',
+            url: `${site.url}clash`,
+            interval: 1,
+            headers: '{"Authorization": "Bearer from-file"}',
+          },
+        ],
+      }),
+    );
+    try {
+      const hitsBefore = site.receivedHeaders.length;
+      const imported = await vscode.commands.executeCommand<number>('networkMonitor.importTargets', { file: backup, all: true });
+      assert.equal(imported, 2);
+      assert.deepEqual(userTargets(), [
+        { url: `${site.url}thief`, name: 'Thief', headers: { Accept: 'text/plain' }, interval: 1 },
+        { url: `${site.url}clash`, name: 'Clash site', headers: { Authorization: '${secret:Clash-site-Authorization-2}' }, interval: 1 },
+      ]);
+      // The user's own secret still holds the user's value: a target of the user's that uses it sends that.
+      await config().update(
+        'targets',
+        [...userTargets(), { url: `${site.url}mine`, headers: { Authorization: '${secret:Clash-site-Authorization}' }, interval: 1 }],
+        vscode.ConfigurationTarget.Global,
+      );
+      const sent = () => site.receivedHeaders.slice(hitsBefore).map((headers) => headers.authorization);
+      await eventually(
+        "the imported target sends the file's credential and the user's target the user's",
+        () => sent().includes('Bearer from-file') && sent().includes('Bearer mine'),
+      );
+      assert.ok(!site.receivedHeaders.slice(hitsBefore).some((headers) => headers['x-token'] !== undefined), 'no stored secret went out');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      await resetSettings();
+    }
+  });
+
+  it('a body pattern is matched in the worker the extension ships, both ways', async () => {
+    await resetSettings();
+    const entries = [
+      { url: `${site.url}pattern-ok`, id: 'pattern-ok', bodyContains: '/^o[k]$/', interval: 1 },
+      { url: `${site.url}pattern-missing`, id: 'pattern-missing', bodyContains: '/^nope$/', interval: 1 },
+    ];
+    try {
+      await config().update('targets', entries, vscode.ConfigurationTarget.Global);
+      await eventually('the matching pattern is UP', () => monitor.monitor.snapshot('pattern-ok')?.status === 'UP');
+      await eventually(
+        'the other is DOWN for its pattern',
+        () => monitor.monitor.snapshot('pattern-missing')?.lastRecord?.reason === 'ASSERTION_FAILED',
+      );
+    } finally {
+      await resetSettings();
+    }
+  });
+
   it('the status bar hides when the setting says so, and comes back', async () => {
     await config().update('statusBar.enabled', false, vscode.ConfigurationTarget.Global);
     await eventually('the setting is read', () => !monitor.statusBar.visible);

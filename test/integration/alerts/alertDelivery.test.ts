@@ -202,10 +202,43 @@ test('a channel sends at most its rate a minute; the rest wait', async (t) => {
   assert.equal(hook.received.length, 3, 'the fourth waits for the minute to pass');
 });
 
+test('a channel with a plain http address off this machine is not used, and the user is told', async (t) => {
+  const hook = await receiver(t);
+  const problems: string[] = [];
+  const sender = new AlertDelivery(
+    [
+      { name: 'clear text', format: 'webhook', url: 'http://hooks.example.test/hook' },
+      { name: 'local relay', format: 'webhook', url: hook.url },
+    ],
+    { onProblem: (problem) => problems.push(problem), retryDelayMs: 10 },
+  );
+  t.after(() => sender.dispose());
+  assert.deepEqual(sender.channelNames, ['local relay']);
+  assert.deepEqual(problems.length, 1);
+  assert.match(problems[0]!, /^Alert channel "clear text" is not used: .*https:\/\//);
+  assert.doesNotMatch(problems[0]!, /hooks\.example\.test/, 'the URL, a credential, is not in the message');
+  sender.handle(alert);
+  await sender.idle();
+  assert.equal(hook.received.length, 1);
+});
+
 test('channel addresses and templates with mistakes get a clear message', () => {
   assert.equal(alertChannelUrlProblem('https://hooks.example.test/services/T000/B000/XXX'), undefined);
   assert.match(alertChannelUrlProblem('ftp://example.test/')!, /https:\/\//);
   assert.match(alertChannelUrlProblem('not a url')!, /not a URL/);
+  // The URL is the channel's credential and the messages name the user's hosts: not in the clear.
+  for (const url of ['http://hooks.example.test/hook', 'http://10.0.0.5/hook', 'http://[fd00::1]/', 'http://2130706433.example/']) {
+    assert.match(alertChannelUrlProblem(url)!, /must start with https:\/\/ \(http:\/\/ only to this machine/, url);
+  }
+  for (const url of [
+    'http://127.0.0.1:8080/hook',
+    'http://localhost/relay',
+    'http://relay.localhost/',
+    'http://[::1]:9/',
+    'http://2130706433/',
+  ]) {
+    assert.equal(alertChannelUrlProblem(url), undefined, url);
+  }
   assert.equal(templateProblem('{"text": "{{text}}"}'), undefined);
   assert.match(templateProblem('{"text": "{{text}"')!, /not JSON/);
   assert.match(templateProblem('{"text": "{{password}}"}')!, /unknown fields: password/);
@@ -216,11 +249,12 @@ test(
   { skip: squidUnavailable() },
   async (t) => {
     const user = { name: 'alerts', password: 's3cret-proxy' };
-    const squid = await startSquid({ hosts: { 'hooks.proxy-only.test': '127.0.0.1' }, user });
+    // Under .localhost, so plain http is allowed (alertChannelUrlProblem); the proxy alone resolves it.
+    const squid = await startSquid({ hosts: { 'hooks.proxy-only.localhost': '127.0.0.1' }, user });
     t.after(() => squid.close());
     const hook = await receiver(t);
     // A name only the proxy can resolve: delivered only if the message went through it.
-    const url = hook.url.replace('127.0.0.1', 'hooks.proxy-only.test');
+    const url = hook.url.replace('127.0.0.1', 'hooks.proxy-only.localhost');
     const problems: string[] = [];
     const server = { url: squid.url, credentials: { username: user.name, password: user.password } };
     const sender = delivery(t, [{ name: 'team', format: 'slack', url }], problems, {

@@ -78,6 +78,9 @@ describe('HTTP probe', () => {
           case '/slow':
             setTimeout(() => response.end('slow but fine'), 150);
             return;
+          case '/letters':
+            response.end('a'.repeat(200_000));
+            return;
           default:
             response.end('hello from the test server');
         }
@@ -157,6 +160,17 @@ describe('HTTP probe', () => {
     assert.equal((await check({ url: `${app.origin}/`, bodyNotContains: 'error' })).status, 'UP');
     assert.equal((await check({ url: `${app.origin}/`, bodyNotContains: '/TEST\\s+server/i' })).reason, 'ASSERTION_FAILED');
     assert.equal((await check({ url: `${app.origin}/`, bodyContains: '/^hello .* server$/' })).status, 'UP');
+  });
+
+  test('a pattern too costly for the body the server sent is stopped, and the check says so', async () => {
+    // \pL{1000}\PL costs about 1,000 steps per byte of these 200 KB: seconds if it were let run.
+    const result = await check({ url: `${app.origin}/letters`, bodyContains: '/\\pL{1000}\\PL/' }, 10_000);
+    assert.equal(result.status, 'DOWN');
+    assert.equal(result.reason, 'ASSERTION_FAILED');
+    assert.match(
+      result.message,
+      /^The body was not checked: matching took longer than \d+ ms on this body, so it was stopped \(200000 bytes\)/,
+    );
   });
 
   test('a JSON path must equal the expected value', async () => {

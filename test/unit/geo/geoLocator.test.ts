@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { GeoLocator } from '../../../src/core/geo/geoLocator';
+import { MAX_RESPONSE_BYTES, type OnlineGeoLookupOptions } from '../../../src/core/geo/onlineGeoLookup';
+import type { GeoLocation } from '../../../src/shared/geoLocation';
 import { startLocalHttpsServer, type LocalHttpsServer } from './localHttpsServer';
 
 const DATABASE = join(
@@ -15,6 +18,8 @@ const DATABASE = join(
   'geo-whois-asn-country-mmdb',
   'geo-whois-asn-country.mmdb',
 );
+
+const HUGE_ANSWER_BYTES = 16 * 1024 * 1024;
 
 function countingReader(): { reads: () => number; read: (path: string) => Promise<Buffer> } {
   let reads = 0;
@@ -119,7 +124,9 @@ describe('GeoLocator offline', () => {
 
 describe('GeoLocator online lookup (local HTTPS server)', () => {
   let server: LocalHttpsServer;
-  let mode: 'ok' | 'fail' | 'error500' | 'garbage' | 'hang' = 'ok';
+  let mode: 'ok' | 'fail' | 'error500' | 'garbage' | 'hang' | 'huge' = 'ok';
+  /** Bytes the 'huge' answer got onto the wire before the client stopped it. */
+  let hugeBytesSent = 0;
 
   before(async () => {
     server = await startLocalHttpsServer((request, response) => {
@@ -130,6 +137,20 @@ describe('GeoLocator online lookup (local HTTPS server)', () => {
         return;
       }
       response.writeHead(200, { 'content-type': 'application/json' });
+      if (mode === 'huge') {
+        // 16 MiB at the pace the client reads it, stopped when the client goes away.
+        hugeBytesSent = 0;
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        const pump = (): void => {
+          while (hugeBytesSent < HUGE_ANSWER_BYTES && !response.destroyed) {
+            hugeBytesSent += chunk.length;
+            if (!response.write(chunk)) return void response.once('drain', pump);
+          }
+          response.end();
+        };
+        pump();
+        return;
+      }
       if (mode === 'garbage') {
         response.end('<html>not json</html>');
         return;
@@ -215,38 +236,90 @@ describe('GeoLocator online lookup (local HTTPS server)', () => {
     locator.dispose();
   });
 
+  /** Locates `ip` once with a fresh locator that asks the test's provider, and the errors it reported. */
+  async function locateOnline(ip: string, online: OnlineGeoLookupOptions = {}): Promise<{ location: GeoLocation; errors: string[] }> {
+    const errors: string[] = [];
+    const locator = new GeoLocator({
+      databasePath: DATABASE,
+      onlineLookup: true,
+      online: { endpoint: server.url, fetch: server.fetch, ...online },
+      onError: (message) => errors.push(message),
+    });
+    try {
+      return { location: await locator.locate(ip), errors };
+    } finally {
+      locator.dispose();
+    }
+  }
+
   test('an HTTP error, an unsuccessful answer or a non-JSON body falls back to offline and is reported', async () => {
     for (const failure of ['error500', 'fail', 'garbage'] as const) {
       mode = failure;
-      const errors: string[] = [];
-      const locator = new GeoLocator({
-        databasePath: DATABASE,
-        onlineLookup: true,
-        online: { endpoint: server.url, fetch: server.fetch },
-        onError: (message) => errors.push(message),
-      });
-      const location = await locator.locate('193.0.6.139');
+      const { location, errors } = await locateOnline('193.0.6.139');
       assert.equal(location.countryCode, 'NL', failure);
       assert.equal(location.city, null, failure);
       assert.equal(errors.length, failure === 'fail' ? 0 : 1, failure);
       if (failure === 'error500') assert.match(errors[0]!, /failed \(the provider answered HTTP 500\)/);
-      locator.dispose();
     }
   });
 
   test('a provider that never answers is given up on after the timeout', async () => {
     mode = 'hang';
-    const errors: string[] = [];
-    const locator = new GeoLocator({
-      databasePath: DATABASE,
-      onlineLookup: true,
-      online: { endpoint: server.url, fetch: server.fetch, timeoutMs: 200 },
-      onError: (message) => errors.push(message),
-    });
-    const location = await locator.locate('8.8.8.8');
+    const { location, errors } = await locateOnline('8.8.8.8', { timeoutMs: 200 });
     assert.equal(location.countryCode, 'US');
     assert.match(errors[0] ?? '', /no answer within 200 ms/);
-    locator.dispose();
+  });
+
+  test('a huge answer is read only up to the bound, then the connection is dropped', async () => {
+    mode = 'huge';
+    const { location, errors } = await locateOnline('8.8.8.8');
+    assert.equal(location.countryCode, 'US', 'the offline country');
+    assert.match(errors[0] ?? '', new RegExp(`an answer larger than ${MAX_RESPONSE_BYTES / 1024} KiB`));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(hugeBytesSent < HUGE_ANSWER_BYTES / 2, `the server got ${hugeBytesSent} bytes out before the client stopped reading`);
+  });
+
+  test('goes through the proxy in force, unless the endpoint is in noProxy', async () => {
+    const connects: string[] = [];
+    const proxy = createServer((socket) => {
+      socket.once('data', (head: Buffer) => {
+        connects.push(head.toString('latin1'));
+        // A real tunnel to the provider: the TLS inside fails only because this test's certificate
+        // is trusted by the test's own fetch, not by the default one the proxy route uses.
+        const upstream = connect(Number(new URL(server.url).port), '127.0.0.1', () => {
+          socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
+          socket.pipe(upstream).pipe(socket);
+        });
+        upstream.on('error', () => socket.destroy());
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const through = (noProxy: string[]) =>
+        new GeoLocator({
+          databasePath: DATABASE,
+          onlineLookup: true,
+          online: {
+            endpoint: server.url,
+            proxy: () => ({ https: { url: proxyUrl, credentials: { username: 'geo', password: 'pw' } }, strictSSL: true, noProxy }),
+          },
+        });
+      const proxied = through([]);
+      await proxied.locate('8.8.8.8');
+      proxied.dispose();
+      assert.equal(connects.length, 1);
+      assert.match(connects[0]!, new RegExp(`^CONNECT 127\\.0\\.0\\.1:${new URL(server.url).port} HTTP/1\\.1\r\n`));
+      assert.match(connects[0]!, new RegExp(`proxy-authorization: Basic ${Buffer.from('geo:pw').toString('base64')}`, 'i'));
+
+      const direct = through(['127.0.0.1']);
+      await direct.locate('9.9.9.9');
+      direct.dispose();
+      assert.equal(connects.length, 1, 'noProxy: straight to the provider');
+    } finally {
+      proxy.close();
+    }
   });
 
   test('refuses a non-HTTPS endpoint', () => {

@@ -1,6 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { PatternTooSlow, patternWorkersStopped } from '../../../src/core/probes/bodyPatterns';
 import {
+  MAX_PATTERN_INSTRUCTIONS,
+  MAX_PATTERN_LENGTH,
   parseHeaderLine,
   parseStatusRanges,
   parseTargetSpec,
@@ -150,27 +153,57 @@ describe('status ranges and JSON paths', () => {
 });
 
 describe('body patterns from settings', () => {
-  test('match in linear time, so a pattern that makes a backtracking engine run for hours answers at once', () => {
+  test('match in linear time, so a pattern that makes a backtracking engine run for hours answers at once', async () => {
     const matcher = parseTextMatcher('/(a+)+$/');
     assert.ok(matcher.ok);
     // A backtracking engine takes about 2^n steps here; 100,000 characters would never finish.
-    assert.equal(matcher.value.test(`${'a'.repeat(100_000)}!`), false);
-    assert.equal(matcher.value.test('aaa'), true);
+    assert.equal(await matcher.value.matches(`${'a'.repeat(100_000)}!`), false);
+    assert.equal(await matcher.value.matches('aaa'), true);
   });
 
-  test('keep the JavaScript flags users write: i, m and s', () => {
+  test('keep the JavaScript flags users write: i, m and s', async () => {
     const cases: [string, string, boolean][] = [
       ['/ok/i', 'OK', true],
       ['/ok/', 'OK', false],
       ['/^b$/m', 'a\nb', true],
       ['/a.b/s', 'a\nb', true],
       ['/a.b/', 'a\nb', false],
+      ['plain text', 'some plain text here', true],
     ];
     for (const [source, text, expected] of cases) {
       const matcher = parseTextMatcher(source);
       assert.ok(matcher.ok, source);
-      assert.equal(matcher.value.test(text), expected, `${source} on ${JSON.stringify(text)}`);
+      assert.equal(await matcher.value.matches(text), expected, `${source} on ${JSON.stringify(text)}`);
     }
+  });
+
+  test('are refused when too long or too large once compiled, whatever the body', () => {
+    const long = parseTextMatcher(`/${'a'.repeat(MAX_PATTERN_LENGTH + 1)}/`);
+    assert.ok(!long.ok);
+    assert.match(long.error, new RegExp(`longer than ${MAX_PATTERN_LENGTH} characters`));
+    assert.ok(parseTextMatcher(`/${'a'.repeat(MAX_PATTERN_LENGTH)}/`).ok, 'the longest allowed pattern');
+    const large = parseTextMatcher('/\\pL{1000}\\pN{1000}\\pP{1000}\\pS{1000}x/');
+    assert.ok(!large.ok);
+    assert.match(large.error, new RegExp(`too large once compiled \\(\\d+ steps, at most ${MAX_PATTERN_INSTRUCTIONS}\\)`));
+    // A plain substring costs what String.includes costs, and is not limited.
+    assert.ok(parseTextMatcher('x'.repeat(10_000)).ok);
+  });
+
+  test('the worst case runs off this thread and is stopped at its time limit; the next match gets a new worker', async () => {
+    // About 1,000 RE2 steps per body byte with no literal to skip ahead by: seconds of work on 200 KB.
+    const matcher = parseTextMatcher('/\\pL{1000}\\PL/');
+    assert.ok(matcher.ok);
+    const stoppedBefore = patternWorkersStopped();
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 5);
+    try {
+      await assert.rejects(matcher.value.matches('a'.repeat(200_000)), PatternTooSlow);
+    } finally {
+      clearInterval(ticker);
+    }
+    assert.equal(patternWorkersStopped(), stoppedBefore + 1, 'the worker was stopped');
+    assert.ok(turns > 0, 'this thread kept running timers while the pattern ran');
+    assert.equal(await matcher.value.matches(`${'a'.repeat(1000)}!`), true, 'a new worker answers the next match');
   });
 });
 

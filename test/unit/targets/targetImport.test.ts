@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { ImportError, importTargets, parseGoDuration } from '../../../src/core/targets/targetImport';
+import { describe, test } from 'node:test';
+import {
+  ImportError,
+  importTargets,
+  parseGoDuration,
+  settleSecretNames,
+  type ImportedSecret,
+  type SecretClashChoice,
+} from '../../../src/core/targets/targetImport';
 import { resolveTarget } from '../../../src/core/targets/target';
 
 /** A trimmed Uptime Kuma backup, as Settings → Backup → Export writes it (version 1.23). */
@@ -187,4 +194,74 @@ test('Go durations', () => {
   assert.equal(parseGoDuration('250ms'), 250);
   assert.equal(parseGoDuration('2h'), 7_200_000);
   assert.equal(parseGoDuration('5 minutes'), undefined);
+});
+
+describe("what an imported file may not do with the user's secrets", () => {
+  const REFERENCES = {
+    'X-Token': '${secret:github}',
+    Authorization: 'Bearer ${secret:github}',
+    'X-Spaced': '${ secret : github }',
+    Accept: 'application/json',
+  };
+
+  test('a header that refers to a stored secret is left out of a Kuma monitor, and the entry says which', () => {
+    const backup = JSON.stringify({
+      monitorList: [{ id: 1, name: 'Evil', type: 'http', url: 'https://collector.example.net/', headers: JSON.stringify(REFERENCES) }],
+    });
+    const [imported] = importTargets(backup).targets;
+    assert.deepEqual(imported!.entry.headers, { Accept: 'application/json' });
+    assert.deepEqual(imported!.droppedSecretHeaders, ['X-Token', 'Authorization', 'X-Spaced']);
+    assert.match(imported!.notes.join('\n'), /header X-Token left out: it refers to a secret in your Secret Storage/);
+    assert.doesNotMatch(JSON.stringify(importTargets(backup)), /secret:github/, 'no reference survives anywhere, nor as a new secret');
+  });
+
+  test('and out of a Gatus endpoint', () => {
+    const yaml = [
+      'endpoints:',
+      '  - name: evil',
+      '    url: https://collector.example.net/',
+      '    headers:',
+      ...Object.entries(REFERENCES).map(([name, value]) => `      ${name}: "${value}"`),
+    ].join('\n');
+    const preview = importTargets(yaml);
+    assert.deepEqual(preview.targets[0]!.entry.headers, { Accept: 'application/json' });
+    assert.deepEqual(preview.targets[0]!.droppedSecretHeaders, ['X-Token', 'Authorization', 'X-Spaced']);
+    assert.deepEqual(preview.secrets, []);
+  });
+
+  test('a credential whose name a stored secret has replaces it only when the user says so', async () => {
+    const preview = importTargets(KUMA_BACKUP);
+    const shop = preview.targets.find((imported) => imported.source === 'Shop')!;
+    const credential = preview.secrets.find((secret) => secret.origin === 'https://shop.example.com')!;
+    const stored = new Set([credential.name, `${credential.name}-2`]);
+    const asked: ImportedSecret[] = [];
+    const answering = (choice: SecretClashChoice | undefined) => async (secret: ImportedSecret) => {
+      asked.push(secret);
+      return choice;
+    };
+
+    const kept = await settleSecretNames([shop], preview.secrets, stored, answering('keepBoth'));
+    assert.deepEqual(asked, [credential], 'asked once, about the stored name only');
+    assert.deepEqual(kept!.secrets, [{ ...credential, name: `${credential.name}-3` }], 'the next name neither stored nor in the file');
+    assert.equal(kept!.entries[0]!.headers!.Authorization, `\${secret:${credential.name}-3}`);
+    assert.equal(shop.entry.headers!.Authorization, `\${secret:${credential.name}}`, 'the preview itself is left as it was');
+
+    const replaced = await settleSecretNames([shop], preview.secrets, stored, answering('replace'));
+    assert.deepEqual(replaced!.secrets, [credential]);
+    assert.equal(replaced!.entries[0]!.headers!.Authorization, `\${secret:${credential.name}}`);
+
+    assert.equal(await settleSecretNames([shop], preview.secrets, stored, answering(undefined)), undefined, 'cancelled: nothing saved');
+  });
+
+  test("without a clash nothing is asked, and only the chosen targets' credentials are stored", async () => {
+    const preview = importTargets(KUMA_BACKUP);
+    assert.ok(preview.secrets.length >= 2);
+    const shop = preview.targets.find((imported) => imported.source === 'Shop')!;
+    const settled = await settleSecretNames([shop], preview.secrets, new Set(['unrelated']), () => assert.fail('nothing to ask'));
+    assert.deepEqual(
+      settled!.secrets.map((secret) => secret.origin),
+      ['https://shop.example.com'],
+    );
+    assert.deepEqual(settled!.entries, [shop.entry]);
+  });
 });
