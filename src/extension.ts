@@ -20,6 +20,7 @@ import { AlertChannelController } from './vscode/notifications/alertChannelContr
 import { NotificationController } from './vscode/notifications/notificationController';
 import { StatusBarController } from './vscode/statusBar/statusBarController';
 import { TARGETS_VIEW_ID, TargetTreeProvider } from './vscode/tree/targetTreeProvider';
+import { showMessage } from './vscode/notifications/editorMessages';
 
 /**
  * What activate() returns when the extension runs under test or from its sources: the services,
@@ -73,7 +74,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
       }
       log.error(problem.message);
       const showLog = vscode.l10n.t('Show Log');
-      void vscode.window.showWarningMessage(problem.message, showLog).then((choice) => choice === showLog && log.show());
+      void showMessage('warning', problem.message, showLog).then((choice) => choice === showLog && log.show());
     },
   });
   const targets = new TargetConfiguration(
@@ -82,7 +83,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
     (problem) => {
       log.warn(problem.message);
       const openSettings = vscode.l10n.t('Open Settings');
-      void vscode.window.showWarningMessage(problem.message, openSettings).then((choice) => {
+      void showMessage('warning', problem.message, openSettings).then((choice) => {
         if (choice !== openSettings) return;
         const command =
           problem.origin.level === 'user' ? 'workbench.action.openSettingsJson' : 'workbench.action.openWorkspaceSettingsFile';

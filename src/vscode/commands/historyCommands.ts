@@ -11,6 +11,7 @@ import type { MonitorService } from '../monitor/monitorService';
 import { CommandId } from './commandIds';
 import { commandRegistrar } from './commandRunner';
 import { targetPickItem } from './targetPicker';
+import { showMessage } from '../notifications/editorMessages';
 
 export interface HistoryCommandServices {
   log: vscode.LogOutputChannel;
@@ -118,7 +119,7 @@ export function registerHistoryCommands(services: HistoryCommandServices): vscod
     const content = await history.exportRange(targetIds, { from: now - RANGE_MS[range], to: now + 1 }, format);
     await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(content));
     log.info(`Exported the history (${range}, ${format}) to ${file.fsPath}.`);
-    if (!args) void vscode.window.showInformationMessage(vscode.l10n.t('History exported to {0}.', vscode.workspace.asRelativePath(file)));
+    if (!args) void showMessage('info', vscode.l10n.t('History exported to {0}.', vscode.workspace.asRelativePath(file)));
     return file;
   }
 

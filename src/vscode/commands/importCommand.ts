@@ -9,6 +9,7 @@ import { ImportError, importTargets, type ImportFormat, type ImportPreview } fro
 import { resolveTarget } from '../../core/targets/target';
 import type { TargetConfiguration } from '../config/targetConfiguration';
 import type { SecretCommands } from './secretCommands';
+import { showMessage } from '../notifications/editorMessages';
 
 /** Arguments for importing without the dialogs (tests, other extensions). */
 export interface ImportTargetsArguments {
@@ -90,7 +91,8 @@ export async function importTargetsCommand(
     await secretCommands.store({ name: secret.name, value: secret.value, origins: [secret.origin] });
   }
   await targets.addAll(chosen.map((imported) => imported.entry));
-  void vscode.window.showInformationMessage(
+  void showMessage(
+    'info',
     vscode.l10n.t(
       'Imported {0} target(s) into your user settings{1}.',
       String(chosen.length),

@@ -15,6 +15,7 @@ import { importTargetsCommand, type ImportTargetsArguments } from './importComma
 import type { SecretCommands } from './secretCommands';
 import { askForTarget, checkInterval, checkTargetUrl } from './targetInput';
 import { targetIdFrom, targetName, type TargetArgument } from './targetPicker';
+import { askModal } from '../notifications/editorMessages';
 
 export interface TargetCommandServices {
   log: vscode.LogOutputChannel;
@@ -119,9 +120,9 @@ export function registerTargetCommands(services: TargetCommandServices): vscode.
     const name = nameOf(id);
     if (options?.confirm !== false) {
       const remove = vscode.l10n.t('Remove');
-      const choice = await vscode.window.showWarningMessage(
+      const choice = await askModal(
         vscode.l10n.t('Remove {0} from Network Monitor?', name),
-        { modal: true, detail: vscode.l10n.t('It is no longer checked. Its history stays until the retention period ends.') },
+        vscode.l10n.t('It is no longer checked. Its history stays until the retention period ends.'),
         remove,
       );
       if (choice !== remove) return false;

@@ -17,6 +17,7 @@ import {
   type EditorProxyValues,
   type StoredProxyCredentials,
 } from './proxyEntries';
+import { showMessage } from '../notifications/editorMessages';
 
 const PROXY_KEYS = ['proxy', 'proxyStrictSSL', 'noProxy', 'proxySupport', 'proxyAuthorization'] as const;
 
@@ -96,7 +97,8 @@ export class ProxyConfiguration implements vscode.Disposable {
       return;
     }
     if (origins.length === 0) {
-      void vscode.window.showInformationMessage(
+      void showMessage(
+        'info',
         vscode.l10n.t(
           'No proxy is set: the checks connect directly. Set "http.proxy" in your user settings (or HTTPS_PROXY in the environment) first.',
         ),

@@ -7,10 +7,12 @@
 import * as vscode from 'vscode';
 import type { RecordedCheck } from '../../core/monitorEngine';
 import type { AlertEvent, MonitorEvent, RecoveredEvent } from '../../core/scheduler/monitorEvent';
+import { neutraliseLinks } from '../../shared/untrustedText';
 import { CommandId } from '../commands/commandIds';
 import type { MonitorSettings } from '../config/monitorSettings';
 import { formatDuration, listNames } from '../format/monitorText';
 import type { MonitorService } from '../monitor/monitorService';
+import { showMessage } from './editorMessages';
 import type { MuteList } from './muteList';
 import { NotificationBatcher, RateLimiter, StateNotificationLedger } from './notificationRules';
 
@@ -191,13 +193,11 @@ export class NotificationController implements vscode.Disposable {
     severity: 'info' | 'warning',
     actions: { title: string; run: () => Thenable<unknown> }[],
   ): void {
-    this.shown.push({ kind, message, targetIds, at: Date.now() });
+    // Recorded as the editor shows it: with every link in what others wrote broken.
+    this.shown.push({ kind, message: neutraliseLinks(message), targetIds, at: Date.now() });
     if (this.shown.length > MAX_KEPT) this.shown.splice(0, this.shown.length - MAX_KEPT);
     const titles = actions.map((action) => action.title);
-    const shown =
-      severity === 'warning'
-        ? vscode.window.showWarningMessage(message, ...titles)
-        : vscode.window.showInformationMessage(message, ...titles);
+    const shown = showMessage(severity, message, ...titles);
     void shown.then((choice) => actions.find((action) => action.title === choice)?.run());
   }
 

@@ -1,0 +1,33 @@
+/**
+ * The one way the extension shows a message in the editor. A message often quotes what others
+ * control (a server's answer, a target's name or address from a workspace, an import file, another
+ * window's notice), and VS Code runs `[label](command:…)` links in notification text, so every
+ * message and detail passes through `neutraliseLinks` here. `npm run lint` refuses a direct call
+ * to `vscode.window.show*Message` anywhere else.
+ */
+import * as vscode from 'vscode';
+import { neutraliseLinks } from '../../shared/untrustedText';
+
+export type MessageSeverity = 'info' | 'warning' | 'error';
+
+/** A notification with buttons; resolves to the title of the one pressed, if any. */
+export function showMessage(severity: MessageSeverity, message: string, ...actions: string[]): Thenable<string | undefined> {
+  const text = neutraliseLinks(message);
+  switch (severity) {
+    case 'info':
+      return vscode.window.showInformationMessage(text, ...actions);
+    case 'warning':
+      return vscode.window.showWarningMessage(text, ...actions);
+    case 'error':
+      return vscode.window.showErrorMessage(text, ...actions);
+  }
+}
+
+/** A modal warning that must be answered; resolves to the title of the button pressed, if any. */
+export function askModal(message: string, detail: string | undefined, ...actions: string[]): Thenable<string | undefined> {
+  return vscode.window.showWarningMessage(
+    neutraliseLinks(message),
+    { modal: true, ...(detail === undefined ? {} : { detail: neutraliseLinks(detail) }) },
+    ...actions,
+  );
+}
