@@ -12,8 +12,11 @@
 /** Square brackets become full-width ones: no `[label](target)` and no reference link can form. */
 const SQUARE_BRACKETS: Readonly<Record<string, string>> = { '[': '\uff3b', ']': '\uff3d' };
 
-/** `<scheme:…>` is an autolink in Markdown; `‹…›` is not. Other angle brackets (`<token>`) stay. */
-const ANGLE_AUTOLINK = /<([a-z][a-z0-9+.-]{1,31}:[^<>\s]*)>/gi;
+/**
+ * `<scheme:…>` is an autolink in Markdown (and `<https://…|label>` a link in Slack); `‹…›` is
+ * neither, closed or not. Other angle brackets (`<token>`) stay.
+ */
+const ANGLE_AUTOLINK = /<([a-z][a-z0-9+.-]{1,31}:[^<>]*)(>?)/gi;
 
 /**
  * A bare `command:` (which no current surface links, but a command URI is the one that acts) gets
@@ -25,6 +28,6 @@ const COMMAND_SCHEME = /\b(command):/gi;
 export function neutraliseLinks(text: string): string {
   return text
     .replace(/[[\]]/g, (bracket) => SQUARE_BRACKETS[bracket]!)
-    .replace(ANGLE_AUTOLINK, '\u2039$1\u203a')
+    .replace(ANGLE_AUTOLINK, (_link, inside: string, close: string) => `\u2039${inside}${close ? '\u203a' : ''}`)
     .replace(COMMAND_SCHEME, '$1\u200b:');
 }

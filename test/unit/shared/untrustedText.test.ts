@@ -23,7 +23,7 @@ function linksInNotification(message: string): string[] {
 }
 
 /** A CommonMark autolink, or a bare command URI a linkifier might pick up. */
-const OTHER_LINK = /<[a-z][a-z0-9+.-]{1,31}:[^<>\s]*>|command:/i;
+const OTHER_LINK = /<[a-z][a-z0-9+.-]{1,31}:|command:/i;
 
 export const HOSTILE_TEXTS = [
   '[x](command:foo)',
@@ -39,6 +39,7 @@ export const HOSTILE_TEXTS = [
   '[x](command:workbench.action.terminal.sendSequence?%7B%22text%22%3A%22id%5Cn%22%7D)',
   '<command:foo>',
   '<https://evil>',
+  '<https://evil|click here>',
   'run command:foo now',
 ];
 
