@@ -20,7 +20,7 @@ import { AlertChannelController } from './vscode/notifications/alertChannelContr
 import { NotificationController } from './vscode/notifications/notificationController';
 import { StatusBarController } from './vscode/statusBar/statusBarController';
 import { TARGETS_VIEW_ID, TargetTreeProvider } from './vscode/tree/targetTreeProvider';
-import { showMessage } from './vscode/notifications/editorMessages';
+import { editorMessageLog, showMessage } from './vscode/notifications/editorMessages';
 
 /**
  * What activate() returns when the extension runs under test or from its sources: the services,
@@ -42,6 +42,8 @@ export interface NetworkMonitorApi {
   ready: Promise<void>;
   /** Milliseconds spent in activate() itself, and from its start until monitoring was running. */
   timings: { activateMs: number; readyMs: number | undefined };
+  /** The last messages this window handed to the editor, exactly as handed. */
+  editorMessages: typeof editorMessageLog;
 }
 
 /** Set once the settings have been read, so the welcome view does not flash before the first read. */
@@ -211,7 +213,20 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
 
   timings.activateMs = performance.now() - activationStart;
   if (context.extensionMode === vscode.ExtensionMode.Production) return undefined;
-  return { settings, targets, monitor, tree, statusBar, notifications, alertChannels, mutes, api, ready, timings };
+  return {
+    settings,
+    targets,
+    monitor,
+    tree,
+    statusBar,
+    notifications,
+    alertChannels,
+    mutes,
+    api,
+    ready,
+    timings,
+    editorMessages: editorMessageLog,
+  };
 }
 
 /** Stops checking and writes the history to disk before the extension host exits. */

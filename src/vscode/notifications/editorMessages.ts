@@ -10,9 +10,20 @@ import { neutraliseLinks } from '../../shared/untrustedText';
 
 export type MessageSeverity = 'info' | 'warning' | 'error';
 
+const MAX_KEPT = 50;
+
+/** The last messages handed to the editor, exactly as handed, newest last (the test API reads them). */
+export const editorMessageLog: { severity: MessageSeverity | 'modal'; text: string }[] = [];
+
+function logged(severity: MessageSeverity | 'modal', text: string): string {
+  editorMessageLog.push({ severity, text });
+  if (editorMessageLog.length > MAX_KEPT) editorMessageLog.splice(0, editorMessageLog.length - MAX_KEPT);
+  return text;
+}
+
 /** A notification with buttons; resolves to the title of the one pressed, if any. */
 export function showMessage(severity: MessageSeverity, message: string, ...actions: string[]): Thenable<string | undefined> {
-  const text = neutraliseLinks(message);
+  const text = logged(severity, neutraliseLinks(message));
   switch (severity) {
     case 'info':
       return vscode.window.showInformationMessage(text, ...actions);
@@ -26,7 +37,7 @@ export function showMessage(severity: MessageSeverity, message: string, ...actio
 /** A modal warning that must be answered; resolves to the title of the button pressed, if any. */
 export function askModal(message: string, detail: string | undefined, ...actions: string[]): Thenable<string | undefined> {
   return vscode.window.showWarningMessage(
-    neutraliseLinks(message),
+    logged('modal', neutraliseLinks(message)),
     { modal: true, ...(detail === undefined ? {} : { detail: neutraliseLinks(detail) }) },
     ...actions,
   );

@@ -7,7 +7,6 @@
 import * as vscode from 'vscode';
 import type { RecordedCheck } from '../../core/monitorEngine';
 import type { AlertEvent, MonitorEvent, RecoveredEvent } from '../../core/scheduler/monitorEvent';
-import { neutraliseLinks } from '../../shared/untrustedText';
 import { CommandId } from '../commands/commandIds';
 import type { MonitorSettings } from '../config/monitorSettings';
 import { formatDuration, listNames } from '../format/monitorText';
@@ -193,8 +192,7 @@ export class NotificationController implements vscode.Disposable {
     severity: 'info' | 'warning',
     actions: { title: string; run: () => Thenable<unknown> }[],
   ): void {
-    // Recorded as the editor shows it: with every link in what others wrote broken.
-    this.shown.push({ kind, message: neutraliseLinks(message), targetIds, at: Date.now() });
+    this.shown.push({ kind, message, targetIds, at: Date.now() });
     if (this.shown.length > MAX_KEPT) this.shown.splice(0, this.shown.length - MAX_KEPT);
     const titles = actions.map((action) => action.title);
     const shown = showMessage(severity, message, ...titles);

@@ -1,8 +1,7 @@
 /**
  * Text others wrote never becomes a link in an editor message: each variant of link syntax goes
- * through `neutraliseLinks`, then through VS Code's own notification parsing (its newline rule and
- * its link pattern, copied from src/vs/workbench/common/notifications.ts and
- * src/vs/base/common/linkedText.ts), and no link may come out while every word stays readable.
+ * through `neutraliseLinks`, then through VS Code's own notification parsing
+ * (test/support/notificationLinks.ts), and no link may come out while every word stays readable.
  * The lint rule that sends every message through editorMessages.ts is checked with planted code.
  */
 import assert from 'node:assert/strict';
@@ -12,20 +11,12 @@ import { ESLint } from 'eslint';
 import { DEFAULT_TARGET_DEFAULTS } from '../../../src/core/targets/target';
 import { neutraliseLinks } from '../../../src/shared/untrustedText';
 import { collectTargets } from '../../../src/vscode/config/targetEntries';
-
-/** VS Code's LINK_REGEX (linkedText.ts): `[label](https://…|command:…|file:… "title")`. */
-const VSCODE_LINK = /\[([^\]]+)\]\(((?:https?:\/\/|command:|file:)[^)\s]+)(?: (["'])(.+?)(\3))?\)/gi;
-
-/** The links VS Code would draw in a notification whose message is `message`. */
-function linksInNotification(message: string): string[] {
-  const shown = message.replace(/(\r\n|\n|\r)/gm, ' ').trim();
-  return [...shown.matchAll(VSCODE_LINK)].map((match) => match[2]!);
-}
+import { linksInNotification } from '../../support/notificationLinks';
 
 /** A CommonMark autolink, or a bare command URI a linkifier might pick up. */
 const OTHER_LINK = /<[a-z][a-z0-9+.-]{1,31}:|command:/i;
 
-export const HOSTILE_TEXTS = [
+const HOSTILE_TEXTS = [
   '[x](command:foo)',
   '[x](https://evil)',
   '[Open runbook](command:workbench.action.openSettings)',

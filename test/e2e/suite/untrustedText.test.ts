@@ -1,0 +1,74 @@
+/**
+ * What others control, in a real extension host: a server on 127.0.0.1 whose JSON answer is a
+ * command link, and a target named with links, reach the editor's warning, down and recovery
+ * messages with no link VS Code would draw (its own pattern, test/support/notificationLinks.ts)
+ * and with their words kept.
+ */
+import * as assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as vscode from 'vscode';
+import type { NetworkMonitorApi } from '../../../src/extension';
+import { linksInNotification } from '../../support/notificationLinks';
+import { eventually, WAIT_MS } from './eventually';
+
+const EXTENSION_ID = 'network-monitor.network-monitor';
+const DEFAULTS = ['defaults.interval', 'defaults.timeout', 'defaults.retries', 'defaults.alertThreshold'];
+const HOSTILE_NAME = 'Linked [Docs](https://evil.test/) API <command:foo>';
+const RUNBOOK = '[Open runbook](command:workbench.action.openSettings)';
+
+function config(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration('networkMonitor');
+}
+
+describe('Text others wrote, in the editor', function () {
+  this.timeout(3 * WAIT_MS);
+  let monitor: NetworkMonitorApi;
+  let server: Server;
+  let url: string;
+  let status = RUNBOOK;
+
+  before(async () => {
+    const extension = vscode.extensions.getExtension<NetworkMonitorApi>(EXTENSION_ID);
+    assert.ok(extension, `${EXTENSION_ID} is not loaded.`);
+    monitor = await extension.activate();
+    await monitor.ready;
+    server = createServer((_request, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ status }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
+    const global = vscode.ConfigurationTarget.Global;
+    await config().update('defaults.interval', 1, global);
+    await config().update('defaults.timeout', 2_000, global);
+    await config().update('defaults.retries', 0, global);
+    await config().update('defaults.alertThreshold', 2, global);
+  });
+
+  after(async () => {
+    for (const key of ['targets', 'alertChannels', ...DEFAULTS]) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('a server answering a command link and a target named with links give warning, down and recovery messages with no live link', async () => {
+    const logged = monitor.editorMessages.length;
+    const shown = monitor.notifications.shown.length;
+    const kinds = (): string[] => monitor.notifications.shown.slice(shown).map((notification) => notification.kind);
+    await config().update('targets', [{ url, name: HOSTILE_NAME, jsonPath: '$.status', equals: 'ok' }], vscode.ConfigurationTarget.Global);
+    await eventually('a down notification is shown', () => kinds().includes('down'));
+    status = 'ok';
+    await eventually('a recovery notification is shown', () => kinds().includes('recovered'));
+    assert.ok(kinds().includes('warning'), 'the 1 s interval is warned about, with the name');
+
+    const texts = monitor.editorMessages.slice(logged).map((message) => message.text);
+    for (const text of texts) assert.deepEqual(linksInNotification(text), [], `a link is left in: ${text}`);
+    const aboutTarget = texts.filter((text) => text.includes('Docs') && text.includes('evil.test'));
+    assert.ok(aboutTarget.length >= 3, `the warning, down and recovery messages name the target: ${texts.join('\n')}`);
+    assert.ok(
+      aboutTarget.some((text) => text.includes('Open runbook') && text.includes('workbench.action.openSettings')),
+      'the down message still says what the server answered',
+    );
+  });
+});
