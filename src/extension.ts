@@ -20,6 +20,7 @@ import { AlertChannelController } from './vscode/notifications/alertChannelContr
 import { NotificationController } from './vscode/notifications/notificationController';
 import { StatusBarController } from './vscode/statusBar/statusBarController';
 import { TARGETS_VIEW_ID, TargetTreeProvider } from './vscode/tree/targetTreeProvider';
+import { ownArguments } from './vscode/commands/commandArguments';
 import { editorMessageLog, showMessage } from './vscode/notifications/editorMessages';
 
 /**
@@ -42,6 +43,8 @@ export interface NetworkMonitorApi {
   ready: Promise<void>;
   /** Milliseconds spent in activate() itself, and from its start until monitoring was running. */
   timings: { activateMs: number; readyMs: number | undefined };
+  /** Marks command arguments as Network Monitor's own, so the commands that change secrets, channels, settings or files take them. */
+  ownArguments: typeof ownArguments;
   /** The last messages this window handed to the editor, exactly as handed. */
   editorMessages: typeof editorMessageLog;
 }
@@ -225,6 +228,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
     api,
     ready,
     timings,
+    ownArguments,
     editorMessages: editorMessageLog,
   };
 }

@@ -11,7 +11,7 @@ import type { TargetConfiguration } from '../config/targetConfiguration';
 import type { SecretCommands } from './secretCommands';
 import { showMessage } from '../notifications/editorMessages';
 
-/** Arguments for importing without the dialogs (tests, other extensions). */
+/** Arguments for importing without the dialogs; only from our own code and tests (commandArguments.ts). */
 export interface ImportTargetsArguments {
   file: vscode.Uri | string;
   format?: ImportFormat;

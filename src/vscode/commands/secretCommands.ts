@@ -13,7 +13,7 @@ import { askModal, showMessage } from '../notifications/editorMessages';
 const SECRET_NAMES_KEY = 'networkMonitor.secretNames';
 const SECRET_NAME = /^[\w.-]{1,64}$/;
 
-/** Arguments for storing a secret without the interactive steps (tests, other extensions). */
+/** Arguments for storing a secret without the interactive steps; only from our own code and tests (commandArguments.ts). */
 export interface StoreSecretArguments {
   name: string;
   value: string;

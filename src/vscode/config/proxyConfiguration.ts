@@ -78,7 +78,7 @@ export class ProxyConfiguration implements vscode.Disposable {
 
   /**
    * Set Proxy Credentials: a user name and password for the proxy in use, kept for that proxy
-   * only. With `args` (tests, other extensions) nothing is asked; the proxy must be one in use.
+   * only. With `args` (our own code and tests: commandArguments.ts) nothing is asked; the proxy must be one in use.
    */
   async setCredentials(args?: { username: string; password: string; origin?: string }): Promise<void> {
     const origins = proxyOrigins(this.readValues(), this.env);

@@ -26,7 +26,7 @@ interface ChannelEntry {
   template?: string;
 }
 
-/** Arguments for adding a channel without the interactive steps (tests, other extensions). */
+/** Arguments for adding a channel without the interactive steps; only from our own code and tests (commandArguments.ts). */
 export interface AddAlertChannelArguments {
   name: string;
   format: AlertChannelFormat;

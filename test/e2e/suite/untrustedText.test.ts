@@ -2,11 +2,15 @@
  * What others control, in a real extension host: a server on 127.0.0.1 whose JSON answer is a
  * command link, and a target named with links, reach the editor's warning, down and recovery
  * messages with no link VS Code would draw (its own pattern, test/support/notificationLinks.ts)
- * and with their words kept.
+ * and with their words kept. Commands run with arguments the way a `command:` link runs them
+ * (plain JSON, not made by Network Monitor) refuse them and change nothing.
  */
 import * as assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { NetworkMonitorApi } from '../../../src/extension';
 import { linksInNotification } from '../../support/notificationLinks';
@@ -70,5 +74,29 @@ describe('Text others wrote, in the editor', function () {
       aboutTarget.some((text) => text.includes('Open runbook') && text.includes('workbench.action.openSettings')),
       'the down message still says what the server answered',
     );
+  });
+
+  it('commands run with arguments that did not come from Network Monitor, as a command link runs them, change nothing', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'nm-linked-'));
+    const logged = monitor.editorMessages.length;
+    try {
+      const file = vscode.Uri.file(join(folder, 'history.csv'));
+      const targetsBefore = config().inspect('targets')?.globalValue;
+      await vscode.commands.executeCommand('networkMonitor.addAlertChannel', {
+        name: 'linked',
+        format: 'slack',
+        url: 'http://127.0.0.1:9/hook',
+      });
+      await vscode.commands.executeCommand('networkMonitor.exportHistory', { format: 'csv', range: '1h', file });
+      await vscode.commands.executeCommand('networkMonitor.addTarget', { url: 'http://127.0.0.1:9/linked' });
+      assert.ok(!monitor.alertChannels.channelNames.includes('linked'), 'no alert channel was added');
+      assert.equal(config().inspect('alertChannels')?.globalValue, undefined, 'the channel settings are untouched');
+      assert.ok(!existsSync(file.fsPath), 'no file was written');
+      assert.deepEqual(config().inspect('targets')?.globalValue, targetsBefore, 'the target settings are untouched');
+      const refusals = monitor.editorMessages.slice(logged).filter((message) => message.text.includes('did not come from Network Monitor'));
+      assert.equal(refusals.length, 3, 'each refusal is said');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
