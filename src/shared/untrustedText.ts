@@ -9,8 +9,12 @@
  * words stay readable, and nothing is left for any Markdown flavour to turn into a link.
  */
 
-/** Square brackets become full-width ones: no `[label](target)` and no reference link can form. */
-const SQUARE_BRACKETS: Readonly<Record<string, string>> = { '[': '\uff3b', ']': '\uff3d' };
+/**
+ * Square brackets become `⁅` and `⁆` (brackets with quill): no `[label](target)` and no reference
+ * link can form. Full-width brackets were tried first, but a desktop without CJK fonts draws them
+ * as empty boxes; these two are in DejaVu, the fallback font of such a desktop.
+ */
+const SQUARE_BRACKETS: Readonly<Record<string, string>> = { '[': '\u2045', ']': '\u2046' };
 
 /**
  * `<scheme:…>` is an autolink in Markdown (and `<https://…|label>` a link in Slack); `‹…›` is
