@@ -6,7 +6,7 @@
  * (plain JSON, not made by Network Monitor) refuse them and change nothing.
  */
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -81,20 +81,29 @@ describe('Text others wrote, in the editor', function () {
     const logged = monitor.editorMessages.length;
     try {
       const file = vscode.Uri.file(join(folder, 'history.csv'));
+      const backup = join(folder, 'kuma-backup.json');
+      const monitors = [{ id: 1, name: 'Linked import', type: 'http', url: 'http://127.0.0.1:9/imported', interval: 60, active: true }];
+      writeFileSync(backup, JSON.stringify({ version: '1.23.16', monitorList: monitors }));
+      const ownChannel = monitor.ownArguments({ name: 'kept', format: 'slack', url: 'http://127.0.0.1:9/kept' });
+      await vscode.commands.executeCommand('networkMonitor.addAlertChannel', ownChannel);
+      const channelsBefore = config().inspect('alertChannels')?.globalValue;
       const targetsBefore = config().inspect('targets')?.globalValue;
-      await vscode.commands.executeCommand('networkMonitor.addAlertChannel', {
-        name: 'linked',
-        format: 'slack',
-        url: 'http://127.0.0.1:9/hook',
-      });
-      await vscode.commands.executeCommand('networkMonitor.exportHistory', { format: 'csv', range: '1h', file });
-      await vscode.commands.executeCommand('networkMonitor.addTarget', { url: 'http://127.0.0.1:9/linked' });
-      assert.ok(!monitor.alertChannels.channelNames.includes('linked'), 'no alert channel was added');
-      assert.equal(config().inspect('alertChannels')?.globalValue, undefined, 'the channel settings are untouched');
+
+      // What a command link passes: JSON (a file argument arrives as a URI, as VS Code revives it).
+      const linked: [command: string, argument: unknown][] = [
+        ['networkMonitor.addAlertChannel', { name: 'linked', format: 'slack', url: 'http://127.0.0.1:9/hook' }],
+        ['networkMonitor.removeAlertChannel', { name: 'kept' }],
+        ['networkMonitor.exportHistory', { format: 'csv', range: '1h', file }],
+        ['networkMonitor.addTarget', { url: 'http://127.0.0.1:9/linked' }],
+        ['networkMonitor.importTargets', { file: backup, all: true }],
+      ];
+      for (const [command, argument] of linked) await vscode.commands.executeCommand(command, argument);
+      assert.deepEqual(monitor.alertChannels.channelNames, ['kept'], 'no alert channel was added or removed');
+      assert.deepEqual(config().inspect('alertChannels')?.globalValue, channelsBefore, 'the channel settings are untouched');
       assert.ok(!existsSync(file.fsPath), 'no file was written');
       assert.deepEqual(config().inspect('targets')?.globalValue, targetsBefore, 'the target settings are untouched');
       const refusals = monitor.editorMessages.slice(logged).filter((message) => message.text.includes('did not come from Network Monitor'));
-      assert.equal(refusals.length, 3, 'each refusal is said');
+      assert.equal(refusals.length, linked.length, 'each refusal is said');
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
