@@ -86,6 +86,11 @@ describe('Text others wrote, in the editor', function () {
       writeFileSync(backup, JSON.stringify({ version: '1.23.16', monitorList: monitors }));
       const ownChannel = monitor.ownArguments({ name: 'kept', format: 'slack', url: 'http://127.0.0.1:9/kept' });
       await vscode.commands.executeCommand('networkMonitor.addAlertChannel', ownChannel);
+      await config().update('targets', [{ url, name: 'Kept target' }], vscode.ConfigurationTarget.Global);
+      const id = await eventually(
+        'the target to be read',
+        () => monitor.targets.targets.find((configured) => configured.target.name === 'Kept target')?.target.id,
+      );
       const channelsBefore = config().inspect('alertChannels')?.globalValue;
       const targetsBefore = config().inspect('targets')?.globalValue;
 
@@ -96,12 +101,35 @@ describe('Text others wrote, in the editor', function () {
         ['networkMonitor.exportHistory', { format: 'csv', range: '1h', file }],
         ['networkMonitor.addTarget', { url: 'http://127.0.0.1:9/linked' }],
         ['networkMonitor.importTargets', { file: backup, all: true }],
+        ['networkMonitor.storeSecret', { name: 'linkedToken', value: 'from-a-link', origins: [new URL(url).origin] }],
+        ['networkMonitor.setProxyCredentials', { username: 'linked', password: 'from-a-link' }],
       ];
       for (const [command, argument] of linked) await vscode.commands.executeCommand(command, argument);
+      // A link cannot skip Remove Target's question (which a test host refuses to show: the command fails) nor Edit Target's steps.
+      const removed = await vscode.commands.executeCommand('networkMonitor.removeTarget', id, { confirm: false });
+      assert.notEqual(removed, true, 'the target was not removed without asking');
+      let editDone = false;
+      const editing = Promise.resolve(
+        vscode.commands.executeCommand('networkMonitor.editTarget', id, { name: 'renamed by a link' }),
+      ).finally(() => (editDone = true));
+      await eventually('the edit steps to open and be closed', async () => {
+        await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+        return editDone;
+      });
+      assert.equal(await editing, undefined, 'nothing was edited');
       assert.deepEqual(monitor.alertChannels.channelNames, ['kept'], 'no alert channel was added or removed');
       assert.deepEqual(config().inspect('alertChannels')?.globalValue, channelsBefore, 'the channel settings are untouched');
       assert.ok(!existsSync(file.fsPath), 'no file was written');
       assert.deepEqual(config().inspect('targets')?.globalValue, targetsBefore, 'the target settings are untouched');
+
+      // No secret was stored: a header that uses it stays unresolved once the settings are read again.
+      const secretUser = { url: `${url}?private`, name: 'Secret user', headers: { Authorization: 'Bearer ${secret:linkedToken}' } };
+      await config().update('targets', [{ url, name: 'Read again' }, secretUser], vscode.ConfigurationTarget.Global);
+      await eventually('the settings to be read again', () =>
+        monitor.targets.targets.some((configured) => configured.target.name === 'Read again'),
+      );
+      for (const { target } of monitor.targets.targets)
+        assert.notEqual(target.http?.headers.authorization, 'Bearer from-a-link', target.name);
       const refusals = monitor.editorMessages.slice(logged).filter((message) => message.text.includes('did not come from Network Monitor'));
       assert.equal(refusals.length, linked.length, 'each refusal is said');
     } finally {
