@@ -373,15 +373,14 @@ describe('Targets through the commands', function () {
     await eventually('the good entry is UP', async () => monitor.monitor.snapshot((await nodes(monitor))[0]!.targetId)?.status === 'UP');
   });
 
+  /** Stores the secret `suiteToken` (abc123), bound to the suite's site. */
+  async function storeSuiteToken(): Promise<void> {
+    const args = await own({ name: 'suiteToken', value: 'abc123', origins: [new URL(site.url).origin] });
+    await vscode.commands.executeCommand('networkMonitor.storeSecret', args);
+  }
+
   it('a secret header is resolved from SecretStorage for the origin it was stored for, and never written to settings', async () => {
-    await vscode.commands.executeCommand(
-      'networkMonitor.storeSecret',
-      await own({
-        name: 'suiteToken',
-        value: 'abc123',
-        origins: [new URL(site.url).origin],
-      }),
-    );
+    await storeSuiteToken();
     const entry = { url: `${site.url}private`, headers: { Authorization: 'Bearer ${secret:suiteToken}' } };
     await config().update('targets', [entry], vscode.ConfigurationTarget.Global);
     await eventually(
@@ -398,14 +397,7 @@ describe('Targets through the commands', function () {
     await elsewhere.start();
     try {
       await config().update('targets', undefined, vscode.ConfigurationTarget.Global);
-      await vscode.commands.executeCommand(
-        'networkMonitor.storeSecret',
-        await own({
-          name: 'suiteToken',
-          value: 'abc123',
-          origins: [new URL(site.url).origin],
-        }),
-      );
+      await storeSuiteToken();
       const entry = { url: elsewhere.url, name: 'repository target', headers: { 'X-Token': '${secret:suiteToken}' } };
       await config().update('targets', [entry], vscode.ConfigurationTarget.Workspace);
       const held = await eventually('the entry is held back as refused', async () =>
