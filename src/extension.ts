@@ -9,6 +9,7 @@ import { createApiDataSource } from './core/api/apiDataSource';
 import { ApiController } from './vscode/api/apiController';
 import { registerCommands } from './vscode/commands/monitorCommands';
 import { SecretCommands } from './vscode/commands/secretCommands';
+import { EntryApprovals } from './vscode/config/entryApprovals';
 import { MonitorSettings } from './vscode/config/monitorSettings';
 import { ProxyConfiguration } from './vscode/config/proxyConfiguration';
 import { secretLookupFrom, TargetConfiguration } from './vscode/config/targetConfiguration';
@@ -61,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
   const settings = new MonitorSettings();
   const mutes = new MuteList(context.globalState);
   const proxy = new ProxyConfiguration(context.secrets, log);
+  const approvals = new EntryApprovals(context.globalState);
   const monitor = new MonitorService({
     storageDirectory: context.globalStorageUri.fsPath,
     wasmPath: join(context.extensionPath, 'dist', 'sql-wasm.wasm'),
@@ -69,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
     log,
     // The writer checks other windows' targets too; their secret references resolve from the shared store.
     secretLookup: secretLookupFrom(context.secrets),
+    approvedEntries: approvals.approved,
     proxy: proxy.current,
     // VS Code's own setting (on by default), read as an application setting: the user's value only.
     systemCertificates: () => vscode.workspace.getConfiguration('http').inspect<boolean>('systemCertificates')?.globalValue !== false,
@@ -85,10 +88,14 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
   const targets = new TargetConfiguration(
     settings,
     context.secrets,
+    approvals,
     (problem) => {
       log.warn(problem.message);
       const openSettings = vscode.l10n.t('Open Settings');
-      void showMessage('warning', problem.message, openSettings).then((choice) => {
+      const review = vscode.l10n.t('Review…');
+      const actions = problem.approval ? [review, openSettings] : [openSettings];
+      void showMessage('warning', problem.message, ...actions).then((choice) => {
+        if (choice === review) void approvals.approve(targets.pendingApprovals(), problem.approval?.key);
         if (choice !== openSettings) return;
         const command =
           problem.origin.level === 'user' ? 'workbench.action.openSettingsJson' : 'workbench.action.openWorkspaceSettingsFile';
@@ -153,6 +160,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
     api,
     proxy,
     alertChannels,
+    approvals,
   });
 
   // In the order built; torn down in reverse (the monitor flushes the history on its way out).
@@ -161,6 +169,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
     settings,
     mutes,
     proxy,
+    approvals,
     monitor,
     targets,
     targetsSubscription,

@@ -45,7 +45,10 @@ export function withCommandLineHeaders(target: Target, headers: Readonly<Record<
   const names = Object.keys(headers);
   if (target.http === null || names.length === 0) return target;
   const secretHeaderNames = [...new Set([...target.http.secretHeaderNames, ...names])];
-  return { ...target, http: { ...target.http, headers: { ...target.http.headers, ...headers }, secretHeaderNames } };
+  // The whole value, and the credential after an auth scheme ("Bearer abc" -> "abc"), are hidden in messages.
+  const credentials = Object.values(headers).flatMap((value) => [value, value.replace(/^\S+\s+/, '')]);
+  const secretValues = [...new Set([...target.http.secretValues, ...credentials])];
+  return { ...target, http: { ...target.http, headers: { ...target.http.headers, ...headers }, secretHeaderNames, secretValues } };
 }
 
 /**

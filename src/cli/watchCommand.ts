@@ -24,7 +24,7 @@ import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target } from '../core/tar
 import { numberOption, parseArgs, textOption, UsageError, type ParsedArgs } from './args';
 import { buildReport, formatReportTable } from './report';
 import { headerOptions, loadConfigTargets, TARGET_OPTIONS_USAGE, withCommandLineHeaders } from './targetOptions';
-import { ensurePrivateDirectory } from '../core/store/privateFiles';
+import { ensurePrivateDirectory, UnsafeDirectoryError } from '../core/store/privateFiles';
 
 export const WATCH_USAGE = `Usage:
   network-monitor watch URL... [--config FILE] [--header 'Name: value']...
@@ -133,6 +133,16 @@ async function settingsFromArgs(args: ParsedArgs, io: WatchIo): Promise<WatchSet
   return { targets: targets.map((target) => withCommandLineHeaders(target, headers)), intervalSeconds, durationSeconds, threshold };
 }
 
+/** The --data-dir's real path, made private; another user's folder is refused with the reason, not a stack. */
+async function privateDataDirectory(directory: string): Promise<string> {
+  try {
+    return await ensurePrivateDirectory(directory);
+  } catch (error) {
+    if (error instanceof UnsafeDirectoryError) throw new UsageError(`${error.message} (--data-dir)`);
+    throw error;
+  }
+}
+
 export interface WatchFiles {
   /** sql.js's WebAssembly; the copy in node_modules when absent. */
   wasmPath?: string;
@@ -205,8 +215,7 @@ export async function runWatchCommand(
   const retries = numberOption(args, 'retries', 1, { min: 0, integer: true });
   const apiPort = args.options.has('api-port') ? numberOption(args, 'api-port', 0, { min: 0, integer: true }) : undefined;
   if (apiPort !== undefined && apiPort > 65535) throw new UsageError('--api-port must be a port number from 0 to 65535.');
-  const dataDir = resolve(String(args.options.get('data-dir') ?? join(homedir(), '.network-monitor')));
-  await ensurePrivateDirectory(dataDir);
+  const dataDir = await privateDataDirectory(resolve(String(args.options.get('data-dir') ?? join(homedir(), '.network-monitor'))));
 
   const write = (line: string): void => void io.output.write(line + '\n');
   const store = await SqlJsHistoryStore.open({

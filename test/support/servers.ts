@@ -125,3 +125,39 @@ export async function startDelayServer(delayMs: number): Promise<RunningServer &
   });
   return { ...server, serverTimes };
 }
+
+/** One request as an echo server received it. */
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * A server that answers every request with all it received (method, path, headers, body) as
+ * JSON, as httpbin's /anything does, and records it; `/unsupported-redirect` instead redirects to
+ * an ftp:// URL carrying the request's headers, URL-encoded, so a Location quotes them too.
+ */
+export async function startEchoServer(): Promise<RunningServer & { received: ReceivedRequest[] }> {
+  const received: ReceivedRequest[] = [];
+  const server = await startHttpServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const echo: ReceivedRequest = {
+        method: request.method ?? '',
+        url: request.url ?? '',
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      received.push(echo);
+      if (request.url === '/unsupported-redirect') {
+        response.writeHead(302, { location: `ftp://echo.test/?headers=${encodeURIComponent(JSON.stringify(echo.headers))}` }).end();
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ echo }));
+    });
+  });
+  return { ...server, received };
+}

@@ -6,7 +6,6 @@
 import type { PointElement } from 'chart.js';
 import {
   DEFAULT_MAX_POINTS,
-  RANGE_MS,
   isHostToWebviewMessage,
   type DashboardTarget,
   type DashboardTargetState,
@@ -18,7 +17,7 @@ import {
 import { appendLiveCheck } from '../../src/shared/seriesDownsampling';
 import { el } from './dom';
 import { RequestTracker } from './logic/requestTracker';
-import { pointsPerTarget } from './logic/chartData';
+import { pointsPerTarget, visibleTimeWindow } from './logic/chartData';
 import { restoreUiState, shownTargetIds, toggleTarget, type UiState } from './logic/uiState';
 import { readChartTheme, watchTheme } from './theme';
 import type { HostConnection } from './vscodeApi';
@@ -310,7 +309,7 @@ export class DashboardApp {
     const first = this.firstSeriesAt > 0 && !this.firstChartDrawn;
     if (first) performance.mark('nm-draw-start');
     const { seriesList, from, to } = this.visibleWindow();
-    this.responseChart.update(seriesList, this.targetsById, this.ui.range, from, to);
+    this.responseChart.update(seriesList, this.targetsById, from, to);
     if (!first) {
       this.drawDetails();
       return;
@@ -330,8 +329,7 @@ export class DashboardApp {
   private visibleWindow(): { shown: string[]; seriesList: SeriesColumns[]; from: number; to: number } {
     const shown = this.shownIds();
     const seriesList = shown.map((id) => this.series.get(id)).filter((s): s is SeriesColumns => s !== undefined);
-    const to = Math.max(Date.now(), ...seriesList.map((s) => s.to));
-    return { shown, seriesList, from: to - RANGE_MS[this.ui.range], to };
+    return { shown, seriesList, ...visibleTimeWindow(this.ui.range, seriesList, Date.now()) };
   }
 
   private drawDetails(): void {
@@ -341,7 +339,6 @@ export class DashboardApp {
       focused !== null ? this.series.get(focused) : undefined,
       shown.map((id) => this.targetsById.get(id)!).filter(Boolean),
       focused,
-      this.ui.range,
       from,
       to,
     );

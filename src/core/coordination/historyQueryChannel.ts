@@ -44,12 +44,28 @@ import { writePrivateFileAtomically } from '../store/privateFiles';
 export const QUERY_ADDRESS_FILE = 'history-queries.json';
 /** Each writer's socket in the storage folder: `history-<random>.sock`. */
 const SOCKET_FILE = /^history-[0-9a-f]+\.sock$/;
+/**
+ * When the storage folder's path is too long for a socket, the writer listens in a folder of its
+ * own in the temp folder instead, made by mkdtemp (0700: no other user can reach the socket, nor
+ * squat or remove it) and removed when it closes. A crash leaves one behind, removed by the next
+ * writer that needs one.
+ */
+const TEMPORARY_FOLDER_PREFIX = 'network-monitor-';
+const TEMPORARY_FOLDER = /^network-monitor-[A-Za-z0-9]{6}$/;
+const TEMPORARY_SOCKET = 'history.sock';
+/** Earlier versions put the socket itself in the shared temp folder: `network-monitor-<random>.sock`. */
+const OLD_TEMPORARY_SOCKET = /^network-monitor-[0-9a-f]{16}\.sock$/;
+/** A temporary folder without a socket may be a writer's between mkdtemp and listen; after this, it is a leftover. */
+const SOCKETLESS_FOLDER_AGE_MS = 60_000;
+/** How long a leftover's socket may take to answer before it counts as a live writer's. */
+const LIVENESS_PROBE_MS = 1_000;
 /** Unix socket paths are limited to about 104 bytes (macOS) or 108 (Linux). */
 const MAX_SOCKET_PATH_BYTES = 100;
 /** A question is a few hundred bytes; anything longer is not one. */
 const MAX_QUESTION_BYTES = 64 * 1024;
 /** An answer can be a week's export of every target: bounded, but generously. */
 const MAX_ANSWER_BYTES = 512 * 1024 * 1024;
+/** Connections at once; when all are taken, the oldest that has not given the token yet makes room. */
 const MAX_CONNECTIONS = 64;
 /** A reader whose answers pile up unread is dropped rather than held in the writer's memory. */
 const MAX_UNREAD_ANSWER_BYTES = 256 * 1024 * 1024;
@@ -162,20 +178,84 @@ function sameToken(given: unknown, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Where a writer listens, and the private folder it made for that outside the storage folder, if any. */
+interface ListeningPlace {
+  socket: string;
+  temporaryFolder?: string;
+}
+
 /**
  * A socket path of this writer's own, which nobody else can predict or squat: in the private
- * folder when it fits, else in the temp folder. Never a fixed name: closing a Unix socket server
- * unlinks its path, so a writer that wakes from a freeze and closes must not remove the socket of
- * the writer that took over.
+ * folder when it fits, else in a private folder of its own in the temp folder. Never a fixed name:
+ * closing a Unix socket server unlinks its path, so a writer that wakes from a freeze and closes
+ * must not remove the socket of the writer that took over.
  */
-function socketPathFor(directory: string): string {
+async function listeningPlaceFor(directory: string, temporaryRoot: string): Promise<ListeningPlace> {
   const random = randomBytes(8).toString('hex');
-  if (process.platform === 'win32') return `\\\\.\\pipe\\network-monitor-${random}`;
+  if (process.platform === 'win32') return { socket: `\\\\.\\pipe\\network-monitor-${random}` };
   const inFolder = join(directory, `history-${random}.sock`);
-  return Buffer.byteLength(inFolder) <= MAX_SOCKET_PATH_BYTES ? inFolder : join(tmpdir(), `network-monitor-${random}.sock`);
+  if (Buffer.byteLength(inFolder) <= MAX_SOCKET_PATH_BYTES) return { socket: inFolder };
+  await removeLeftoverTemporarySockets(temporaryRoot);
+  const temporaryFolder = await fs.mkdtemp(join(temporaryRoot, TEMPORARY_FOLDER_PREFIX));
+  return { socket: join(temporaryFolder, TEMPORARY_SOCKET), temporaryFolder };
+}
+
+/**
+ * Removes what writers that crashed left in the temp folder: this user's folders whose socket no
+ * longer answers (or that never got one), and sockets of earlier versions. Another user's files, a
+ * symlink, and a socket a live writer answers on are left alone.
+ */
+async function removeLeftoverTemporarySockets(temporaryRoot: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.readdir(temporaryRoot);
+  } catch {
+    return;
+  }
+  const uid = process.getuid?.();
+  for (const name of names) {
+    const folder = TEMPORARY_FOLDER.test(name);
+    if (!folder && !OLD_TEMPORARY_SOCKET.test(name)) continue;
+    const path = join(temporaryRoot, name);
+    try {
+      const stat = await fs.lstat(path);
+      if (stat.uid !== uid || !(folder ? stat.isDirectory() : stat.isSocket())) continue;
+      const socket = folder ? join(path, TEMPORARY_SOCKET) : path;
+      const hasSocket = await fs.lstat(socket).then(
+        () => true,
+        () => false,
+      );
+      if (hasSocket ? await socketAnswers(socket) : Date.now() - stat.mtimeMs < SOCKETLESS_FOLDER_AGE_MS) continue;
+      await fs.rm(path, { recursive: true, force: true });
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+}
+
+/** Whether a process listens on the socket (a crashed writer's socket refuses connections). */
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createConnection(path);
+    const settle = (answers: boolean): void => {
+      clearTimeout(timer);
+      probe.destroy();
+      resolve(answers);
+    };
+    // A socket too busy to answer at once is still somebody's.
+    const timer = setTimeout(() => settle(true), LIVENESS_PROBE_MS);
+    timer.unref();
+    probe.once('connect', () => settle(true));
+    probe.once('error', () => settle(false));
+  });
 }
 
 // ---- The writer's side ---------------------------------------------------------------------------
+
+export interface HistoryQueryServerOptions {
+  /** Where a socket goes when the storage folder's path is too long for one (default: the system's temp folder). */
+  temporaryRoot?: string;
+}
 
 export class HistoryQueryServer implements Disposable {
   private readonly sockets = new Set<Socket>();
@@ -189,26 +269,32 @@ export class HistoryQueryServer implements Disposable {
     private readonly history: HistoryQueries,
     private readonly server: Server,
     private readonly address: QueryAddress,
+    private readonly temporaryFolder: string | undefined,
   ) {
     this.listeners.push(history.onDidChange(() => this.broadcast('{"event":"changed"}\n')));
   }
 
   /** Listens for the other windows' questions about `history`, and says where in the storage folder. */
-  static async start(directory: string, history: HistoryQueries): Promise<HistoryQueryServer> {
+  static async start(directory: string, history: HistoryQueries, options: HistoryQueryServerOptions = {}): Promise<HistoryQueryServer> {
     await removeStaleSockets(directory);
-    const socket = socketPathFor(directory);
+    const { socket, temporaryFolder } = await listeningPlaceFor(directory, options.temporaryRoot ?? tmpdir());
     const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(socket, () => {
-        server.off('error', reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(socket, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (error) {
+      if (temporaryFolder) await fs.rm(temporaryFolder, { recursive: true, force: true });
+      throw error;
+    }
     // The extension host's scheduler keeps the process alive; a listening socket must not.
     server.unref();
     const address: QueryAddress = { socket, token: randomBytes(24).toString('hex'), pid: process.pid };
-    const channel = new HistoryQueryServer(directory, history, server, address);
+    const channel = new HistoryQueryServer(directory, history, server, address, temporaryFolder);
     server.on('connection', (connection) => channel.accept(connection));
     server.on('error', () => undefined);
     try {
@@ -221,9 +307,20 @@ export class HistoryQueryServer implements Disposable {
   }
 
   private accept(socket: Socket): void {
-    if (this.disposing || this.sockets.size >= MAX_CONNECTIONS) {
+    if (this.disposing) {
       socket.destroy();
       return;
+    }
+    if (this.sockets.size >= MAX_CONNECTIONS) {
+      // Connections that never give the token must not keep out a window that has it: the oldest
+      // one still waiting makes room (each is closed after HELLO_TIMEOUT_MS anyway).
+      const waiting = [...this.sockets].find((candidate) => !this.greeted.has(candidate));
+      if (!waiting) {
+        socket.destroy();
+        return;
+      }
+      this.sockets.delete(waiting);
+      waiting.destroy();
     }
     this.sockets.add(socket);
     socket.on('close', () => {
@@ -280,6 +377,7 @@ export class HistoryQueryServer implements Disposable {
       for (const listener of this.listeners) listener.dispose();
       for (const socket of this.sockets) socket.destroy();
       await new Promise<void>((resolve) => this.server.close(() => resolve()));
+      if (this.temporaryFolder) await fs.rm(this.temporaryFolder, { recursive: true, force: true }).catch(() => undefined);
       const addressFile = join(this.directory, QUERY_ADDRESS_FILE);
       const current = await readAddress(this.directory);
       if (current?.token === this.address.token) await fs.rm(addressFile, { force: true }).catch(() => undefined);

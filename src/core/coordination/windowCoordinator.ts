@@ -77,11 +77,20 @@ const DEFAULT_HEARTBEAT_MS = 5000;
 
 /** A target another window wants and this (writer) window checks for it. */
 interface ForeignEntry {
-  /** The published entry as JSON: re-resolved only when it changes (or a secret may have). */
+  /** Its `resolutionKey`: re-resolved only when that changes (or a secret may have). */
   key: string;
   target: Target;
   /** The windows whose settings define it, which are told of its alerts. */
   windowIds: string[];
+}
+
+/**
+ * Everything `resolvePublished` builds a target from, so an entry is resolved again whenever any of
+ * it changes. The level decides which rules apply (secrets, link-local addresses): an entry that
+ * moves from the user's settings to a workspace's must not keep what the user's level allowed.
+ */
+function resolutionKey(published: PublishedTarget): string {
+  return JSON.stringify([published.id, published.level ?? null, published.entry, published.defaults, published.paused]);
 }
 
 /** Events the writer passes on to the window whose target they are about: what it notifies. */
@@ -577,7 +586,7 @@ export class WindowCoordinator {
     const next = new Map<string, ForeignEntry>();
     const added: string[] = [];
     for (const { published, windowIds } of wanted) {
-      const key = JSON.stringify([published.entry, published.defaults, published.paused]);
+      const key = resolutionKey(published);
       const known = this.foreign.get(published.id);
       if (known?.key === key) {
         known.windowIds = windowIds;
@@ -625,7 +634,7 @@ export class WindowCoordinator {
   private async resolvePublished(published: PublishedTarget): Promise<Target | undefined> {
     const resolved = await this.options.resolvePublished(published);
     if (resolved.ok) return resolved.value;
-    const key = `${published.id}|${JSON.stringify(published.entry)}|${resolved.error}`;
+    const key = `${resolutionKey(published)}|${resolved.error}`;
     if (!this.unresolvable.has(key)) {
       this.unresolvable.add(key);
       this.options.log.warn(

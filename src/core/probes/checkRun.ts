@@ -7,6 +7,7 @@ import type { CheckResult, ProxyRoute, TlsDetails } from './checkResult';
 import type { Target } from '../targets/target';
 import { Deadline } from './deadline';
 import { PhaseClock, round3, roundPhases } from './phaseClock';
+import { hideSecrets } from './secretScrubbing';
 
 /**
  * Longest message kept with a check. Messages can quote what a server sent (a redirect's
@@ -16,6 +17,16 @@ export const MAX_MESSAGE_LENGTH = 1024;
 
 export function clipMessage(message: string): string {
   return message.length <= MAX_MESSAGE_LENGTH ? message : `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;
+}
+
+/**
+ * The message a check of `target` keeps: its secrets' values hidden (a server may echo them),
+ * then clipped. Every check result is built through here, so the history, the views, the API
+ * and the alert channels all get the same hidden text. Hidden before clipping, so a clip cannot
+ * leave part of a secret that no longer matches.
+ */
+export function checkMessage(target: Target, message: string): string {
+  return clipMessage(hideSecrets(message, target.http?.secretValues ?? []));
 }
 
 export type Outcome = Pick<CheckResult, 'status' | 'reason' | 'message'> & { statusCode?: number | null };
@@ -42,7 +53,7 @@ export class CheckRun {
       startedAt: this.startedAt,
       status: outcome.status,
       reason: outcome.reason,
-      message: clipMessage(outcome.message),
+      message: checkMessage(this.target, outcome.message),
       statusCode: outcome.statusCode ?? null,
       totalMs: round3(this.clock.totalMs),
       phases: roundPhases(this.clock.phases),

@@ -17,7 +17,9 @@ import { CheckRun, type Outcome } from './checkRun';
 import { classifyError, ProbeFailure } from './failure';
 import { evaluateJsonPath, parseJsonPath } from './jsonPath';
 import { assertAddressesAllowed, carriesSecrets, headersForRedirect } from './networkPolicy';
+import { assertWriteAllowed } from './privateAddresses';
 import { readTlsDetails } from './tlsDetails';
+import { isWriteRequest } from '../targets/workspaceEntryPolicy';
 import { proxyAuthorization, proxyFor, type ProxyServer, type ProxySettings } from './proxySettings';
 import { openTunnel } from './proxyTunnel';
 import { CaFileError, type TrustStore } from './trustStore';
@@ -210,6 +212,7 @@ async function requestOnce(
   if (run.addresses.length === 0) run.addresses = resolution.addresses;
   // Every hop, so a redirect cannot lead where the first URL could not.
   assertAddressesAllowed(resolution.addresses, host, target.blockLinkLocal);
+  assertWriteAllowed(resolution.addresses, host, isWriteRequest(method, body, headers), target.writesNeedPublicAddress);
   // A cache hit costs microseconds; charge it to connect so dns reports only real lookups.
   if (resolution.measured) clock.lap('dns');
 
@@ -277,7 +280,10 @@ async function requestThroughProxy(
   const { clock, deadline } = run;
   const { host, port, https } = endpointOf(url);
   // The proxy resolves names, so only an address written in the URL can be refused up front.
-  if (isIP(host) !== 0) assertAddressesAllowed([host], host, target.blockLinkLocal);
+  if (isIP(host) !== 0) {
+    assertAddressesAllowed([host], host, target.blockLinkLocal);
+    assertWriteAllowed([host], host, isWriteRequest(method, body, headers), target.writesNeedPublicAddress);
+  }
 
   const proxyUrl = new URL(proxy.url);
   const { host: proxyHost, port: proxyPort } = endpointOf(proxyUrl);

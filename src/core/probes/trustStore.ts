@@ -16,6 +16,7 @@ import { homedir } from 'node:os';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import * as tls from 'node:tls';
 import { promisify } from 'node:util';
+import { readCappedRegularFile, UnsuitableFileError } from '../cappedFile';
 
 const execFileAsync = promisify(execFile);
 
@@ -28,6 +29,8 @@ const LINUX_BUNDLES = [
   '/etc/ssl/cert.pem',
 ];
 const MAC_KEYCHAINS = ['/System/Library/Keychains/SystemRootCertificates.keychain', '/Library/Keychains/System.keychain'];
+/** A bundle of every public root is about 200 KB; a `ca` file is one company's few certificates. */
+const MAX_CA_FILE_BYTES = 4 * 1024 * 1024;
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 export class CaFileError extends Error {}
@@ -118,23 +121,28 @@ export class TrustStore {
 
   private async readCaFile(caFile: string): Promise<string[]> {
     const path = caFile.startsWith('~/') ? `${homedir()}${caFile.slice(1)}` : caFile;
+    const cannotRead = (error: unknown): CaFileError =>
+      new CaFileError(`the CA file ${caFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     let stat;
     try {
       stat = await fs.stat(path);
     } catch (error) {
-      throw new CaFileError(`the CA file ${caFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      throw cannotRead(error);
     }
     const cached = this.caFiles.get(caFile);
-    if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.certificates;
-    if (stat.size > 4 * 1024 * 1024)
-      throw new CaFileError(`the CA file ${caFile} is larger than 4 MB; it should hold PEM certificates only`);
-    const certificates = certificatesIn(
-      await fs.readFile(path, 'utf8').catch((error: Error) => {
-        throw new CaFileError(`the CA file ${caFile} cannot be read (${error.message})`);
-      }),
-    );
+    if (cached && stat.isFile() && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.certificates;
+    let read;
+    try {
+      read = await readCappedRegularFile(path, MAX_CA_FILE_BYTES);
+    } catch (error) {
+      if (!(error instanceof UnsuitableFileError)) throw cannotRead(error);
+      throw new CaFileError(
+        `the CA file ${caFile} cannot be used: ${error.message}; it should be a file of PEM certificates, at most ${MAX_CA_FILE_BYTES / 1024 / 1024} MB`,
+      );
+    }
+    const certificates = certificatesIn(read.data.toString('utf8'));
     if (certificates.length === 0) throw new CaFileError(`the CA file ${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
-    this.caFiles.set(caFile, { mtimeMs: stat.mtimeMs, size: stat.size, certificates });
+    this.caFiles.set(caFile, { mtimeMs: read.stat.mtimeMs, size: read.stat.size, certificates });
     return certificates;
   }
 }

@@ -24,6 +24,7 @@ import type { Disposable } from '../disposable';
 import { isQuiet } from '../targets/maintenance';
 import { Emitter, type Event } from '../events';
 import type { CheckResult, FailureReason } from '../probes/checkResult';
+import { checkMessage } from '../probes/checkRun';
 import type { Target } from '../targets/target';
 import { ConcurrencyLimiter } from './concurrencyLimiter';
 import type { MonitorEvent, TargetState, WarningEvent } from './monitorEvent';
@@ -562,7 +563,7 @@ function failedResult(target: Target, startedAt: number, endedAt: number, reason
     startedAt,
     status: 'DOWN',
     reason,
-    message,
+    message: checkMessage(target, message),
     statusCode: null,
     totalMs: Math.max(0, endedAt - startedAt),
     phases: { dns: 0, connect: 0, tls: 0, firstByte: 0, transfer: 0 },

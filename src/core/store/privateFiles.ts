@@ -18,15 +18,32 @@ export const PRIVATE_DIRECTORY_MODE = 0o700;
 const EXCLUSIVE_CREATE = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0);
 const TEMPORARY_NAME_ATTEMPTS = 10;
 
+/** A folder that must not hold the history or a token: another user's. */
+export class UnsafeDirectoryError extends Error {}
+
 /**
- * Makes the folder (and its parents) if needed, and narrows the folder itself to 0700: one made
- * by an earlier version, by VS Code or by hand may be wider. Parents are not touched.
+ * Makes the folder (and its parents) if needed, and returns its real path, symlinks resolved, so a
+ * caller that keeps that path is not led elsewhere later. The real folder must be the user's own:
+ * its owner could replace the history, the lease or the API token file (plant a token they know),
+ * so another user's folder, root's included, is refused with a message saying so. The user's own
+ * folder is narrowed to 0700 (one made by an earlier version, by VS Code or by hand may be wider):
+ * refusing it would stop every existing install for what one chmod fixes. Parents are not touched.
  */
-export async function ensurePrivateDirectory(directory: string): Promise<void> {
+export async function ensurePrivateDirectory(directory: string): Promise<string> {
   await fs.mkdir(directory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
-  if (process.platform === 'win32') return;
-  const stat = await fs.lstat(directory);
-  if (stat.isDirectory() && (stat.mode & 0o777) !== PRIVATE_DIRECTORY_MODE) await fs.chmod(directory, PRIVATE_DIRECTORY_MODE);
+  const real = await fs.realpath(directory);
+  if (process.platform === 'win32') return real;
+  const stat = await fs.stat(real);
+  const where = real === directory ? real : `${real} (where ${directory} leads)`;
+  if (!stat.isDirectory()) throw new UnsafeDirectoryError(`${where} is not a folder.`);
+  const uid = process.getuid?.();
+  if (uid !== undefined && stat.uid !== uid) {
+    throw new UnsafeDirectoryError(
+      `The folder ${where} belongs to another user (uid ${stat.uid}), who could read or replace the history and the API token kept there. Use a folder of your own.`,
+    );
+  }
+  if ((stat.mode & 0o777) !== PRIVATE_DIRECTORY_MODE) await fs.chmod(real, PRIVATE_DIRECTORY_MODE);
+  return real;
 }
 
 /** Creates a new file at `path`, 0600; fails with EEXIST when anything (a symlink too) is there. */

@@ -35,8 +35,22 @@ const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 
 export class CorruptSnapshotError extends Error {}
 
+/**
+ * The largest database image a snapshot may hold. The store's budget for a year of 100 targets
+ * checked every minute is 64 MB in memory (`npm run bench -- store`), and sql.js holds the whole
+ * image in memory wherever it is opened, twice while a snapshot is written: a history 16 times
+ * that budget would not fit an editor's memory beside everything else. Past this, a file is not
+ * a history but a decompression bomb (gzip inflates up to about 1000 to 1), and is refused before
+ * it fills memory. The writer never writes a snapshot it would refuse to read.
+ */
+export const MAX_SNAPSHOT_IMAGE_BYTES = 1024 * 1024 * 1024;
+
+const TOO_LARGE = `larger than ${MAX_SNAPSHOT_IMAGE_BYTES / 1024 / 1024 / 1024} GiB, more than a history can be`;
+
 /** Compression runs on the libuv thread pool, so the event loop keeps serving while it works. */
 export async function encodeSnapshot(image: Uint8Array): Promise<Buffer> {
+  // Thrown as a write error: the journal keeps every change, and the user is told.
+  if (image.length > MAX_SNAPSHOT_IMAGE_BYTES) throw new Error(`The history cannot be saved as a snapshot: its database is ${TOO_LARGE}.`);
   return gzipAsync(image, { level: 3 });
 }
 
@@ -45,15 +59,20 @@ export async function decodeSnapshot(bytes: Buffer): Promise<Uint8Array> {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     let image: Buffer;
     try {
-      image = await gunzipAsync(bytes);
+      image = await gunzipAsync(bytes, { maxOutputLength: MAX_SNAPSHOT_IMAGE_BYTES });
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        throw new CorruptSnapshotError(`The snapshot holds a database ${TOO_LARGE}.`);
       throw new CorruptSnapshotError(`The snapshot does not decompress: ${(error as Error).message}`);
     }
     if (!image.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC))
       throw new CorruptSnapshotError('The snapshot is not an SQLite database.');
     return image;
   }
-  if (bytes.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) return bytes;
+  if (bytes.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) {
+    if (bytes.length > MAX_SNAPSHOT_IMAGE_BYTES) throw new CorruptSnapshotError(`The snapshot holds a database ${TOO_LARGE}.`);
+    return bytes;
+  }
   throw new CorruptSnapshotError('The snapshot is neither gzip nor an SQLite database.');
 }
 

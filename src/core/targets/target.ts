@@ -86,6 +86,11 @@ export interface Target {
    * workspace or folder settings, which a cloned repository can write.
    */
   blockLinkLocal: boolean;
+  /**
+   * Refuse a write request (not GET or HEAD, or with a body) to loopback and private addresses
+   * (privateAddresses.ts): set for unapproved writes from workspace or folder settings.
+   */
+  writesNeedPublicAddress: boolean;
   http: HttpOptions | null;
 }
 
@@ -94,6 +99,8 @@ export interface HttpOptions {
   headers: Record<string, string>;
   /** Lower-case names of the headers whose values came from Secret Storage: dropped on a redirect to another origin. */
   secretHeaderNames: string[];
+  /** The values those headers took from Secret Storage (or the command line): hidden in every message a check produces. */
+  secretValues: string[];
   body: string | undefined;
   expectStatus: StatusRange[];
   bodyContains: TextMatcher | undefined;
@@ -321,12 +328,32 @@ export function isValidHeaderName(name: string): boolean {
   return HEADER_NAME.test(name);
 }
 
+/**
+ * Headers that name the host a request is for. The connection goes to the URL's host, so one of
+ * these would send a request (and any secret bound to that origin) to another virtual host behind
+ * the same address, or have a proxy in front of it route it elsewhere. The host always comes from
+ * the URL, for every entry: a mismatch surprises whoever reads the entry, and a secret's binding
+ * to an origin means nothing if the origin can be rewritten in a header.
+ */
+const ROUTING_HEADERS = new Set(['host', 'forwarded', 'x-forwarded-host']);
+
+/** Why this header name may not be set by an entry or on the command line, or undefined when it may. */
+export function forbiddenHeaderProblem(name: string): string | undefined {
+  if (name.startsWith(':'))
+    return `"${name}" is an HTTP/2 pseudo-header, which the monitor sets itself from the URL; put the host in the URL instead.`;
+  if (ROUTING_HEADERS.has(name.toLowerCase()))
+    return `The header "${name}" may not be set: the host a request is for always comes from the URL, so a header cannot send it (and any secret with it) to another host behind the same address. Put the host in the URL instead.`;
+  return undefined;
+}
+
 /** Parses `Name: value` as typed on a command line (curl's form); the name comes back lower-case. */
 export function parseHeaderLine(text: string): ParseResult<{ name: string; value: string }> {
   const colon = text.indexOf(':');
   if (colon < 0) return { ok: false, error: `"${text}" is not a header; write it as 'Name: value'.` };
   const name = text.slice(0, colon).trim();
   const value = text.slice(colon + 1).trim();
+  const forbidden = forbiddenHeaderProblem(name);
+  if (forbidden !== undefined) return { ok: false, error: forbidden };
   if (!isValidHeaderName(name)) return { ok: false, error: `"${name}" is not a valid header name (in "${text}").` };
   if (/[\r\n\0]/.test(value))
     return { ok: false, error: `The value of header "${name}" contains a line break or NUL, which HTTP does not allow.` };
@@ -391,6 +418,7 @@ export function resolveTarget(entry: TargetEntry, defaults: TargetDefaults = DEF
       paused: object?.paused === true,
       quiet: { snoozeUntil: snoozeUntil.value, maintenance: maintenance.value },
       blockLinkLocal: false,
+      writesNeedPublicAddress: false,
       http,
     },
   };
@@ -406,6 +434,8 @@ function resolveHttpOptions(object: TargetEntryObject | undefined, defaults: Tar
     }
     for (const [name, value] of Object.entries(object.headers)) {
       if (typeof value !== 'string') return { ok: false, error: `Header "${name}" must have a string value.` };
+      const forbidden = forbiddenHeaderProblem(name);
+      if (forbidden !== undefined) return { ok: false, error: forbidden };
       if (!isValidHeaderName(name)) return { ok: false, error: `"${name}" is not a valid header name.` };
       headers[name.toLowerCase()] = value;
     }
@@ -445,6 +475,7 @@ function resolveHttpOptions(object: TargetEntryObject | undefined, defaults: Tar
       method,
       headers,
       secretHeaderNames: [],
+      secretValues: [],
       body: object?.body,
       expectStatus: expectStatus.value,
       bodyContains: matchers.bodyContains,

@@ -21,6 +21,7 @@ export const enum CommandId {
   UnmuteTarget = 'networkMonitor.unmuteTarget',
   ManageSecrets = 'networkMonitor.manageSecrets',
   DeleteSecret = 'networkMonitor.deleteSecret',
+  ApproveWorkspaceTarget = 'networkMonitor.approveWorkspaceTarget',
   SetProxyCredentials = 'networkMonitor.setProxyCredentials',
   ImportTargets = 'networkMonitor.importTargets',
   AddAlertChannel = 'networkMonitor.addAlertChannel',

@@ -5,7 +5,9 @@
  */
 import type * as vscode from 'vscode';
 import type { ApiController } from '../api/apiController';
+import type { EntryApprovals } from '../config/entryApprovals';
 import type { ProxyConfiguration } from '../config/proxyConfiguration';
+import type { TargetConfiguration } from '../config/targetConfiguration';
 import type { AddAlertChannelArguments, AlertChannelController } from '../notifications/alertChannelController';
 import { ownArgumentsOrRefuse } from './commandArguments';
 import { CommandId } from './commandIds';
@@ -22,10 +24,21 @@ export interface CredentialCommandServices {
   proxy: ProxyConfiguration;
   /** Where alerts are posted besides the editor. */
   alertChannels: AlertChannelController;
+  /** The user's approvals of workspace entries that may not run on their own. */
+  approvals: EntryApprovals;
+  /** Which workspace entries wait for approval. */
+  targets: TargetConfiguration;
+}
+
+/** The approval key a command was given: a key itself, or a held entry of the tree. */
+function approvalKeyOf(argument: unknown): string | undefined {
+  if (typeof argument === 'string') return argument;
+  const held = (argument as { held?: { approval?: { key?: unknown } } } | undefined)?.held;
+  return typeof held?.approval?.key === 'string' ? held.approval.key : undefined;
 }
 
 export function registerCredentialCommands(services: CredentialCommandServices): vscode.Disposable[] {
-  const { log, secretCommands, api, proxy, alertChannels } = services;
+  const { log, secretCommands, api, proxy, alertChannels, approvals, targets } = services;
   const register = commandRegistrar(log);
 
   function copyApiToken(): Promise<void> {
@@ -40,6 +53,9 @@ export function registerCredentialCommands(services: CredentialCommandServices):
     ),
     register(CommandId.ManageSecrets, () => secretCommands.manage()),
     register(CommandId.DeleteSecret, (name?: string) => secretCommands.delete(typeof name === 'string' ? name : undefined)),
+    register(CommandId.ApproveWorkspaceTarget, (argument?: unknown) =>
+      approvals.approve(targets.pendingApprovals(), approvalKeyOf(argument)),
+    ),
     register(CommandId.SetProxyCredentials, (args?: { username: string; password: string; origin?: string }) =>
       proxy.setCredentials(ownArgumentsOrRefuse(CommandId.SetProxyCredentials, args)),
     ),

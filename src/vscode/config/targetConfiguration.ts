@@ -3,15 +3,17 @@
  * merged (`targetEntries.ts` has the rules), secret header references resolved from
  * SecretStorage, and edits written back to the level an entry came from.
  */
-import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import type { TargetDefaults, TargetEntry, TargetEntryObject } from '../../core/targets/target';
 import { DEFAULT_TARGET_DEFAULTS } from '../../core/targets/target';
 import type { MonitorSettings } from './monitorSettings';
 import { SETTINGS_SECTION } from './monitorSettings';
+import { entryApprovalKey } from '../../core/targets/workspaceEntryPolicy';
+import type { EntryApprovals, PendingApproval } from './entryApprovals';
 import {
   collectTargets,
   compactEntry,
+  describeOrigin,
   entryAsObject,
   entryLabel,
   parseStoredSecret,
@@ -23,10 +25,9 @@ import {
   type SecretLookup,
   type SettingsLevel,
 } from './targetEntries';
+import { MAX_UNTRUSTED_SETTINGS_BYTES, readUntrustedSettingsFile, settingsObjectIn } from './untrustedSettingsFile';
 
 const TARGETS_KEY = 'targets';
-/** A settings file larger than this is not read for the Restricted Mode listing. */
-const MAX_UNTRUSTED_SETTINGS_BYTES = 1024 * 1024;
 const SECRET_PREFIX = 'networkMonitor.secret.';
 
 export function secretStorageKey(name: string): string {
@@ -58,6 +59,8 @@ export class TargetConfiguration implements vscode.Disposable {
   constructor(
     private readonly settings: MonitorSettings,
     private readonly secrets: vscode.SecretStorage,
+    /** The user's approvals of workspace entries that may not run on their own. */
+    private readonly approvals: EntryApprovals,
     /** Told about each broken entry once (a warning and a log line). */
     private readonly onProblem: (problem: EntryProblem) => void,
     /** Told when the settings could not be read at all (the previous list stays in force). */
@@ -73,6 +76,7 @@ export class TargetConfiguration implements vscode.Disposable {
       secrets.onDidChange((event) => {
         if (event.key.startsWith(SECRET_PREFIX)) reloadQuietly();
       }),
+      approvals.onDidChange(() => reloadQuietly()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => reloadQuietly()),
       // Held workspace targets start as soon as the user trusts the workspace, without a reload.
       vscode.workspace.onDidGrantWorkspaceTrust(() => reloadQuietly()),
@@ -106,7 +110,7 @@ export class TargetConfiguration implements vscode.Disposable {
       // Restricted Mode: a repository's settings are not the user's words until the workspace is trusted.
       const trusted = vscode.workspace.isTrusted;
       const checked = trusted ? lists : lists.filter((list) => list.level === 'user');
-      const { targets, problems } = await collectTargets(checked, this.defaults, secretLookupFrom(this.secrets));
+      const { targets, problems } = await collectTargets(checked, this.defaults, secretLookupFrom(this.secrets), this.approvals.approved);
       const waitingForTrust = trusted ? [] : await untrustedEntryLists();
       if (generation !== this.generation) return;
       const untrusted: HeldEntry[] = waitingForTrust.flatMap((list) =>
@@ -119,7 +123,15 @@ export class TargetConfiguration implements vscode.Disposable {
       );
       const refused: HeldEntry[] = problems.flatMap((problem) =>
         problem.refused
-          ? [{ origin: problem.origin, label: problem.refused.label, kind: 'refused' as const, reason: problem.refused.reason }]
+          ? [
+              {
+                origin: problem.origin,
+                label: problem.refused.label,
+                kind: problem.approval ? ('approval' as const) : ('refused' as const),
+                reason: problem.refused.reason,
+                approval: problem.approval,
+              },
+            ]
           : [],
       );
       this.currentHeld = [...untrusted, ...refused];
@@ -135,6 +147,29 @@ export class TargetConfiguration implements vscode.Disposable {
     // A failed read must not block the ones after it.
     this.reading = work.catch(() => undefined);
     return work;
+  }
+
+  /**
+   * The workspace entries the user may approve: those held until approved, and unapproved writes
+   * that run but are refused when their host resolves to a loopback or private address.
+   */
+  pendingApprovals(): PendingApproval[] {
+    const held = this.currentHeld.flatMap((entry) =>
+      entry.approval ? [{ ...entry.approval, where: describeOrigin(entry.origin), reason: entry.reason }] : [],
+    );
+    const unapprovedWrites = this.current
+      .filter((configured) => configured.target.writesNeedPublicAddress)
+      .map((configured) => ({
+        key: entryApprovalKey(configured.entry),
+        entry: configured.entry,
+        where: describeOrigin(configured.origin),
+        reason: vscode.l10n.t(
+          'It sends {0} with a body or a method other than GET and HEAD every interval; until you approve it, that request is not sent where {1} resolves to an address on this machine or your private network.',
+          configured.target.url,
+          configured.target.host,
+        ),
+      }));
+    return [...held, ...unapprovedWrites];
   }
 
   /** Every entry as written, valid or not, with its level: for listings such as which targets use a secret. */
@@ -315,14 +350,12 @@ function targetsIn(settings: unknown): unknown {
 }
 
 async function readJsoncObject(uri: vscode.Uri): Promise<Record<string, unknown> | undefined> {
+  // Devices and FIFOs exist on disk only: a local file is read with the guards they need.
+  if (uri.scheme === 'file') return readUntrustedSettingsFile(uri.fsPath);
   try {
     const stat = await vscode.workspace.fs.stat(uri);
-    if (stat.size > MAX_UNTRUSTED_SETTINGS_BYTES) return undefined;
-    const errors: ParseError[] = [];
-    const parsed: unknown = parseJsonc(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), errors, {
-      allowTrailingComma: true,
-    });
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    if ((stat.type & vscode.FileType.File) === 0 || stat.size > MAX_UNTRUSTED_SETTINGS_BYTES) return undefined;
+    return settingsObjectIn(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
   } catch {
     return undefined;
   }

@@ -4,9 +4,11 @@
  * it the values `inspect()` returns.
  *
  * Rules: user entries come first, then workspace, then folder entries, in the order written. Two
- * entries with the same id are one target: the more specific level wins (a team's workspace entry
- * overrides a personal one), in the place of the first. A broken entry is reported with its
- * position and skipped; the others are monitored.
+ * entries with the same id at workspace and folder level are one target: the folder's wins, in
+ * the place of the first. A workspace or folder entry with the id of a user entry is refused: a
+ * repository's settings may not replace the user's target and inherit its history. A broken
+ * entry is reported with its position and skipped; the others are monitored. What a workspace
+ * or folder entry may send is decided by core/targets/workspaceEntryPolicy.ts.
  *
  * Secrets: `${secret:NAME}` in a header is replaced by the value kept in Secret Storage, and only
  * for the origins (scheme, host, port) the secret was stored for. A repository's workspace
@@ -26,6 +28,7 @@ import {
   type TargetEntry,
   type TargetEntryObject,
 } from '../../core/targets/target';
+import { judgeEntry, NO_APPROVALS, type ApprovedEntries } from '../../core/targets/workspaceEntryPolicy';
 
 export type SettingsLevel = 'user' | 'workspace' | 'folder';
 
@@ -62,14 +65,21 @@ export interface EntryProblem {
    * secret is not bound to): the tree lists it with the reason, where the user looks for it.
    */
   refused?: { label: string; reason: string };
+  /**
+   * Set when the entry waits for the user's approval (workspaceEntryPolicy.ts): the key to
+   * remember the approval under, and the entry as written, to show before asking.
+   */
+  approval?: { key: string; entry: TargetEntry };
 }
 
-/** An entry that is not checked, listed in the tree with why: untrusted workspace, or refused. */
+/** An entry that is not checked, listed in the tree with why: untrusted workspace, refused, or waiting for approval. */
 export interface HeldEntry {
   origin: EntryOrigin;
   label: string;
-  kind: 'untrusted' | 'refused';
+  kind: 'untrusted' | 'refused' | 'approval';
   reason: string;
+  /** For `approval`: what to approve. */
+  approval?: { key: string; entry: TargetEntry };
 }
 
 function capitalise(text: string): string {
@@ -141,14 +151,15 @@ export function describeOrigin(origin: EntryOrigin): string {
   return `networkMonitor.targets[${origin.index}] in ${where}`;
 }
 
-type SecretResolution = { ok: true; entry: TargetEntry; secretHeaderNames: string[] } | { ok: false; error: string; refused?: boolean };
+type SecretResolution =
+  { ok: true; entry: TargetEntry; secretHeaderNames: string[]; secretValues: string[] } | { ok: false; error: string; refused?: boolean };
 
 async function withSecrets(entry: TargetEntry, level: SettingsLevel, lookup: SecretLookup): Promise<SecretResolution> {
   const names = secretNamesIn(entry);
-  if (names.length === 0 || typeof entry === 'string') return { ok: true, entry, secretHeaderNames: [] };
+  if (names.length === 0 || typeof entry === 'string') return { ok: true, entry, secretHeaderNames: [], secretValues: [] };
   const origin = typeof entry.url === 'string' ? parseOrigin(entry.url) : undefined;
   // A URL that cannot carry headers is reported by resolveTarget, in its own words.
-  if (!origin?.ok) return { ok: true, entry, secretHeaderNames: [] };
+  if (!origin?.ok) return { ok: true, entry, secretHeaderNames: [], secretValues: [] };
   const values = new Map<string, string>();
   for (const name of names) {
     const secret = await lookup(name);
@@ -185,7 +196,7 @@ async function withSecrets(entry: TargetEntry, level: SettingsLevel, lookup: Sec
     if (resolved !== value) secretHeaderNames.push(header.toLowerCase());
     headers[header] = resolved;
   }
-  return { ok: true, entry: { ...entry, headers }, secretHeaderNames };
+  return { ok: true, entry: { ...entry, headers }, secretHeaderNames, secretValues: [...values.values()] };
 }
 
 const LEVEL_RANK: Record<SettingsLevel, number> = { user: 0, workspace: 1, folder: 2 };
@@ -194,6 +205,7 @@ export async function collectTargets(
   lists: readonly EntryList[],
   defaults: TargetDefaults,
   lookup: SecretLookup,
+  approved: ApprovedEntries = NO_APPROVALS,
 ): Promise<{ targets: ConfiguredTarget[]; problems: EntryProblem[] }> {
   const problems: EntryProblem[] = [];
   const byId = new Map<string, ConfiguredTarget>();
@@ -212,12 +224,15 @@ export async function collectTargets(
     }
     for (const [index, raw] of (list.entries as unknown[]).entries()) {
       const origin: EntryOrigin = { level: list.level, folder: list.folder, index };
-      const report = (error: string, refused = false): void => {
+      const report = (error: string, refused = false, approval?: EntryProblem['approval']): void => {
         problems.push({
           origin,
           key: `${describeOrigin(origin)}|${JSON.stringify(raw)}|${error}`,
           message: `${describeOrigin(origin)} is skipped: ${error}`,
-          refused: refused ? { label: entryLabel(raw), reason: capitalise(error.replace(/^refused: /, '')) } : undefined,
+          refused: refused
+            ? { label: entryLabel(raw), reason: capitalise(error.replace(/^(refused|waiting for your approval): /, '')) }
+            : undefined,
+          approval,
         });
       };
       const shapeError = entryShapeError(raw);
@@ -226,6 +241,15 @@ export async function collectTargets(
         continue;
       }
       const entry = raw as TargetEntry;
+      const verdict = judgeEntry(entry, list.level === 'user', approved);
+      if (verdict.kind === 'refused') {
+        report(verdict.reason, true);
+        continue;
+      }
+      if (verdict.kind === 'needsApproval') {
+        report(verdict.reason, true, { key: verdict.key, entry });
+        continue;
+      }
       const resolved = await withSecrets(entry, list.level, lookup);
       if (!resolved.ok) {
         report(resolved.error, resolved.refused);
@@ -239,13 +263,25 @@ export async function collectTargets(
       const target: Target = {
         ...built.value,
         blockLinkLocal: list.level !== 'user',
-        http: built.value.http && { ...built.value.http, secretHeaderNames: resolved.secretHeaderNames },
+        writesNeedPublicAddress: verdict.writesNeedPublicAddress,
+        http: built.value.http && {
+          ...built.value.http,
+          secretHeaderNames: resolved.secretHeaderNames,
+          secretValues: resolved.secretValues,
+        },
       };
       const configured: ConfiguredTarget = { target, entry, origin };
       const existing = byId.get(built.value.id);
       if (existing && existing.origin.level === list.level && existing.origin.folder?.uri === list.folder?.uri) {
         report(
           `it has the same id as ${describeOrigin(existing.origin)} (${existing.target.url}); remove one of them or give each an "id".`,
+        );
+        continue;
+      }
+      // A repository's entry may not take the place (and the history, alerts and mutes) of one the user wrote.
+      if (existing?.origin.level === 'user') {
+        report(
+          `it has the id "${built.value.id}" of a target in your User settings (${existing.target.url}), and an entry from workspace or folder settings may not replace yours or take over its history. Your target is checked; give this entry an "id" of its own.`,
         );
         continue;
       }

@@ -15,6 +15,7 @@ import { Prober } from '../../core/probes/prober';
 import type { ProxySettings } from '../../core/probes/proxySettings';
 import type { MonitorEvent, TargetStatus } from '../../core/scheduler/monitorEvent';
 import type { SchedulerSettings } from '../../core/scheduler/scheduler';
+import type { ApprovedEntries } from '../../core/targets/workspaceEntryPolicy';
 import type { CheckRecord } from '../../core/store/checkRecord';
 import {
   type HistoryReader,
@@ -59,6 +60,8 @@ export interface MonitorServiceOptions {
    * is shared by all windows). Without it, such targets are not checked for the other window.
    */
   secretLookup?: SecretLookup;
+  /** The user's approvals of workspace entries, for targets other windows publish; none by default. */
+  approvedEntries?: ApprovedEntries;
   /** The proxy for HTTP(S) checks, asked on every check; none by default. */
   proxy?: () => ProxySettings;
   /** Whether HTTPS checks also trust the system's certificate store (http.systemCertificates), asked on every check. */
@@ -111,7 +114,8 @@ export class MonitorService implements vscode.Disposable {
       openHistory: (lease) => this.openHistory(lease),
       createEngine: (store) => this.createEngine(store),
       prober: this.prober,
-      resolvePublished: (published) => resolvePublishedTarget(published, options.secretLookup ?? (async () => undefined)),
+      resolvePublished: (published) =>
+        resolvePublishedTarget(published, options.secretLookup ?? (async () => undefined), options.approvedEntries),
       // After the last checks asked of the history have come in, so a target with history keeps its slot.
       shownBefore: async (targetId) => {
         await this.loadingLatest;

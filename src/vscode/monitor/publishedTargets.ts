@@ -7,6 +7,7 @@
  */
 import type { PublishedTarget } from '../../core/coordination/sharedTargets';
 import { DEFAULT_TARGET_DEFAULTS, type ParseResult, type Target } from '../../core/targets/target';
+import { NO_APPROVALS, type ApprovedEntries } from '../../core/targets/workspaceEntryPolicy';
 import { collectTargets, type ConfiguredTarget, type SecretLookup } from '../config/targetEntries';
 
 /** This window's targets as it publishes them for the writer. */
@@ -26,9 +27,13 @@ export function publishTargets(configured: readonly ConfiguredTarget[]): Publish
 }
 
 /** Builds, in the writer window, the target another window published. */
-export async function resolvePublishedTarget(published: PublishedTarget, lookup: SecretLookup): Promise<ParseResult<Target>> {
+export async function resolvePublishedTarget(
+  published: PublishedTarget,
+  lookup: SecretLookup,
+  approved: ApprovedEntries = NO_APPROVALS,
+): Promise<ParseResult<Target>> {
   const level = published.level === 'user' || published.level === 'folder' ? published.level : 'workspace';
-  const { targets, problems } = await collectTargets([{ level, entries: [published.entry] }], published.defaults, lookup);
+  const { targets, problems } = await collectTargets([{ level, entries: [published.entry] }], published.defaults, lookup, approved);
   const built = targets[0]?.target;
   if (!built)
     return {

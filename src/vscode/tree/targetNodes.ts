@@ -279,7 +279,7 @@ export class IncidentNode {
   }
 }
 
-/** A settings entry that is not checked, and why: an untrusted workspace or a refused secret. */
+/** A settings entry that is not checked, and why: an untrusted workspace, a refused secret or an approval it waits for. */
 export class HeldNode {
   readonly kind = 'held';
 
@@ -293,7 +293,12 @@ export class HeldNode {
       held.kind === 'untrusted' ? 'workspace-untrusted' : 'shield',
       new vscode.ThemeColor('networkMonitor.unknown'),
     );
-    item.description = held.kind === 'untrusted' ? vscode.l10n.t('not checked until you trust this workspace') : vscode.l10n.t('refused');
+    item.description =
+      held.kind === 'untrusted'
+        ? vscode.l10n.t('not checked until you trust this workspace')
+        : held.kind === 'approval'
+          ? vscode.l10n.t('waiting for your approval')
+          : vscode.l10n.t('refused');
     item.tooltip = new vscode.MarkdownString().appendText(`${held.label}\n\n${held.reason}`);
     item.contextValue = `held+${held.kind}`;
     return item;

@@ -4,7 +4,9 @@
  * second window publishes; the targets go down and come back (alerts, and notices for the second
  * window), the history is exported, the local API answers every route. Then every file this VS
  * Code wrote (global storage, logs, the other windows' files), the exports and the API's answers
- * are searched for the value: it must be in none. The servers are real, on 127.0.0.1.
+ * are searched for the value: it must be in none. The servers are real, on 127.0.0.1, and echo
+ * every request's headers and body back, and one target quotes that echo in its message, so a
+ * secret a server hands back would be found too.
  */
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -43,24 +45,36 @@ function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration('networkMonitor');
 }
 
-/** A loopback site that records every request's headers; `/moved` redirects to `redirectTo`, and it answers 503 while `failing`. */
+/**
+ * A loopback site that records every request and echoes it back: every answer's body is
+ * `{"echo": {url, headers, body}}` and its `X-Echo` header the request's headers, so a check that
+ * quotes what a server sent (a JSON assertion's message) would carry the secret back if nothing
+ * hid it. `/moved` redirects to `redirectTo`, and it answers 503 while `failing`.
+ */
 class RecordingSite {
   private server: Server | undefined;
   port = 0;
   failing = false;
   redirectTo: string | undefined;
-  readonly received: { url: string; headers: IncomingHttpHeaders }[] = [];
+  readonly received: { url: string; headers: IncomingHttpHeaders; body: string }[] = [];
 
   async start(): Promise<void> {
     const server = createServer((req, res) => {
-      this.received.push({ url: req.url ?? '', headers: req.headers });
-      if (this.failing) {
-        res.writeHead(503).end('unavailable');
-      } else if (req.url === '/moved' && this.redirectTo) {
-        res.writeHead(302, { location: this.redirectTo }).end();
-      } else {
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-      }
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const received = { url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        this.received.push(received);
+        const echo = JSON.stringify({ echo: received });
+        const echoHeaders = { 'content-type': 'application/json', 'x-echo': encodeURIComponent(JSON.stringify(req.headers)) };
+        if (this.failing) {
+          res.writeHead(503, echoHeaders).end(echo);
+        } else if (req.url === '/moved' && this.redirectTo) {
+          res.writeHead(302, { ...echoHeaders, location: this.redirectTo }).end(echo);
+        } else {
+          res.writeHead(200, echoHeaders).end(echo);
+        }
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     this.port = (server.address() as AddressInfo).port;
@@ -188,6 +202,17 @@ describe('A stored secret leaves no trace', function () {
           url: `${secretSite.origin}/moved`,
           headers: { Authorization: `Bearer \${secret:${SECRET_NAME}}` },
         },
+        {
+          // Always down, with a message that quotes the echo of its request, secret and all.
+          id: 'canary-echo',
+          name: 'Canary echo',
+          url: `${secretSite.origin}/echo`,
+          method: 'POST',
+          body: 'echo me',
+          headers: { Authorization: `Bearer \${secret:${SECRET_NAME}}`, 'X-Api-Key': `\${secret:${SECRET_NAME}}` },
+          jsonPath: '$.echo',
+          equals: 'never this',
+        },
       ],
       global,
     );
@@ -212,13 +237,19 @@ describe('A stored secret leaves no trace', function () {
     ]);
 
     // The secret goes where it was stored for, on every target, and a redirect to another origin arrives without it.
-    for (const path of ['/status', '/moved', '/second']) {
+    for (const path of ['/status', '/moved', '/second', '/echo']) {
       await eventually(`the secret site to receive the secret on ${path}`, () =>
         secretSite.received.some((entry) => entry.url === path && JSON.stringify(entry.headers).includes(SECRET_VALUE)),
       );
     }
     await eventually('the redirect to arrive at the other origin', () => otherOrigin.received.some((entry) => entry.url === '/landing'));
     await eventually('the redirected target to be UP', () => monitor.monitor.snapshot('canary-redirect')?.status === 'UP');
+    // The echo came back and was quoted: the check that could carry the secret did run.
+    const echoed = await eventually('the echo target to quote the echo of its request', () => {
+      const message = monitor.monitor.snapshot('canary-echo')?.lastRecord?.message ?? '';
+      return message.includes('"authorization"') ? message : undefined;
+    });
+    assert.match(echoed, /"echo me"/, `The message quotes the echoed body: ${echoed}`);
 
     // An outage and a recovery: alerts in this window, notices for the second.
     const shownBefore = monitor.notifications.shown.length;
@@ -262,6 +293,7 @@ describe('A stored secret leaves no trace', function () {
       '/api/history/canary-header',
       '/api/history/canary-redirect?format=csv',
       '/api/history/canary-second-window',
+      '/api/history/canary-echo',
       '/api/anomalies',
       '/api/report',
       '/metrics',
@@ -304,7 +336,9 @@ describe('A stored secret leaves no trace', function () {
       "The secret's value is in these API answers.",
     );
     assert.equal(otherOrigin.carrying(SECRET_VALUE), 0, 'The redirect carried the secret to another origin.');
-    const snapshotText = JSON.stringify(['canary-header', 'canary-redirect'].map((id) => monitor.monitor.snapshot(id)?.lastRecord ?? null));
+    const snapshotText = JSON.stringify(
+      ['canary-header', 'canary-redirect', 'canary-echo'].map((id) => monitor.monitor.snapshot(id)?.lastRecord ?? null),
+    );
     assert.ok(!snapshotText.includes(SECRET_VALUE), 'A check result holds the secret.');
   });
 });

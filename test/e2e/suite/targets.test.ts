@@ -333,18 +333,22 @@ describe('Targets through the commands', function () {
     await eventually('the status bar says there are no targets', () => monitor.statusBar.text === '$(pulse) no targets');
   });
 
-  it('user and workspace lists are merged, the workspace entry winning for the same target', async () => {
+  it('user and workspace lists are merged; a workspace entry may not take the place of a user target', async () => {
+    const reportedBefore = monitor.targets.reported.length;
     await config().update('targets', [site.url, 'tcp://127.0.0.1:9'], vscode.ConfigurationTarget.Global);
-    await config().update('targets', [{ url: site.url, name: 'team site' }], vscode.ConfigurationTarget.Workspace);
-    await eventually(
-      'both lists are read',
-      async () =>
-        (await nodes(monitor)).length === 2 && (await nodes(monitor)).some((node) => node.snapshot.configured.target.name === 'team site'),
-    );
+    await config().update('targets', [{ url: site.url, name: 'team site' }, 'tcp://127.0.0.1:12'], vscode.ConfigurationTarget.Workspace);
+    await eventually('both lists are read', async () => (await nodes(monitor)).length === 3);
     const names = (await nodes(monitor)).map((node) => node.snapshot.configured.target.name);
-    assert.deepEqual(names, ['team site', 'tcp://127.0.0.1:9']);
+    assert.deepEqual(names, [site.url, 'tcp://127.0.0.1:9', 'tcp://127.0.0.1:12']);
+    assert.match(
+      monitor.targets.reported
+        .slice(reportedBefore)
+        .map((problem) => problem.message)
+        .join('\n'),
+      /networkMonitor\.targets\[0\] in Workspace settings is skipped: it has the id "\w+" of a target in your User settings/,
+    );
     await vscode.commands.executeCommand('networkMonitor.addTarget', await own({ url: 'tcp://127.0.0.1:10', level: 'workspace' }));
-    assert.deepEqual(workspaceTargets(), [{ url: site.url, name: 'team site' }, 'tcp://127.0.0.1:10']);
+    assert.deepEqual(workspaceTargets(), [{ url: site.url, name: 'team site' }, 'tcp://127.0.0.1:12', 'tcp://127.0.0.1:10']);
     await resetSettings();
     await eventually('the tree is empty again', async () => (await nodes(monitor)).length === 0);
   });
@@ -414,6 +418,34 @@ describe('Targets through the commands', function () {
     } finally {
       await config().update('targets', undefined, vscode.ConfigurationTarget.Workspace);
       await elsewhere.stop();
+    }
+  });
+
+  it('a workspace entry that would POST a secret waits for approval, sends nothing, and a command cannot approve it without asking', async () => {
+    const api = new RestartableSite();
+    await api.start();
+    try {
+      await config().update('targets', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand(
+        'networkMonitor.storeSecret',
+        await own({ name: 'suiteToken', value: 'abc123', origins: [new URL(api.url).origin] }),
+      );
+      const entry = { url: api.url, name: 'repository write', method: 'POST', headers: { Authorization: 'Bearer ${secret:suiteToken}' } };
+      await config().update('targets', [entry], vscode.ConfigurationTarget.Workspace);
+      const held = await eventually('the entry is held back for approval', async () =>
+        (await monitor.tree.getChildren()).find((node) => node.kind === 'held' && node.held.label === 'repository write'),
+      );
+      assert.equal(monitor.tree.getTreeItem(held).contextValue, 'held+approval');
+      const key = held.kind === 'held' ? held.held.approval?.key : undefined;
+      assert.match(key ?? '', /^[0-9a-f]{64}$/);
+      // With the key as its argument (as a command link could give it), the command still asks; the test host declines.
+      await vscode.commands.executeCommand('networkMonitor.approveWorkspaceTarget', key);
+      await monitor.targets.reload();
+      assert.equal((await nodes(monitor)).length, 0, 'still not a target');
+      assert.equal(api.hits, 0, 'the server got no request');
+    } finally {
+      await config().update('targets', undefined, vscode.ConfigurationTarget.Workspace);
+      await api.stop();
     }
   });
 

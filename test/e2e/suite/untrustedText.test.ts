@@ -57,16 +57,17 @@ describe('Text others wrote, in the editor', function () {
   });
 
   it('a server answering a command link and a target named with links give warning, down and recovery messages with no live link', async () => {
-    const logged = monitor.editorMessages.length;
-    const shown = monitor.notifications.shown.length;
-    const kinds = (): string[] => monitor.notifications.shown.slice(shown).map((notification) => notification.kind);
+    // Both logs keep only their last entries, so they are read by time, not by index.
+    const since = Date.now();
+    const kinds = (): string[] =>
+      monitor.notifications.shown.filter((notification) => notification.at >= since).map((notification) => notification.kind);
     await config().update('targets', [{ url, name: HOSTILE_NAME, jsonPath: '$.status', equals: 'ok' }], vscode.ConfigurationTarget.Global);
     await eventually('a down notification is shown', () => kinds().includes('down'));
     status = 'ok';
     await eventually('a recovery notification is shown', () => kinds().includes('recovered'));
     assert.ok(kinds().includes('warning'), 'the 1 s interval is warned about, with the name');
 
-    const texts = monitor.editorMessages.slice(logged).map((message) => message.text);
+    const texts = monitor.editorMessages.filter((message) => message.at >= since).map((message) => message.text);
     for (const text of texts) assert.deepEqual(linksInNotification(text), [], `a link is left in: ${text}`);
     const aboutTarget = texts.filter((text) => text.includes('Docs') && text.includes('evil.test'));
     assert.ok(aboutTarget.length >= 3, `the warning, down and recovery messages name the target: ${texts.join('\n')}`);
@@ -78,7 +79,7 @@ describe('Text others wrote, in the editor', function () {
 
   it('commands run with arguments that did not come from Network Monitor, as a command link runs them, change nothing', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'nm-linked-'));
-    const logged = monitor.editorMessages.length;
+    const since = Date.now();
     try {
       const file = vscode.Uri.file(join(folder, 'history.csv'));
       const backup = join(folder, 'kuma-backup.json');
@@ -130,7 +131,9 @@ describe('Text others wrote, in the editor', function () {
       );
       for (const { target } of monitor.targets.targets)
         assert.notEqual(target.http?.headers.authorization, 'Bearer from-a-link', target.name);
-      const refusals = monitor.editorMessages.slice(logged).filter((message) => message.text.includes('did not come from Network Monitor'));
+      const refusals = monitor.editorMessages
+        .filter((message) => message.at >= since)
+        .filter((message) => message.text.includes('did not come from Network Monitor'));
       assert.equal(refusals.length, linked.length, 'each refusal is said');
     } finally {
       rmSync(folder, { recursive: true, force: true });

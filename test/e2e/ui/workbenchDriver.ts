@@ -111,6 +111,7 @@ export class WorkbenchDriver {
       page.on('pageerror', (error) => consoleLog.write(`[pageerror] ${error.message}\n`));
       await page.goto(host.workbenchUrl({ folder: workspaceFolder, extensionDevelopmentPath: options.extensionDevelopmentPath }));
       await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: STARTUP_WAIT_MS });
+      await waitForExtensionActive(page);
       return new WorkbenchDriver(page, resultsDir, workspaceFolder, browser, host, profileDir, consoleLog, timeoutMs);
     } catch (error) {
       await browser?.close().catch(() => undefined);
@@ -139,6 +140,7 @@ export class WorkbenchDriver {
     page.on('pageerror', (error) => consoleLog.write(`[pageerror] ${error.message}\n`));
     await page.goto(this.host.workbenchUrl({ folder: workspaceFolder }));
     await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: STARTUP_WAIT_MS });
+    await waitForExtensionActive(page);
     return new WorkbenchDriver(
       page,
       resultsDir,
@@ -366,6 +368,23 @@ export class WorkbenchDriver {
     this.consoleLog.end();
     if (!process.env.NM_E2E_KEEP_PROFILE) rmSync(this.profileDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Waits until the extension has activated in this window: its status bar item, which activate()
+ * creates, is drawn. Until then the command palette is still being filled with the extensions'
+ * commands: opened that early it may not offer ours at all, and its list can change under a row
+ * the walk is about to run. Every walk starts after this, never after a fixed sleep.
+ */
+async function waitForExtensionActive(page: Page): Promise<void> {
+  await page.locator(`#${cssIdentifier(STATUS_BAR_ITEM_ID)}`).waitFor({ timeout: STARTUP_WAIT_MS });
+}
+
+/** The DOM id of the extension's status bar item: `<extension id>.<item id>`. */
+const STATUS_BAR_ITEM_ID = 'network-monitor.network-monitor.networkMonitor.summary';
+
+function cssIdentifier(id: string): string {
+  return id.replace(/\./g, '\\.');
 }
 
 /**

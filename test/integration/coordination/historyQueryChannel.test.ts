@@ -5,9 +5,10 @@
  * writer when it changes.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chownSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import {
   HistoryQueryServer,
@@ -91,6 +92,13 @@ async function rawConnection(directory: string): Promise<{ socket: Socket; recei
     socket.once('error', reject);
   });
   return { socket, received: () => data, closed };
+}
+
+/** Leaves a socket file at `path` that nobody listens on, as a writer killed by the system does. */
+function deadSocketAt(path: string): void {
+  const listenThenDie = `require('node:net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`;
+  spawnSync(process.execPath, ['-e', listenThenDie]);
+  assert.ok(statSync(path).isSocket(), `a dead socket at ${path}`);
 }
 
 /** Waits for the socket to close, or fails after `timeoutMs`. */
@@ -197,6 +205,25 @@ test('only a process that read the private address file can ask, and only questi
   await closesWithin(hostile.closed, 5_000, 'an endless line');
 });
 
+test('a connection that never gives the token is closed after a few seconds', async (t) => {
+  const directory = tempDirectory(t);
+  const { server } = await servedHistory(t, directory);
+  assert.ok(server);
+  const silent = await rawConnection(directory);
+  silent.socket.write('{"tok');
+  await closesWithin(silent.closed, 15_000, 'a connection that never finishes its first line');
+  assert.equal(silent.received(), '');
+});
+
+test('connections that never give the token cannot keep a window with it out', async (t) => {
+  const directory = tempDirectory(t);
+  const { store, reader } = await servedHistory(t, directory);
+  const idle = await Promise.all(Array.from({ length: 64 }, () => rawConnection(directory)));
+  t.after(() => idle.forEach((connection) => connection.socket.destroy()));
+  assert.deepEqual(await reader.targets(), store.targets());
+  await closesWithin(idle[0]!.closed, 5_000, 'the oldest connection waiting for its token');
+});
+
 test('when the writer goes, the reader says the history is unavailable, then follows the next writer', async (t) => {
   const directory = tempDirectory(t);
   const first = await recordedHistory(directory);
@@ -223,13 +250,74 @@ test('when the writer goes, the reader says the history is unavailable, then fol
   assert.equal((await reader.latest('t1'))?.startedAt, NOW + 120_000);
 });
 
-test('a storage folder whose path is too long for a socket still answers, through a socket in the temp folder', async (t) => {
+test('a storage folder whose path is too long for a socket answers through a private folder of its own in the temp folder', async (t) => {
+  const temporaryRoot = tempDirectory(t);
   const directory = join(tempDirectory(t), 'a-storage-folder-as-long-as-some-editors-make-them'.repeat(2));
-  const { store, reader } = await servedHistory(t, directory);
+  const store = await recordedHistory(directory);
+  const server = await HistoryQueryServer.start(directory, store, { temporaryRoot });
+  const reader = new RemoteHistory(directory);
+  t.after(async () => {
+    reader.dispose();
+    await server.dispose();
+    await store.dispose();
+  });
   const { socket } = JSON.parse(readFileSync(join(directory, QUERY_ADDRESS_FILE), 'utf8')) as { socket: string };
-  if (process.platform !== 'win32') assert.ok(!socket.startsWith(directory), `the socket ${socket} is outside the long folder`);
   assert.deepEqual(await reader.targets(), store.targets());
+  if (process.platform === 'win32') return;
+  assert.equal(dirname(dirname(socket)), temporaryRoot, `the socket ${socket} is in a folder of the temp folder`);
+  const folder = statSync(dirname(socket));
+  assert.equal(folder.mode & 0o777, 0o700, 'only this user can reach the socket');
+  assert.equal(folder.uid, process.getuid?.());
+
+  reader.dispose();
+  await server.dispose();
+  assert.deepEqual(readdirSync(temporaryRoot), [], 'closing removes the folder and its socket');
 });
+
+test(
+  'a writer that needs the temp folder removes what crashed writers left there, and nothing else',
+  { skip: process.platform === 'win32' },
+  async (t) => {
+    const temporaryRoot = tempDirectory(t);
+    // A live writer of another history.
+    const liveDirectory = join(tempDirectory(t), 'another-long-storage-folder-path'.repeat(3));
+    const liveStore = await recordedHistory(liveDirectory);
+    const live = await HistoryQueryServer.start(liveDirectory, liveStore, { temporaryRoot });
+    // A crashed writer: its socket file stays, and nobody listens on it.
+    mkdirSync(join(temporaryRoot, 'network-monitor-Crash1'), { mode: 0o700 });
+    deadSocketAt(join(temporaryRoot, 'network-monitor-Crash1', 'history.sock'));
+    deadSocketAt(join(temporaryRoot, 'network-monitor-00112233445566ff.sock'));
+    // One that crashed before listening, long ago; and one that is about to listen.
+    mkdirSync(join(temporaryRoot, 'network-monitor-Empty1'), { mode: 0o700 });
+    const longAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(join(temporaryRoot, 'network-monitor-Empty1'), longAgo, longAgo);
+    mkdirSync(join(temporaryRoot, 'network-monitor-Young1'), { mode: 0o700 });
+    // Files that are not ours to touch.
+    symlinkSync(tempDirectory(t), join(temporaryRoot, 'network-monitor-Link01'));
+    writeFileSync(join(temporaryRoot, 'unrelated.txt'), 'kept');
+    const others = join(temporaryRoot, 'network-monitor-Other1');
+    mkdirSync(others);
+    const otherUser = process.getuid?.() === 0;
+    if (otherUser) chownSync(others, 4242, 4242);
+    const before = new Set(readdirSync(temporaryRoot));
+
+    const directory = join(tempDirectory(t), 'a-storage-folder-as-long-as-some-editors-make-them'.repeat(2));
+    const store = await recordedHistory(directory);
+    const server = await HistoryQueryServer.start(directory, store, { temporaryRoot });
+    t.after(async () => {
+      await server.dispose();
+      await store.dispose();
+      await live.dispose();
+      await liveStore.dispose();
+    });
+    const after = readdirSync(temporaryRoot);
+    const added = after.filter((name) => !before.has(name));
+    const removed = [...before].filter((name) => !after.includes(name)).sort();
+    assert.equal(added.length, 1, `the new writer made one folder: ${added.join(', ')}`);
+    assert.deepEqual(removed, ['network-monitor-00112233445566ff.sock', 'network-monitor-Crash1', 'network-monitor-Empty1']);
+    if (otherUser) assert.ok(after.includes('network-monitor-Other1'), "another user's folder stays");
+  },
+);
 
 test('a writer that wakes from a freeze after another took over, and closes, leaves the new writer reachable', async (t) => {
   const directory = tempDirectory(t);

@@ -14,7 +14,13 @@ import { createMonitorEngine } from '../../../src/core/monitorEngine';
 import type { MonitorEvent } from '../../../src/core/scheduler/monitorEvent';
 import { Prober } from '../../../src/core/probes/prober';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
-import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target, type TargetEntryObject } from '../../../src/core/targets/target';
+import {
+  DEFAULT_TARGET_DEFAULTS,
+  type ParseResult,
+  resolveTarget,
+  type Target,
+  type TargetEntryObject,
+} from '../../../src/core/targets/target';
 import { startHttpServer } from '../../support/servers';
 
 const HEARTBEAT_MS = 200;
@@ -28,11 +34,17 @@ function logInto(lines: string[], window: string): CoordinatorLog {
 /** How many times each window opened the history file: only as the writer, never to read. */
 const historyOpens = new Map<string, number>();
 
-function windowAt(directory: string, windowId: string, lines: string[]): WindowCoordinator {
+/** How a test window differs from the others: who resolves other windows' entries, how often it beats. */
+interface WindowOptions {
+  resolvePublished?: (published: PublishedTarget) => Promise<ParseResult<Target>>;
+  heartbeatMs?: number;
+}
+
+function windowAt(directory: string, windowId: string, lines: string[], options: WindowOptions = {}): WindowCoordinator {
   const prober = new Prober();
   return new WindowCoordinator({
     directory,
-    heartbeatMs: HEARTBEAT_MS,
+    heartbeatMs: options.heartbeatMs ?? HEARTBEAT_MS,
     windowId,
     openHistory: (lease) => {
       historyOpens.set(windowId, (historyOpens.get(windowId) ?? 0) + 1);
@@ -46,7 +58,7 @@ function windowAt(directory: string, windowId: string, lines: string[]): WindowC
         scheduler: { retries: 0, alertThreshold: 1 },
       }),
     prober,
-    resolvePublished: async (published) => resolveTarget(published.entry, published.defaults),
+    resolvePublished: options.resolvePublished ?? (async (published) => resolveTarget(published.entry, published.defaults)),
     log: logInto(lines, windowId),
   });
 }
@@ -180,6 +192,56 @@ test('an alert for a target only the reading window defines reaches that window,
     assert.equal(alert?.target, target, 'the alert is about the reader’s own target object');
     assert.equal(alert?.type === 'alert' ? alert.result.status : undefined, 'DOWN');
     assert.deepEqual(firstEvents, [], 'the checking window does not notify of another window’s target');
+  } finally {
+    await first.dispose();
+    await second.dispose();
+    await server.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+test('an entry another window moves from user to workspace settings is resolved again under the workspace rules', async () => {
+  const server = await startHttpServer((_request, response) => response.end('ok'));
+  const directory = mkdtempSync(join(tmpdir(), 'nm-coordinator-'));
+  const lines: string[] = [];
+  // As the extension's rules do for a secret or a metadata address: allowed to the user, not to a workspace.
+  const userOnly = async (published: PublishedTarget): Promise<ParseResult<Target>> =>
+    published.level === 'user' ? resolveTarget(published.entry, published.defaults) : { ok: false, error: 'only the user may add it.' };
+  // A slower heartbeat, so a busy machine does not hand the writer's role to the second window.
+  const first = windowAt(directory, 'window-first', lines, { resolvePublished: userOnly, heartbeatMs: 1_000 });
+  const second = windowAt(directory, 'window-second', lines, { heartbeatMs: 1_000 });
+  try {
+    first.setTargets([], []);
+    await first.start();
+    assert.equal(first.role, 'writer');
+
+    const entry = entryFor('moved-site', `${server.origin}/moved`);
+    second.setTargets([targetOf(entry)], [{ ...publishedOf(entry), level: 'user' }]);
+    await second.start();
+    await waitFor(
+      'the writer checks the user-level entry',
+      () => lines.some((line) => line.includes('window-first info: Checking 1 target(s) for other windows; added moved-site')),
+      30_000,
+      lines,
+    );
+
+    // The same entry, word for word, now comes from the workspace's settings.
+    second.setTargets([targetOf(entry)], [{ ...publishedOf(entry), level: 'workspace' }]);
+    await waitFor(
+      'the writer refuses the entry under the workspace rules',
+      () =>
+        lines.some(
+          (line) => line.includes('window-first warn:') && line.includes('"moved-site"') && line.includes('only the user may add it'),
+        ),
+      30_000,
+      lines,
+    );
+    await waitFor(
+      'the writer stops checking it',
+      () => lines.some((line) => line.includes('window-first info: Checking 0 target(s) for other windows; dropped moved-site')),
+      30_000,
+      lines,
+    );
   } finally {
     await first.dispose();
     await second.dispose();

@@ -4,7 +4,7 @@
  * SSL_CERT_FILE points OpenSSL at it), and what happens when either is missing or unreadable.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -13,6 +13,7 @@ import { certificatesIn } from '../../../src/core/probes/trustStore';
 import { resolveTarget, type TargetEntryObject } from '../../../src/core/targets/target';
 import { createTestCa } from '../../support/certificates';
 import { startHttpsServer } from '../../support/servers';
+import { linkToDevZero, makeFifo, releaseFifoReaders, SPECIAL_FILES_SUPPORTED } from '../../support/specialFiles';
 
 describe('trusted certificate authorities', () => {
   const companyCa = createTestCa('Example Company Internal CA');
@@ -77,6 +78,29 @@ describe('trusted certificate authorities', () => {
     const notPem = await check({ url, ca: empty }, noSystemStore);
     assert.match(notPem.message, /holds no PEM certificate/);
   });
+
+  test(
+    'a ca path to a device, a FIFO or an oversized file fails the check without reading it',
+    { skip: !SPECIAL_FILES_SUPPORTED, timeout: 60_000 },
+    async () => {
+      const url = await internalSite();
+      const fifo = makeFifo(join(folder, 'ca.fifo'));
+      const oversized = join(folder, 'huge.pem');
+      writeFileSync(oversized, companyCa.cert);
+      truncateSync(oversized, 4 * 1024 * 1024 + 1);
+      try {
+        for (const ca of ['/dev/zero', linkToDevZero(join(folder, 'zero.pem')), fifo]) {
+          const result = await check({ url, ca }, noSystemStore);
+          assert.equal(result.reason, 'TLS_ERROR', `${ca}: ${result.message}`);
+          assert.match(result.message, /the CA file .* cannot be used: it is not a regular file/, ca);
+        }
+        const tooLarge = await check({ url, ca: oversized }, noSystemStore);
+        assert.match(tooLarge.message, /the CA file .*huge\.pem cannot be used: it is larger than 4194304 bytes/);
+      } finally {
+        releaseFifoReaders(fifo);
+      }
+    },
+  );
 
   test("an entry's ca must be an absolute path", () => {
     const relative = resolveTarget({ url: 'https://example.test/', ca: 'certs/ca.pem' });

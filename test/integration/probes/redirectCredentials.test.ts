@@ -21,7 +21,11 @@ interface RecordingServer extends RunningServer {
   received: IncomingHttpHeaders[];
 }
 
-/** A server that records each request's headers and answers `/go` with a redirect to `redirectTo()`. */
+/**
+ * A server that records each request's headers and echoes them back, with the body, as JSON
+ * (`{"headers": ..., "body": ...}`), so a check that quotes the answer would carry a secret back;
+ * `/go` is a redirect to `redirectTo()`.
+ */
 async function recordingServer(
   start: (handler: Parameters<typeof startHttpServer>[0]) => Promise<RunningServer>,
   redirectTo: () => string,
@@ -29,12 +33,17 @@ async function recordingServer(
   const received: IncomingHttpHeaders[] = [];
   const server = await start((request, response) => {
     received.push(request.headers);
-    if (request.url === '/go') {
-      response.writeHead(302, { location: redirectTo() });
-      response.end();
-      return;
-    }
-    response.end('ok');
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (request.url === '/go') {
+        response.writeHead(302, { location: redirectTo() });
+        response.end();
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
   });
   return { ...server, received };
 }
@@ -47,10 +56,11 @@ function leaked(server: RecordingServer): string[] {
   );
 }
 
-/** A user-level target with the secret in `authorization` and a custom header, and a cookie. */
-async function targetWithSecret(url: string, level: 'user' | 'workspace' = 'user'): Promise<Target> {
+/** A user-level target with the secret in `authorization` and a custom header, and a cookie; `extra` adds to the entry. */
+async function targetWithSecret(url: string, level: 'user' | 'workspace' = 'user', extra: Record<string, unknown> = {}): Promise<Target> {
   const lookup: SecretLookup = async () => ({ value: SECRET_VALUE, origins: [new URL(url).origin] });
   const entry = {
+    ...extra,
     url,
     timeout: 3000,
     tlsVerify: false,
@@ -154,8 +164,15 @@ describe('credentials and redirects', () => {
   });
 
   test('a message from the server never carries the secret back into the result', async () => {
-    const result = await follow(start, `${final.origin}/`);
-    assert.ok(!JSON.stringify(result).includes(SECRET_VALUE));
+    const redirected = await follow(start, `${final.origin}/`);
+    assert.ok(!JSON.stringify(redirected).includes(SECRET_VALUE));
+    // Within the origin the secret arrives, and the server's answer, quoted in the message, echoes it.
+    reset();
+    const quoting = await targetWithSecret(`${start.origin}/echo`, 'user', { jsonPath: '$.headers', equals: 'something else' });
+    const result = await prober.check(quoting);
+    assert.deepEqual(leaked(start).sort(), ['authorization', 'x-api-key'], 'the server got the secret to echo');
+    assert.match(result.message, /^\$\.headers is \{.*"authorization":"Bearer \[secret\]"/);
+    assert.ok(!JSON.stringify(result).includes(SECRET_VALUE), result.message);
   });
 });
 

@@ -3,11 +3,24 @@
  * only, whatever the umask, and a link planted where a file is created is never written through.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readOrCreateTokenFile } from '../../../src/cli/cliApi';
-import { ensurePrivateDirectory, openPrivateExclusive } from '../../../src/core/store/privateFiles';
+import { ensurePrivateDirectory, openPrivateExclusive, UnsafeDirectoryError } from '../../../src/core/store/privateFiles';
+import { runCli } from '../../support/cli';
 import { SharedTargetsBoard } from '../../../src/core/coordination/sharedTargets';
 import { SNAPSHOT_FILE, SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { LEASE_FILE, WriterLease } from '../../../src/core/coordination/writerLease';
@@ -80,6 +93,56 @@ test('a storage folder made wider by someone else is narrowed to 0700, its paren
   assert.equal((statSync(storage).mode & 0o777).toString(8), '700');
   assert.equal((statSync(parent).mode & 0o777).toString(8), '755');
 });
+
+test(
+  'a storage folder reached through a symlink is narrowed where it really is, and its real path is what is used',
+  { skip: !POSIX },
+  async (t) => {
+    const parent = tempDirectory(t);
+    const real = join(parent, 'on-another-disk');
+    mkdirSync(real, { mode: 0o777 });
+    chmodSync(real, 0o777);
+    const link = join(parent, '.network-monitor');
+    symlinkSync(real, link);
+    const used = await ensurePrivateDirectory(link);
+    assert.equal((statSync(real).mode & 0o777).toString(8), '700');
+    assert.equal(used, realpathSync(real));
+  },
+);
+
+// Only root can give a folder to another user, so only root can set the scene.
+const AS_ROOT = POSIX && process.getuid?.() === 0;
+const OTHER_UID = 4242;
+
+test(
+  "another user's folder, reached directly or through a symlink, is refused with a message that says whose it is",
+  { skip: !AS_ROOT },
+  async (t) => {
+    const parent = tempDirectory(t);
+    const theirs = join(parent, 'theirs');
+    mkdirSync(theirs, { mode: 0o777 });
+    chmodSync(theirs, 0o777);
+    chownSync(theirs, OTHER_UID, OTHER_UID);
+    const link = join(parent, 'mine');
+    symlinkSync(theirs, link);
+    for (const path of [theirs, link]) {
+      await assert.rejects(ensurePrivateDirectory(path), (error: Error) => {
+        assert.ok(error instanceof UnsafeDirectoryError, String(error));
+        assert.match(error.message, new RegExp(`belongs to another user \\(uid ${OTHER_UID}\\)`));
+        return true;
+      });
+    }
+    assert.equal((statSync(theirs).mode & 0o777).toString(8), '777', 'their folder is left as it was');
+    assert.deepEqual(readdirSync(theirs), [], 'nothing is written there');
+
+    // The CLI says so and stops, without a stack trace and without checking anything.
+    const run = await runCli(['watch', 'http://127.0.0.1:9/', '--data-dir', link, '--duration', '1']);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /belongs to another user .*\(--data-dir\)/);
+    assert.doesNotMatch(run.stderr, /\n\s+at /);
+    assert.deepEqual(readdirSync(theirs), []);
+  },
+);
 
 test('a symlink planted where a file is created is refused, and what it points to is untouched', async (t) => {
   const directory = tempDirectory(t);

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { HistoryQueries, StoreProblem } from '../../../src/core/store/historyStore';
 import { HistoryFollower } from '../../../src/core/store/historyFollower';
+import { encodeSnapshot, MAX_SNAPSHOT_IMAGE_BYTES } from '../../../src/core/store/snapshotFile';
 import { SNAPSHOT_FILE, SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { makeCheck, tempDirectory } from './storeTestSupport';
 
@@ -84,6 +86,41 @@ test('a damaged snapshot is moved aside with a timestamp, reported once, and the
   t.after(() => again.dispose());
   assert.equal(countChecks(again), 6);
   assert.equal(problems.length, 1, 'reported once');
+});
+
+test('a snapshot that inflates past what a history can be is set aside as damaged, and the journal still restores', async (t) => {
+  const directory = tempDirectory(t);
+  await writeChecks(directory, 20, { snapshot: true });
+  const store = await SqlJsHistoryStore.open({ directory });
+  for (let i = 20; i < 25; i++) store.append(makeCheck({ startedAt: T0 + i * 1000 }));
+  await store.flush();
+  // The real database, then zeros to past the limit: gzip members of 16 MiB of zeros, 16 KB each.
+  // SQLite would open the image and ignore what follows its last page, so only the limit refuses it.
+  const image = gunzipSync(readFileSync(join(directory, SNAPSHOT_FILE)));
+  const zeros = 16 * 1024 * 1024;
+  const zeroMember = gzipSync(Buffer.alloc(zeros), { level: 9 });
+  const members = [
+    gzipSync(image),
+    ...Array.from({ length: Math.ceil((MAX_SNAPSHOT_IMAGE_BYTES - image.length) / zeros) + 1 }, () => zeroMember),
+  ];
+  writeFileSync(join(directory, SNAPSHOT_FILE), Buffer.concat(members));
+
+  const problems: StoreProblem[] = [];
+  const recovered = await SqlJsHistoryStore.open({ directory, onProblem: (p) => problems.push(p) });
+  t.after(() => recovered.dispose());
+  assert.equal(problems.length, 1, problems.map((problem) => problem.message).join('\n'));
+  const [problem] = problems;
+  assert.equal(problem?.kind, 'corrupt-file');
+  assert.match(problem?.message ?? '', /damaged\. The snapshot holds a database larger than 1 GiB/);
+  assert.match(problem?.kind === 'corrupt-file' ? (problem.movedTo ?? '') : '', /history\.db\.gz\.corrupt-/, 'kept aside, not deleted');
+  assert.equal(countChecks(recovered), 5, 'the checks still in the journal are back');
+});
+
+test('the writer never writes a snapshot it would refuse to read', async () => {
+  await assert.rejects(
+    encodeSnapshot(new Uint8Array(MAX_SNAPSHOT_IMAGE_BYTES + 1)),
+    /cannot be saved as a snapshot: its database is larger than 1 GiB/,
+  );
 });
 
 test('a journal damaged in the middle keeps its readable lines and is moved aside', async (t) => {

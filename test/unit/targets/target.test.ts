@@ -1,6 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseStatusRanges, parseTargetSpec, parseTextMatcher, resolveTarget, statusAccepted } from '../../../src/core/targets/target';
+import {
+  parseHeaderLine,
+  parseStatusRanges,
+  parseTargetSpec,
+  parseTextMatcher,
+  resolveTarget,
+  statusAccepted,
+} from '../../../src/core/targets/target';
 import { evaluateJsonPath, parseJsonPath } from '../../../src/core/probes/jsonPath';
 
 function spec(input: string) {
@@ -164,5 +171,22 @@ describe('body patterns from settings', () => {
       assert.ok(matcher.ok, source);
       assert.equal(matcher.value.test(text), expected, `${source} on ${JSON.stringify(text)}`);
     }
+  });
+});
+
+describe('headers that would route a request elsewhere', () => {
+  test('an entry may not set Host, Forwarded, X-Forwarded-Host or a pseudo-header, in any case', () => {
+    for (const name of ['Host', 'HOST', 'forwarded', 'X-Forwarded-Host', ':authority', ':Path']) {
+      const built = resolveTarget({ url: 'https://api.test/', headers: { [name]: 'internal.test' } });
+      assert.ok(!built.ok, name);
+      assert.match(built.error, /from the URL/, name);
+    }
+  });
+
+  test('neither may a --header on the command line', () => {
+    const parsed = parseHeaderLine('Host: internal.test');
+    assert.ok(!parsed.ok);
+    assert.match(parsed.error, /always comes from the URL/);
+    assert.ok(parseHeaderLine('X-Forwarded-For: 10.0.0.1').ok, 'Other forwarding headers say nothing about the host.');
   });
 });

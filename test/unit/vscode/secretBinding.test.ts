@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_TARGET_DEFAULTS } from '../../../src/core/targets/target';
+import { entryApprovalKey } from '../../../src/core/targets/workspaceEntryPolicy';
 import {
   collectTargets,
   parseOrigin,
@@ -69,6 +70,19 @@ describe('secret binding', () => {
     assert.equal((await resolvePublishedTarget({ ...published!, level: 'user' }, unbound)).ok, true);
     const built = await resolvePublishedTarget(withoutLevel, lookupOf(['https://api.test']));
     assert.ok(built.ok && built.value.blockLinkLocal);
+  });
+
+  test("another window's workspace entry that would POST a secret is checked only once the user approved it", async () => {
+    const post = { ...entry, method: 'POST' };
+    const [published] = publishTargets((await resolve('user', ['https://api.test'])).targets).map((item) => ({
+      ...item,
+      entry: post,
+      level: 'workspace' as const,
+    }));
+    const waiting = await resolvePublishedTarget(published!, lookupOf(['https://api.test']));
+    assert.ok(!waiting.ok && /waiting for your approval/.test(waiting.error));
+    const approved = await resolvePublishedTarget(published!, lookupOf(['https://api.test']), (key) => key === entryApprovalKey(post));
+    assert.ok(approved.ok && approved.value.http?.method === 'POST');
   });
 });
 

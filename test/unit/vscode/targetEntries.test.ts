@@ -24,18 +24,47 @@ describe('collectTargets', () => {
     );
   });
 
-  test('the same target in user and workspace settings is one target, and the workspace entry wins', async () => {
+  test('a workspace or folder entry with the id of a user entry is refused; the user target stays, with its own settings', async () => {
     const lists: EntryList[] = [
-      { level: 'user', entries: ['http://127.0.0.1:8080/', 'dns://example.test'] },
+      { level: 'user', entries: ['http://127.0.0.1:8080/', { url: 'https://api.test/health', id: 'prod-api', name: 'Prod API' }] },
       { level: 'workspace', entries: [{ url: 'http://127.0.0.1:8080/', name: 'team name', interval: 5 }] },
+      { level: 'folder', folder: { name: 'repo', uri: 'file:///repo' }, entries: [{ url: 'https://elsewhere.test/', id: 'prod-api' }] },
     ];
-    const { targets } = await collectTargets(lists, DEFAULT_TARGET_DEFAULTS, noSecrets);
-    assert.equal(targets.length, 2);
-    assert.equal(targets[0]!.target.id, targetIdFor('http://127.0.0.1:8080/'));
-    assert.equal(targets[0]!.target.name, 'team name');
-    assert.equal(targets[0]!.target.intervalMs, 5000);
-    assert.equal(targets[0]!.origin.level, 'workspace');
-    assert.equal(targets[1]!.target.url, 'dns://example.test');
+    const { targets, problems } = await collectTargets(lists, DEFAULT_TARGET_DEFAULTS, noSecrets);
+    assert.deepEqual(
+      targets.map((t) => [t.origin.level, t.target.id, t.target.name, t.target.url]),
+      [
+        ['user', targetIdFor('http://127.0.0.1:8080/'), 'http://127.0.0.1:8080/', 'http://127.0.0.1:8080/'],
+        ['user', 'prod-api', 'Prod API', 'https://api.test/health'],
+      ],
+    );
+    assert.deepEqual(
+      problems.map((problem) => [problem.origin.level, problem.origin.index]),
+      [
+        ['workspace', 0],
+        ['folder', 0],
+      ],
+    );
+    assert.match(
+      problems[1]!.message,
+      /has the id "prod-api" of a target in your User settings \(https:\/\/api\.test\/health\).*may not replace yours or take over its history/,
+    );
+  });
+
+  test('a folder entry with the id of a workspace entry replaces it, in its place', async () => {
+    const lists: EntryList[] = [
+      { level: 'workspace', entries: [{ url: 'http://127.0.0.1:8080/', id: 'team' }, 'dns://example.test'] },
+      { level: 'folder', folder: { name: 'repo', uri: 'file:///repo' }, entries: [{ url: 'http://127.0.0.1:9090/', id: 'team' }] },
+    ];
+    const { targets, problems } = await collectTargets(lists, DEFAULT_TARGET_DEFAULTS, noSecrets);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(
+      targets.map((t) => [t.origin.level, t.target.url]),
+      [
+        ['folder', 'http://127.0.0.1:9090/'],
+        ['workspace', 'dns://example.test'],
+      ],
+    );
   });
 
   test('a broken entry is reported with its position and skipped; the others are kept', async () => {

@@ -2,7 +2,8 @@
 // colours, time ticks on round local times, short axis labels.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatAxisMs, formatTick, timeTicks } from '../../../webview-ui/src/logic/chartData';
+import { RANGE_MS, type SeriesColumns } from '../../../src/shared/dashboardProtocol';
+import { formatAxisMs, formatTick, timeTicks, visibleTimeWindow } from '../../../webview-ui/src/logic/chartData';
 import { opaque } from '../../../webview-ui/src/logic/color';
 
 const HOUR = 3_600_000;
@@ -60,8 +61,55 @@ test('axis labels are short: milliseconds without Intl, midnight ticks of a week
   assert.equal(formatAxisMs(2.5), '2.5');
   assert.equal(formatAxisMs(1500), '1.5k');
   assert.equal(formatAxisMs(12_000), '12k');
-  assert.equal(formatTick(new Date(2026, 10, 24, 0, 0).getTime(), '7d'), '11-24');
-  assert.equal(formatTick(new Date(2026, 10, 24, 12, 0).getTime(), '7d'), '11-24 12:00');
-  assert.equal(formatTick(new Date(2026, 10, 24, 12, 30).getTime(), '24h'), '12:30');
-  assert.equal(formatTick(new Date(2026, 10, 24, 12, 30).getTime(), '30d'), '2026-11-24');
+  assert.equal(formatTick(new Date(2026, 10, 24, 0, 0).getTime(), RANGE_MS['7d']), '11-24');
+  assert.equal(formatTick(new Date(2026, 10, 24, 12, 0).getTime(), RANGE_MS['7d']), '11-24 12:00');
+  assert.equal(formatTick(new Date(2026, 10, 24, 12, 30).getTime(), RANGE_MS['24h']), '12:30');
+  assert.equal(formatTick(new Date(2026, 10, 24, 12, 30).getTime(), RANGE_MS['30d']), '2026-11-24');
+  // Minutes of history on the 30-day range: the axis spans minutes, and its labels are clock times.
+  assert.equal(formatTick(new Date(2026, 10, 24, 12, 30).getTime(), 10 * 60_000), '12:30');
+});
+
+/** A series of one check a minute over the last `minutes`, as the host sends a young history. */
+function youngSeries(now: number, minutes: number): SeriesColumns {
+  const t = Array.from({ length: minutes }, (_, i) => now - (minutes - i) * 60_000);
+  const zeros = t.map(() => 0);
+  return {
+    targetId: 'young',
+    range: '24h',
+    from: now - RANGE_MS['24h'],
+    to: now,
+    bucketMs: 0,
+    t,
+    avg: t.map(() => 20),
+    max: t.map(() => 25),
+    dns: zeros,
+    connect: zeros,
+    tls: zeros,
+    firstByte: zeros,
+    transfer: zeros,
+    checks: t.map(() => 1),
+    down: zeros,
+    degraded: zeros,
+    anomalies: zeros,
+  };
+}
+
+test('a young history is drawn over the time it covers, not squeezed into the last pixels of the range', () => {
+  const now = new Date(2026, 11, 7, 12, 0).getTime();
+  // 30 minutes of checks on the 24-hour range: the axis starts just before the first check.
+  const young = visibleTimeWindow('24h', [youngSeries(now, 30)], now);
+  assert.equal(young.to, now);
+  assert.ok(young.from < now - 30 * 60_000, 'the first check is on the axis');
+  assert.ok(
+    young.from > now - 35 * 60_000,
+    `the axis starts at most a few minutes before the first check, not ${(now - young.from) / 60_000} min`,
+  );
+  // Two minutes of checks get at least five minutes of axis.
+  assert.equal(visibleTimeWindow('24h', [youngSeries(now, 2)], now).from, now - 5 * 60_000);
+  // A history older than the range, and an empty one, show the whole range.
+  assert.equal(visibleTimeWindow('1h', [youngSeries(now, 90)], now).from, now - RANGE_MS['1h']);
+  assert.equal(visibleTimeWindow('24h', [], now).from, now - RANGE_MS['24h']);
+  // With several targets, the oldest first check sets the start.
+  const twoTargets = visibleTimeWindow('7d', [youngSeries(now, 10), youngSeries(now, 120)], now);
+  assert.ok(twoTargets.from < now - 120 * 60_000 && twoTargets.from > now - 130 * 60_000);
 });

@@ -165,16 +165,38 @@ export function formatDuration(ms: number): string {
 const pad = (n: number): string => String(n).padStart(2, '0');
 
 /**
- * A time label fitted to the range: clock time for hours, day and time for days (the day alone at
- * midnight), the date for a month or a year.
+ * A time label fitted to the span the axis shows: clock time for up to a day, day and time for up
+ * to a week (the day alone at midnight), the date beyond. By the span, not the range picked: a
+ * young history shows minutes on the 30-day range, and those read as clock times.
  */
-export function formatTick(t: number, range: TimeRange): string {
+export function formatTick(t: number, spanMs: number): string {
   const date = new Date(t);
   const time = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
   const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-  if (RANGE_MS[range] <= RANGE_MS['24h']) return time;
-  if (RANGE_MS[range] <= RANGE_MS['7d']) return time === '00:00' ? day.slice(5) : `${day.slice(5)} ${time}`;
+  if (spanMs <= RANGE_MS['24h']) return time;
+  if (spanMs <= RANGE_MS['7d']) return time === '00:00' ? day.slice(5) : `${day.slice(5)} ${time}`;
   return day;
+}
+
+/** Space left before a young history's first point, as a share of the time it covers. */
+const YOUNG_HISTORY_MARGIN = 0.05;
+/** The shortest axis a young history gets, so its first few checks are not spread over the width. */
+const YOUNG_HISTORY_MIN_SPAN_MS = 5 * 60_000;
+
+/**
+ * The time axis of the charts and the timeline: the whole range once the history covers it;
+ * before that, the time the history covers (at least five minutes, with a small margin before the
+ * first point), so a history minutes old is not squeezed into the last pixels of a 24-hour axis.
+ */
+export function visibleTimeWindow(range: TimeRange, seriesList: readonly SeriesColumns[], now: number): { from: number; to: number } {
+  const to = Math.max(now, ...seriesList.map((series) => series.to));
+  const rangeFrom = to - RANGE_MS[range];
+  const firstPoints = seriesList.flatMap((series) => (series.t.length > 0 ? [series.t[0]!] : []));
+  if (firstPoints.length === 0) return { from: rangeFrom, to };
+  const first = Math.min(...firstPoints);
+  const covered = Math.max(to - first, 0);
+  const from = Math.min(first - covered * YOUNG_HISTORY_MARGIN, to - YOUNG_HISTORY_MIN_SPAN_MS);
+  return { from: Math.max(rangeFrom, from), to };
 }
 
 const MINUTE_MS = 60_000;

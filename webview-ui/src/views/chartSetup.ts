@@ -1,7 +1,6 @@
 /** Chart.js, registered piece by piece: only the parts these charts use end up in the bundle. */
 import { Chart, Filler, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip } from 'chart.js';
 import type { ChartOptions } from 'chart.js';
-import type { TimeRange } from '../../../src/shared/dashboardProtocol';
 import { el } from '../dom';
 import { formatTick, timeTicks } from '../logic/chartData';
 import type { ChartTheme } from '../theme';
@@ -33,13 +32,15 @@ export function chartCanvas(
   return { holder, canvas };
 }
 
-/** The time axis every chart shares: ticks on round local times, labelled for the range shown. */
-export function timeAxis(maxTicks: number, range: () => TimeRange): NonNullable<ChartOptions<'line'>['scales']>[string] {
+/** The time axis every chart shares: ticks on round local times, labelled for the span shown. */
+export function timeAxis(maxTicks: number): NonNullable<ChartOptions<'line'>['scales']>[string] {
+  let spanMs = 0;
   return {
     type: 'linear',
     afterBuildTicks: (axis) => {
+      spanMs = axis.max - axis.min;
       axis.ticks = timeTicks(axis.min, axis.max, maxTicks).map((value) => ({ value }));
     },
-    ticks: { callback: (value) => formatTick(Number(value), range()) },
+    ticks: { callback: (value) => formatTick(Number(value), spanMs) },
   };
 }

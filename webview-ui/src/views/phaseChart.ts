@@ -1,7 +1,7 @@
 /** Where the time goes for one target: dns, connect, tls, first byte and transfer, stacked over time. */
 import type { ChartDataset } from 'chart.js';
 import * as l10n from '@vscode/l10n';
-import { PHASES, type DashboardTarget, type PhaseName, type SeriesColumns, type TimeRange } from '../../../src/shared/dashboardProtocol';
+import { PHASES, type DashboardTarget, type PhaseName, type SeriesColumns } from '../../../src/shared/dashboardProtocol';
 import { formatAxisMs, formatMs, formatTimestamp, pointCentre, type XY } from '../logic/chartData';
 import { withAlpha } from '../logic/color';
 import type { ChartTheme } from '../theme';
@@ -22,7 +22,6 @@ export class PhaseChartView {
   private readonly select: HTMLSelectElement;
   private readonly canvas: HTMLCanvasElement;
   private readonly chart: Chart<'line', XY[]>;
-  private range: TimeRange = '24h';
   private shownTargetId: string | null = null;
 
   constructor(
@@ -48,7 +47,7 @@ export class PhaseChartView {
         normalized: true,
         interaction: { mode: 'index', intersect: false },
         scales: {
-          x: timeAxis(6, () => this.range),
+          x: timeAxis(6),
           y: {
             type: 'linear',
             stacked: true,
@@ -70,15 +69,7 @@ export class PhaseChartView {
     });
   }
 
-  update(
-    series: SeriesColumns | undefined,
-    shown: readonly DashboardTarget[],
-    focusedId: string | null,
-    range: TimeRange,
-    from: number,
-    to: number,
-  ): void {
-    this.range = range;
+  update(series: SeriesColumns | undefined, shown: readonly DashboardTarget[], focusedId: string | null, from: number, to: number): void {
     this.shownTargetId = series?.targetId ?? null;
     this.select.replaceChildren(
       ...shown.map((target) => {

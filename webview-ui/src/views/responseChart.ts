@@ -1,7 +1,7 @@
 /** Response time per shown target over the range, anomalies marked with a triangle on the line. */
 import type { ChartDataset, Plugin, PointElement } from 'chart.js';
 import * as l10n from '@vscode/l10n';
-import type { DashboardTarget, SeriesColumns, TimeRange } from '../../../src/shared/dashboardProtocol';
+import type { DashboardTarget, SeriesColumns } from '../../../src/shared/dashboardProtocol';
 import { anomalyIndices, formatAxisMs, formatMs, formatTimestamp, responsePoints, type XY } from '../logic/chartData';
 import type { ChartTheme } from '../theme';
 import { Chart, chartCanvas, timeAxis } from './chartSetup';
@@ -48,7 +48,6 @@ export class ResponseChartView {
   readonly element: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
   private readonly chart: Chart<'line', XY[]>;
-  private range: TimeRange = '24h';
 
   constructor(private theme: ChartTheme) {
     this.element = el('section', 'card');
@@ -66,7 +65,7 @@ export class ResponseChartView {
         interaction: { mode: 'nearest', intersect: false, axis: 'x' },
         elements: { point: { radius: 0, hoverRadius: 3 } },
         scales: {
-          x: timeAxis(8, () => this.range),
+          x: timeAxis(8),
           y: {
             type: 'linear',
             beginAtZero: true,
@@ -92,14 +91,7 @@ export class ResponseChartView {
     });
   }
 
-  update(
-    seriesList: readonly SeriesColumns[],
-    targets: ReadonlyMap<string, DashboardTarget>,
-    range: TimeRange,
-    from: number,
-    to: number,
-  ): void {
-    this.range = range;
+  update(seriesList: readonly SeriesColumns[], targets: ReadonlyMap<string, DashboardTarget>, from: number, to: number): void {
     const theme = this.theme;
     let points = 0;
     let anomalies = 0;
