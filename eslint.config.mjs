@@ -19,6 +19,23 @@ export default tseslint.config(
     rules: { 'layers/allowed-imports': 'error' },
   },
   {
+    // Messages quote what servers, workspaces and import files say, and VS Code runs the
+    // `[label](command:…)` links in them: every message goes through editorMessages.ts, which
+    // breaks those links.
+    files: ['src/**/*.ts'],
+    ignores: ['src/vscode/notifications/editorMessages.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'MemberExpression[property.name=/^show(Information|Warning|Error)Message$/]',
+          message:
+            'Show messages through showMessage or askModal (src/vscode/notifications/editorMessages.ts), which break links in untrusted text.',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off', 'no-restricted-exports': 'off' },
   },

@@ -21,6 +21,8 @@ import { AlertChannelController } from './vscode/notifications/alertChannelContr
 import { NotificationController } from './vscode/notifications/notificationController';
 import { StatusBarController } from './vscode/statusBar/statusBarController';
 import { TARGETS_VIEW_ID, TargetTreeProvider } from './vscode/tree/targetTreeProvider';
+import { ownArguments } from './vscode/commands/commandArguments';
+import { editorMessageLog, showMessage } from './vscode/notifications/editorMessages';
 
 /**
  * What activate() returns when the extension runs under test or from its sources: the services,
@@ -42,6 +44,10 @@ export interface NetworkMonitorApi {
   ready: Promise<void>;
   /** Milliseconds spent in activate() itself, and from its start until monitoring was running. */
   timings: { activateMs: number; readyMs: number | undefined };
+  /** Marks command arguments as Network Monitor's own, so the commands that change secrets, channels, settings or files take them. */
+  ownArguments: typeof ownArguments;
+  /** The last messages this window handed to the editor, exactly as handed. */
+  editorMessages: typeof editorMessageLog;
 }
 
 /** Set once the settings have been read, so the welcome view does not flash before the first read. */
@@ -76,7 +82,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
       }
       log.error(problem.message);
       const showLog = vscode.l10n.t('Show Log');
-      void vscode.window.showWarningMessage(problem.message, showLog).then((choice) => choice === showLog && log.show());
+      void showMessage('warning', problem.message, showLog).then((choice) => choice === showLog && log.show());
     },
   });
   const targets = new TargetConfiguration(
@@ -88,7 +94,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
       const openSettings = vscode.l10n.t('Open Settings');
       const review = vscode.l10n.t('Review…');
       const actions = problem.approval ? [review, openSettings] : [openSettings];
-      void vscode.window.showWarningMessage(problem.message, ...actions).then((choice) => {
+      void showMessage('warning', problem.message, ...actions).then((choice) => {
         if (choice === review) void approvals.approve(targets.pendingApprovals(), problem.approval?.key);
         if (choice !== openSettings) return;
         const command =
@@ -219,7 +225,21 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
 
   timings.activateMs = performance.now() - activationStart;
   if (context.extensionMode === vscode.ExtensionMode.Production) return undefined;
-  return { settings, targets, monitor, tree, statusBar, notifications, alertChannels, mutes, api, ready, timings };
+  return {
+    settings,
+    targets,
+    monitor,
+    tree,
+    statusBar,
+    notifications,
+    alertChannels,
+    mutes,
+    api,
+    ready,
+    timings,
+    ownArguments,
+    editorMessages: editorMessageLog,
+  };
 }
 
 /** Stops checking and writes the history to disk before the extension host exits. */

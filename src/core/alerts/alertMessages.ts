@@ -3,9 +3,12 @@
  * threshold) and per recovery, and the JSON body each kind of receiver accepts: a generic webhook
  * (our own fields, or the user's template), Slack and Discord incoming webhooks, and Microsoft
  * Teams workflows (an Adaptive Card). Everything in a message may come from a server's answer or
- * a workspace's settings, so it is only ever placed as JSON string values, and Discord is told not
- * to turn any of it into mentions.
+ * a workspace's settings, so it is only ever placed as JSON string values, and each chat's markup
+ * is escaped in it: no mention (`<!channel>`, `<@U…>`, `@everyone`), no link with a label that
+ * hides where it goes (`<https://…|label>`, `[label](https://…)`), whatever a server answered or a
+ * target is called. Discord is also told not to turn any of it into mentions.
  */
+import { neutraliseLinks } from '../../shared/untrustedText';
 import type { AlertEvent, RecoveredEvent } from '../scheduler/monitorEvent';
 
 export const ALERT_CHANNEL_FORMATS = ['webhook', 'slack', 'teams', 'discord'] as const;
@@ -114,10 +117,10 @@ export function templateProblem(template: string): string | undefined {
 export function alertBody(format: AlertChannelFormat, message: AlertMessage, template?: string): unknown {
   switch (format) {
     case 'slack':
-      return { text: message.text };
+      return { text: clip(slackText(message.text)) };
     case 'discord':
       // No @everyone, @here, role or user mention, whatever a target's name or a server's answer holds.
-      return { content: message.text, allowed_mentions: { parse: [] } };
+      return { content: clip(discordText(message.text)), allowed_mentions: { parse: [] } };
     case 'teams':
       return {
         type: 'message',
@@ -128,7 +131,8 @@ export function alertBody(format: AlertChannelFormat, message: AlertMessage, tem
               $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
               type: 'AdaptiveCard',
               version: '1.4',
-              body: [{ type: 'TextBlock', text: message.text, wrap: true }],
+              // A TextBlock's Markdown has links but no escape character: the look-alikes of neutraliseLinks.
+              body: [{ type: 'TextBlock', text: neutraliseLinks(message.text), wrap: true }],
             },
           },
         ],
@@ -136,6 +140,24 @@ export function alertBody(format: AlertChannelFormat, message: AlertMessage, tem
     case 'webhook':
       return template === undefined ? defaultWebhookBody(message) : fillTemplate(template, message);
   }
+}
+
+/**
+ * Slack's mrkdwn: `&`, `<` and `>` are its control characters (`<!channel>`, `<@U123>`,
+ * `<https://…|label>`), and Slack asks for exactly these three to be sent as HTML entities.
+ */
+export function slackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Discord's Markdown: a backslash before punctuation shows it as it is, so `[label](https://…)`
+ * is no masked link and `<@123>`, `<#123>`, `</command:123>` are no mention; `@everyone` and
+ * `@here` get a zero-width space after the `@`, as Discord's own clients do, so they do not even
+ * look like a mention. Backslashes are escaped first, so a server cannot undo an escape.
+ */
+export function discordText(text: string): string {
+  return text.replace(/[\\[\]<>]/g, '\\$&').replace(/@(everyone|here)\b/gi, '@\u200b$1');
 }
 
 function defaultWebhookBody(message: AlertMessage): unknown {

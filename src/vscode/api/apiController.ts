@@ -12,6 +12,7 @@ import { ApiListenError, ApiPortInUseError } from '../../core/api/apiErrors';
 import { ApiServer, validateCorsOrigin } from '../../core/api/apiServer';
 import { createApiToken } from '../../core/api/requestGuards';
 import { probeSibling } from '../../core/api/siblingProbe';
+import { showMessage } from '../notifications/editorMessages';
 
 /** The SecretStorage key of the API token (the Copy API Token command reads the same one). */
 export const API_TOKEN_SECRET_KEY = 'networkMonitor.api.token';
@@ -97,7 +98,8 @@ export class ApiController implements vscode.Disposable {
     const token = await this.token();
     await vscode.env.clipboard.writeText(token);
     const api = this.options.settings.api;
-    void vscode.window.showInformationMessage(
+    void showMessage(
+      'info',
       api.enabled
         ? vscode.l10n.t('API token copied. Send it as "Authorization: Bearer <token>" to http://127.0.0.1:{0}/api/status.', api.port)
         : vscode.l10n.t('API token copied. The local API is off: turn on the setting networkMonitor.api.enabled to use it.'),
@@ -120,7 +122,7 @@ export class ApiController implements vscode.Disposable {
           'A new API token is stored; the old one will not be accepted. The local API is off: turn on the setting networkMonitor.api.enabled to use it.',
         );
     // Not awaited: the command is done once the token is replaced, whether or not the user copies it.
-    void vscode.window.showInformationMessage(message, COPY_TOKEN).then(async (choice) => {
+    void showMessage('info', message, COPY_TOKEN).then(async (choice) => {
       if (choice === COPY_TOKEN) await vscode.env.clipboard.writeText(await this.token());
     });
   }
@@ -263,7 +265,7 @@ export class ApiController implements vscode.Disposable {
     this.shownProblem = key;
     this.problemMessage = message;
     const actions = offerPortSetting ? [CHANGE_PORT, SHOW_LOG] : [SHOW_LOG];
-    void vscode.window.showWarningMessage(message, ...actions).then((choice) => {
+    void showMessage('warning', message, ...actions).then((choice) => {
       if (choice === CHANGE_PORT) void vscode.commands.executeCommand('workbench.action.openSettings', 'networkMonitor.api.port');
       else if (choice === SHOW_LOG) this.options.log.show(true);
     });

@@ -10,6 +10,7 @@ import type { MuteList } from '../notifications/muteList';
 import { CommandId } from './commandIds';
 import { commandRegistrar } from './commandRunner';
 import { targetIdFrom, targetName, targetPickItem, type TargetArgument } from './targetPicker';
+import { showMessage } from '../notifications/editorMessages';
 
 export interface CheckCommandServices {
   log: vscode.LogOutputChannel;
@@ -81,7 +82,7 @@ export function registerCheckCommands(services: CheckCommandServices): vscode.Di
       const all = { label: `$(refresh) ${vscode.l10n.t('All targets')}`, targetId: '' };
       const items = [all, ...monitor.snapshots().map(targetPickItem)];
       if (items.length === 1) {
-        void vscode.window.showInformationMessage(vscode.l10n.t('No targets yet. Run "Network Monitor: Add Target" to add one.'));
+        void showMessage('info', vscode.l10n.t('No targets yet. Run "Network Monitor: Add Target" to add one.'));
         return;
       }
       const chosen = await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Which target should be checked now?') });

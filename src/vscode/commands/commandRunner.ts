@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { CommandId } from './commandIds';
+import { showMessage } from '../notifications/editorMessages';
 
 /** Registers one command; the handler's failure is reported, and the command then returns undefined. */
 export type RegisterCommand = (id: CommandId, handler: (...args: never[]) => unknown) => vscode.Disposable;
@@ -14,7 +15,7 @@ export function reportFailure(log: vscode.LogOutputChannel, what: string, error:
   log.error(`${what} failed: ${detail}`);
   const message = error instanceof Error ? error.message : String(error);
   const showLog = vscode.l10n.t('Show Log');
-  void vscode.window.showErrorMessage(vscode.l10n.t('Network Monitor: {0}', message), showLog).then((choice) => {
+  void showMessage('error', vscode.l10n.t('Network Monitor: {0}', message), showLog).then((choice) => {
     if (choice === showLog) log.show();
   });
 }

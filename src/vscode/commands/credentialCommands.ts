@@ -9,6 +9,7 @@ import type { EntryApprovals } from '../config/entryApprovals';
 import type { ProxyConfiguration } from '../config/proxyConfiguration';
 import type { TargetConfiguration } from '../config/targetConfiguration';
 import type { AddAlertChannelArguments, AlertChannelController } from '../notifications/alertChannelController';
+import { ownArgumentsOrRefuse } from './commandArguments';
 import { CommandId } from './commandIds';
 import { commandRegistrar } from './commandRunner';
 import type { SecretCommands, StoreSecretArguments } from './secretCommands';
@@ -47,15 +48,23 @@ export function registerCredentialCommands(services: CredentialCommandServices):
   return [
     register(CommandId.CopyApiToken, copyApiToken),
     register(CommandId.RotateApiToken, () => api.rotateToken()),
-    register(CommandId.StoreSecret, (args?: StoreSecretArguments) => secretCommands.store(args)),
+    register(CommandId.StoreSecret, (args?: StoreSecretArguments) =>
+      secretCommands.store(ownArgumentsOrRefuse(CommandId.StoreSecret, args)),
+    ),
     register(CommandId.ManageSecrets, () => secretCommands.manage()),
     register(CommandId.DeleteSecret, (name?: string) => secretCommands.delete(typeof name === 'string' ? name : undefined)),
     register(CommandId.ApproveWorkspaceTarget, (argument?: unknown) =>
       approvals.approve(targets.pendingApprovals(), approvalKeyOf(argument)),
     ),
-    register(CommandId.SetProxyCredentials, (args?: { username: string; password: string; origin?: string }) => proxy.setCredentials(args)),
-    register(CommandId.AddAlertChannel, (args?: AddAlertChannelArguments) => alertChannels.add(args)),
-    register(CommandId.RemoveAlertChannel, (name?: string) => alertChannels.remove(typeof name === 'string' ? name : undefined)),
+    register(CommandId.SetProxyCredentials, (args?: { username: string; password: string; origin?: string }) =>
+      proxy.setCredentials(ownArgumentsOrRefuse(CommandId.SetProxyCredentials, args)),
+    ),
+    register(CommandId.AddAlertChannel, (args?: AddAlertChannelArguments) =>
+      alertChannels.add(ownArgumentsOrRefuse(CommandId.AddAlertChannel, args)),
+    ),
+    register(CommandId.RemoveAlertChannel, (args?: { name: string }) =>
+      alertChannels.remove(ownArgumentsOrRefuse(CommandId.RemoveAlertChannel, args)?.name),
+    ),
     register(CommandId.SendTestAlert, () => alertChannels.sendTest()),
   ];
 }

@@ -8,9 +8,19 @@ import type { DashboardPanel } from '../dashboard/dashboardPanel';
 import { formatLatency, formatUptime } from '../format/monitorText';
 import type { MonitorDashboardSource } from '../monitor/monitorDashboardSource';
 import type { MonitorService } from '../monitor/monitorService';
+import { ownArgumentsOrRefuse } from './commandArguments';
 import { CommandId } from './commandIds';
 import { commandRegistrar } from './commandRunner';
 import { targetPickItem } from './targetPicker';
+import { showMessage } from '../notifications/editorMessages';
+
+/** Arguments for exporting without the dialogs; only from our own code and tests (commandArguments.ts). */
+interface ExportArguments {
+  format: 'csv' | 'json';
+  range: TimeRange;
+  targetIds?: string[];
+  file: vscode.Uri;
+}
 
 export interface HistoryCommandServices {
   log: vscode.LogOutputChannel;
@@ -70,12 +80,7 @@ export function registerHistoryCommands(services: HistoryCommandServices): vscod
     await vscode.window.showTextDocument(document, { preview: false });
   }
 
-  async function exportHistory(args?: {
-    format: 'csv' | 'json';
-    range: TimeRange;
-    targetIds?: string[];
-    file: vscode.Uri;
-  }): Promise<vscode.Uri | undefined> {
+  async function exportHistory(args?: ExportArguments): Promise<vscode.Uri | undefined> {
     const history = monitor.history;
     if (!history)
       throw new Error(vscode.l10n.t('The history is not open yet (or could not be opened). Try again in a moment, or see the log.'));
@@ -118,14 +123,14 @@ export function registerHistoryCommands(services: HistoryCommandServices): vscod
     const content = await history.exportRange(targetIds, { from: now - RANGE_MS[range], to: now + 1 }, format);
     await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(content));
     log.info(`Exported the history (${range}, ${format}) to ${file.fsPath}.`);
-    if (!args) void vscode.window.showInformationMessage(vscode.l10n.t('History exported to {0}.', vscode.workspace.asRelativePath(file)));
+    if (!args) void showMessage('info', vscode.l10n.t('History exported to {0}.', vscode.workspace.asRelativePath(file)));
     return file;
   }
 
   return [
     register(CommandId.OpenDashboard, () => dashboard.show()),
     register(CommandId.ShowReport, showReport),
-    register(CommandId.ExportHistory, exportHistory),
+    register(CommandId.ExportHistory, (args?: ExportArguments) => exportHistory(ownArgumentsOrRefuse(CommandId.ExportHistory, args))),
     register(CommandId.ShowLog, () => log.show()),
   ];
 }

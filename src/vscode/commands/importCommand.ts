@@ -19,8 +19,9 @@ import {
 import { resolveTarget } from '../../core/targets/target';
 import type { TargetConfiguration } from '../config/targetConfiguration';
 import type { SecretCommands } from './secretCommands';
+import { askModal, showMessage } from '../notifications/editorMessages';
 
-/** Arguments for importing without the dialogs (tests, other extensions). */
+/** Arguments for importing without the dialogs; only from our own code and tests (commandArguments.ts). */
 export interface ImportTargetsArguments {
   file: vscode.Uri | string;
   format?: ImportFormat;
@@ -112,9 +113,10 @@ export async function importTargetsCommand(
     preview.skipped.length > 0 ? vscode.l10n.t('; {0} could not be imported (see the log)', String(preview.skipped.length)) : '',
   );
   // The names come from the file: they go to the log, not into the notification's text.
-  if (lostHeaders.length === 0) void vscode.window.showInformationMessage(imported);
+  if (lostHeaders.length === 0) void showMessage('info', imported);
   else
-    void vscode.window.showWarningMessage(
+    void showMessage(
+      'warning',
       `${imported} ${vscode.l10n.t(
         '{0} of them lost headers that referred to your stored secrets, which a file may not use (the log names them). Add those headers yourself if you trust the targets.',
         String(lostHeaders.length),
@@ -127,16 +129,14 @@ export async function importTargetsCommand(
 async function askAboutClash(secret: ImportedSecret): Promise<SecretClashChoice | undefined> {
   const replace = vscode.l10n.t('Replace');
   const keepBoth = vscode.l10n.t('Keep Both');
-  const answer = await vscode.window.showWarningMessage(
+  // A modal dialog draws its text as plain text (no links), so the file's names are shown as written.
+  const answer = await askModal(
     vscode.l10n.t(
       'A secret named "{0}" is already stored. Replace it with the credential from the file, for {1}?',
       secret.name,
       secret.origin,
     ),
-    {
-      modal: true,
-      detail: vscode.l10n.t("Keep Both stores the file's credential under a new name and leaves yours as it is. Cancel imports nothing."),
-    },
+    vscode.l10n.t("Keep Both stores the file's credential under a new name and leaves yours as it is. Cancel imports nothing."),
     replace,
     keepBoth,
   );

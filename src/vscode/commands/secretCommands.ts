@@ -8,11 +8,12 @@ import * as vscode from 'vscode';
 import { secretStorageKey, type TargetConfiguration } from '../config/targetConfiguration';
 import { secretNamesIn } from '../../core/targets/target';
 import { parseOrigin, parseStoredSecret, serializeStoredSecret, type StoredSecret } from '../config/targetEntries';
+import { askModal, showMessage } from '../notifications/editorMessages';
 
 const SECRET_NAMES_KEY = 'networkMonitor.secretNames';
 const SECRET_NAME = /^[\w.-]{1,64}$/;
 
-/** Arguments for storing a secret without the interactive steps (tests, other extensions). */
+/** Arguments for storing a secret without the interactive steps; only from our own code and tests (commandArguments.ts). */
 export interface StoreSecretArguments {
   name: string;
   value: string;
@@ -65,7 +66,8 @@ export class SecretCommands {
     await this.write(name, { value, origins });
     this.log.info(`Stored the secret "${name}" for ${origins.length > 0 ? origins.join(', ') : 'user settings only (no origin)'}.`);
     if (!args) {
-      void vscode.window.showInformationMessage(
+      void showMessage(
+        'info',
         vscode.l10n.t(
           'Secret "{0}" stored for {1}. Use it in a target\'s headers, e.g. "Authorization": "Bearer ${secret:{0}}".',
           name,
@@ -79,7 +81,7 @@ export class SecretCommands {
   async manage(): Promise<void> {
     const names = this.names();
     if (names.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('No secrets are stored. Run "Network Monitor: Store Secret" to add one.'));
+      void showMessage('info', vscode.l10n.t('No secrets are stored. Run "Network Monitor: Store Secret" to add one.'));
       return;
     }
     const items: (vscode.QuickPickItem & { name: string })[] = [];
@@ -117,7 +119,7 @@ export class SecretCommands {
       users.length > 0
         ? vscode.l10n.t('Delete the secret "{0}"? {1} will stop being checked until it is stored again.', chosen, users.join(', '))
         : vscode.l10n.t('Delete the secret "{0}"?', chosen);
-    if (name === undefined || (await vscode.window.showWarningMessage(warning, { modal: true }, remove)) === remove) {
+    if (name === undefined || (await askModal(warning, undefined, remove)) === remove) {
       await this.secrets.delete(secretStorageKey(chosen));
       await this.globalState.update(
         SECRET_NAMES_KEY,

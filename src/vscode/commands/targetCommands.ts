@@ -9,12 +9,14 @@ import type { SaveLevel, TargetConfiguration } from '../config/targetConfigurati
 import { compactEntry } from '../config/targetEntries';
 import type { MonitorService } from '../monitor/monitorService';
 import type { MuteList } from '../notifications/muteList';
+import { isOwnArgument, ownArgumentsOrRefuse } from './commandArguments';
 import { CommandId } from './commandIds';
 import { commandRegistrar } from './commandRunner';
 import { importTargetsCommand, type ImportTargetsArguments } from './importCommand';
 import type { SecretCommands } from './secretCommands';
 import { askForTarget, checkInterval, checkTargetUrl } from './targetInput';
 import { targetIdFrom, targetName, type TargetArgument } from './targetPicker';
+import { askModal } from '../notifications/editorMessages';
 
 export interface TargetCommandServices {
   log: vscode.LogOutputChannel;
@@ -26,7 +28,7 @@ export interface TargetCommandServices {
   secretCommands: SecretCommands;
 }
 
-/** Arguments for adding a target without the interactive steps (other extensions, tests). */
+/** Arguments for adding a target without the interactive steps; only from our own code and tests (commandArguments.ts). */
 export interface AddTargetArguments {
   url: string;
   name?: string;
@@ -75,7 +77,8 @@ export function registerTargetCommands(services: TargetCommandServices): vscode.
     const configured = targets.find(id);
     if (!configured) throw new Error(vscode.l10n.t('That target is no longer in the settings.'));
     const entry = typeof configured.entry === 'string' ? { url: configured.entry } : configured.entry;
-    let next: EditTargetChanges | undefined = changes;
+    // The second argument may be the tree's selection, or anything a link passed: only our own changes skip the steps.
+    let next: EditTargetChanges | undefined = isOwnArgument(changes) ? changes : undefined;
     if (!next) {
       const asked = await askForTarget({
         title: vscode.l10n.t('Edit Target: {0}', configured.target.name),
@@ -117,11 +120,12 @@ export function registerTargetCommands(services: TargetCommandServices): vscode.
     const id = await targetIdFrom(argument, monitor, vscode.l10n.t('Which target do you want to remove?'));
     if (!id) return false;
     const name = nameOf(id);
-    if (options?.confirm !== false) {
+    // Only our own code may skip the question; a link's or the tree's second argument never does.
+    if (!isOwnArgument(options) || options.confirm !== false) {
       const remove = vscode.l10n.t('Remove');
-      const choice = await vscode.window.showWarningMessage(
+      const choice = await askModal(
         vscode.l10n.t('Remove {0} from Network Monitor?', name),
-        { modal: true, detail: vscode.l10n.t('It is no longer checked. Its history stays until the retention period ends.') },
+        vscode.l10n.t('It is no longer checked. Its history stays until the retention period ends.'),
         remove,
       );
       if (choice !== remove) return false;
@@ -164,10 +168,12 @@ export function registerTargetCommands(services: TargetCommandServices): vscode.
   }
 
   return [
-    register(CommandId.AddTarget, addTarget),
+    register(CommandId.AddTarget, (args?: AddTargetArguments) => addTarget(ownArgumentsOrRefuse(CommandId.AddTarget, args))),
     register(CommandId.EditTarget, editTarget),
     register(CommandId.RemoveTarget, removeTarget),
-    register(CommandId.ImportTargets, (args?: ImportTargetsArguments) => importTargetsCommand(targets, secretCommands, log, args)),
+    register(CommandId.ImportTargets, (args?: ImportTargetsArguments) =>
+      importTargetsCommand(targets, secretCommands, log, ownArgumentsOrRefuse(CommandId.ImportTargets, args)),
+    ),
     register(CommandId.ShowTargetPicker, showTargetPicker),
   ];
 }

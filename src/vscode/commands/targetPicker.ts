@@ -7,6 +7,7 @@ import type { TargetConfiguration } from '../config/targetConfiguration';
 import type { MonitorService, TargetSnapshot } from '../monitor/monitorService';
 import { statusWord } from '../tree/targetNodes';
 import { TargetNode } from '../tree/targetNodes';
+import { showMessage } from '../notifications/editorMessages';
 
 /** What a command may be handed as its target. */
 export type TargetArgument = TargetNode | string | { targetId: string } | undefined;
@@ -44,7 +45,8 @@ export async function targetIdFrom(
   if (argument && typeof argument === 'object' && typeof argument.targetId === 'string') return argument.targetId;
   const candidates = monitor.snapshots().filter(include);
   if (candidates.length === 0) {
-    void vscode.window.showInformationMessage(
+    void showMessage(
+      'info',
       monitor.targets.length === 0
         ? vscode.l10n.t('No targets yet. Run "Network Monitor: Add Target" to add one.')
         : vscode.l10n.t('No target fits this command right now.'),

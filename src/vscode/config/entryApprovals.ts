@@ -8,6 +8,7 @@
 import * as vscode from 'vscode';
 import type { ApprovedEntries } from '../../core/targets/workspaceEntryPolicy';
 import type { TargetEntry } from '../../core/targets/target';
+import { askModal, showMessage } from '../notifications/editorMessages';
 
 const APPROVED_ENTRIES_KEY = 'networkMonitor.approvedWorkspaceEntries';
 /** Hashes are 64 hex digits; anything else in the stored list is ignored. */
@@ -44,7 +45,7 @@ export class EntryApprovals implements vscode.Disposable {
    */
   async approve(pending: readonly PendingApproval[], key?: string): Promise<void> {
     if (pending.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('No workspace target is waiting for your approval.'));
+      void showMessage('info', vscode.l10n.t('No workspace target is waiting for your approval.'));
       return;
     }
     const chosen =
@@ -57,16 +58,13 @@ export class EntryApprovals implements vscode.Disposable {
       )?.candidate;
     if (!chosen) return;
     const allow = vscode.l10n.t('Allow This Entry');
-    const answer = await vscode.window.showWarningMessage(
+    const answer = await askModal(
       vscode.l10n.t('Allow this entry from {0} to be checked?', chosen.where),
-      {
-        modal: true,
-        detail: vscode.l10n.t(
-          '{0}\n\nThe entry, exactly as written (any change to it needs a new approval):\n{1}',
-          chosen.reason,
-          JSON.stringify(chosen.entry, null, 2),
-        ),
-      },
+      vscode.l10n.t(
+        '{0}\n\nThe entry, exactly as written (any change to it needs a new approval):\n{1}',
+        chosen.reason,
+        JSON.stringify(chosen.entry, null, 2),
+      ),
       allow,
     );
     if (answer !== allow) return;

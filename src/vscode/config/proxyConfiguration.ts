@@ -17,6 +17,7 @@ import {
   type EditorProxyValues,
   type StoredProxyCredentials,
 } from './proxyEntries';
+import { showMessage } from '../notifications/editorMessages';
 
 const PROXY_KEYS = ['proxy', 'proxyStrictSSL', 'noProxy', 'proxySupport', 'proxyAuthorization'] as const;
 
@@ -77,7 +78,7 @@ export class ProxyConfiguration implements vscode.Disposable {
 
   /**
    * Set Proxy Credentials: a user name and password for the proxy in use, kept for that proxy
-   * only. With `args` (tests, other extensions) nothing is asked; the proxy must be one in use.
+   * only. With `args` (our own code and tests: commandArguments.ts) nothing is asked; the proxy must be one in use.
    */
   async setCredentials(args?: { username: string; password: string; origin?: string }): Promise<void> {
     const origins = proxyOrigins(this.readValues(), this.env);
@@ -96,7 +97,8 @@ export class ProxyConfiguration implements vscode.Disposable {
       return;
     }
     if (origins.length === 0) {
-      void vscode.window.showInformationMessage(
+      void showMessage(
+        'info',
         vscode.l10n.t(
           'No proxy is set: the checks connect directly. Set "http.proxy" in your user settings (or HTTPS_PROXY in the environment) first.',
         ),

@@ -7,6 +7,7 @@ import type { ReportFormat, TimeRange } from '../../shared/dashboardProtocol';
 import type { DashboardDataSource } from './dashboardDataSource';
 import { renderDashboardHtml } from './dashboardHtml';
 import { DashboardSession } from './dashboardSession';
+import { showMessage } from '../notifications/editorMessages';
 
 export const DASHBOARD_VIEW_TYPE = 'networkMonitor.dashboard';
 const TITLE = 'Network Monitor: Dashboard';
@@ -101,7 +102,7 @@ export class DashboardPanel implements vscode.Disposable {
     });
     if (!target) return false;
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(content));
-    void vscode.window.showInformationMessage(`Network Monitor report saved to ${vscode.workspace.asRelativePath(target)}.`);
+    void showMessage('info', `Network Monitor report saved to ${vscode.workspace.asRelativePath(target)}.`);
     return true;
   }
 

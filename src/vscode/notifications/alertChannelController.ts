@@ -12,6 +12,7 @@ import { ALERT_CHANNEL_FORMATS, type AlertChannelFormat, type AlertMessage, temp
 import type { ProxySettings } from '../../core/probes/proxySettings';
 import type { MonitorService } from '../monitor/monitorService';
 import type { MuteList } from './muteList';
+import { showMessage } from './editorMessages';
 
 const SECTION = 'networkMonitor';
 const SETTING = 'alertChannels';
@@ -25,7 +26,7 @@ interface ChannelEntry {
   template?: string;
 }
 
-/** Arguments for adding a channel without the interactive steps (tests, other extensions). */
+/** Arguments for adding a channel without the interactive steps; only from our own code and tests (commandArguments.ts). */
 export interface AddAlertChannelArguments {
   name: string;
   format: AlertChannelFormat;
@@ -155,7 +156,7 @@ export class AlertChannelController implements vscode.Disposable {
   async sendTest(): Promise<void> {
     await this.loading;
     if (this.delivery.channelCount === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('No alert channel is set up: run Add Alert Channel first.'));
+      void showMessage('info', vscode.l10n.t('No alert channel is set up: run Add Alert Channel first.'));
       return;
     }
     const now = Date.now();
@@ -174,7 +175,8 @@ export class AlertChannelController implements vscode.Disposable {
     };
     this.delivery.send(message);
     await this.delivery.idle();
-    void vscode.window.showInformationMessage(
+    void showMessage(
+      'info',
       vscode.l10n.t(
         'A test message was sent to {0} alert channel(s); problems, if any, are in the log.',
         String(this.delivery.channelCount),
@@ -225,7 +227,7 @@ export class AlertChannelController implements vscode.Disposable {
     if (this.shownProblems.has(problem)) return;
     this.shownProblems.add(problem);
     const showLog = vscode.l10n.t('Show Log');
-    void vscode.window.showWarningMessage(problem, showLog).then((choice) => choice === showLog && this.log.show());
+    void showMessage('warning', problem, showLog).then((choice) => choice === showLog && this.log.show());
   }
 
   private async askFormat(): Promise<AlertChannelFormat | undefined> {

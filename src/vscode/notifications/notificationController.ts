@@ -11,6 +11,7 @@ import { CommandId } from '../commands/commandIds';
 import type { MonitorSettings } from '../config/monitorSettings';
 import { formatDuration, listNames } from '../format/monitorText';
 import type { MonitorService } from '../monitor/monitorService';
+import { showMessage } from './editorMessages';
 import type { MuteList } from './muteList';
 import { NotificationBatcher, RateLimiter, StateNotificationLedger } from './notificationRules';
 
@@ -194,10 +195,7 @@ export class NotificationController implements vscode.Disposable {
     this.shown.push({ kind, message, targetIds, at: Date.now() });
     if (this.shown.length > MAX_KEPT) this.shown.splice(0, this.shown.length - MAX_KEPT);
     const titles = actions.map((action) => action.title);
-    const shown =
-      severity === 'warning'
-        ? vscode.window.showWarningMessage(message, ...titles)
-        : vscode.window.showInformationMessage(message, ...titles);
+    const shown = showMessage(severity, message, ...titles);
     void shown.then((choice) => actions.find((action) => action.title === choice)?.run());
   }
 

@@ -36,6 +36,11 @@ async function monitorApi(): Promise<NetworkMonitorApi> {
   return exports;
 }
 
+/** Command arguments as Network Monitor's own code makes them: the commands that change secrets and files take only these. */
+async function own<T extends object>(args: T): Promise<T> {
+  return (await monitorApi()).ownArguments(args);
+}
+
 function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration('networkMonitor');
 }
@@ -174,11 +179,14 @@ describe('A stored secret leaves no trace', function () {
     await config().update('defaults.timeout', 2_000, global);
     await config().update('defaults.retries', 0, global);
     await config().update('defaults.alertThreshold', 2, global);
-    await vscode.commands.executeCommand('networkMonitor.storeSecret', {
-      name: SECRET_NAME,
-      value: SECRET_VALUE,
-      origins: [secretSite.origin],
-    });
+    await vscode.commands.executeCommand(
+      'networkMonitor.storeSecret',
+      await own({
+        name: SECRET_NAME,
+        value: SECRET_VALUE,
+        origins: [secretSite.origin],
+      }),
+    );
     await config().update(
       'targets',
       [
@@ -266,8 +274,8 @@ describe('A stored secret leaves no trace', function () {
     // Exports, as CSV and as JSON.
     const csvFile = vscode.Uri.file(join(exportDir, 'history.csv'));
     const jsonFile = vscode.Uri.file(join(exportDir, 'history.json'));
-    await vscode.commands.executeCommand('networkMonitor.exportHistory', { format: 'csv', range: '1h', file: csvFile });
-    await vscode.commands.executeCommand('networkMonitor.exportHistory', { format: 'json', range: '1h', file: jsonFile });
+    await vscode.commands.executeCommand('networkMonitor.exportHistory', await own({ format: 'csv', range: '1h', file: csvFile }));
+    await vscode.commands.executeCommand('networkMonitor.exportHistory', await own({ format: 'json', range: '1h', file: jsonFile }));
     assert.match(readFileSync(csvFile.fsPath, 'utf8'), /canary-header/, "The export holds the targets' checks.");
 
     // The local API, every route.

@@ -63,7 +63,10 @@ describe('Behind a proxy', function () {
       'the proxy refuses the check without credentials',
       () => snapshot()?.lastRecord?.statusCode === 407 || snapshot()?.lastRecord?.message.includes('407'),
     );
-    await vscode.commands.executeCommand('networkMonitor.setProxyCredentials', { username: 'editor', password: 'proxy-pass' });
+    await vscode.commands.executeCommand(
+      'networkMonitor.setProxyCredentials',
+      monitor.ownArguments({ username: 'editor', password: 'proxy-pass' }),
+    );
     await eventually('the target is UP through the proxy', () => snapshot()?.status === 'UP');
     assert.ok(
       received.length > 0 && received.every((headers) => headers['proxy-authorization'] === undefined),

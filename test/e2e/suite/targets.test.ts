@@ -27,6 +27,11 @@ async function api(): Promise<NetworkMonitorApi> {
   return exports;
 }
 
+/** Command arguments as Network Monitor's own code makes them: the commands that change secrets, channels, settings and files take only these. */
+async function own<T extends object>(args: T): Promise<T> {
+  return (await api()).ownArguments(args);
+}
+
 function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
 }
@@ -90,7 +95,7 @@ describe('Targets through the commands', function () {
   });
 
   it('Add Target saves the entry to user settings and the tree shows it UP', async () => {
-    const id = await vscode.commands.executeCommand<string>('networkMonitor.addTarget', { url: site.url, name: 'local site' });
+    const id = await vscode.commands.executeCommand<string>('networkMonitor.addTarget', await own({ url: site.url, name: 'local site' }));
     assert.ok(id, 'Add Target returned no id.');
     assert.deepEqual(userTargets(), [{ url: site.url, name: 'local site' }]);
     assert.deepEqual(
@@ -120,14 +125,14 @@ describe('Targets through the commands', function () {
 
   it('Add Target refuses a duplicate and an unsupported scheme, and leaves the settings alone', async () => {
     const before = JSON.stringify(userTargets());
-    assert.equal(await vscode.commands.executeCommand('networkMonitor.addTarget', { url: site.url }), undefined);
-    assert.equal(await vscode.commands.executeCommand('networkMonitor.addTarget', { url: 'ftp://127.0.0.1/' }), undefined);
+    assert.equal(await vscode.commands.executeCommand('networkMonitor.addTarget', await own({ url: site.url })), undefined);
+    assert.equal(await vscode.commands.executeCommand('networkMonitor.addTarget', await own({ url: 'ftp://127.0.0.1/' })), undefined);
     assert.equal(JSON.stringify(userTargets()), before);
   });
 
   it('Edit Target renames the entry where it lives and the tree follows', async () => {
     const id = (await nodes(monitor))[0]!.targetId;
-    await vscode.commands.executeCommand('networkMonitor.editTarget', id, { name: 'renamed site', interval: 2 });
+    await vscode.commands.executeCommand('networkMonitor.editTarget', id, await own({ name: 'renamed site', interval: 2 }));
     assert.deepEqual(userTargets(), [{ url: site.url, name: 'renamed site', interval: 2 }]);
     assert.equal(item(monitor, id)?.label, 'renamed site');
   });
@@ -170,7 +175,7 @@ describe('Targets through the commands', function () {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/services/T0/B0/secret-part`;
-    await vscode.commands.executeCommand('networkMonitor.addAlertChannel', { name: 'team', format: 'slack', url: hookUrl });
+    await vscode.commands.executeCommand('networkMonitor.addAlertChannel', await own({ name: 'team', format: 'slack', url: hookUrl }));
     assert.deepEqual(
       config().inspect('alertChannels')?.globalValue,
       [{ name: 'team', format: 'slack' }],
@@ -208,7 +213,7 @@ describe('Targets through the commands', function () {
         'one alert, one recovery, in order',
       );
     } finally {
-      await vscode.commands.executeCommand('networkMonitor.removeAlertChannel', 'team');
+      await vscode.commands.executeCommand('networkMonitor.removeAlertChannel', await own({ name: 'team' }));
       receiver.close();
     }
     assert.deepEqual(monitor.alertChannels.channelNames, []);
@@ -256,7 +261,10 @@ describe('Targets through the commands', function () {
     const folder = vscode.Uri.file(mkdtempSync(join(tmpdir(), 'nm-export-')));
     try {
       const csvFile = vscode.Uri.joinPath(folder, 'history.csv');
-      await vscode.commands.executeCommand('networkMonitor.exportHistory', { format: 'csv', range: '1h', targetIds: [id], file: csvFile });
+      await vscode.commands.executeCommand(
+        'networkMonitor.exportHistory',
+        await own({ format: 'csv', range: '1h', targetIds: [id], file: csvFile }),
+      );
       const lines = readFileSync(csvFile.fsPath, 'utf8').trim().split('\r\n');
       assert.match(lines[0]!, /^time,started_at_ms,target_id,target,name,status,/);
       const statuses = new Set(lines.slice(1).map((line) => line.split(',')[5]));
@@ -267,12 +275,15 @@ describe('Targets through the commands', function () {
       );
 
       const jsonFile = vscode.Uri.joinPath(folder, 'history.json');
-      await vscode.commands.executeCommand('networkMonitor.exportHistory', {
-        format: 'json',
-        range: '1h',
-        targetIds: [id],
-        file: jsonFile,
-      });
+      await vscode.commands.executeCommand(
+        'networkMonitor.exportHistory',
+        await own({
+          format: 'json',
+          range: '1h',
+          targetIds: [id],
+          file: jsonFile,
+        }),
+      );
       const exported = JSON.parse(readFileSync(jsonFile.fsPath, 'utf8')) as { checks: { targetId: string }[] };
       // Other suites in this extension host leave history of their own targets: compare the chosen one's.
       assert.ok(
@@ -315,7 +326,7 @@ describe('Targets through the commands', function () {
 
   it('Remove Target deletes the entry and the node', async () => {
     const id = (await nodes(monitor))[0]!.targetId;
-    const removed = await vscode.commands.executeCommand<boolean>('networkMonitor.removeTarget', id, { confirm: false });
+    const removed = await vscode.commands.executeCommand<boolean>('networkMonitor.removeTarget', id, await own({ confirm: false }));
     assert.equal(removed, true);
     assert.deepEqual(userTargets(), []);
     assert.equal((await nodes(monitor)).length, 0);
@@ -336,7 +347,7 @@ describe('Targets through the commands', function () {
         .join('\n'),
       /networkMonitor\.targets\[0\] in Workspace settings is skipped: it has the id "\w+" of a target in your User settings/,
     );
-    await vscode.commands.executeCommand('networkMonitor.addTarget', { url: 'tcp://127.0.0.1:10', level: 'workspace' });
+    await vscode.commands.executeCommand('networkMonitor.addTarget', await own({ url: 'tcp://127.0.0.1:10', level: 'workspace' }));
     assert.deepEqual(workspaceTargets(), [{ url: site.url, name: 'team site' }, 'tcp://127.0.0.1:12', 'tcp://127.0.0.1:10']);
     await resetSettings();
     await eventually('the tree is empty again', async () => (await nodes(monitor)).length === 0);
@@ -366,12 +377,14 @@ describe('Targets through the commands', function () {
     await eventually('the good entry is UP', async () => monitor.monitor.snapshot((await nodes(monitor))[0]!.targetId)?.status === 'UP');
   });
 
+  /** Stores the secret `suiteToken` (abc123), bound to the suite's site. */
+  async function storeSuiteToken(): Promise<void> {
+    const args = await own({ name: 'suiteToken', value: 'abc123', origins: [new URL(site.url).origin] });
+    await vscode.commands.executeCommand('networkMonitor.storeSecret', args);
+  }
+
   it('a secret header is resolved from SecretStorage for the origin it was stored for, and never written to settings', async () => {
-    await vscode.commands.executeCommand('networkMonitor.storeSecret', {
-      name: 'suiteToken',
-      value: 'abc123',
-      origins: [new URL(site.url).origin],
-    });
+    await storeSuiteToken();
     const entry = { url: `${site.url}private`, headers: { Authorization: 'Bearer ${secret:suiteToken}' } };
     await config().update('targets', [entry], vscode.ConfigurationTarget.Global);
     await eventually(
@@ -388,11 +401,7 @@ describe('Targets through the commands', function () {
     await elsewhere.start();
     try {
       await config().update('targets', undefined, vscode.ConfigurationTarget.Global);
-      await vscode.commands.executeCommand('networkMonitor.storeSecret', {
-        name: 'suiteToken',
-        value: 'abc123',
-        origins: [new URL(site.url).origin],
-      });
+      await storeSuiteToken();
       const entry = { url: elsewhere.url, name: 'repository target', headers: { 'X-Token': '${secret:suiteToken}' } };
       await config().update('targets', [entry], vscode.ConfigurationTarget.Workspace);
       const held = await eventually('the entry is held back as refused', async () =>
@@ -417,11 +426,10 @@ describe('Targets through the commands', function () {
     await api.start();
     try {
       await config().update('targets', undefined, vscode.ConfigurationTarget.Global);
-      await vscode.commands.executeCommand('networkMonitor.storeSecret', {
-        name: 'suiteToken',
-        value: 'abc123',
-        origins: [new URL(api.url).origin],
-      });
+      await vscode.commands.executeCommand(
+        'networkMonitor.storeSecret',
+        await own({ name: 'suiteToken', value: 'abc123', origins: [new URL(api.url).origin] }),
+      );
       const entry = { url: api.url, name: 'repository write', method: 'POST', headers: { Authorization: 'Bearer ${secret:suiteToken}' } };
       await config().update('targets', [entry], vscode.ConfigurationTarget.Workspace);
       const held = await eventually('the entry is held back for approval', async () =>
@@ -466,7 +474,7 @@ describe('Targets through the commands', function () {
     );
     try {
       const hitsBefore = site.receivedHeaders.length;
-      const imported = await vscode.commands.executeCommand<number>('networkMonitor.importTargets', { file: backup, all: true });
+      const imported = await vscode.commands.executeCommand<number>('networkMonitor.importTargets', await own({ file: backup, all: true }));
       assert.equal(imported, 1, 'the ping monitor cannot be imported');
       assert.deepEqual(
         userTargets(),

@@ -1,7 +1,7 @@
 /**
- * Alert channels against real HTTP receivers on 127.0.0.1: each format's body, one delivery per
- * alert and recovery, retries with backoff on failures, no retry of a refusal, no redirect
- * followed, the rate limit, a receiver that hangs.
+ * Alert channels against real HTTP receivers on 127.0.0.1: each format's body, chat markup from
+ * servers and names escaped, one delivery per alert and recovery, retries with backoff on
+ * failures, no retry of a refusal, no redirect followed, the rate limit, a receiver that hangs.
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -126,6 +126,46 @@ test('each format gets the body its receivers accept, and every channel gets the
     { parse: [] },
     'no mention is ever pinged',
   );
+});
+
+test('a name and an answer full of chat markup reach Slack, Teams and Discord as plain words: no mention, no hidden link', async (t) => {
+  const hook = await receiver(t);
+  const markup =
+    '[Open runbook](https://evil.test/) <!channel> <@U123> <https://evil.test|click here> <#C1> </cmd:1> @everyone @here & \\[x](https://evil.test/)';
+  const hostile = makeTarget('hostile', { name: `API ${markup}` });
+  const result = { ...makeResult(hostile, 'DOWN', Date.UTC(2026, 11, 7, 9, 0, 0)), message: `$.status is "${markup}", expected "ok"` };
+  const sender = delivery(t, [
+    { name: 'slack', format: 'slack', url: `${hook.url}/slack` },
+    { name: 'teams', format: 'teams', url: `${hook.url}/teams` },
+    { name: 'discord', format: 'discord', url: `${hook.url}/discord` },
+  ]);
+  sender.handle({ type: 'alert', target: hostile, result, consecutiveFailures: 3 });
+  await sender.idle();
+  const text = (path: string): string => {
+    const body = hook.received.find((entry) => entry.path === `/hook/${path}`)!.body as {
+      text?: string;
+      content?: string;
+      attachments?: { content: { body: { text: string }[] } }[];
+    };
+    return body.text ?? body.content ?? body.attachments![0]!.content.body[0]!.text;
+  };
+  const words = markup.match(/[A-Za-z]{2,}/g)!;
+
+  // Slack: no <…> of any kind is left, every & starts an entity, and decoding gives the words back.
+  const slack = text('slack');
+  assert.doesNotMatch(slack, /[<>]|&(?!amp;|lt;|gt;)/, slack);
+  assert.ok(slack.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').includes(markup), 'Slack shows what the server said');
+
+  // Discord: every [ ] < > is escaped (an even run of backslashes before it would cancel the escape), no bare @everyone/@here.
+  const discord = text('discord');
+  assert.doesNotMatch(discord, /(^|[^\\])(\\\\)*[[\]<>]/, discord);
+  assert.doesNotMatch(discord, /@(everyone|here)/, discord);
+  for (const word of words) assert.ok(discord.includes(word), `Discord still shows "${word}"`);
+
+  // Teams: no Markdown link and no autolink in the card's text.
+  const teams = text('teams');
+  assert.doesNotMatch(teams, /\[[^\]]*\]\(|<[a-z][a-z0-9+.-]*:/i, teams);
+  for (const word of words) assert.ok(teams.includes(word), `Teams still shows "${word}"`);
 });
 
 test('a receiver that fails for a while gets the message once it recovers, retried with backoff and Retry-After', async (t) => {
