@@ -147,43 +147,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
       },
     }),
   });
-  const secretCommands = new SecretCommands(context.secrets, context.globalState, targets, log);
-  const commands = registerCommands({
-    log,
-    settings,
-    targets,
-    monitor,
-    mutes,
-    dashboard,
-    dashboardSource,
-    secretCommands,
-    api,
-    proxy,
-    alertChannels,
-    approvals,
-  });
-
-  // In the order built; torn down in reverse (the monitor flushes the history on its way out).
-  const owned: { dispose(): unknown }[] = [
-    log,
-    settings,
-    mutes,
-    proxy,
-    approvals,
-    monitor,
-    targets,
-    targetsSubscription,
-    tree,
-    treeView,
-    statusBar,
-    notifications,
-    alertChannels,
-    dashboard,
-    serializer,
-    { dispose: () => api.stop() },
-    ...commands,
-  ];
-
+  // Starts after activate() has returned; commands clicked before it settles wait for it.
   const ready = new Promise<void>((resolve) => {
     setTimeout(() => {
       void (async () => {
@@ -207,6 +171,44 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
       })();
     }, 0);
   });
+
+  const secretCommands = new SecretCommands(context.secrets, context.globalState, targets, log);
+  const commands = registerCommands({
+    log,
+    settings,
+    targets,
+    monitor,
+    mutes,
+    dashboard,
+    dashboardSource,
+    secretCommands,
+    api,
+    proxy,
+    alertChannels,
+    approvals,
+    started: ready,
+  });
+
+  // In the order built; torn down in reverse (the monitor flushes the history on its way out).
+  const owned: { dispose(): unknown }[] = [
+    log,
+    settings,
+    mutes,
+    proxy,
+    approvals,
+    monitor,
+    targets,
+    targetsSubscription,
+    tree,
+    treeView,
+    statusBar,
+    notifications,
+    alertChannels,
+    dashboard,
+    serializer,
+    { dispose: () => api.stop() },
+    ...commands,
+  ];
 
   let stopping: Promise<void> | undefined;
   shutdown = () => {

@@ -8,12 +8,11 @@ import { formatLatency } from '../format/monitorText';
 import type { MonitorService } from '../monitor/monitorService';
 import type { MuteList } from '../notifications/muteList';
 import { CommandId } from './commandIds';
-import { commandRegistrar } from './commandRunner';
+import { commandRegistrar, type CommandBasics } from './commandRunner';
 import { targetIdFrom, targetName, targetPickItem, type TargetArgument } from './targetPicker';
 import { showMessage } from '../notifications/editorMessages';
 
-export interface CheckCommandServices {
-  log: vscode.LogOutputChannel;
+export interface CheckCommandServices extends CommandBasics {
   targets: TargetConfiguration;
   monitor: MonitorService;
   mutes: MuteList;
@@ -21,7 +20,7 @@ export interface CheckCommandServices {
 
 export function registerCheckCommands(services: CheckCommandServices): vscode.Disposable[] {
   const { log, targets, monitor, mutes } = services;
-  const register = commandRegistrar(log);
+  const register = commandRegistrar(services);
   const nameOf = (targetId: string): string => targetName(targets, targetId);
 
   async function setPaused(argument: TargetArgument, paused: boolean): Promise<void> {

@@ -11,11 +11,10 @@ import type { TargetConfiguration } from '../config/targetConfiguration';
 import type { AddAlertChannelArguments, AlertChannelController } from '../notifications/alertChannelController';
 import { ownArgumentsOrRefuse } from './commandArguments';
 import { CommandId } from './commandIds';
-import { commandRegistrar } from './commandRunner';
+import { commandRegistrar, type CommandBasics } from './commandRunner';
 import type { SecretCommands, StoreSecretArguments } from './secretCommands';
 
-export interface CredentialCommandServices {
-  log: vscode.LogOutputChannel;
+export interface CredentialCommandServices extends CommandBasics {
   /** Store, manage and delete the secrets header references use. */
   secretCommands: SecretCommands;
   /** Owns the API token (made on first use, kept in SecretStorage) and the server. */
@@ -38,8 +37,8 @@ function approvalKeyOf(argument: unknown): string | undefined {
 }
 
 export function registerCredentialCommands(services: CredentialCommandServices): vscode.Disposable[] {
-  const { log, secretCommands, api, proxy, alertChannels, approvals, targets } = services;
-  const register = commandRegistrar(log);
+  const { secretCommands, api, proxy, alertChannels, approvals, targets } = services;
+  const register = commandRegistrar(services);
 
   function copyApiToken(): Promise<void> {
     return api.copyToken();

@@ -10,7 +10,7 @@ import type { MonitorDashboardSource } from '../monitor/monitorDashboardSource';
 import type { MonitorService } from '../monitor/monitorService';
 import { ownArgumentsOrRefuse } from './commandArguments';
 import { CommandId } from './commandIds';
-import { commandRegistrar } from './commandRunner';
+import { commandRegistrar, type CommandBasics } from './commandRunner';
 import { targetPickItem } from './targetPicker';
 import { showMessage } from '../notifications/editorMessages';
 
@@ -22,8 +22,7 @@ interface ExportArguments {
   file: vscode.Uri;
 }
 
-export interface HistoryCommandServices {
-  log: vscode.LogOutputChannel;
+export interface HistoryCommandServices extends CommandBasics {
   monitor: MonitorService;
   dashboard: DashboardPanel;
   dashboardSource: MonitorDashboardSource;
@@ -31,7 +30,7 @@ export interface HistoryCommandServices {
 
 export function registerHistoryCommands(services: HistoryCommandServices): vscode.Disposable[] {
   const { log, monitor, dashboard, dashboardSource } = services;
-  const register = commandRegistrar(log);
+  const register = commandRegistrar(services);
 
   async function pickRange(placeHolder: string): Promise<TimeRange | undefined> {
     const labels: Record<TimeRange, string> = {
@@ -131,6 +130,7 @@ export function registerHistoryCommands(services: HistoryCommandServices): vscod
     register(CommandId.OpenDashboard, () => dashboard.show()),
     register(CommandId.ShowReport, showReport),
     register(CommandId.ExportHistory, (args?: ExportArguments) => exportHistory(ownArgumentsOrRefuse(CommandId.ExportHistory, args))),
-    register(CommandId.ShowLog, () => log.show()),
+    // The log is there from the first moment; it is what a user opens when starting goes wrong.
+    register(CommandId.ShowLog, () => log.show(), { beforeStart: true }),
   ];
 }

@@ -11,15 +11,14 @@ import type { MonitorService } from '../monitor/monitorService';
 import type { MuteList } from '../notifications/muteList';
 import { isOwnArgument, ownArgumentsOrRefuse } from './commandArguments';
 import { CommandId } from './commandIds';
-import { commandRegistrar } from './commandRunner';
+import { commandRegistrar, type CommandBasics } from './commandRunner';
 import { importTargetsCommand, type ImportTargetsArguments } from './importCommand';
 import type { SecretCommands } from './secretCommands';
 import { askForTarget, checkInterval, checkTargetUrl } from './targetInput';
 import { targetIdFrom, targetName, type TargetArgument } from './targetPicker';
 import { askModal } from '../notifications/editorMessages';
 
-export interface TargetCommandServices {
-  log: vscode.LogOutputChannel;
+export interface TargetCommandServices extends CommandBasics {
   settings: MonitorSettings;
   targets: TargetConfiguration;
   monitor: MonitorService;
@@ -44,7 +43,7 @@ export interface EditTargetChanges {
 
 export function registerTargetCommands(services: TargetCommandServices): vscode.Disposable[] {
   const { log, settings, targets, monitor, mutes, secretCommands } = services;
-  const register = commandRegistrar(log);
+  const register = commandRegistrar(services);
   const nameOf = (targetId: string): string => targetName(targets, targetId);
 
   async function addTarget(args?: AddTargetArguments): Promise<string | undefined> {
