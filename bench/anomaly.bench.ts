@@ -190,12 +190,12 @@ console.log(line('', ABLATION_COLUMNS, ABLATION_WIDTHS));
 console.log(line('', ABLATION_SUBHEAD, ABLATION_WIDTHS));
 const ablations: [string, AnomalyDetectorSettings][] = [
   ['full detector', {}],
-  ['without the asinh value scale', { components: { valueScale: false } }],
-  ['without novelty against the decaying range', { components: { novelty: false } }],
-  ['without the level likelihood', { components: { level: false } }],
+  ['without the level likelihood (rolling z)', { components: { level: false } }],
+  ['without the prediction-error likelihood', { components: { prediction: false } }],
   ['without calibration to the own history', { components: { calibration: false } }],
   ['without the correction for checks seen', { lengthCorrection: 0 }],
   ['without sparse alerting (damping)', { components: { sparseAlerts: false } }],
+  ['without damping after an outage', { recoveryChecks: 0 }],
 ];
 let fullShipped = 0;
 let fullOpt = 0;
