@@ -40,7 +40,7 @@ describe('AnomalyDetector', () => {
     const spike = detector.score({ time: START + 1500 * MINUTE, value: 800 });
     assert.ok(spike >= DEFAULT_ANOMALY_THRESHOLD, `the spike scored ${spike}`);
     const surprises = detector.lastSurprises();
-    assert.ok(Math.max(surprises.level, surprises.prediction) > 2, 'no channel spoke for the spike');
+    assert.ok(Math.max(surprises.level, surprises.rawLevel, surprises.novelty) > 2, 'no channel spoke for the spike');
     // Alerts must be rare on plain noise: about one check in a hundred at most. (The default
     // threshold is chosen on real labelled series, where missing an event costs far more than a
     // false alarm; notifications are further limited to one per target every 30 minutes.)
@@ -56,8 +56,8 @@ describe('AnomalyDetector', () => {
     assert.ok(flags(scores) <= 40, `${flags(scores)} of 6000 ordinary checks were flagged`);
   });
 
-  it('scores 0 until its statistics have a few checks, and learns fast after', () => {
-    const detector = new AnomalyDetector({ likelihoodMinHistory: 8 });
+  it('scores 0 while it is still choosing the value scale, and learns fast after', () => {
+    const detector = new AnomalyDetector({ scaleChecks: 8 });
     const scores = scoreAll(detector, [...noisySeries(7, 2), 5000]);
     assert.deepEqual(scores, new Array(8).fill(0));
     // A monthly series of a few dozen values must be judged within its first years.
@@ -108,17 +108,19 @@ describe('AnomalyDetector', () => {
     assert.ok(flags(scores, 1100) <= 12, `${flags(scores, 1100)} alerts on the new level after a hundred checks`);
   });
 
-  it('flags a value inside the usual range that the rhythm did not predict (the prediction channel)', () => {
-    const random = createSeededRandom(81);
-    // A smooth rhythm of 70 to 130 with noise of 1; at check 2820, its trough, a value of 125:
-    // ordinary for the series as a whole (the rolling z-score sees nothing), far from what was due.
-    const values = Array.from({ length: 3000 }, (_, i) => 100 + 30 * Math.sin((2 * Math.PI * i) / 240) + gaussian(random));
-    values[2820] = 125;
-    const full = scoreAll(new AnomalyDetector(), values);
-    const levelOnly = scoreAll(new AnomalyDetector({ components: { prediction: false } }), values);
-    assert.ok(full[2820]! >= DEFAULT_ANOMALY_THRESHOLD, `the untimely value scored ${full[2820]}`);
-    assert.ok(levelOnly[2820]! < DEFAULT_ANOMALY_THRESHOLD, `the level channel alone scored it ${levelOnly[2820]}`);
-    assert.ok(flags(full, 300, 2820) <= 30, `${flags(full, 300, 2820)} alerts on the ordinary rhythm`);
+  it('reads the level in its own unit too: a burst the log scale hides among hours with none is flagged', () => {
+    const random = createSeededRandom(91);
+    // Crashes an hour: about 40, and none at all in one hour out of seven; then 160 at hour 1400.
+    // On the log scale the empty hours make the spread so wide that 160 looks ordinary.
+    const values = Array.from({ length: 1500 }, () =>
+      random() < 0.15 ? 0 : Math.max(1, Math.round(40 * Math.exp(0.3 * gaussian(random)))),
+    );
+    values[1400] = 160;
+    const full = scoreAll(new AnomalyDetector(), values, HOUR);
+    const logLevelOnly = scoreAll(new AnomalyDetector({ components: { novelty: false, rawLevel: false } }), values, HOUR);
+    assert.ok(full[1400]! >= DEFAULT_ANOMALY_THRESHOLD, `the burst scored ${full[1400]}`);
+    assert.ok(logLevelOnly[1400]! < DEFAULT_ANOMALY_THRESHOLD, `the log-scale level alone scored it ${logLevelOnly[1400]}`);
+    assert.ok(flags(full, 200, 1400) <= 15, `${flags(full, 200, 1400)} alerts on ordinary hours`);
   });
 
   it('flags a slow drift before it has doubled the response time', () => {
@@ -241,7 +243,7 @@ describe('AnomalyDetector', () => {
   });
 
   it('refuses options that cannot work', () => {
-    assert.throws(() => new AnomalyDetector({ fullScoreSurprise: 0 }), /out of range/);
+    assert.throws(() => new AnomalyDetector({ scaleChecks: 0 }), /out of range/);
     assert.throws(() => new AnomalyDetector({ likelihoodHistory: 1 }), /out of range/);
     assert.throws(() => new AnomalyDetector({ levelWeight: 0 }), /out of range/);
     assert.throws(() => new AnomalyDetector({ calibrationPrior: 0 }), /out of range/);

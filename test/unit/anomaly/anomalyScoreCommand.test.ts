@@ -77,8 +77,7 @@ describe('anomaly-score', () => {
       for (const id of ['api', 'db'] as const) {
         const at = Date.UTC(2026, 0, 5) + i * 60_000;
         const down = id === 'db' && i % 50 === 7;
-        // The api's resolver slows from check 300 while its total stays the same: the phases are passed
-        // on as the engine passes them, though the detector scores the total.
+        // The api's resolver slows from check 300 while its total stays in the usual range.
         const phases = {
           dns: (id === 'api' && i >= 300 ? 40 : 2) + (i % 3),
           connect: 10 + (i % 5),
@@ -117,6 +116,11 @@ describe('anomaly-score', () => {
     assert.equal(err, '');
     assert.equal(code, 0);
     assert.deepEqual(out.trimEnd().split('\n'), expected);
+    const apiScores = expected.filter((_, row) => row % 2 === 0).map(Number);
+    assert.ok(
+      apiScores.slice(300, 310).some((score) => score >= 0.5),
+      'the slow resolver was not flagged from the export',
+    );
   });
 
   it('reads epoch seconds, epoch milliseconds and zone-less ISO times as the same instant', () => {
