@@ -20,6 +20,13 @@
  *        novelty     how far the value lies beyond the range seen so far (which slowly shrinks
  *                    towards the level an EWMA forecaster tracks, PredictionError, so one huge
  *                    spike does not silence it for good).
+ *      For a check with phase timings (DNS, connect, TLS, first byte, transfer), a fourth: an
+ *        phases      isolation forest over the target's recent phase vectors (PhaseForest,
+ *                    ml-isolation-forest trees, seeded, regrown every `phaseRefitEvery` checks),
+ *                    its score through the same likelihood over a mean of 3 checks (a phase that
+ *                    stays slow, not one cache miss of the resolver) and calibrated apart; it
+ *                    sees a slower phase that a faster one hides in the total, and names it
+ *                    (`lastUnusualPhase`).
  *   3. Calibration (SurpriseCalibration): the largest surprise is checked against how often this
  *      target has reached it before, so heavy-tailed series (most response times) do not alert on
  *      every blip a Gaussian calls rare.
@@ -42,29 +49,39 @@
  * on a recent mean of 3 or 6 values, and the nearest-neighbour distance of the recent window
  * among past windows as a conformal rank (KNN-CAD).
  *
- * No isolation forest: on the real labelled series an isolation forest over the recent values
- * (the bench's percentile-rank baseline) scores far below this detector, and an isolation forest
- * channel added to it lowered the held-out score, so it is not part of the product's detector.
+ * The isolation forest only sees phases: on the real labelled series an isolation forest over the
+ * recent values (the bench's percentile-rank baseline) scores far below this detector, and a
+ * forest channel over each check's error, step and distance from the level lowered the held-out
+ * score.
  */
 import type { PhaseTimings } from '../probes/checkResult';
 import { AnomalyLikelihood } from './anomalyLikelihood';
 import { PredictionError } from './predictionError';
+import { PhaseForest, type UnusualPhase } from './phaseForest';
 import { SurpriseCalibration } from './surpriseCalibration';
 import { ValueScale } from './valueScale';
 
 /** A score at or above this marks the check anomalous (the default of the product's setting). */
 export const DEFAULT_ANOMALY_THRESHOLD = 0.5;
 
+/** Rows drawn for each tree of the phase forest at most: scikit-learn's default (the window of 128 rows is below it, so each tree sees the whole window and the trees differ by their splits). */
+const PHASE_FOREST_SUBSAMPLE = 256;
+/**
+ * Forest scores averaged in the phase likelihood's recent mean: a phase that stays slow for three
+ * checks, not one cache miss of the resolver, is what the channel is for.
+ */
+const PHASE_SHORT = 3;
+
 export interface AnomalySample {
   /** When the check started, epoch milliseconds. May repeat or step back; NaN keeps the last time. */
   time: number;
   /** Response time in milliseconds (or any measured value); null for a failed check. */
   value: number | null;
-  /** Accepted for the engine's convenience; the score is computed from the value alone. */
+  /** Phase timings of the check, when it has them: the phase forest's input. */
   phases?: PhaseTimings;
 }
 
-export const ANOMALY_CHANNELS = ['novelty', 'level', 'rawLevel'] as const;
+export const ANOMALY_CHANNELS = ['novelty', 'level', 'rawLevel', 'phases'] as const;
 export type AnomalyChannel = (typeof ANOMALY_CHANNELS)[number];
 
 /** Steps that can be switched off, to measure what each one is worth. */
@@ -76,6 +93,8 @@ export interface AnomalyComponents {
   level: boolean;
   /** The same on the values in their own unit, without the value scale: the plain rolling z-score. */
   rawLevel: boolean;
+  /** The isolation forest over the recent phase vectors, for checks that have phase timings. */
+  phaseForest: boolean;
   /** Calibration of the surprise against this target's own history of surprises. */
   calibration: boolean;
   /** Damping of scores that do not exceed the recent ones. */
@@ -83,7 +102,7 @@ export interface AnomalyComponents {
 }
 
 export interface AnomalyDetectorOptions {
-  /** Kept so settings written for earlier versions still construct; nothing here is random. */
+  /** Seeds the phase forest's random choices, so a target's scores repeat. */
   seed: number;
   /** First valid checks that only choose the value scale. */
   scaleChecks: number;
@@ -119,6 +138,10 @@ export interface AnomalyDetectorOptions {
   dampingFactor: number;
   /** Valid checks after a failed one whose score is damped (cold caches, new connections). */
   recoveryChecks: number;
+  /** Recent phase vectors the phase forest is grown on, its trees, and the checks between two growths. */
+  phaseWindow: number;
+  phaseTrees: number;
+  phaseRefitEvery: number;
   components: AnomalyComponents;
 }
 
@@ -146,15 +169,26 @@ export const DEFAULT_ANOMALY_DETECTOR_OPTIONS: Readonly<AnomalyDetectorOptions> 
   dampingDecay: 0.97,
   dampingFactor: 0.45,
   recoveryChecks: 2,
+  phaseWindow: 128,
+  phaseTrees: 16,
+  phaseRefitEvery: 1024,
   components: Object.freeze({
     valueScale: true,
     novelty: true,
     level: true,
     rawLevel: true,
+    phaseForest: true,
     calibration: true,
     sparseAlerts: true,
   }),
 });
+
+/** The phase forest, the likelihood of its scores and their calibration. */
+interface PhaseChannel {
+  forest: PhaseForest;
+  likelihood: AnomalyLikelihood;
+  calibration: SurpriseCalibration;
+}
 
 export class AnomalyDetector {
   private readonly options: AnomalyDetectorOptions;
@@ -164,6 +198,9 @@ export class AnomalyDetector {
   private readonly noveltyLikelihood: AnomalyLikelihood;
   private readonly levelLikelihood: AnomalyLikelihood;
   private readonly rawLevelLikelihood: AnomalyLikelihood;
+  /** Made at the first check with phase timings, so targets without them (TCP, DNS) do not carry it. */
+  private phaseChannel: PhaseChannel | null = null;
+  private unusual: UnusualPhase | undefined;
   private readonly calibration: SurpriseCalibration;
   private readonly surprises = new Float64Array(ANOMALY_CHANNELS.length);
   private rangeHigh = Number.NaN;
@@ -242,8 +279,23 @@ export class AnomalyDetector {
     if (components.rawLevel) this.surprises[2] = this.rawLevelLikelihood.update(value);
 
     this.validChecks++;
-    let surprise = Math.max(...this.surprises);
+    let surprise = Math.max(this.surprises[0]!, this.surprises[1]!, this.surprises[2]!);
     if (components.calibration) surprise = this.calibration.update(surprise);
+    this.unusual = undefined;
+    if (components.phaseForest && sample.phases) {
+      const channel = (this.phaseChannel ??= this.createPhaseChannel());
+      const forestScore = channel.forest.update(sample.phases);
+      if (!Number.isNaN(forestScore)) {
+        // Calibrated apart: a target's phases have their own heavy tail (a DNS cache miss now and then).
+        let phaseSurprise = channel.likelihood.update(forestScore);
+        this.surprises[3] = phaseSurprise;
+        if (components.calibration) phaseSurprise = channel.calibration.update(phaseSurprise);
+        if (phaseSurprise > surprise) {
+          surprise = phaseSurprise;
+          this.unusual = channel.forest.unusualPhase(sample.phases);
+        }
+      }
+    }
     // Over n checks, about n x p of them reach a tail probability p by chance: a long-watched
     // target needs a rarer event to alert than a new one, so the false alarms per event stay level.
     const corrected = surprise - this.options.lengthCorrection * Math.log10(this.validChecks);
@@ -263,12 +315,19 @@ export class AnomalyDetector {
     this.noveltyLikelihood.reset();
     this.levelLikelihood.reset();
     this.rawLevelLikelihood.reset();
+    this.phaseChannel = null;
+    this.unusual = undefined;
     this.calibration.reset();
     this.surprises.fill(0);
     this.rangeHigh = this.rangeLow = Number.NaN;
     this.dampingReference = 0;
     this.recovering = 0;
     this.validChecks = 0;
+  }
+
+  /** For the last valid check, when its phases were what made it unusual: the phase whose share stands out, and by what factor. */
+  lastUnusualPhase(): UnusualPhase | undefined {
+    return this.unusual;
   }
 
   /** Each channel's surprise for the last valid check (0 for a channel that did not speak): why it scored what it did. */
@@ -282,6 +341,9 @@ export class AnomalyDetector {
       this.noveltyLikelihood.byteSize +
       this.levelLikelihood.byteSize +
       this.rawLevelLikelihood.byteSize +
+      (this.phaseChannel
+        ? this.phaseChannel.forest.byteSize + this.phaseChannel.likelihood.byteSize + this.phaseChannel.calibration.byteSize
+        : 0) +
       this.calibration.byteSize +
       this.surprises.byteLength +
       8 * this.options.scaleChecks
@@ -304,6 +366,29 @@ export class AnomalyDetector {
       this.rangeLow = Math.min(value, low + decay * Math.max(0, level - low));
     }
     return beyond;
+  }
+
+  private createPhaseChannel(): PhaseChannel {
+    const o = this.options;
+    return {
+      forest: new PhaseForest({
+        window: o.phaseWindow,
+        subsampleSize: PHASE_FOREST_SUBSAMPLE,
+        treeCount: o.phaseTrees,
+        refitEvery: o.phaseRefitEvery,
+        minRows: o.likelihoodMinHistory * 4,
+        seed: o.seed,
+      }),
+      // Forest scores sit in a narrow band around 0.4 to 0.5: a floor of a hundredth keeps a target
+      // whose phases never vary from calling the next small difference rare.
+      likelihood: new AnomalyLikelihood({
+        historySize: o.likelihoodHistory,
+        shortSize: PHASE_SHORT,
+        minHistory: o.likelihoodMinHistory,
+        minDeviation: 0.01,
+      }),
+      calibration: new SurpriseCalibration({ historySize: o.calibrationHistory, priorWeight: o.calibrationPrior }),
+    };
   }
 
   private damp(score: number): number {

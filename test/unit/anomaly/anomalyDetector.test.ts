@@ -194,13 +194,67 @@ describe('AnomalyDetector', () => {
     assert.ok(flags(scores, 3500, 3510) >= 1, 'the burst of errors was not flagged');
   });
 
-  it('accepts checks with phase timings and scores them by their total', () => {
+  it('scores checks whose phases never change their mix as by their total alone', () => {
     const values = noisySeries(600, 71);
     const phases: PhaseTimings = { dns: 2, connect: 10, tls: 20, firstByte: 40, transfer: 8 };
     const plain = scoreAll(new AnomalyDetector(), values);
     const detector = new AnomalyDetector();
     const withPhases = values.map((value, i) => detector.score({ time: START + i * MINUTE, value, phases }));
     assert.deepEqual(withPhases, plain);
+  });
+
+  /** HTTPS checks; from check `faultAt` the TLS handshake takes 25 ms more and the server 25 ms less, so the total stays as it was. */
+  function phasedChecks(count: number, faultAt: number, seed = 104): AnomalySample[] {
+    const random = createSeededRandom(seed);
+    return Array.from({ length: count }, (_, i) => {
+      const shift = i >= faultAt ? 25 : 0;
+      const phases: PhaseTimings = {
+        dns: 2 * Math.exp(0.2 * gaussian(random)),
+        connect: 10 * Math.exp(0.1 * gaussian(random)),
+        tls: 20 * Math.exp(0.1 * gaussian(random)) + shift,
+        firstByte: 200 * Math.exp(0.1 * gaussian(random)) - shift,
+        transfer: 3 * Math.exp(0.2 * gaussian(random)),
+      };
+      const value = phases.dns + phases.connect + phases.tls + phases.firstByte + phases.transfer;
+      return { time: START + i * MINUTE, value, phases };
+    });
+  }
+
+  it('flags a slow TLS handshake that the total hides, and names the phase', () => {
+    const checks = phasedChecks(1600, 1400);
+    const detector = new AnomalyDetector();
+    const named: string[] = [];
+    const scores = checks.map((check) => {
+      const score = detector.score(check);
+      const unusual = detector.lastUnusualPhase();
+      if (score >= DEFAULT_ANOMALY_THRESHOLD && unusual) named.push(unusual.phase);
+      return score;
+    });
+    const totalOnly = scoreAll(
+      new AnomalyDetector({ components: { phaseForest: false } }),
+      checks.map((check) => check.value),
+    );
+    assert.ok(flags(scores, 1400, 1420) >= 1, `the TLS slowdown peaked at ${Math.max(...scores.slice(1400, 1420))} in its first 20 checks`);
+    assert.equal(flags(totalOnly, 1400, 1420), 0, 'the total alone already showed the slowdown: the test proves nothing');
+    assert.ok(named.includes('tls'), `named ${named.join(', ') || 'nothing'}`);
+    assert.ok(flags(scores, 200, 1400) <= flags(totalOnly, 200, 1400) + 2, `${flags(scores, 200, 1400)} alerts on ordinary checks`);
+  });
+
+  it('repeats its phase forest from a seed, and keeps it within a few tens of KiB', () => {
+    const checks = phasedChecks(3000, 2800);
+    const first = new AnomalyDetector({ seed: 5 });
+    const a = checks.map((check) => first.score(check));
+    const again = new AnomalyDetector({ seed: 5 });
+    assert.deepEqual(
+      checks.map((check) => again.score(check)),
+      a,
+    );
+    first.reset();
+    assert.deepEqual(
+      checks.map((check) => first.score(check)),
+      a,
+    );
+    assert.ok(first.byteSize < 48 * 1024, `${first.byteSize} bytes for one target with phases`);
   });
 
   it('repeats itself from a seed, and forgets everything on reset', () => {
