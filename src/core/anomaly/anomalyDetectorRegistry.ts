@@ -4,6 +4,7 @@
  * come and go.
  */
 import { AnomalyDetector, type AnomalyDetectorSettings, type AnomalySample } from './anomalyDetector';
+import type { UnusualPhase } from './phaseForest';
 import { seedFromText } from './seededRandom';
 
 export interface AnomalyDetectorRegistryOptions {
@@ -50,6 +51,11 @@ export class AnomalyDetectorRegistry {
     }
     this.detectors.set(targetId, detector);
     return detector.score(sample);
+  }
+
+  /** For the target's last scored check, the phase that made it unusual, when its phases did. */
+  lastUnusualPhase(targetId: string): UnusualPhase | undefined {
+    return this.detectors.get(targetId)?.lastUnusualPhase();
   }
 
   /** Forgets a target's learned behaviour (target removed, or its URL changed). */

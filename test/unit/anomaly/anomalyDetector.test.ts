@@ -8,6 +8,7 @@ import {
 } from '../../../src/core/anomaly/anomalyDetector';
 import { createSeededRandom, type RandomSource } from '../../../src/core/anomaly/seededRandom';
 import type { PhaseTimings } from '../../../src/core/probes/checkResult';
+import { phasedChecks } from './phasedChecks';
 
 const START = Date.UTC(2026, 0, 5);
 const MINUTE = 60_000;
@@ -202,23 +203,6 @@ describe('AnomalyDetector', () => {
     const withPhases = values.map((value, i) => detector.score({ time: START + i * MINUTE, value, phases }));
     assert.deepEqual(withPhases, plain);
   });
-
-  /** HTTPS checks; from check `faultAt` the TLS handshake takes 25 ms more and the server 25 ms less, so the total stays as it was. */
-  function phasedChecks(count: number, faultAt: number, seed = 104): AnomalySample[] {
-    const random = createSeededRandom(seed);
-    return Array.from({ length: count }, (_, i) => {
-      const shift = i >= faultAt ? 25 : 0;
-      const phases: PhaseTimings = {
-        dns: 2 * Math.exp(0.2 * gaussian(random)),
-        connect: 10 * Math.exp(0.1 * gaussian(random)),
-        tls: 20 * Math.exp(0.1 * gaussian(random)) + shift,
-        firstByte: 200 * Math.exp(0.1 * gaussian(random)) - shift,
-        transfer: 3 * Math.exp(0.2 * gaussian(random)),
-      };
-      const value = phases.dns + phases.connect + phases.tls + phases.firstByte + phases.transfer;
-      return { time: START + i * MINUTE, value, phases };
-    });
-  }
 
   it('flags a slow TLS handshake that the total hides, and names the phase', () => {
     const checks = phasedChecks(1600, 1400);
