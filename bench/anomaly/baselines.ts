@@ -7,7 +7,7 @@
  *  - an isolation forest's percentile rank (ml-isolation-forest, grown on the recent checks).
  * Failed checks (null) score 0 in all of them, as in the detector.
  */
-import { IsolationForestModel } from './isolationForestModel';
+import { IsolationForestModel } from '../../src/core/anomaly/isolationForestModel';
 import { createSeededRandom } from '../../src/core/anomaly/seededRandom';
 
 export function neverAlert(values: readonly (number | null)[]): boolean[] {

@@ -32,7 +32,9 @@ export type AnomalyKind =
   | 'tlsSlow'
   /** Real-world labels: an event with a documented start and end, or a sudden one (a law, a crash, a storm). */
   | 'documented'
-  | 'sudden';
+  | 'sudden'
+  /** Cloud Monitoring: a run of rows the service's own experts labelled, widened by the README's windowing rule. */
+  | 'expert';
 
 export interface LabelWindow {
   kind: AnomalyKind;

@@ -6,6 +6,7 @@
  */
 import { DEFAULT_ANOMALY_THRESHOLD, type AnomalyDetectorSettings } from './anomaly/anomalyDetector';
 import { AnomalyDetectorRegistry } from './anomaly/anomalyDetectorRegistry';
+import type { UnusualPhase } from './anomaly/phaseForest';
 import type { Disposable } from './disposable';
 import { Emitter, type Event } from './events';
 import type { GeoLocation } from '../shared/geoLocation';
@@ -24,6 +25,8 @@ export interface RecordedCheck {
   state: TargetState;
   /** The score reached the anomaly threshold. */
   anomalous: boolean;
+  /** For an anomalous check whose phases made it unusual: which phase, and its share against the usual one. */
+  unusualPhase?: UnusualPhase;
 }
 
 export interface MonitorEngineOptions {
@@ -162,6 +165,8 @@ export class MonitorEngine implements Disposable {
     const { target, result, state } = event;
     // What a service does during maintenance says nothing of its normal response times.
     const anomalyScore = event.maintenance ? null : this.score(target, result);
+    // Read before the wait below, while the detector's last check is this one.
+    const named = anomalyScore === null ? undefined : this.detectors.lastUnusualPhase(target.id);
     const location = await this.locate(result.addresses[0]);
     if (this.disposed) return;
     const record: CheckRecord = { ...result, anomalyScore, location, ...(event.maintenance ? { maintenance: true } : {}) };
@@ -170,7 +175,9 @@ export class MonitorEngine implements Disposable {
     } catch (error) {
       this.onProblem(`Could not record a check of ${target.name}: ${(error as Error).message}`);
     }
-    this.recordedEmitter.fire({ target, record, state, anomalous: anomalyScore !== null && anomalyScore >= this.anomalyThreshold });
+    const anomalous = anomalyScore !== null && anomalyScore >= this.anomalyThreshold;
+    const unusualPhase = anomalous ? named : undefined;
+    this.recordedEmitter.fire({ target, record, state, anomalous, ...(unusualPhase ? { unusualPhase } : {}) });
   }
 
   /** Failed checks are not response times: the detector treats them explicitly (never as 0 ms). */

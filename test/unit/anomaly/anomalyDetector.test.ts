@@ -8,6 +8,7 @@ import {
 } from '../../../src/core/anomaly/anomalyDetector';
 import { createSeededRandom, type RandomSource } from '../../../src/core/anomaly/seededRandom';
 import type { PhaseTimings } from '../../../src/core/probes/checkResult';
+import { phasedChecks } from './phasedChecks';
 
 const START = Date.UTC(2026, 0, 5);
 const MINUTE = 60_000;
@@ -40,7 +41,7 @@ describe('AnomalyDetector', () => {
     const spike = detector.score({ time: START + 1500 * MINUTE, value: 800 });
     assert.ok(spike >= DEFAULT_ANOMALY_THRESHOLD, `the spike scored ${spike}`);
     const surprises = detector.lastSurprises();
-    assert.ok(Math.max(surprises.level, surprises.novelty) > 2, 'no channel spoke for the spike');
+    assert.ok(Math.max(surprises.level, surprises.rawLevel, surprises.novelty) > 2, 'no channel spoke for the spike');
     // Alerts must be rare on plain noise: about one check in a hundred at most. (The default
     // threshold is chosen on real labelled series, where missing an event costs far more than a
     // false alarm; notifications are further limited to one per target every 30 minutes.)
@@ -106,6 +107,21 @@ describe('AnomalyDetector', () => {
     assert.ok(flags(scores, 1000, 1100) <= 3, `${flags(scores, 1000, 1100)} alerts for one shift`);
     // After that the new level is ordinary: no more alerts than on plain noise.
     assert.ok(flags(scores, 1100) <= 12, `${flags(scores, 1100)} alerts on the new level after a hundred checks`);
+  });
+
+  it('reads the level in its own unit too: a burst the log scale hides among hours with none is flagged', () => {
+    const random = createSeededRandom(91);
+    // Crashes an hour: about 40, and none at all in one hour out of seven; then 160 at hour 1400.
+    // On the log scale the empty hours make the spread so wide that 160 looks ordinary.
+    const values = Array.from({ length: 1500 }, () =>
+      random() < 0.15 ? 0 : Math.max(1, Math.round(40 * Math.exp(0.3 * gaussian(random)))),
+    );
+    values[1400] = 160;
+    const full = scoreAll(new AnomalyDetector(), values, HOUR);
+    const logLevelOnly = scoreAll(new AnomalyDetector({ components: { novelty: false, rawLevel: false } }), values, HOUR);
+    assert.ok(full[1400]! >= DEFAULT_ANOMALY_THRESHOLD, `the burst scored ${full[1400]}`);
+    assert.ok(logLevelOnly[1400]! < DEFAULT_ANOMALY_THRESHOLD, `the log-scale level alone scored it ${logLevelOnly[1400]}`);
+    assert.ok(flags(full, 200, 1400) <= 15, `${flags(full, 200, 1400)} alerts on ordinary hours`);
   });
 
   it('flags a slow drift before it has doubled the response time', () => {
@@ -179,13 +195,50 @@ describe('AnomalyDetector', () => {
     assert.ok(flags(scores, 3500, 3510) >= 1, 'the burst of errors was not flagged');
   });
 
-  it('accepts checks with phase timings and scores them by their total', () => {
+  it('scores checks whose phases never change their mix as by their total alone', () => {
     const values = noisySeries(600, 71);
     const phases: PhaseTimings = { dns: 2, connect: 10, tls: 20, firstByte: 40, transfer: 8 };
     const plain = scoreAll(new AnomalyDetector(), values);
     const detector = new AnomalyDetector();
     const withPhases = values.map((value, i) => detector.score({ time: START + i * MINUTE, value, phases }));
     assert.deepEqual(withPhases, plain);
+  });
+
+  it('flags a slow TLS handshake that the total hides, and names the phase', () => {
+    const checks = phasedChecks(1600, 1400);
+    const detector = new AnomalyDetector();
+    const named: string[] = [];
+    const scores = checks.map((check) => {
+      const score = detector.score(check);
+      const unusual = detector.lastUnusualPhase();
+      if (score >= DEFAULT_ANOMALY_THRESHOLD && unusual) named.push(unusual.phase);
+      return score;
+    });
+    const totalOnly = scoreAll(
+      new AnomalyDetector({ components: { phaseForest: false } }),
+      checks.map((check) => check.value),
+    );
+    assert.ok(flags(scores, 1400, 1420) >= 1, `the TLS slowdown peaked at ${Math.max(...scores.slice(1400, 1420))} in its first 20 checks`);
+    assert.equal(flags(totalOnly, 1400, 1420), 0, 'the total alone already showed the slowdown: the test proves nothing');
+    assert.ok(named.includes('tls'), `named ${named.join(', ') || 'nothing'}`);
+    assert.ok(flags(scores, 200, 1400) <= flags(totalOnly, 200, 1400) + 2, `${flags(scores, 200, 1400)} alerts on ordinary checks`);
+  });
+
+  it('repeats its phase forest from a seed, and keeps it within a few tens of KiB', () => {
+    const checks = phasedChecks(3000, 2800);
+    const first = new AnomalyDetector({ seed: 5 });
+    const a = checks.map((check) => first.score(check));
+    const again = new AnomalyDetector({ seed: 5 });
+    assert.deepEqual(
+      checks.map((check) => again.score(check)),
+      a,
+    );
+    first.reset();
+    assert.deepEqual(
+      checks.map((check) => first.score(check)),
+      a,
+    );
+    assert.ok(first.byteSize < 48 * 1024, `${first.byteSize} bytes for one target with phases`);
   });
 
   it('repeats itself from a seed, and forgets everything on reset', () => {

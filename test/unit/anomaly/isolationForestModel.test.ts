@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IsolationForestModel } from '../../../bench/anomaly/isolationForestModel';
+import { IsolationForestModel } from '../../../src/core/anomaly/isolationForestModel';
 import { createSeededRandom } from '../../../src/core/anomaly/seededRandom';
 
 function cluster(count: number, seed: number): number[][] {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createMonitorEngine, type RecordedCheck } from '../../../src/core/monitorEngine';
+import { phasedChecks } from '../anomaly/phasedChecks';
 import { makeResult, makeTarget } from '../scheduler/fixtures';
 import { ManualClock } from '../scheduler/manualClock';
 
@@ -33,4 +34,33 @@ test('checkNow, state and updateSettings reach the engine’s own scheduler, and
   engine.dispose();
   assert.equal(await engine.checkNow('a'), undefined);
   assert.equal(checks, 1);
+});
+
+test('an anomalous check whose phases made it unusual carries the phase, for the alert to name it', async () => {
+  const clock = new ManualClock();
+  const checks = phasedChecks(1420, 1400);
+  let next = 0;
+  const engine = createMonitorEngine({
+    runCheck: async (target) => {
+      const check = checks[next++]!;
+      return { ...makeResult(target, 'UP', clock.now()), totalMs: check.value, phases: check.phases };
+    },
+    scheduler: { clock, retries: 0 },
+  });
+  const recorded: RecordedCheck[] = [];
+  engine.onDidRecordCheck((check) => recorded.push(check));
+  engine.setTargets([makeTarget('a')]);
+  for (let i = 0; i < checks.length; i++) await engine.checkNow('a');
+  await engine.settled();
+  engine.dispose();
+  assert.equal(recorded.length, checks.length);
+  const named = recorded.filter((check) => check.unusualPhase);
+  assert.ok(
+    named.every((check) => check.anomalous),
+    'a phase was named for a check that was not anomalous',
+  );
+  const slowdown = named.filter((check) => recorded.indexOf(check) >= 1400);
+  assert.ok(slowdown.length >= 1, 'the TLS slowdown was not named');
+  assert.equal(slowdown[0]!.unusualPhase!.phase, 'tls');
+  assert.ok(slowdown[0]!.unusualPhase!.factor > 1.5, `TLS took ${slowdown[0]!.unusualPhase!.factor} times its usual share`);
 });

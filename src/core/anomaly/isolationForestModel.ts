@@ -9,7 +9,7 @@
  * split values and leaf sizes are kept: about 13 bytes a node.
  */
 import { IsolationForest, type IsolationTreeNode } from 'ml-isolation-forest';
-import type { RandomSource } from '../../src/core/anomaly/seededRandom';
+import type { RandomSource } from './seededRandom';
 
 export interface IsolationForestOptions {
   treeCount: number;
