@@ -11,7 +11,7 @@ import { loadSqlJs } from '../../../src/core/store/sqlJsLoader';
 import { LEASE_FILE } from '../../../src/core/coordination/writerLease';
 
 const FIXTURE = join(__dirname, 'fixtures', 'leaseHolder.ts');
-const HEARTBEAT_MS = 500;
+const HEARTBEAT_MS = 1_000;
 
 interface Message {
   event: string;

@@ -23,7 +23,7 @@ import {
 } from '../../../src/core/targets/target';
 import { startHttpServer } from '../../support/servers';
 
-const HEARTBEAT_MS = 200;
+const HEARTBEAT_MS = 1_000;
 
 /** Keeps what a window logs, so a failing assertion can show it. */
 function logInto(lines: string[], window: string): CoordinatorLog {
