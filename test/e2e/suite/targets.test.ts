@@ -500,12 +500,14 @@ describe('Targets through the commands', function () {
   it('Import Targets leaves out headers that name a stored secret, and keeps a stored secret whose name the file reuses', async () => {
     await resetSettings();
     const origin = new URL(site.url).origin;
-    await vscode.commands.executeCommand('networkMonitor.storeSecret', { name: 'suiteToken', value: 'abc123', origins: [origin] });
-    await vscode.commands.executeCommand('networkMonitor.storeSecret', {
-      name: 'Clash-site-Authorization',
-      value: 'Bearer mine',
-      origins: [origin],
-    });
+    await vscode.commands.executeCommand(
+      'networkMonitor.storeSecret',
+      await own({ name: 'suiteToken', value: 'abc123', origins: [origin] }),
+    );
+    await vscode.commands.executeCommand(
+      'networkMonitor.storeSecret',
+      await own({ name: 'Clash-site-Authorization', value: 'Bearer mine', origins: [origin] }),
+    );
     const folder = mkdtempSync(join(tmpdir(), 'nm-import-'));
     const backup = join(folder, 'kuma-backup.json');
     writeFileSync(
@@ -533,7 +535,7 @@ describe('Targets through the commands', function () {
     );
     try {
       const hitsBefore = site.receivedHeaders.length;
-      const imported = await vscode.commands.executeCommand<number>('networkMonitor.importTargets', { file: backup, all: true });
+      const imported = await vscode.commands.executeCommand<number>('networkMonitor.importTargets', await own({ file: backup, all: true }));
       assert.equal(imported, 2);
       assert.deepEqual(userTargets(), [
         { url: `${site.url}thief`, name: 'Thief', headers: { Accept: 'text/plain' }, interval: 1 },
