@@ -4,7 +4,13 @@
  * threshold, how many checks after its start, the false alarms outside it, the NAB-style score,
  * and how often the phase the detector names (`lastUnusualPhase`) is the faulty one.
  */
-import { AnomalyDetector, DEFAULT_ANOMALY_THRESHOLD, type AnomalyDetectorSettings } from '../../src/core/anomaly/anomalyDetector';
+import {
+  AnomalyDetector,
+  DEFAULT_ANOMALY_DETECTOR_OPTIONS,
+  DEFAULT_ANOMALY_THRESHOLD,
+  type AnomalyDetectorSettings,
+} from '../../src/core/anomaly/anomalyDetector';
+import { PhaseForest } from '../../src/core/anomaly/phaseForest';
 import { loadPhaseFaultSet, PHASE_FAULT_PLAN, type PhaseFaultSeries } from './phaseFaultSet';
 import { scoreSeries } from './windowMetric';
 
@@ -47,6 +53,34 @@ function scoreFault(series: PhaseFaultSeries, settings: AnomalyDetectorSettings)
   return outcome;
 }
 
+/**
+ * How often the detector's naming rule (the phase whose share stands out most against its median
+ * share over the forest's window) names the faulty phase when asked on every faulty check, flagged
+ * or not: whether a wrong or missing name comes from the rule or from the flags.
+ */
+function namingRule(series: PhaseFaultSeries): { right: number; asked: number } {
+  // The rule reads only the stored rows, so only the window matters; the forest's own options are the detector's.
+  const o = DEFAULT_ANOMALY_DETECTOR_OPTIONS;
+  const forest = new PhaseForest({
+    window: o.phaseWindow,
+    subsampleSize: 256,
+    treeCount: o.phaseTrees,
+    refitEvery: o.phaseRefitEvery,
+    minRows: o.likelihoodMinHistory * 4,
+    seed: o.seed,
+  });
+  let right = 0;
+  let asked = 0;
+  series.phases.forEach((phases, i) => {
+    if (series.faulty[i]) {
+      asked++;
+      if (forest.unusualPhase(phases).phase === series.fault) right++;
+    }
+    forest.update(phases);
+  });
+  return { right, asked };
+}
+
 /** Prints the table (the anomaly bench calls it; run this file alone for just this set). */
 export function printPhaseFaultReport(): void {
   const set = loadPhaseFaultSet();
@@ -58,9 +92,10 @@ export function printPhaseFaultReport(): void {
     `a fault, checks ${faultFrom}-${faultTo - 1} slow one phase by 12 ms while the server's own time drops as much, so the total stays level;`,
   );
   console.log('shipped threshold; "found" = checks from the fault\'s start to its first flag; "named" = flagged checks in the span naming');
-  console.log('the faulty phase / naming any phase; FP = flags outside the span after probation):');
-  const widths = [10, 12, 4, 7, 12, 4, 7, 14, 10];
-  const header = ['fault', 'with forest', 'FP', 'score', 'without', 'FP', 'score', 'named right', 'first named'];
+  console.log('the faulty phase / naming any phase; FP = flags outside the span after probation; "rule" = the naming rule asked on');
+  console.log('every faulty check, flagged or not):');
+  const widths = [10, 12, 4, 7, 12, 4, 7, 12, 12, 8];
+  const header = ['fault', 'with forest', 'FP', 'score', 'without', 'FP', 'score', 'named right', 'first named', 'rule'];
   console.log(header.map((cell, i) => cell.padStart(widths[i]!)).join(' '));
   let foundWith = 0;
   let foundWithout = 0;
@@ -76,6 +111,7 @@ export function printPhaseFaultReport(): void {
     named += withForest.named;
     namedRight += withForest.namedRight;
     if (withForest.firstNamed === series.fault) firstRight++;
+    const rule = namingRule(series);
     const cells = [
       series.fault,
       found(withForest),
@@ -86,6 +122,7 @@ export function printPhaseFaultReport(): void {
       without.score.toFixed(1),
       `${withForest.namedRight}/${withForest.named}`,
       withForest.firstNamed,
+      `${rule.right}/${rule.asked}`,
     ];
     console.log(cells.map((cell, i) => cell.padStart(widths[i]!)).join(' '));
   }
