@@ -30,6 +30,8 @@ export type AnomalyKind =
   | 'dnsSlow'
   | 'connectSlow'
   | 'tlsSlow'
+  | 'firstByteSlow'
+  | 'transferSlow'
   /** Real-world labels: an event with a documented start and end, or a sudden one (a law, a crash, a storm). */
   | 'documented'
   | 'sudden'

@@ -6,7 +6,6 @@
  */
 import { DEFAULT_ANOMALY_THRESHOLD, type AnomalyDetectorSettings } from './anomaly/anomalyDetector';
 import { AnomalyDetectorRegistry } from './anomaly/anomalyDetectorRegistry';
-import type { UnusualPhase } from './anomaly/phaseForest';
 import type { Disposable } from './disposable';
 import { Emitter, type Event } from './events';
 import type { GeoLocation } from '../shared/geoLocation';
@@ -25,8 +24,6 @@ export interface RecordedCheck {
   state: TargetState;
   /** The score reached the anomaly threshold. */
   anomalous: boolean;
-  /** For an anomalous check whose phases made it unusual: which phase, and its share against the usual one. */
-  unusualPhase?: UnusualPhase;
 }
 
 export interface MonitorEngineOptions {
@@ -165,19 +162,25 @@ export class MonitorEngine implements Disposable {
     const { target, result, state } = event;
     // What a service does during maintenance says nothing of its normal response times.
     const anomalyScore = event.maintenance ? null : this.score(target, result);
-    // Read before the wait below, while the detector's last check is this one.
-    const named = anomalyScore === null ? undefined : this.detectors.lastUnusualPhase(target.id);
+    const anomalous = anomalyScore !== null && anomalyScore >= this.anomalyThreshold;
+    // Read before the wait below, while the detector's last check is this one. Kept with the
+    // record, so the history shows it after a reload and in the windows that read it.
+    const unusualPhase = anomalous ? this.detectors.lastUnusualPhase(target.id) : undefined;
     const location = await this.locate(result.addresses[0]);
     if (this.disposed) return;
-    const record: CheckRecord = { ...result, anomalyScore, location, ...(event.maintenance ? { maintenance: true } : {}) };
+    const record: CheckRecord = {
+      ...result,
+      anomalyScore,
+      location,
+      ...(event.maintenance ? { maintenance: true } : {}),
+      ...(unusualPhase ? { unusualPhase } : {}),
+    };
     try {
       this.store?.append(record);
     } catch (error) {
       this.onProblem(`Could not record a check of ${target.name}: ${(error as Error).message}`);
     }
-    const anomalous = anomalyScore !== null && anomalyScore >= this.anomalyThreshold;
-    const unusualPhase = anomalous ? named : undefined;
-    this.recordedEmitter.fire({ target, record, state, anomalous, ...(unusualPhase ? { unusualPhase } : {}) });
+    this.recordedEmitter.fire({ target, record, state, anomalous });
   }
 
   /** Failed checks are not response times: the detector treats them explicitly (never as 0 ms). */

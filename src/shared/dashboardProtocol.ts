@@ -71,6 +71,20 @@ export const PHASES = ['dns', 'connect', 'tls', 'firstByte', 'transfer'] as cons
 export type PhaseName = (typeof PHASES)[number];
 
 /**
+ * The phase that made an anomalous check unusual, as the anomaly detector names it: its share of
+ * the check's total over its usual share (2.3: it took 2.3 times its usual share).
+ */
+export interface UnusualPhase {
+  phase: PhaseName;
+  factor: number;
+}
+
+/** An anomalous check of a series whose phase was named, at its start time. */
+export interface UnusualPhaseNote extends UnusualPhase {
+  t: number;
+}
+
+/**
  * One target's history over a range, column by column (parallel arrays of equal length) so that
  * 20 targets x 500 points cross the message channel without repeating keys. Point `i` is one
  * check when `bucketMs` is 0, otherwise the checks of `[t[i], t[i] + bucketMs)`.
@@ -97,6 +111,8 @@ export interface SeriesColumns {
   degraded: number[];
   /** Checks the anomaly detector flagged. */
   anomalies: number[];
+  /** The flagged checks in the window whose unusual phase was named, oldest first (absent: none known). */
+  unusualPhases?: UnusualPhaseNote[];
 }
 
 /** A check as it is pushed live. */
@@ -109,6 +125,8 @@ export interface LiveCheck {
   /** [dns, connect, tls, firstByte, transfer] in ms, in `PHASES` order. */
   phases: [number, number, number, number, number];
   anomaly: boolean;
+  /** For an anomalous check whose phases made it unusual. */
+  unusualPhase?: UnusualPhase;
 }
 
 export interface ReportRow {
@@ -286,6 +304,35 @@ export function isDashboardTargetState(value: unknown): value is DashboardTarget
   );
 }
 
+/** A phase of ours and a finite positive factor: nothing else reaches a sentence about a phase. */
+export function isUnusualPhase(value: unknown): value is UnusualPhase {
+  return (
+    isObject(value) &&
+    (PHASES as readonly unknown[]).includes(value['phase']) &&
+    typeof value['factor'] === 'number' &&
+    Number.isFinite(value['factor']) &&
+    value['factor'] > 0
+  );
+}
+
+/**
+ * The figures of a sentence about an anomalous check's unusual phase: the phase, and its factor
+ * as `2.3` (`12` from 10 up). Undefined for anything that is not a phase of ours with a finite
+ * positive factor: the value may come from a history file or another window, and only our own
+ * words may reach a tooltip or a notification.
+ */
+export function unusualPhaseFigures(value: unknown): { phase: PhaseName; factor: string } | undefined {
+  if (!isUnusualPhase(value)) return undefined;
+  return { phase: value.phase, factor: value.factor.toFixed(value.factor < 10 ? 1 : 0) };
+}
+
+function isUnusualPhaseNotes(value: unknown): boolean {
+  return (
+    value === undefined ||
+    (Array.isArray(value) && value.every((note: unknown) => isUnusualPhase(note) && Number.isFinite((note as unknown as Fields)['t'])))
+  );
+}
+
 export function isSeriesColumns(value: unknown): value is SeriesColumns {
   if (!isObject(value) || typeof value['targetId'] !== 'string' || !isTimeRange(value['range'])) return false;
   if (!isNumberOrNull(value['from']) || !isNumberOrNull(value['to']) || typeof value['bucketMs'] !== 'number') return false;
@@ -298,7 +345,8 @@ export function isSeriesColumns(value: unknown): value is SeriesColumns {
     isNullableNumberArray(value['max'], length) &&
     (['dns', 'connect', 'tls', 'firstByte', 'transfer', 'checks', 'down', 'degraded', 'anomalies'] as const).every((column) =>
       isNumberArray(value[column], length),
-    )
+    ) &&
+    isUnusualPhaseNotes(value['unusualPhases'])
   );
 }
 
@@ -310,7 +358,8 @@ export function isLiveCheck(value: unknown): value is LiveCheck {
     OUTCOMES.includes(value['status'] as string) &&
     isNumberOrNull(value['totalMs']) &&
     isNumberArray(value['phases'], 5) &&
-    typeof value['anomaly'] === 'boolean'
+    typeof value['anomaly'] === 'boolean' &&
+    (value['unusualPhase'] === undefined || isUnusualPhase(value['unusualPhase']))
   );
 }
 

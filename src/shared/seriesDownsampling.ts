@@ -318,6 +318,7 @@ export function appendLiveCheck(series: SeriesColumns, check: LiveCheck, now: nu
       if (index === series.t.length) pushSample(series, sample.t, sample);
       else insertPoint(series, index, sample.t, sample);
     }
+    if (check.unusualPhase) (series.unusualPhases ??= []).push({ t: check.startedAt, ...check.unusualPhase });
     changed = true;
   }
   // A bucket stays while any part of it is inside the window.
@@ -325,6 +326,9 @@ export function appendLiveCheck(series: SeriesColumns, check: LiveCheck, now: nu
   let expired = 0;
   while (expired < series.t.length && series.t[expired]! + span <= series.from) expired++;
   dropLeading(series, expired);
+  // A named phase stays as long as the point it belongs to.
+  const oldest = series.t[0] ?? Infinity;
+  if (series.unusualPhases) series.unusualPhases = series.unusualPhases.filter((note) => note.t >= oldest);
   if (expired > 0) changed = true;
 
   if (series.bucketMs === 0 && series.t.length > maxPoints) {

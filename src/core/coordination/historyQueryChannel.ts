@@ -125,8 +125,13 @@ const ANSWERS: Record<QuestionMethod, (history: HistoryQueries, args: unknown[])
   },
   incidents: (history, [targetId, span]) =>
     history.incidents(targetId === null || targetId === undefined ? undefined : text(targetId, 'targetId'), range(span)),
-  anomalies: (history, [span, minScore, limit]) =>
-    history.anomalies(range(span), finite(minScore, 'minScore'), optionalLimit(limit, 'limit')),
+  anomalies: (history, [span, minScore, limit, targetId]) =>
+    history.anomalies(
+      range(span),
+      finite(minScore, 'minScore'),
+      optionalLimit(limit, 'limit'),
+      targetId === null || targetId === undefined ? undefined : text(targetId, 'targetId'),
+    ),
   exportRange: (history, [targetIds, span, format]) => {
     let ids: string[] | undefined;
     if (targetIds !== null && targetIds !== undefined) {
@@ -479,8 +484,8 @@ export class RemoteHistory implements HistoryReader, Disposable {
   incidents(targetId: string | undefined, span: TimeRange): Promise<Incident[]> {
     return this.ask('incidents', [targetId ?? null, span]) as Promise<Incident[]>;
   }
-  anomalies(span: TimeRange, minScore: number, limit?: number): Promise<AnomalyHit[]> {
-    return this.ask('anomalies', [span, minScore, limit ?? null]) as Promise<AnomalyHit[]>;
+  anomalies(span: TimeRange, minScore: number, limit?: number, targetId?: string): Promise<AnomalyHit[]> {
+    return this.ask('anomalies', [span, minScore, limit ?? null, targetId ?? null]) as Promise<AnomalyHit[]>;
   }
   exportRange(targetIds: readonly string[] | undefined, span: TimeRange, format: ExportFormat): Promise<string> {
     return this.ask('exportRange', [targetIds ?? null, span, format], 4 * this.answerTimeoutMs) as Promise<string>;

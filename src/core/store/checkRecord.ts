@@ -2,6 +2,7 @@
  * What the history keeps: every counted check with its anomaly score and server location, the
  * target state changes that make up incidents, and the targets' names.
  */
+import type { UnusualPhase } from '../../shared/dashboardProtocol';
 import type { GeoLocation } from '../../shared/geoLocation';
 import type { CheckResult } from '../probes/checkResult';
 
@@ -13,6 +14,8 @@ export type CheckRecord = CheckResult & {
   location: GeoLocation | null;
   /** Made during a maintenance window or a snooze: kept, never alerted on, left out of uptime. */
   maintenance?: boolean;
+  /** For an anomalous check whose phases made it unusual: which phase, and its share against its usual one. */
+  unusualPhase?: UnusualPhase;
 };
 
 /**

@@ -4,6 +4,7 @@
  * queries. Synchronous and file-free: the writer (`SqlJsHistoryStore`) or a follower (`HistoryFollower`) owns the files and timers.
  */
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+import { isUnusualPhase, type UnusualPhase } from '../../shared/dashboardProtocol';
 import type { CheckRecord, StateChangeRecord, TargetInfo } from './checkRecord';
 import type {
   AnomalyHit,
@@ -48,6 +49,7 @@ interface Statements {
   selectTid: Statement;
   selectEndpoint: Statement;
   insertEndpoint: Statement;
+  insertUnusualPhase: Statement;
 }
 
 const ROLLUP_COLUMNS =
@@ -192,6 +194,7 @@ export class HistoryDatabase {
       selectTid: this.db.prepare('SELECT tid, url FROM targets WHERE id = ?'),
       selectEndpoint: this.db.prepare('SELECT eid FROM endpoints WHERE address = ? AND location = ?'),
       insertEndpoint: this.db.prepare('INSERT INTO endpoints (address, location) VALUES (?, ?)'),
+      insertUnusualPhase: this.db.prepare('INSERT OR REPLACE INTO unusual_phases (tid, at, phase, factor_e2) VALUES (?, ?, ?, ?)'),
     };
   }
 
@@ -204,7 +207,11 @@ export class HistoryDatabase {
     }
     for (const [tid, json] of this.rows('SELECT tid, record FROM latest') as [number, string][]) {
       const id = this.targetByTid.get(tid)?.id;
-      if (id !== undefined) this.latestByTarget.set(id, JSON.parse(json) as CheckRecord);
+      if (id === undefined) continue;
+      const record = JSON.parse(json) as CheckRecord;
+      // The file may have been written by anything: only a phase of ours reaches the views.
+      if (record.unusualPhase !== undefined && !isUnusualPhase(record.unusualPhase)) delete record.unusualPhase;
+      this.latestByTarget.set(id, record);
     }
   }
 
@@ -311,6 +318,14 @@ export class HistoryDatabase {
       record.maintenance ? 1 : null,
     ] as SqlValue[]);
     const maintenance = record.maintenance ? 1 : 0;
+    if (isUnusualPhase(record.unusualPhase)) {
+      this.statements.insertUnusualPhase.run([
+        tid,
+        record.startedAt,
+        record.unusualPhase.phase,
+        Math.round(record.unusualPhase.factor * 100),
+      ]);
+    }
 
     ROLLUP_LEVELS.forEach((level, index) => {
       const bucket = Math.floor(record.startedAt / level.widthMs);
@@ -373,6 +388,8 @@ export class HistoryDatabase {
         });
       }
       this.db.run('DELETE FROM state_changes WHERE at < ?', [now - this.retention.dayMs]);
+      // Kept as long as the raw checks they belong to.
+      this.db.run('DELETE FROM unusual_phases WHERE at < ?', [now - this.retention.rawMs]);
     });
     this.sealSpans();
     this.db.exec('PRAGMA incremental_vacuum');
@@ -634,16 +651,37 @@ export class HistoryDatabase {
    * Scored checks at or above `minScore`, newest last. Each packed hour keeps its highest score,
    * so the checks of quiet hours are never decoded.
    */
-  anomalies(range: TimeRange, minScore: number, limit = 1000): AnomalyHit[] {
+  anomalies(range: TimeRange, minScore: number, limit = 1000, targetId?: string): AnomalyHit[] {
     const minE4 = toE4(minScore) ?? 0;
     const hits: AnomalyHit[] = [];
+    const phases = this.unusualPhases(range);
     for (const [tid, target] of this.targetByTid) {
+      if (targetId !== undefined && target.id !== targetId) continue;
       for (const [at, , status, , , totalUs, , , , , , e4] of this.rawChecks.rows(tid, range.from, range.to, minE4) as RawRow[]) {
-        hits.push({ targetId: target.id, startedAt: at, score: e4! / 10_000, status: STATUS_NAMES[status]!, totalMs: totalUs / 1000 });
+        const unusualPhase = phases.get(`${tid}:${at}`);
+        hits.push({
+          targetId: target.id,
+          startedAt: at,
+          score: e4! / 10_000,
+          status: STATUS_NAMES[status]!,
+          totalMs: totalUs / 1000,
+          ...(unusualPhase ? { unusualPhase } : {}),
+        });
       }
     }
     hits.sort((a, b) => a.startedAt - b.startedAt);
     return hits.slice(Math.max(0, hits.length - limit));
+  }
+
+  /** The named unusual phases of a range, by `tid:at`; a row the file holds that is not a phase of ours is left out. */
+  private unusualPhases(range: TimeRange): Map<string, UnusualPhase> {
+    const found = new Map<string, UnusualPhase>();
+    const rows = this.rows('SELECT tid, at, phase, factor_e2 FROM unusual_phases WHERE at >= ? AND at < ?', [range.from, range.to]);
+    for (const [tid, at, phase, factorE2] of rows) {
+      const unusual = { phase, factor: Number(factorE2) / 100 };
+      if (isUnusualPhase(unusual)) found.set(`${String(tid)}:${String(at)}`, unusual);
+    }
+    return found;
   }
 
   /** The raw checks of a range (the level that keeps every field), oldest first. */

@@ -3,6 +3,7 @@
  * every window queries. Implementations must never import `vscode`.
  */
 import type { Event } from '../events';
+import type { UnusualPhase } from '../../shared/dashboardProtocol';
 import type { CheckRecord, StateChangeRecord, TargetInfo } from './checkRecord';
 
 /** How long each level of detail is kept, in milliseconds. */
@@ -101,6 +102,8 @@ export interface AnomalyHit {
   score: number;
   status: CheckRecord['status'];
   totalMs: number;
+  /** The phase that made the check unusual, when the detector named one. */
+  unusualPhase?: UnusualPhase;
 }
 
 export interface StoredTarget extends TargetInfo {
@@ -164,7 +167,8 @@ export interface HistoryQueries {
   latencyStats(targetId: string, range: TimeRange): LatencyStats;
   series(targetId: string, request: SeriesRequest): Series;
   incidents(targetId: string | undefined, range: TimeRange): Incident[];
-  anomalies(range: TimeRange, minScore: number, limit?: number): AnomalyHit[];
+  /** Scored checks at or above `minScore` in the range, newest last, the newest `limit` of them; of one target when `targetId` is given. */
+  anomalies(range: TimeRange, minScore: number, limit?: number, targetId?: string): AnomalyHit[];
   exportRange(targetIds: readonly string[] | undefined, range: TimeRange, format: ExportFormat): string;
   status(): StoreStatus;
   dispose(): Promise<void>;
@@ -196,7 +200,7 @@ export interface HistoryReader {
   latencyStats(targetId: string, range: TimeRange): Promise<LatencyStats>;
   series(targetId: string, request: SeriesRequest): Promise<Series>;
   incidents(targetId: string | undefined, range: TimeRange): Promise<Incident[]>;
-  anomalies(range: TimeRange, minScore: number, limit?: number): Promise<AnomalyHit[]>;
+  anomalies(range: TimeRange, minScore: number, limit?: number, targetId?: string): Promise<AnomalyHit[]>;
   exportRange(targetIds: readonly string[] | undefined, range: TimeRange, format: ExportFormat): Promise<string>;
 }
 
@@ -220,7 +224,7 @@ export function readerOf(queries: HistoryQueries): HistoryReader {
     latencyStats: async (targetId, range) => queries.latencyStats(targetId, range),
     series: async (targetId, request) => queries.series(targetId, request),
     incidents: async (targetId, range) => queries.incidents(targetId, range),
-    anomalies: async (range, minScore, limit) => queries.anomalies(range, minScore, limit),
+    anomalies: async (range, minScore, limit, targetId) => queries.anomalies(range, minScore, limit, targetId),
     exportRange: async (targetIds, range, format) => queries.exportRange(targetIds, range, format),
   };
 }

@@ -291,8 +291,8 @@ export abstract class LoadedHistory implements HistoryQueries {
     return this.db.incidents(targetId, range);
   }
 
-  anomalies(range: TimeRange, minScore: number, limit?: number): AnomalyHit[] {
-    return this.db.anomalies(range, minScore, limit);
+  anomalies(range: TimeRange, minScore: number, limit?: number, targetId?: string): AnomalyHit[] {
+    return this.db.anomalies(range, minScore, limit, targetId);
   }
 
   exportRange(targetIds: readonly string[] | undefined, range: TimeRange, format: ExportFormat): string {

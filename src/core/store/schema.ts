@@ -10,7 +10,7 @@ import type { Database } from 'sql.js';
 import { LatencyHistogram } from './latencyHistogram';
 import { PACKED_LAYOUTS, packedTableDdl } from './packedTables';
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 export const ROLLUP_LEVELS = [
   { name: 'minute', table: 'rollup_minute', widthMs: 60_000 },
@@ -133,6 +133,18 @@ const MIGRATIONS: Record<number, Migration> = {
   // The rows move into their packs when the database is next opened.
   4: (db) => {
     for (const layout of Object.values(PACKED_LAYOUTS)) db.exec(packedTableDdl(layout));
+  },
+  // Version 6: the phase that made an anomalous check unusual, for the few checks whose phase the
+  // detector named. A table of its own rather than a column of every raw check (and of their
+  // packs): it holds only those checks, and older checks have none.
+  5: (db) => {
+    db.exec(`CREATE TABLE unusual_phases (
+      tid INTEGER NOT NULL,
+      at INTEGER NOT NULL,
+      phase TEXT NOT NULL,
+      factor_e2 INTEGER NOT NULL,
+      PRIMARY KEY (tid, at)
+    ) WITHOUT ROWID`);
   },
 };
 

@@ -15,10 +15,14 @@ import {
   type ReportRow,
   type SeriesColumns,
   type TimeRange,
+  type UnusualPhaseNote,
 } from '../../shared/dashboardProtocol';
 import { buildSeries, type SeriesSample } from '../../shared/seriesDownsampling';
 import type { DashboardDataSource } from '../dashboard/dashboardDataSource';
 import type { MonitorService, TargetSnapshot } from './monitorService';
+
+/** Named phases sent with a series at most: the newest ones, enough for the flagged points of any window. */
+const MAX_UNUSUAL_PHASE_NOTES = 500;
 
 function sampleFromPoint(point: SeriesPoint, anomalyThreshold: number): SeriesSample {
   const phases = point.phases;
@@ -70,14 +74,20 @@ export class MonitorDashboardSource implements DashboardDataSource {
   async series(targetId: string, range: TimeRange, maxPoints: number, now: number): Promise<SeriesColumns> {
     const history = this.monitor.history;
     const samples: SeriesSample[] = [];
+    const unusualPhases: UnusualPhaseNote[] = [];
     if (history) {
-      const stored = await history.series(targetId, { from: now - RANGE_MS[range], to: now + 1, maxPoints });
+      const window = { from: now - RANGE_MS[range], to: now + 1 };
       const threshold = this.monitor.anomalyThreshold;
+      const [stored, hits] = await Promise.all([
+        history.series(targetId, { ...window, maxPoints }),
+        history.anomalies(window, threshold, MAX_UNUSUAL_PHASE_NOTES, targetId),
+      ]);
       // A rollup bucket that began before the window may hold checks from before it, so it is left
       // out: the line starts at the first bucket wholly inside the window.
       for (const point of stored.points) samples.push(sampleFromPoint(point, threshold));
+      for (const hit of hits) if (hit.unusualPhase) unusualPhases.push({ t: hit.startedAt, ...hit.unusualPhase });
     }
-    return buildSeries(samples, { targetId, range, now, maxPoints });
+    return { ...buildSeries(samples, { targetId, range, now, maxPoints }), unusualPhases };
   }
 
   async report(range: TimeRange, now: number): Promise<ReportRow[]> {
@@ -93,6 +103,7 @@ export class MonitorDashboardSource implements DashboardDataSource {
 
   onCheck(listener: (check: LiveCheck) => void): Disposable {
     return this.monitor.onDidRecordCheck(({ target, record, anomalous }) => {
+      const unusualPhase = anomalous ? record.unusualPhase : undefined;
       const { dns, connect, tls, firstByte, transfer } = record.phases;
       listener({
         targetId: target.id,
@@ -101,6 +112,7 @@ export class MonitorDashboardSource implements DashboardDataSource {
         totalMs: record.status === 'DOWN' ? null : record.totalMs,
         phases: [dns, connect, tls, firstByte, transfer],
         anomaly: anomalous,
+        ...(unusualPhase ? { unusualPhase } : {}),
       });
     });
   }

@@ -5,10 +5,10 @@
  * user opted in, anomalies. Only the writer window hears these events, so only one window speaks.
  */
 import * as vscode from 'vscode';
-import type { Phase } from '../../core/anomaly/phaseForest';
 import type { RecordedCheck } from '../../core/monitorEngine';
 import type { AlertEvent, MonitorEvent, RecoveredEvent } from '../../core/scheduler/monitorEvent';
 import { CommandId } from '../commands/commandIds';
+import { unusualPhaseSentence } from '../format/phaseText';
 import type { MonitorSettings } from '../config/monitorSettings';
 import { formatDuration, listNames } from '../format/monitorText';
 import type { MonitorService } from '../monitor/monitorService';
@@ -119,10 +119,8 @@ export class NotificationController implements vscode.Disposable {
       Math.round(check.record.totalMs),
       (check.record.anomalyScore ?? 0).toFixed(2),
     );
-    if (check.unusualPhase) {
-      const { phase, factor } = check.unusualPhase;
-      message += ` ${vscode.l10n.t('{0} took {1} times its usual share of the check.', phaseLabel(phase), factor.toFixed(1))}`;
-    }
+    const unusual = unusualPhaseSentence(check.record.unusualPhase);
+    if (unusual) message += ` ${unusual}`;
     this.show('anomaly', [check.target.id], message, 'info', [
       { title: vscode.l10n.t('Open Dashboard'), run: () => vscode.commands.executeCommand(CommandId.OpenDashboard) },
     ]);
@@ -208,21 +206,5 @@ export class NotificationController implements vscode.Disposable {
     for (const subscription of this.subscriptions) subscription.dispose();
     this.downBatch.dispose();
     this.upBatch.dispose();
-  }
-}
-
-/** What a user calls each phase of a check. */
-function phaseLabel(phase: Phase): string {
-  switch (phase) {
-    case 'dns':
-      return vscode.l10n.t('The DNS lookup');
-    case 'connect':
-      return vscode.l10n.t('The TCP connection');
-    case 'tls':
-      return vscode.l10n.t('The TLS handshake');
-    case 'firstByte':
-      return vscode.l10n.t('The wait for the first byte');
-    case 'transfer':
-      return vscode.l10n.t('The transfer');
   }
 }

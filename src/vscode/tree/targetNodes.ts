@@ -6,8 +6,9 @@
 import * as vscode from 'vscode';
 import { describeWindow } from '../../core/targets/maintenance';
 import type { TargetStatus } from '../../core/scheduler/monitorEvent';
-import type { HistoryReader, Incident } from '../../core/store/historyStore';
+import type { AnomalyHit, HistoryReader, Incident } from '../../core/store/historyStore';
 import { formatAgo, formatDuration, formatLatency, formatUptime } from '../format/monitorText';
+import { unusualPhaseSentence } from '../format/phaseText';
 import type { HeldEntry } from '../config/targetEntries';
 import type { TargetSnapshot } from '../monitor/monitorService';
 import { checkOriginMarkdown } from '../monitor/checkOriginText';
@@ -53,25 +54,29 @@ export interface TargetHistorySummary {
   uptime24h: number | null;
   /** The last week's incidents, newest first; empty when the history did not answer. */
   incidents: Incident[];
+  /** The last 24 hours' newest anomalous check; null without one or when the history did not answer. */
+  lastAnomaly: AnomalyHit | null;
 }
 
-export const NO_HISTORY_SUMMARY: TargetHistorySummary = { uptime24h: null, incidents: [] };
+export const NO_HISTORY_SUMMARY: TargetHistorySummary = { uptime24h: null, incidents: [], lastAnomaly: null };
 
 /** Asks the history for a target's summary; a question that fails leaves its part empty, as without a history. */
 export async function readHistorySummary(
   history: HistoryReader | undefined,
   targetId: string,
+  anomalyThreshold: number,
   now = Date.now(),
 ): Promise<TargetHistorySummary> {
   if (!history) return NO_HISTORY_SUMMARY;
-  const [incidents, uptime24h] = await Promise.all([
+  const [incidents, uptime24h, lastAnomaly] = await Promise.all([
     answerOr(async () => {
       const found = await history.incidents(targetId, { from: now - INCIDENT_WINDOW_MS, to: now + 1 });
       return [...found].sort((a, b) => b.startedAt - a.startedAt);
     }, []),
     answerOr(() => history.uptime(targetId, now - DAY_MS, now + 1), null),
+    answerOr(async () => (await history.anomalies({ from: now - DAY_MS, to: now + 1 }, anomalyThreshold, 1, targetId))[0] ?? null, null),
   ]);
-  return { uptime24h, incidents };
+  return { uptime24h, incidents, lastAnomaly };
 }
 
 async function answerOr<T>(ask: () => Promise<T>, fallback: T): Promise<T> {
@@ -240,6 +245,17 @@ export class TargetNode {
     if (lastRecord.anomalyScore !== null) {
       const flag = lastRecord.anomalyScore >= this.context.anomalyThreshold() ? ' $(warning)' : '';
       md.appendMarkdown(`${vscode.l10n.t('Anomaly score')}: ${lastRecord.anomalyScore.toFixed(2)}${flag}\n\n`);
+    }
+    const lastAnomaly = this.summary.lastAnomaly;
+    if (lastAnomaly) {
+      const at = new Date(lastAnomaly.startedAt).toLocaleTimeString(vscode.env.language);
+      md.appendMarkdown(
+        `$(warning) ${vscode.l10n.t('Last anomaly')}: ${at} (${formatAgo(lastAnomaly.startedAt, now)}) · ${formatLatency(lastAnomaly.totalMs)} · ${vscode.l10n.t('score {0}', lastAnomaly.score.toFixed(2))}`,
+      );
+      // Our own words about a phase of ours (the history's value is checked), still never read as markup.
+      const phase = unusualPhaseSentence(lastAnomaly.unusualPhase);
+      if (phase) md.appendMarkdown(' — ').appendText(phase);
+      md.appendMarkdown('\n\n');
     }
     if (lastIncident) {
       const length = formatDuration((lastIncident.endedAt ?? now) - lastIncident.startedAt);

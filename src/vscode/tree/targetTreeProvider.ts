@@ -77,7 +77,7 @@ export class TargetTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private async askSummary(node: TargetNode): Promise<boolean> {
     const ticket = ++this.asked;
     this.asking.set(node, ticket);
-    const summary = await readHistorySummary(this.monitor.history, node.targetId);
+    const summary = await readHistorySummary(this.monitor.history, node.targetId, this.monitor.anomalyThreshold);
     if (this.asking.get(node) === ticket) node.summary = summary;
     return this.nodes.get(node.targetId) === node;
   }

@@ -37,6 +37,7 @@ async function recordedHistory(directory: string, now = () => NOW): Promise<SqlJ
         status: down ? 'DOWN' : 'UP',
         totalMs: 40 + (minute % 7),
         anomalyScore: minute === 300 ? 0.9 : 0.3,
+        ...(minute === 300 ? { unusualPhase: { phase: 'dns' as const, factor: 4.5 } } : {}),
       }),
     );
     store.append(makeCheck({ startedAt, targetId: 't2', target: 'http://127.0.0.1:8081/', totalMs: 80 }));
@@ -130,6 +131,9 @@ test('a reading window gets the same answers as the writer, without opening the 
   const anomalies = await reader.anomalies(day, 0.8);
   assert.equal(anomalies.length, 1);
   assert.deepEqual(anomalies, store.anomalies(day, 0.8));
+  assert.deepEqual(anomalies[0]?.unusualPhase, { phase: 'dns', factor: 4.5 }, 'the named phase crosses the channel');
+  assert.deepEqual(await reader.anomalies(day, 0.8, 10, 't2'), [], 'asked for one target, only its checks');
+  assert.deepEqual(await reader.anomalies(day, 0.8, 10, 't1'), anomalies);
   assert.equal(await reader.exportRange(['t2'], day, 'csv'), store.exportRange(['t2'], day, 'csv'));
   assert.equal(await reader.exportRange(undefined, day, 'json'), store.exportRange(undefined, day, 'json'));
 });

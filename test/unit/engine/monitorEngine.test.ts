@@ -54,13 +54,13 @@ test('an anomalous check whose phases made it unusual carries the phase, for the
   await engine.settled();
   engine.dispose();
   assert.equal(recorded.length, checks.length);
-  const named = recorded.filter((check) => check.unusualPhase);
+  const named = recorded.filter((check) => check.record.unusualPhase);
   assert.ok(
     named.every((check) => check.anomalous),
     'a phase was named for a check that was not anomalous',
   );
   const slowdown = named.filter((check) => recorded.indexOf(check) >= 1400);
   assert.ok(slowdown.length >= 1, 'the TLS slowdown was not named');
-  assert.equal(slowdown[0]!.unusualPhase!.phase, 'tls');
-  assert.ok(slowdown[0]!.unusualPhase!.factor > 1.5, `TLS took ${slowdown[0]!.unusualPhase!.factor} times its usual share`);
+  assert.equal(slowdown[0]!.record.unusualPhase!.phase, 'tls');
+  assert.ok(slowdown[0]!.record.unusualPhase!.factor > 1.5, `TLS took ${slowdown[0]!.record.unusualPhase!.factor} times its usual share`);
 });

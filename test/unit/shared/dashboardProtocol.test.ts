@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isHostToWebviewMessage, isWebviewToHostMessage, type HostToWebviewMessage } from '../../../src/shared/dashboardProtocol';
+import {
+  isHostToWebviewMessage,
+  isWebviewToHostMessage,
+  unusualPhaseFigures,
+  type HostToWebviewMessage,
+} from '../../../src/shared/dashboardProtocol';
 import { reportToCsv } from '../../../src/shared/reportExport';
 
 test('the host accepts every well-formed webview message', () => {
@@ -71,7 +76,20 @@ test('the webview accepts every well-formed host message', () => {
     { type: 'init', targets: [target as never], states: [state as never], range: '24h', now: 5 },
     { type: 'targetsChanged', targets: [], states: [] },
     { type: 'series', requestId: 3, series: [series as never] },
+    { type: 'series', requestId: 3, series: [{ ...series, unusualPhases: [{ t: 1, phase: 'tls', factor: 2.3 }] } as never] },
     { type: 'checkAdded', check: { targetId: 'a', startedAt: 1, status: 'DOWN', totalMs: null, phases: [0, 0, 0, 0, 0], anomaly: false } },
+    {
+      type: 'checkAdded',
+      check: {
+        targetId: 'a',
+        startedAt: 1,
+        status: 'UP',
+        totalMs: 9,
+        phases: [5, 1, 1, 1, 1],
+        anomaly: true,
+        unusualPhase: { phase: 'dns', factor: 8 },
+      },
+    },
     { type: 'stateChanged', state: state as never },
     {
       type: 'report',
@@ -108,6 +126,29 @@ test('the webview rejects host messages with columns of different lengths or wro
     { type: 'error', requestId: -1, message: 'x' },
   ])
     assert.equal(isHostToWebviewMessage(message), false, JSON.stringify(message).slice(0, 80));
+});
+
+test('only a phase of ours with a finite positive factor passes as an unusual phase', () => {
+  const check = { targetId: 'a', startedAt: 1, status: 'UP', totalMs: 9, phases: [5, 1, 1, 1, 1], anomaly: true };
+  for (const unusualPhase of [
+    { phase: '[open](command:workbench.action.terminal.new)', factor: 2 },
+    { phase: 'tls', factor: Number.NaN },
+    { phase: 'tls', factor: -1 },
+    { phase: 'tls', factor: '2' },
+    'tls',
+  ]) {
+    assert.equal(isHostToWebviewMessage({ type: 'checkAdded', check: { ...check, unusualPhase } }), false, JSON.stringify(unusualPhase));
+    const notes = [{ t: 1, ...(typeof unusualPhase === 'object' ? unusualPhase : {}) }];
+    assert.equal(isHostToWebviewMessage({ type: 'series', requestId: 3, series: [{ ...series, unusualPhases: notes }] }), false);
+    assert.equal(unusualPhaseFigures(unusualPhase), undefined);
+  }
+  assert.equal(
+    isHostToWebviewMessage({ type: 'series', requestId: 3, series: [{ ...series, unusualPhases: [{ phase: 'tls', factor: 2 }] }] }),
+    false,
+    'a note without its time',
+  );
+  assert.deepEqual(unusualPhaseFigures({ phase: 'tls', factor: 2.345 }), { phase: 'tls', factor: '2.3' });
+  assert.deepEqual(unusualPhaseFigures({ phase: 'dns', factor: 12.4 }), { phase: 'dns', factor: '12' });
 });
 
 test('the CSV export quotes, rounds and defuses formula-like cells', () => {

@@ -85,6 +85,18 @@ test('a live check is appended to a raw series and points that left the window a
   assert.equal(series.t.length, 2);
 });
 
+test("a live check's unusual phase stays with the series as long as its point does", () => {
+  const series = buildSeries([sampleFromCheck(check(NOW - 50 * MINUTE, 80))], { targetId: 'a', range: '1h', now: NOW, maxPoints: 500 });
+  assert.equal(series.unusualPhases === undefined, true, 'the host adds the stored ones; none here');
+  const named = { ...live(NOW + MINUTE, 90, 'UP', true), unusualPhase: { phase: 'tls' as const, factor: 2.5 } };
+  appendLiveCheck(series, named, NOW + MINUTE, 500);
+  assert.deepEqual(series.unusualPhases, [{ t: NOW + MINUTE, phase: 'tls', factor: 2.5 }]);
+  appendLiveCheck(series, live(NOW + 30 * MINUTE, 90), NOW + 30 * MINUTE, 500);
+  assert.equal(series.unusualPhases?.length, 1, 'still in the window');
+  appendLiveCheck(series, live(NOW + 62 * MINUTE, 90), NOW + 62 * MINUTE, 500);
+  assert.deepEqual(series.unusualPhases, [], 'gone with its point');
+});
+
 test('a live check merges into its bucket in a downsampled series', () => {
   const samples = [];
   for (let t = NOW - RANGE_MS['24h'] + MINUTE; t <= NOW; t += MINUTE) samples.push(sampleFromCheck(check(t, 100)));

@@ -9,6 +9,7 @@ import {
   formatMs,
   formatPercent,
   responsePoints,
+  unusualPhasesByPoint,
 } from '../../../webview-ui/src/logic/chartData';
 import { layoutMarkers, networkName, placeName } from '../../../webview-ui/src/logic/mapLayout';
 import { RequestTracker } from '../../../webview-ui/src/logic/requestTracker';
@@ -47,6 +48,30 @@ function series(columns: Partial<SeriesColumns> & { t: number[] }): SeriesColumn
     ...columns,
   };
 }
+
+test('a named unusual phase lands on its point: the check itself, or the most unusual of a bucket', () => {
+  const raw = series({ t: [10, 20, 30], unusualPhases: [{ t: 20, phase: 'tls', factor: 2.3 }] });
+  assert.deepEqual([...unusualPhasesByPoint(raw)], [[1, { phase: 'tls', factor: 2.3 }]]);
+  const buckets = series({
+    t: [0, 60, 120],
+    bucketMs: 60,
+    unusualPhases: [
+      { t: 61, phase: 'dns', factor: 3 },
+      { t: 119, phase: 'transfer', factor: 5 },
+      { t: 150, phase: 'firstByte', factor: 1.8 },
+      { t: 500, phase: 'tls', factor: 9 },
+    ],
+  });
+  assert.deepEqual(
+    [...unusualPhasesByPoint(buckets)],
+    [
+      [1, { phase: 'transfer', factor: 5 }],
+      [2, { phase: 'firstByte', factor: 1.8 }],
+    ],
+    'a note outside every point is dropped',
+  );
+  assert.equal(unusualPhasesByPoint(series({ t: [10] })).size, 0);
+});
 
 test('restoring UI state accepts a valid saved state and repairs anything else', () => {
   assert.deepEqual(restoreUiState(undefined), DEFAULT_UI_STATE);

@@ -6,6 +6,7 @@ import {
   pointBudgetPerTarget,
   type SeriesColumns,
   type TimeRange,
+  type UnusualPhase,
 } from '../../../src/shared/dashboardProtocol';
 
 /** Below the width of a line plus its gap to the next point, more points add nothing visible. */
@@ -42,6 +43,21 @@ export function anomalyIndices(series: SeriesColumns): number[] {
     if (count > 0) indices.push(i);
   });
   return indices;
+}
+
+/**
+ * The unusual phase named for each point, by point index: the check's own for a point that is one
+ * check, the most unusual of its checks for a bucket. Points without a named phase are absent.
+ */
+export function unusualPhasesByPoint(series: SeriesColumns): Map<number, UnusualPhase> {
+  const byPoint = new Map<number, UnusualPhase>();
+  for (const note of series.unusualPhases ?? []) {
+    const index = series.bucketMs > 0 ? series.t.findIndex((t) => note.t >= t && note.t < t + series.bucketMs) : series.t.indexOf(note.t);
+    if (index < 0) continue;
+    const known = byPoint.get(index);
+    if (!known || note.factor > known.factor) byPoint.set(index, { phase: note.phase, factor: note.factor });
+  }
+  return byPoint;
 }
 
 export type CellStatus = 'up' | 'degraded' | 'down' | 'partial';

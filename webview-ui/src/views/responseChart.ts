@@ -1,14 +1,25 @@
 /** Response time per shown target over the range, anomalies marked with a triangle on the line. */
 import type { ChartDataset, Plugin, PointElement } from 'chart.js';
 import * as l10n from '@vscode/l10n';
-import type { DashboardTarget, SeriesColumns } from '../../../src/shared/dashboardProtocol';
-import { anomalyIndices, formatAxisMs, formatMs, formatTimestamp, responsePoints, type XY } from '../logic/chartData';
+import {
+  type DashboardTarget,
+  type PhaseName,
+  type SeriesColumns,
+  type UnusualPhase,
+  unusualPhaseFigures,
+} from '../../../src/shared/dashboardProtocol';
+import { anomalyIndices, formatAxisMs, formatMs, formatTimestamp, responsePoints, unusualPhasesByPoint, type XY } from '../logic/chartData';
 import type { ChartTheme } from '../theme';
 import { Chart, chartCanvas, timeAxis } from './chartSetup';
 import { el } from '../dom';
 
 /** `targetId` lets tests (and the tooltip) tell which target a line is. */
-export type LineDataset = ChartDataset<'line', XY[]> & { targetId: string; anomalies: Set<number> };
+export type LineDataset = ChartDataset<'line', XY[]> & {
+  targetId: string;
+  anomalies: Set<number>;
+  /** The phase that made a flagged point unusual, where the detector named one. */
+  unusualPhases: Map<number, UnusualPhase>;
+};
 
 const ANOMALY_SIZE = 5;
 
@@ -81,7 +92,9 @@ export class ResponseChartView {
               label: (item) => {
                 const dataset = item.dataset as LineDataset;
                 const flag = dataset.anomalies.has(item.dataIndex) ? '  ▲ anomaly' : '';
-                return `${dataset.label ?? ''}: ${formatMs(item.parsed.y)}${flag}`;
+                const line = `${dataset.label ?? ''}: ${formatMs(item.parsed.y)}${flag}`;
+                const phase = describeUnusualPhase(dataset.unusualPhases.get(item.dataIndex));
+                return phase ? [line, phase] : line;
               },
             },
           },
@@ -95,17 +108,21 @@ export class ResponseChartView {
     const theme = this.theme;
     let points = 0;
     let anomalies = 0;
+    let named = 0;
     this.chart.data.datasets = seriesList.map((series, index): LineDataset => {
       const color = theme.series[index % theme.series.length]!;
       const marks = new Set(anomalyIndices(series));
       const data = responsePoints(series);
       points += data.filter((p) => p.y !== null).length;
       anomalies += marks.size;
+      const unusualPhases = unusualPhasesByPoint(series);
+      named += unusualPhases.size;
       return {
         label: targets.get(series.targetId)?.name ?? series.targetId,
         targetId: series.targetId,
         data,
         anomalies: marks,
+        unusualPhases,
         borderColor: color,
         backgroundColor: color,
         borderWidth: 1.5,
@@ -122,6 +139,7 @@ export class ResponseChartView {
     // Read by the render test and the e2e test: what the chart was given to draw.
     this.canvas.dataset['points'] = String(points);
     this.canvas.dataset['anomalies'] = String(anomalies);
+    this.canvas.dataset['unusualPhases'] = String(named);
     this.canvas.dataset['datasets'] = String(seriesList.length);
   }
 
@@ -136,5 +154,27 @@ export class ResponseChartView {
 
   dispose(): void {
     this.chart.destroy();
+  }
+}
+
+/** "The TLS handshake took 2.3 times its usual share of the check.", as the editor's notification says it. */
+function describeUnusualPhase(unusual: UnusualPhase | undefined): string | undefined {
+  const figures = unusualPhaseFigures(unusual);
+  if (!figures) return undefined;
+  return l10n.t('{0} took {1} times its usual share of the check.', phaseLabel(figures.phase), figures.factor);
+}
+
+function phaseLabel(phase: PhaseName): string {
+  switch (phase) {
+    case 'dns':
+      return l10n.t('The DNS lookup');
+    case 'connect':
+      return l10n.t('The TCP connection');
+    case 'tls':
+      return l10n.t('The TLS handshake');
+    case 'firstByte':
+      return l10n.t('The wait for the first byte');
+    case 'transfer':
+      return l10n.t('The transfer');
   }
 }
