@@ -19,11 +19,7 @@
  *                    the log scale's wide spread hides it;
  *        novelty     how far the value lies beyond the range seen so far (which slowly shrinks
  *                    towards the level an EWMA forecaster tracks, PredictionError, so one huge
- *                    spike does not silence it for good);
- *        step        the step from the previous scaled value as a robust z against the recent
- *                    steps' median and MAD (RobustDeviation): a sudden jump or drop in a noisy
- *                    series, which a burst in the window does not hide as it hides it from a
- *                    mean and standard deviation.
+ *                    spike does not silence it for good).
  *      For a check with phase timings (DNS, connect, TLS, first byte, transfer), a fourth: an
  *        phases      isolation forest over the target's recent phase vectors (PhaseForest,
  *                    ml-isolation-forest trees, seeded, regrown every `phaseRefitEvery` checks),
@@ -31,11 +27,9 @@
  *                    stays slow, not one cache miss of the resolver) and calibrated apart; it
  *                    sees a slower phase that a faster one hides in the total, and names it
  *                    (`lastUnusualPhase`).
- *   3. Calibration (SurpriseCalibration): each channel's surprise is checked against how often that
- *      channel has reached it before on this target, so heavy-tailed series (most response times)
- *      do not alert on every blip a Gaussian calls rare, and a channel that is often surprised on
- *      this series (novelty on a wandering one) does not raise the bar for the others; the score
- *      takes the largest calibrated surprise.
+ *   3. Calibration (SurpriseCalibration): the largest surprise is checked against how often this
+ *      target has reached it before, so heavy-tailed series (most response times) do not alert on
+ *      every blip a Gaussian calls rare.
  *   4. Checks seen: over n checks about n x p of them reach a tail probability p by chance, so the
  *      surprise needed grows by `lengthCorrection` per decade of checks.
  *   5. Sparse alerting: a score that does not exceed the recent ones counts for less, so one event
@@ -47,17 +41,13 @@
  * Failed checks (value null) never enter the statistics: they score 0, since the scheduler already
  * reports them as DOWN, and they leave the learned state untouched.
  *
- * The step channel and the per-channel calibration were chosen together on the tuning halves
- * (with the full score at 1.8 and the length correction at 0.6, where the shipped threshold lands
- * near the tuning half's best): either alone lost on one of the halves.
- *
  * Measured on the Cloud Monitoring tuning half and left out (see the bench's note for numbers):
  * the EWMA forecaster's error through the same likelihood (a prediction-error channel; it gained on
  * the tuning half and lost 6.5 points on the held-out half, so the forecaster stays only as the
  * level novelty's range decays towards), a seasonal forecaster (an offset per slot of the day),
  * the relative entropy of the recent window's histogram against the past, a second level channel
- * on a recent mean of 3 or 6 values, the nearest-neighbour distance of the recent window
- * among past windows as a conformal rank (KNN-CAD), and a robust z of the value itself.
+ * on a recent mean of 3 or 6 values, and the nearest-neighbour distance of the recent window
+ * among past windows as a conformal rank (KNN-CAD).
  *
  * The isolation forest only sees phases: on the real labelled series an isolation forest over the
  * recent values (the bench's percentile-rank baseline) scores far below this detector, and a
@@ -67,7 +57,6 @@
 import type { PhaseTimings } from '../probes/checkResult';
 import { AnomalyLikelihood } from './anomalyLikelihood';
 import { PredictionError } from './predictionError';
-import { RobustDeviation } from './robustDeviation';
 import { PhaseForest, type UnusualPhase } from './phaseForest';
 import { SurpriseCalibration } from './surpriseCalibration';
 import { ValueScale } from './valueScale';
@@ -92,15 +81,7 @@ export interface AnomalySample {
   phases?: PhaseTimings;
 }
 
-export const ANOMALY_CHANNELS = ['novelty', 'level', 'rawLevel', 'phases', 'step'] as const;
-/** Index of each channel in the surprises array. */
-const NOVELTY = 0;
-const LEVEL = 1;
-const RAW_LEVEL = 2;
-const PHASES = 3;
-const STEP = 4;
-/** The channels fed by the value itself (the phase channel has its own calibration). */
-const VALUE_CHANNELS = [NOVELTY, LEVEL, RAW_LEVEL, STEP] as const;
+export const ANOMALY_CHANNELS = ['novelty', 'level', 'rawLevel', 'phases'] as const;
 export type AnomalyChannel = (typeof ANOMALY_CHANNELS)[number];
 
 /** Steps that can be switched off, to measure what each one is worth. */
@@ -114,9 +95,7 @@ export interface AnomalyComponents {
   rawLevel: boolean;
   /** The isolation forest over the recent phase vectors, for checks that have phase timings. */
   phaseForest: boolean;
-  /** The step from the previous value as a robust z against the recent steps, through the likelihood. */
-  step: boolean;
-  /** Calibration of each channel's surprise against its own history on this target. */
+  /** Calibration of the surprise against this target's own history of surprises. */
   calibration: boolean;
   /** Damping of scores that do not exceed the recent ones. */
   sparseAlerts: boolean;
@@ -146,10 +125,6 @@ export interface AnomalyDetectorOptions {
   noveltyMinDeviation: number;
   /** Per-check decay of the novelty range towards the level (fraction of the gap). */
   rangeDecay: number;
-  /** Recent steps the step channel's median and MAD are taken over. */
-  stepWindow: number;
-  /** Floor of the step likelihood's standard deviation, in robust z units. */
-  stepMinDeviation: number;
   /** Surprise (-log10 of the tail probability) that maps to a score of 1; the scale is linear below. */
   fullScoreSurprise: number;
   /** Past surprises the calibration counts, and the weight (in checks) of the Gaussian claim. */
@@ -187,12 +162,10 @@ export const DEFAULT_ANOMALY_DETECTOR_OPTIONS: Readonly<AnomalyDetectorOptions> 
   levelShort: 1,
   noveltyMinDeviation: 0.05,
   rangeDecay: 0.01,
-  stepWindow: 64,
-  stepMinDeviation: 0.1,
-  fullScoreSurprise: 1.8,
+  fullScoreSurprise: 2.05,
   calibrationHistory: 1024,
   calibrationPrior: 500,
-  lengthCorrection: 0.6,
+  lengthCorrection: 0.5,
   dampingDecay: 0.97,
   dampingFactor: 0.45,
   recoveryChecks: 2,
@@ -205,7 +178,6 @@ export const DEFAULT_ANOMALY_DETECTOR_OPTIONS: Readonly<AnomalyDetectorOptions> 
     level: true,
     rawLevel: true,
     phaseForest: true,
-    step: true,
     calibration: true,
     sparseAlerts: true,
   }),
@@ -226,14 +198,10 @@ export class AnomalyDetector {
   private readonly noveltyLikelihood: AnomalyLikelihood;
   private readonly levelLikelihood: AnomalyLikelihood;
   private readonly rawLevelLikelihood: AnomalyLikelihood;
-  private readonly stepDeviation: RobustDeviation;
-  private readonly stepLikelihood: AnomalyLikelihood;
-  private previousScaled = Number.NaN;
   /** Made at the first check with phase timings, so targets without them (TCP, DNS) do not carry it. */
   private phaseChannel: PhaseChannel | null = null;
   private unusual: UnusualPhase | undefined;
-  /** One per channel in VALUE_CHANNELS' order of the surprises array (the phase channel's slot unused). */
-  private readonly calibrations: SurpriseCalibration[];
+  private readonly calibration: SurpriseCalibration;
   private readonly surprises = new Float64Array(ANOMALY_CHANNELS.length);
   private rangeHigh = Number.NaN;
   private rangeLow = Number.NaN;
@@ -274,7 +242,7 @@ export class AnomalyDetector {
       shortSize: 1,
       minDeviation: o.noveltyMinDeviation,
     });
-    this.calibrations = VALUE_CHANNELS.map(() => this.createCalibration());
+    this.calibration = new SurpriseCalibration({ historySize: o.calibrationHistory, priorWeight: o.calibrationPrior });
     const levelOptions = {
       historySize: o.levelHistory,
       shortSize: o.levelShort,
@@ -284,14 +252,6 @@ export class AnomalyDetector {
     };
     this.levelLikelihood = new AnomalyLikelihood(levelOptions);
     this.rawLevelLikelihood = new AnomalyLikelihood(levelOptions);
-    this.stepDeviation = new RobustDeviation({ window: o.stepWindow, minHistory: o.likelihoodMinHistory });
-    // A step is a single-check event, like novelty: no averaging.
-    this.stepLikelihood = new AnomalyLikelihood({
-      historySize: o.likelihoodHistory,
-      minHistory: o.likelihoodMinHistory,
-      shortSize: 1,
-      minDeviation: o.stepMinDeviation,
-    });
   }
 
   /** Scores one check; call in check order. Returns a number in [0, 1]. */
@@ -314,21 +274,13 @@ export class AnomalyDetector {
 
     // The forecaster always learns: novelty's range shrinks towards its level.
     this.prediction.update(y);
-    if (components.novelty) this.surprises[NOVELTY] = this.noveltyLikelihood.update(this.novelty(y));
-    if (components.level) this.surprises[LEVEL] = this.levelLikelihood.update(y);
-    if (components.rawLevel) this.surprises[RAW_LEVEL] = this.rawLevelLikelihood.update(value);
-    if (components.step && !Number.isNaN(this.previousScaled)) {
-      const robustZ = Math.abs(this.stepDeviation.update(y - this.previousScaled));
-      this.surprises[STEP] = this.stepLikelihood.update(Math.min(this.options.rawCap, robustZ));
-    }
-    this.previousScaled = y;
+    if (components.novelty) this.surprises[0] = this.noveltyLikelihood.update(this.novelty(y));
+    if (components.level) this.surprises[1] = this.levelLikelihood.update(y);
+    if (components.rawLevel) this.surprises[2] = this.rawLevelLikelihood.update(value);
 
     this.validChecks++;
-    let surprise = 0;
-    VALUE_CHANNELS.forEach((channel, i) => {
-      const channelSurprise = this.surprises[channel]!;
-      surprise = Math.max(surprise, components.calibration ? this.calibrations[i]!.update(channelSurprise) : channelSurprise);
-    });
+    let surprise = Math.max(this.surprises[0]!, this.surprises[1]!, this.surprises[2]!);
+    if (components.calibration) surprise = this.calibration.update(surprise);
     this.unusual = undefined;
     if (components.phaseForest && sample.phases) {
       const channel = (this.phaseChannel ??= this.createPhaseChannel());
@@ -336,7 +288,7 @@ export class AnomalyDetector {
       if (!Number.isNaN(forestScore)) {
         // Calibrated apart: a target's phases have their own heavy tail (a DNS cache miss now and then).
         let phaseSurprise = channel.likelihood.update(forestScore);
-        this.surprises[PHASES] = phaseSurprise;
+        this.surprises[3] = phaseSurprise;
         if (components.calibration) phaseSurprise = channel.calibration.update(phaseSurprise);
         if (phaseSurprise > surprise) {
           surprise = phaseSurprise;
@@ -363,12 +315,9 @@ export class AnomalyDetector {
     this.noveltyLikelihood.reset();
     this.levelLikelihood.reset();
     this.rawLevelLikelihood.reset();
-    this.stepDeviation.reset();
-    this.stepLikelihood.reset();
-    this.previousScaled = Number.NaN;
     this.phaseChannel = null;
     this.unusual = undefined;
-    for (const calibration of this.calibrations) calibration.reset();
+    this.calibration.reset();
     this.surprises.fill(0);
     this.rangeHigh = this.rangeLow = Number.NaN;
     this.dampingReference = 0;
@@ -392,12 +341,10 @@ export class AnomalyDetector {
       this.noveltyLikelihood.byteSize +
       this.levelLikelihood.byteSize +
       this.rawLevelLikelihood.byteSize +
-      this.stepDeviation.byteSize +
-      this.stepLikelihood.byteSize +
       (this.phaseChannel
         ? this.phaseChannel.forest.byteSize + this.phaseChannel.likelihood.byteSize + this.phaseChannel.calibration.byteSize
         : 0) +
-      this.calibrations.reduce((bytes, calibration) => bytes + calibration.byteSize, 0) +
+      this.calibration.byteSize +
       this.surprises.byteLength +
       8 * this.options.scaleChecks
     );
@@ -440,12 +387,8 @@ export class AnomalyDetector {
         minHistory: o.likelihoodMinHistory,
         minDeviation: 0.01,
       }),
-      calibration: this.createCalibration(),
+      calibration: new SurpriseCalibration({ historySize: o.calibrationHistory, priorWeight: o.calibrationPrior }),
     };
-  }
-
-  private createCalibration(): SurpriseCalibration {
-    return new SurpriseCalibration({ historySize: this.options.calibrationHistory, priorWeight: this.options.calibrationPrior });
   }
 
   private damp(score: number): number {

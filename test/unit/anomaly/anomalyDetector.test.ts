@@ -8,8 +8,6 @@ import {
 } from '../../../src/core/anomaly/anomalyDetector';
 import { createSeededRandom, type RandomSource } from '../../../src/core/anomaly/seededRandom';
 import type { PhaseTimings } from '../../../src/core/probes/checkResult';
-import { loadCloudMonitoringSet } from '../../../bench/anomaly/cloudMonitoringSet';
-import { scoreSeries } from '../../../bench/anomaly/windowMetric';
 import { phasedChecks } from './phasedChecks';
 
 const START = Date.UTC(2026, 0, 5);
@@ -56,9 +54,7 @@ describe('AnomalyDetector', () => {
     // Log-normal noise plus the occasional 1.5x blip (a retransmit): ordinary life for a server.
     const values = Array.from({ length: 6000 }, () => Math.round(120 * Math.exp(0.15 * gaussian(random) + (random() < 0.01 ? 0.4 : 0))));
     const scores = scoreAll(new AnomalyDetector(), values);
-    // About one in 130: the per-channel calibration and the step channel find more of the real
-    // events at the price of a few more alerts on plain noise (42 here; 40 before them).
-    assert.ok(flags(scores) <= 45, `${flags(scores)} of 6000 ordinary checks were flagged`);
+    assert.ok(flags(scores) <= 40, `${flags(scores)} of 6000 ordinary checks were flagged`);
   });
 
   it('scores 0 while it is still choosing the value scale, and learns fast after', () => {
@@ -126,40 +122,6 @@ describe('AnomalyDetector', () => {
     assert.ok(full[1400]! >= DEFAULT_ANOMALY_THRESHOLD, `the burst scored ${full[1400]}`);
     assert.ok(logLevelOnly[1400]! < DEFAULT_ANOMALY_THRESHOLD, `the log-scale level alone scored it ${logLevelOnly[1400]}`);
     assert.ok(flags(full, 200, 1400) <= 15, `${flags(full, 200, 1400)} alerts on ordinary hours`);
-  });
-
-  it('flags a sudden jump of a wandering series that stays inside its recent range', () => {
-    // The level wanders by about 1 % a check; then it jumps 5 % towards the middle of its recent
-    // values: no new extreme for novelty, little for a level Gaussian as wide as the wander, but
-    // a step far beyond the usual steps.
-    const random = createSeededRandom(31);
-    let level = Math.log(500);
-    const values = Array.from({ length: 2000 }, () => Math.exp((level += 0.01 * gaussian(random))));
-    const last = values.at(-1)!;
-    const recentMedian = [...values.slice(-128)].sort((a, b) => a - b)[64]!;
-    const jumped = last * Math.exp(last > recentMedian ? -0.05 : 0.05);
-    const scoreOfJump = (settings: AnomalyDetectorSettings) => {
-      const detector = new AnomalyDetector(settings);
-      scoreAll(detector, values);
-      return detector.score({ time: START + 2000 * MINUTE, value: jumped });
-    };
-    assert.ok(scoreOfJump({}) >= DEFAULT_ANOMALY_THRESHOLD, `the jump scored ${scoreOfJump({})}`);
-    assert.ok(
-      scoreOfJump({ components: { step: false } }) < DEFAULT_ANOMALY_THRESHOLD,
-      'the other channels alone flag the jump: the test proves nothing',
-    );
-  });
-
-  it('finds most of the expert-labelled events of a real request-rate series with few false alarms', () => {
-    // Requests per second to an e-commerce API, a minute apart (Cloud Monitoring tuning half):
-    // the step channel and the calibration of each channel against its own history are what
-    // take it from 6 (one calibration of the largest surprise) or 9 (no step channel) to 11.
-    const series = loadCloudMonitoringSet().find((s) => s.name === 'ecommerce-api-incoming-rps/api-01')!;
-    const detector = new AnomalyDetector();
-    const flagged = series.values.map((value, i) => detector.score({ time: series.times[i]!, value }) >= DEFAULT_ANOMALY_THRESHOLD);
-    const outcome = scoreSeries(series, flagged);
-    assert.ok(outcome.detectedWindows >= 11, `found ${outcome.detectedWindows} of ${outcome.windows} windows`);
-    assert.ok(outcome.falsePositives <= 10, `${outcome.falsePositives} false alarms`);
   });
 
   it('flags a slow drift before it has doubled the response time', () => {
@@ -244,11 +206,7 @@ describe('AnomalyDetector', () => {
 
   it('flags a slow TLS handshake that the total hides, and names the phase', () => {
     const checks = phasedChecks(1600, 1400);
-    // Without the damping of repeated alerts: the total alone raises a chance alert at check 1400
-    // (its value is the same with or without the fault), which would damp the phase channel's
-    // alert three checks later and hide what this test is about.
-    const undamped: AnomalyDetectorSettings = { components: { sparseAlerts: false } };
-    const detector = new AnomalyDetector(undamped);
+    const detector = new AnomalyDetector();
     const named: string[] = [];
     const scores = checks.map((check) => {
       const score = detector.score(check);
@@ -257,23 +215,11 @@ describe('AnomalyDetector', () => {
       return score;
     });
     const totalOnly = scoreAll(
-      new AnomalyDetector({ components: { phaseForest: false, sparseAlerts: false } }),
+      new AnomalyDetector({ components: { phaseForest: false } }),
       checks.map((check) => check.value),
     );
-    // The same checks without the fault: what the total alone says by chance.
-    const unfaulted = scoreAll(
-      new AnomalyDetector({ components: { phaseForest: false, sparseAlerts: false } }),
-      phasedChecks(1600, Infinity).map((check) => check.value),
-    );
-    assert.equal(
-      flags(totalOnly, 1400, 1420),
-      flags(unfaulted, 1400, 1420),
-      'the total alone showed the slowdown: the test proves nothing',
-    );
-    assert.ok(
-      flags(scores, 1400, 1420) > flags(totalOnly, 1400, 1420),
-      `the TLS slowdown peaked at ${Math.max(...scores.slice(1400, 1420))} in its first 20 checks`,
-    );
+    assert.ok(flags(scores, 1400, 1420) >= 1, `the TLS slowdown peaked at ${Math.max(...scores.slice(1400, 1420))} in its first 20 checks`);
+    assert.equal(flags(totalOnly, 1400, 1420), 0, 'the total alone already showed the slowdown: the test proves nothing');
     assert.ok(named.includes('tls'), `named ${named.join(', ') || 'nothing'}`);
     assert.ok(flags(scores, 200, 1400) <= flags(totalOnly, 200, 1400) + 2, `${flags(scores, 200, 1400)} alerts on ordinary checks`);
   });
