@@ -154,9 +154,37 @@ function printHalves(title: string, all: readonly LabelledSeries[], heldOut: rea
   return tables;
 }
 
+/**
+ * Where the detector wins or loses against the rolling z-score, folder by folder on the tuning
+ * half (the half choices are made on): windows found, false alarms, and the raw score, the
+ * detector at its shipped threshold and the z-score at the threshold best on the tuning half.
+ */
+function printFolderBreakdown(tables: Map<string, ScoreTable>): void {
+  const detector = tables.get(contenders[0]!.name)!;
+  const zScore = tables.get(contenders[1]!.name)!;
+  const zLimit = bestThreshold(cloudTuning, zScore).limit;
+  console.log(
+    `\nCloud Monitoring tuning half by folder: detector at ${DEFAULT_ANOMALY_THRESHOLD} vs z-score at |z| >= ${zLimit.toFixed(2)} (its best on this half);`,
+  );
+  console.log('  windows found, false alarms, raw score (per window found early +1, missed -1, false alarm about -0.11):');
+  const folders = [...new Set(cloudTuning.map((s) => s.name.split('/')[0]!))];
+  for (const folder of folders) {
+    const inFolder = cloudTuning.filter((s) => s.name.startsWith(`${folder}/`));
+    const outcome = (table: ScoreTable, limit: number) => inFolder.map((s) => scoreSeries(s, atThreshold(table, limit)(s)));
+    const describe = (outcomes: ReturnType<typeof outcome>) => {
+      const sum = (pick: (o: (typeof outcomes)[number]) => number) => outcomes.reduce((n, o) => n + pick(o), 0);
+      return `${sum((o) => o.detectedWindows)}/${sum((o) => o.windows)} found, ${sum((o) => o.falsePositives)} FP, raw ${sum((o) => o.raw).toFixed(1)}`;
+    };
+    console.log(
+      `  ${folder.padEnd(28)} detector ${describe(outcome(detector, DEFAULT_ANOMALY_THRESHOLD)).padEnd(32)} z-score ${describe(outcome(zScore, zLimit))}`,
+    );
+  }
+}
+
 const scoringStarted = performance.now();
 const cloudTables = printHalves('Cloud Monitoring (primary)', cloud, cloudHeldOut, cloudTuning);
 const cloudSeconds = (performance.now() - scoringStarted) / 1000;
+printFolderBreakdown(cloudTables);
 console.log('');
 printHalves('Economic and natural series (secondary)', realWorld, realHeldOut, realTrain);
 
@@ -287,6 +315,16 @@ const leftOut = [
   '    economic 47.7 -> 9.1;',
   '  + a seasonal forecaster (an offset per hour or half hour of the day): +0.3 / -0.6, economic -0.6;',
   '  + a second level channel on the mean of the last 3 or 6 values: +0.0 / -0.3 and +0.0 / +0.2.',
+  'Chosen on the tuning halves, then rejected on the held-out halves: a step channel (robust z of the step from the previous',
+  'scaled value against the median and MAD of the last 64 steps, through the likelihood) with each channel calibrated against',
+  'its own history, full score at a surprise of 1.8 and a correction of 0.6 per decade of checks. Tuning halves (Cloud',
+  'Monitoring shipped / best; economic shipped / best): 41.0 / 42.1; 50.9 / 51.1 against 33.8 / 41.4; 45.8 / 46.4 for this',
+  'detector. Held-out halves: Cloud Monitoring 31.6 / 32.4 against 34.0 / 36.1, economic 40.4 against 47.5; its step channel',
+  'alone lost 1.5 there. On the way, on the tuning halves: per-channel calibration alone 36.6 / 39.0; 43.1 / 45.1; the step',
+  'channel with one calibration 32.6 / 42.6; 38.2 / 46.3; a robust z of the value itself beside it 38.3 / 40.6; 48.3 / 51.4;',
+  'novelty off 44.1 / 44.9; 45.0 / 52.0; on this detector, a slower range decay (0.003, 0.001) 40.0 / 46.0; economic 41.0, and',
+  'full score at a surprise of 1.6 or 1.8 or length corrections of 0.3 to 0.7 gained on one half and lost on the other.',
+  "The tuning half's score moves by several points between neighbouring settings: a gain of a few points there is noise.",
   'Measured on the economic set earlier: an isolation forest channel (error, step and distance from the level) lowered its',
   'held-out half (45.9 vs 49.7 shipped).',
 ];
@@ -317,6 +355,7 @@ console.log(`  scoring the Cloud Monitoring set with all four contenders took ${
 
 const detectorHeld = score(cloudHeldOut, detectorTable, DEFAULT_ANOMALY_THRESHOLD).score;
 const zTable = cloudTables.get(contenders[1]!.name)!;
+const zTuningLimit = bestThreshold(cloudTuning, zTable).limit;
 console.log(
-  `\nCloud Monitoring held-out half: detector ${detectorHeld.toFixed(1)} at the shipped threshold vs the rolling z-score ${score(cloudHeldOut, zTable, contenders[1]!.shipped).score.toFixed(1)} at |z| >= 3 and ${bestThreshold(cloudHeldOut, zTable).score.toFixed(1)} at its own best threshold; bench took ${((performance.now() - benchStarted) / 1000).toFixed(0)} s.`,
+  `\nCloud Monitoring held-out half: detector ${detectorHeld.toFixed(1)} at the shipped threshold vs the rolling z-score ${score(cloudHeldOut, zTable, contenders[1]!.shipped).score.toFixed(1)} at |z| >= 3, ${score(cloudHeldOut, zTable, zTuningLimit).score.toFixed(1)} at |z| >= ${zTuningLimit.toFixed(2)} (best on the tuning half) and ${bestThreshold(cloudHeldOut, zTable).score.toFixed(1)} at its best threshold for the held-out half itself (an oracle); bench took ${((performance.now() - benchStarted) / 1000).toFixed(0)} s.`,
 );
