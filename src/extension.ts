@@ -4,6 +4,7 @@
  * loaded, the history opened and probing started after it has returned.
  */
 import { join } from 'node:path';
+import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 import { createApiDataSource } from './core/api/apiDataSource';
 import { ApiController } from './vscode/api/apiController';
@@ -58,6 +59,8 @@ let shutdown: (() => Promise<void>) | undefined;
 export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | undefined {
   const activationStart = performance.now();
   const timings: NetworkMonitorApi['timings'] = { activateMs: 0, readyMs: undefined };
+  // Text built in src/shared translates with @vscode/l10n: hand it the editor's bundle (none in English).
+  if (vscode.l10n.bundle) l10n.config({ contents: vscode.l10n.bundle });
   const log = vscode.window.createOutputChannel('Network Monitor', { log: true });
   const settings = new MonitorSettings();
   const mutes = new MuteList(context.globalState);

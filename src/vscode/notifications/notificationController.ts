@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { RecordedCheck } from '../../core/monitorEngine';
 import type { AlertEvent, MonitorEvent, RecoveredEvent } from '../../core/scheduler/monitorEvent';
 import { CommandId } from '../commands/commandIds';
-import { unusualPhaseSentence } from '../format/phaseText';
+import { unusualPhaseSentence } from '../../shared/unusualPhaseText';
 import type { MonitorSettings } from '../config/monitorSettings';
 import { formatDuration, listNames } from '../format/monitorText';
 import type { MonitorService } from '../monitor/monitorService';

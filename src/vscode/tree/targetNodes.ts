@@ -8,7 +8,7 @@ import { describeWindow } from '../../core/targets/maintenance';
 import type { TargetStatus } from '../../core/scheduler/monitorEvent';
 import type { AnomalyHit, HistoryReader, Incident } from '../../core/store/historyStore';
 import { formatAgo, formatDuration, formatLatency, formatUptime } from '../format/monitorText';
-import { unusualPhaseSentence } from '../format/phaseText';
+import { unusualPhaseSentence } from '../../shared/unusualPhaseText';
 import type { HeldEntry } from '../config/targetEntries';
 import type { TargetSnapshot } from '../monitor/monitorService';
 import { checkOriginMarkdown } from '../monitor/checkOriginText';

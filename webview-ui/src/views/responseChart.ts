@@ -1,13 +1,8 @@
 /** Response time per shown target over the range, anomalies marked with a triangle on the line. */
 import type { ChartDataset, Plugin, PointElement } from 'chart.js';
 import * as l10n from '@vscode/l10n';
-import {
-  type DashboardTarget,
-  type PhaseName,
-  type SeriesColumns,
-  type UnusualPhase,
-  unusualPhaseFigures,
-} from '../../../src/shared/dashboardProtocol';
+import type { DashboardTarget, SeriesColumns, UnusualPhase } from '../../../src/shared/dashboardProtocol';
+import { unusualPhaseSentence } from '../../../src/shared/unusualPhaseText';
 import { anomalyIndices, formatAxisMs, formatMs, formatTimestamp, responsePoints, unusualPhasesByPoint, type XY } from '../logic/chartData';
 import type { ChartTheme } from '../theme';
 import { Chart, chartCanvas, timeAxis } from './chartSetup';
@@ -93,7 +88,7 @@ export class ResponseChartView {
                 const dataset = item.dataset as LineDataset;
                 const flag = dataset.anomalies.has(item.dataIndex) ? '  ▲ anomaly' : '';
                 const line = `${dataset.label ?? ''}: ${formatMs(item.parsed.y)}${flag}`;
-                const phase = describeUnusualPhase(dataset.unusualPhases.get(item.dataIndex));
+                const phase = unusualPhaseSentence(dataset.unusualPhases.get(item.dataIndex));
                 return phase ? [line, phase] : line;
               },
             },
@@ -154,27 +149,5 @@ export class ResponseChartView {
 
   dispose(): void {
     this.chart.destroy();
-  }
-}
-
-/** "The TLS handshake took 2.3 times its usual share of the check.", as the editor's notification says it. */
-function describeUnusualPhase(unusual: UnusualPhase | undefined): string | undefined {
-  const figures = unusualPhaseFigures(unusual);
-  if (!figures) return undefined;
-  return l10n.t('{0} took {1} times its usual share of the check.', phaseLabel(figures.phase), figures.factor);
-}
-
-function phaseLabel(phase: PhaseName): string {
-  switch (phase) {
-    case 'dns':
-      return l10n.t('The DNS lookup');
-    case 'connect':
-      return l10n.t('The TCP connection');
-    case 'tls':
-      return l10n.t('The TLS handshake');
-    case 'firstByte':
-      return l10n.t('The wait for the first byte');
-    case 'transfer':
-      return l10n.t('The transfer');
   }
 }
