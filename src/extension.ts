@@ -22,6 +22,7 @@ import { AlertChannelController } from './vscode/notifications/alertChannelContr
 import { NotificationController } from './vscode/notifications/notificationController';
 import { StatusBarController } from './vscode/statusBar/statusBarController';
 import { TARGETS_VIEW_ID, TargetTreeProvider } from './vscode/tree/targetTreeProvider';
+import { TargetAddresses } from './vscode/hover/targetAddresses';
 import { ownArguments } from './vscode/commands/commandArguments';
 import { editorMessageLog, showMessage } from './vscode/notifications/editorMessages';
 
@@ -113,6 +114,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
   const targetsSubscription = targets.onDidChange((list) => monitor.setTargets(list));
   const tree = new TargetTreeProvider(monitor, mutes, targets);
   const treeView = vscode.window.createTreeView(TARGETS_VIEW_ID, { treeDataProvider: tree });
+  const addresses = new TargetAddresses(monitor);
   const statusBar = new StatusBarController(monitor, settings);
   const notifications = new NotificationController(monitor, settings, mutes);
   const alertChannels = new AlertChannelController(monitor, context.secrets, mutes, log, proxy.current);
@@ -204,6 +206,7 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
     targetsSubscription,
     tree,
     treeView,
+    addresses,
     statusBar,
     notifications,
     alertChannels,

@@ -29,4 +29,5 @@ export const enum CommandId {
   SendTestAlert = 'networkMonitor.sendTestAlert',
   /** Internal: the status bar item's click. */
   ShowTargetPicker = 'networkMonitor.showTargetPicker',
+  MonitorUrl = 'networkMonitor.monitorUrl',
 }

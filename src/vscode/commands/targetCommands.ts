@@ -166,7 +166,35 @@ export function registerTargetCommands(services: TargetCommandServices): vscode.
     await action?.run();
   }
 
+  /**
+   * "Monitor this URL" from the hover or the quick fix. The address comes from a file, and any
+   * Markdown can link to this command: the user picks where it is saved, seeing the address,
+   * before anything is checked. Without an address it is Add Target.
+   */
+  async function monitorUrl(argument: unknown): Promise<string | undefined> {
+    if (isOwnArgument(argument)) return addTarget(argument as AddTargetArguments);
+    if (typeof argument !== 'string') return addTarget();
+    const check = checkTargetUrl(argument, targets.targets);
+    if (check.severity === 'error') throw new Error(check.message);
+    const url = check.url ?? argument.trim();
+    const levels: (vscode.QuickPickItem & { level: SaveLevel })[] = [
+      { label: vscode.l10n.t('User Settings'), description: vscode.l10n.t('checked in every workspace'), level: 'user' },
+    ];
+    if (targets.hasWorkspace)
+      levels.push({
+        label: vscode.l10n.t('Workspace Settings'),
+        description: vscode.l10n.t('checked in this workspace'),
+        level: 'workspace',
+      });
+    const picked = await vscode.window.showQuickPick(levels, {
+      title: vscode.l10n.t('Monitor {0}', url),
+      placeHolder: vscode.l10n.t('Where should the target be saved?'),
+    });
+    return picked && addTarget({ url, level: picked.level });
+  }
+
   return [
+    register(CommandId.MonitorUrl, monitorUrl),
     register(CommandId.AddTarget, (args?: AddTargetArguments) => addTarget(ownArgumentsOrRefuse(CommandId.AddTarget, args))),
     register(CommandId.EditTarget, editTarget),
     register(CommandId.RemoveTarget, removeTarget),
