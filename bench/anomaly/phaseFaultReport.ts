@@ -1,6 +1,6 @@
 /**
- * Scores the detector on the recorded phase-fault set (phaseFaultSet.ts), with and without the
- * phase forest: for each faulty phase, whether the fault's span is flagged at the shipped
+ * Scores the detector on the recorded phase-fault set (phaseFaultSet.ts), whole and without each
+ * half of its phase channel (the isolation forest, the phase shares): for each faulty phase, whether the fault's span is flagged at the shipped
  * threshold, how many checks after its start, the false alarms outside it, the NAB-style score,
  * and how often the phase the detector names (`lastUnusualPhase`) is the faulty one.
  */
@@ -94,20 +94,23 @@ export function printPhaseFaultReport(): void {
   console.log('shipped threshold; "found" = checks from the fault\'s start to its first flag; "named" = flagged checks in the span naming');
   console.log('the faulty phase / naming any phase; FP = flags outside the span after probation; "rule" = the naming rule asked on');
   console.log('every faulty check, flagged or not):');
-  const widths = [10, 12, 4, 7, 12, 4, 7, 12, 12, 8];
-  const header = ['fault', 'with forest', 'FP', 'score', 'without', 'FP', 'score', 'named right', 'first named', 'rule'];
+  const widths = [10, 10, 4, 7, 10, 7, 10, 7, 12, 12, 8];
+  const header = ['fault', 'detector', 'FP', 'score', 'no forest', 'score', 'no shares', 'score', 'named right', 'first named', 'rule'];
   console.log(header.map((cell, i) => cell.padStart(widths[i]!)).join(' '));
   let foundWith = 0;
-  let foundWithout = 0;
+  let foundWithoutForest = 0;
+  let foundWithoutShares = 0;
   let named = 0;
   let namedRight = 0;
   let firstRight = 0;
   for (const series of set) {
     const withForest = scoreFault(series, {});
-    const without = scoreFault(series, { components: { phaseForest: false } });
+    const withoutForest = scoreFault(series, { components: { phaseForest: false } });
+    const withoutShares = scoreFault(series, { components: { phaseShares: false } });
     const found = (o: FaultOutcome) => (o.delay === null ? 'missed' : `after ${o.delay}`);
     if (withForest.delay !== null) foundWith++;
-    if (without.delay !== null) foundWithout++;
+    if (withoutForest.delay !== null) foundWithoutForest++;
+    if (withoutShares.delay !== null) foundWithoutShares++;
     named += withForest.named;
     namedRight += withForest.namedRight;
     if (withForest.firstNamed === series.fault) firstRight++;
@@ -117,9 +120,10 @@ export function printPhaseFaultReport(): void {
       found(withForest),
       String(withForest.falseAlarms),
       withForest.score.toFixed(1),
-      found(without),
-      String(without.falseAlarms),
-      without.score.toFixed(1),
+      found(withoutForest),
+      withoutForest.score.toFixed(1),
+      found(withoutShares),
+      withoutShares.score.toFixed(1),
       `${withForest.namedRight}/${withForest.named}`,
       withForest.firstNamed,
       `${rule.right}/${rule.asked}`,
@@ -127,7 +131,7 @@ export function printPhaseFaultReport(): void {
     console.log(cells.map((cell, i) => cell.padStart(widths[i]!)).join(' '));
   }
   console.log(
-    `  found ${foundWith}/${set.length} faults with the phase forest, ${foundWithout}/${set.length} without; the first flag named the faulty phase in ${firstRight}/${foundWith}; ${namedRight}/${named} flagged checks in the spans named it.`,
+    `  found ${foundWith}/${set.length} faults, ${foundWithoutForest}/${set.length} without the forest, ${foundWithoutShares}/${set.length} without the shares; the first flag named the faulty phase in ${firstRight}/${foundWith}; ${namedRight}/${named} flagged checks in the spans named it.`,
   );
 }
 

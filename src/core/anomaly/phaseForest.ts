@@ -86,22 +86,28 @@ export class PhaseForest {
 
   /** The phase whose share of the total is furthest above its median share over the stored rows. */
   unusualPhase(phases: PhaseTimings): UnusualPhase {
-    const total = PHASES.reduce((sum, phase) => sum + phases[phase], 0);
-    const shares = new Float64Array(this.count);
     let unusual: UnusualPhase = { phase: 'firstByte', factor: 0 };
-    PHASES.forEach((phase, column) => {
-      for (let r = 0; r < this.count; r++) {
-        let rowTotal = 0;
-        for (let c = 0; c < PHASES.length; c++) rowTotal += this.rows[r * PHASES.length + c]!;
-        shares[r] = rowTotal > 0 ? this.rows[r * PHASES.length + column]! / rowTotal : 0;
-      }
-      shares.sort();
-      const usual = this.count > 0 ? shares[this.count >> 1]! : 0;
-      // A phase that is usually about 0 (a cached DNS lookup) counts from a floor of 1 % of the total.
-      const factor = (total > 0 ? phases[phase] / total : 0) / Math.max(usual, 0.01);
+    for (const phase of PHASES) {
+      const factor = this.shareFactor(phases, phase);
       if (factor > unusual.factor) unusual = { phase, factor };
-    });
+    }
     return unusual;
+  }
+
+  /** `phase`'s share of this check's total over its median share in the stored rows. */
+  shareFactor(phases: PhaseTimings, phase: Phase): number {
+    const total = PHASES.reduce((sum, p) => sum + phases[p], 0);
+    const column = PHASES.indexOf(phase);
+    const shares = new Float64Array(this.count);
+    for (let r = 0; r < this.count; r++) {
+      let rowTotal = 0;
+      for (let c = 0; c < PHASES.length; c++) rowTotal += this.rows[r * PHASES.length + c]!;
+      shares[r] = rowTotal > 0 ? this.rows[r * PHASES.length + column]! / rowTotal : 0;
+    }
+    shares.sort();
+    const usual = this.count > 0 ? shares[this.count >> 1]! : 0;
+    // A phase that is usually about 0 (a cached DNS lookup) counts from a floor of 1 % of the total.
+    return (total > 0 ? phases[phase] / total : 0) / Math.max(usual, 0.01);
   }
 
   reset(): void {

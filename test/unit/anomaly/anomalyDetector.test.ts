@@ -41,7 +41,7 @@ describe('AnomalyDetector', () => {
     const spike = detector.score({ time: START + 1500 * MINUTE, value: 800 });
     assert.ok(spike >= DEFAULT_ANOMALY_THRESHOLD, `the spike scored ${spike}`);
     const surprises = detector.lastSurprises();
-    assert.ok(Math.max(surprises.level, surprises.rawLevel, surprises.novelty) > 2, 'no channel spoke for the spike');
+    assert.ok(Math.max(surprises.level, surprises.rawLevel, surprises.robustLevel) > 2, 'no channel spoke for the spike');
     // Alerts must be rare on plain noise: about one check in a hundred at most. (The default
     // threshold is chosen on real labelled series, where missing an event costs far more than a
     // false alarm; notifications are further limited to one per target every 30 minutes.)
@@ -118,10 +118,27 @@ describe('AnomalyDetector', () => {
     );
     values[1400] = 160;
     const full = scoreAll(new AnomalyDetector(), values, HOUR);
-    const logLevelOnly = scoreAll(new AnomalyDetector({ components: { novelty: false, rawLevel: false } }), values, HOUR);
+    const logLevelOnly = scoreAll(new AnomalyDetector({ components: { rawLevel: false, robustLevel: false } }), values, HOUR);
     assert.ok(full[1400]! >= DEFAULT_ANOMALY_THRESHOLD, `the burst scored ${full[1400]}`);
     assert.ok(logLevelOnly[1400]! < DEFAULT_ANOMALY_THRESHOLD, `the log-scale level alone scored it ${logLevelOnly[1400]}`);
     assert.ok(flags(full, 200, 1400) <= 15, `${flags(full, 200, 1400)} alerts on ordinary hours`);
+  });
+
+  it('flags each of frequent crash spikes and a plateau that the spikes before it hide from a standard deviation', () => {
+    const random = createSeededRandom(33);
+    // Crashes an hour around 40; a spike of about 20 times that every two days, then twelve hours at ten times the usual.
+    const values = Array.from({ length: 1200 }, (_, i) => (i % 48 === 30 && i > 200 ? 800 + 10 * (i % 7) : 30 + Math.round(20 * random())));
+    for (let i = 1000; i < 1012; i++) values[i] = 400 + (i % 5);
+    const full = scoreAll(new AnomalyDetector(), values, HOUR);
+    const withoutRobust = scoreAll(new AnomalyDetector({ components: { robustLevel: false } }), values, HOUR);
+    const spikes = [...Array(1200).keys()].filter((i) => i % 48 === 30 && i > 600 && i < 1000);
+    const found = (scores: number[]) => spikes.filter((i) => scores[i]! >= DEFAULT_ANOMALY_THRESHOLD).length;
+    assert.equal(found(full), spikes.length, `found ${found(full)} of ${spikes.length} spikes`);
+    assert.ok(found(withoutRobust) < spikes.length / 2, `without the robust level it found ${found(withoutRobust)} of ${spikes.length}`);
+    assert.ok(flags(full, 1000, 1003) >= 1, 'the plateau was not flagged at its start');
+    assert.equal(flags(withoutRobust, 1000, 1012), 0, 'the standard deviation saw the plateau: the test proves nothing');
+    const ordinary = [...Array(1000).keys()].filter((i) => i > 200 && Math.abs((i % 48) - 30) > 1);
+    assert.ok(ordinary.filter((i) => full[i]! >= DEFAULT_ANOMALY_THRESHOLD).length <= 3, 'alerts on ordinary hours');
   });
 
   it('flags a slow drift before it has doubled the response time', () => {
@@ -224,6 +241,38 @@ describe('AnomalyDetector', () => {
     assert.ok(flags(scores, 200, 1400) <= flags(totalOnly, 200, 1400) + 2, `${flags(scores, 200, 1400)} alerts on ordinary checks`);
   });
 
+  it('flags a resolver that slows while the server speeds up, and names DNS, by the phase shares', () => {
+    const random = createSeededRandom(12);
+    const checks = Array.from({ length: 500 }, (_, i) => {
+      const shift = i >= 400 ? 40 : 0;
+      const phases: PhaseTimings = {
+        dns: 2 + 3 * random() + shift,
+        connect: 10 + 2 * random(),
+        tls: 20 + 4 * random(),
+        firstByte: 200 + 60 * random() - shift,
+        transfer: 3 + random(),
+      };
+      const value = phases.dns + phases.connect + phases.tls + phases.firstByte + phases.transfer;
+      return { time: START + i * MINUTE, value, phases };
+    });
+    const run = (settings: AnomalyDetectorSettings) => {
+      const detector = new AnomalyDetector(settings);
+      const named: string[] = [];
+      const scores = checks.map((check, i) => {
+        const score = detector.score(check);
+        if (i >= 400 && score >= DEFAULT_ANOMALY_THRESHOLD) named.push(detector.lastUnusualPhase()?.phase ?? 'none');
+        return score;
+      });
+      return { scores, named };
+    };
+    const full = run({});
+    const forestOnly = run({ components: { phaseShares: false } });
+    assert.ok(flags(full.scores, 400, 410) >= 1, `the slow resolver peaked at ${Math.max(...full.scores.slice(400, 410))}`);
+    assert.deepEqual([...new Set(full.named)], ['dns']);
+    assert.equal(flags(forestOnly.scores, 400, 410), 0, 'the forest alone found it: the shares are not what this tests');
+    assert.ok(flags(full.scores, 100, 400) <= 3, `${flags(full.scores, 100, 400)} alerts on ordinary checks`);
+  });
+
   it('repeats its phase forest from a seed, and keeps it within a few tens of KiB', () => {
     const checks = phasedChecks(3000, 2800);
     const first = new AnomalyDetector({ seed: 5 });
@@ -283,7 +332,7 @@ describe('AnomalyDetector', () => {
   it('refuses options that cannot work', () => {
     assert.throws(() => new AnomalyDetector({ scaleChecks: 0 }), /out of range/);
     assert.throws(() => new AnomalyDetector({ likelihoodHistory: 1 }), /out of range/);
-    assert.throws(() => new AnomalyDetector({ levelWeight: 0 }), /out of range/);
+    assert.throws(() => new AnomalyDetector({ robustAlertSurprise: 0 }), /out of range/);
     assert.throws(() => new AnomalyDetector({ calibrationPrior: 0 }), /out of range/);
   });
 });
