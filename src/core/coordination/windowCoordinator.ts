@@ -22,7 +22,7 @@ import type { CheckRecord } from '../store/checkRecord';
 import { type HistoryReader, type HistoryStore, readerOf, type StoreStatus } from '../store/historyStore';
 import type { SqlJsHistoryStore } from '../store/sqlJsHistoryStore';
 import type { ParseResult, Target } from '../targets/target';
-import { HistoryQueryServer, RemoteHistory } from './historyQueryChannel';
+import { HistoryQueryServer, type RemoteHistory, remoteHistory } from './historyQueryChannel';
 import { CheckRequestTracker, mergeForeignTargets, type PublishedTarget, SharedTargetsBoard } from './sharedTargets';
 import { eventFromNotice, noticeOf } from './windowNotices';
 import { WriterLease } from './writerLease';
@@ -346,7 +346,7 @@ export class WindowCoordinator {
   private async becomeReader(): Promise<void> {
     await this.closeWriter();
     if (this.reader || this.disposed) return;
-    const reader = new RemoteHistory(this.options.directory);
+    const reader = remoteHistory(this.options.directory);
     this.reader = reader;
     this.readerSubscription = reader.onDidChange(() => this.historyEmitter.fire());
     this.openedEmitter.fire();

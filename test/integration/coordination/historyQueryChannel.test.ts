@@ -14,8 +14,10 @@ import {
   HistoryQueryServer,
   HistoryUnavailableError,
   QUERY_ADDRESS_FILE,
-  RemoteHistory,
+  type RemoteHistory,
+  remoteHistory,
 } from '../../../src/core/coordination/historyQueryChannel';
+import { BadQuestionError } from '../../../src/core/store/historyQuestions';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { makeCheck, tempDirectory } from '../../unit/store/storeTestSupport';
 
@@ -55,7 +57,7 @@ async function servedHistory(
 ): Promise<{ store: SqlJsHistoryStore; server: HistoryQueryServer; reader: RemoteHistory }> {
   const store = await recordedHistory(directory);
   const server = await HistoryQueryServer.start(directory, store);
-  const reader = new RemoteHistory(directory);
+  const reader = remoteHistory(directory);
   t.after(async () => {
     reader.dispose();
     await server.dispose();
@@ -138,6 +140,16 @@ test('a reading window gets the same answers as the writer, without opening the 
   assert.equal(await reader.exportRange(undefined, day, 'json'), store.exportRange(undefined, day, 'json'));
 });
 
+test('a reading window refuses arguments of the wrong shape itself, before asking anyone', async (t) => {
+  // No writer listens in this folder: a question that left would fail as "history unavailable".
+  const reader = remoteHistory(tempDirectory(t));
+  t.after(() => reader.dispose());
+  await assert.rejects(reader.latest(42 as unknown as string), BadQuestionError);
+  await assert.rejects(reader.series('t1', { from: Number.NaN, to: NOW }), /from must be a finite number/);
+  await assert.rejects(reader.exportRange(undefined, { from: 0, to: NOW }, 'xml' as 'csv'), /format must be csv or json/);
+  await assert.rejects(reader.latest('t1'), HistoryUnavailableError, 'a question of the right shape does leave');
+});
+
 test('a check the writer records is announced to the reader, which then reads it', async (t) => {
   const { store, reader } = await servedHistory(t, tempDirectory(t));
 
@@ -198,6 +210,10 @@ test('only a process that read the private address file can ask, and only questi
       `question ${id} is refused: ${JSON.stringify(answer)}`,
     );
   }
+  // The refusal says which argument is wrong, from the question's one declaration.
+  assert.equal(answers.find((candidate) => candidate.id === 1)?.error, 'from must be a finite number.');
+  assert.equal(answers.find((candidate) => candidate.id === 4)?.error, 'format must be csv or json.');
+  assert.equal(answers.find((candidate) => candidate.id === 5)?.error, 'targetId must be a short string.');
   assert.equal(
     (answers.find((candidate) => candidate.id === 6)?.result as { targetId: string }).targetId,
     't1',
@@ -232,7 +248,7 @@ test('when the writer goes, the reader says the history is unavailable, then fol
   const directory = tempDirectory(t);
   const first = await recordedHistory(directory);
   let server = await HistoryQueryServer.start(directory, first);
-  const reader = new RemoteHistory(directory);
+  const reader = remoteHistory(directory);
   t.after(async () => {
     reader.dispose();
     await server.dispose();
@@ -259,7 +275,7 @@ test('a storage folder whose path is too long for a socket answers through a pri
   const directory = join(tempDirectory(t), 'a-storage-folder-as-long-as-some-editors-make-them'.repeat(2));
   const store = await recordedHistory(directory);
   const server = await HistoryQueryServer.start(directory, store, { temporaryRoot });
-  const reader = new RemoteHistory(directory);
+  const reader = remoteHistory(directory);
   t.after(async () => {
     reader.dispose();
     await server.dispose();
@@ -332,7 +348,7 @@ test('a writer that wakes from a freeze after another took over, and closes, lea
   next.append(makeCheck({ startedAt: NOW + 180_000, targetId: 't1', totalMs: 61 }));
   await next.flush();
   const nextServer = await HistoryQueryServer.start(directory, next);
-  const reader = new RemoteHistory(directory);
+  const reader = remoteHistory(directory);
   t.after(async () => {
     reader.dispose();
     await nextServer.dispose();
