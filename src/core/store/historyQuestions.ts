@@ -14,6 +14,7 @@
  * `LoadedHistory`); the compiler points at each place that must answer it.
  */
 import type { CheckRecord } from './checkRecord';
+import type { ExportedCheck } from './historyExport';
 import type { AnomalyHit, ExportFormat, Incident, LatencyStats, Series, SeriesRequest, StoredTarget, TimeRange } from './historyStore';
 
 /** Raised for arguments of the wrong shape; its message says which argument and what it must be. */
@@ -22,6 +23,8 @@ export class BadQuestionError extends Error {}
 const MAX_TEXT = 2_048;
 const MAX_TARGET_IDS = 10_000;
 const MAX_SERIES_POINTS = 20_000;
+/** The most raw checks one `checks` question returns. */
+export const MAX_CHECKS_PER_QUESTION = 10_000;
 
 // ---- Argument checks: each rebuilds the value, so nothing from a socket is passed on as it came ---
 
@@ -80,6 +83,13 @@ function question<Args extends unknown[], Answer>(
   return { checkArguments, slow: options.slow ?? false };
 }
 
+/** A target's newest raw checks in a range, oldest first. */
+export interface RecentChecks {
+  checks: ExportedCheck[];
+  /** Older checks of the range were left out to keep within the limit. */
+  truncated: boolean;
+}
+
 export const HISTORY_QUESTIONS = {
   latest: question<[targetId: string], CheckRecord | undefined>(([targetId]) => [text(targetId, 'targetId')]),
   latestAll: question<[], CheckRecord[]>(() => []),
@@ -115,6 +125,12 @@ export const HISTORY_QUESTIONS = {
       optionalText(targetId, 'targetId'),
     ],
   ),
+  /** The newest `limit` raw checks of one target in the range (at most `MAX_CHECKS_PER_QUESTION`), oldest first. */
+  checks: question<[targetId: string, range: TimeRange, limit: number], RecentChecks>(([targetId, span, limit]) => [
+    text(targetId, 'targetId'),
+    range(span),
+    optionalCount(limit, 'limit', 1, MAX_CHECKS_PER_QUESTION) ?? MAX_CHECKS_PER_QUESTION,
+  ]),
   /** Every raw check of the range, as Export History writes it. */
   exportRange: question<[targetIds: readonly string[] | undefined, range: TimeRange, format: ExportFormat], string>(
     ([ids, span, format]) => [targetIds(ids), range(span), exportFormat(format)],

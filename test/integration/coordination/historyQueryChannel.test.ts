@@ -136,6 +136,20 @@ test('a reading window gets the same answers as the writer, without opening the 
   assert.deepEqual(anomalies[0]?.unusualPhase, { phase: 'dns', factor: 4.5 }, 'the named phase crosses the channel');
   assert.deepEqual(await reader.anomalies(day, 0.8, 10, 't2'), [], 'asked for one target, only its checks');
   assert.deepEqual(await reader.anomalies(day, 0.8, 10, 't1'), anomalies);
+  const newest = await reader.checks('t1', day, 3);
+  assert.deepEqual(newest, store.checks('t1', day, 3));
+  assert.equal(newest.checks.length, 3);
+  assert.equal(newest.truncated, true);
+  assert.deepEqual(
+    newest.checks.map((check) => check.startedAt),
+    [30, 20, 10].map((minutes) => NOW - minutes * 60_000),
+    'the newest three, oldest first',
+  );
+  const whole = await reader.checks('t1', day, 10_000);
+  assert.equal(whole.checks.length, 144, 'a day of ten-minute checks, reached back from its end');
+  assert.equal(whole.truncated, false);
+  assert.deepEqual(whole.checks, JSON.parse(store.exportRange(['t1'], day, 'json')).checks, 'the same checks Export History writes');
+  assert.deepEqual(await reader.checks('no-such-target', day, 5), { checks: [], truncated: false });
   assert.equal(await reader.exportRange(['t2'], day, 'csv'), store.exportRange(['t2'], day, 'csv'));
   assert.equal(await reader.exportRange(undefined, day, 'json'), store.exportRange(undefined, day, 'json'));
 });
@@ -192,6 +206,7 @@ test('only a process that read the private address file can ask, and only questi
     { id: 4, method: 'exportRange', args: [['t1'], { from: 0, to: NOW }, 'sql'] },
     { id: 5, method: 'latest', args: [{ toString: 't1' }] },
     { id: 6, method: 'latest', args: ['t1'] },
+    { id: 7, method: 'checks', args: ['t1', { from: 0, to: NOW + 1 }, 'all'] },
   ];
   hostile.socket.write(`${JSON.stringify({ token })}\n${questions.map((question) => JSON.stringify(question)).join('\n')}\n`);
   const deadline = Date.now() + 5_000;
@@ -203,7 +218,7 @@ test('only a process that read the private address file can ask, and only questi
     .filter(Boolean)
     .map((line) => JSON.parse(line) as { id?: number; ready?: boolean; error?: string; result?: unknown });
   assert.deepEqual(answers[0], { ready: true });
-  for (const id of [1, 2, 3, 4, 5]) {
+  for (const id of [1, 2, 3, 4, 5, 7]) {
     const answer = answers.find((candidate) => candidate.id === id);
     assert.ok(
       answer && typeof answer.error === 'string' && answer.result === undefined,
@@ -214,6 +229,7 @@ test('only a process that read the private address file can ask, and only questi
   assert.equal(answers.find((candidate) => candidate.id === 1)?.error, 'from must be a finite number.');
   assert.equal(answers.find((candidate) => candidate.id === 4)?.error, 'format must be csv or json.');
   assert.equal(answers.find((candidate) => candidate.id === 5)?.error, 'targetId must be a short string.');
+  assert.equal(answers.find((candidate) => candidate.id === 7)?.error, 'limit must be a finite number.');
   assert.equal(
     (answers.find((candidate) => candidate.id === 6)?.result as { targetId: string }).targetId,
     't1',
