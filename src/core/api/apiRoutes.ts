@@ -258,7 +258,8 @@ export class ApiRouter {
           'conflict',
           `The check of "${id}" was abandoned because the target was paused or removed, or monitoring stopped. Resume it and try again.`,
         );
-      case 'checked': {
+      case 'checked':
+      case 'checked-unrecorded': {
         this.invalidate();
         const target = this.source.targets().find((candidate) => candidate.id === id);
         return json(200, { id, url: outcome.result.target, name: target?.name ?? id, check: checkView(outcome.result) });

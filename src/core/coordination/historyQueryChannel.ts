@@ -37,6 +37,16 @@ import {
   type QuestionArguments,
 } from '../store/historyQuestions';
 import type { HistoryQueries, HistoryReader } from '../store/historyStore';
+import {
+  answerWaitMs,
+  carryOut,
+  isWriterRequest,
+  type RequestAnswer,
+  type RequestArguments,
+  WRITER_REQUESTS,
+  type WriterRequest,
+  type WriterRequestHandlers,
+} from './windowRequests';
 import { writePrivateFileAtomically } from '../store/privateFiles';
 
 /** Where the writer says it answers, in the shared storage folder. */
@@ -192,6 +202,8 @@ function socketAnswers(path: string): Promise<boolean> {
 export interface HistoryQueryServerOptions {
   /** Where a socket goes when the storage folder's path is too long for one (default: the system's temp folder). */
   temporaryRoot?: string;
+  /** How this window carries out the reading windows' requests (`windowRequests.ts`); without them, requests are refused. */
+  requests?: WriterRequestHandlers;
 }
 
 export class HistoryQueryServer implements Disposable {
@@ -207,6 +219,7 @@ export class HistoryQueryServer implements Disposable {
     private readonly server: Server,
     private readonly address: QueryAddress,
     private readonly temporaryFolder: string | undefined,
+    private readonly requests: WriterRequestHandlers | undefined,
   ) {
     this.listeners.push(history.onDidChange(() => this.broadcast('{"event":"changed"}\n')));
   }
@@ -231,7 +244,7 @@ export class HistoryQueryServer implements Disposable {
     // The extension host's scheduler keeps the process alive; a listening socket must not.
     server.unref();
     const address: QueryAddress = { socket, token: randomBytes(24).toString('hex'), pid: process.pid };
-    const channel = new HistoryQueryServer(directory, history, server, address, temporaryFolder);
+    const channel = new HistoryQueryServer(directory, history, server, address, temporaryFolder, options.requests);
     server.on('connection', (connection) => channel.accept(connection));
     server.on('error', () => undefined);
     try {
@@ -279,11 +292,12 @@ export class HistoryQueryServer implements Disposable {
         socket.write('{"ready":true}\n');
         return;
       }
-      this.answer(socket, message);
+      void this.answer(socket, message);
     });
   }
 
-  private answer(socket: Socket, message: Record<string, unknown> | undefined): void {
+  /** Answers a history question at once, in the order asked; a request (a Check Now) when it is carried out. */
+  private async answer(socket: Socket, message: Record<string, unknown> | undefined): Promise<void> {
     const id = message?.id;
     if (!message || typeof id !== 'number' || !Number.isSafeInteger(id)) {
       socket.destroy();
@@ -292,13 +306,18 @@ export class HistoryQueryServer implements Disposable {
     let reply: string;
     try {
       const name = message.method;
-      if (!isHistoryQuestion(name)) throw new Error(`No such question: ${String(name).slice(0, 40)}.`);
       // Checked and rebuilt from the declaration: nothing from the line is passed on as it came.
-      const args = HISTORY_QUESTIONS[name].checkArguments(Array.isArray(message.args) ? (message.args as unknown[]) : []);
-      reply = JSON.stringify({ id, result: answerFrom(this.history, name, args) });
+      const rawArgs = Array.isArray(message.args) ? (message.args as unknown[]) : [];
+      let result: unknown;
+      if (isHistoryQuestion(name)) result = answerFrom(this.history, name, HISTORY_QUESTIONS[name].checkArguments(rawArgs));
+      else if (isWriterRequest(name) && this.requests)
+        result = await carryOut(this.requests, name, WRITER_REQUESTS[name].checkArguments(rawArgs));
+      else throw new Error(`No such question: ${String(name).slice(0, 40)}.`);
+      reply = JSON.stringify({ id, result });
     } catch (error) {
       reply = JSON.stringify({ id, error: (error as Error).message });
     }
+    if (socket.destroyed) return;
     if (socket.writableLength > MAX_UNREAD_ANSWER_BYTES) {
       socket.destroy();
       return;
@@ -375,7 +394,10 @@ export interface RemoteHistoryOptions {
 export class HistoryUnavailableError extends Error {}
 
 /** A reading window's history: each question is sent to the writer, and `onDidChange` fires when it recorded more. */
-export interface RemoteHistory extends HistoryReader, Disposable {}
+export interface RemoteHistory extends HistoryReader, Disposable {
+  /** Asks the recording window to do something (`windowRequests.ts`), over the same connection. */
+  request<R extends WriterRequest>(name: R, ...args: RequestArguments<R>): Promise<RequestAnswer<R>>;
+}
 
 /** The history of `directory`, asked of whichever window records it. */
 export function remoteHistory(directory: string, options: RemoteHistoryOptions = {}): RemoteHistory {
@@ -383,6 +405,7 @@ export function remoteHistory(directory: string, options: RemoteHistoryOptions =
   return {
     ...askingThrough((name, args) => client.ask(name, args)),
     onDidChange: client.onDidChange,
+    request: (name, ...args) => client.request(name, args),
     dispose: () => client.dispose(),
   };
 }
@@ -419,7 +442,13 @@ class HistoryQueryClient implements Disposable {
     return (await this.send(name, checked, timeoutMs)) as QuestionAnswer<Q>;
   }
 
-  private async send(method: HistoryQuestion, args: readonly unknown[], timeoutMs: number): Promise<unknown> {
+  /** Asks the writer to do something; its arguments are checked here too, and the wait is the request's own. */
+  async request<R extends WriterRequest>(name: R, args: RequestArguments<R>): Promise<RequestAnswer<R>> {
+    const checked = WRITER_REQUESTS[name].checkArguments(args) as RequestArguments<R>;
+    return (await this.send(name, checked, answerWaitMs(name, checked))) as RequestAnswer<R>;
+  }
+
+  private async send(method: HistoryQuestion | WriterRequest, args: readonly unknown[], timeoutMs: number): Promise<unknown> {
     const socket = await this.connection();
     const id = this.nextId++;
     return new Promise<unknown>((resolve, reject) => {

@@ -10,20 +10,19 @@
  * Workspace settings differ per window, so each window also publishes the targets its own
  * settings define (`SharedTargetsBoard`); the writer checks the union of every live window's
  * targets and passes each alert on to the windows whose target it is (`windowNotices.ts`). A
- * reader's "Check Now" is forwarded to the writer, which records it; pause and resume are
+ * reader's "Check Now" is sent to the writer over the history socket, and the writer records it; pause and resume are
  * settings edits, which the window's published list carries.
  */
 import type { Disposable } from '../disposable';
 import { Emitter, type Event } from '../events';
-import type { MonitorEngine, RecordedCheck } from '../monitorEngine';
+import type { CheckNowOutcome, MonitorEngine, RecordedCheck } from '../monitorEngine';
 import type { CheckResult } from '../probes/checkResult';
 import type { MonitorEvent } from '../scheduler/monitorEvent';
-import type { CheckRecord } from '../store/checkRecord';
 import { type HistoryReader, type HistoryStore, readerOf, type StoreStatus } from '../store/historyStore';
 import type { SqlJsHistoryStore } from '../store/sqlJsHistoryStore';
 import type { ParseResult, Target } from '../targets/target';
 import { HistoryQueryServer, type RemoteHistory, remoteHistory } from './historyQueryChannel';
-import { CheckRequestTracker, mergeForeignTargets, type PublishedTarget, SharedTargetsBoard } from './sharedTargets';
+import { mergeForeignTargets, type PublishedTarget, SharedTargetsBoard } from './sharedTargets';
 import { eventFromNotice, noticeOf } from './windowNotices';
 import { WriterLease } from './writerLease';
 
@@ -49,7 +48,7 @@ export interface WindowCoordinatorOptions {
   openHistory(lease: WriterLease | undefined): Promise<SqlJsHistoryStore>;
   /** Builds the engine the writer runs over its store (`createMonitorEngine` with this window's settings). */
   createEngine(store: HistoryStore | undefined): Promise<MonitorEngine>;
-  /** Checks a target from a reading window when the writer did not answer a Check Now in time. */
+  /** Checks a target from a reading window when no writer answered its Check Now. */
   prober: { check(target: Target, signal?: AbortSignal): Promise<CheckResult> };
   /** Builds, in the writer, a target another window published (its secrets resolved here). */
   resolvePublished(published: PublishedTarget): Promise<ParseResult<Target>>;
@@ -64,13 +63,6 @@ export interface WindowCoordinatorOptions {
    * the others are checked at once. By default, whether the history holds a check of it.
    */
   shownBefore?: (targetId: string) => boolean | Promise<boolean>;
-}
-
-/** What a Check Now gave, and whether it went into the history. */
-export interface CheckNowOutcome {
-  result: CheckResult;
-  /** False when a reading window checked on its own because the writer did not answer. */
-  recorded: boolean;
 }
 
 const DEFAULT_HEARTBEAT_MS = 5000;
@@ -104,9 +96,8 @@ interface WriterParts {
   /** Answers the reading windows' history questions from `store`. */
   queryServer: HistoryQueryServer | undefined;
   subscriptions: Disposable[];
-  /** Reads the other windows' targets and check requests. */
+  /** Reads the other windows' targets. */
   sharedTimer: NodeJS.Timeout | undefined;
-  requests: CheckRequestTracker;
 }
 
 export class WindowCoordinator {
@@ -282,7 +273,9 @@ export class WindowCoordinator {
     let queryServer: HistoryQueryServer | undefined;
     if (store && this.lease && !this.disposed) {
       try {
-        queryServer = await HistoryQueryServer.start(this.options.directory, store);
+        queryServer = await HistoryQueryServer.start(this.options.directory, store, {
+          requests: { checkNow: (targetId) => this.checkForAnotherWindow(targetId) },
+        });
       } catch (error) {
         log.warn(`Other windows cannot be shown the history, which this window records: ${(error as Error).message}`);
       }
@@ -309,7 +302,6 @@ export class WindowCoordinator {
       queryServer,
       subscriptions: [],
       sharedTimer: undefined,
-      requests: new CheckRequestTracker(2 * this.heartbeatMs),
     };
     parts.subscriptions.push(
       engine.onEvent((event) => this.handleEvent(event)),
@@ -476,77 +468,43 @@ export class WindowCoordinator {
 
   /**
    * Checks one of this window's targets now. The writer runs it through the engine (counted and
-   * recorded); a reader asks the writer to, and checks on its own, unrecorded, if no answer comes.
+   * recorded); a reader asks the writer to, over the socket it reads the history through, and
+   * checks on its own, unrecorded, only when no writer answers.
    */
-  async checkNow(targetId: string): Promise<CheckNowOutcome | undefined> {
+  async checkNow(targetId: string): Promise<CheckNowOutcome> {
     const writer = this.writer;
     if (writer) {
       const result = await writer.engine.checkNow(targetId);
-      return result ? { result, recorded: true } : undefined;
+      return result ? { kind: 'checked', result } : { kind: 'abandoned' };
     }
     const target = this.ownTargets.find((candidate) => candidate.id === targetId);
-    if (!target) return undefined;
-    const forwarded = await this.forwardCheck(target);
-    if (forwarded) return { result: forwarded, recorded: true };
-    // The checking window did not answer in time (closing, or busy): check here, unrecorded.
+    const reader = this.reader;
+    if (!target || !reader) return { kind: 'unknown-target' };
+    try {
+      // A target added a moment ago must be in this window's published list before the writer looks.
+      await this.board?.publish();
+      // The check takes up to its timeout, after the writer has read the published lists.
+      const result = await reader.request('checkNow', target.id, target.timeoutMs + 2 * this.heartbeatMs + 2_000);
+      if (result) {
+        this.historyEmitter.fire();
+        return { kind: 'checked', result };
+      }
+      this.options.log.warn(
+        `The window that checks the targets does not check ${target.name}; checking it from this window without recording it.`,
+      );
+    } catch (error) {
+      this.options.log.warn(
+        `The window that checks the targets did not run the check of ${target.name} (${(error as Error).message}); checking it from this window without recording it.`,
+      );
+    }
     const result = await this.options.prober.check(target, AbortSignal.timeout(target.timeoutMs + 2_000));
-    return { result, recorded: false };
+    return { kind: 'checked-unrecorded', result };
   }
 
-  /**
-   * Asks the writer window to check a target and waits for the check to reach the history, so
-   * it is counted and recorded like any other. Undefined when no answer came in time.
-   */
-  private async forwardCheck(target: Target): Promise<CheckRecord | undefined> {
-    const board = this.board;
-    const reader = this.reader;
-    if (!board || !reader) return undefined;
-    const requestedAt = await board.requestCheck(target.id);
-    // The writer hears the request through its file watch (or reads requests twice a heartbeat);
-    // the check then takes up to its timeout. Its result arrives as a change of the history,
-    // which this window's store announces as soon as the journal line is written: no polling.
-    const deadline = target.timeoutMs + 2 * this.heartbeatMs + 2_000;
-    const history = reader;
-    const answered = async (): Promise<CheckRecord | undefined> => {
-      let latest: CheckRecord | undefined;
-      try {
-        latest = await history.latest(target.id);
-      } catch {
-        latest = undefined;
-      }
-      return latest && latest.startedAt >= requestedAt - 1 ? latest : undefined;
-    };
-    const latest = await new Promise<CheckRecord | undefined>((resolve) => {
-      // The answers arrive after the change that prompted them: the first to settle wins.
-      let settled = false;
-      const finish = (record: CheckRecord | undefined): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        subscription.dispose();
-        resolve(record);
-      };
-      const gone = (): boolean => this.disposed || this.reader !== reader;
-      const timer = setTimeout(() => finish(undefined), deadline);
-      const subscription = history.onDidChange(() => {
-        if (gone()) return finish(undefined);
-        void answered().then((record) => {
-          if (record || gone()) finish(record);
-        });
-      });
-      // Already there: the writer was quick.
-      void answered().then((record) => {
-        if (record) finish(record);
-      });
-    });
-    if (latest) {
-      this.historyEmitter.fire();
-      return latest;
-    }
-    this.options.log.warn(
-      `The window that checks the targets did not run the check of ${target.name} in time; checking it from this window without recording it.`,
-    );
-    return undefined;
+  /** Writer: a reading window's Check Now, once this window has read what that window publishes. */
+  private async checkForAnotherWindow(targetId: string): Promise<CheckResult | undefined> {
+    await this.syncSharedTargets();
+    return this.writer?.engine.checkNow(targetId);
   }
 
   /** The writer checks its own targets first, then those only other windows define. */
@@ -613,12 +571,6 @@ export class WindowCoordinator {
         const target = this.foreign.get(id)?.target;
         if (target && !target.paused && !(await this.hasHistory(writer, id)) && this.writer === writer) void writer.engine.checkNow(id);
       }
-    }
-    for (const id of writer.requests.newRequests(
-      windows.filter((window) => window.windowId !== board.windowId),
-      this.now(),
-    )) {
-      void writer.engine.checkNow(id);
     }
   }
 

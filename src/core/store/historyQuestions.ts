@@ -28,7 +28,8 @@ export const MAX_CHECKS_PER_QUESTION = 10_000;
 
 // ---- Argument checks: each rebuilds the value, so nothing from a socket is passed on as it came ---
 
-function text(value: unknown, what: string): string {
+/** A short string (an id, a name). */
+export function text(value: unknown, what: string): string {
   if (typeof value !== 'string' || value.length > MAX_TEXT) throw new BadQuestionError(`${what} must be a short string.`);
   return value;
 }
@@ -37,7 +38,7 @@ function optionalText(value: unknown, what: string): string | undefined {
   return value === undefined || value === null ? undefined : text(value, what);
 }
 
-function finite(value: unknown, what: string): number {
+export function finite(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new BadQuestionError(`${what} must be a finite number.`);
   return value;
 }
@@ -76,7 +77,8 @@ export interface QuestionDeclaration<Args extends unknown[], Answer> {
   readonly answer?: Answer;
 }
 
-function question<Args extends unknown[], Answer>(
+/** Declares one question (or, in `core/coordination/windowRequests.ts`, one request to the recording window). */
+export function question<Args extends unknown[], Answer>(
   checkArguments: (args: readonly unknown[]) => Args,
   options: { slow?: boolean } = {},
 ): QuestionDeclaration<Args, Answer> {
@@ -139,10 +141,10 @@ export const HISTORY_QUESTIONS = {
 };
 
 export type HistoryQuestion = keyof typeof HISTORY_QUESTIONS;
-export type QuestionArguments<Q extends HistoryQuestion> =
-  (typeof HISTORY_QUESTIONS)[Q] extends QuestionDeclaration<infer Args, unknown> ? Args : never;
-export type QuestionAnswer<Q extends HistoryQuestion> =
-  (typeof HISTORY_QUESTIONS)[Q] extends QuestionDeclaration<unknown[], infer Answer> ? Answer : never;
+export type ArgumentsOf<D> = D extends QuestionDeclaration<infer Args, unknown> ? Args : never;
+export type AnswerOf<D> = D extends QuestionDeclaration<unknown[], infer Answer> ? Answer : never;
+export type QuestionArguments<Q extends HistoryQuestion> = ArgumentsOf<(typeof HISTORY_QUESTIONS)[Q]>;
+export type QuestionAnswer<Q extends HistoryQuestion> = AnswerOf<(typeof HISTORY_QUESTIONS)[Q]>;
 
 /** Every question, answered at once by a history held in this process. */
 export type HistoryAnswers = { [Q in HistoryQuestion]: (...args: QuestionArguments<Q>) => QuestionAnswer<Q> };

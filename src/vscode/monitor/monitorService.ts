@@ -299,12 +299,12 @@ export class MonitorService implements vscode.Disposable {
    */
   async checkNow(targetId: string): Promise<CheckResult | undefined> {
     const outcome = await this.coordinator.checkNow(targetId);
-    if (outcome && !outcome.recorded) {
+    if (outcome.kind === 'checked-unrecorded') {
       const location = this.lastRecords.get(targetId)?.location ?? null;
       this.lastRecords.set(targetId, { ...outcome.result, anomalyScore: null, location });
       this.targetEmitter.fire(targetId);
     }
-    return outcome?.result;
+    return outcome.kind === 'checked' || outcome.kind === 'checked-unrecorded' ? outcome.result : undefined;
   }
 
   /** Writes everything recorded so far to disk. */

@@ -207,6 +207,7 @@ test('only a process that read the private address file can ask, and only questi
     { id: 5, method: 'latest', args: [{ toString: 't1' }] },
     { id: 6, method: 'latest', args: ['t1'] },
     { id: 7, method: 'checks', args: ['t1', { from: 0, to: NOW + 1 }, 'all'] },
+    { id: 8, method: 'checkNow', args: ['t1', 1_000] },
   ];
   hostile.socket.write(`${JSON.stringify({ token })}\n${questions.map((question) => JSON.stringify(question)).join('\n')}\n`);
   const deadline = Date.now() + 5_000;
@@ -218,7 +219,7 @@ test('only a process that read the private address file can ask, and only questi
     .filter(Boolean)
     .map((line) => JSON.parse(line) as { id?: number; ready?: boolean; error?: string; result?: unknown });
   assert.deepEqual(answers[0], { ready: true });
-  for (const id of [1, 2, 3, 4, 5, 7]) {
+  for (const id of [1, 2, 3, 4, 5, 7, 8]) {
     const answer = answers.find((candidate) => candidate.id === id);
     assert.ok(
       answer && typeof answer.error === 'string' && answer.result === undefined,
@@ -231,6 +232,11 @@ test('only a process that read the private address file can ask, and only questi
   assert.equal(answers.find((candidate) => candidate.id === 5)?.error, 'targetId must be a short string.');
   assert.equal(answers.find((candidate) => candidate.id === 7)?.error, 'limit must be a finite number.');
   assert.equal(
+    answers.find((candidate) => candidate.id === 8)?.error,
+    'No such question: checkNow.',
+    'a server given no requests to run refuses them',
+  );
+  assert.equal(
     (answers.find((candidate) => candidate.id === 6)?.result as { targetId: string }).targetId,
     't1',
     'the connection still answers',
@@ -239,6 +245,43 @@ test('only a process that read the private address file can ask, and only questi
   // A line longer than any question closes the connection instead of growing the writer's memory.
   hostile.socket.write('x'.repeat(200 * 1024));
   await closesWithin(hostile.closed, 5_000, 'an endless line');
+});
+
+test('a reading window sends a Check Now over the same socket; the writer gets checked arguments or refuses', async (t) => {
+  const directory = tempDirectory(t);
+  const store = await recordedHistory(directory);
+  // The writer's side of a Check Now: here, record what it was asked (the coordination tests run real checks).
+  const asked: unknown[][] = [];
+  const server = await HistoryQueryServer.start(directory, store, {
+    requests: {
+      checkNow: async (...args) => {
+        asked.push(args);
+        return args[0] === 't1' ? store.latest('t1') : undefined;
+      },
+    },
+  });
+  const reader = remoteHistory(directory);
+  t.after(async () => {
+    reader.dispose();
+    await server.dispose();
+    await store.dispose();
+  });
+  assert.equal((await reader.request('checkNow', 't1', 5_000))?.targetId, 't1');
+  assert.equal(await reader.request('checkNow', 'unknown', 999_999_999), undefined);
+  assert.deepEqual(asked, [
+    ['t1', 5_000],
+    ['unknown', 600_000],
+  ]);
+  await assert.rejects(reader.request('checkNow', 't1', Number.NaN), /waitMs must be a finite number/);
+
+  const { token } = JSON.parse(readFileSync(join(directory, QUERY_ADDRESS_FILE), 'utf8')) as { token: string };
+  const hostile = await rawConnection(directory);
+  hostile.socket.write(`${JSON.stringify({ token })}\n${JSON.stringify({ id: 1, method: 'checkNow', args: [['t1'], 1_000] })}\n`);
+  const deadline = Date.now() + 5_000;
+  while (!hostile.received().includes('"id":1') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.match(hostile.received(), /"error":"targetId must be a short string\."/);
+  assert.equal(asked.length, 2, 'a malformed request never reaches the writer');
+  hostile.socket.destroy();
 });
 
 test('a connection that never gives the token is closed after a few seconds', async (t) => {

@@ -128,8 +128,8 @@ test('the first window checks for both; the second forwards its Check Now, and t
     // Check Now in the reader: the writer runs it and records it, and the reader's history shows it.
     const before = hits.get('/second') ?? 0;
     const outcome = await second.checkNow('second-site');
-    assert.ok(outcome, 'the Check Now gave no result');
-    assert.equal(outcome.recorded, true, `the reader checked on its own; the windows logged:\n${lines.join('\n')}`);
+    assert.equal(outcome.kind, 'checked', `the reader checked on its own; the windows logged:\n${lines.join('\n')}`);
+    assert.ok(outcome.kind === 'checked');
     assert.ok((hits.get('/second') ?? 0) > before, 'the check reached the server');
     assert.equal((await second.history?.latest('second-site'))?.startedAt, outcome.result.startedAt);
     assert.equal((await first.history?.latest('second-site'))?.startedAt, outcome.result.startedAt);
@@ -156,9 +156,9 @@ test('the first window checks for both; the second forwards its Check Now, and t
       'the new writer reads the same history',
     );
     const own = await second.checkNow('second-site');
-    assert.equal(own?.recorded, true);
+    assert.ok(own.kind === 'checked');
     await second.flush();
-    assert.equal(second.writableStore?.latest('second-site')?.startedAt, own?.result.startedAt);
+    assert.equal(second.writableStore?.latest('second-site')?.startedAt, own.result.startedAt);
   } finally {
     await first.dispose();
     await second.dispose();
@@ -183,7 +183,7 @@ test('a reading window asks the writer for raw checks, and its local API serves 
     second.setTargets([target], [publishedOf(entry)]);
     await second.start();
     assert.equal(second.role, 'reader');
-    for (let i = 0; i < 3; i++) assert.ok(await first.checkNow('site'));
+    for (let i = 0; i < 3; i++) assert.equal((await first.checkNow('site')).kind, 'checked');
     await first.flush();
 
     const span = { from: 0, to: Date.now() + 1 };
