@@ -24,7 +24,7 @@ export class ReaderSession implements WindowSession {
 
   constructor(private readonly context: SessionContext) {
     this.remote = remoteHistory(context.options.directory);
-    this.subscriptions.push(this.remote.onDidChange(() => context.fireHistoryChanged()));
+    this.subscriptions.push(this.remote.onDidChange(() => context.announce({ kind: 'historyChanged' })));
     this.noticesSeq = context.now();
   }
 
@@ -58,7 +58,7 @@ export class ReaderSession implements WindowSession {
         // This window's own target, not the copy the writer built: the views match by object too.
         const target = this.context.ownTargets().find((candidate) => candidate.id === event.target?.id);
         if (!target) continue;
-        this.context.fireEvent(eventFromNotice(event, target));
+        this.context.announce({ kind: 'event', event: eventFromNotice(event, target) });
       }
     })()
       .catch((error: unknown) =>
@@ -87,7 +87,7 @@ export class ReaderSession implements WindowSession {
       // The check takes up to its timeout, after the writer has read the published lists.
       const result = await this.remote.request('checkNow', target.id, target.timeoutMs + 2 * heartbeatMs + 2_000);
       if (result) {
-        this.context.fireHistoryChanged();
+        this.context.announce({ kind: 'historyChanged' });
         return { kind: 'checked', result };
       }
       options.log.warn(

@@ -16,8 +16,8 @@
  */
 import type { Disposable } from '../disposable';
 import { Emitter, type Event } from '../events';
-import type { CheckNowOutcome, MonitorEngine, RecordedCheck } from '../monitorEngine';
-import type { MonitorEvent } from '../scheduler/monitorEvent';
+import type { MonitorChange, WindowRole } from '../monitorChanges';
+import type { CheckNowOutcome, MonitorEngine } from '../monitorEngine';
 import type { HistoryReader, HistoryStore, StoreStatus } from '../store/historyStore';
 import type { Target } from '../targets/target';
 import { ReaderSession } from './readerSession';
@@ -28,32 +28,14 @@ import { WriterSession } from './writerSession';
 
 export type { CoordinatorLog, WindowCoordinatorOptions } from './windowSession';
 
-export type WindowRole = 'starting' | 'writer' | 'reader' | 'stopped';
+export type { WindowRole } from '../monitorChanges';
 
 const DEFAULT_HEARTBEAT_MS = 5000;
 
 export class WindowCoordinator {
-  private readonly roleEmitter = new Emitter<WindowRole>();
-  /** The role changed (writer, reader). */
-  readonly onDidChangeRole: Event<WindowRole> = this.roleEmitter.event;
-  private readonly tookRoleEmitter = new Emitter<WindowRole>();
-  /** A role was taken, or taken again with a new history (the retention changed): the views rebuild. */
-  readonly onDidTakeRole: Event<WindowRole> = this.tookRoleEmitter.event;
-  private readonly openedEmitter = new Emitter<void>();
-  /** `history` is another store now; fired before the writer's first checks, so views can show the last ones. */
-  readonly onDidOpenHistory: Event<void> = this.openedEmitter.event;
-  private readonly historyEmitter = new Emitter<void>();
-  /** A reading window's history shows newer checks (the writer recorded them). */
-  readonly onDidChangeHistory: Event<void> = this.historyEmitter.event;
-  private readonly eventEmitter = new Emitter<MonitorEvent>();
-  /**
-   * The engine's events for this window's targets, in the writer window; in a reader window, the
-   * alerts the writer passes on for targets that only this window's settings define.
-   */
-  readonly onEvent: Event<MonitorEvent> = this.eventEmitter.event;
-  private readonly recordEmitter = new Emitter<RecordedCheck>();
-  /** Every check of this window's targets this window recorded (writer), scored and located. */
-  readonly onDidRecordCheck: Event<RecordedCheck> = this.recordEmitter.event;
+  /** The one stream of this window's changes (`core/monitorChanges.ts`): roles, history, the engine's events and records. */
+  private readonly changes: Emitter<MonitorChange>;
+  readonly onDidChange: Event<MonitorChange>;
 
   private currentRole: WindowRole = 'starting';
   private ownTargets: readonly Target[] = [];
@@ -71,7 +53,10 @@ export class WindowCoordinator {
   private disposed = false;
   private disposing: Promise<void> | undefined;
 
-  constructor(private readonly options: WindowCoordinatorOptions) {}
+  constructor(private readonly options: WindowCoordinatorOptions) {
+    this.changes = options.changes ?? new Emitter<MonitorChange>();
+    this.onDidChange = this.changes.event;
+  }
 
   get role(): WindowRole {
     return this.currentRole;
@@ -112,9 +97,7 @@ export class WindowCoordinator {
       ownTargets: () => this.ownTargets,
       ownIds: () => this.ownIds,
       disposed: () => this.disposed,
-      fireEvent: (event) => this.eventEmitter.fire(event),
-      fireRecordedCheck: (recorded) => this.recordEmitter.fire(recorded),
-      fireHistoryChanged: () => this.historyEmitter.fire(),
+      announce: (change) => this.changes.fire(change),
     };
   }
 
@@ -181,7 +164,7 @@ export class WindowCoordinator {
           ? 'Another window checks the targets; this one shows what it records.'
           : `Monitoring ${role}.`,
     );
-    this.roleEmitter.fire(role);
+    this.changes.fire({ kind: 'roleChanged', role });
   }
 
   /**
@@ -202,11 +185,11 @@ export class WindowCoordinator {
     const session = await WriterSession.open(this.context(), this.unresolvable);
     if (!session) return;
     this.session = session;
-    this.openedEmitter.fire();
+    this.changes.fire({ kind: 'historyOpened' });
     await session.start();
     if (this.session !== session) return;
     this.setRole('writer');
-    this.tookRoleEmitter.fire('writer');
+    this.changes.fire({ kind: 'roleTaken', role: 'writer' });
   }
 
   private async becomeReader(): Promise<void> {
@@ -215,10 +198,10 @@ export class WindowCoordinator {
     if (this.disposed) return;
     const session = new ReaderSession(this.context());
     this.session = session;
-    this.openedEmitter.fire();
+    this.changes.fire({ kind: 'historyOpened' });
     this.setRole('reader');
     session.followNotices();
-    this.tookRoleEmitter.fire('reader');
+    this.changes.fire({ kind: 'roleTaken', role: 'reader' });
   }
 
   private async closeSession(): Promise<void> {
@@ -271,15 +254,8 @@ export class WindowCoordinator {
       await this.board?.dispose();
       await this.lease?.dispose();
       this.currentRole = 'stopped';
-      for (const emitter of [
-        this.roleEmitter,
-        this.tookRoleEmitter,
-        this.openedEmitter,
-        this.historyEmitter,
-        this.eventEmitter,
-        this.recordEmitter,
-      ])
-        emitter.dispose();
+      // A stream given by the window's owner is the owner's to close.
+      if (!this.options.changes) this.changes.dispose();
     })();
     return this.disposing;
   }

@@ -4,7 +4,9 @@
  * the history for every window; a `ReaderSession` (`readerSession.ts`) reads the history from the
  * writer and passes its Check Now on to it.
  */
-import type { CheckNowOutcome, MonitorEngine, RecordedCheck } from '../monitorEngine';
+import type { Emitter } from '../events';
+import type { MonitorChange } from '../monitorChanges';
+import type { CheckNowOutcome, MonitorEngine } from '../monitorEngine';
 import type { CheckResult } from '../probes/checkResult';
 import type { MonitorEvent } from '../scheduler/monitorEvent';
 import type { HistoryReader, HistoryStore, StoreStatus } from '../store/historyStore';
@@ -42,6 +44,8 @@ export interface WindowCoordinatorOptions {
   now?: () => number;
   /** Identifies this window to the others; random by default. */
   windowId?: string;
+  /** The stream this window's changes are fired into, when its owner fires its own changes there too; else the coordinator's own. */
+  changes?: Emitter<MonitorChange>;
   /**
    * Whether the views already show a check of one of this window's targets (from the history,
    * or one it ran while reading): such a target keeps its slot when this window starts checking,
@@ -65,12 +69,8 @@ export interface SessionContext {
   ownIds(): ReadonlySet<string>;
   /** Whether the coordinator is shutting down: a session still starting stops there. */
   disposed(): boolean;
-  /** The engine's events for this window's targets (writer), or the alerts passed on to it (reader). */
-  fireEvent(event: MonitorEvent): void;
-  /** A check of one of this window's targets this window recorded. */
-  fireRecordedCheck(recorded: RecordedCheck): void;
-  /** The history shows newer checks. */
-  fireHistoryChanged(): void;
+  /** Tells this window's views of a change (`monitorChanges.ts`): the one stream they listen to. */
+  announce(change: MonitorChange): void;
 }
 
 /** One role's work, from when the window takes the role until it leaves it. */

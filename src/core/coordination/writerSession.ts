@@ -61,7 +61,7 @@ export class WriterSession implements WindowSession {
       engine.onEvent((event) => this.handleEvent(event)),
       engine.onDidRecordCheck((recorded) => {
         // Another window's target: recorded for that window, which shows it from the history.
-        if (this.isOwn(recorded.target.id)) context.fireRecordedCheck(recorded);
+        if (this.isOwn(recorded.target.id)) context.announce({ kind: 'recorded', recorded });
       }),
     );
   }
@@ -172,7 +172,7 @@ export class WriterSession implements WindowSession {
       default:
         break;
     }
-    this.context.fireEvent(event);
+    this.context.announce({ kind: 'event', event });
   }
 
   /** This window's targets changed: a target added, or whose URL changed, is checked at once. */

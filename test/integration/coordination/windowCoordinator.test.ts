@@ -111,7 +111,7 @@ test('the first window checks for both; the second forwards its Check Now, and t
     const secondTarget = targetOf(secondEntry);
     second.setTargets([secondTarget], [publishedOf(secondEntry)]);
     const secondRoles: WindowRole[] = [];
-    second.onDidChangeRole((role) => secondRoles.push(role));
+    second.onDidChange((change) => change.kind === 'roleChanged' && secondRoles.push(change.role));
     await second.start();
     assert.equal(second.role, 'reader');
     assert.equal(second.engine, undefined);
@@ -141,7 +141,9 @@ test('the first window checks for both; the second forwards its Check Now, and t
     );
 
     // The writer closes: it releases the lease, and the reader starts checking with the same history.
-    const tookOver = new Promise<void>((resolve) => second.onDidTakeRole((role) => role === 'writer' && resolve()));
+    const tookOver = new Promise<void>((resolve) =>
+      second.onDidChange((change) => change.kind === 'roleTaken' && change.role === 'writer' && resolve()),
+    );
     await first.dispose();
     // The bound's timer is cleared once the takeover came: left running, it kept the test process alive 10 s after the tests.
     let bound: NodeJS.Timeout | undefined;
@@ -229,13 +231,13 @@ test('an alert for a target only the reading window defines reaches that window,
     await first.start();
     assert.equal(first.role, 'writer');
     const firstEvents: string[] = [];
-    first.onEvent((event) => firstEvents.push(event.type));
+    first.onDidChange((change) => change.kind === 'event' && firstEvents.push(change.event.type));
 
     const entry = entryFor('failing-site', `${server.origin}/failing`);
     const target = targetOf(entry);
     second.setTargets([target], [publishedOf(entry)]);
     const alerts: MonitorEvent[] = [];
-    second.onEvent((event) => event.type === 'alert' && alerts.push(event));
+    second.onDidChange((change) => change.kind === 'event' && change.event.type === 'alert' && alerts.push(change.event));
     await second.start();
     assert.equal(second.role, 'reader');
 
