@@ -24,7 +24,7 @@ import { encodeSnapshot } from '../src/core/store/snapshotFile';
 import { loadSqlJs } from '../src/core/store/sqlJsLoader';
 import { HistoryFollower } from '../src/core/store/historyFollower';
 import { SNAPSHOT_FILE } from '../src/core/store/sqlJsHistoryStore';
-import type { HostToWebviewMessage, TimeRange } from '../src/shared/dashboardProtocol';
+import type { HostToWebviewMessage, RangeName } from '../src/shared/dashboardProtocol';
 import { renderDashboardHtml } from '../src/vscode/dashboard/dashboardHtml';
 import { DashboardSession } from '../src/vscode/dashboard/dashboardSession';
 import { MonitorDashboardSource } from '../src/vscode/monitor/monitorDashboardSource';
@@ -264,7 +264,7 @@ interface OpenFigures {
 
 type Figure = Exclude<keyof OpenFigures, 'points' | 'messageBytes'>;
 
-async function openDashboard(browser: Browser, origin: string, source: MonitorDashboardSource, range: TimeRange): Promise<OpenFigures> {
+async function openDashboard(browser: Browser, origin: string, source: MonitorDashboardSource, range: RangeName): Promise<OpenFigures> {
   const page: Page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));

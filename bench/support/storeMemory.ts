@@ -3,7 +3,7 @@
  * - `writer`: opens the history in a folder as the checking window does, answers the other
  *   windows' questions (`HistoryQueryServer`), prints its memory, and keeps answering until its
  *   standard input closes.
- * - `reader`: a reading window, which asks the writer (`RemoteHistory`) what its views show: the
+ * - `reader`: a reading window, which asks the writer (`remoteHistory`) what its views show: the
  *   tree's 24-hour uptime and incidents of every target, a 30-day and a 1-year chart.
  * Each prints on one line what the process holds: V8 heap in use and array buffers. sql.js keeps
  * the database file in JavaScript buffers (its in-memory file system), so the file is counted
@@ -11,7 +11,7 @@
  * resident set is printed beside.
  * Usage: node --import tsx --expose-gc storeMemory.ts <directory> writer|reader <now>
  */
-import { HistoryQueryServer, RemoteHistory } from '../../src/core/coordination/historyQueryChannel';
+import { HistoryQueryServer, remoteHistory } from '../../src/core/coordination/historyQueryChannel';
 import { SqlJsHistoryStore } from '../../src/core/store/sqlJsHistoryStore';
 
 const [directory, role, nowText] = process.argv.slice(2);
@@ -51,7 +51,7 @@ async function writer(): Promise<void> {
 }
 
 async function reader(): Promise<void> {
-  const history = new RemoteHistory(directory!);
+  const history = remoteHistory(directory!);
   const targets = await history.targets();
   for (const target of targets) {
     await history.uptime(target.id, now - DAY, now);

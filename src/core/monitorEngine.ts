@@ -17,6 +17,18 @@ import type { CheckRecord } from './store/checkRecord';
 import type { HistoryStore } from './store/historyStore';
 import type { Target } from './targets/target';
 
+/** What a Check Now gave: the engine's, a window's (which may ask the recording window) and the API's. */
+export type CheckNowOutcome =
+  /** Checked, and recorded in the history. */
+  | { kind: 'checked'; result: CheckResult }
+  /** A reading window checked on its own, because no recording window would: nothing recorded it. */
+  | { kind: 'checked-unrecorded'; result: CheckResult }
+  | { kind: 'unknown-target' }
+  /** This process cannot run checks (another VS Code window holds the writer lease and no forwarding was given). */
+  | { kind: 'not-writer' }
+  /** The check was abandoned: the target was paused or removed, or monitoring stopped. */
+  | { kind: 'abandoned' };
+
 export interface RecordedCheck {
   target: Target;
   record: CheckRecord;

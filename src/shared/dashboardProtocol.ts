@@ -14,9 +14,10 @@
 import type { GeoLocation } from './geoLocation';
 
 export const TIME_RANGES = ['1h', '24h', '7d', '30d', '1y'] as const;
-export type TimeRange = (typeof TIME_RANGES)[number];
+/** A range the user picks by name (the last hour, day...); `core/store`'s `TimeRange` is a span `[from, to)`. */
+export type RangeName = (typeof TIME_RANGES)[number];
 
-export const RANGE_MS: Readonly<Record<TimeRange, number>> = {
+export const RANGE_MS: Readonly<Record<RangeName, number>> = {
   '1h': 60 * 60 * 1000,
   '24h': 24 * 60 * 60 * 1000,
   '7d': 7 * 24 * 60 * 60 * 1000,
@@ -91,7 +92,7 @@ export interface UnusualPhaseNote extends UnusualPhase {
  */
 export interface SeriesColumns {
   targetId: string;
-  range: TimeRange;
+  range: RangeName;
   from: number;
   to: number;
   bucketMs: number;
@@ -156,7 +157,7 @@ export type ReportFormat = 'csv' | 'json';
 export interface InitialSeriesRequest {
   requestId: number;
   targetIds: string[] | null;
-  range: TimeRange;
+  range: RangeName;
   maxPoints: number;
 }
 
@@ -164,23 +165,23 @@ export type WebviewToHostMessage =
   | { type: 'ready'; series?: InitialSeriesRequest }
   /** The targets the user shows; the host pushes live checks only for these. */
   | { type: 'selectTargets'; targetIds: string[] }
-  | { type: 'setRange'; range: TimeRange }
-  | { type: 'requestSeries'; requestId: number; targetIds: string[]; range: TimeRange; maxPoints: number }
-  | { type: 'requestReport'; requestId: number; range: TimeRange }
+  | { type: 'setRange'; range: RangeName }
+  | { type: 'requestSeries'; requestId: number; targetIds: string[]; range: RangeName; maxPoints: number }
+  | { type: 'requestReport'; requestId: number; range: RangeName }
   /** Asks the host to save the report to a file the user picks. */
-  | { type: 'exportReport'; range: TimeRange; format: ReportFormat }
+  | { type: 'exportReport'; range: RangeName; format: ReportFormat }
   /** An uncaught error in the webview, for the extension's log. */
   | { type: 'webviewError'; message: string };
 
 // ---- host -> webview --------------------------------------------------------------------------
 
 export type HostToWebviewMessage =
-  | { type: 'init'; targets: DashboardTarget[]; states: DashboardTargetState[]; range: TimeRange; now: number }
+  | { type: 'init'; targets: DashboardTarget[]; states: DashboardTargetState[]; range: RangeName; now: number }
   | { type: 'targetsChanged'; targets: DashboardTarget[]; states: DashboardTargetState[] }
   | { type: 'series'; requestId: number; series: SeriesColumns[] }
   | { type: 'checkAdded'; check: LiveCheck }
   | { type: 'stateChanged'; state: DashboardTargetState }
-  | { type: 'report'; requestId: number; range: TimeRange; rows: ReportRow[] }
+  | { type: 'report'; requestId: number; range: RangeName; rows: ReportRow[] }
   /** A request failed (with its id) or something the user should know happened (without). */
   | { type: 'error'; requestId?: number; message: string };
 
@@ -195,7 +196,7 @@ function isObject(value: unknown): value is Fields {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function isTimeRange(value: unknown): value is TimeRange {
+export function isRangeName(value: unknown): value is RangeName {
   return typeof value === 'string' && (TIME_RANGES as readonly string[]).includes(value);
 }
 
@@ -243,22 +244,22 @@ export function isWebviewToHostMessage(value: unknown): value is WebviewToHostMe
         isObject(series) &&
         isRequestId(series['requestId']) &&
         (series['targetIds'] === null || isIdList(series['targetIds'])) &&
-        isTimeRange(series['range']) &&
+        isRangeName(series['range']) &&
         isMaxPoints(series['maxPoints'])
       );
     }
     case 'selectTargets':
       return isIdList(value['targetIds']);
     case 'setRange':
-      return isTimeRange(value['range']);
+      return isRangeName(value['range']);
     case 'requestSeries':
       return (
-        isRequestId(value['requestId']) && isIdList(value['targetIds']) && isTimeRange(value['range']) && isMaxPoints(value['maxPoints'])
+        isRequestId(value['requestId']) && isIdList(value['targetIds']) && isRangeName(value['range']) && isMaxPoints(value['maxPoints'])
       );
     case 'requestReport':
-      return isRequestId(value['requestId']) && isTimeRange(value['range']);
+      return isRequestId(value['requestId']) && isRangeName(value['range']);
     case 'exportReport':
-      return isTimeRange(value['range']) && (value['format'] === 'csv' || value['format'] === 'json');
+      return isRangeName(value['range']) && (value['format'] === 'csv' || value['format'] === 'json');
     case 'webviewError':
       return typeof value['message'] === 'string' && value['message'].length <= MAX_TEXT * 4;
     default:
@@ -334,7 +335,7 @@ function isUnusualPhaseNotes(value: unknown): boolean {
 }
 
 export function isSeriesColumns(value: unknown): value is SeriesColumns {
-  if (!isObject(value) || typeof value['targetId'] !== 'string' || !isTimeRange(value['range'])) return false;
+  if (!isObject(value) || typeof value['targetId'] !== 'string' || !isRangeName(value['range'])) return false;
   if (!isNumberOrNull(value['from']) || !isNumberOrNull(value['to']) || typeof value['bucketMs'] !== 'number') return false;
   const t = value['t'];
   if (!Array.isArray(t)) return false;
@@ -389,7 +390,7 @@ export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMe
         value['targets'].every(isDashboardTarget) &&
         Array.isArray(value['states']) &&
         value['states'].every(isDashboardTargetState) &&
-        isTimeRange(value['range']) &&
+        isRangeName(value['range']) &&
         typeof value['now'] === 'number'
       );
     case 'targetsChanged':
@@ -407,7 +408,7 @@ export function isHostToWebviewMessage(value: unknown): value is HostToWebviewMe
       return isDashboardTargetState(value['state']);
     case 'report':
       return (
-        isRequestId(value['requestId']) && isTimeRange(value['range']) && Array.isArray(value['rows']) && value['rows'].every(isReportRow)
+        isRequestId(value['requestId']) && isRangeName(value['range']) && Array.isArray(value['rows']) && value['rows'].every(isReportRow)
       );
     case 'error':
       return typeof value['message'] === 'string' && (value['requestId'] === undefined || isRequestId(value['requestId']));

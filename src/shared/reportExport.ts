@@ -1,6 +1,6 @@
 /** The report as a file the user saves: CSV for spreadsheets, JSON for scripts. */
 import { csvCell } from './csv';
-import type { ReportFormat, ReportRow, TimeRange } from './dashboardProtocol';
+import type { ReportFormat, ReportRow, RangeName } from './dashboardProtocol';
 
 export const REPORT_COLUMNS = [
   'Target',
@@ -40,10 +40,10 @@ export function reportToCsv(rows: readonly ReportRow[]): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-export function reportToJson(rows: readonly ReportRow[], range: TimeRange, generatedAt: number): string {
+export function reportToJson(rows: readonly ReportRow[], range: RangeName, generatedAt: number): string {
   return `${JSON.stringify({ range, generatedAt: new Date(generatedAt).toISOString(), rows }, null, 2)}\n`;
 }
 
-export function formatReport(rows: readonly ReportRow[], format: ReportFormat, range: TimeRange, generatedAt: number): string {
+export function formatReport(rows: readonly ReportRow[], format: ReportFormat, range: RangeName, generatedAt: number): string {
   return format === 'csv' ? reportToCsv(rows) : reportToJson(rows, range, generatedAt);
 }

@@ -7,7 +7,7 @@
  * visible, and aligned buckets let a live check land in the same bucket the host would have put
  * it in. No imports beyond the protocol: it runs in the host and in the webview.
  */
-import { RANGE_MS, type LiveCheck, type SeriesColumns, type TimeRange } from './dashboardProtocol';
+import { RANGE_MS, type LiveCheck, type SeriesColumns, type RangeName } from './dashboardProtocol';
 
 /** One check, or an aggregate of several (a rollup row): the unit the downsampler merges. */
 export interface SeriesSample {
@@ -97,13 +97,13 @@ export function chooseBucketMs(rangeMs: number, maxPoints: number): number {
 
 export interface BuildSeriesOptions {
   targetId: string;
-  range: TimeRange;
+  range: RangeName;
   /** End of the window, epoch ms. */
   now: number;
   maxPoints: number;
 }
 
-function emptySeries(targetId: string, range: TimeRange, from: number, to: number, bucketMs: number): SeriesColumns {
+function emptySeries(targetId: string, range: RangeName, from: number, to: number, bucketMs: number): SeriesColumns {
   return {
     targetId,
     range,

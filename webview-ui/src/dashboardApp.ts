@@ -12,7 +12,7 @@ import {
   type HostToWebviewMessage,
   type LiveCheck,
   type SeriesColumns,
-  type TimeRange,
+  type RangeName,
 } from '../../src/shared/dashboardProtocol';
 import { appendLiveCheck } from '../../src/shared/seriesDownsampling';
 import { el } from './dom';
@@ -36,7 +36,7 @@ const MAP_FALLBACK_MS = 1500;
 const PAGE_AND_CARD_PADDING_PX = 58;
 
 export interface DashboardTestSnapshot {
-  range: TimeRange;
+  range: RangeName;
   seriesRequests: number;
   seriesResponses: number;
   maxPoints: number;
@@ -260,7 +260,7 @@ export class DashboardApp {
     this.reportTimer ??= setTimeout(() => this.requestReport(), REPORT_REFRESH_MS);
   }
 
-  private setRange(range: TimeRange): void {
+  private setRange(range: RangeName): void {
     if (range === this.ui.range) return;
     this.saveUi({ ...this.ui, range });
     this.controls.setRange(range);

@@ -4,19 +4,11 @@
  * so the server never reaches into the engine itself.
  */
 import { DEFAULT_ANOMALY_THRESHOLD } from '../anomaly/anomalyDetector';
+import type { CheckNowOutcome } from '../monitorEngine';
 import type { CheckResult } from '../probes/checkResult';
 import type { TargetState } from '../scheduler/monitorEvent';
 import { type HistoryQueries, type HistoryReader, readerOf, type StoreStatus } from '../store/historyStore';
 import type { Target } from '../targets/target';
-
-/** Outcome of a check-now request. */
-export type CheckNowOutcome =
-  | { kind: 'checked'; result: CheckResult }
-  | { kind: 'unknown-target' }
-  /** This process cannot run checks (another VS Code window holds the writer lease and no forwarding was given). */
-  | { kind: 'not-writer' }
-  /** The check was abandoned: the target was paused or removed, or monitoring stopped. */
-  | { kind: 'abandoned' };
 
 /**
  * What the API shows of a target's live state: the scheduler's `TargetState` fits, and so does

@@ -4,15 +4,8 @@
  * Host and token checks, body and time limits, error mapping.
  */
 import { version } from '../../../package.json';
-import type { CheckRecord } from '../store/checkRecord';
-import {
-  type HistoryReader,
-  type Incident,
-  latestChecks,
-  type LatencyStats,
-  type StoredTarget,
-  type TimeRange,
-} from '../store/historyStore';
+import type { ExportedCheck } from '../store/historyExport';
+import { type HistoryReader, type Incident, latestChecks, type LatencyStats, type StoredTarget } from '../store/historyStore';
 import { parseTargetSpec, type Target } from '../targets/target';
 import { reportToCsv } from '../../shared/reportExport';
 import { buildReportRows } from '../report/reportRows';
@@ -265,7 +258,8 @@ export class ApiRouter {
           'conflict',
           `The check of "${id}" was abandoned because the target was paused or removed, or monitoring stopped. Resume it and try again.`,
         );
-      case 'checked': {
+      case 'checked':
+      case 'checked-unrecorded': {
         this.invalidate();
         const target = this.source.targets().find((candidate) => candidate.id === id);
         return json(200, { id, url: outcome.result.target, name: target?.name ?? id, check: checkView(outcome.result) });
@@ -283,38 +277,13 @@ export class ApiRouter {
     const limit = parseInteger('limit', params.get('limit'), 1, MAX_POINTS) ?? (resolution === 'raw' ? 1000 : 300);
     const head = { target: { id: target.id, name: target.name, url: target.url }, from: iso(range.from), to: iso(range.to) };
     if (resolution === 'raw') {
-      const { checks, truncated } = await this.newestChecks(history, target.id, range, limit);
+      const { checks, truncated } = await history.checks(target.id, range, limit);
       return json(200, { ...head, resolution: 'raw', truncated, points: checks.map(exportedCheckView) });
     }
     const span = range.to - range.from;
     const maxPoints = resolution === 'auto' ? limit : Math.max(1, Math.min(limit, Math.ceil(span / RESOLUTION_MS[resolution])));
     const series = await history.series(target.id, { ...range, maxPoints });
     return json(200, { ...head, resolution: series.source, truncated: false, points: series.points.map(seriesPointView) });
-  }
-
-  /**
-   * The newest `limit` checks in the range: a script asking for a long range wants its end. The
-   * store exports whole ranges, so the range is read backwards from its end in growing spans: a
-   * week of one-second checks would otherwise be parsed to return the last thousand.
-   */
-  private async newestChecks(
-    history: HistoryReader,
-    targetId: string,
-    range: TimeRange,
-    limit: number,
-  ): Promise<{ checks: ExportedCheck[]; truncated: boolean }> {
-    const intervalMs = this.source.targets().find((candidate) => candidate.id === targetId)?.intervalMs ?? 1_000;
-    let span = Math.max(60_000, limit * intervalMs * 1.5);
-    for (;;) {
-      const from = Math.max(range.from, range.to - span);
-      const { checks } = JSON.parse(await history.exportRange([targetId], { from, to: range.to }, 'json')) as { checks: ExportedCheck[] };
-      if (checks.length >= limit || from === range.from) {
-        // Reaching `limit` before the start of the range means older checks may remain.
-        return { checks: checks.slice(-limit), truncated: checks.length > limit || (checks.length === limit && from > range.from) };
-      }
-      // Growing fourfold, the span covers any range within a few dozen rounds.
-      span *= 4;
-    }
   }
 
   private async anomalies(request: RouteRequest): Promise<RouteResponse> {
@@ -437,19 +406,6 @@ export class ApiRouter {
       `No target has the id or URL "${clip(key)}". GET /api/targets lists them; URL-encode a URL in the path.`,
     );
   }
-}
-
-interface ExportedCheck {
-  startedAt: number;
-  status: CheckRecord['status'];
-  reason: string | null;
-  statusCode: number | null;
-  totalMs: number;
-  phases: { dns: number; connect: number; tls: number; firstByte: number; transfer: number };
-  anomalyScore: number | null;
-  address: string | null;
-  location: CheckRecord['location'];
-  message: string;
 }
 
 function exportedCheckView(check: ExportedCheck): Record<string, unknown> {

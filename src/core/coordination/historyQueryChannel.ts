@@ -15,8 +15,10 @@
  *   reconnects on the next question or within a few seconds, whichever window writes by then, and
  *   tells its views to ask again.
  *
- * Questions are checked as untrusted input (a method from the list, arguments of the right types
- * and sizes); a line over its size limit closes the connection.
+ * The questions are those of `core/store/historyQuestions.ts`, which declares each once; both ends
+ * check a question's arguments by its declaration (the writer treats the line as untrusted input:
+ * a question not in the list, or arguments of the wrong shape, get an error back); a line over its
+ * size limit closes the connection.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -25,19 +27,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Disposable } from '../disposable';
 import { type Event, Emitter } from '../events';
-import type { CheckRecord } from '../store/checkRecord';
-import type {
-  AnomalyHit,
-  ExportFormat,
-  HistoryQueries,
-  HistoryReader,
-  Incident,
-  LatencyStats,
-  Series,
-  SeriesRequest,
-  StoredTarget,
-  TimeRange,
-} from '../store/historyStore';
+import {
+  answerFrom,
+  askingThrough,
+  HISTORY_QUESTIONS,
+  type HistoryQuestion,
+  isHistoryQuestion,
+  type QuestionAnswer,
+  type QuestionArguments,
+} from '../store/historyQuestions';
+import type { HistoryQueries, HistoryReader } from '../store/historyStore';
+import {
+  answerWaitMs,
+  carryOut,
+  isWriterRequest,
+  type RequestAnswer,
+  type RequestArguments,
+  WRITER_REQUESTS,
+  type WriterRequest,
+  type WriterRequestHandlers,
+} from './windowRequests';
 import { writePrivateFileAtomically } from '../store/privateFiles';
 
 /** Where the writer says it answers, in the shared storage folder. */
@@ -71,80 +80,13 @@ const MAX_CONNECTIONS = 64;
 const MAX_UNREAD_ANSWER_BYTES = 256 * 1024 * 1024;
 const HELLO_TIMEOUT_MS = 3_000;
 const RECONNECT_DELAYS_MS = [500, 1_000, 2_000, 5_000];
-const MAX_TEXT = 2_048;
-const MAX_TARGET_IDS = 10_000;
-const MAX_POINTS = 20_000;
+/** A slow question (a whole export) may take this many times the usual answer time. */
+const SLOW_ANSWER_FACTOR = 4;
 
 interface QueryAddress {
   socket: string;
   token: string;
   pid: number;
-}
-
-type QuestionMethod = keyof Omit<HistoryReader, 'onDidChange'>;
-
-// ---- Checking questions --------------------------------------------------------------------------
-
-class BadQuestion extends Error {}
-
-function text(value: unknown, what: string): string {
-  if (typeof value !== 'string' || value.length > MAX_TEXT) throw new BadQuestion(`${what} must be a short string.`);
-  return value;
-}
-
-function finite(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new BadQuestion(`${what} must be a finite number.`);
-  return value;
-}
-
-function range(value: unknown): TimeRange {
-  const candidate = (value ?? {}) as Partial<TimeRange>;
-  return { from: finite(candidate.from, 'from'), to: finite(candidate.to, 'to') };
-}
-
-function optionalLimit(value: unknown, what: string): number | undefined {
-  return value === undefined || value === null ? undefined : Math.max(0, Math.floor(finite(value, what)));
-}
-
-/**
- * Each question the writer answers: its arguments checked and rebuilt (nothing from the line is
- * passed on as it came), then asked of the writer's own history.
- */
-const ANSWERS: Record<QuestionMethod, (history: HistoryQueries, args: unknown[]) => unknown> = {
-  latest: (history, [targetId]) => history.latest(text(targetId, 'targetId')),
-  latestAll: (history) => history.latestAll(),
-  targets: (history) => history.targets(),
-  uptime: (history, [targetId, since, until]) => history.uptime(text(targetId, 'targetId'), finite(since, 'since'), finite(until, 'until')),
-  latencyStats: (history, [targetId, span]) => history.latencyStats(text(targetId, 'targetId'), range(span)),
-  series: (history, [targetId, request]) => {
-    const maxPoints = optionalLimit((request as Partial<SeriesRequest> | undefined)?.maxPoints, 'maxPoints');
-    return history.series(text(targetId, 'targetId'), {
-      ...range(request),
-      maxPoints: maxPoints === undefined ? undefined : Math.min(maxPoints, MAX_POINTS),
-    });
-  },
-  incidents: (history, [targetId, span]) =>
-    history.incidents(targetId === null || targetId === undefined ? undefined : text(targetId, 'targetId'), range(span)),
-  anomalies: (history, [span, minScore, limit, targetId]) =>
-    history.anomalies(
-      range(span),
-      finite(minScore, 'minScore'),
-      optionalLimit(limit, 'limit'),
-      targetId === null || targetId === undefined ? undefined : text(targetId, 'targetId'),
-    ),
-  exportRange: (history, [targetIds, span, format]) => {
-    let ids: string[] | undefined;
-    if (targetIds !== null && targetIds !== undefined) {
-      if (!Array.isArray(targetIds) || targetIds.length > MAX_TARGET_IDS) throw new BadQuestion('targetIds must be a list of ids.');
-      ids = targetIds.map((id) => text(id, 'targetId'));
-    }
-    if (format !== 'csv' && format !== 'json') throw new BadQuestion('format must be csv or json.');
-    return history.exportRange(ids, range(span), format as ExportFormat);
-  },
-};
-
-function isQuestionMethod(value: unknown): value is QuestionMethod {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ANSWERS, value);
 }
 
 // ---- Lines on a socket ---------------------------------------------------------------------------
@@ -260,6 +202,8 @@ function socketAnswers(path: string): Promise<boolean> {
 export interface HistoryQueryServerOptions {
   /** Where a socket goes when the storage folder's path is too long for one (default: the system's temp folder). */
   temporaryRoot?: string;
+  /** How this window carries out the reading windows' requests (`windowRequests.ts`); without them, requests are refused. */
+  requests?: WriterRequestHandlers;
 }
 
 export class HistoryQueryServer implements Disposable {
@@ -275,6 +219,7 @@ export class HistoryQueryServer implements Disposable {
     private readonly server: Server,
     private readonly address: QueryAddress,
     private readonly temporaryFolder: string | undefined,
+    private readonly requests: WriterRequestHandlers | undefined,
   ) {
     this.listeners.push(history.onDidChange(() => this.broadcast('{"event":"changed"}\n')));
   }
@@ -299,7 +244,7 @@ export class HistoryQueryServer implements Disposable {
     // The extension host's scheduler keeps the process alive; a listening socket must not.
     server.unref();
     const address: QueryAddress = { socket, token: randomBytes(24).toString('hex'), pid: process.pid };
-    const channel = new HistoryQueryServer(directory, history, server, address, temporaryFolder);
+    const channel = new HistoryQueryServer(directory, history, server, address, temporaryFolder, options.requests);
     server.on('connection', (connection) => channel.accept(connection));
     server.on('error', () => undefined);
     try {
@@ -347,11 +292,12 @@ export class HistoryQueryServer implements Disposable {
         socket.write('{"ready":true}\n');
         return;
       }
-      this.answer(socket, message);
+      void this.answer(socket, message);
     });
   }
 
-  private answer(socket: Socket, message: Record<string, unknown> | undefined): void {
+  /** Answers a history question at once, in the order asked; a request (a Check Now) when it is carried out. */
+  private async answer(socket: Socket, message: Record<string, unknown> | undefined): Promise<void> {
     const id = message?.id;
     if (!message || typeof id !== 'number' || !Number.isSafeInteger(id)) {
       socket.destroy();
@@ -359,12 +305,19 @@ export class HistoryQueryServer implements Disposable {
     }
     let reply: string;
     try {
-      if (!isQuestionMethod(message.method)) throw new BadQuestion(`No such question: ${String(message.method).slice(0, 40)}.`);
-      const args = Array.isArray(message.args) ? (message.args as unknown[]) : [];
-      reply = JSON.stringify({ id, result: ANSWERS[message.method](this.history, args) });
+      const name = message.method;
+      // Checked and rebuilt from the declaration: nothing from the line is passed on as it came.
+      const rawArgs = Array.isArray(message.args) ? (message.args as unknown[]) : [];
+      let result: unknown;
+      if (isHistoryQuestion(name)) result = answerFrom(this.history, name, HISTORY_QUESTIONS[name].checkArguments(rawArgs));
+      else if (isWriterRequest(name) && this.requests)
+        result = await carryOut(this.requests, name, WRITER_REQUESTS[name].checkArguments(rawArgs));
+      else throw new Error(`No such question: ${String(name).slice(0, 40)}.`);
+      reply = JSON.stringify({ id, result });
     } catch (error) {
       reply = JSON.stringify({ id, error: (error as Error).message });
     }
+    if (socket.destroyed) return;
     if (socket.writableLength > MAX_UNREAD_ANSWER_BYTES) {
       socket.destroy();
       return;
@@ -440,7 +393,25 @@ export interface RemoteHistoryOptions {
 /** Raised when no window answers for the history (none records it right now, or it is busy). */
 export class HistoryUnavailableError extends Error {}
 
-export class RemoteHistory implements HistoryReader, Disposable {
+/** A reading window's history: each question is sent to the writer, and `onDidChange` fires when it recorded more. */
+export interface RemoteHistory extends HistoryReader, Disposable {
+  /** Asks the recording window to do something (`windowRequests.ts`), over the same connection. */
+  request<R extends WriterRequest>(name: R, ...args: RequestArguments<R>): Promise<RequestAnswer<R>>;
+}
+
+/** The history of `directory`, asked of whichever window records it. */
+export function remoteHistory(directory: string, options: RemoteHistoryOptions = {}): RemoteHistory {
+  const client = new HistoryQueryClient(directory, options);
+  return {
+    ...askingThrough((name, args) => client.ask(name, args)),
+    onDidChange: client.onDidChange,
+    request: (name, ...args) => client.request(name, args),
+    dispose: () => client.dispose(),
+  };
+}
+
+/** The asking end of the socket: connects, sends questions, matches answers, reconnects. */
+class HistoryQueryClient implements Disposable {
   private readonly changeEmitter = new Emitter<void>();
   readonly onDidChange: Event<void> = this.changeEmitter.event;
 
@@ -457,41 +428,27 @@ export class RemoteHistory implements HistoryReader, Disposable {
 
   constructor(
     private readonly directory: string,
-    options: RemoteHistoryOptions = {},
+    options: RemoteHistoryOptions,
   ) {
     this.answerTimeoutMs = options.answerTimeoutMs ?? 15_000;
   }
 
-  latest(targetId: string): Promise<CheckRecord | undefined> {
-    // An absent answer comes back as no `result` at all.
-    return this.ask('latest', [targetId]).then((record) => (record ?? undefined) as CheckRecord | undefined);
-  }
-  latestAll(): Promise<CheckRecord[]> {
-    return this.ask('latestAll', []) as Promise<CheckRecord[]>;
-  }
-  targets(): Promise<StoredTarget[]> {
-    return this.ask('targets', []) as Promise<StoredTarget[]>;
-  }
-  uptime(targetId: string, sinceMs: number, untilMs: number): Promise<number | null> {
-    return this.ask('uptime', [targetId, sinceMs, untilMs]) as Promise<number | null>;
-  }
-  latencyStats(targetId: string, span: TimeRange): Promise<LatencyStats> {
-    return this.ask('latencyStats', [targetId, span]) as Promise<LatencyStats>;
-  }
-  series(targetId: string, request: SeriesRequest): Promise<Series> {
-    return this.ask('series', [targetId, request]) as Promise<Series>;
-  }
-  incidents(targetId: string | undefined, span: TimeRange): Promise<Incident[]> {
-    return this.ask('incidents', [targetId ?? null, span]) as Promise<Incident[]>;
-  }
-  anomalies(span: TimeRange, minScore: number, limit?: number, targetId?: string): Promise<AnomalyHit[]> {
-    return this.ask('anomalies', [span, minScore, limit ?? null, targetId ?? null]) as Promise<AnomalyHit[]>;
-  }
-  exportRange(targetIds: readonly string[] | undefined, span: TimeRange, format: ExportFormat): Promise<string> {
-    return this.ask('exportRange', [targetIds ?? null, span, format], 4 * this.answerTimeoutMs) as Promise<string>;
+  /** Asks the writer one question; arguments of the wrong shape are refused here, before they leave. */
+  async ask<Q extends HistoryQuestion>(name: Q, args: QuestionArguments<Q>): Promise<QuestionAnswer<Q>> {
+    const declaration = HISTORY_QUESTIONS[name];
+    const checked = declaration.checkArguments(args);
+    const timeoutMs = declaration.slow ? SLOW_ANSWER_FACTOR * this.answerTimeoutMs : this.answerTimeoutMs;
+    // An absent answer (`latest` of an unknown target) comes back as no `result` at all: undefined.
+    return (await this.send(name, checked, timeoutMs)) as QuestionAnswer<Q>;
   }
 
-  private async ask(method: QuestionMethod, args: unknown[], timeoutMs = this.answerTimeoutMs): Promise<unknown> {
+  /** Asks the writer to do something; its arguments are checked here too, and the wait is the request's own. */
+  async request<R extends WriterRequest>(name: R, args: RequestArguments<R>): Promise<RequestAnswer<R>> {
+    const checked = WRITER_REQUESTS[name].checkArguments(args) as RequestArguments<R>;
+    return (await this.send(name, checked, answerWaitMs(name, checked))) as RequestAnswer<R>;
+  }
+
+  private async send(method: HistoryQuestion | WriterRequest, args: readonly unknown[], timeoutMs: number): Promise<unknown> {
     const socket = await this.connection();
     const id = this.nextId++;
     return new Promise<unknown>((resolve, reject) => {

@@ -11,9 +11,6 @@
  * The entries are published as written, with `${secret:NAME}` references unresolved, so no secret
  * ever lands in these files; the writer resolves them from the secret storage all windows share.
  *
- * A window that does not check can still ask for a check now: it adds the target id with the time
- * of the request to its file, and the writer runs each request it has not seen yet.
- *
  * What the writer has to tell a window about that window's targets (a site is down, it is back)
  * goes the other way, into `windows/<windowId>.notices`: the last few notices, numbered, so the
  * window shows each once, whichever window wrote it.
@@ -62,8 +59,6 @@ export interface WindowTargets {
   /** Wall-clock stamp, raised at every heartbeat even when the clock went back. */
   heartbeatAt: number;
   targets: PublishedTarget[];
-  /** Target id -> time of this window's latest "check now" request for it. */
-  checkRequests: Record<string, number>;
 }
 
 export interface SharedTargetsOptions {
@@ -91,7 +86,6 @@ export class SharedTargetsBoard implements Disposable {
   private readonly windowWatch: HeartbeatWatch;
   private lastHeartbeatAt = 0;
   private targets: PublishedTarget[] = [];
-  private readonly checkRequests = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private readonly watchers = new Set<Disposable>();
@@ -125,18 +119,7 @@ export class SharedTargetsBoard implements Disposable {
   /** Replaces what this window wants monitored and publishes it at once. */
   setTargets(targets: readonly PublishedTarget[]): Promise<void> {
     this.targets = [...targets];
-    const ids = new Set(targets.map((target) => target.id));
-    for (const id of [...this.checkRequests.keys()]) if (!ids.has(id)) this.checkRequests.delete(id);
     return this.publish();
-  }
-
-  /** Asks the writer to check a target now; returns the request's time. */
-  async requestCheck(targetId: string): Promise<number> {
-    // Strictly increasing, so two requests in the same millisecond are still two requests.
-    const requestedAt = Math.max(this.now(), (this.checkRequests.get(targetId) ?? 0) + 1);
-    this.checkRequests.set(targetId, requestedAt);
-    await this.publish();
-    return requestedAt;
   }
 
   /** Whole-file replace by rename, so a reader never sees half a file. Writes run one at a time. */
@@ -152,7 +135,6 @@ export class SharedTargetsBoard implements Disposable {
           host: THIS_HOST,
           heartbeatAt: this.lastHeartbeatAt,
           targets: this.targets,
-          checkRequests: Object.fromEntries(this.checkRequests),
         };
         try {
           await writePrivateFileAtomically(this.ownFile, JSON.stringify(content));
@@ -216,7 +198,7 @@ export class SharedTargetsBoard implements Disposable {
   }
 
   /**
-   * Calls `listener` shortly after a window's file changes, so the writer runs a check request
+   * Calls `listener` shortly after a window's file changes, so the writer picks up a new target
    * without waiting for its next poll. Where the file system reports no changes, nothing is
    * called and the poll alone serves.
    */
@@ -322,17 +304,12 @@ async function readWindowFile(file: string): Promise<WindowTargets | undefined> 
       typeof target.defaults === 'object' &&
       target.defaults !== null,
   );
-  const checkRequests: Record<string, number> = {};
-  if (typeof value.checkRequests === 'object' && value.checkRequests !== null) {
-    for (const [id, at] of Object.entries(value.checkRequests)) if (typeof at === 'number') checkRequests[id] = at;
-  }
   return {
     windowId: value.windowId,
     pid: typeof value.pid === 'number' ? value.pid : 0,
     host: typeof value.host === 'string' ? value.host : '',
     heartbeatAt: value.heartbeatAt,
     targets: targets.map((target) => ({ ...target, paused: target.paused === true })),
-    checkRequests,
   };
 }
 
@@ -363,32 +340,4 @@ export function mergeForeignTargets(windows: readonly WindowTargets[], ownWindow
     }
   }
   return [...merged.values()];
-}
-
-/**
- * Tracks which check-now requests the writer has already run. A request older than `maxAgeMs`
- * when first seen (made before this writer took over, and long since moot) is not run.
- */
-export class CheckRequestTracker {
-  private readonly seen = new Map<string, number>();
-
-  constructor(private readonly maxAgeMs: number) {}
-
-  /** The target ids whose requests are new since the last call. */
-  newRequests(windows: readonly WindowTargets[], now: number): string[] {
-    const due = new Set<string>();
-    const present = new Set<string>();
-    for (const window of windows) {
-      for (const [targetId, requestedAt] of Object.entries(window.checkRequests)) {
-        const key = `${window.windowId}\u0000${targetId}`;
-        present.add(key);
-        const last = this.seen.get(key);
-        if (last !== undefined && requestedAt <= last) continue;
-        this.seen.set(key, requestedAt);
-        if (now - requestedAt <= this.maxAgeMs) due.add(targetId);
-      }
-    }
-    for (const key of [...this.seen.keys()]) if (!present.has(key)) this.seen.delete(key);
-    return [...due];
-  }
 }

@@ -19,6 +19,7 @@ import type {
   TimeRange,
 } from './historyStore';
 import { type ExportedCheck, formatExportedChecks } from './historyExport';
+import type { RecentChecks } from './historyQuestions';
 import type { JournalEntry } from './journal';
 import { LatencyHistogram } from './latencyHistogram';
 import { Aggregate } from './rangeAggregate';
@@ -31,6 +32,8 @@ export class CorruptDatabaseError extends Error {}
 const DEFAULT_MAX_POINTS = 300;
 /** Rows packed per step: about a tenth of a second of work, a few hours' checks of 100 targets. */
 const SEAL_BATCH_ROWS = 20_000;
+/** The first span the newest raw checks are looked for in, before it grows fourfold. */
+const RECENT_CHECKS_FIRST_SPAN_MS = 3_600_000;
 /** Read raw rows for a chart only while they are at most this many per point. */
 const RAW_ROWS_PER_POINT_LIMIT = 20;
 
@@ -690,6 +693,33 @@ export class HistoryDatabase {
       targetIds === undefined
         ? [...this.targetByTid.keys()]
         : targetIds.map((id) => this.tidById.get(id)).filter((tid) => tid !== undefined);
+    const checks: { tid: number; row: RawRow }[] = [];
+    for (const tid of new Set(tids))
+      for (const row of this.rawChecks.rows(tid, range.from, range.to)) checks.push({ tid, row: row as RawRow });
+    checks.sort((a, b) => a.row[0] - b.row[0] || a.row[1] - b.row[1]);
+    return formatExportedChecks(this.exportedChecks(checks), range, format);
+  }
+
+  /**
+   * One target's newest `limit` raw checks in the range, oldest first. A script asking for a long
+   * range wants its end, so the range is read backwards from its end in growing spans: a week of
+   * one-second checks would otherwise be decoded to return the last thousand.
+   */
+  checks(targetId: string, range: TimeRange, limit: number): RecentChecks {
+    const tid = this.tidById.get(targetId);
+    if (tid === undefined || limit < 1) return { checks: [], truncated: false };
+    for (let span = RECENT_CHECKS_FIRST_SPAN_MS; ; span *= 4) {
+      const from = Math.max(range.from, range.to - span);
+      const rows = this.rawChecks.rows(tid, from, range.to) as RawRow[];
+      if (rows.length < limit && from > range.from) continue;
+      const newest = rows.slice(-limit);
+      const olderLeftOut = rows.length > limit || (from > range.from && this.rawChecks.count(tid, range.from, from) > 0);
+      return { checks: this.exportedChecks(newest.map((row) => ({ tid, row }))), truncated: olderLeftOut };
+    }
+  }
+
+  /** Raw rows as the export writes them: with the target's name and the server's address and location. */
+  private exportedChecks(checks: readonly { tid: number; row: RawRow }[]): ExportedCheck[] {
     const names = new Map(this.rows('SELECT tid, name FROM targets') as [number, string][]);
     const endpoints = new Map(
       (this.rows('SELECT eid, address, location FROM endpoints') as [number, string, string][]).map(([eid, address, location]) => [
@@ -697,11 +727,7 @@ export class HistoryDatabase {
         { address, location: location ? (JSON.parse(location) as CheckRecord['location']) : null },
       ]),
     );
-    const checks: { tid: number; row: RawRow }[] = [];
-    for (const tid of new Set(tids))
-      for (const row of this.rawChecks.rows(tid, range.from, range.to)) checks.push({ tid, row: row as RawRow });
-    checks.sort((a, b) => a.row[0] - b.row[0] || a.row[1] - b.row[1]);
-    const records = checks.map(({ tid, row }): ExportedCheck => {
+    return checks.map(({ tid, row }): ExportedCheck => {
       const [at, , status, reason, code, total, dns, connect, tls, firstByte, transfer, anomalyE4, eid, message, maint] = row;
       const target = this.targetByTid.get(tid)!;
       const endpoint = eid === null ? undefined : endpoints.get(eid);
@@ -722,6 +748,5 @@ export class HistoryDatabase {
         ...(maint === 1 ? { maintenance: true } : {}),
       };
     });
-    return formatExportedChecks(records, range, format);
   }
 }

@@ -5,6 +5,7 @@
 import type { Event } from '../events';
 import type { UnusualPhase } from '../../shared/dashboardProtocol';
 import type { CheckRecord, StateChangeRecord, TargetInfo } from './checkRecord';
+import { answerFrom, askingThrough, type HistoryAnswers, type HistoryAsks } from './historyQuestions';
 
 /** How long each level of detail is kept, in milliseconds. */
 export interface RetentionPolicy {
@@ -151,25 +152,10 @@ export interface StoreStatus {
   lastSnapshotAt: number | null;
 }
 
-/** What every window can ask, writer or not. */
-export interface HistoryQueries {
+/** What every window can ask, writer or not: the questions of `historyQuestions.ts`, answered at once. */
+export interface HistoryQueries extends HistoryAnswers {
   /** Fires when new data is visible: after a journal flush (writer) or a refresh (read-only). */
   readonly onDidChange: Event<void>;
-  latest(targetId: string): CheckRecord | undefined;
-  latestAll(): CheckRecord[];
-  targets(): StoredTarget[];
-  /**
-   * Share of checks that were available in `[sinceMs, untilMs)`: (UP + DEGRADED) / all. DEGRADED
-   * counts as available, as in most monitors: the service answered correctly, only slowly. Null
-   * when there was no check.
-   */
-  uptime(targetId: string, sinceMs: number, untilMs: number): number | null;
-  latencyStats(targetId: string, range: TimeRange): LatencyStats;
-  series(targetId: string, request: SeriesRequest): Series;
-  incidents(targetId: string | undefined, range: TimeRange): Incident[];
-  /** Scored checks at or above `minScore` in the range, newest last, the newest `limit` of them; of one target when `targetId` is given. */
-  anomalies(range: TimeRange, minScore: number, limit?: number, targetId?: string): AnomalyHit[];
-  exportRange(targetIds: readonly string[] | undefined, range: TimeRange, format: ExportFormat): string;
   status(): StoreStatus;
   dispose(): Promise<void>;
 }
@@ -185,23 +171,14 @@ export interface HistoryStore extends HistoryQueries {
 }
 
 /**
- * What the views ask, in every window. The writer answers from its own database
- * (`readerOf(store)`); a reading window does not load the history file at all, it asks the writer
- * (see `core/coordination/historyQueryChannel.ts`), so every answer arrives asynchronously.
+ * What the views ask, in every window: the questions of `historyQuestions.ts`. The writer answers
+ * from its own database (`readerOf(store)`); a reading window does not load the history file at
+ * all, it asks the writer (see `core/coordination/historyQueryChannel.ts`), so every answer
+ * arrives asynchronously.
  */
-export interface HistoryReader {
+export interface HistoryReader extends HistoryAsks {
   /** Fires when newer checks can be read. */
   readonly onDidChange: Event<void>;
-  latest(targetId: string): Promise<CheckRecord | undefined>;
-  latestAll(): Promise<CheckRecord[]>;
-  targets(): Promise<StoredTarget[]>;
-  /** As `HistoryQueries.uptime`. */
-  uptime(targetId: string, sinceMs: number, untilMs: number): Promise<number | null>;
-  latencyStats(targetId: string, range: TimeRange): Promise<LatencyStats>;
-  series(targetId: string, request: SeriesRequest): Promise<Series>;
-  incidents(targetId: string | undefined, range: TimeRange): Promise<Incident[]>;
-  anomalies(range: TimeRange, minScore: number, limit?: number, targetId?: string): Promise<AnomalyHit[]>;
-  exportRange(targetIds: readonly string[] | undefined, range: TimeRange, format: ExportFormat): Promise<string>;
 }
 
 /**
@@ -215,16 +192,5 @@ export async function latestChecks(history: HistoryReader | undefined): Promise<
 
 /** The reader of a history held in this process. */
 export function readerOf(queries: HistoryQueries): HistoryReader {
-  return {
-    onDidChange: queries.onDidChange,
-    latest: async (targetId) => queries.latest(targetId),
-    latestAll: async () => queries.latestAll(),
-    targets: async () => queries.targets(),
-    uptime: async (targetId, sinceMs, untilMs) => queries.uptime(targetId, sinceMs, untilMs),
-    latencyStats: async (targetId, range) => queries.latencyStats(targetId, range),
-    series: async (targetId, request) => queries.series(targetId, request),
-    incidents: async (targetId, range) => queries.incidents(targetId, range),
-    anomalies: async (range, minScore, limit, targetId) => queries.anomalies(range, minScore, limit, targetId),
-    exportRange: async (targetIds, range, format) => queries.exportRange(targetIds, range, format),
-  };
+  return { onDidChange: queries.onDidChange, ...askingThrough(async (name, args) => answerFrom(queries, name, args)) };
 }

@@ -27,6 +27,7 @@ import {
   type StoreStatus,
   type TimeRange,
 } from './historyStore';
+import type { RecentChecks } from './historyQuestions';
 import { fenceLimit, readSegment, type SnapshotMark } from './journal';
 import { NewerSchemaError } from './schema';
 import { CorruptSnapshotError, decodeSnapshot, SNAPSHOT_FILE } from './snapshotFile';
@@ -293,6 +294,10 @@ export abstract class LoadedHistory implements HistoryQueries {
 
   anomalies(range: TimeRange, minScore: number, limit?: number, targetId?: string): AnomalyHit[] {
     return this.db.anomalies(range, minScore, limit, targetId);
+  }
+
+  checks(targetId: string, range: TimeRange, limit: number): RecentChecks {
+    return this.db.checks(targetId, range, limit);
   }
 
   exportRange(targetIds: readonly string[] | undefined, range: TimeRange, format: ExportFormat): string {

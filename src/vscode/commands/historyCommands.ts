@@ -3,7 +3,7 @@
  * history exported to a file, and the extension's log.
  */
 import * as vscode from 'vscode';
-import { RANGE_MS, type ReportRow, type TimeRange } from '../../shared/dashboardProtocol';
+import { RANGE_MS, type ReportRow, type RangeName } from '../../shared/dashboardProtocol';
 import type { DashboardPanel } from '../dashboard/dashboardPanel';
 import { formatLatency, formatUptime } from '../format/monitorText';
 import type { MonitorDashboardSource } from '../monitor/monitorDashboardSource';
@@ -17,7 +17,7 @@ import { showMessage } from '../notifications/editorMessages';
 /** Arguments for exporting without the dialogs; only from our own code and tests (commandArguments.ts). */
 interface ExportArguments {
   format: 'csv' | 'json';
-  range: TimeRange;
+  range: RangeName;
   targetIds?: string[];
   file: vscode.Uri;
 }
@@ -32,8 +32,8 @@ export function registerHistoryCommands(services: HistoryCommandServices): vscod
   const { log, monitor, dashboard, dashboardSource } = services;
   const register = commandRegistrar(services);
 
-  async function pickRange(placeHolder: string): Promise<TimeRange | undefined> {
-    const labels: Record<TimeRange, string> = {
+  async function pickRange(placeHolder: string): Promise<RangeName | undefined> {
+    const labels: Record<RangeName, string> = {
       '1h': vscode.l10n.t('Last hour'),
       '24h': vscode.l10n.t('Last 24 hours'),
       '7d': vscode.l10n.t('Last 7 days'),
@@ -41,13 +41,13 @@ export function registerHistoryCommands(services: HistoryCommandServices): vscod
       '1y': vscode.l10n.t('Last year'),
     };
     const chosen = await vscode.window.showQuickPick(
-      (Object.keys(labels) as TimeRange[]).map((range) => ({ label: labels[range], range })),
+      (Object.keys(labels) as RangeName[]).map((range) => ({ label: labels[range], range })),
       { placeHolder },
     );
     return chosen?.range;
   }
 
-  function reportMarkdown(rows: ReportRow[], range: TimeRange, now: number): string {
+  function reportMarkdown(rows: ReportRow[], range: RangeName, now: number): string {
     const cell = (text: string): string => text.replace(/\|/g, '\\|');
     const lines = [
       `# ${vscode.l10n.t('Network Monitor report')}`,
@@ -70,7 +70,7 @@ export function registerHistoryCommands(services: HistoryCommandServices): vscod
     return `${lines.join('\n')}\n`;
   }
 
-  async function showReport(range?: TimeRange): Promise<void> {
+  async function showReport(range?: RangeName): Promise<void> {
     const chosen = range ?? (await pickRange(vscode.l10n.t('Report on which period?')));
     if (!chosen) return;
     const now = Date.now();

@@ -1,6 +1,6 @@
 /** What the dashboard needs from the engine; the composition root implements it over the store and scheduler. */
 import type { Disposable } from '../../core/disposable';
-import type { DashboardTarget, DashboardTargetState, LiveCheck, ReportRow, SeriesColumns, TimeRange } from '../../shared/dashboardProtocol';
+import type { DashboardTarget, DashboardTargetState, LiveCheck, ReportRow, SeriesColumns, RangeName } from '../../shared/dashboardProtocol';
 
 export interface DashboardDataSource {
   targets(): DashboardTarget[];
@@ -9,8 +9,8 @@ export interface DashboardDataSource {
    * History of one target over `(now - range, now]`, at most `maxPoints` points: build it with
    * `buildSeries` (src/shared/seriesDownsampling.ts) from raw checks or rollup rows.
    */
-  series(targetId: string, range: TimeRange, maxPoints: number, now: number): Promise<SeriesColumns>;
-  report(range: TimeRange, now: number): Promise<ReportRow[]>;
+  series(targetId: string, range: RangeName, maxPoints: number, now: number): Promise<SeriesColumns>;
+  report(range: RangeName, now: number): Promise<ReportRow[]>;
   /** Every counted check, as it completes. */
   onCheck(listener: (check: LiveCheck) => void): Disposable;
   onStateChange(listener: (state: DashboardTargetState) => void): Disposable;

@@ -3,7 +3,7 @@
  * reload through `DashboardSerializer` (declare `onWebviewPanel:networkMonitor.dashboard`).
  */
 import * as vscode from 'vscode';
-import type { ReportFormat, TimeRange } from '../../shared/dashboardProtocol';
+import type { ReportFormat, RangeName } from '../../shared/dashboardProtocol';
 import type { DashboardDataSource } from './dashboardDataSource';
 import { renderDashboardHtml } from './dashboardHtml';
 import { DashboardSession } from './dashboardSession';
@@ -92,7 +92,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.panel = undefined;
   }
 
-  private async saveReport(content: string, format: ReportFormat, range: TimeRange): Promise<boolean> {
+  private async saveReport(content: string, format: ReportFormat, range: RangeName): Promise<boolean> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const name = `network-monitor-report-${range}.${format}`;
     const target = await vscode.window.showSaveDialog({

@@ -10,7 +10,7 @@ import {
   pointBudgetPerTarget,
   type HostToWebviewMessage,
   type ReportFormat,
-  type TimeRange,
+  type RangeName,
 } from '../../shared/dashboardProtocol';
 import { formatReport } from '../../shared/reportExport';
 import { roundSeriesForTransfer } from '../../shared/seriesDownsampling';
@@ -19,12 +19,12 @@ import type { DashboardDataSource } from './dashboardDataSource';
 export interface DashboardSessionHost {
   post(message: HostToWebviewMessage): void;
   /** Lets the user pick a file and writes `content` to it. Resolves false if they cancelled. */
-  saveReport(content: string, format: ReportFormat, range: TimeRange): Promise<boolean>;
+  saveReport(content: string, format: ReportFormat, range: RangeName): Promise<boolean>;
   log(level: 'info' | 'warn' | 'error', message: string): void;
   now?(): number;
 }
 
-const DEFAULT_RANGE: TimeRange = '24h';
+const DEFAULT_RANGE: RangeName = '24h';
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -32,7 +32,7 @@ export class DashboardSession implements Disposable {
   private subscriptions: Disposable[] = [];
   /** Null until the webview says which targets it shows: until then every check is pushed. */
   private selected: Set<string> | null = null;
-  private range: TimeRange = DEFAULT_RANGE;
+  private range: RangeName = DEFAULT_RANGE;
   private disposed = false;
 
   constructor(
@@ -107,7 +107,7 @@ export class DashboardSession implements Disposable {
     }
   }
 
-  private async answerSeries(requestId: number, targetIds: readonly string[], range: TimeRange, maxPoints: number): Promise<void> {
+  private async answerSeries(requestId: number, targetIds: readonly string[], range: RangeName, maxPoints: number): Promise<void> {
     const now = this.now();
     try {
       const series = await Promise.all(targetIds.map((id) => this.dataSource.series(id, range, maxPoints, now)));

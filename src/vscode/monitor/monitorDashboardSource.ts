@@ -14,7 +14,7 @@ import {
   type LiveCheck,
   type ReportRow,
   type SeriesColumns,
-  type TimeRange,
+  type RangeName,
   type UnusualPhaseNote,
 } from '../../shared/dashboardProtocol';
 import { buildSeries, type SeriesSample } from '../../shared/seriesDownsampling';
@@ -71,7 +71,7 @@ export class MonitorDashboardSource implements DashboardDataSource {
     return this.monitor.snapshots().map((snapshot) => this.stateOf(snapshot));
   }
 
-  async series(targetId: string, range: TimeRange, maxPoints: number, now: number): Promise<SeriesColumns> {
+  async series(targetId: string, range: RangeName, maxPoints: number, now: number): Promise<SeriesColumns> {
     const history = this.monitor.history;
     const samples: SeriesSample[] = [];
     const unusualPhases: UnusualPhaseNote[] = [];
@@ -90,7 +90,7 @@ export class MonitorDashboardSource implements DashboardDataSource {
     return { ...buildSeries(samples, { targetId, range, now, maxPoints }), unusualPhases };
   }
 
-  async report(range: TimeRange, now: number): Promise<ReportRow[]> {
+  async report(range: RangeName, now: number): Promise<ReportRow[]> {
     const subjects = this.monitor.snapshots().map((snapshot) => ({
       target: snapshot.configured.target,
       status: snapshot.status,

@@ -5,8 +5,11 @@
  * and keeps what the tree, the status bar and the dashboard show, whatever the role.
  */
 import { promises as fs } from 'node:fs';
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { WindowCoordinator, type WindowRole } from '../../core/coordination/windowCoordinator';
+import type { Disposable } from '../../core/disposable';
+import { Emitter, type Event } from '../../core/events';
+import { changesOf, type MonitorChange } from '../../core/monitorChanges';
 import type { WriterLease } from '../../core/coordination/writerLease';
 import { GeoLocator } from '../../core/geo/geoLocator';
 import { createMonitorEngine, type MonitorEngine, type RecordedCheck } from '../../core/monitorEngine';
@@ -71,24 +74,26 @@ export interface MonitorServiceOptions {
 const DAY_MS = 86_400_000;
 
 export class MonitorService implements vscode.Disposable {
-  private readonly targetEmitter = new vscode.EventEmitter<string>();
+  /**
+   * The one stream of this window's monitoring changes (`core/monitorChanges.ts`), fired once per
+   * change: by the window's sessions in core, and here for what this service reads of the history.
+   * The events below are selections of it, for the views.
+   */
+  private readonly changes: Emitter<MonitorChange>;
+  readonly onDidChange: Event<MonitorChange>;
   /** A target's snapshot changed (a check, a state change, newer history). */
-  readonly onDidChangeTarget = this.targetEmitter.event;
-  private readonly listEmitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeTarget: Event<string>;
   /** Targets were added, removed or edited. */
-  readonly onDidChangeTargets = this.listEmitter.event;
-  private readonly eventEmitter = new vscode.EventEmitter<MonitorEvent>();
+  readonly onDidChangeTargets: Event<void>;
   /**
    * The scheduler's events for this window's targets, in the writer window; in a reader window,
    * the alerts the writer passes on for targets that only this window's settings define. One
    * window notifies of each target.
    */
-  readonly onEvent = this.eventEmitter.event;
-  private readonly recordEmitter = new vscode.EventEmitter<RecordedCheck>();
+  readonly onEvent: Event<MonitorEvent>;
   /** Every check this window recorded (writer), scored and located. */
-  readonly onDidRecordCheck = this.recordEmitter.event;
-  private readonly roleEmitter = new vscode.EventEmitter<MonitorRole>();
-  readonly onDidChangeRole = this.roleEmitter.event;
+  readonly onDidRecordCheck: Event<RecordedCheck>;
+  readonly onDidChangeRole: Event<MonitorRole>;
 
   private configured: readonly ConfiguredTarget[] = [];
   private readonly lastRecords = new Map<string, CheckRecord>();
@@ -99,11 +104,24 @@ export class MonitorService implements vscode.Disposable {
   private geo: GeoLocator | undefined;
   private readonly prober: Prober;
   private readonly settingsSubscription: vscode.Disposable;
-  private readonly subscriptions: vscode.Disposable[];
+  private readonly subscription: Disposable;
   private disposing: Promise<void> | undefined;
 
   constructor(private readonly options: MonitorServiceOptions) {
     const { log } = options;
+    this.changes = new Emitter<MonitorChange>({ onListenerError: (error) => log.error(`A view failed on a monitoring change: ${error}`) });
+    const changes = (this.onDidChange = this.changes.event);
+    this.onDidChangeTarget = changesOf(changes, (change) => {
+      if (change.kind === 'recorded') return [change.recorded.target.id];
+      if (change.kind === 'event' && change.event.type === 'stateChanged') return [change.event.target.id];
+      return change.kind === 'targetShown' ? [change.targetId] : undefined;
+    });
+    this.onDidChangeTargets = changesOf(changes, (change) =>
+      change.kind === 'targetsListed' || change.kind === 'roleTaken' ? [undefined] : undefined,
+    );
+    this.onEvent = changesOf(changes, (change) => (change.kind === 'event' ? [change.event] : undefined));
+    this.onDidRecordCheck = changesOf(changes, (change) => (change.kind === 'recorded' ? [change.recorded] : undefined));
+    this.onDidChangeRole = changesOf(changes, (change) => (change.kind === 'roleChanged' ? [change.role] : undefined));
     this.prober = new Prober({
       ...(options.proxy ? { proxy: options.proxy } : {}),
       trust: { systemCertificates: options.systemCertificates, onProblem: (message) => log.warn(message) },
@@ -122,24 +140,14 @@ export class MonitorService implements vscode.Disposable {
         return this.lastRecords.has(targetId);
       },
       log,
+      changes: this.changes,
     });
-    const coordinator = this.coordinator;
     this.settingsSubscription = options.settings.onDidChange((areas) => this.applySettings(areas));
-    this.subscriptions = [
-      coordinator.onDidOpenHistory(() => void this.loadLatestFromHistory()),
-      coordinator.onDidChangeHistory(() => void this.loadLatestFromHistory()),
-      coordinator.onDidChangeRole((role) => this.roleEmitter.fire(role)),
-      coordinator.onDidTakeRole(() => this.listEmitter.fire()),
-      coordinator.onDidRecordCheck((recorded) => {
-        this.lastRecords.set(recorded.target.id, recorded.record);
-        this.recordEmitter.fire(recorded);
-        this.targetEmitter.fire(recorded.target.id);
-      }),
-      coordinator.onEvent((event) => {
-        if (event.type === 'stateChanged') this.targetEmitter.fire(event.target.id);
-        this.eventEmitter.fire(event);
-      }),
-    ];
+    // Subscribed before any view, so what the views read is up to date when they hear of a change.
+    this.subscription = changes((change) => {
+      if (change.kind === 'recorded') this.lastRecords.set(change.recorded.target.id, change.recorded.record);
+      else if (change.kind === 'historyOpened' || change.kind === 'historyChanged') void this.loadLatestFromHistory();
+    });
   }
 
   get role(): MonitorRole {
@@ -240,7 +248,7 @@ export class MonitorService implements vscode.Disposable {
       const known = this.lastRecords.get(target.id);
       if (latest && (!known || latest.startedAt > known.startedAt)) {
         this.lastRecords.set(target.id, latest);
-        this.targetEmitter.fire(target.id);
+        this.changes.fire({ kind: 'targetShown', targetId: target.id });
       }
     }
   }
@@ -260,7 +268,7 @@ export class MonitorService implements vscode.Disposable {
       configured.map((entry) => entry.target),
       publishTargets(configured),
     );
-    this.listEmitter.fire();
+    this.changes.fire({ kind: 'targetsListed' });
   }
 
   get targets(): readonly ConfiguredTarget[] {
@@ -299,12 +307,12 @@ export class MonitorService implements vscode.Disposable {
    */
   async checkNow(targetId: string): Promise<CheckResult | undefined> {
     const outcome = await this.coordinator.checkNow(targetId);
-    if (outcome && !outcome.recorded) {
+    if (outcome.kind === 'checked-unrecorded') {
       const location = this.lastRecords.get(targetId)?.location ?? null;
       this.lastRecords.set(targetId, { ...outcome.result, anomalyScore: null, location });
-      this.targetEmitter.fire(targetId);
+      this.changes.fire({ kind: 'targetShown', targetId });
     }
-    return outcome?.result;
+    return outcome.kind === 'checked' || outcome.kind === 'checked-unrecorded' ? outcome.result : undefined;
   }
 
   /** Writes everything recorded so far to disk. */
@@ -342,9 +350,8 @@ export class MonitorService implements vscode.Disposable {
     this.disposing ??= (async () => {
       this.settingsSubscription.dispose();
       await this.coordinator.dispose();
-      for (const subscription of this.subscriptions) subscription.dispose();
-      for (const emitter of [this.targetEmitter, this.listEmitter, this.eventEmitter, this.recordEmitter, this.roleEmitter])
-        emitter.dispose();
+      this.subscription.dispose();
+      this.changes.dispose();
     })();
     return this.disposing;
   }

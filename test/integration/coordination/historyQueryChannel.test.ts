@@ -14,8 +14,10 @@ import {
   HistoryQueryServer,
   HistoryUnavailableError,
   QUERY_ADDRESS_FILE,
-  RemoteHistory,
+  type RemoteHistory,
+  remoteHistory,
 } from '../../../src/core/coordination/historyQueryChannel';
+import { BadQuestionError } from '../../../src/core/store/historyQuestions';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { makeCheck, tempDirectory } from '../../unit/store/storeTestSupport';
 
@@ -55,7 +57,7 @@ async function servedHistory(
 ): Promise<{ store: SqlJsHistoryStore; server: HistoryQueryServer; reader: RemoteHistory }> {
   const store = await recordedHistory(directory);
   const server = await HistoryQueryServer.start(directory, store);
-  const reader = new RemoteHistory(directory);
+  const reader = remoteHistory(directory);
   t.after(async () => {
     reader.dispose();
     await server.dispose();
@@ -134,8 +136,32 @@ test('a reading window gets the same answers as the writer, without opening the 
   assert.deepEqual(anomalies[0]?.unusualPhase, { phase: 'dns', factor: 4.5 }, 'the named phase crosses the channel');
   assert.deepEqual(await reader.anomalies(day, 0.8, 10, 't2'), [], 'asked for one target, only its checks');
   assert.deepEqual(await reader.anomalies(day, 0.8, 10, 't1'), anomalies);
+  const newest = await reader.checks('t1', day, 3);
+  assert.deepEqual(newest, store.checks('t1', day, 3));
+  assert.equal(newest.checks.length, 3);
+  assert.equal(newest.truncated, true);
+  assert.deepEqual(
+    newest.checks.map((check) => check.startedAt),
+    [30, 20, 10].map((minutes) => NOW - minutes * 60_000),
+    'the newest three, oldest first',
+  );
+  const whole = await reader.checks('t1', day, 10_000);
+  assert.equal(whole.checks.length, 144, 'a day of ten-minute checks, reached back from its end');
+  assert.equal(whole.truncated, false);
+  assert.deepEqual(whole.checks, JSON.parse(store.exportRange(['t1'], day, 'json')).checks, 'the same checks Export History writes');
+  assert.deepEqual(await reader.checks('no-such-target', day, 5), { checks: [], truncated: false });
   assert.equal(await reader.exportRange(['t2'], day, 'csv'), store.exportRange(['t2'], day, 'csv'));
   assert.equal(await reader.exportRange(undefined, day, 'json'), store.exportRange(undefined, day, 'json'));
+});
+
+test('a reading window refuses arguments of the wrong shape itself, before asking anyone', async (t) => {
+  // No writer listens in this folder: a question that left would fail as "history unavailable".
+  const reader = remoteHistory(tempDirectory(t));
+  t.after(() => reader.dispose());
+  await assert.rejects(reader.latest(42 as unknown as string), BadQuestionError);
+  await assert.rejects(reader.series('t1', { from: Number.NaN, to: NOW }), /from must be a finite number/);
+  await assert.rejects(reader.exportRange(undefined, { from: 0, to: NOW }, 'xml' as 'csv'), /format must be csv or json/);
+  await assert.rejects(reader.latest('t1'), HistoryUnavailableError, 'a question of the right shape does leave');
 });
 
 test('a check the writer records is announced to the reader, which then reads it', async (t) => {
@@ -180,6 +206,8 @@ test('only a process that read the private address file can ask, and only questi
     { id: 4, method: 'exportRange', args: [['t1'], { from: 0, to: NOW }, 'sql'] },
     { id: 5, method: 'latest', args: [{ toString: 't1' }] },
     { id: 6, method: 'latest', args: ['t1'] },
+    { id: 7, method: 'checks', args: ['t1', { from: 0, to: NOW + 1 }, 'all'] },
+    { id: 8, method: 'checkNow', args: ['t1', 1_000] },
   ];
   hostile.socket.write(`${JSON.stringify({ token })}\n${questions.map((question) => JSON.stringify(question)).join('\n')}\n`);
   const deadline = Date.now() + 5_000;
@@ -191,13 +219,23 @@ test('only a process that read the private address file can ask, and only questi
     .filter(Boolean)
     .map((line) => JSON.parse(line) as { id?: number; ready?: boolean; error?: string; result?: unknown });
   assert.deepEqual(answers[0], { ready: true });
-  for (const id of [1, 2, 3, 4, 5]) {
+  for (const id of [1, 2, 3, 4, 5, 7, 8]) {
     const answer = answers.find((candidate) => candidate.id === id);
     assert.ok(
       answer && typeof answer.error === 'string' && answer.result === undefined,
       `question ${id} is refused: ${JSON.stringify(answer)}`,
     );
   }
+  // The refusal says which argument is wrong, from the question's one declaration.
+  assert.equal(answers.find((candidate) => candidate.id === 1)?.error, 'from must be a finite number.');
+  assert.equal(answers.find((candidate) => candidate.id === 4)?.error, 'format must be csv or json.');
+  assert.equal(answers.find((candidate) => candidate.id === 5)?.error, 'targetId must be a short string.');
+  assert.equal(answers.find((candidate) => candidate.id === 7)?.error, 'limit must be a finite number.');
+  assert.equal(
+    answers.find((candidate) => candidate.id === 8)?.error,
+    'No such question: checkNow.',
+    'a server given no requests to run refuses them',
+  );
   assert.equal(
     (answers.find((candidate) => candidate.id === 6)?.result as { targetId: string }).targetId,
     't1',
@@ -207,6 +245,43 @@ test('only a process that read the private address file can ask, and only questi
   // A line longer than any question closes the connection instead of growing the writer's memory.
   hostile.socket.write('x'.repeat(200 * 1024));
   await closesWithin(hostile.closed, 5_000, 'an endless line');
+});
+
+test('a reading window sends a Check Now over the same socket; the writer gets checked arguments or refuses', async (t) => {
+  const directory = tempDirectory(t);
+  const store = await recordedHistory(directory);
+  // The writer's side of a Check Now: here, record what it was asked (the coordination tests run real checks).
+  const asked: unknown[][] = [];
+  const server = await HistoryQueryServer.start(directory, store, {
+    requests: {
+      checkNow: async (...args) => {
+        asked.push(args);
+        return args[0] === 't1' ? store.latest('t1') : undefined;
+      },
+    },
+  });
+  const reader = remoteHistory(directory);
+  t.after(async () => {
+    reader.dispose();
+    await server.dispose();
+    await store.dispose();
+  });
+  assert.equal((await reader.request('checkNow', 't1', 5_000))?.targetId, 't1');
+  assert.equal(await reader.request('checkNow', 'unknown', 999_999_999), undefined);
+  assert.deepEqual(asked, [
+    ['t1', 5_000],
+    ['unknown', 600_000],
+  ]);
+  await assert.rejects(reader.request('checkNow', 't1', Number.NaN), /waitMs must be a finite number/);
+
+  const { token } = JSON.parse(readFileSync(join(directory, QUERY_ADDRESS_FILE), 'utf8')) as { token: string };
+  const hostile = await rawConnection(directory);
+  hostile.socket.write(`${JSON.stringify({ token })}\n${JSON.stringify({ id: 1, method: 'checkNow', args: [['t1'], 1_000] })}\n`);
+  const deadline = Date.now() + 5_000;
+  while (!hostile.received().includes('"id":1') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.match(hostile.received(), /"error":"targetId must be a short string\."/);
+  assert.equal(asked.length, 2, 'a malformed request never reaches the writer');
+  hostile.socket.destroy();
 });
 
 test('a connection that never gives the token is closed after a few seconds', async (t) => {
@@ -232,7 +307,7 @@ test('when the writer goes, the reader says the history is unavailable, then fol
   const directory = tempDirectory(t);
   const first = await recordedHistory(directory);
   let server = await HistoryQueryServer.start(directory, first);
-  const reader = new RemoteHistory(directory);
+  const reader = remoteHistory(directory);
   t.after(async () => {
     reader.dispose();
     await server.dispose();
@@ -259,7 +334,7 @@ test('a storage folder whose path is too long for a socket answers through a pri
   const directory = join(tempDirectory(t), 'a-storage-folder-as-long-as-some-editors-make-them'.repeat(2));
   const store = await recordedHistory(directory);
   const server = await HistoryQueryServer.start(directory, store, { temporaryRoot });
-  const reader = new RemoteHistory(directory);
+  const reader = remoteHistory(directory);
   t.after(async () => {
     reader.dispose();
     await server.dispose();
@@ -332,7 +407,7 @@ test('a writer that wakes from a freeze after another took over, and closes, lea
   next.append(makeCheck({ startedAt: NOW + 180_000, targetId: 't1', totalMs: 61 }));
   await next.flush();
   const nextServer = await HistoryQueryServer.start(directory, next);
-  const reader = new RemoteHistory(directory);
+  const reader = remoteHistory(directory);
   t.after(async () => {
     reader.dispose();
     await nextServer.dispose();

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  CheckRequestTracker,
   mergeForeignTargets,
   type PublishedTarget,
   readLiveWindows,
@@ -27,8 +26,8 @@ function published(id: string, url: string, paused = false): PublishedTarget {
   return { id, entry: paused ? { url, id, paused } : { url, id }, defaults: DEFAULT_TARGET_DEFAULTS, paused };
 }
 
-function window(windowId: string, targets: PublishedTarget[], checkRequests: Record<string, number> = {}): WindowTargets {
-  return { windowId, pid: 1, host: '', heartbeatAt: 0, targets, checkRequests };
+function window(windowId: string, targets: PublishedTarget[]): WindowTargets {
+  return { windowId, pid: 1, host: '', heartbeatAt: 0, targets };
 }
 
 /** A window in another process: publishes one target and renews it until it exits or is killed. */
@@ -137,39 +136,7 @@ if (process.env[CHILD_MARKER]) {
     assert.equal(byId.has('mine'), false);
   });
 
-  test('a check request runs once, a newer one again, and one older than the writer cares about never', () => {
-    const tracker = new CheckRequestTracker(1000);
-    assert.deepEqual(tracker.newRequests([window('a', [], { t: 10_000 })], 10_100), ['t']);
-    assert.deepEqual(tracker.newRequests([window('a', [], { t: 10_000 })], 10_200), []);
-    assert.deepEqual(tracker.newRequests([window('a', [], { t: 10_300 }), window('b', [], { u: 10_250 })], 10_400).sort(), ['t', 'u']);
-    // A writer that took over later does not replay a stale request.
-    const later = new CheckRequestTracker(1000);
-    assert.deepEqual(later.newRequests([window('a', [], { t: 10_000 })], 20_000), []);
-  });
-
-  test('requestCheck publishes strictly increasing request times', async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'nm-shared-'));
-    let clock = 5_000;
-    const board = await SharedTargetsBoard.start({ directory, heartbeatMs: HEARTBEAT_MS, windowId: 'w', now: () => clock }, [
-      published('t', 'http://127.0.0.1:1/'),
-    ]);
-    try {
-      const first = await board.requestCheck('t');
-      const second = await board.requestCheck('t');
-      assert.ok(second > first, `the second request (${second}) must be newer than the first (${first})`);
-      const [live] = await board.liveWindows();
-      assert.equal(live?.checkRequests.t, second);
-      clock += 10;
-      await board.setTargets([]);
-      const [after] = await board.liveWindows();
-      assert.deepEqual(after?.checkRequests, {}, 'requests for targets the window no longer has are dropped');
-    } finally {
-      await board.dispose();
-      rmSync(directory, { recursive: true, force: true });
-    }
-  });
-
-  test("the writer hears of another window's check request without waiting for its poll", async () => {
+  test("the writer hears of another window's new target without waiting for its poll", async () => {
     const directory = mkdtempSync(join(tmpdir(), 'nm-shared-'));
     // Heartbeats far apart: only the file-change notice can explain a prompt call.
     const writer = await SharedTargetsBoard.start({ directory, heartbeatMs: 60_000, windowId: 'writer' });
@@ -179,14 +146,16 @@ if (process.env[CHILD_MARKER]) {
     let calls = 0;
     const watching = writer.watch(() => calls++);
     try {
-      const tracker = new CheckRequestTracker(60_000);
-      tracker.newRequests(await writer.liveWindows(), Date.now());
-      await reader.requestCheck('t');
-      assert.notEqual(await waitFor(async () => calls > 0, 5_000), -1, 'no change was reported after the request was written');
-      assert.deepEqual(tracker.newRequests(await writer.liveWindows(), Date.now()), ['t']);
+      await reader.setTargets([published('t', 'http://127.0.0.1:1/'), published('u', 'http://127.0.0.1:2/')]);
+      assert.notEqual(await waitFor(async () => calls > 0, 5_000), -1, 'no change was reported after the targets were written');
+      const readerFile = (await writer.liveWindows()).find((window) => window.windowId === 'reader');
+      assert.deepEqual(
+        readerFile?.targets.map((target) => target.id),
+        ['t', 'u'],
+      );
       watching.dispose();
       const after = calls;
-      await reader.requestCheck('t');
+      await reader.setTargets([published('t', 'http://127.0.0.1:1/')]);
       await new Promise((resolve) => setTimeout(resolve, 200));
       assert.equal(calls, after, 'a disposed watch calls nothing');
     } finally {

@@ -8,6 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { createApiDataSource } from '../../../src/core/api/apiDataSource';
+import { ApiServer } from '../../../src/core/api/apiServer';
+import { createApiToken } from '../../../src/core/api/requestGuards';
 import { type CoordinatorLog, WindowCoordinator, type WindowRole } from '../../../src/core/coordination/windowCoordinator';
 import type { PublishedTarget } from '../../../src/core/coordination/sharedTargets';
 import { createMonitorEngine } from '../../../src/core/monitorEngine';
@@ -22,6 +25,7 @@ import {
   type TargetEntryObject,
 } from '../../../src/core/targets/target';
 import { startHttpServer } from '../../support/servers';
+import { call } from '../api/apiTestSupport';
 
 const HEARTBEAT_MS = 1_000;
 
@@ -107,7 +111,7 @@ test('the first window checks for both; the second forwards its Check Now, and t
     const secondTarget = targetOf(secondEntry);
     second.setTargets([secondTarget], [publishedOf(secondEntry)]);
     const secondRoles: WindowRole[] = [];
-    second.onDidChangeRole((role) => secondRoles.push(role));
+    second.onDidChange((change) => change.kind === 'roleChanged' && secondRoles.push(change.role));
     await second.start();
     assert.equal(second.role, 'reader');
     assert.equal(second.engine, undefined);
@@ -124,8 +128,8 @@ test('the first window checks for both; the second forwards its Check Now, and t
     // Check Now in the reader: the writer runs it and records it, and the reader's history shows it.
     const before = hits.get('/second') ?? 0;
     const outcome = await second.checkNow('second-site');
-    assert.ok(outcome, 'the Check Now gave no result');
-    assert.equal(outcome.recorded, true, `the reader checked on its own; the windows logged:\n${lines.join('\n')}`);
+    assert.equal(outcome.kind, 'checked', `the reader checked on its own; the windows logged:\n${lines.join('\n')}`);
+    assert.ok(outcome.kind === 'checked');
     assert.ok((hits.get('/second') ?? 0) > before, 'the check reached the server');
     assert.equal((await second.history?.latest('second-site'))?.startedAt, outcome.result.startedAt);
     assert.equal((await first.history?.latest('second-site'))?.startedAt, outcome.result.startedAt);
@@ -137,7 +141,9 @@ test('the first window checks for both; the second forwards its Check Now, and t
     );
 
     // The writer closes: it releases the lease, and the reader starts checking with the same history.
-    const tookOver = new Promise<void>((resolve) => second.onDidTakeRole((role) => role === 'writer' && resolve()));
+    const tookOver = new Promise<void>((resolve) =>
+      second.onDidChange((change) => change.kind === 'roleTaken' && change.role === 'writer' && resolve()),
+    );
     await first.dispose();
     // The bound's timer is cleared once the takeover came: left running, it kept the test process alive 10 s after the tests.
     let bound: NodeJS.Timeout | undefined;
@@ -152,10 +158,58 @@ test('the first window checks for both; the second forwards its Check Now, and t
       'the new writer reads the same history',
     );
     const own = await second.checkNow('second-site');
-    assert.equal(own?.recorded, true);
+    assert.ok(own.kind === 'checked');
     await second.flush();
-    assert.equal(second.writableStore?.latest('second-site')?.startedAt, own?.result.startedAt);
+    assert.equal(second.writableStore?.latest('second-site')?.startedAt, own.result.startedAt);
   } finally {
+    await first.dispose();
+    await second.dispose();
+    await server.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+test('a reading window asks the writer for raw checks, and its local API serves them on 127.0.0.1', async () => {
+  const server = await startHttpServer((_request, response) => response.end('ok'));
+  const directory = mkdtempSync(join(tmpdir(), 'nm-coordinator-'));
+  const lines: string[] = [];
+  const first = windowAt(directory, 'window-recording', lines);
+  const second = windowAt(directory, 'window-reading', lines);
+  const token = createApiToken();
+  let api: ApiServer | undefined;
+  try {
+    const entry = entryFor('site', `${server.origin}/site`);
+    const target = targetOf(entry);
+    first.setTargets([target], [publishedOf(entry)]);
+    await first.start();
+    second.setTargets([target], [publishedOf(entry)]);
+    await second.start();
+    assert.equal(second.role, 'reader');
+    for (let i = 0; i < 3; i++) assert.equal((await first.checkNow('site')).kind, 'checked');
+    await first.flush();
+
+    const span = { from: 0, to: Date.now() + 1 };
+    const fromWriter = await first.history!.checks('site', span, 2);
+    assert.equal(fromWriter.checks.length, 2);
+    assert.equal(fromWriter.truncated, true, 'three or more checks, two asked for');
+    assert.deepEqual(await second.history!.checks('site', span, 2), fromWriter, 'the reader gets the writer’s answer over the socket');
+    assert.equal(historyOpens.get('window-reading'), undefined, 'the reader never opened the history');
+
+    // The reading window's API answers raw history from the same question.
+    const source = createApiDataSource({ store: () => second.history, getTargets: () => [target], isWriter: () => false });
+    api = new ApiServer({ port: 0, token, allowUnauthenticatedMetrics: false, source });
+    const { port } = await api.start();
+    const response = await call(port, { path: '/api/history/site?resolution=raw&limit=2', token });
+    assert.equal(response.status, 200, response.text);
+    const body = response.json() as { resolution: string; truncated: boolean; points: { timestamp_ms: number }[] };
+    assert.equal(body.resolution, 'raw');
+    assert.equal(body.truncated, true);
+    assert.deepEqual(
+      body.points.map((point) => point.timestamp_ms),
+      fromWriter.checks.map((check) => check.startedAt),
+    );
+  } finally {
+    await api?.dispose();
     await first.dispose();
     await second.dispose();
     await server.close();
@@ -177,13 +231,13 @@ test('an alert for a target only the reading window defines reaches that window,
     await first.start();
     assert.equal(first.role, 'writer');
     const firstEvents: string[] = [];
-    first.onEvent((event) => firstEvents.push(event.type));
+    first.onDidChange((change) => change.kind === 'event' && firstEvents.push(change.event.type));
 
     const entry = entryFor('failing-site', `${server.origin}/failing`);
     const target = targetOf(entry);
     second.setTargets([target], [publishedOf(entry)]);
     const alerts: MonitorEvent[] = [];
-    second.onEvent((event) => event.type === 'alert' && alerts.push(event));
+    second.onDidChange((change) => change.kind === 'event' && change.event.type === 'alert' && alerts.push(change.event));
     await second.start();
     assert.equal(second.role, 'reader');
 

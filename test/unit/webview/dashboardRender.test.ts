@@ -16,7 +16,7 @@ import {
   type DashboardTargetState,
   type HostToWebviewMessage,
   type MapLocation,
-  type TimeRange,
+  type RangeName,
   type WebviewToHostMessage,
 } from '../../../src/shared/dashboardProtocol';
 import { buildSeries, sampleFromCheck, type SeriesSample } from '../../../src/shared/seriesDownsampling';
@@ -365,7 +365,7 @@ for (const theme of ['light', 'dark'] as const) {
       assert.equal(Number(await page.getAttribute('#response-chart', 'data-points')), expected + 1);
       assert.equal((await posted(page)).filter((m) => m.type === 'requestSeries').length, requestsBefore, 'no polling');
 
-      const saved = (await page.evaluate('window.__state')) as { range: TimeRange };
+      const saved = (await page.evaluate('window.__state')) as { range: RangeName };
       assert.equal(saved.range, '1h', 'the range is kept in the webview state');
       assert.deepEqual(problems, [], 'no script errors and no CSP violations');
     } catch (error) {

@@ -5,7 +5,7 @@ import {
   RANGE_MS,
   pointBudgetPerTarget,
   type SeriesColumns,
-  type TimeRange,
+  type RangeName,
   type UnusualPhase,
 } from '../../../src/shared/dashboardProtocol';
 
@@ -204,7 +204,7 @@ const YOUNG_HISTORY_MIN_SPAN_MS = 5 * 60_000;
  * before that, the time the history covers (at least five minutes, with a small margin before the
  * first point), so a history minutes old is not squeezed into the last pixels of a 24-hour axis.
  */
-export function visibleTimeWindow(range: TimeRange, seriesList: readonly SeriesColumns[], now: number): { from: number; to: number } {
+export function visibleTimeWindow(range: RangeName, seriesList: readonly SeriesColumns[], now: number): { from: number; to: number } {
   const to = Math.max(now, ...seriesList.map((series) => series.to));
   const rangeFrom = to - RANGE_MS[range];
   const firstPoints = seriesList.flatMap((series) => (series.t.length > 0 ? [series.t[0]!] : []));

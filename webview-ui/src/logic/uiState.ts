@@ -2,7 +2,7 @@
  * The only state the webview keeps across reloads (through `vscode.setState`): what the user
  * chose to look at. Data always comes from the host after `ready`.
  */
-import { isTimeRange, type TimeRange } from '../../../src/shared/dashboardProtocol';
+import { isRangeName, type RangeName } from '../../../src/shared/dashboardProtocol';
 
 export interface MapView {
   /** Zoom factor, 1 = whole world. */
@@ -16,7 +16,7 @@ export interface UiState {
   version: 1;
   /** Shown targets; null = all (the default, so new targets appear without a click). */
   selected: string[] | null;
-  range: TimeRange;
+  range: RangeName;
   /** The target whose phase breakdown is shown; null = the first shown. */
   focused: string | null;
   map: MapView;
@@ -50,7 +50,7 @@ export function restoreUiState(raw: unknown): UiState {
   return {
     version: 1,
     selected,
-    range: isTimeRange(record['range']) ? record['range'] : DEFAULT_UI_STATE.range,
+    range: isRangeName(record['range']) ? record['range'] : DEFAULT_UI_STATE.range,
     focused: typeof record['focused'] === 'string' ? record['focused'] : null,
     map: {
       zoom: finite(map['zoom'], 1, MAX_ZOOM, 1),

@@ -1,18 +1,18 @@
 /** The range buttons and the target chips (a checkbox per target, with its live status). */
-import { TIME_RANGES, type DashboardTarget, type DashboardTargetState, type TimeRange } from '../../../src/shared/dashboardProtocol';
+import { TIME_RANGES, type DashboardTarget, type DashboardTargetState, type RangeName } from '../../../src/shared/dashboardProtocol';
 import * as l10n from '@vscode/l10n';
 import { formatMs } from '../logic/chartData';
 import { clear, el } from '../dom';
 
-const RANGE_LABELS: Record<TimeRange, string> = { '1h': '1 h', '24h': '24 h', '7d': '7 d', '30d': '30 d', '1y': '1 y' };
+const RANGE_LABELS: Record<RangeName, string> = { '1h': '1 h', '24h': '24 h', '7d': '7 d', '30d': '30 d', '1y': '1 y' };
 
 export class ControlsView {
   readonly element: HTMLElement;
-  private readonly rangeButtons = new Map<TimeRange, HTMLButtonElement>();
+  private readonly rangeButtons = new Map<RangeName, HTMLButtonElement>();
   private readonly chips: HTMLElement;
 
   constructor(
-    onRange: (range: TimeRange) => void,
+    onRange: (range: RangeName) => void,
     private readonly onToggle: (targetId: string, shown: boolean) => void,
   ) {
     this.element = el('header', 'controls');
@@ -36,7 +36,7 @@ export class ControlsView {
     this.element.append(top, this.chips);
   }
 
-  setRange(range: TimeRange): void {
+  setRange(range: RangeName): void {
     for (const [value, button] of this.rangeButtons) {
       button.classList.toggle('active', value === range);
       button.setAttribute('aria-pressed', String(value === range));
