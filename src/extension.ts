@@ -136,20 +136,8 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
       getTargets: () => monitor.snapshots().map((snapshot) => snapshot.configured.target),
       isWriter: () => monitor.role === 'writer',
       anomalyThreshold: () => monitor.anomalyThreshold,
-      scheduler: {
-        checkNow: (id) => monitor.checkNow(id),
-        state: (id) => {
-          const snapshot = monitor.snapshot(id);
-          return (
-            snapshot && {
-              status: snapshot.status,
-              consecutiveFailures: snapshot.consecutiveFailures,
-              statusSince: snapshot.statusSince,
-              lastResult: snapshot.lastRecord ?? null,
-            }
-          );
-        },
-      },
+      // A snapshot is the scheduler's own state of the target (whole, so checking and the next check show).
+      scheduler: { checkNow: (id) => monitor.checkNow(id), state: (id) => monitor.snapshot(id) },
     }),
   });
   // Starts after activate() has returned; commands clicked before it settles wait for it.
