@@ -12,6 +12,7 @@
  * Type imports only: this file is compiled for Node and for the browser.
  */
 import type { GeoLocation } from './geoLocation';
+import type { CheckStatus, TargetStatus } from './targetStatus';
 
 export const TIME_RANGES = ['1h', '24h', '7d', '30d', '1y'] as const;
 export type TimeRange = (typeof TIME_RANGES)[number];
@@ -37,10 +38,6 @@ export function pointBudgetPerTarget(targets: number): number {
   return Math.max(MIN_POINTS_PER_TARGET, Math.floor(TOTAL_POINTS_BUDGET / Math.max(1, targets)));
 }
 
-/** The scheduler's per-target status (same strings as `TargetStatus` in src/core/scheduler). */
-export type DashboardStatus = 'UNKNOWN' | 'UP' | 'DEGRADED' | 'DOWN' | 'PAUSED';
-export type CheckOutcome = 'UP' | 'DEGRADED' | 'DOWN';
-
 /** Where a target's server is: the engine's own type (a type only, so the webview bundles no engine code). */
 export type MapLocation = GeoLocation;
 
@@ -57,7 +54,7 @@ export interface DashboardTarget {
 
 export interface DashboardTargetState {
   targetId: string;
-  status: DashboardStatus;
+  status: TargetStatus;
   /** When `status` last changed, epoch ms. */
   since: number | null;
   lastCheckAt: number | null;
@@ -119,7 +116,7 @@ export interface SeriesColumns {
 export interface LiveCheck {
   targetId: string;
   startedAt: number;
-  status: CheckOutcome;
+  status: CheckStatus;
   /** Null when the check got no answer (DOWN). */
   totalMs: number | null;
   /** [dns, connect, tls, firstByte, transfer] in ms, in `PHASES` order. */
@@ -140,7 +137,7 @@ export interface ReportRow {
   /** "City, Country", "Country", "Local network" or null when unknown. */
   location: string | null;
   anomalies: number;
-  lastStatus: DashboardStatus;
+  lastStatus: TargetStatus;
   /** Days until the certificate expires (negative once expired); null for non-TLS targets. */
   certDaysLeft: number | null;
 }
