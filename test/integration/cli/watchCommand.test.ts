@@ -252,3 +252,23 @@ test("watch --api-port: /api/targets shows a target as checking while its check 
     rmSync(apiDir, { recursive: true, force: true });
   }
 });
+
+test('watch --api-port on a port another program holds stops with the reason, and still closes the history it opened', async () => {
+  const { PassThrough } = await import('node:stream');
+  const { createServer } = await import('node:net');
+  const { runWatchCommand } = await import('../../../src/cli/watchCommand');
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const port = (holder.address() as { port: number }).port;
+  const takenDir = mkdtempSync(join(tmpdir(), 'nm-watch-taken-'));
+  try {
+    const argv = [`${site.origin}/`, '--api-port', String(port), '--data-dir', takenDir];
+    const io = { input: new PassThrough(), output: new PassThrough(), interrupted: new Promise<void>(() => {}) };
+    await assert.rejects(runWatchCommand(argv, io), new RegExp(`Port ${port} on 127\\.0\\.0\\.1 is already in use`));
+    // Written by the store's dispose: the run's one teardown ran on this way out too.
+    assert.ok(existsSync(join(takenDir, 'history.db.gz')), 'the history was closed and written');
+  } finally {
+    holder.close();
+    rmSync(takenDir, { recursive: true, force: true });
+  }
+});
