@@ -6,8 +6,10 @@
 import { join } from 'node:path';
 import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
-import { createApiDataSource } from './core/api/apiDataSource';
-import { ApiController } from './vscode/api/apiController';
+import { ActivationTimings, startAfterActivation } from './vscode/activation/deferredStart';
+import { disposeInReverse } from './vscode/activation/teardown';
+import type { ApiController } from './vscode/api/apiController';
+import { createMonitorApi } from './vscode/api/monitorApi';
 import { registerCommands } from './vscode/commands/monitorCommands';
 import { SecretCommands } from './vscode/commands/secretCommands';
 import { EntryApprovals } from './vscode/config/entryApprovals';
@@ -20,11 +22,12 @@ import { MonitorService } from './vscode/monitor/monitorService';
 import { MuteList } from './vscode/notifications/muteList';
 import { AlertChannelController } from './vscode/notifications/alertChannelController';
 import { NotificationController } from './vscode/notifications/notificationController';
+import { reportStoreProblem, reportTargetProblem, reportUnreadableTargets } from './vscode/notifications/problemReports';
 import { StatusBarController } from './vscode/statusBar/statusBarController';
 import { TARGETS_VIEW_ID, TargetTreeProvider } from './vscode/tree/targetTreeProvider';
 import { TargetAddresses } from './vscode/hover/targetAddresses';
 import { ownArguments } from './vscode/commands/commandArguments';
-import { editorMessageLog, showMessage } from './vscode/notifications/editorMessages';
+import { editorMessageLog } from './vscode/notifications/editorMessages';
 
 /**
  * What activate() returns when the extension runs under test or from its sources: the services,
@@ -52,14 +55,10 @@ export interface NetworkMonitorApi {
   editorMessages: typeof editorMessageLog;
 }
 
-/** Set once the settings have been read, so the welcome view does not flash before the first read. */
-const LOADED_CONTEXT_KEY = 'networkMonitor.targetsLoaded';
-
 let shutdown: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | undefined {
-  const activationStart = performance.now();
-  const timings: NetworkMonitorApi['timings'] = { activateMs: 0, readyMs: undefined };
+  const timings = new ActivationTimings();
   // Text built in src/shared translates with @vscode/l10n: hand it the editor's bundle (none in English).
   if (vscode.l10n.bundle) l10n.config({ contents: vscode.l10n.bundle });
   const log = vscode.window.createOutputChannel('Network Monitor', { log: true });
@@ -79,37 +78,14 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
     proxy: proxy.current,
     // VS Code's own setting (on by default), read as an application setting: the user's value only.
     systemCertificates: () => vscode.workspace.getConfiguration('http').inspect<boolean>('systemCertificates')?.globalValue !== false,
-    onStoreProblem: (problem) => {
-      if (problem.kind === 'write-recovered') {
-        log.info(problem.message);
-        return;
-      }
-      log.error(problem.message);
-      const showLog = vscode.l10n.t('Show Log');
-      void showMessage('warning', problem.message, showLog).then((choice) => choice === showLog && log.show());
-    },
+    onStoreProblem: (problem) => reportStoreProblem(problem, log),
   });
   const targets = new TargetConfiguration(
     settings,
     context.secrets,
     approvals,
-    (problem) => {
-      log.warn(problem.message);
-      const openSettings = vscode.l10n.t('Open Settings');
-      const review = vscode.l10n.t('Review…');
-      const actions = problem.approval ? [review, openSettings] : [openSettings];
-      void showMessage('warning', problem.message, ...actions).then((choice) => {
-        if (choice === review) void approvals.approve(targets.pendingApprovals(), problem.approval?.key);
-        if (choice !== openSettings) return;
-        const command =
-          problem.origin.level === 'user' ? 'workbench.action.openSettingsJson' : 'workbench.action.openWorkspaceSettingsFile';
-        void vscode.commands.executeCommand(command);
-      });
-    },
-    (error) =>
-      log.error(
-        `The networkMonitor.targets settings could not be read; the previous list stays in force: ${(error as Error).stack ?? error}`,
-      ),
+    (problem) => reportTargetProblem(problem, log, approvals, targets),
+    (error) => reportUnreadableTargets(error, log),
   );
   const targetsSubscription = targets.onDidChange((list) => monitor.setTargets(list));
   const tree = new TargetTreeProvider(monitor, mutes, targets);
@@ -121,133 +97,21 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
   const dashboardSource = new MonitorDashboardSource(monitor);
   const dashboard = new DashboardPanel(context.extensionUri, dashboardSource, log);
   const serializer = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, new DashboardSerializer(dashboard));
-  const api = new ApiController({
-    secrets: context.secrets,
-    log,
-    settings: {
-      get api() {
-        return settings.values.api;
-      },
-      onDidChangeApi: (listener) => settings.onDidChange((areas) => areas.has('api') && listener()),
-    },
-    source: createApiDataSource({
-      store: () => monitor.history,
-      storeStatus: () => monitor.historyStatus,
-      getTargets: () => monitor.snapshots().map((snapshot) => snapshot.configured.target),
-      isWriter: () => monitor.role === 'writer',
-      anomalyThreshold: () => monitor.anomalyThreshold,
-      scheduler: {
-        checkNow: (id) => monitor.checkNow(id),
-        state: (id) => {
-          const snapshot = monitor.snapshot(id);
-          return (
-            snapshot && {
-              status: snapshot.status,
-              consecutiveFailures: snapshot.consecutiveFailures,
-              statusSince: snapshot.statusSince,
-              lastResult: snapshot.lastRecord ?? null,
-            }
-          );
-        },
-      },
-    }),
-  });
-  // Starts after activate() has returned; commands clicked before it settles wait for it.
-  const ready = new Promise<void>((resolve) => {
-    setTimeout(() => {
-      void (async () => {
-        try {
-          // Before the first check, so none goes out without the proxy or its credentials.
-          await proxy.reload();
-          await targets.reload();
-          await alertChannels.reload();
-          void vscode.commands.executeCommand('setContext', LOADED_CONTEXT_KEY, true);
-          await monitor.start();
-          // Off unless networkMonitor.api.enabled; a taken port is reported, not fatal.
-          await api.start();
-          timings.readyMs = performance.now() - activationStart;
-          log.info(
-            `Activated in ${timings.activateMs.toFixed(1)} ms; monitoring ran ${timings.readyMs.toFixed(0)} ms after activation began.`,
-          );
-        } catch (error) {
-          log.error(`Network Monitor could not start: ${(error as Error).stack ?? error}`);
-        }
-        resolve();
-      })();
-    }, 0);
-  });
-
+  const api = createMonitorApi(monitor, settings, context.secrets, log);
+  const ready = startAfterActivation({ proxy, targets, alertChannels, monitor, api, log }, timings);
   const secretCommands = new SecretCommands(context.secrets, context.globalState, targets, log);
-  const commands = registerCommands({
-    log,
-    settings,
-    targets,
-    monitor,
-    mutes,
-    dashboard,
-    dashboardSource,
-    secretCommands,
-    api,
-    proxy,
-    alertChannels,
-    approvals,
-    started: ready,
-  });
+  const services = { settings, targets, monitor, tree, statusBar, notifications, alertChannels, mutes, api };
+  const commands = registerCommands({ ...services, log, dashboard, dashboardSource, secretCommands, proxy, approvals, started: ready });
 
   // In the order built; torn down in reverse (the monitor flushes the history on its way out).
-  const owned: { dispose(): unknown }[] = [
-    log,
-    settings,
-    mutes,
-    proxy,
-    approvals,
-    monitor,
-    targets,
-    targetsSubscription,
-    tree,
-    treeView,
-    addresses,
-    statusBar,
-    notifications,
-    alertChannels,
-    dashboard,
-    serializer,
-    { dispose: () => api.stop() },
-    ...commands,
-  ];
-
-  let stopping: Promise<void> | undefined;
-  shutdown = () => {
-    stopping ??= (async () => {
-      for (const disposable of [...owned].reverse()) {
-        try {
-          await disposable.dispose();
-        } catch (error) {
-          if (disposable !== log) log.error(`Shutting down: ${(error as Error).stack ?? error}`);
-        }
-      }
-    })();
-    return stopping;
-  };
+  const owned: { dispose(): unknown }[] = [log, settings, mutes, proxy, approvals, monitor, targets, targetsSubscription, tree, treeView];
+  owned.push(addresses, statusBar, notifications, alertChannels, dashboard, serializer, { dispose: () => api.stop() }, ...commands);
+  shutdown = disposeInReverse(owned, log);
   context.subscriptions.push({ dispose: () => void shutdown?.() });
 
-  timings.activateMs = performance.now() - activationStart;
+  timings.activated();
   if (context.extensionMode === vscode.ExtensionMode.Production) return undefined;
-  return {
-    settings,
-    targets,
-    monitor,
-    tree,
-    statusBar,
-    notifications,
-    alertChannels,
-    mutes,
-    api,
-    ready,
-    timings,
-    ownArguments,
-    editorMessages: editorMessageLog,
-  };
+  return { ...services, ready, timings, ownArguments, editorMessages: editorMessageLog };
 }
 
 /** Stops checking and writes the history to disk before the extension host exits. */

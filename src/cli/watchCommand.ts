@@ -7,24 +7,14 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { AlertDelivery, type AlertChannel, alertChannelUrlProblem } from '../core/alerts/alertDelivery';
+import { type AlertChannel, alertChannelUrlProblem } from '../core/alerts/alertDelivery';
 import { ALERT_CHANNEL_FORMATS, type AlertChannelFormat, templateProblem } from '../core/alerts/alertMessages';
-import { DEFAULT_ANOMALY_THRESHOLD } from '../core/anomaly/anomalyDetector';
-import { createApiDataSource } from '../core/api/apiDataSource';
-import { ApiPortInUseError } from '../core/api/apiErrors';
-import { startApiForCli, type CliApi } from './cliApi';
-import { GeoLocator } from '../core/geo/geoLocator';
-import { createMonitorEngine } from '../core/monitorEngine';
-import { Prober } from '../core/probes/prober';
-import { cliProxySettings, PROXY_USAGE } from './proxyEnvironment';
-import type { MonitorEvent } from '../core/scheduler/monitorEvent';
-import { readerOf } from '../core/store/historyStore';
-import { SqlJsHistoryStore } from '../core/store/sqlJsHistoryStore';
+import { ensurePrivateDirectory, UnsafeDirectoryError } from '../core/store/privateFiles';
 import { DEFAULT_TARGET_DEFAULTS, resolveTarget, type Target } from '../core/targets/target';
 import { numberOption, parseArgs, textOption, UsageError, type ParsedArgs } from './args';
-import { buildReport, formatReportTable } from './report';
+import { PROXY_USAGE } from './proxyEnvironment';
 import { headerOptions, loadConfigTargets, TARGET_OPTIONS_USAGE, withCommandLineHeaders } from './targetOptions';
-import { ensurePrivateDirectory, UnsafeDirectoryError } from '../core/store/privateFiles';
+import { type WatchFiles, WatchRun } from './watchRun';
 
 export const WATCH_USAGE = `Usage:
   network-monitor watch URL... [--config FILE] [--header 'Name: value']...
@@ -58,31 +48,6 @@ interface WatchSettings {
   intervalSeconds: number;
   durationSeconds: number;
   threshold: number;
-}
-
-function clockTime(epochMs: number): string {
-  return new Date(epochMs).toTimeString().slice(0, 8);
-}
-
-function formatEvent(event: MonitorEvent): string | undefined {
-  switch (event.type) {
-    case 'alert':
-      return `!! ALERT: ${event.target.name} is DOWN after ${event.consecutiveFailures} consecutive failed checks: ${event.result.message}`;
-    case 'recovered':
-      return `** RECOVERED: ${event.target.name} is back (${event.result.status}) after ${(event.downtimeMs / 1000).toFixed(1)} s down`;
-    case 'reminder':
-      return `!! STILL DOWN: ${event.target.name} has been down for ${Math.round(event.downForMs / 60_000)} min`;
-    case 'flapping':
-      return `~~ FLAPPING: ${event.target.name} changed state ${event.changes} times in ${Math.round(event.windowMs / 60_000)} min; alerts held until it settles`;
-    case 'certificateExpiring':
-      return `!! CERTIFICATE: ${event.target.name}'s certificate expires in ${event.daysLeft} days (${event.validTo.slice(0, 10)})`;
-    case 'checkRetrying':
-      return `   ${clockTime(event.result.startedAt)} - ${event.target.url} ${event.result.reason ?? event.result.status}, retrying in ${(event.retryInMs / 1000).toFixed(1)} s`;
-    case 'warning':
-      return `   note: ${event.message}`;
-    default:
-      return undefined;
-  }
 }
 
 async function settingsFromArgs(args: ParsedArgs, io: WatchIo): Promise<WatchSettings> {
@@ -143,16 +108,6 @@ async function privateDataDirectory(directory: string): Promise<string> {
   }
 }
 
-export interface WatchFiles {
-  /** sql.js's WebAssembly; the copy in node_modules when absent. */
-  wasmPath?: string;
-  /** The offline IP-to-country database; servers are not located when absent. */
-  geoDatabasePath?: string;
-}
-
-/** How long the end of a run waits for alerts still being delivered. */
-const DELIVERY_GRACE_MS = 15_000;
-
 /** The channels of --notify and NETWORK_MONITOR_NOTIFY, each `FORMAT=URL`. */
 function alertChannelsFromArgs(args: ParsedArgs, environment: NodeJS.ProcessEnv): AlertChannel[] {
   const given = [...(args.repeated.get('notify') ?? []), ...(environment.NETWORK_MONITOR_NOTIFY ?? '').split(/\s+/).filter(Boolean)];
@@ -187,25 +142,36 @@ function alertChannelsFromArgs(args: ParsedArgs, environment: NodeJS.ProcessEnv)
   });
 }
 
+/** The options `watch` takes, each with how many values. */
+const WATCH_OPTIONS = {
+  interval: 'value',
+  duration: 'value',
+  threshold: 'value',
+  timeout: 'value',
+  retries: 'value',
+  'data-dir': 'value',
+  'api-port': 'value',
+  header: 'values',
+  config: 'value',
+  notify: 'values',
+  'notify-template': 'value',
+} as const;
+
+/** Resolves after --duration seconds; never when the run lasts until Ctrl+C. */
+function durationEnd(durationSeconds: number): { ended: Promise<void>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const ended =
+    durationSeconds > 0 ? new Promise<void>((done) => (timer = setTimeout(done, durationSeconds * 1000))) : new Promise<void>(() => {});
+  return { ended, cancel: () => clearTimeout(timer) };
+}
+
 export async function runWatchCommand(
   argv: readonly string[],
   io: WatchIo,
   files: WatchFiles = {},
   environment: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const args = parseArgs(argv, {
-    interval: 'value',
-    duration: 'value',
-    threshold: 'value',
-    timeout: 'value',
-    retries: 'value',
-    'data-dir': 'value',
-    'api-port': 'value',
-    header: 'values',
-    config: 'value',
-    notify: 'values',
-    'notify-template': 'value',
-  });
+  const args = parseArgs(argv, WATCH_OPTIONS);
   if (args.options.has('help')) {
     io.output.write(WATCH_USAGE + '\n');
     return 0;
@@ -215,101 +181,21 @@ export async function runWatchCommand(
   const retries = numberOption(args, 'retries', 1, { min: 0, integer: true });
   const apiPort = args.options.has('api-port') ? numberOption(args, 'api-port', 0, { min: 0, integer: true }) : undefined;
   if (apiPort !== undefined && apiPort > 65535) throw new UsageError('--api-port must be a port number from 0 to 65535.');
-  const dataDir = await privateDataDirectory(resolve(String(args.options.get('data-dir') ?? join(homedir(), '.network-monitor'))));
+  const dataDirectory = await privateDataDirectory(resolve(String(args.options.get('data-dir') ?? join(homedir(), '.network-monitor'))));
 
   const write = (line: string): void => void io.output.write(line + '\n');
-  const store = await SqlJsHistoryStore.open({
-    directory: dataDir,
-    wasmPath: files.wasmPath,
-    onProblem: (problem) => write(`   note: ${problem.message}`),
-  });
-  const proxy = cliProxySettings(environment, (line) => write(`   ${line}`));
-  const prober = new Prober({ proxy });
-  const geo = files.geoDatabasePath ? new GeoLocator({ databasePath: files.geoDatabasePath }) : undefined;
-  const engine = createMonitorEngine({
-    runCheck: (target, signal) => prober.check(target, signal),
-    scheduler: {
-      alertThreshold: settings.threshold,
-      retries,
-      retryDelayMs: Math.min(2_000, settings.intervalSeconds * 250),
-      // A person watching a terminal expects the first checks right away.
-      staggerFirstChecks: false,
-    },
-    store,
-    geo,
-    anomalyThreshold: DEFAULT_ANOMALY_THRESHOLD,
-    onProblem: (message) => write(`   note: ${message}`),
-  });
-  engine.onDidRecordCheck(({ target, record, anomalous }) => {
-    const detail = record.statusCode !== null ? ` ${record.statusCode}` : record.reason ? ` ${record.reason}` : '';
+  const run = await WatchRun.open({ ...settings, ...files, retries, channels, dataDirectory, environment, write });
+  let duration: ReturnType<typeof durationEnd> | undefined;
+  try {
+    if (apiPort !== undefined) await run.serveApi(apiPort);
     write(
-      `${clockTime(record.startedAt)} - ${target.url} ${record.status}${detail} ${record.totalMs.toFixed(2)}ms${anomalous ? ` (anomaly ${record.anomalyScore!.toFixed(2)})` : ''}${record.status === 'UP' ? '' : ` - ${record.message}`}`,
+      `Watching ${settings.targets.length} target${settings.targets.length === 1 ? '' : 's'} every ${settings.intervalSeconds} s${settings.durationSeconds > 0 ? ` for ${settings.durationSeconds} s` : ''} (Ctrl+C to stop); history in ${dataDirectory}${channels.length > 0 ? `; alerts also to ${channels.map((channel) => channel.name).join(', ')}` : ''}`,
     );
-  });
-  engine.onEvent((event) => {
-    const line = formatEvent(event);
-    if (line) write(line);
-  });
-  const delivery = new AlertDelivery(channels, {
-    proxy,
-    onProblem: (problem) => write(`   note: ${problem}`),
-    onDelivered: (channel, message) =>
-      write(`   sent the ${message.kind === 'alert' ? 'alert' : 'recovery'} of ${message.targetName} to ${channel}`),
-  });
-  engine.onEvent((event) => delivery.handle(event));
-
-  let api: CliApi | undefined;
-  if (apiPort !== undefined) {
-    try {
-      api = await startApiForCli({
-        port: apiPort,
-        dataDirectory: dataDir,
-        print: write,
-        source: createApiDataSource({
-          store,
-          scheduler: engine,
-          getTargets: () => settings.targets,
-          isWriter: () => true,
-          anomalyThreshold: () => engine.threshold,
-        }),
-      });
-    } catch (error) {
-      delivery.dispose();
-      engine.dispose();
-      await store.dispose();
-      if (error instanceof ApiPortInUseError) throw new UsageError(error.message);
-      throw error;
-    }
+    duration = durationEnd(settings.durationSeconds);
+    await run.watchUntil(Promise.race([duration.ended, io.interrupted]));
+  } finally {
+    duration?.cancel();
+    await run.dispose();
   }
-
-  const startedAt = Date.now();
-  write(
-    `Watching ${settings.targets.length} target${settings.targets.length === 1 ? '' : 's'} every ${settings.intervalSeconds} s${settings.durationSeconds > 0 ? ` for ${settings.durationSeconds} s` : ''} (Ctrl+C to stop); history in ${dataDir}${channels.length > 0 ? `; alerts also to ${channels.map((channel) => channel.name).join(', ')}` : ''}`,
-  );
-  // Warnings (very short intervals...) arrive as events, printed above.
-  engine.setTargets(settings.targets);
-  engine.start();
-
-  let durationTimer: NodeJS.Timeout | undefined;
-  const finished =
-    settings.durationSeconds > 0
-      ? new Promise<void>((done) => (durationTimer = setTimeout(done, settings.durationSeconds * 1000)))
-      : new Promise<void>(() => {});
-  await Promise.race([finished, io.interrupted]);
-  clearTimeout(durationTimer);
-
-  engine.stop();
-  await api?.dispose();
-  await engine.settled();
-  const rows = await buildReport(readerOf(store), settings.targets, startedAt, Date.now() + 1, engine.threshold);
-  write('\n' + formatReportTable(rows, (targetId) => store.latest(targetId)));
-  // Alerts raised at the end still go out, within a bound.
-  let graceTimer: NodeJS.Timeout | undefined;
-  await Promise.race([delivery.idle(), new Promise<void>((done) => (graceTimer = setTimeout(done, DELIVERY_GRACE_MS)))]);
-  clearTimeout(graceTimer);
-  delivery.dispose();
-  engine.dispose();
-  geo?.dispose();
-  await store.dispose();
   return 0;
 }

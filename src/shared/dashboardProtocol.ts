@@ -12,6 +12,7 @@
  * Type imports only: this file is compiled for Node and for the browser.
  */
 import type { GeoLocation } from './geoLocation';
+import type { CheckStatus, TargetStatus } from './targetStatus';
 
 export const TIME_RANGES = ['1h', '24h', '7d', '30d', '1y'] as const;
 /** A range the user picks by name (the last hour, day...); `core/store`'s `TimeRange` is a span `[from, to)`. */
@@ -38,10 +39,6 @@ export function pointBudgetPerTarget(targets: number): number {
   return Math.max(MIN_POINTS_PER_TARGET, Math.floor(TOTAL_POINTS_BUDGET / Math.max(1, targets)));
 }
 
-/** The scheduler's per-target status (same strings as `TargetStatus` in src/core/scheduler). */
-export type DashboardStatus = 'UNKNOWN' | 'UP' | 'DEGRADED' | 'DOWN' | 'PAUSED';
-export type CheckOutcome = 'UP' | 'DEGRADED' | 'DOWN';
-
 /** Where a target's server is: the engine's own type (a type only, so the webview bundles no engine code). */
 export type MapLocation = GeoLocation;
 
@@ -58,7 +55,7 @@ export interface DashboardTarget {
 
 export interface DashboardTargetState {
   targetId: string;
-  status: DashboardStatus;
+  status: TargetStatus;
   /** When `status` last changed, epoch ms. */
   since: number | null;
   lastCheckAt: number | null;
@@ -120,7 +117,7 @@ export interface SeriesColumns {
 export interface LiveCheck {
   targetId: string;
   startedAt: number;
-  status: CheckOutcome;
+  status: CheckStatus;
   /** Null when the check got no answer (DOWN). */
   totalMs: number | null;
   /** [dns, connect, tls, firstByte, transfer] in ms, in `PHASES` order. */
@@ -141,7 +138,7 @@ export interface ReportRow {
   /** "City, Country", "Country", "Local network" or null when unknown. */
   location: string | null;
   anomalies: number;
-  lastStatus: DashboardStatus;
+  lastStatus: TargetStatus;
   /** Days until the certificate expires (negative once expired); null for non-TLS targets. */
   certDaysLeft: number | null;
 }

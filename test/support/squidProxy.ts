@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort } from './servers';
+import { skipForMissing } from './testDependencies';
 
 const SQUID_CANDIDATES = ['/usr/sbin/squid', '/usr/local/sbin/squid', '/usr/bin/squid'];
 const NCSA_AUTH_CANDIDATES = ['/usr/lib/squid/basic_ncsa_auth', '/usr/lib64/squid/basic_ncsa_auth', '/usr/libexec/squid/basic_ncsa_auth'];
@@ -51,9 +52,7 @@ function findExecutable(candidates: readonly string[]): string | undefined {
 /** Why the Squid tests cannot run here, or undefined when they can. */
 export function squidUnavailable(): string | undefined {
   if (findExecutable(SQUID_CANDIDATES)) return undefined;
-  // CI installs squid (.ci/run): there a missing proxy is a broken set-up, never a quiet skip.
-  if (process.env.CI) throw new Error('squid is not installed, but CI must run the proxy tests: .ci/run installs it with apt-get.');
-  return 'squid is not installed (apt-get install squid); the checks through a real proxy are skipped';
+  return skipForMissing('squid', 'squid is not installed (apt-get install squid); the checks through a real proxy are skipped');
 }
 
 export async function startSquid(options: SquidOptions): Promise<RunningSquid> {

@@ -10,13 +10,6 @@ import type { TargetState } from '../scheduler/monitorEvent';
 import { type HistoryQueries, type HistoryReader, readerOf, type StoreStatus } from '../store/historyStore';
 import type { Target } from '../targets/target';
 
-/**
- * What the API shows of a target's live state: the scheduler's `TargetState` fits, and so does
- * what a window that only reads the history knows (status, failures in a row, the last check).
- */
-export type ApiTargetState = Pick<TargetState, 'status' | 'consecutiveFailures' | 'statusSince'> &
-  Partial<Pick<TargetState, 'lastResult' | 'nextCheckAt' | 'checking'>>;
-
 export interface ApiDataSource {
   /** The shared history; every window can read it, writer or not. Its answers may come from another window. */
   history(): HistoryReader | undefined;
@@ -24,8 +17,8 @@ export interface ApiDataSource {
   storeStatus(): StoreStatus | undefined;
   /** The targets in the user's settings, in their order. */
   targets(): readonly Target[];
-  /** Live state; undefined where this process knows only the history. */
-  state(targetId: string): ApiTargetState | undefined;
+  /** Live state, the scheduler's own; undefined where this process knows only the history. */
+  state(targetId: string): TargetState | undefined;
   checkNow(targetId: string): Promise<CheckNowOutcome>;
   /** Whether this process runs the checks and writes the history. */
   isWriter(): boolean;
@@ -36,11 +29,12 @@ export interface ApiDataSource {
 
 /**
  * Who answers state and check-now requests: the engine (over its scheduler) in the CLI, or in the
- * extension an adapter over the monitor service, which forwards them to the writer window from a
- * window that only reads the history.
+ * extension the monitor service, which forwards them to the writer window from a window that only
+ * reads the history. Both hand over the scheduler's whole `TargetState`, never a copy of some of
+ * its fields, so the API shows the same state (checking, the next check...) from either.
  */
 export interface ApiScheduler {
-  state(id: string): ApiTargetState | undefined;
+  state(id: string): TargetState | undefined;
   checkNow(id: string): Promise<CheckResult | undefined>;
 }
 

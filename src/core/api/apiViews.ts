@@ -6,10 +6,10 @@
 import type { GeoLocation } from '../../shared/geoLocation';
 import { placeName } from '../../shared/geoLocation';
 import type { CheckResult, PhaseTimings } from '../probes/checkResult';
+import type { TargetState } from '../scheduler/monitorEvent';
 import type { CheckRecord } from '../store/checkRecord';
 import type { LatencyStats, SeriesPoint } from '../store/historyStore';
 import type { Target } from '../targets/target';
-import type { ApiTargetState } from './apiDataSource';
 
 export interface LocationView {
   country: string | null;
@@ -102,7 +102,7 @@ export function phasesView(phases: PhaseTimings): PhasesView {
  * The newest check: the store's record when it is at least as new as the scheduler's (it adds the
  * anomaly score and the location), else the scheduler's result still on its way to the store.
  */
-export function newestCheck(record: CheckRecord | undefined, state: ApiTargetState | undefined): CheckRecord | CheckResult | undefined {
+export function newestCheck(record: CheckRecord | undefined, state: TargetState | undefined): CheckRecord | CheckResult | undefined {
   const live = state?.lastResult ?? undefined;
   if (!record) return live;
   if (live && live.startedAt > record.startedAt) return live;
@@ -111,7 +111,7 @@ export function newestCheck(record: CheckRecord | undefined, state: ApiTargetSta
 
 export function currentStatusView(
   target: Target,
-  state: ApiTargetState | undefined,
+  state: TargetState | undefined,
   check: CheckRecord | CheckResult | undefined,
 ): CurrentStatusView {
   const record = check && 'anomalyScore' in check ? check : undefined;

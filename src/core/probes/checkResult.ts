@@ -2,9 +2,7 @@
  * The one result type every probe (http, tcp, dns) returns. The scheduler, the store, the views,
  * the API and the CLI all read checks in this shape.
  */
-
-/** Outcome of one check. `DEGRADED` means it answered correctly but slower than its latency budget. */
-export type CheckStatus = 'UP' | 'DEGRADED' | 'DOWN';
+import type { CheckStatus } from '../../shared/targetStatus';
 
 /** Why a check is not `UP`. Every code comes with a readable `message`. */
 export type FailureReason =
@@ -72,6 +70,7 @@ export interface CheckResult {
   target: string;
   /** Wall-clock time the check started, epoch milliseconds. */
   startedAt: number;
+  /** `DEGRADED`: it answered correctly but slower than its latency budget. */
   status: CheckStatus;
   /** `null` when the check is `UP`. */
   reason: FailureReason | null;

@@ -4,14 +4,15 @@
  * their rows from `buildReportRows`; how a row is written out is the formatters' business
  * (src/shared/reportExport.ts).
  */
-import type { ReportRow, DashboardStatus } from '../../shared/dashboardProtocol';
+import type { ReportRow } from '../../shared/dashboardProtocol';
+import type { TargetStatus } from '../../shared/targetStatus';
 import { placeName, type GeoLocation } from '../../shared/geoLocation';
 import type { HistoryReader, LatencyStats, TimeRange } from '../store/historyStore';
 
 /** What the caller knows of a target beyond its history: who it is and how it stands now. */
 export interface ReportSubject {
   target: { id: string; name: string; url: string };
-  status: DashboardStatus;
+  status: TargetStatus;
   /** Where the newest check reached the server. */
   location: GeoLocation | null | undefined;
   certDaysLeft: number | null;

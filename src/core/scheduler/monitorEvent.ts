@@ -2,11 +2,9 @@
  * The one event stream the scheduler publishes (`Scheduler.onEvent`). The store, the views, the
  * notifications, the API and the CLI subscribe to it and switch on `type`.
  */
+import type { TargetStatus } from '../../shared/targetStatus';
 import type { CheckResult } from '../probes/checkResult';
 import type { Target } from '../targets/target';
-
-/** `UNKNOWN`: never checked since it was added. `PAUSED`: not being checked, by the user's choice. */
-export type TargetStatus = 'UNKNOWN' | 'UP' | 'DEGRADED' | 'DOWN' | 'PAUSED';
 
 /** A snapshot of one target's monitoring state; a copy, safe to keep. */
 export interface TargetState {

@@ -93,7 +93,8 @@ const DEFAULT_INTERVAL_FALLBACK_MS = 60_000;
 /** setTimeout fires at once beyond 2^31 - 1 ms; longer waits are re-armed in steps. */
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
-interface CheckRun {
+/** A check in flight, with its retries: what `checkNow` joins and a pause aborts. */
+interface RunningCheck {
   promise: Promise<CheckResult | undefined>;
   controller: AbortController;
 }
@@ -108,7 +109,7 @@ interface ScheduledTarget {
   nextCheckAt: number | null;
   /** The slot of the last scheduled check, so the next one lands on a later slot. */
   lastPlannedAt: number | null;
-  run: CheckRun | undefined;
+  run: RunningCheck | undefined;
   /** Its last check ran out of time: it waits for a slot of the slow lane too (see `slowLane`). */
   slow: boolean;
 }

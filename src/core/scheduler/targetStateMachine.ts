@@ -26,7 +26,8 @@
  */
 import type { CheckResult } from '../probes/checkResult';
 import type { Target } from '../targets/target';
-import type { MonitorEvent, TargetState, TargetStatus } from './monitorEvent';
+import type { TargetStatus } from '../../shared/targetStatus';
+import type { MonitorEvent, TargetState } from './monitorEvent';
 
 export interface StateMachineSettings {
   /** Consecutive failed checks before an alert; at least 1. */

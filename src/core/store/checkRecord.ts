@@ -4,6 +4,7 @@
  */
 import type { UnusualPhase } from '../../shared/dashboardProtocol';
 import type { GeoLocation } from '../../shared/geoLocation';
+import type { TargetStatus } from '../../shared/targetStatus';
 import type { CheckResult } from '../probes/checkResult';
 
 /** One counted check as the store records it. */
@@ -18,19 +19,13 @@ export type CheckRecord = CheckResult & {
   unusualPhase?: UnusualPhase;
 };
 
-/**
- * The monitoring states of a target, as the scheduler names them. Declared here too so the store
- * does not depend on the scheduler; the scheduler's `TargetStatus` has the same members.
- */
-export type HistoryState = 'UNKNOWN' | 'UP' | 'DEGRADED' | 'DOWN' | 'PAUSED';
-
 /** A change of a target's state; incidents are built from these. */
 export interface StateChangeRecord {
   targetId: string;
   /** Epoch milliseconds. */
   at: number;
-  from: HistoryState;
-  to: HistoryState;
+  from: TargetStatus;
+  to: TargetStatus;
   /** Why, for a change to DOWN or DEGRADED; null otherwise. */
   reason: string | null;
   /** The message of the check that caused it, or a sentence like "Paused by the user". */

@@ -11,7 +11,7 @@ import type { ApiDataSource } from '../../core/api/apiDataSource';
 import { ApiListenError, ApiPortInUseError } from '../../core/api/apiErrors';
 import { ApiServer, validateCorsOrigin } from '../../core/api/apiServer';
 import { createApiToken } from '../../core/api/requestGuards';
-import { probeSibling } from '../../core/api/siblingProbe';
+import { askPortHolder } from '../../core/api/portHolder';
 import { showMessage } from '../notifications/editorMessages';
 
 /** The SecretStorage key of the API token (the Copy API Token command reads the same one). */
@@ -232,11 +232,11 @@ export class ApiController implements vscode.Disposable {
    * there), otherwise why it is taken to be another program, for the log.
    */
   private async portHolder(wanted: RunningConfig): Promise<'sibling' | string> {
-    let result = await probeSibling({ port: wanted.port, token: wanted.token });
+    let result = await askPortHolder({ port: wanted.port, token: wanted.token });
     if (!result.sibling && result.reason === 'wrong-proof') {
       // Right after a rotation the serving window may still use the old token: ask once more.
       await new Promise((resolve) => setTimeout(resolve, this.options.rotationGraceMs ?? 1_000));
-      result = await probeSibling({ port: wanted.port, token: wanted.token });
+      result = await askPortHolder({ port: wanted.port, token: wanted.token });
     }
     return result.sibling ? 'sibling' : result.detail;
   }

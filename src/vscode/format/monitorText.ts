@@ -2,7 +2,7 @@
  * Short texts the tree, the status bar and the notifications share. No `vscode` import, so the
  * wording is tested under plain Node; callers pass the results through `vscode.l10n.t` templates.
  */
-import type { TargetStatus } from '../../core/scheduler/monitorEvent';
+import type { TargetStatus } from '../../shared/targetStatus';
 
 /** `84 ms`, `1.2 s`. */
 export function formatLatency(ms: number): string {

@@ -16,7 +16,7 @@ import { createMonitorEngine, type MonitorEngine, type RecordedCheck } from '../
 import type { CheckResult } from '../../core/probes/checkResult';
 import { Prober } from '../../core/probes/prober';
 import type { ProxySettings } from '../../core/probes/proxySettings';
-import type { MonitorEvent, TargetStatus } from '../../core/scheduler/monitorEvent';
+import type { MonitorEvent, TargetState } from '../../core/scheduler/monitorEvent';
 import type { SchedulerSettings } from '../../core/scheduler/scheduler';
 import type { ApprovedEntries } from '../../core/targets/workspaceEntryPolicy';
 import type { CheckRecord } from '../../core/store/checkRecord';
@@ -35,17 +35,15 @@ import { publishTargets, resolvePublishedTarget } from './publishedTargets';
 
 export type MonitorRole = WindowRole;
 
-/** What the views show for one target. */
-export interface TargetSnapshot {
+/**
+ * What the views and the local API show for one target: its state (the scheduler's own in the
+ * checking window; in a reading window, what its last check in the history tells), the entry
+ * from the settings, and the last check with its score and location.
+ */
+export interface TargetSnapshot extends TargetState {
   configured: ConfiguredTarget;
-  /** PAUSED when the target is paused; otherwise the monitoring state (UNKNOWN before any check). */
-  status: TargetStatus;
-  /** Counted failed checks in a row (the writer knows; a reader counts 1 for a failed last check). */
-  consecutiveFailures: number;
   /** The last counted check with its score and location, from this window or from the history. */
   lastRecord: CheckRecord | undefined;
-  /** When the status last changed, if known. */
-  statusSince: number | null;
 }
 
 export interface MonitorServiceOptions {
@@ -72,6 +70,26 @@ export interface MonitorServiceOptions {
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * What a window that does not run the checks knows of a target's state: its last check in the
+ * history (1 failure in a row for a failed one), nothing planned, nothing running.
+ */
+export function stateFromLastCheck(targetId: string, lastRecord: CheckRecord | undefined): TargetState {
+  return {
+    targetId,
+    status: lastRecord?.status ?? 'UNKNOWN',
+    consecutiveFailures: lastRecord?.status === 'DOWN' ? 1 : 0,
+    lastResult: lastRecord ?? null,
+    statusSince: null,
+    downSince: null,
+    alerting: false,
+    flapping: false,
+    maintenance: false,
+    nextCheckAt: null,
+    checking: false,
+  };
+}
 
 export class MonitorService implements vscode.Disposable {
   /**
@@ -287,18 +305,9 @@ export class MonitorService implements vscode.Disposable {
   private snapshotOf(configured: ConfiguredTarget): TargetSnapshot {
     const { target } = configured;
     const lastRecord = this.lastRecords.get(target.id);
-    const state = this.coordinator.engine?.state(target.id);
-    if (state) {
-      return {
-        configured,
-        status: target.paused ? 'PAUSED' : state.status,
-        consecutiveFailures: state.consecutiveFailures,
-        lastRecord,
-        statusSince: state.statusSince,
-      };
-    }
-    const status: TargetStatus = target.paused ? 'PAUSED' : (lastRecord?.status ?? 'UNKNOWN');
-    return { configured, status, consecutiveFailures: lastRecord?.status === 'DOWN' ? 1 : 0, lastRecord, statusSince: null };
+    const state = this.coordinator.engine?.state(target.id) ?? stateFromLastCheck(target.id, lastRecord);
+    // PAUSED as soon as this window's settings say so, whatever the checking window's union of targets.
+    return { ...state, status: target.paused ? 'PAUSED' : state.status, configured, lastRecord };
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { describeWindow } from '../../core/targets/maintenance';
-import type { TargetStatus } from '../../core/scheduler/monitorEvent';
+import type { TargetStatus } from '../../shared/targetStatus';
 import type { AnomalyHit, HistoryReader, Incident } from '../../core/store/historyStore';
 import { formatAgo, formatDuration, formatLatency, formatUptime } from '../format/monitorText';
 import { unusualPhaseSentence } from '../../shared/unusualPhaseText';

@@ -5,7 +5,7 @@
  * port go when turned off.
  */
 import * as assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { createServer as createHttpServer, request, type Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import * as vscode from 'vscode';
 import type { NetworkMonitorApi } from '../../../src/extension';
@@ -45,9 +45,13 @@ function freePort(): Promise<number> {
 describe('Local API', () => {
   const config = () => vscode.workspace.getConfiguration('networkMonitor');
   let blocker: Server | undefined;
+  let slowSite: HttpServer | undefined;
 
   after(async () => {
     blocker?.close();
+    slowSite?.closeAllConnections();
+    slowSite?.close();
+    await config().update('targets', undefined, vscode.ConfigurationTarget.Global);
     await config().update('api.enabled', undefined, vscode.ConfigurationTarget.Global);
     await config().update('api.port', undefined, vscode.ConfigurationTarget.Global);
   });
@@ -80,6 +84,41 @@ describe('Local API', () => {
 
     assert.equal((await get(port, '/api/status', { host })).status, 401);
     assert.equal((await get(port, '/api/status', { host: `evil.example:${port}`, authorization: `Bearer ${stored}` })).status, 403);
+  });
+
+  it('/api/targets shows a target as checking while its check runs, and when its next check is planned', async () => {
+    const monitor = await monitorApi();
+    const port = monitor.api.port!;
+    await vscode.commands.executeCommand('networkMonitor.copyApiToken');
+    const headers = { host: `127.0.0.1:${port}`, authorization: `Bearer ${await vscode.env.clipboard.readText()}` };
+    // The site holds its answers until the test lets them go, so the check is surely in flight when asked.
+    const held: (() => void)[] = [];
+    let letGo = false;
+    slowSite = createHttpServer((_request, response) => (letGo ? response.end('ok') : held.push(() => response.end('ok'))));
+    await new Promise<void>((resolve) => slowSite!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(slowSite.address() as AddressInfo).port}/slow`;
+    await config().update('targets', [{ url, interval: 60, timeout: 30_000 }], vscode.ConfigurationTarget.Global);
+    type Listed = { url: string; checking: boolean; next_check_at: string | null; last_check_at: string | null };
+    const listed = async (): Promise<Listed | undefined> => {
+      const response = await get(port, '/api/targets', headers);
+      assert.equal(response.status, 200, response.body);
+      return (JSON.parse(response.body) as { targets: Listed[] }).targets.find((target) => target.url === url);
+    };
+    // A target new to the history is checked at once.
+    await eventually('the site is asked', () => held.length > 0);
+    const during = await listed();
+    assert.equal(during?.checking, true, 'the check is running');
+
+    // The check ends after this, and plans the next one after its end.
+    const releasedAt = Date.now();
+    letGo = true;
+    for (const answer of held.splice(0)) answer();
+    const after = await eventually('the check is recorded', async () => {
+      const entry = await listed();
+      return entry && entry.last_check_at !== null && !entry.checking ? entry : undefined;
+    });
+    assert.ok(after.next_check_at !== null, 'the next check is planned');
+    assert.ok(Date.parse(after.next_check_at) > releasedAt, `the next check (${after.next_check_at}) is still to come`);
   });
 
   it('Rotate API Token refuses the old token at once and serves the new one on the same port', async () => {

@@ -13,7 +13,7 @@ import { readerOf } from '../../../src/core/store/historyStore';
 import { SqlJsHistoryStore } from '../../../src/core/store/sqlJsHistoryStore';
 import { resolveTarget } from '../../../src/core/targets/target';
 import type { CheckRecord } from '../../../src/core/store/checkRecord';
-import type { TargetSnapshot } from '../../../src/vscode/monitor/monitorService';
+import { stateFromLastCheck, type TargetSnapshot } from '../../../src/vscode/monitor/monitorService';
 import { readHistorySummary, TargetNode } from '../../../src/vscode/tree/targetNodes';
 
 const URL = 'https://127.0.0.1:9/health';
@@ -47,12 +47,11 @@ async function tooltipWith(unusualPhase: unknown): Promise<string> {
     assert.ok(summary.lastAnomaly, 'the history gave the last anomaly');
     const resolved = resolveTarget({ url: URL, id: 'phased', name: 'Phased API' });
     if (!resolved.ok) throw new Error(resolved.error);
+    const lastRecord = anomalousCheck(now - 60_000, undefined);
     const snapshot: TargetSnapshot = {
+      ...stateFromLastCheck('phased', lastRecord),
       configured: { target: resolved.value, entry: URL, origin: { level: 'user', index: 0 } },
-      status: 'UP',
-      consecutiveFailures: 0,
-      lastRecord: anomalousCheck(now - 60_000, undefined),
-      statusSince: null,
+      lastRecord,
     };
     const node = new TargetNode(snapshot, { isMuted: () => false, anomalyThreshold: () => 0.5, readOnly: () => false }, summary);
     // appendText escapes markup and keeps spaces as &nbsp;: read the words as the hover shows them.

@@ -11,11 +11,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiServer } from '../../../src/core/api/apiServer';
 import { createApiToken } from '../../../src/core/api/requestGuards';
+import { skipForMissing } from '../../support/testDependencies';
 import { closedPort, ControlledSite, type MonitoringStack, startMonitoringStack, targetFrom, tempDirectory } from './apiTestSupport';
 
 const installed = spawnSync('prometheus', ['--version'], { encoding: 'utf8' });
 const skip = installed.error
-  ? `the prometheus binary is not installed (${(installed.error as NodeJS.ErrnoException).code}); run scripts/installPrometheus.sh, as CI does`
+  ? skipForMissing(
+      'prometheus',
+      `the prometheus binary is not installed (${(installed.error as NodeJS.ErrnoException).code}); run scripts/installPrometheus.sh, as CI does`,
+    )
   : false;
 
 const QUOTED_NAME = 'Team "edge" \\ gateway\nEU';

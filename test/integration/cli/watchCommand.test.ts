@@ -190,3 +190,85 @@ test('watch --api-port serves the seed-shaped /api/status with the token from th
     rmSync(apiDir, { recursive: true, force: true });
   }
 });
+
+test("watch --api-port: /api/targets shows a target as checking while its check runs, then the next check's planned time", async () => {
+  const { PassThrough } = await import('node:stream');
+  const { runWatchCommand } = await import('../../../src/cli/watchCommand');
+  // The site holds its answers until the test lets them go, so the check is surely in flight when asked.
+  const held: (() => void)[] = [];
+  let letGo = false;
+  const slowSite = await startHttpServer((_request, response) => (letGo ? response.end('ok') : held.push(() => response.end('ok'))));
+  const apiDir = mkdtempSync(join(tmpdir(), 'nm-watch-state-'));
+  const output = new PassThrough();
+  let printed = '';
+  output.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  let interrupt!: () => void;
+  const interrupted = new Promise<void>((resolve) => (interrupt = resolve));
+  const url = `${slowSite.origin}/`;
+  const argv = [url, '--interval', '60', '--timeout', '30000', '--retries', '0', '--api-port', '0', '--data-dir', apiDir];
+  const running = runWatchCommand(argv, { input: new PassThrough(), output, interrupted });
+  try {
+    const waitFor = async <T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> => {
+      for (let i = 0; i < 200; i++) {
+        const value = await probe();
+        if (value !== undefined) return value;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`${what} did not happen; output:\n${printed}`);
+    };
+    const port = await waitFor('the API listens', () => /API listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(printed)?.[1]);
+    const token = (await import('node:fs')).readFileSync(join(apiDir, 'api-token'), 'utf8').trim();
+    type Listed = { url: string; checking: boolean; next_check_at: string | null; last_check_at: string | null };
+    const listed = async (): Promise<Listed> => {
+      const response = await fetch(`http://127.0.0.1:${port}/api/targets`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(response.status, 200);
+      const { targets } = (await response.json()) as { targets: Listed[] };
+      assert.equal(targets.length, 1);
+      return targets[0]!;
+    };
+
+    await waitFor('the site is asked', () => (held.length > 0 ? true : undefined));
+    const during = await listed();
+    assert.equal(during.url, url);
+    assert.equal(during.checking, true, 'the check is running');
+
+    // The check ends after this, and plans the next one after its end.
+    const releasedAt = Date.now();
+    letGo = true;
+    for (const answer of held.splice(0)) answer();
+    const after = await waitFor('the check is recorded', async () => {
+      const entry = await listed();
+      return entry.last_check_at !== null && !entry.checking ? entry : undefined;
+    });
+    assert.ok(after.next_check_at !== null, 'the next check is planned');
+    assert.ok(Date.parse(after.next_check_at) > releasedAt, `the next check (${after.next_check_at}) is still to come`);
+    assert.ok(Date.parse(after.next_check_at) > Date.parse(after.last_check_at!), 'the next check comes after the last one');
+  } finally {
+    interrupt();
+    letGo = true;
+    for (const answer of held.splice(0)) answer();
+    assert.equal(await running, 0);
+    await slowSite.close();
+    rmSync(apiDir, { recursive: true, force: true });
+  }
+});
+
+test('watch --api-port on a port another program holds stops with the reason, and still closes the history it opened', async () => {
+  const { PassThrough } = await import('node:stream');
+  const { createServer } = await import('node:net');
+  const { runWatchCommand } = await import('../../../src/cli/watchCommand');
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const port = (holder.address() as { port: number }).port;
+  const takenDir = mkdtempSync(join(tmpdir(), 'nm-watch-taken-'));
+  try {
+    const argv = [`${site.origin}/`, '--api-port', String(port), '--data-dir', takenDir];
+    const io = { input: new PassThrough(), output: new PassThrough(), interrupted: new Promise<void>(() => {}) };
+    await assert.rejects(runWatchCommand(argv, io), new RegExp(`Port ${port} on 127\\.0\\.0\\.1 is already in use`));
+    // Written by the store's dispose: the run's one teardown ran on this way out too.
+    assert.ok(existsSync(join(takenDir, 'history.db.gz')), 'the history was closed and written');
+  } finally {
+    holder.close();
+    rmSync(takenDir, { recursive: true, force: true });
+  }
+});

@@ -8,6 +8,7 @@ import { Prober } from '../../../src/core/probes/prober';
 import { DnsResolver } from '../../../src/core/probes/dnsResolver';
 import { resolveTarget, type TargetEntry } from '../../../src/core/targets/target';
 import { startDnsServer, type TestDnsServer } from '../../support/dnsServer';
+import { skipForMissing } from '../../support/testDependencies';
 import { closedPort, startDelayServer, startHangingServer, startHttpServer, type RunningServer } from '../../support/servers';
 
 function target(entry: TargetEntry) {
@@ -116,12 +117,13 @@ describe('TCP connect checks', () => {
     assert.equal(result.reason, 'CONNECTION_REFUSED');
   });
 
-  test('localhost falls through from 127.0.0.1 to ::1 when only IPv6 listens', async () => {
+  test('localhost falls through from 127.0.0.1 to ::1 when only IPv6 listens', async (t) => {
     let server: RunningServer;
     try {
       server = await startHttpServer((_q, s) => s.end('v6'), '::1');
-    } catch {
-      return; // no IPv6 loopback on this machine: nothing to test
+    } catch (error) {
+      t.skip(skipForMissing('ipv6', `needs an IPv6 loopback (::1): ${(error as Error).message}`));
+      return;
     }
     try {
       const result = await prober.check(target(`http://localhost:${server.port}/`));

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { skipForMissing } from '../../support/testDependencies';
 
 const FIXTURE = join(__dirname, 'fixtures', 'fullDisk.ts');
 
@@ -17,7 +18,7 @@ test('a full disk keeps monitoring in memory, warns once, retries, and loses not
   t.after(() => rmSync(directory, { recursive: true, force: true }));
   const probe = spawnSync('unshare', ['-m', 'sh', '-c', `mount -t tmpfs -o size=64k tmpfs '${directory}'`], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
-    t.skip(`needs a private mount namespace (unshare -m, root): ${probe.error?.message ?? probe.stderr.trim()}`);
+    t.skip(skipForMissing('unshare', `needs a private mount namespace (unshare -m, root): ${probe.error?.message ?? probe.stderr.trim()}`));
     return;
   }
   const script = `mount -t tmpfs -o size=1m tmpfs '${directory}' && exec '${process.execPath}' --import tsx '${FIXTURE}' '${directory}'`;

@@ -1,5 +1,6 @@
 /** Targets and check results for the scheduler's unit tests. */
-import type { CheckResult, CheckStatus, TlsDetails } from '../../../src/core/probes/checkResult';
+import type { CheckResult, TlsDetails } from '../../../src/core/probes/checkResult';
+import type { CheckStatus } from '../../../src/shared/targetStatus';
 import { resolveTarget, type Target, type TargetEntryObject } from '../../../src/core/targets/target';
 
 export function makeTarget(id: string, entry: Partial<TargetEntryObject> = {}): Target {

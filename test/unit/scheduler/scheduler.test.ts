@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { CheckResult, CheckStatus } from '../../../src/core/probes/checkResult';
+import type { CheckResult } from '../../../src/core/probes/checkResult';
+import type { CheckStatus } from '../../../src/shared/targetStatus';
 import type { MonitorEvent } from '../../../src/core/scheduler/monitorEvent';
 import { Scheduler, type SchedulerOptions } from '../../../src/core/scheduler/scheduler';
 import { phaseOffsetMs } from '../../../src/core/scheduler/stagger';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CheckStatus } from '../../../src/core/probes/checkResult';
+import type { CheckStatus } from '../../../src/shared/targetStatus';
 import type { MonitorEvent } from '../../../src/core/scheduler/monitorEvent';
 import { type StateMachineSettings, TargetStateMachine } from '../../../src/core/scheduler/targetStateMachine';
 import { makeResult, makeTarget, makeTls } from './fixtures';

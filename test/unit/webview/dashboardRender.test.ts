@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { skipForMissing } from '../../support/testDependencies';
 import {
   RANGE_MS,
   type DashboardTarget,
@@ -266,7 +267,7 @@ async function answerSeries(page: Page, request: WebviewToHostMessage, targets: 
 for (const theme of ['light', 'dark'] as const) {
   test(`dashboard renders 20 targets x 30 days, switches range and takes a live check (${theme} theme)`, { timeout: 60_000 }, async (t) => {
     if (!browser) {
-      t.skip(`${CHROMIUM} is not installed`);
+      t.skip(skipForMissing('chromium', `${CHROMIUM} is not installed`));
       return;
     }
     const { page, problems } = await openDashboard(theme);
@@ -378,7 +379,7 @@ for (const theme of ['light', 'dark'] as const) {
 
 test('anything the content security policy blocks is reported to the extension and counted on the page', { timeout: 30_000 }, async (t) => {
   if (!browser) {
-    t.skip(`${CHROMIUM} is not installed`);
+    t.skip(skipForMissing('chromium', `${CHROMIUM} is not installed`));
     return;
   }
   const { page } = await openDashboard('dark');
@@ -400,7 +401,7 @@ test('anything the content security policy blocks is reported to the extension a
 
 test('in a German editor the dashboard speaks German, from the same bundle as the extension', { timeout: 30_000 }, async (t) => {
   if (!browser) {
-    t.skip(`${CHROMIUM} is not installed`);
+    t.skip(skipForMissing('chromium', `${CHROMIUM} is not installed`));
     return;
   }
   const { page, problems } = await openDashboard('de');

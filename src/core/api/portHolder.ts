@@ -8,7 +8,7 @@
 import { request } from 'node:http';
 import { createIdentifyNonce, IDENTIFY_PATH, IDENTIFY_SERVICE, proofMatches } from './identityChallenge';
 
-export type SiblingProbeResult =
+export type PortHolderAnswer =
   | { sibling: true }
   | {
       sibling: false;
@@ -21,7 +21,7 @@ export type SiblingProbeResult =
       detail: string;
     };
 
-export interface SiblingProbeOptions {
+export interface AskPortHolderOptions {
   port: number;
   /** The shared token: only used to check the proof, never sent. */
   token: string;
@@ -35,14 +35,14 @@ const DEFAULT_TIMEOUT_MS = 2_000;
 const DEFAULT_MAX_BODY_BYTES = 4 * 1024;
 
 /** Never rejects: every failure is a `sibling: false` answer with a reason. */
-export function probeSibling(options: SiblingProbeOptions): Promise<SiblingProbeResult> {
+export function askPortHolder(options: AskPortHolderOptions): Promise<PortHolderAnswer> {
   const { port, token } = options;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const nonce = createIdentifyNonce();
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (result: SiblingProbeResult): void => {
+    const finish = (result: PortHolderAnswer): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -88,7 +88,7 @@ export function probeSibling(options: SiblingProbeOptions): Promise<SiblingProbe
   });
 }
 
-function judge(text: string, token: string, port: number, nonce: string): SiblingProbeResult {
+function judge(text: string, token: string, port: number, nonce: string): PortHolderAnswer {
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -13,7 +13,7 @@ import { createApiDataSource } from '../../../src/core/api/apiDataSource';
 import { ApiServer } from '../../../src/core/api/apiServer';
 import { identityProof } from '../../../src/core/api/identityChallenge';
 import { createApiToken } from '../../../src/core/api/requestGuards';
-import { probeSibling } from '../../../src/core/api/siblingProbe';
+import { askPortHolder } from '../../../src/core/api/portHolder';
 import { call } from './apiTestSupport';
 
 type SquatterMode = 'echo' | 'garbage' | 'fake-proof' | 'hang' | 'huge' | 'relay' | 'error-status';
@@ -138,7 +138,7 @@ describe('recognising a sibling window on the API port', () => {
   /** Probes a squatter of this kind, checks it learnt nothing, and returns why it was refused. */
   async function refusalBy(mode: SquatterMode, timeoutMs?: number): Promise<string | undefined> {
     const held = await squatter(mode);
-    const result = await probeSibling({ port: held.port, token, timeoutMs });
+    const result = await askPortHolder({ port: held.port, token, timeoutMs });
     assertNothingLeaked(held);
     return result.sibling ? undefined : result.reason;
   }
@@ -154,11 +154,11 @@ describe('recognising a sibling window on the API port', () => {
   });
 
   it('accepts a real window that holds the same token', async () => {
-    assert.deepEqual(await probeSibling({ port: siblingPort, token }), { sibling: true });
+    assert.deepEqual(await askPortHolder({ port: siblingPort, token }), { sibling: true });
   });
 
   it('refuses a real Network Monitor API with another token (the CLI, another profile)', async () => {
-    const result = await probeSibling({ port: siblingPort, token: createApiToken() });
+    const result = await askPortHolder({ port: siblingPort, token: createApiToken() });
     assert.equal(result.sibling, false);
     assert.equal(!result.sibling && result.reason, 'wrong-proof');
   });
@@ -190,7 +190,7 @@ describe('recognising a sibling window on the API port', () => {
     const port = held.port;
     await held.close();
     squatters.splice(squatters.indexOf(held), 1);
-    assert.equal(((r) => !r.sibling && r.reason)(await probeSibling({ port, token })), 'no-answer');
+    assert.equal(((r) => !r.sibling && r.reason)(await askPortHolder({ port, token })), 'no-answer');
   });
 });
 
@@ -208,8 +208,8 @@ describe('rotating the token of a running API', () => {
       assert.equal((await call(port, { path: '/api/health', token: oldToken })).status, 401);
       assert.equal((await call(port, { path: '/api/health', token: newToken })).status, 200);
       // Siblings recognise it with the new token only.
-      assert.deepEqual(await probeSibling({ port, token: newToken }), { sibling: true });
-      assert.equal(((r) => !r.sibling && r.reason)(await probeSibling({ port, token: oldToken })), 'wrong-proof');
+      assert.deepEqual(await askPortHolder({ port, token: newToken }), { sibling: true });
+      assert.equal(((r) => !r.sibling && r.reason)(await askPortHolder({ port, token: oldToken })), 'wrong-proof');
       const nonce = 'cd'.repeat(32);
       const identity = (await call(port, { path: `/api/identify?nonce=${nonce}` })).json() as { proof: string };
       assert.equal(identity.proof, identityProof(newToken, port, nonce));

@@ -1,6 +1,7 @@
+/** The engine's own event emitter (src/core/events.ts), which the core uses where the extension would use vscode.EventEmitter. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Emitter } from '../../../src/core/events';
+import { Emitter } from '../../src/core/events';
 
 describe('Emitter', () => {
   it('delivers each value to every listener in subscription order', () => {
