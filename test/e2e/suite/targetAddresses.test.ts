@@ -25,6 +25,13 @@ function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
 }
 
+/** The URLs of the user-level targets, in their order. */
+function savedUrls(): (string | undefined)[] {
+  return ((config().inspect<unknown[]>('targets')?.globalValue ?? []) as (string | { url?: string })[]).map((entry) =>
+    typeof entry === 'string' ? entry : entry.url,
+  );
+}
+
 /** Every hover at `position`, as the editor would show them: Network Monitor's is the one with its links. */
 async function hoverText(
   document: vscode.TextDocument,
@@ -113,9 +120,9 @@ describe('Addresses in files: hover and Monitor this URL', function () {
     assert.deepEqual(quickFix.command.arguments, [unwatched]);
 
     // Run as a link or the light bulb runs it: it asks where to save before anything is added.
+    const before = savedUrls();
     const added = vscode.commands.executeCommand<string | undefined>(quickFix.command.command, ...quickFix.command.arguments!);
-    const savedBefore = (config().inspect<unknown[]>('targets')?.globalValue ?? []) as unknown[];
-    assert.equal(savedBefore.length, 1, 'nothing is saved before the user picks');
+    assert.deepEqual(savedUrls(), before, 'nothing is saved before the user picks');
     let answered = false;
     void added.then(() => (answered = true));
     // Accept the first choice, User Settings, once the pick is shown.
@@ -125,12 +132,7 @@ describe('Addresses in files: hover and Monitor this URL', function () {
     });
     const id = await added;
     assert.ok(id, 'Monitor this URL returned no target');
-    assert.deepEqual(
-      ((config().inspect<unknown[]>('targets')?.globalValue ?? []) as { url?: string }[]).map((entry) =>
-        typeof entry === 'string' ? entry : entry.url,
-      ),
-      [site.url, unwatched],
-    );
+    assert.deepEqual(savedUrls(), [...before, unwatched]);
     await eventually('the new target is checked', () => monitor.monitor.snapshot(id)?.lastRecord !== undefined);
     // Now monitored, the same address shows its state instead of the offer.
     await eventually('the hover follows', async () =>
