@@ -259,9 +259,10 @@ async function requestOnce(
   if (resolution.measured) clock.lap('dns');
 
   progress.stage = 'connect';
-  let socket: Socket = await connectTcp(resolution.addresses, port, deadline);
+  const connection = await connectTcp(resolution.addresses, port, deadline);
   clock.lap('connect');
-  const serverAddress = socket.remoteAddress;
+  let socket: Socket = connection.socket;
+  const serverAddress = connection.address;
 
   if (https) socket = await handshakeWithTarget(socket, host, options, env, run, progress);
 
@@ -343,7 +344,7 @@ async function requestThroughProxy(
 
   progress.stage = 'connect';
   const connectStartedMs = clock.phases.connect;
-  let socket: Socket = await connectTcp(resolution.addresses, proxyPort, deadline);
+  let socket: Socket = (await connectTcp(resolution.addresses, proxyPort, deadline)).socket;
   if (proxyUrl.protocol === 'https:') {
     // A company proxy's certificate is often signed by the company's own authority, in the system store.
     const proxyTls = await startTls(socket, proxyHost, deadline, await env.trust.contextFor(undefined));
@@ -414,9 +415,13 @@ function exchange(
       if (settled) return;
       settled = true;
       unregister();
-      // A finished exchange closes gracefully; destroy() builds error objects, which costs CPU on every check.
+      // A complete response needs nothing more: the request is sent with `reset` (Connection: close), so
+      // undici destroys the socket as the response completes and the Client is left holding nothing.
+      // Closing it would only build a ClientDestroyedError, stack trace and all, on every check.
+      // Anything else (a redirect whose body is skipped, a body past the bound, an error, the deadline)
+      // tears the connection down here.
       const finishedCleanly = 'response' in outcome && !outcome.response.truncated && outcome.response.location === undefined;
-      (finishedCleanly ? client.close() : client.destroy()).catch(() => {});
+      if (!finishedCleanly) client.destroy().catch(() => {});
       if ('error' in outcome) reject(outcome.error);
       else resolve(outcome.response);
     };
@@ -454,15 +459,20 @@ function exchange(
       onError: (error) => settle({ error }),
     };
     const headers: Record<string, string> = { 'user-agent': userAgent, ...requestHeaders };
+    // One request per connection, said so (`reset` sends Connection: close): the server frees the
+    // connection at once instead of holding it for keep-alive, and the socket ends as the response does.
     if (viaProxy) {
       // Absolute form, as RFC 9112 asks of a request to a proxy; the URL's own credentials stay out of it.
       delete headers['proxy-authorization'];
       headers.host = url.host;
       if (viaProxy.authorization !== undefined) headers['proxy-authorization'] = viaProxy.authorization;
-      client.dispatch({ origin: viaProxy.origin, path: url.origin + url.pathname + url.search, method, headers, body }, handler);
+      client.dispatch(
+        { origin: viaProxy.origin, path: url.origin + url.pathname + url.search, method, headers, body, reset: true },
+        handler,
+      );
       return;
     }
-    client.dispatch({ origin: url.origin, path: url.pathname + url.search, method, headers, body }, handler);
+    client.dispatch({ origin: url.origin, path: url.pathname + url.search, method, headers, body, reset: true }, handler);
   });
 }
 

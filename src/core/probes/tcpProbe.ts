@@ -16,7 +16,7 @@ export async function checkTcp(target: Target, env: ProbeEnvironment, signal: Ab
     assertAddressesAllowed(run.addresses, target.host, { blockLinkLocal: target.blockLinkLocal, classify: env.classifyAddress });
     if (resolution.measured) run.clock.lap('dns');
     stage = 'connect';
-    const socket = await connectTcp(run.addresses, target.port, run.deadline);
+    const { socket } = await connectTcp(run.addresses, target.port, run.deadline);
     run.clock.lap('connect');
     socket.destroy();
     return run.result({
