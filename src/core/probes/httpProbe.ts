@@ -4,6 +4,7 @@
  * the whole check including the body, and the body read only up to a bound.
  */
 import { isIP, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { type TLSSocket } from 'node:tls';
 import { isDeepStrictEqual } from 'node:util';
 import { Client } from 'undici';
@@ -249,6 +250,7 @@ async function requestOnce(
   }
 
   progress.stage = 'dns';
+  clock.startNow();
   const resolution = env.resolver.resolveWithoutLookup(host) ?? (await deadline.race(env.resolver.resolve(host)));
   if (run.addresses.length === 0) run.addresses = resolution.addresses;
   // Every hop, on the addresses the connection will use, so neither a redirect nor a name that
@@ -339,6 +341,7 @@ async function requestThroughProxy(
   const authorization = proxyAuthorization(proxy);
 
   progress.stage = 'dns';
+  clock.startNow();
   const resolution = env.resolver.resolveWithoutLookup(proxyHost) ?? (await deadline.race(env.resolver.resolve(proxyHost)));
   if (resolution.measured) clock.lap('dns');
 
@@ -400,6 +403,16 @@ function exchange(
   });
   const collect = needsBody(options);
   const chunks: Buffer[] = [];
+  // When the response's bytes were handed to us: stamped as the socket reports them, before undici
+  // parses them, so the first byte and the last are timed where they arrived, not after the parsing
+  // or whatever else the event loop does before our callbacks run. Registered before undici's own
+  // listeners (it adds them once it has the socket), so it runs first.
+  let bytesArrivedAt = performance.now();
+  const stampArrival = (): void => {
+    bytesArrivedAt = performance.now();
+  };
+  socket.on('readable', stampArrival);
+  socket.on('end', stampArrival);
 
   return new Promise<HopResponse>((resolve, reject) => {
     if (deadline.expired) {
@@ -426,7 +439,7 @@ function exchange(
       else resolve(outcome.response);
     };
     const respond = (truncated: boolean): void => {
-      clock.lap('transfer');
+      clock.lap('transfer', bytesArrivedAt);
       settle({ response: { statusCode, location, body: collect ? Buffer.concat(chunks) : undefined, bodyBytes, truncated } });
     };
     const unregister = deadline.onCancel((reason) => settle({ error: reason }));
@@ -434,7 +447,7 @@ function exchange(
     const handler: Dispatcher.DispatchHandler = {
       onConnect: () => {},
       onResponseStarted: () => {
-        clock.lap('firstByte');
+        clock.lap('firstByte', bytesArrivedAt);
         progress.stage = 'transfer';
       },
       onHeaders: (code, rawHeaders) => {

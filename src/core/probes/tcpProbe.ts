@@ -11,6 +11,7 @@ export async function checkTcp(target: Target, env: ProbeEnvironment, signal: Ab
   const run = new CheckRun(target, signal);
   let stage: 'dns' | 'connect' = 'dns';
   try {
+    run.clock.startNow();
     const resolution = env.resolver.resolveWithoutLookup(target.host) ?? (await run.deadline.race(env.resolver.resolve(target.host)));
     run.addresses = resolution.addresses;
     assertAddressesAllowed(run.addresses, target.host, { blockLinkLocal: target.blockLinkLocal, classify: env.classifyAddress });
