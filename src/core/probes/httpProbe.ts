@@ -249,27 +249,31 @@ async function requestOnce(
     return { ...response, serverAddress: isIP(host) !== 0 ? host : undefined };
   }
 
-  progress.stage = 'dns';
-  clock.startNow();
-  const resolution = env.resolver.resolveWithoutLookup(host) ?? (await deadline.race(env.resolver.resolve(host)));
-  if (run.addresses.length === 0) run.addresses = resolution.addresses;
-  // Every hop, on the addresses the connection will use, so neither a redirect nor a name that
-  // resolves somewhere else this time leads where the policy forbids.
-  assertAddressesAllowed(resolution.addresses, host, origin);
-  assertWriteAllowed(resolution.addresses, host, isWriteRequest(method, body, headers), target.writesNeedPublicAddress);
-  // A cache hit costs microseconds; charge it to connect so dns reports only real lookups.
-  if (resolution.measured) clock.lap('dns');
+  let serverAddress: string | undefined;
+  // Opened when undici asks for the connection, once it has built the request: the clock starts with
+  // the first byte that moves, and the request is written as soon as the connection is ready.
+  const open = async (): Promise<Socket> => {
+    progress.stage = 'dns';
+    clock.startNow();
+    const resolution = env.resolver.resolveWithoutLookup(host) ?? (await deadline.race(env.resolver.resolve(host)));
+    if (run.addresses.length === 0) run.addresses = resolution.addresses;
+    // Every hop, on the addresses the connection will use, so neither a redirect nor a name that
+    // resolves somewhere else this time leads where the policy forbids.
+    assertAddressesAllowed(resolution.addresses, host, origin);
+    assertWriteAllowed(resolution.addresses, host, isWriteRequest(method, body, headers), target.writesNeedPublicAddress);
+    // A cache hit costs microseconds; charge it to connect so dns reports only real lookups.
+    if (resolution.measured) clock.lap('dns');
 
-  progress.stage = 'connect';
-  const connection = await connectTcp(resolution.addresses, port, deadline);
-  clock.lap('connect');
-  let socket: Socket = connection.socket;
-  const serverAddress = connection.address;
-
-  if (https) socket = await handshakeWithTarget(socket, host, options, env, run, progress);
-
-  progress.stage = 'firstByte';
-  return { ...(await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress)), serverAddress };
+    progress.stage = 'connect';
+    const connection = await connectTcp(resolution.addresses, port, deadline);
+    clock.lap('connect');
+    serverAddress = connection.address;
+    const socket = https ? await handshakeWithTarget(connection.socket, host, options, env, run, progress) : connection.socket;
+    progress.stage = 'firstByte';
+    return socket;
+  };
+  const response = await exchange(url, method, body, headers, options, env.userAgent, open, run, progress);
+  return { ...response, serverAddress };
 }
 
 /** The TLS handshake with the target (directly or inside a proxy's tunnel), its certificate recorded and judged. */
@@ -363,7 +367,7 @@ async function requestThroughProxy(
 
   if (!https) {
     progress.stage = 'firstByte';
-    return await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress, {
+    return await exchange(url, method, body, headers, options, env.userAgent, () => Promise.resolve(socket), run, progress, {
       origin: proxyUrl.origin,
       authorization,
     });
@@ -377,10 +381,14 @@ async function requestThroughProxy(
   socket = await handshakeWithTarget(socket, host, options, env, run, progress);
 
   progress.stage = 'firstByte';
-  return await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress);
+  return await exchange(url, method, body, headers, options, env.userAgent, () => Promise.resolve(socket), run, progress);
 }
 
-/** Sends the request over the connection we opened and reads the response, through undici. */
+/**
+ * Sends the request and reads the response, through undici, over the connection `open` makes when
+ * undici asks for it: undici builds the request first, so that work is neither timed nor between
+ * the connection being ready and the request being written.
+ */
 function exchange(
   url: URL,
   method: string,
@@ -388,38 +396,47 @@ function exchange(
   requestHeaders: Readonly<Record<string, string>>,
   options: HttpOptions,
   userAgent: string,
-  socket: Socket,
+  open: () => Promise<Socket>,
   { clock, deadline }: CheckRun,
   progress: CheckProgress,
   viaProxy?: { origin: string; authorization: string | undefined },
 ): Promise<HopResponse> {
-  const client = new Client(viaProxy?.origin ?? url.origin, {
-    // undici expects the connector to answer asynchronously, as a real connect would.
-    connect: (_options, callback) => process.nextTick(callback, null, socket),
-    pipelining: 1,
-    // The check's own deadline bounds everything; undici's idle timers would only interfere.
-    headersTimeout: 0,
-    bodyTimeout: 0,
-  });
-  const collect = needsBody(options);
-  const chunks: Buffer[] = [];
-  // When the response's bytes were handed to us: stamped as the socket reports them, before undici
-  // parses them, so the first byte and the last are timed where they arrived, not after the parsing
-  // or whatever else the event loop does before our callbacks run. Registered before undici's own
-  // listeners (it adds them once it has the socket), so it runs first.
-  let bytesArrivedAt = performance.now();
-  const stampArrival = (): void => {
-    bytesArrivedAt = performance.now();
-  };
-  socket.on('readable', stampArrival);
-  socket.on('end', stampArrival);
-
   return new Promise<HopResponse>((resolve, reject) => {
     if (deadline.expired) {
-      client.destroy().catch(() => {});
       reject(deadline.reason);
       return;
     }
+    let connection: Promise<Socket> | undefined;
+    // When the response's bytes were handed to us: stamped as the socket reports them, before undici
+    // parses them, so the first byte and the last are timed where they arrived, not after the parsing
+    // or whatever else the event loop does before our callbacks run.
+    let bytesArrivedAt = performance.now();
+    const stampArrival = (): void => {
+      bytesArrivedAt = performance.now();
+    };
+    const client = new Client(viaProxy?.origin ?? url.origin, {
+      connect: (_options, callback) => {
+        connection = open();
+        connection.then(
+          (socket) => {
+            // Before undici's own listeners, which it adds once it has the socket, so this runs first.
+            socket.on('readable', stampArrival);
+            socket.on('end', stampArrival);
+            callback(null, socket);
+          },
+          (error: unknown) => {
+            settle({ error });
+            callback(error as Error, null);
+          },
+        );
+      },
+      pipelining: 1,
+      // The check's own deadline bounds everything; undici's idle timers would only interfere.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    const collect = needsBody(options);
+    const chunks: Buffer[] = [];
     let statusCode = 0;
     let location: string | undefined;
     let bodyBytes = 0;
@@ -434,7 +451,14 @@ function exchange(
       // Anything else (a redirect whose body is skipped, a body past the bound, an error, the deadline)
       // tears the connection down here.
       const finishedCleanly = 'response' in outcome && !outcome.response.truncated && outcome.response.location === undefined;
-      if (!finishedCleanly) client.destroy().catch(() => {});
+      if (!finishedCleanly) {
+        client.destroy().catch(() => {});
+        // Also when undici has not taken the connection yet (it is still opening).
+        connection?.then(
+          (socket) => socket.destroy(),
+          () => {},
+        );
+      }
       if ('error' in outcome) reject(outcome.error);
       else resolve(outcome.response);
     };
