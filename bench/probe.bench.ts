@@ -2,7 +2,8 @@
  * The probe engine against its peers on the same local endpoint (served from another process, so
  * only the client's CPU is counted), all measured in this one run:
  *  - cost: CPU milliseconds per check and checks per second at concurrency 1, 10 and 100, against
- *    a bare undici GET loop with a fresh connection per request (keep-alive off);
+ *    a bare undici GET loop with a fresh connection per request (keep-alive off); the same for the
+ *    CLI's `check --stdin` (the prober plus reading lines and writing JSON), as ratios;
  *  - timing truth: at a server-side delay of 0, 50 and 1000 ms, each client's reported total minus
  *    the true time, against curl (`-w %{time_total}`). The true time is the server's own time for
  *    the request plus the loopback cost of a fresh connection, which is what a minimal raw-socket
@@ -16,7 +17,9 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { PassThrough, Writable } from 'node:stream';
 import { Agent, request } from 'undici';
+import { runCheckCommand } from '../src/cli/checkCommand';
 import { Prober } from '../src/core/probes/prober';
 import { resolveTarget, type Target } from '../src/core/targets/target';
 import { startBenchEndpoint } from './support/endpoint';
@@ -82,6 +85,20 @@ function rawSocketGet(origin: string, path: string): Promise<number> {
   });
 }
 
+/** The CLI's `check --stdin` in this process: `total` lines of `url`, `concurrency` at a time, output discarded. */
+async function measureCheckStdin(url: string, total: number, concurrency: number): Promise<Cost> {
+  const input = new PassThrough();
+  const output = new Writable({ write: (_chunk, _encoding, callback) => callback() });
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  const exitCode = runCheckCommand(['--stdin', '--concurrency', String(concurrency)], input, output);
+  input.end(`${url}\n`.repeat(total));
+  if ((await exitCode) !== 0) throw new Error('check --stdin: a check failed');
+  const cpu = process.cpuUsage(cpuBefore);
+  const wall = performance.now() - wallBefore;
+  return { cpuMsPerCheck: (cpu.user + cpu.system) / 1000 / total, checksPerSecond: (total / wall) * 1000 };
+}
+
 /** curl's own total time for one GET, in milliseconds. */
 function curlGet(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -117,25 +134,32 @@ async function main(): Promise<void> {
     await engine();
   }
 
+  await measureCheckStdin(url, 300, 10);
+
   console.log('\nCost, fresh connection per check, same endpoint (best of 3 interleaved rounds each):');
-  console.log('concurrency  checks  engine ms/check  undici ms/check  CPU ratio  engine checks/s  undici checks/s  rate ratio');
+  console.log(
+    'concurrency  checks  engine ms/check  undici ms/check  CPU ratio  engine checks/s  undici checks/s  rate ratio  check --stdin: CPU, rate ratio',
+  );
   const cost: Record<number, { cpu: number; rate: number }> = {};
   for (const concurrency of [1, 10, 100]) {
     const total = concurrency === 1 ? 1500 : 3000;
     // Interleaved so a noisy neighbour hits both alike; the least CPU and the highest rate of each.
     const engineRounds: Cost[] = [];
     const bareRounds: Cost[] = [];
+    const cliRounds: Cost[] = [];
     for (let round = 0; round < 3; round++) {
       bareRounds.push(await measure(bareUndici, total, concurrency));
       engineRounds.push(await measure(engine, total, concurrency));
+      cliRounds.push(await measureCheckStdin(url, total, concurrency));
     }
     const leastCpu = (rounds: Cost[]) => Math.min(...rounds.map((r) => r.cpuMsPerCheck));
     const bestRate = (rounds: Cost[]) => Math.max(...rounds.map((r) => r.checksPerSecond));
     const e = { cpu: leastCpu(engineRounds), rate: bestRate(engineRounds) };
     const b = { cpu: leastCpu(bareRounds), rate: bestRate(bareRounds) };
+    const c = { cpu: leastCpu(cliRounds), rate: bestRate(cliRounds) };
     cost[concurrency] = { cpu: e.cpu / b.cpu, rate: e.rate / b.rate };
     console.log(
-      `${String(concurrency).padStart(11)}  ${String(total).padStart(6)}  ${e.cpu.toFixed(3).padStart(15)}  ${b.cpu.toFixed(3).padStart(15)}  ${cost[concurrency]!.cpu.toFixed(2).padStart(8)}x  ${e.rate.toFixed(0).padStart(15)}  ${b.rate.toFixed(0).padStart(15)}  ${cost[concurrency]!.rate.toFixed(2).padStart(9)}x`,
+      `${String(concurrency).padStart(11)}  ${String(total).padStart(6)}  ${e.cpu.toFixed(3).padStart(15)}  ${b.cpu.toFixed(3).padStart(15)}  ${cost[concurrency]!.cpu.toFixed(2).padStart(8)}x  ${e.rate.toFixed(0).padStart(15)}  ${b.rate.toFixed(0).padStart(15)}  ${cost[concurrency]!.rate.toFixed(2).padStart(9)}x  ${(c.cpu / b.cpu).toFixed(2).padStart(18)}x, ${(c.rate / b.rate).toFixed(2)}x`,
     );
   }
 
