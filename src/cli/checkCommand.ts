@@ -37,9 +37,10 @@ interface CheckLine {
   proxy?: CheckResult['proxy'];
 }
 
+/** One shape for every line (JSON.stringify leaves out `seq` and `proxy` when they are undefined): cheaper than spreading in the optional fields. */
 function toLine(result: CheckResult, seq?: number): CheckLine {
   return {
-    ...(seq !== undefined ? { seq } : {}),
+    seq,
     target: result.target,
     status: result.status,
     reason: result.reason,
@@ -49,7 +50,7 @@ function toLine(result: CheckResult, seq?: number): CheckLine {
     phases: result.phases,
     tls: result.tls,
     addresses: result.addresses,
-    ...(result.proxy ? { proxy: result.proxy } : {}),
+    proxy: result.proxy,
   };
 }
 
@@ -127,6 +128,9 @@ export async function runCheckCommand(
   return results.every((result) => result.status === 'UP') ? 0 : 1;
 }
 
+/** Distinct input lines whose targets are kept for reuse; past this, the memory starts over. */
+const MAX_REMEMBERED_LINES = 10_000;
+
 async function checkStream(
   input: NodeJS.ReadableStream,
   output: NodeJS.WritableStream,
@@ -139,12 +143,20 @@ async function checkStream(
   const waiting: (() => void)[] = [];
   const inFlight = new Set<Promise<void>>();
   const lines = createInterface({ input, crlfDelay: Infinity });
+  // A stream often repeats its targets (a loop feeding the same list again): each distinct line is
+  // parsed and validated once, not on every check.
+  const resolvedLines = new Map<string, ReturnType<typeof resolveTarget>>();
   let seq = -1;
   for await (const rawLine of lines) {
     seq++;
     const spec = rawLine.trim();
     if (spec === '' || spec.startsWith('#')) continue;
-    const resolved = toTarget(spec);
+    let resolved = resolvedLines.get(spec);
+    if (resolved === undefined) {
+      resolved = toTarget(spec);
+      if (resolvedLines.size >= MAX_REMEMBERED_LINES) resolvedLines.clear();
+      resolvedLines.set(spec, resolved);
+    }
     if (!resolved.ok) {
       allUp = false;
       output.write(JSON.stringify(invalidLine(spec, resolved.error, seq)) + '\n');

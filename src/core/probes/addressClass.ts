@@ -11,7 +11,7 @@
  * and `normaliseHost` turn them into dotted quads first, and names are judged by the addresses
  * they resolve to, which are the ones the probe connects to.
  */
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { BlockList, isIPv4, isIPv6, SocketAddress } from 'node:net';
 
 export type AddressClass = 'metadata' | 'linkLocal' | 'loopback' | 'private' | 'public';
 
@@ -72,8 +72,9 @@ networks(
 export function classifyAddress(address: string): AddressClass | undefined {
   const ip = normaliseIp(address);
   if (ip === undefined) return undefined;
-  const family = isIPv4(ip) ? 'ipv4' : 'ipv6';
-  return NETWORKS.find(({ list }) => list.check(ip, family))?.kind ?? 'public';
+  // One SocketAddress for every list: each check(ip, family) would build its own.
+  const socketAddress = new SocketAddress({ address: ip, family: isIPv4(ip) ? 'ipv4' : 'ipv6' });
+  return NETWORKS.find(({ list }) => list.check(socketAddress))?.kind ?? 'public';
 }
 
 /**

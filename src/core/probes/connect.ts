@@ -5,13 +5,18 @@ import type { Deadline } from './deadline';
 
 const TRY_NEXT_ADDRESS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
+/** An open connection and the address that accepted it (known without asking the socket, which costs a system call). */
+export interface Connection {
+  socket: Socket;
+  address: string;
+}
+
 /** Connects to the first address that accepts; a refused or unreachable address falls through to the next. */
-export async function connectTcp(addresses: readonly string[], port: number, deadline: Deadline): Promise<Socket> {
-  if (addresses.length === 1) return settleSocket(netConnect({ host: addresses[0]!, port, noDelay: true }), 'connect', deadline);
+export async function connectTcp(addresses: readonly string[], port: number, deadline: Deadline): Promise<Connection> {
   let lastError: unknown = new Error('no address to connect to');
   for (const address of addresses) {
     try {
-      return await settleSocket(netConnect({ host: address, port, noDelay: true }), 'connect', deadline);
+      return { socket: await settleSocket(netConnect({ host: address, port, noDelay: true }), 'connect', deadline), address };
     } catch (error) {
       lastError = error;
       if (deadline.expired || !TRY_NEXT_ADDRESS.has((error as NodeJS.ErrnoException).code ?? '')) break;

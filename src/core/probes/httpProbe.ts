@@ -4,6 +4,7 @@
  * the whole check including the body, and the body read only up to a bound.
  */
 import { isIP, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { type TLSSocket } from 'node:tls';
 import { isDeepStrictEqual } from 'node:util';
 import { Client } from 'undici';
@@ -248,25 +249,31 @@ async function requestOnce(
     return { ...response, serverAddress: isIP(host) !== 0 ? host : undefined };
   }
 
-  progress.stage = 'dns';
-  const resolution = env.resolver.resolveWithoutLookup(host) ?? (await deadline.race(env.resolver.resolve(host)));
-  if (run.addresses.length === 0) run.addresses = resolution.addresses;
-  // Every hop, on the addresses the connection will use, so neither a redirect nor a name that
-  // resolves somewhere else this time leads where the policy forbids.
-  assertAddressesAllowed(resolution.addresses, host, origin);
-  assertWriteAllowed(resolution.addresses, host, isWriteRequest(method, body, headers), target.writesNeedPublicAddress);
-  // A cache hit costs microseconds; charge it to connect so dns reports only real lookups.
-  if (resolution.measured) clock.lap('dns');
+  let serverAddress: string | undefined;
+  // Opened when undici asks for the connection, once it has built the request: the clock starts with
+  // the first byte that moves, and the request is written as soon as the connection is ready.
+  const open = async (): Promise<Socket> => {
+    progress.stage = 'dns';
+    clock.startNow();
+    const resolution = env.resolver.resolveWithoutLookup(host) ?? (await deadline.race(env.resolver.resolve(host)));
+    if (run.addresses.length === 0) run.addresses = resolution.addresses;
+    // Every hop, on the addresses the connection will use, so neither a redirect nor a name that
+    // resolves somewhere else this time leads where the policy forbids.
+    assertAddressesAllowed(resolution.addresses, host, origin);
+    assertWriteAllowed(resolution.addresses, host, isWriteRequest(method, body, headers), target.writesNeedPublicAddress);
+    // A cache hit costs microseconds; charge it to connect so dns reports only real lookups.
+    if (resolution.measured) clock.lap('dns');
 
-  progress.stage = 'connect';
-  let socket: Socket = await connectTcp(resolution.addresses, port, deadline);
-  clock.lap('connect');
-  const serverAddress = socket.remoteAddress;
-
-  if (https) socket = await handshakeWithTarget(socket, host, options, env, run, progress);
-
-  progress.stage = 'firstByte';
-  return { ...(await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress)), serverAddress };
+    progress.stage = 'connect';
+    const connection = await connectTcp(resolution.addresses, port, deadline);
+    clock.lap('connect');
+    serverAddress = connection.address;
+    const socket = https ? await handshakeWithTarget(connection.socket, host, options, env, run, progress) : connection.socket;
+    progress.stage = 'firstByte';
+    return socket;
+  };
+  const response = await exchange(url, method, body, headers, options, env.userAgent, open, run, progress);
+  return { ...response, serverAddress };
 }
 
 /** The TLS handshake with the target (directly or inside a proxy's tunnel), its certificate recorded and judged. */
@@ -338,12 +345,13 @@ async function requestThroughProxy(
   const authorization = proxyAuthorization(proxy);
 
   progress.stage = 'dns';
+  clock.startNow();
   const resolution = env.resolver.resolveWithoutLookup(proxyHost) ?? (await deadline.race(env.resolver.resolve(proxyHost)));
   if (resolution.measured) clock.lap('dns');
 
   progress.stage = 'connect';
   const connectStartedMs = clock.phases.connect;
-  let socket: Socket = await connectTcp(resolution.addresses, proxyPort, deadline);
+  let socket: Socket = (await connectTcp(resolution.addresses, proxyPort, deadline)).socket;
   if (proxyUrl.protocol === 'https:') {
     // A company proxy's certificate is often signed by the company's own authority, in the system store.
     const proxyTls = await startTls(socket, proxyHost, deadline, await env.trust.contextFor(undefined));
@@ -359,7 +367,7 @@ async function requestThroughProxy(
 
   if (!https) {
     progress.stage = 'firstByte';
-    return await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress, {
+    return await exchange(url, method, body, headers, options, env.userAgent, () => Promise.resolve(socket), run, progress, {
       origin: proxyUrl.origin,
       authorization,
     });
@@ -373,10 +381,14 @@ async function requestThroughProxy(
   socket = await handshakeWithTarget(socket, host, options, env, run, progress);
 
   progress.stage = 'firstByte';
-  return await exchange(url, method, body, headers, options, env.userAgent, socket, run, progress);
+  return await exchange(url, method, body, headers, options, env.userAgent, () => Promise.resolve(socket), run, progress);
 }
 
-/** Sends the request over the connection we opened and reads the response, through undici. */
+/**
+ * Sends the request and reads the response, through undici, over the connection `open` makes when
+ * undici asks for it: undici builds the request first, so that work is neither timed nor between
+ * the connection being ready and the request being written.
+ */
 function exchange(
   url: URL,
   method: string,
@@ -384,28 +396,47 @@ function exchange(
   requestHeaders: Readonly<Record<string, string>>,
   options: HttpOptions,
   userAgent: string,
-  socket: Socket,
+  open: () => Promise<Socket>,
   { clock, deadline }: CheckRun,
   progress: CheckProgress,
   viaProxy?: { origin: string; authorization: string | undefined },
 ): Promise<HopResponse> {
-  const client = new Client(viaProxy?.origin ?? url.origin, {
-    // undici expects the connector to answer asynchronously, as a real connect would.
-    connect: (_options, callback) => process.nextTick(callback, null, socket),
-    pipelining: 1,
-    // The check's own deadline bounds everything; undici's idle timers would only interfere.
-    headersTimeout: 0,
-    bodyTimeout: 0,
-  });
-  const collect = needsBody(options);
-  const chunks: Buffer[] = [];
-
   return new Promise<HopResponse>((resolve, reject) => {
     if (deadline.expired) {
-      client.destroy().catch(() => {});
       reject(deadline.reason);
       return;
     }
+    let connection: Promise<Socket> | undefined;
+    // When the response's bytes were handed to us: stamped as the socket reports them, before undici
+    // parses them, so the first byte and the last are timed where they arrived, not after the parsing
+    // or whatever else the event loop does before our callbacks run.
+    let bytesArrivedAt = performance.now();
+    const stampArrival = (): void => {
+      bytesArrivedAt = performance.now();
+    };
+    const client = new Client(viaProxy?.origin ?? url.origin, {
+      connect: (_options, callback) => {
+        connection = open();
+        connection.then(
+          (socket) => {
+            // Before undici's own listeners, which it adds once it has the socket, so this runs first.
+            socket.on('readable', stampArrival);
+            socket.on('end', stampArrival);
+            callback(null, socket);
+          },
+          (error: unknown) => {
+            settle({ error });
+            callback(error as Error, null);
+          },
+        );
+      },
+      pipelining: 1,
+      // The check's own deadline bounds everything; undici's idle timers would only interfere.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    const collect = needsBody(options);
+    const chunks: Buffer[] = [];
     let statusCode = 0;
     let location: string | undefined;
     let bodyBytes = 0;
@@ -414,14 +445,25 @@ function exchange(
       if (settled) return;
       settled = true;
       unregister();
-      // A finished exchange closes gracefully; destroy() builds error objects, which costs CPU on every check.
+      // A complete response needs nothing more: the request is sent with `reset` (Connection: close), so
+      // undici destroys the socket as the response completes and the Client is left holding nothing.
+      // Closing it would only build a ClientDestroyedError, stack trace and all, on every check.
+      // Anything else (a redirect whose body is skipped, a body past the bound, an error, the deadline)
+      // tears the connection down here.
       const finishedCleanly = 'response' in outcome && !outcome.response.truncated && outcome.response.location === undefined;
-      (finishedCleanly ? client.close() : client.destroy()).catch(() => {});
+      if (!finishedCleanly) {
+        client.destroy().catch(() => {});
+        // Also when undici has not taken the connection yet (it is still opening).
+        connection?.then(
+          (socket) => socket.destroy(),
+          () => {},
+        );
+      }
       if ('error' in outcome) reject(outcome.error);
       else resolve(outcome.response);
     };
     const respond = (truncated: boolean): void => {
-      clock.lap('transfer');
+      clock.lap('transfer', bytesArrivedAt);
       settle({ response: { statusCode, location, body: collect ? Buffer.concat(chunks) : undefined, bodyBytes, truncated } });
     };
     const unregister = deadline.onCancel((reason) => settle({ error: reason }));
@@ -429,7 +471,7 @@ function exchange(
     const handler: Dispatcher.DispatchHandler = {
       onConnect: () => {},
       onResponseStarted: () => {
-        clock.lap('firstByte');
+        clock.lap('firstByte', bytesArrivedAt);
         progress.stage = 'transfer';
       },
       onHeaders: (code, rawHeaders) => {
@@ -454,15 +496,20 @@ function exchange(
       onError: (error) => settle({ error }),
     };
     const headers: Record<string, string> = { 'user-agent': userAgent, ...requestHeaders };
+    // One request per connection, said so (`reset` sends Connection: close): the server frees the
+    // connection at once instead of holding it for keep-alive, and the socket ends as the response does.
     if (viaProxy) {
       // Absolute form, as RFC 9112 asks of a request to a proxy; the URL's own credentials stay out of it.
       delete headers['proxy-authorization'];
       headers.host = url.host;
       if (viaProxy.authorization !== undefined) headers['proxy-authorization'] = viaProxy.authorization;
-      client.dispatch({ origin: viaProxy.origin, path: url.origin + url.pathname + url.search, method, headers, body }, handler);
+      client.dispatch(
+        { origin: viaProxy.origin, path: url.origin + url.pathname + url.search, method, headers, body, reset: true },
+        handler,
+      );
       return;
     }
-    client.dispatch({ origin: url.origin, path: url.pathname + url.search, method, headers, body }, handler);
+    client.dispatch({ origin: url.origin, path: url.pathname + url.search, method, headers, body, reset: true }, handler);
   });
 }
 

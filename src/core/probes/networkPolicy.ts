@@ -38,10 +38,12 @@ const CLASS_NAMES: Record<AddressClass, string> = {
 
 /** Why the hop may not connect to this address, or undefined when it may. */
 export function refusalFor(address: string, host: string, origin: HopOrigin): string | undefined {
+  const redirected = origin.redirectedFrom !== undefined;
+  // The first hop of the user's own target may go anywhere; skipping the lookup keeps it off every check's path.
+  if (!origin.blockLinkLocal && !redirected) return undefined;
   const kind = (origin.classify ?? classifyAddress)(address) ?? 'public';
   const named = address === host ? address : `${host} (${address})`;
-  const redirected = origin.redirectedFrom !== undefined;
-  if (kind === 'metadata' && (origin.blockLinkLocal || redirected)) {
+  if (kind === 'metadata') {
     const who = redirected ? 'a redirect from a server may never lead' : 'a target from workspace or folder settings may not reach';
     return `Blocked: ${named} is a cloud metadata address (${METADATA_ADDRESSES.join(', ')}), which ${who}.${redirected ? '' : ' Add the target to your user settings if you mean it.'}`;
   }

@@ -7,23 +7,35 @@ import type { PhaseTimings } from './checkResult';
  */
 export class PhaseClock {
   readonly phases: PhaseTimings = { dns: 0, connect: 0, tls: 0, firstByte: 0, transfer: 0 };
-  private readonly startedAt = performance.now();
+  private startedAt = performance.now();
   private lastMark = this.startedAt;
+  private lapped = false;
 
-  lap(phase: keyof PhaseTimings): void {
-    const now = performance.now();
-    this.phases[phase] += now - this.lastMark;
-    this.lastMark = now;
+  /**
+   * Restarts the stopwatch right before the check's first byte moves (its lookup or its connect),
+   * as long as nothing has been timed yet: parsing, settings and policy before that are our own
+   * work, not the target's time, and they run slower when the process has been idle.
+   */
+  startNow(): void {
+    if (this.lapped) return;
+    this.startedAt = performance.now();
+    this.lastMark = this.startedAt;
+  }
+
+  /**
+   * Charges the time up to `at` (now by default) to `phase`. `at` is when the bytes that end the
+   * phase were handed to us, so the work done after reading them is not counted.
+   */
+  lap(phase: keyof PhaseTimings, at = performance.now()): void {
+    const mark = Math.max(at, this.lastMark);
+    this.phases[phase] += mark - this.lastMark;
+    this.lastMark = mark;
+    this.lapped = true;
   }
 
   /** Milliseconds from the start to the last lap. */
   get totalMs(): number {
     return this.lastMark - this.startedAt;
-  }
-
-  /** Milliseconds from the start to now (also counting time not yet charged to a phase). */
-  elapsedMs(): number {
-    return performance.now() - this.startedAt;
   }
 }
 

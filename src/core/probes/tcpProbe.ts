@@ -11,12 +11,13 @@ export async function checkTcp(target: Target, env: ProbeEnvironment, signal: Ab
   const run = new CheckRun(target, signal);
   let stage: 'dns' | 'connect' = 'dns';
   try {
+    run.clock.startNow();
     const resolution = env.resolver.resolveWithoutLookup(target.host) ?? (await run.deadline.race(env.resolver.resolve(target.host)));
     run.addresses = resolution.addresses;
     assertAddressesAllowed(run.addresses, target.host, { blockLinkLocal: target.blockLinkLocal, classify: env.classifyAddress });
     if (resolution.measured) run.clock.lap('dns');
     stage = 'connect';
-    const socket = await connectTcp(run.addresses, target.port, run.deadline);
+    const { socket } = await connectTcp(run.addresses, target.port, run.deadline);
     run.clock.lap('connect');
     socket.destroy();
     return run.result({

@@ -4,7 +4,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { performance } from 'node:perf_hooks';
 import { Prober } from '../../../src/core/probes/prober';
+import { NO_PROXY } from '../../../src/core/probes/proxySettings';
 import { DnsResolver } from '../../../src/core/probes/dnsResolver';
 import { resolveTarget, type TargetEntry } from '../../../src/core/targets/target';
 import { startDnsServer, type TestDnsServer } from '../../support/dnsServer';
@@ -134,6 +137,14 @@ describe('TCP connect checks', () => {
   });
 });
 
+/** Keeps the event loop busy, as heavy work elsewhere in the process would. */
+function blockEventLoop(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // spin
+  }
+}
+
 describe('timing accuracy', () => {
   test('a server-side delay of D ms is reported as D ms plus the loopback cost', async () => {
     const delayMs = 80;
@@ -157,6 +168,51 @@ describe('timing accuracy', () => {
       // The loopback cost (connect, request and response on 127.0.0.1) is a few ms at most even on a
       // busy machine; a probe that mis-measured would be off by a whole phase.
       assert.ok(median < 15, `median excess over the server's own time: ${median.toFixed(2)} ms`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('work on the event loop after the response was read is not counted in the time', async () => {
+    const server = await startHttpServer((_request, response) => response.end('ok'));
+    // undici announces the headers after it has read and parsed them; the loop is blocked right there.
+    let blockedAt = Infinity;
+    const blockAfterRead = (): void => {
+      blockedAt = performance.now();
+      blockEventLoop(200);
+    };
+    subscribe('undici:request:headers', blockAfterRead);
+    try {
+      const before = performance.now();
+      const result = await new Prober().check(target(`${server.origin}/`));
+      assert.equal(result.status, 'UP', result.message);
+      // The clock started after `before`; the last byte must be stamped before the loop was blocked.
+      assert.ok(result.totalMs <= blockedAt - before, `reported ${result.totalMs} ms, the loop was blocked ${blockedAt - before} ms in`);
+    } finally {
+      unsubscribe('undici:request:headers', blockAfterRead);
+      await server.close();
+    }
+  });
+
+  test("the clock starts as the check's first byte moves, not before the work that prepares it", async () => {
+    const server = await startHttpServer((_request, response) => response.end('ok'));
+    try {
+      // The proxy settings are read at the start of every check; reading them slowly is our time, not the target's.
+      let preparedAt = 0;
+      const prober = new Prober({
+        proxy: () => {
+          blockEventLoop(200);
+          preparedAt = performance.now();
+          return NO_PROXY;
+        },
+      });
+      const result = await prober.check(target(`${server.origin}/`));
+      const after = performance.now();
+      assert.equal(result.status, 'UP', result.message);
+      assert.ok(
+        result.totalMs <= after - preparedAt,
+        `reported ${result.totalMs} ms, only ${after - preparedAt} ms passed after the preparation`,
+      );
     } finally {
       await server.close();
     }

@@ -16,6 +16,7 @@ import {
   startHugeBodyServer,
   startResettingServer,
   startStallingBodyServer,
+  startTcpServer,
 } from '../../support/servers';
 
 const prober = new Prober();
@@ -236,6 +237,33 @@ describe('HTTP probe', () => {
       assert.equal(result.statusCode, 200);
       assert.match(result.message, /reading the body/);
       assert.ok(result.phases.transfer > 200, 'the stall is charged to the transfer phase');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a check asks for Connection: close and closes its connection when the response is complete', async () => {
+    // A server that keeps every connection open, so only the probe can end it.
+    const requests: string[] = [];
+    let clientClosed!: () => void;
+    const closedByClient = new Promise<void>((resolve) => (clientClosed = resolve));
+    const server = await startTcpServer((socket) => {
+      let request = '';
+      socket.on('data', (chunk: Buffer) => {
+        request += chunk.toString('latin1');
+        if (!request.includes('\r\n\r\n')) return;
+        requests.push(request);
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok');
+      });
+      socket.on('end', () => clientClosed());
+      socket.on('close', () => clientClosed());
+    });
+    try {
+      const result = await check(`http://127.0.0.1:${server.port}/`);
+      assert.equal(result.status, 'UP', result.message);
+      assert.equal(requests.length, 1);
+      assert.match(requests[0]!, /\r\nconnection: close\r\n/i, 'the server may free the connection at once');
+      await closedByClient; // never resolves if the probe left the connection open
     } finally {
       await server.close();
     }
