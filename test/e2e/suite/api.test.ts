@@ -8,18 +8,8 @@ import * as assert from 'node:assert/strict';
 import { createServer as createHttpServer, request, type Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import * as vscode from 'vscode';
-import type { NetworkMonitorApi } from '../../../src/extension';
+import { networkMonitor } from './networkMonitor';
 import { eventually } from './eventually';
-
-const EXTENSION_ID = 'network-monitor.network-monitor';
-
-async function monitorApi(): Promise<NetworkMonitorApi> {
-  const extension = vscode.extensions.getExtension<NetworkMonitorApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is not loaded.`);
-  const exports = await extension.activate();
-  await exports.ready;
-  return exports;
-}
 
 function get(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -57,14 +47,14 @@ describe('Local API', () => {
   });
 
   it('is off by default', async () => {
-    const monitor = await monitorApi();
+    const monitor = await networkMonitor();
     assert.equal(config().get('api.enabled'), false);
     assert.equal(config().get('api.port'), 5000);
     assert.equal(monitor.api.port, undefined);
   });
 
   it('answers with the token once enabled, and refuses a missing token or a foreign Host', async () => {
-    const monitor = await monitorApi();
+    const monitor = await networkMonitor();
     const port = await freePort();
     await config().update('api.port', port, vscode.ConfigurationTarget.Global);
     await config().update('api.enabled', true, vscode.ConfigurationTarget.Global);
@@ -87,7 +77,7 @@ describe('Local API', () => {
   });
 
   it('/api/targets shows a target as checking while its check runs, and when its next check is planned', async () => {
-    const monitor = await monitorApi();
+    const monitor = await networkMonitor();
     const port = monitor.api.port!;
     await vscode.commands.executeCommand('networkMonitor.copyApiToken');
     const headers = { host: `127.0.0.1:${port}`, authorization: `Bearer ${await vscode.env.clipboard.readText()}` };
@@ -122,7 +112,7 @@ describe('Local API', () => {
   });
 
   it('Rotate API Token refuses the old token at once and serves the new one on the same port', async () => {
-    const monitor = await monitorApi();
+    const monitor = await networkMonitor();
     const port = monitor.api.port!;
     const host = `127.0.0.1:${port}`;
     await vscode.commands.executeCommand('networkMonitor.copyApiToken');
@@ -139,7 +129,7 @@ describe('Local API', () => {
   });
 
   it('lets the port go when turned off, and says clearly when the port is taken', async () => {
-    const monitor = await monitorApi();
+    const monitor = await networkMonitor();
     const port = monitor.api.port!;
     await config().update('api.enabled', false, vscode.ConfigurationTarget.Global);
     await eventually('the API stops', () => monitor.api.port === undefined);

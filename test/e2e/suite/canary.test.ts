@@ -16,29 +16,20 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { NetworkMonitorApi } from '../../../src/extension';
 import { SharedTargetsBoard } from '../../../src/core/coordination/sharedTargets';
 import { DEFAULT_TARGET_DEFAULTS } from '../../../src/core/targets/target';
+import { EXTENSION_ID, networkMonitor } from './networkMonitor';
 import { eventually, WAIT_MS } from './eventually';
 
-const EXTENSION_ID = 'network-monitor.network-monitor';
 const SECRET_NAME = 'canary';
 /** Random per run, so no earlier run, fixture or default can supply the value. */
 const SECRET_VALUE = `canary-${randomBytes(18).toString('hex')}`;
 /** Files larger than this are not read whole (none of the extension's should come near it). */
 const MAX_SCANNED_BYTES = 64 * 1024 * 1024;
 
-async function monitorApi(): Promise<NetworkMonitorApi> {
-  const extension = vscode.extensions.getExtension<NetworkMonitorApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is not loaded.`);
-  const exports = await extension.activate();
-  await exports.ready;
-  return exports;
-}
-
 /** Command arguments as Network Monitor's own code makes them: the commands that change secrets and files take only these. */
 async function own<T extends object>(args: T): Promise<T> {
-  return (await monitorApi()).ownArguments(args);
+  return (await networkMonitor()).ownArguments(args);
 }
 
 function config(): vscode.WorkspaceConfiguration {
@@ -173,7 +164,7 @@ describe('A stored secret leaves no trace', function () {
   it('is sent only to its origin, and is in no file, log, export or API answer after checks, alerts, redirects and two windows', async () => {
     const profileDir = process.env.NM_E2E_PROFILE_DIR;
     assert.ok(profileDir, 'The test runner names the VS Code profile folder in NM_E2E_PROFILE_DIR.');
-    const monitor = await monitorApi();
+    const monitor = await networkMonitor();
     const global = vscode.ConfigurationTarget.Global;
     await config().update('defaults.interval', 1, global);
     await config().update('defaults.timeout', 2_000, global);

@@ -8,18 +8,10 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { NetworkMonitorApi } from '../../../src/extension';
 import { RestartableSite } from '../../support/restartableSite';
+import { networkMonitor } from './networkMonitor';
 import { eventually, WAIT_MS } from './eventually';
 
-const EXTENSION_ID = 'network-monitor.network-monitor';
 const SECTION = 'networkMonitor';
-
-async function api(): Promise<NetworkMonitorApi> {
-  const extension = vscode.extensions.getExtension<NetworkMonitorApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is not loaded.`);
-  const exports = await extension.activate();
-  await exports.ready;
-  return exports;
-}
 
 function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
@@ -53,7 +45,7 @@ describe('Addresses in files: hover and Monitor this URL', function () {
   let monitor: NetworkMonitorApi;
 
   before(async () => {
-    monitor = await api();
+    monitor = await networkMonitor();
     await site.start();
     await config().update('targets', undefined, vscode.ConfigurationTarget.Global);
     await config().update('defaults.interval', 1, vscode.ConfigurationTarget.Global);

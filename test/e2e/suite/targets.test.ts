@@ -14,22 +14,14 @@ import * as vscode from 'vscode';
 import type { NetworkMonitorApi } from '../../../src/extension';
 import type { TargetNode } from '../../../src/vscode/tree/targetNodes';
 import { RestartableSite } from '../../support/restartableSite';
+import { networkMonitor } from './networkMonitor';
 import { eventually, WAIT_MS } from './eventually';
 
-const EXTENSION_ID = 'network-monitor.network-monitor';
 const SECTION = 'networkMonitor';
-
-async function api(): Promise<NetworkMonitorApi> {
-  const extension = vscode.extensions.getExtension<NetworkMonitorApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is not loaded.`);
-  const exports = await extension.activate();
-  await exports.ready;
-  return exports;
-}
 
 /** Command arguments as Network Monitor's own code makes them: the commands that change secrets, channels, settings and files take only these. */
 async function own<T extends object>(args: T): Promise<T> {
-  return (await api()).ownArguments(args);
+  return (await networkMonitor()).ownArguments(args);
 }
 
 function config(): vscode.WorkspaceConfiguration {
@@ -68,7 +60,7 @@ describe('Targets through the commands', function () {
   let monitor: NetworkMonitorApi;
 
   before(async () => {
-    monitor = await api();
+    monitor = await networkMonitor();
     await site.start();
     await resetSettings();
     // Fast checks so the suite sees state changes in seconds.
