@@ -201,7 +201,7 @@ export class WorkspaceSuggestions implements SuggestionSource, vscode.Disposable
     void showMessage(
       'info',
       vscode.l10n.t(
-        'The new target sends the secret(s) {0}, which this file did not give: store them to have it checked.',
+        "The new target's headers refer to the secret(s) {0}; no value was copied from the file. Store them to have it checked.",
         renamed.join(', '),
       ),
       store,

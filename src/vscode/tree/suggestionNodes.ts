@@ -72,7 +72,7 @@ export class SuggestionNode {
           ),
         )
         .appendMarkdown('\n\n');
-    tooltip.appendText(vscode.l10n.t('Click to monitor it. Nothing is checked before.'));
+    tooltip.appendText(vscode.l10n.t('Click to monitor it; nothing is checked before you do.'));
     item.tooltip = tooltip;
     item.contextValue = 'suggestion';
     item.command = { command: CommandId.AcceptSuggestion, title: vscode.l10n.t('Monitor'), arguments: [this] };
