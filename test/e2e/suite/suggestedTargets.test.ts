@@ -53,10 +53,8 @@ describe('Suggested targets from the workspace', function () {
   let folder: string;
 
   before(async () => {
-    monitor = await api();
+    // The files are there before the extension is asked for, as a repository's are when it opens.
     await site.start();
-    await config().update('targets', undefined, vscode.ConfigurationTarget.Global);
-    await config().update('defaults.interval', 1, vscode.ConfigurationTarget.Global);
     const workspaceFolder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(workspaceFolder, 'the suite runs with a folder open');
     folder = join(workspaceFolder.uri.fsPath, 'suggested');
@@ -76,6 +74,9 @@ describe('Suggested targets from the workspace', function () {
       ].join('\n'),
     );
     writeFileSync(join(folder, 'node_modules', 'dep', 'vendored.http'), `GET http://127.0.0.1:${site.port}/vendored\n`);
+    monitor = await api();
+    await config().update('targets', undefined, vscode.ConfigurationTarget.Global);
+    await config().update('defaults.interval', 1, vscode.ConfigurationTarget.Global);
   });
 
   after(async () => {
