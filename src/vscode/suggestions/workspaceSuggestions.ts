@@ -10,7 +10,7 @@
  * stranger's until the user trusts it.
  *
  * Accepting goes through Add Target with the user's choice of user or workspace settings, and the
- * new target is checked at once. A header the file gave with a credential arrives as a
+ * engine checks the new target at once, as any new target. A header the file gave with a credential arrives as a
  * `${secret:NAME}` reference: the user is offered Store Secret for it; no value is ever copied.
  */
 import * as vscode from 'vscode';
@@ -193,10 +193,8 @@ export class WorkspaceSuggestions implements SuggestionSource, vscode.Disposable
     this.services.log.info(
       `Monitoring ${entry.url}, suggested by ${vscode.workspace.asRelativePath(suggestion.file)}:${suggestion.line}${renamed.length > 0 ? `; secrets to store: ${renamed.join(', ')}` : ''}.`,
     );
-    if (id && renamed.length === 0) {
-      void this.services.monitor.checkNow(id);
-      return id;
-    }
+    // The engine checks a new target at once; one with a secret waits until the user stores it.
+    if (renamed.length === 0) return id;
     const store = vscode.l10n.t('Store Secret');
     void showMessage(
       'info',
