@@ -32,6 +32,8 @@ import { labelText, looksLikeCredentialName, suggestableUrlKey, type SuggestedTa
 /** At most this many requests are read from one file. */
 export const MAX_REQUESTS_PER_FILE = 200;
 const MAX_VARIABLE_DEPTH = 8;
+/** Variables replaced in one value at most: `@a = {{b}}{{b}}`, `@b = {{c}}{{c}}`... doubles at each level. */
+const MAX_SUBSTITUTIONS = 256;
 const METHODS = /^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|TRACE|CONNECT)\s+(\S+)(?:\s+HTTP\/[\d.]+)?\s*$/i;
 const BARE_URL = /^((?:https?:\/\/|\{\{)\S*)(?:\s+HTTP\/[\d.]+)?\s*$/i;
 const FILE_VARIABLE = /^\s*@([\w.-]+)\s*=\s*(.*?)\s*$/;
@@ -61,13 +63,17 @@ class Variables {
     private readonly env: ReadonlyMap<string, EnvValue>,
   ) {}
 
-  resolve(text: string, depth = 0): Resolved {
+  resolve(text: string, depth = 0, budget = { left: MAX_SUBSTITUTIONS }): Resolved {
     const result: Resolved = { text: '', complete: true, fromEnv: [], variables: [] };
     result.text = text.replace(VARIABLE, (whole, dotenv: string | undefined, name: string) => {
       result.variables.push(name);
+      if (--budget.left < 0) {
+        result.complete = false;
+        return whole;
+      }
       const fileValue = dotenv ? undefined : this.fileVariables.get(name);
       if (fileValue !== undefined && depth < MAX_VARIABLE_DEPTH) {
-        const inner = this.resolve(fileValue, depth + 1);
+        const inner = this.resolve(fileValue, depth + 1, budget);
         if (!inner.complete) result.complete = false;
         result.fromEnv.push(...inner.fromEnv);
         return inner.text;
@@ -178,7 +184,7 @@ function suggestionFrom(file: string, request: RawRequest, variables: Variables)
     }
   }
   const entry: SuggestedTarget['entry'] = { url: key };
-  if (request.name) entry.name = request.name;
+  if (request.name) entry.name = labelText(request.name);
   if (request.method === 'HEAD') entry.method = 'HEAD';
   if (Object.keys(headers).length > 0) entry.headers = headers;
   return {

@@ -105,6 +105,18 @@ test('a .http file: GET and HEAD requests with variables from the file and the .
   );
 });
 
+test('variables that multiply at every level are given up, not expanded without end', async () => {
+  const levels = Array.from({ length: 8 }, (_, n) => `@v${n} = ${`{{v${n + 1}}}`.repeat(50)}`).join('\n');
+  const folder = workspace('blowup', {
+    'bomb.http': `${levels}\n@v8 = x\n@host = localhost\n\nGET http://{{host}}/{{v0}}\n\n###\nGET http://{{host}}/ok\n`,
+  });
+  const { found } = await scan(folder, ['bomb.http']);
+  assert.deepEqual(
+    found('bomb.http').map((suggestion) => suggestion.label),
+    ['GET http://localhost/ok'],
+  );
+});
+
 test('docker compose: published TCP ports as addresses, the scheme from the container port, variables from .env', async () => {
   const folder = workspace('compose', {
     'docker-compose.yml': `services:
