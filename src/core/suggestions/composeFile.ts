@@ -16,7 +16,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import type { EnvValue } from './envFile';
-import { labelText, suggestableUrlKey, type SuggestedTarget } from './suggestedTarget';
+import { labelText, MAX_SUGGESTIONS_PER_FILE, suggestableUrlKey, type SuggestedTarget } from './suggestedTarget';
 
 const HTTPS_PORTS = new Set([443, 8443]);
 /** Container ports that speak something other than HTTP: checked as a TCP connection. */
@@ -24,7 +24,6 @@ const TCP_PORTS = new Set([
   21, 22, 25, 53, 110, 143, 389, 465, 587, 993, 995, 1433, 1521, 2181, 3306, 4222, 5432, 5672, 6379, 7687, 9042, 9092, 11211, 27017, 1883,
   8883,
 ]);
-const MAX_PORTS_PER_FILE = 200;
 
 interface PortSpec {
   hostIp: string | undefined;
@@ -47,7 +46,7 @@ export function composeFileSuggestions(file: string, text: string, env: Readonly
     const ports = (definition as { ports?: unknown } | null)?.ports;
     if (!Array.isArray(ports)) continue;
     for (const raw of ports) {
-      if (suggestions.length >= MAX_PORTS_PER_FILE) return suggestions;
+      if (suggestions.length >= MAX_SUGGESTIONS_PER_FILE) return suggestions;
       const port = readPort(raw, env);
       if (!port) continue;
       const scheme = HTTPS_PORTS.has(port.target) ? 'https' : TCP_PORTS.has(port.target) ? 'tcp' : 'http';

@@ -6,7 +6,7 @@
  * Their `*_URL` values are suggestions; all their values are variables for the `.http` and
  * compose files beside them, and are treated as credentials there (httpRequestFile.ts).
  */
-import { labelText, looksLikeCredentialName, suggestableUrlKey, type SuggestedTarget } from './suggestedTarget';
+import { labelText, looksLikeCredentialName, MAX_SUGGESTIONS_PER_FILE, suggestableUrlKey, type SuggestedTarget } from './suggestedTarget';
 
 export interface EnvValue {
   value: string;
@@ -39,6 +39,7 @@ function unquote(raw: string): string {
 export function envFileSuggestions(file: string, text: string): SuggestedTarget[] {
   const suggestions: SuggestedTarget[] = [];
   for (const [name, { value, line }] of parseEnvFile(text)) {
+    if (suggestions.length >= MAX_SUGGESTIONS_PER_FILE) break;
     if (!/(^|_)URL$/i.test(name) || looksLikeCredentialName(name) || /webhook/i.test(name)) continue;
     if (!/^(https?|tcp):\/\//i.test(value)) continue;
     const key = suggestableUrlKey(value);

@@ -27,10 +27,8 @@
  */
 import { forbiddenHeaderProblem } from '../targets/target';
 import type { EnvValue } from './envFile';
-import { labelText, looksLikeCredentialName, suggestableUrlKey, type SuggestedTarget } from './suggestedTarget';
+import { labelText, looksLikeCredentialName, MAX_SUGGESTIONS_PER_FILE, suggestableUrlKey, type SuggestedTarget } from './suggestedTarget';
 
-/** At most this many requests are read from one file. */
-export const MAX_REQUESTS_PER_FILE = 200;
 const MAX_VARIABLE_DEPTH = 8;
 /** Variables replaced in one value at most: `@a = {{b}}{{b}}`, `@b = {{c}}{{c}}`... doubles at each level. */
 const MAX_SUBSTITUTIONS = 256;
@@ -101,7 +99,7 @@ export function httpFileSuggestions(file: string, text: string, env: ReadonlyMap
   const variables = new Variables(fileVariables, env);
   const suggestions: SuggestedTarget[] = [];
   let index = 0;
-  while (index < lines.length && suggestions.length < MAX_REQUESTS_PER_FILE) {
+  while (index < lines.length && suggestions.length < MAX_SUGGESTIONS_PER_FILE) {
     const { request, next } = readRequest(lines, index);
     index = next;
     if (!request) continue;

@@ -9,10 +9,9 @@
  *   port the program prints at run time is not known here.
  */
 import { type Node, parseTree } from 'jsonc-parser';
-import { labelText, looksLikeCredentialName, suggestableUrlKey, type SuggestedTarget } from './suggestedTarget';
+import { labelText, looksLikeCredentialName, MAX_SUGGESTIONS_PER_FILE, suggestableUrlKey, type SuggestedTarget } from './suggestedTarget';
 
 const MAX_DEPTH = 6;
-const MAX_PER_FILE = 200;
 
 export function launchConfigSuggestions(file: string, text: string): SuggestedTarget[] {
   const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
@@ -32,7 +31,7 @@ export function launchConfigSuggestions(file: string, text: string): SuggestedTa
   };
   const suggestions: SuggestedTarget[] = [];
   const add = (configName: string, url: string, offset: number): void => {
-    if (suggestions.length >= MAX_PER_FILE) return;
+    if (suggestions.length >= MAX_SUGGESTIONS_PER_FILE) return;
     const key = suggestableUrlKey(url);
     if (key === undefined || !key.startsWith('http')) return;
     suggestions.push({

@@ -48,6 +48,9 @@ export interface SuggestedTarget {
   secrets: { name: string; header: string }[];
 }
 
+/** Suggestions kept from one file at most: a generated file of thousands of requests is not a list to pick from. */
+export const MAX_SUGGESTIONS_PER_FILE = 50;
+
 /** Longest label shown; a file's line can be anything. */
 const MAX_LABEL_LENGTH = 160;
 

@@ -17,6 +17,8 @@ import { suggestionFileKind, type SuggestedTarget } from './suggestedTarget';
 
 /** Bytes read of one file at most: a declaration file is small, and a generated one is not worth more. */
 export const MAX_BYTES_PER_FILE = 256 * 1024;
+/** Bytes read by one scan at most: a repository of thousands of large request files is read in part, not whole. */
+export const MAX_BYTES_PER_SCAN = 32 * 1024 * 1024;
 const DEFAULT_CONCURRENCY = 8;
 
 export interface FileStart {
@@ -44,6 +46,7 @@ export async function readFileStart(path: string, maxBytes: number): Promise<Fil
 
 export interface ScannerOptions {
   maxBytesPerFile?: number;
+  maxBytesPerScan?: number;
   /** Files read at the same time. */
   concurrency?: number;
 }
@@ -51,10 +54,12 @@ export interface ScannerOptions {
 export class SuggestionScanner {
   private readonly files = new Map<string, SuggestedTarget[]>();
   private readonly maxBytes: number;
+  private readonly maxBytesPerScan: number;
   private readonly concurrency: number;
 
   constructor(options: ScannerOptions = {}) {
     this.maxBytes = options.maxBytesPerFile ?? MAX_BYTES_PER_FILE;
+    this.maxBytesPerScan = options.maxBytesPerScan ?? MAX_BYTES_PER_SCAN;
     this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   }
 
@@ -63,14 +68,21 @@ export class SuggestionScanner {
     return this.files;
   }
 
-  /** Reads `paths` (again), replacing what they said before; a file that cannot be read is forgotten. */
-  async scan(paths: readonly string[]): Promise<void> {
+  /**
+   * Reads `paths` (again), replacing what they said before; a file that cannot be read is
+   * forgotten, and so is one left unread once the scan has read `maxBytesPerScan`. Returns how
+   * many were left unread.
+   */
+  async scan(paths: readonly string[]): Promise<{ unread: number }> {
+    /** Bytes this scan may still read. */
+    const budget = { left: this.maxBytesPerScan };
+    let unread = 0;
     const envFiles = new Map<string, Promise<Map<string, EnvValue>>>();
     const envBeside = (file: string): Promise<Map<string, EnvValue>> => {
       const path = join(dirname(file), '.env');
       let env = envFiles.get(path);
       if (!env) {
-        env = this.readText(path, 'lines').then((text) => (text === undefined ? new Map() : parseEnvFile(text)));
+        env = this.readText(path, 'lines', budget).then((text) => (text === undefined ? new Map() : parseEnvFile(text)));
         envFiles.set(path, env);
       }
       return env;
@@ -79,12 +91,18 @@ export class SuggestionScanner {
     const worker = async (): Promise<void> => {
       while (next < paths.length) {
         const path = paths[next++]!;
-        const suggestions = await this.read(path, envBeside);
+        if (budget.left <= 0) {
+          this.files.delete(path);
+          unread++;
+          continue;
+        }
+        const suggestions = await this.read(path, envBeside, budget);
         if (suggestions === undefined) this.files.delete(path);
         else this.files.set(path, suggestions);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, paths.length) }, worker));
+    return { unread };
   }
 
   forget(path: string): void {
@@ -107,10 +125,14 @@ export class SuggestionScanner {
     return affected;
   }
 
-  private async read(path: string, envBeside: (file: string) => Promise<Map<string, EnvValue>>): Promise<SuggestedTarget[] | undefined> {
+  private async read(
+    path: string,
+    envBeside: (file: string) => Promise<Map<string, EnvValue>>,
+    budget: { left: number },
+  ): Promise<SuggestedTarget[] | undefined> {
     const kind = suggestionFileKind(path);
     if (kind === undefined) return undefined;
-    const text = await this.readText(path, kind === 'http' || kind === 'env' ? 'lines' : 'whole');
+    const text = await this.readText(path, kind === 'http' || kind === 'env' ? 'lines' : 'whole', budget);
     if (text === undefined) return undefined;
     switch (kind) {
       case 'http':
@@ -128,9 +150,10 @@ export class SuggestionScanner {
    * The file's text within the byte limit. A file read by lines keeps the lines that fit whole; a
    * structured file (YAML, JSON) longer than the limit is not read, as its start alone may not parse.
    */
-  private async readText(path: string, shape: 'lines' | 'whole'): Promise<string | undefined> {
+  private async readText(path: string, shape: 'lines' | 'whole', budget: { left: number }): Promise<string | undefined> {
     const start = await readFileStart(path, this.maxBytes);
     if (!start) return undefined;
+    budget.left -= start.text.length;
     if (!start.truncated) return start.text;
     if (shape === 'whole') return '';
     const lastBreak = start.text.lastIndexOf('\n');

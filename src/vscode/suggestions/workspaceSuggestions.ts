@@ -31,7 +31,7 @@ import { SuggestionNode, type SuggestionSource } from '../tree/suggestionNodes';
 import type { TargetTreeProvider } from '../tree/targetTreeProvider';
 
 /** Files listed at most: a workspace with more declaration files than this is a generated one. */
-const MAX_FILES = 5_000;
+const MAX_FILES = 2_000;
 /** Suggestions listed at most; the node says how many more there were. */
 const MAX_SHOWN = 100;
 /** Changes reported within this time are read together (a save often reports a file twice). */
@@ -119,9 +119,10 @@ export class WorkspaceSuggestions implements SuggestionSource, vscode.Disposable
       const paths = files.filter((uri) => uri.scheme === 'file').map((uri) => uri.fsPath);
       const started = performance.now();
       this.scanner.forgetAll();
-      await this.scanner.scan(paths);
+      const { unread } = await this.scanner.scan(paths);
       this.services.log.info(
-        `Suggested targets: read ${paths.length} file(s) in ${(performance.now() - started).toFixed(0)} ms${files.length >= MAX_FILES ? ` (the first ${MAX_FILES} found)` : ''}.`,
+        `Suggested targets: read ${paths.length - unread} file(s) in ${(performance.now() - started).toFixed(0)} ms` +
+          `${files.length >= MAX_FILES ? ` (the first ${MAX_FILES} found)` : ''}${unread > 0 ? `; ${unread} left unread, past the byte limit of a scan` : ''}.`,
       );
     });
   }

@@ -210,6 +210,18 @@ test('at most maxBytes of a file are read: a .http file keeps its whole lines, a
   assert.equal(whole('compose.yaml').length, 1);
 });
 
+test('one scan reads at most maxBytesPerScan in all: the files past it are left unread and say nothing', async () => {
+  const folder = workspace('scan-budget', {
+    'a.http': `GET http://localhost:1/a\n${'# filler\n'.repeat(200)}`,
+    'b.http': 'GET http://localhost:1/b\n',
+    'c.http': 'GET http://localhost:1/c\n',
+  });
+  const scanner = new SuggestionScanner({ maxBytesPerScan: 1000, concurrency: 1 });
+  const { unread } = await scanner.scan(['a.http', 'b.http', 'c.http'].map((name) => join(folder, name)));
+  assert.equal(unread, 2);
+  assert.deepEqual([...scanner.byFile.keys()], [join(folder, 'a.http')]);
+});
+
 test('a changed .env makes the .http and compose files beside it read again; a file gone is forgotten', async () => {
   const folder = workspace('rescan', {
     'a.http': 'GET {{BASE}}/health\n',
