@@ -12,17 +12,9 @@ import * as vscode from 'vscode';
 import type { NetworkMonitorApi } from '../../../src/extension';
 import { RestartableSite } from '../../support/restartableSite';
 import { eventually, WAIT_MS } from './eventually';
+import { networkMonitor } from './networkMonitor';
 
-const EXTENSION_ID = 'network-monitor.network-monitor';
 const SECRET_VALUE = 'tok-e2e-never-in-settings';
-
-async function api(): Promise<NetworkMonitorApi> {
-  const extension = vscode.extensions.getExtension<NetworkMonitorApi>(EXTENSION_ID);
-  assert.ok(extension, `${EXTENSION_ID} is not loaded.`);
-  const exports = await extension.activate();
-  await exports.ready;
-  return exports;
-}
 
 function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration('networkMonitor');
@@ -74,7 +66,7 @@ describe('Suggested targets from the workspace', function () {
       ].join('\n'),
     );
     writeFileSync(join(folder, 'node_modules', 'dep', 'vendored.http'), `GET http://127.0.0.1:${site.port}/vendored\n`);
-    monitor = await api();
+    monitor = await networkMonitor();
     await config().update('targets', undefined, vscode.ConfigurationTarget.Global);
     // An hour between checks: the check seen is a new target's first, not a repeat.
     await config().update('defaults.interval', 3600, vscode.ConfigurationTarget.Global);
