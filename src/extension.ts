@@ -26,6 +26,7 @@ import { reportStoreProblem, reportTargetProblem, reportUnreadableTargets } from
 import { StatusBarController } from './vscode/statusBar/statusBarController';
 import { TARGETS_VIEW_ID, TargetTreeProvider } from './vscode/tree/targetTreeProvider';
 import { TargetAddresses } from './vscode/hover/targetAddresses';
+import { WorkspaceSuggestions } from './vscode/suggestions/workspaceSuggestions';
 import { ownArguments } from './vscode/commands/commandArguments';
 import { editorMessageLog } from './vscode/notifications/editorMessages';
 
@@ -102,10 +103,12 @@ export function activate(context: vscode.ExtensionContext): NetworkMonitorApi | 
   const secretCommands = new SecretCommands(context.secrets, context.globalState, targets, log);
   const services = { settings, targets, monitor, tree, statusBar, notifications, alertChannels, mutes, api };
   const commands = registerCommands({ ...services, log, dashboard, dashboardSource, secretCommands, proxy, approvals, started: ready });
+  const suggestions = new WorkspaceSuggestions({ tree, monitor, targets, secretCommands, log, started: ready });
 
   // In the order built; torn down in reverse (the monitor flushes the history on its way out).
   const owned: { dispose(): unknown }[] = [log, settings, mutes, proxy, approvals, monitor, targets, targetsSubscription, tree, treeView];
   owned.push(addresses, statusBar, notifications, alertChannels, dashboard, serializer, { dispose: () => api.stop() }, ...commands);
+  owned.push(suggestions);
   shutdown = disposeInReverse(owned, log);
   context.subscriptions.push({ dispose: () => void shutdown?.() });
 

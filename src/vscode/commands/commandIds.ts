@@ -30,4 +30,6 @@ export const enum CommandId {
   /** Internal: the status bar item's click. */
   ShowTargetPicker = 'networkMonitor.showTargetPicker',
   MonitorUrl = 'networkMonitor.monitorUrl',
+  /** A suggested target from the Targets view's Suggestions node. */
+  AcceptSuggestion = 'networkMonitor.acceptSuggestion',
 }

@@ -14,7 +14,7 @@ import { CommandId } from './commandIds';
 import { commandRegistrar, type CommandBasics } from './commandRunner';
 import { importTargetsCommand, type ImportTargetsArguments } from './importCommand';
 import type { SecretCommands } from './secretCommands';
-import { askForTarget, checkInterval, checkTargetUrl } from './targetInput';
+import { askForTarget, askSaveLevel, checkInterval, checkTargetUrl } from './targetInput';
 import { targetIdFrom, targetName, type TargetArgument } from './targetPicker';
 import { askModal } from '../notifications/editorMessages';
 
@@ -33,6 +33,9 @@ export interface AddTargetArguments {
   name?: string;
   interval?: number;
   level?: SaveLevel;
+  /** A suggested target's request, as its file wrote it (credentials already replaced by secret references). */
+  method?: string;
+  headers?: Record<string, string>;
 }
 
 export interface EditTargetChanges {
@@ -48,11 +51,13 @@ export function registerTargetCommands(services: TargetCommandServices): vscode.
 
   async function addTarget(args?: AddTargetArguments): Promise<string | undefined> {
     let values: { url: string; name?: string; interval?: number; level: SaveLevel } | undefined;
+    let request: { method?: string; headers?: Record<string, string> } = {};
     if (args && typeof args.url === 'string') {
       const check = checkTargetUrl(args.url, targets.targets);
       if (check.severity === 'error') throw new Error(check.message);
       if (args.interval !== undefined && checkInterval(String(args.interval))) throw new Error(checkInterval(String(args.interval)));
       values = { url: args.url.trim(), name: args.name, interval: args.interval, level: args.level ?? 'user' };
+      request = { method: args.method, headers: args.headers };
     } else {
       values = await askForTarget({
         title: vscode.l10n.t('Add Target'),
@@ -64,7 +69,7 @@ export function registerTargetCommands(services: TargetCommandServices): vscode.
     if (!values) return undefined;
     const check = checkTargetUrl(values.url, targets.targets);
     const url = check.severity === 'error' ? values.url : (check.url ?? values.url);
-    await targets.add(compactEntry({ url, name: values.name, interval: values.interval }), values.level);
+    await targets.add(compactEntry({ url, name: values.name, interval: values.interval, ...request }), values.level);
     const added = targets.targets.find((configured) => configured.target.url === url);
     log.info(`Added ${added?.target.name ?? url} to ${values.level === 'user' ? 'user' : 'workspace'} settings.`);
     return added?.target.id;
@@ -177,20 +182,8 @@ export function registerTargetCommands(services: TargetCommandServices): vscode.
     const check = checkTargetUrl(argument, targets.targets);
     if (check.severity === 'error') throw new Error(check.message);
     const url = check.url ?? argument.trim();
-    const levels: (vscode.QuickPickItem & { level: SaveLevel })[] = [
-      { label: vscode.l10n.t('User Settings'), description: vscode.l10n.t('checked in every workspace'), level: 'user' },
-    ];
-    if (targets.hasWorkspace)
-      levels.push({
-        label: vscode.l10n.t('Workspace Settings'),
-        description: vscode.l10n.t('checked in this workspace'),
-        level: 'workspace',
-      });
-    const picked = await vscode.window.showQuickPick(levels, {
-      title: vscode.l10n.t('Monitor {0}', url),
-      placeHolder: vscode.l10n.t('Where should the target be saved?'),
-    });
-    return picked && addTarget({ url, level: picked.level });
+    const level = await askSaveLevel(url, targets.hasWorkspace);
+    return level && addTarget({ url, level });
   }
 
   return [

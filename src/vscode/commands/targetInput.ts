@@ -236,3 +236,21 @@ export async function askForTarget(options: TargetInputOptions): Promise<TargetI
     level,
   };
 }
+
+/** Asks where a target for `url` found in a file is saved: the user's settings, or the workspace's when one is open. */
+export async function askSaveLevel(url: string, canSaveToWorkspace: boolean): Promise<SaveLevel | undefined> {
+  const levels: (vscode.QuickPickItem & { level: SaveLevel })[] = [
+    { label: vscode.l10n.t('User Settings'), description: vscode.l10n.t('checked in every workspace'), level: 'user' },
+  ];
+  if (canSaveToWorkspace)
+    levels.push({
+      label: vscode.l10n.t('Workspace Settings'),
+      description: vscode.l10n.t('checked in this workspace'),
+      level: 'workspace',
+    });
+  const picked = await vscode.window.showQuickPick(levels, {
+    title: vscode.l10n.t('Monitor {0}', url),
+    placeHolder: vscode.l10n.t('Where should the target be saved?'),
+  });
+  return picked?.level;
+}

@@ -12,6 +12,7 @@ import { unusualPhaseSentence } from '../../shared/unusualPhaseText';
 import type { HeldEntry } from '../config/targetEntries';
 import type { TargetSnapshot } from '../monitor/monitorService';
 import { checkOriginMarkdown } from '../monitor/checkOriginText';
+import type { SuggestionNode, SuggestionsNode } from './suggestionNodes';
 
 const DAY_MS = 86_400_000;
 const INCIDENT_WINDOW_MS = 7 * DAY_MS;
@@ -95,7 +96,7 @@ export interface NodeContext {
   readOnly(): boolean;
 }
 
-export type TreeNode = TargetNode | IncidentNode | HeldNode;
+export type TreeNode = TargetNode | IncidentNode | HeldNode | SuggestionsNode | SuggestionNode;
 
 export class TargetNode {
   readonly kind = 'target';

@@ -9,6 +9,7 @@ import type { MonitorService } from '../monitor/monitorService';
 import type { MuteList } from '../notifications/muteList';
 import type { HeldEntry } from '../config/targetEntries';
 import { HeldNode, type NodeContext, readHistorySummary, TargetNode, type TreeNode } from './targetNodes';
+import { SuggestionsNode, type SuggestionSource } from './suggestionNodes';
 
 /** The entries the configuration holds back, and when that list may have changed. */
 export interface HeldEntrySource {
@@ -23,6 +24,9 @@ export class TargetTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private nodes = new Map<string, TargetNode>();
   private heldNodes: HeldNode[] = [];
+  /** Shown after the targets while the workspace suggests any. */
+  private suggestions: SuggestionsNode | undefined;
+  private suggestionSource: SuggestionSource | undefined;
   private readonly context: NodeContext;
   private readonly subscriptions: vscode.Disposable[];
   /** The latest summary asked for each node: an older answer arriving later is dropped. */
@@ -82,6 +86,13 @@ export class TargetTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     return this.nodes.get(node.targetId) === node;
   }
 
+  /** Lists what `source` suggests under a "Suggestions" node, from now on. */
+  showSuggestions(source: SuggestionSource): vscode.Disposable {
+    this.suggestionSource = source;
+    this.suggestions = new SuggestionsNode(source);
+    return source.onDidChange(() => this.changeEmitter.fire(undefined));
+  }
+
   /** The node of a target, for reveal and for tests. */
   node(targetId: string): TargetNode | undefined {
     return this.nodes.get(targetId);
@@ -96,15 +107,17 @@ export class TargetTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
       const targets = [...this.nodes.values()];
       const held = this.heldNodes;
       await Promise.all(targets.map((target) => this.askSummary(target)));
-      return [...targets, ...held];
+      const suggestions = this.suggestions && this.suggestionSource?.suggestions.length ? [this.suggestions] : [];
+      return [...targets, ...held, ...suggestions];
     }
+    if (node instanceof SuggestionsNode) return node.children();
     if (!(node instanceof TargetNode)) return [];
     await this.askSummary(node);
     return node.children();
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
-    return node instanceof TargetNode || node instanceof HeldNode ? undefined : node.parent;
+    return node instanceof TargetNode || node instanceof HeldNode || node instanceof SuggestionsNode ? undefined : node.parent;
   }
 
   dispose(): void {

