@@ -126,6 +126,9 @@ test('the first window checks for both; the second forwards its Check Now, and t
     assert.equal((await first.history?.latest('second-site'))?.target, `${server.origin}/second`);
 
     // Check Now in the reader: the writer runs it and records it, and the reader's history shows it.
+    // A Check Now joins a check already in flight (the scheduler's first one may still be waiting
+    // for its answer on a busy machine): wait until none is, so this one must reach the server.
+    await waitFor('the writer has no check of it in flight', () => first.engine?.state('second-site')?.checking === false, 10_000, lines);
     const before = hits.get('/second') ?? 0;
     const outcome = await second.checkNow('second-site');
     assert.equal(outcome.kind, 'checked', `the reader checked on its own; the windows logged:\n${lines.join('\n')}`);
