@@ -36,6 +36,8 @@ const MAX_FILES = 2_000;
 const MAX_SHOWN = 100;
 /** Changes reported within this time are read together (a save often reports a file twice). */
 const RESCAN_DELAY_MS = 300;
+/** New paths in one moment beyond which the workspace is listed again rather than each path looked at. */
+const MAX_CREATED_PATHS = 64;
 
 /** Arguments for accepting without the pick; only from our own code and tests (commandArguments.ts). */
 export interface AcceptSuggestionArguments {
@@ -66,6 +68,8 @@ export class WorkspaceSuggestions implements SuggestionSource, vscode.Disposable
   private watcher: vscode.FileSystemWatcher | undefined;
   private readonly changedFiles = new Set<string>();
   private rescanTimer: NodeJS.Timeout | undefined;
+  private readonly createdPaths = new Set<string>();
+  private createdTimer: NodeJS.Timeout | undefined;
   /** One read at a time, in order: a full scan and a file's rescan never interleave. */
   private reading: Promise<void> = Promise.resolve();
   private disposed = false;
@@ -102,11 +106,16 @@ export class WorkspaceSuggestions implements SuggestionSource, vscode.Disposable
     if (this.disposed || this.watcher) return;
     this.watcher = vscode.workspace.createFileSystemWatcher(SUGGESTION_FILE_GLOB);
     const changed = (uri: vscode.Uri): void => this.fileChanged(uri);
+    // A folder that appears whole (a checkout, an unpacked archive, a folder moved in) is reported
+    // as the folder alone, not as the files in it: creations of anything are watched for folders.
+    const created = vscode.workspace.createFileSystemWatcher('**/*', false, true, true);
     this.subscriptions.push(
       this.watcher,
       this.watcher.onDidCreate(changed),
       this.watcher.onDidChange(changed),
       this.watcher.onDidDelete(changed),
+      created,
+      created.onDidCreate((uri) => this.pathCreated(uri)),
     );
     this.scanAll();
   }
@@ -144,6 +153,38 @@ export class WorkspaceSuggestions implements SuggestionSource, vscode.Disposable
         }
         await this.scanner.scan([...affected]);
       });
+    }, RESCAN_DELAY_MS);
+  }
+
+  /** Collects created paths for a moment, then reads the declaration files of those that are folders. */
+  private pathCreated(uri: vscode.Uri): void {
+    if (uri.scheme !== 'file') return;
+    this.createdPaths.add(uri.fsPath);
+    clearTimeout(this.createdTimer);
+    this.createdTimer = setTimeout(() => {
+      const paths = [...this.createdPaths];
+      this.createdPaths.clear();
+      // A build creates files by the thousand: past a few dozen new paths, list everything again.
+      if (paths.length > MAX_CREATED_PATHS) {
+        this.scanAll();
+        return;
+      }
+      void (async () => {
+        for (const path of paths) {
+          if (this.disposed) return;
+          const folder = vscode.Uri.file(path);
+          const stat = await Promise.resolve(vscode.workspace.fs.stat(folder)).catch(() => undefined);
+          if (stat?.type !== vscode.FileType.Directory) continue;
+          const files = await vscode.workspace.findFiles(
+            new vscode.RelativePattern(folder, SUGGESTION_FILE_GLOB),
+            excludeGlob(),
+            MAX_FILES,
+          );
+          for (const file of files) this.fileChanged(file);
+        }
+      })().catch((error) =>
+        this.services.log.warn(`Suggested targets: a new folder could not be read: ${(error as Error).stack ?? error}`),
+      );
     }, RESCAN_DELAY_MS);
   }
 
@@ -231,6 +272,7 @@ export class WorkspaceSuggestions implements SuggestionSource, vscode.Disposable
   dispose(): void {
     this.disposed = true;
     clearTimeout(this.rescanTimer);
+    clearTimeout(this.createdTimer);
     for (const subscription of this.subscriptions) subscription.dispose();
     this.changeEmitter.dispose();
   }

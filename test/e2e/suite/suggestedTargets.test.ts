@@ -6,7 +6,8 @@
  * value; a file under node_modules suggests nothing; a changed `.env` is read again by itself.
  */
 import * as assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { NetworkMonitorApi } from '../../../src/extension';
@@ -138,6 +139,23 @@ describe('Suggested targets from the workspace', function () {
     writeFileSync(join(folder, '.env'), `BASE=http://localhost:${site.port}\n`);
     await eventually('the new address is listed', async () =>
       (await shownSuggestions(monitor)).some((suggestion) => suggestion.label === `GET http://localhost:${site.port}/health`),
+    );
+  });
+
+  it('a folder moved into the workspace whole is read, though only the folder is reported', async () => {
+    // Built outside the workspace and renamed in: the file watcher sees one new folder, no new file.
+    const staging = mkdtempSync(join(tmpdir(), 'nm-moved-'));
+    writeFileSync(join(staging, 'moved.http'), `GET http://127.0.0.1:${site.port}/moved\n`);
+    const moved = join(folder, 'moved-in');
+    try {
+      renameSync(staging, moved);
+    } catch {
+      // Another file system: copy it in one step instead.
+      cpSync(staging, moved, { recursive: true });
+      rmSync(staging, { recursive: true, force: true });
+    }
+    await eventually('the moved folder is read', async () =>
+      (await shownSuggestions(monitor)).some((suggestion) => suggestion.label === `GET http://127.0.0.1:${site.port}/moved`),
     );
   });
 });
