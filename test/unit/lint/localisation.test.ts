@@ -58,3 +58,18 @@ test('l10n/bundle.l10n.json holds every string of the code, and its translations
     }
   }
 });
+
+// German is the second language the extension ships complete: a text added in English without its
+// German translation would show up in English in an otherwise German editor.
+test('German translates every runtime and manifest text', () => {
+  const gaps = [
+    ['l10n/bundle.l10n.json', 'l10n/bundle.l10n.de.json'],
+    ['package.nls.json', 'package.nls.de.json'],
+  ].flatMap(([englishFile, germanFile]) => {
+    const german = json(germanFile!);
+    return Object.keys(json(englishFile!))
+      .filter((key) => !(key in german))
+      .map((key) => `${germanFile} lacks "${key}"`);
+  });
+  assert.deepEqual(gaps, [], `German translations missing:\n${gaps.join('\n')}`);
+});
