@@ -13,6 +13,7 @@
  * engine checks the new target at once, as any new target. A header the file gave with a credential arrives as a
  * `${secret:NAME}` reference: the user is offered Store Secret for it; no value is ever copied.
  */
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { listSuggestions, SUGGESTION_FILE_GLOB, type SuggestedTarget } from '../../core/suggestions/suggestedTarget';
 import { SuggestionScanner } from '../../core/suggestions/suggestionScanner';
@@ -162,9 +163,10 @@ export class WorkspaceSuggestions implements SuggestionSource, vscode.Disposable
     this.createdPaths.add(uri.fsPath);
     clearTimeout(this.createdTimer);
     this.createdTimer = setTimeout(() => {
-      const paths = [...this.createdPaths];
+      // What a new folder holds is in it: only the topmost new paths can be new folders worth a look.
+      const paths = topmostPaths(this.createdPaths);
       this.createdPaths.clear();
-      // A build creates files by the thousand: past a few dozen new paths, list everything again.
+      // A build creates files by the thousand: past a few dozen new places, list everything again.
       if (paths.length > MAX_CREATED_PATHS) {
         this.scanAll();
         return;
@@ -305,6 +307,14 @@ function excludeGlob(): string {
   const patterns = ['**/node_modules/**', '**/.git/**'];
   for (const [pattern, on] of Object.entries(excludes)) if (on === true && !/[{},]/.test(pattern)) patterns.push(pattern);
   return `{${patterns.join(',')}}`;
+}
+
+/** The paths of `paths` that lie in none of the others. */
+function topmostPaths(paths: ReadonlySet<string>): string[] {
+  return [...paths].filter((path) => {
+    for (let parent = dirname(path); parent !== dirname(parent); parent = dirname(parent)) if (paths.has(parent)) return false;
+    return true;
+  });
 }
 
 /** Whether the file search lists `path` (it may be gone, or in an excluded folder). */
